@@ -1,0 +1,192 @@
+//! The registry of live handles: a slab with a generation counter per slot.
+//!
+//! A handle given to C is not an address: it encodes (generation, slot + 1) in a pointer-sized
+//! integer, and the object lives in the registry. Looking up a freed handle finds a newer
+//! generation (or an empty slot), a foreign pointer finds no matching slot, and a handle of
+//! another type fails the downcast; none of these reads memory outside the registry, so a
+//! stale pointer from the host can never cause a use-after-free.
+
+use crate::status::{FERROLAB_ERR_INVALID_HANDLE, FERROLAB_ERR_NULL_POINTER, FfiError};
+use std::any::Any;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+
+/// Bits of the handle value that hold slot + 1; the rest hold the generation.
+const SLOT_BITS: u32 = usize::BITS / 2;
+const SLOT_MASK: usize = (1 << SLOT_BITS) - 1;
+const GENERATION_MASK: usize = usize::MAX >> SLOT_BITS;
+
+struct Live {
+    object: Arc<dyn Any + Send + Sync>,
+    last_error: Arc<Mutex<String>>,
+}
+
+#[derive(Default)]
+struct Slot {
+    generation: usize,
+    live: Option<Live>,
+}
+
+#[derive(Default)]
+struct Registry {
+    slots: Vec<Slot>,
+    free: Vec<usize>,
+}
+
+static REGISTRY: RwLock<Registry> = RwLock::new(Registry {
+    slots: Vec::new(),
+    free: Vec::new(),
+});
+
+fn decode(handle: usize) -> Option<(usize, usize)> {
+    let slot = (handle & SLOT_MASK).checked_sub(1)?;
+    Some((slot, handle >> SLOT_BITS))
+}
+
+fn with_live<R>(handle: usize, f: impl FnOnce(&Live) -> R) -> Option<R> {
+    let (slot, generation) = decode(handle)?;
+    let registry = REGISTRY.read().unwrap_or_else(PoisonError::into_inner);
+    let entry = registry.slots.get(slot)?;
+    (entry.generation == generation).then_some(())?;
+    entry.live.as_ref().map(f)
+}
+
+/// Register `object`; returns the handle value to give to C.
+pub(crate) fn insert<T: Any + Send + Sync>(object: T) -> Result<usize, FfiError> {
+    let mut registry = REGISTRY.write().unwrap_or_else(PoisonError::into_inner);
+    let slot = match registry.free.pop() {
+        Some(slot) => slot,
+        None if registry.slots.len() < SLOT_MASK => {
+            registry.slots.push(Slot::default());
+            registry.slots.len() - 1
+        }
+        None => {
+            return Err(FfiError::new(
+                crate::status::FERROLAB_ERR_INVALID_ARGUMENT,
+                "too many live handles",
+            ));
+        }
+    };
+    let entry = &mut registry.slots[slot];
+    entry.live = Some(Live {
+        object: Arc::new(object),
+        last_error: Arc::default(),
+    });
+    Ok((entry.generation << SLOT_BITS) | (slot + 1))
+}
+
+fn invalid(arg: &str, type_name: &str) -> FfiError {
+    FfiError::new(
+        FERROLAB_ERR_INVALID_HANDLE,
+        format!("argument {arg} is not a live {type_name} handle (freed, foreign or of another type)"),
+    )
+}
+
+fn null(arg: &str) -> FfiError {
+    FfiError::new(FERROLAB_ERR_NULL_POINTER, format!("argument {arg} is NULL"))
+}
+
+/// The object behind `handle`, shared with the registry (so a concurrent free cannot pull it
+/// away during the call).
+pub(crate) fn get<T: Any + Send + Sync>(
+    handle: usize,
+    arg: &str,
+    type_name: &str,
+) -> Result<Arc<T>, FfiError> {
+    if handle == 0 {
+        return Err(null(arg));
+    }
+    with_live(handle, |live| Arc::clone(&live.object))
+        .and_then(|object| object.downcast::<T>().ok())
+        .ok_or_else(|| invalid(arg, type_name))
+}
+
+/// Release `handle`; 0 (NULL) is a no-op. A stale, foreign or wrong-type handle is an error
+/// and changes nothing.
+pub(crate) fn remove<T: Any + Send + Sync>(
+    handle: usize,
+    arg: &str,
+    type_name: &str,
+) -> Result<(), FfiError> {
+    if handle == 0 {
+        return Ok(());
+    }
+    let (slot, generation) = decode(handle).ok_or_else(|| invalid(arg, type_name))?;
+    let released = {
+        let mut registry = REGISTRY.write().unwrap_or_else(PoisonError::into_inner);
+        let entry = registry
+            .slots
+            .get_mut(slot)
+            .filter(|e| e.generation == generation)
+            .ok_or_else(|| invalid(arg, type_name))?;
+        if !entry.live.as_ref().is_some_and(|l| l.object.is::<T>()) {
+            return Err(invalid(arg, type_name));
+        }
+        entry.generation = (entry.generation + 1) & GENERATION_MASK;
+        let released = entry.live.take();
+        registry.free.push(slot);
+        released
+    };
+    // Dropped outside the lock: an object's destructor may be slow.
+    drop(released);
+    Ok(())
+}
+
+/// Record a failure message in the handle, if it is live.
+pub(crate) fn record_error(handle: usize, message: &str) {
+    if let Some(slot) = with_live(handle, |live| Arc::clone(&live.last_error)) {
+        *slot.lock().unwrap_or_else(PoisonError::into_inner) = message.to_owned();
+    }
+}
+
+/// The last failure message recorded in a live handle of type `T`.
+pub(crate) fn last_error<T: Any + Send + Sync>(
+    handle: usize,
+    arg: &str,
+    type_name: &str,
+) -> Result<String, FfiError> {
+    if handle == 0 {
+        return Err(null(arg));
+    }
+    with_live(handle, |live| {
+        live.object
+            .is::<T>()
+            .then(|| live.last_error.lock().unwrap_or_else(PoisonError::into_inner).clone())
+    })
+    .flatten()
+    .ok_or_else(|| invalid(arg, type_name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct A(i32);
+    #[derive(Debug)]
+    struct B;
+
+    #[test]
+    fn stale_foreign_and_wrong_type_handles_are_rejected() {
+        let a = insert(A(7)).unwrap();
+        assert_eq!(get::<A>(a, "h", "A").unwrap().0, 7);
+        assert_eq!(get::<B>(a, "h", "B").unwrap_err().status, FERROLAB_ERR_INVALID_HANDLE);
+        assert_eq!(remove::<B>(a, "h", "B").unwrap_err().status, FERROLAB_ERR_INVALID_HANDLE);
+        remove::<A>(a, "h", "A").unwrap();
+        assert_eq!(get::<A>(a, "h", "A").unwrap_err().status, FERROLAB_ERR_INVALID_HANDLE);
+        assert_eq!(remove::<A>(a, "h", "A").unwrap_err().status, FERROLAB_ERR_INVALID_HANDLE);
+        // The slot is reused with a new generation: the old handle stays dead.
+        let b = insert(A(8)).unwrap();
+        assert_ne!(a, b);
+        assert_eq!(get::<A>(a, "h", "A").unwrap_err().status, FERROLAB_ERR_INVALID_HANDLE);
+        assert_eq!(get::<A>(b, "h", "A").unwrap().0, 8);
+        // Addresses of real memory are not handles.
+        let foreign = Box::into_raw(Box::new(0u64));
+        assert!(get::<A>(foreign.addr(), "h", "A").is_err());
+        drop(unsafe { Box::from_raw(foreign) });
+        assert_eq!(get::<A>(0, "h", "A").unwrap_err().status, FERROLAB_ERR_NULL_POINTER);
+        remove::<A>(0, "h", "A").unwrap();
+        record_error(b, "boom");
+        assert_eq!(last_error::<A>(b, "h", "A").unwrap(), "boom");
+        remove::<A>(b, "h", "A").unwrap();
+    }
+}

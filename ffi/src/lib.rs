@@ -1,0 +1,18 @@
+//! The C ABI of ferrolab (`libferrolab.so`, `libferrolab.a`, `include/ferrolab.h`).
+//!
+//! Only argument checking, handles, status codes and panic containment live here; the numerics
+//! are in the core crate. Every export is a plain `extern "C" fn` (so cbindgen sees it) whose
+//! body runs through [`ffi_boundary!`]. Conventions: `../shared/design/c-abi.md` and the header
+//! preamble in `cbindgen.toml`.
+#![deny(missing_docs)]
+#![allow(non_camel_case_types)]
+
+mod arrays;
+#[doc(hidden)]
+pub mod boundary;
+pub mod config;
+mod handles;
+pub mod status;
+mod strings;
+pub mod threads;
+pub mod version;

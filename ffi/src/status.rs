@@ -1,0 +1,135 @@
+//! Status codes (append-only: a code is never renumbered or reused) and the error type that
+//! carries a code with its message to the boundary. Core errors map to codes here and only here.
+
+use crate::strings::static_cstr;
+use engine::config::ConfigError;
+use engine::parallel::PoolError;
+use engine::phasefield::polycrystal::PolycrystalError;
+use std::ffi::c_char;
+
+/// Success.
+pub const FERROLAB_OK: i32 = 0;
+/// Warning: a string or array output was truncated to the capacity given; `needed` tells the
+/// size required.
+pub const FERROLAB_WARN_TRUNCATED: i32 = 1;
+/// Error: a panic inside ferrolab was caught at the boundary (a bug: please report it with the
+/// message from `ferrolab_last_error`).
+pub const FERROLAB_ERR_PANIC: i32 = -1;
+/// Error: a required pointer argument was NULL.
+pub const FERROLAB_ERR_NULL_POINTER: i32 = -2;
+/// Error: a size, shape or other argument is invalid (zero, mismatched, too large, misaligned).
+pub const FERROLAB_ERR_INVALID_ARGUMENT: i32 = -3;
+/// Error: an input array or value contains NaN or infinity.
+pub const FERROLAB_ERR_NON_FINITE: i32 = -4;
+/// Error: the handle is freed, foreign or of another type.
+pub const FERROLAB_ERR_INVALID_HANDLE: i32 = -5;
+/// Error: no configuration key of that name exists.
+pub const FERROLAB_ERR_UNKNOWN_KEY: i32 = -6;
+/// Error: a value is outside its valid range.
+pub const FERROLAB_ERR_OUT_OF_RANGE: i32 = -7;
+/// Error: a configuration key holds another type than the function used.
+pub const FERROLAB_ERR_WRONG_TYPE: i32 = -8;
+/// Error: a string argument is not valid UTF-8.
+pub const FERROLAB_ERR_INVALID_UTF8: i32 = -9;
+/// Error: the worker pool could not be sized or started.
+pub const FERROLAB_ERR_THREAD_POOL: i32 = -10;
+
+/// Static text of every code, in one table so that the header docs and the function agree.
+const TEXTS: &[(i32, &str)] = &[
+    (FERROLAB_OK, "ok\0"),
+    (FERROLAB_WARN_TRUNCATED, "output truncated to the capacity given\0"),
+    (FERROLAB_ERR_PANIC, "internal error (caught panic)\0"),
+    (FERROLAB_ERR_NULL_POINTER, "a required pointer argument is NULL\0"),
+    (FERROLAB_ERR_INVALID_ARGUMENT, "invalid argument\0"),
+    (FERROLAB_ERR_NON_FINITE, "input contains NaN or infinity\0"),
+    (FERROLAB_ERR_INVALID_HANDLE, "invalid handle (freed, foreign or of another type)\0"),
+    (FERROLAB_ERR_UNKNOWN_KEY, "unknown configuration key\0"),
+    (FERROLAB_ERR_OUT_OF_RANGE, "value outside its valid range\0"),
+    (FERROLAB_ERR_WRONG_TYPE, "configuration key holds another type\0"),
+    (FERROLAB_ERR_INVALID_UTF8, "string is not valid UTF-8\0"),
+    (FERROLAB_ERR_THREAD_POOL, "worker pool could not be sized or started\0"),
+];
+
+/// Static, NUL-terminated English text for a status code; "unknown status code" for codes
+/// this version does not know. Never NULL; the caller must not free it. Thread-safe.
+///
+/// ```c
+/// puts(ferrolab_status_str(FERROLAB_ERR_NULL_POINTER));
+/// ```
+#[unsafe(no_mangle)]
+pub extern "C" fn ferrolab_status_str(code: i32) -> *const c_char {
+    crate::ffi_boundary!(fallback = static_cstr("internal error\0"), {
+        let text = TEXTS
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map_or("unknown status code\0", |(_, t)| t);
+        static_cstr(text)
+    })
+}
+
+/// A status code with its message, on its way to the boundary.
+#[derive(Debug)]
+pub(crate) struct FfiError {
+    pub status: i32,
+    pub message: String,
+}
+
+impl FfiError {
+    pub fn new(status: i32, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<ConfigError> for FfiError {
+    fn from(e: ConfigError) -> Self {
+        let status = match e {
+            ConfigError::UnknownKey { .. } => FERROLAB_ERR_UNKNOWN_KEY,
+            ConfigError::WrongType { .. } => FERROLAB_ERR_WRONG_TYPE,
+            ConfigError::NonFinite { .. } => FERROLAB_ERR_NON_FINITE,
+            ConfigError::OutOfRange { .. } | ConfigError::EmptyArray { .. } => {
+                FERROLAB_ERR_OUT_OF_RANGE
+            }
+        };
+        Self::new(status, e.to_string())
+    }
+}
+
+impl From<PoolError> for FfiError {
+    fn from(e: PoolError) -> Self {
+        let status = match e {
+            PoolError::TooManyThreads { .. } => FERROLAB_ERR_OUT_OF_RANGE,
+            PoolError::Start(_) => FERROLAB_ERR_THREAD_POOL,
+        };
+        Self::new(status, e.to_string())
+    }
+}
+
+impl From<PolycrystalError> for FfiError {
+    fn from(e: PolycrystalError) -> Self {
+        match e {
+            PolycrystalError::Config(c) => c.into(),
+            PolycrystalError::Invalid(m) => Self::new(FERROLAB_ERR_OUT_OF_RANGE, m),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::CStr;
+
+    #[test]
+    fn every_code_has_distinct_text_and_unknown_codes_say_so() {
+        for (i, (code, text)) in TEXTS.iter().enumerate() {
+            assert!(text.ends_with('\0'));
+            assert!(TEXTS[i + 1..].iter().all(|(c, _)| c != code), "code {code} twice");
+            let got = unsafe { CStr::from_ptr(ferrolab_status_str(*code)) };
+            assert_eq!(got.to_bytes(), text.trim_end_matches('\0').as_bytes());
+        }
+        let unknown = unsafe { CStr::from_ptr(ferrolab_status_str(-12345)) };
+        assert_eq!(unknown.to_str().unwrap(), "unknown status code");
+    }
+}

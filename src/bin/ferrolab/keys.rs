@@ -1,0 +1,23 @@
+//! `ferrolab keys`: the configuration keys, as the C surface and the Rust API know them.
+
+/// Options of `ferrolab keys`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Only keys starting with this prefix (e.g. `pf.`).
+    #[arg(default_value = "")]
+    prefix: String,
+}
+
+pub fn run(args: &Args) -> Result<(), String> {
+    let keys: Vec<_> = ferrolab::config::keys()
+        .iter()
+        .filter(|k| k.name.starts_with(&args.prefix))
+        .collect();
+    if keys.is_empty() {
+        return Err(format!("no configuration key starts with \"{}\"", args.prefix));
+    }
+    for k in keys {
+        println!("{}", k.describe());
+    }
+    Ok(())
+}

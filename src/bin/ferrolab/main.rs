@@ -1,0 +1,43 @@
+//! The `ferrolab` command line.
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+mod keys;
+mod settings;
+mod structure;
+
+#[derive(Parser)]
+#[command(
+    name = "ferrolab",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("FERROLAB_TARGET"), ", ", env!("FERROLAB_PROFILE"), ")"),
+    about = "Numerical engine for ferroelectrics research: phase-field HZO films, P-V loops and their analysis",
+    long_about = None
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the configuration keys (type, unit, valid range, default, doc).
+    Keys(keys::Args),
+    /// Generate a polycrystalline HZO film and write its maps (PNG, NPY).
+    Structure(structure::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Keys(args) => keys::run(&args),
+        Command::Structure(args) => structure::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! Files: atomic writes and NPY arrays.
+
+pub mod atomic;
+pub mod npy;

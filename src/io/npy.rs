@@ -1,0 +1,123 @@
+//! Writing NumPy `.npy` files (format version 1.0), little-endian, C order.
+
+use super::atomic::write_atomically;
+use ndarray::{ArrayBase, Data, Dimension};
+use std::io::{self, Write};
+use std::path::Path;
+
+/// Element types that have an NPY type code.
+pub trait NpyElement: Copy {
+    /// NumPy's `descr` string, e.g. `<f8`.
+    const DESCR: &'static str;
+    /// Append the little-endian bytes of `self`.
+    fn write_le(self, out: &mut Vec<u8>);
+}
+
+macro_rules! npy_element {
+    ($t:ty, $descr:literal) => {
+        impl NpyElement for $t {
+            const DESCR: &'static str = $descr;
+            fn write_le(self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&self.to_le_bytes());
+            }
+        }
+    };
+}
+npy_element!(f64, "<f8");
+npy_element!(f32, "<f4");
+npy_element!(i64, "<i8");
+npy_element!(u32, "<u4");
+npy_element!(u8, "|u1");
+
+/// The NPY header for an array of `shape` with elements `T`, padded to a multiple of 64 bytes.
+fn header<T: NpyElement>(shape: &[usize]) -> Vec<u8> {
+    let dims = match shape {
+        [n] => format!("({n},)"),
+        _ => format!(
+            "({})",
+            shape.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    let mut dict = format!(
+        "{{'descr': '{}', 'fortran_order': False, 'shape': {dims}, }}",
+        T::DESCR
+    );
+    // magic (6) + version (2) + length (2) + dict + '\n' is a multiple of 64.
+    let unpadded = 10 + dict.len() + 1;
+    dict.push_str(&" ".repeat(unpadded.next_multiple_of(64) - unpadded));
+    dict.push('\n');
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+    out.extend_from_slice(dict.as_bytes());
+    out
+}
+
+/// The bytes of an `.npy` file holding `array`.
+///
+/// ```
+/// let bytes = ferrolab::io::npy::to_npy_bytes(&ndarray::array![[1.0, 2.0], [3.0, 4.0]]);
+/// assert_eq!(&bytes[..6], b"\x93NUMPY");
+/// assert_eq!(bytes.len(), 128 + 4 * 8); // header padded to 64-byte multiples, then 4 doubles
+/// assert_eq!(&bytes[bytes.len() - 8..], &4.0f64.to_le_bytes());
+/// ```
+pub fn to_npy_bytes<S, D, T>(array: &ArrayBase<S, D>) -> Vec<u8>
+where
+    S: Data<Elem = T>,
+    D: Dimension,
+    T: NpyElement,
+{
+    let mut out = header::<T>(array.shape());
+    out.reserve(array.len() * std::mem::size_of::<T>());
+    // `iter` walks in logical (C) order whatever the memory layout.
+    for &x in array.iter() {
+        x.write_le(&mut out);
+    }
+    out
+}
+
+/// Write `array` to `path` as `.npy`, atomically.
+///
+/// ```
+/// let path = std::env::temp_dir().join("ferrolab-npy-doc.npy");
+/// ferrolab::io::npy::write_npy(&path, &ndarray::array![1u8, 2, 3])?;
+/// # std::fs::remove_file(&path)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn write_npy<S, D, T>(path: &Path, array: &ArrayBase<S, D>) -> io::Result<()>
+where
+    S: Data<Elem = T>,
+    D: Dimension,
+    T: NpyElement,
+{
+    let bytes = to_npy_bytes(array);
+    write_atomically(path, |w: &mut dyn Write| w.write_all(&bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_is_aligned_and_parsable() {
+        let h = header::<f64>(&[20, 256]);
+        assert_eq!(h.len() % 64, 0);
+        let text = std::str::from_utf8(&h[10..]).unwrap();
+        assert!(text.starts_with("{'descr': '<f8', 'fortran_order': False, 'shape': (20, 256), }"));
+        assert!(text.ends_with('\n'));
+        assert_eq!(u16::from_le_bytes([h[8], h[9]]) as usize, h.len() - 10);
+        assert!(std::str::from_utf8(&header::<u8>(&[3])[10..]).unwrap().contains("(3,)"));
+    }
+
+    #[test]
+    fn transposed_views_are_written_in_logical_order() {
+        let a = ndarray::array![[1.0f64, 2.0], [3.0, 4.0]];
+        let t = a.t();
+        let bytes = to_npy_bytes(&t);
+        let header_len = 10 + u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+        let data: Vec<f64> = bytes[header_len..]
+            .chunks(8)
+            .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
+            .collect();
+        assert_eq!(data, [1.0, 3.0, 2.0, 4.0]);
+    }
+}

@@ -1,0 +1,55 @@
+//! # ferrolab
+//!
+//! An embeddable numerical engine for ferroelectrics research, behind one stable C header
+//! (`include/ferrolab.h`, built by the `ffi/` crate as `libferrolab.so` / `libferrolab.a`).
+//! This crate is the pure-Rust core: ndarray in, ndarray out.
+//!
+//! ## A guided tour
+//!
+//! Configure with typed, range-checked keys, then generate the polycrystalline HZO film of
+//! paper 000 (Alhada-Lahbabi et al., §4.1):
+//!
+//! ```
+//! use ferrolab::config::{Config, Value};
+//! use ferrolab::phasefield::polycrystal::{Polycrystal, PolycrystalParams};
+//!
+//! let mut cfg = Config::new();
+//! cfg.set("pf.grain_diameter_nm", Value::F64(10.0))?;
+//! cfg.set("pf.polar_fraction", Value::F64(0.75))?;
+//! let film = Polycrystal::generate(&PolycrystalParams::from_config(&cfg)?)?;
+//! println!("{} grains, GB fraction {:.2}", film.grain_count(), film.class_fractions().2);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The same from C:
+//!
+//! ```c
+//! ferrolab_config *cfg = NULL;
+//! ferrolab_config_new(&cfg);
+//! if (ferrolab_config_set_f64(cfg, "pf.grain_diameter_nm", 10.0) != FERROLAB_OK) {
+//!     char msg[256];
+//!     ferrolab_last_error(msg, sizeof msg, NULL);
+//!     fprintf(stderr, "%s\n", msg);
+//! }
+//! ferrolab_config_free(cfg);
+//! ```
+//!
+//! ## Modules
+//! - [`config`]: the one registry of configuration keys (type, unit, valid range, default, doc).
+//! - [`phasefield`]: phase-field simulation of HZO films; today the polycrystal generator.
+//! - [`io`]: atomic file writes and NPY arrays.
+//! - [`rng`]: ferrolab's own random streams, identical across dependency upgrades.
+//! - [`parallel`]: the library-owned worker pool that all parallel work runs in.
+
+pub mod config;
+pub mod io;
+pub mod parallel;
+pub mod phasefield;
+pub mod rng;
+
+/// The crate version, `MAJOR.MINOR.PATCH`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Target triple and profile this build was made for, e.g. `x86_64-unknown-linux-gnu, release`
+/// (set by `build.rs`), for bug reports.
+pub const BUILD_INFO: &str = concat!(env!("FERROLAB_TARGET"), ", ", env!("FERROLAB_PROFILE"));

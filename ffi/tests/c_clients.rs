@@ -1,0 +1,213 @@
+//! Real C and C++ programs against the built library: compiled with the header, linked to
+//! `libferrolab.so` (and once to `libferrolab.a`), run, and, when FERROLAB_VALGRIND=1, run again
+//! under valgrind. Also checks that the library exports exactly the committed symbol list.
+//!
+//! `cargo test` does not build a cdylib, so the library is built here with the same command
+//! as the README (`cargo build [--release]` at the root), which is a no-op when it is fresh.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// `target/<profile>` of this test binary (which lives in `target/<profile>/deps`).
+fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().and_then(Path::parent).unwrap().to_path_buf()
+}
+
+/// Build the shared and static libraries once per test process; returns their directory.
+fn library_dir() -> &'static Path {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let dir = profile_dir();
+        let profile = dir.file_name().unwrap().to_str().unwrap().to_owned();
+        let mut cargo = Command::new(env!("CARGO"));
+        cargo.current_dir(root()).arg("build").arg("--target-dir").arg(dir.parent().unwrap());
+        match profile.as_str() {
+            "debug" => {}
+            "release" => {
+                cargo.arg("--release");
+            }
+            other => {
+                cargo.args(["--profile", other]);
+            }
+        }
+        let status = cargo.status().expect("cargo runs");
+        assert!(status.success(), "building libferrolab failed");
+        assert!(dir.join("libferrolab.so").exists() && dir.join("libferrolab.a").exists());
+        dir
+    })
+}
+
+/// Where compiled client programs go.
+fn clients_dir() -> PathBuf {
+    let dir = profile_dir().join("c-clients");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+enum Link {
+    Shared,
+    Static,
+}
+
+/// Compile one C (.c) or C++ (.cpp) program with all warnings as errors; returns the binary.
+fn compile(source: &str, link: Link) -> PathBuf {
+    let source = root().join(source);
+    let cpp = source.extension().is_some_and(|e| e == "cpp");
+    let stem = source.file_stem().unwrap().to_str().unwrap();
+    let suffix = match link {
+        Link::Shared => "",
+        Link::Static => "-static",
+    };
+    let binary = clients_dir().join(format!("{stem}{suffix}"));
+    let lib = library_dir();
+    let mut cc = Command::new(if cpp { "c++" } else { "cc" });
+    cc.arg(if cpp { "-std=c++17" } else { "-std=c99" })
+        .args(["-Wall", "-Wextra", "-Wpedantic", "-Werror", "-g", "-pthread"])
+        .arg("-I")
+        .arg(root().join("include"))
+        .arg("-I")
+        .arg(root().join("bindings/cpp"))
+        .arg(&source)
+        .arg("-o")
+        .arg(&binary);
+    match link {
+        Link::Shared => {
+            cc.arg(format!("-L{}", lib.display()))
+                .arg("-lferrolab")
+                .arg(format!("-Wl,-rpath,{}", lib.display()));
+        }
+        Link::Static => {
+            cc.arg(lib.join("libferrolab.a")).args(["-lm", "-ldl"]);
+        }
+    }
+    let output = cc.output().expect("the C compiler runs");
+    assert!(
+        output.status.success(),
+        "compiling {}: {}",
+        source.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    binary
+}
+
+/// Run a client; when FERROLAB_VALGRIND=1 also under valgrind (definite leaks and memory
+/// errors fail; the worker pool's idle threads are "possibly lost" by design).
+fn run(binary: &Path) -> String {
+    let output = Command::new(binary).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{} failed ({}):\n{stdout}\n{}",
+        binary.display(),
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    if std::env::var("FERROLAB_VALGRIND").is_ok_and(|v| v == "1") {
+        let output = Command::new("valgrind")
+            .args([
+                "--error-exitcode=99",
+                "--leak-check=full",
+                "--errors-for-leak-kinds=definite",
+                "--show-leak-kinds=definite",
+                "-q",
+            ])
+            .arg(binary)
+            .output()
+            .expect("valgrind is installed (.ci/run installs it)");
+        assert!(
+            output.status.success(),
+            "valgrind {}: {}\n{}",
+            binary.display(),
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    stdout
+}
+
+#[test]
+fn c_example_runs() {
+    let out = run(&compile("examples/c/config_basics.c", Link::Shared));
+    assert!(out.contains("ferrolab 0."), "{out}");
+    assert!(out.contains("pf.grain_diameter_nm = 10"), "{out}");
+}
+
+#[test]
+fn c_example_runs_statically_linked() {
+    let out = run(&compile("examples/c/config_basics.c", Link::Static));
+    assert!(out.contains("pf.grain_diameter_nm = 10"), "{out}");
+}
+
+#[test]
+fn cpp_example_runs() {
+    let out = run(&compile("examples/cpp/config_raii.cpp", Link::Shared));
+    assert!(out.contains("caught: ferrolab_config_set_f64"), "{out}");
+}
+
+#[test]
+fn bad_input_is_rejected_with_named_messages() {
+    let out = run(&compile("tests/c/bad_input.c", Link::Shared));
+    assert!(out.contains("bad_input: all checks passed"), "{out}");
+}
+
+#[test]
+fn concurrent_calls_are_safe_and_messages_stay_per_thread() {
+    let out = run(&compile("tests/c/threads.c", Link::Shared));
+    assert!(out.contains("threads: all checks passed"), "{out}");
+}
+
+#[test]
+fn cpp_wrapper_manages_handles() {
+    let out = run(&compile("tests/cpp/wrapper.cpp", Link::Shared));
+    assert!(out.contains("wrapper: all checks passed"), "{out}");
+}
+
+/// Names of the functions the header declares.
+fn header_functions() -> Vec<String> {
+    let header = std::fs::read_to_string(root().join("include/ferrolab.h")).unwrap();
+    let mut names: Vec<String> = header
+        .lines()
+        .filter(|l| !l.starts_with("//") && !l.starts_with(' ') && l.contains('('))
+        .filter_map(|l| {
+            let before = &l[..l.find('(')?];
+            let name = before.rsplit(|c: char| c == ' ' || c == '*').next()?;
+            name.starts_with("ferrolab_").then(|| name.to_owned())
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn exported_symbols_are_exactly_the_committed_list_and_the_header() {
+    let lib = library_dir().join("libferrolab.so");
+    let output = Command::new("nm")
+        .args(["-D", "--defined-only"])
+        .arg(&lib)
+        .output()
+        .expect("nm runs");
+    assert!(output.status.success());
+    let mut symbols: Vec<String> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(2).map(str::to_owned))
+        .collect();
+    symbols.sort();
+    let list_path = root().join("ffi/symbols.txt");
+    if std::env::var_os("FERROLAB_REGEN_HEADER").is_some() {
+        std::fs::write(&list_path, symbols.join("\n") + "\n").unwrap();
+    }
+    let committed: Vec<String> = std::fs::read_to_string(&list_path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(symbols, committed, "exports differ from ffi/symbols.txt");
+    assert!(symbols.iter().all(|s| s.starts_with("ferrolab_")));
+    assert_eq!(symbols, header_functions(), "exports differ from the header's functions");
+}

@@ -1,0 +1,154 @@
+/* Every export fed NULLs, zero and mismatched sizes, NaN, freed and foreign handles, unknown
+ * keys and wrong types: each call must return the documented status and a message naming the
+ * argument or key, and nothing may crash. Prints "bad_input: all checks passed" on success. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ferrolab.h"
+
+static int failures = 0;
+
+/* Check a status and that the thread's last message contains `fragment`. */
+static void expect(const char *what, int32_t got, int32_t want, const char *fragment) {
+    char message[1024] = "";
+    ferrolab_last_error(message, sizeof message, NULL);
+    if (got != want) {
+        printf("FAIL %s: status %d (%s), want %d; message: %s\n", what, (int)got,
+               ferrolab_status_str(got), (int)want, message);
+        failures++;
+    } else if (fragment != NULL && strstr(message, fragment) == NULL) {
+        printf("FAIL %s: message \"%s\" lacks \"%s\"\n", what, message, fragment);
+        failures++;
+    }
+}
+
+#define EXPECT(call, want, fragment) expect(#call, (call), (want), (fragment))
+
+int main(void) {
+    char buf[256];
+    size_t needed = 0;
+    double x = 0.0;
+    int64_t i = 0;
+    size_t n = 0;
+    const double values[3] = {1.0, 2.0, NAN};
+    const int64_t ints[2] = {1, 2};
+
+    /* Library-wide functions. */
+    if (strcmp(ferrolab_status_str(-12345), "unknown status code") != 0) {
+        printf("FAIL unknown status text\n");
+        failures++;
+    }
+    if (ferrolab_version_string() == NULL || ferrolab_abi_version() != FERROLAB_ABI_VERSION) {
+        printf("FAIL version\n");
+        failures++;
+    }
+    EXPECT(ferrolab_last_error(NULL, 4, &needed), FERROLAB_ERR_NULL_POINTER, NULL);
+    EXPECT(ferrolab_set_num_threads(100000), FERROLAB_ERR_OUT_OF_RANGE, "n = 100000");
+    EXPECT(ferrolab_num_threads(NULL), FERROLAB_ERR_NULL_POINTER, "ferrolab_num_threads: argument out is NULL");
+    EXPECT(ferrolab_num_threads(&n), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_key_count(NULL), FERROLAB_ERR_NULL_POINTER, "argument out");
+    EXPECT(ferrolab_config_key_count(&n), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_key_name(n, buf, sizeof buf, NULL), FERROLAB_ERR_INVALID_ARGUMENT, "index");
+    EXPECT(ferrolab_config_key_name(0, NULL, 8, NULL), FERROLAB_ERR_NULL_POINTER, "argument buf");
+    EXPECT(ferrolab_config_key_name(0, NULL, 0, &needed), FERROLAB_WARN_TRUNCATED, "needs a buffer");
+    EXPECT(ferrolab_config_key_describe(NULL, buf, sizeof buf, NULL), FERROLAB_ERR_NULL_POINTER, "argument key");
+    EXPECT(ferrolab_config_key_describe("pf.nope", buf, sizeof buf, NULL), FERROLAB_ERR_UNKNOWN_KEY, "pf.nope");
+    EXPECT(ferrolab_config_key_describe("pf.seed", buf, 4, &needed), FERROLAB_WARN_TRUNCATED, NULL);
+    if (strlen(buf) != 3 || needed <= 4) {
+        printf("FAIL truncation: \"%s\", needed %zu\n", buf, needed);
+        failures++;
+    }
+
+    /* Creating and freeing. */
+    EXPECT(ferrolab_config_new(NULL), FERROLAB_ERR_NULL_POINTER, "ferrolab_config_new: argument out is NULL");
+    EXPECT(ferrolab_config_free(NULL), FERROLAB_OK, NULL);
+    ferrolab_config *cfg = NULL;
+    EXPECT(ferrolab_config_new(&cfg), FERROLAB_OK, NULL);
+
+    /* NULL handle, NULL key, NULL outputs. */
+    EXPECT(ferrolab_config_set_f64(NULL, "pf.seed", 1.0), FERROLAB_ERR_NULL_POINTER, "argument cfg");
+    EXPECT(ferrolab_config_set_f64(cfg, NULL, 1.0), FERROLAB_ERR_NULL_POINTER, "argument key");
+    EXPECT(ferrolab_config_set_str(cfg, "pf.seed", NULL), FERROLAB_ERR_NULL_POINTER, "argument value");
+    EXPECT(ferrolab_config_get_f64(cfg, "pf.width_nm", NULL), FERROLAB_ERR_NULL_POINTER, "argument out");
+    EXPECT(ferrolab_config_get_i64(NULL, "pf.seed", &i), FERROLAB_ERR_NULL_POINTER, "argument cfg");
+    EXPECT(ferrolab_config_get_str(cfg, NULL, buf, sizeof buf, NULL), FERROLAB_ERR_NULL_POINTER, "argument key");
+    EXPECT(ferrolab_config_set_f64_array(cfg, "pf.width_nm", NULL, 3), FERROLAB_ERR_NULL_POINTER, "argument values");
+    EXPECT(ferrolab_config_set_i64_array(cfg, "pf.seed", NULL, 2), FERROLAB_ERR_NULL_POINTER, "argument values");
+    EXPECT(ferrolab_config_reset(cfg, NULL), FERROLAB_ERR_NULL_POINTER, "argument key");
+    EXPECT(ferrolab_config_last_error(NULL, buf, sizeof buf, NULL), FERROLAB_ERR_NULL_POINTER, "argument cfg");
+
+    /* Unknown keys, with a hint for a near miss; invalid UTF-8. */
+    EXPECT(ferrolab_config_set_f64(cfg, "pf.grain_diametre_nm", 10.0), FERROLAB_ERR_UNKNOWN_KEY,
+           "did you mean \"pf.grain_diameter_nm\"?");
+    EXPECT(ferrolab_config_get_f64(cfg, "no.such_key", &x), FERROLAB_ERR_UNKNOWN_KEY, "\"no.such_key\"");
+    EXPECT(ferrolab_config_reset(cfg, "no.such_key"), FERROLAB_ERR_UNKNOWN_KEY, "no.such_key");
+    EXPECT(ferrolab_config_set_f64(cfg, "pf.\xff", 1.0), FERROLAB_ERR_INVALID_UTF8, "argument key");
+
+    /* Non-finite and out-of-range values name the key; wrong types name both types. */
+    EXPECT(ferrolab_config_set_f64(cfg, "pf.width_nm", NAN), FERROLAB_ERR_NON_FINITE, "pf.width_nm");
+    EXPECT(ferrolab_config_set_f64(cfg, "pf.width_nm", INFINITY), FERROLAB_ERR_NON_FINITE, "pf.width_nm");
+    EXPECT(ferrolab_config_set_f64(cfg, "pf.width_nm", 0.0), FERROLAB_ERR_OUT_OF_RANGE, "\"pf.width_nm\": value 0");
+    EXPECT(ferrolab_config_set_f64(cfg, "pf.polar_fraction", -0.1), FERROLAB_ERR_OUT_OF_RANGE, "[0, 1]");
+    EXPECT(ferrolab_config_set_i64(cfg, "pf.seed", -1), FERROLAB_ERR_OUT_OF_RANGE, "pf.seed");
+    EXPECT(ferrolab_config_set_i64(cfg, "pf.width_nm", 100), FERROLAB_ERR_WRONG_TYPE,
+           "\"pf.width_nm\" holds a real number, not an integer");
+    EXPECT(ferrolab_config_set_f64(cfg, "pf.seed", 1.0), FERROLAB_ERR_WRONG_TYPE, "holds an integer");
+    EXPECT(ferrolab_config_set_str(cfg, "pf.seed", "one"), FERROLAB_ERR_WRONG_TYPE, "not text");
+    EXPECT(ferrolab_config_set_f64_array(cfg, "pf.width_nm", values, 3), FERROLAB_ERR_NON_FINITE, "values[2]");
+    EXPECT(ferrolab_config_set_f64_array(cfg, "pf.width_nm", values, 2), FERROLAB_ERR_WRONG_TYPE, "list of real");
+    EXPECT(ferrolab_config_set_f64_array(cfg, "pf.width_nm", NULL, 0), FERROLAB_ERR_WRONG_TYPE, NULL);
+    EXPECT(ferrolab_config_set_i64_array(cfg, "pf.seed", ints, 2), FERROLAB_ERR_WRONG_TYPE, "list of integers");
+    EXPECT(ferrolab_config_get_i64(cfg, "pf.width_nm", &i), FERROLAB_ERR_WRONG_TYPE, "not an integer");
+    EXPECT(ferrolab_config_get_f64(cfg, "pf.seed", &x), FERROLAB_ERR_WRONG_TYPE, "not a real number");
+    EXPECT(ferrolab_config_get_str(cfg, "pf.seed", buf, sizeof buf, &needed), FERROLAB_ERR_WRONG_TYPE, "not text");
+    EXPECT(ferrolab_config_get_f64_array(cfg, "pf.seed", NULL, 0, &n), FERROLAB_ERR_WRONG_TYPE, NULL);
+    EXPECT(ferrolab_config_get_i64_array(cfg, "pf.width_nm", NULL, 0, &n), FERROLAB_ERR_WRONG_TYPE, NULL);
+
+    /* Failed calls changed nothing; the handle kept the last message. */
+    EXPECT(ferrolab_config_get_f64(cfg, "pf.width_nm", &x), FERROLAB_OK, NULL);
+    if (x != 128.0) {
+        printf("FAIL pf.width_nm changed to %g by failed calls\n", x);
+        failures++;
+    }
+    EXPECT(ferrolab_config_last_error(cfg, buf, sizeof buf, NULL), FERROLAB_OK, NULL);
+    if (strstr(buf, "ferrolab_config_get_i64_array") == NULL) {
+        printf("FAIL handle message: %s\n", buf);
+        failures++;
+    }
+
+    /* Freed and foreign handles: refused, never dereferenced (valgrind checks the latter). */
+    EXPECT(ferrolab_config_free(cfg), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_free(cfg), FERROLAB_ERR_INVALID_HANDLE, "argument cfg is not a live ferrolab_config");
+    EXPECT(ferrolab_config_set_f64(cfg, "pf.width_nm", 64.0), FERROLAB_ERR_INVALID_HANDLE, "freed");
+    EXPECT(ferrolab_config_set_i64(cfg, "pf.seed", 1), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_config_set_str(cfg, "pf.seed", "x"), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_config_set_f64_array(cfg, "pf.width_nm", values, 2), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_config_set_i64_array(cfg, "pf.seed", ints, 2), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_config_reset(cfg, "pf.seed"), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_config_get_f64(cfg, "pf.width_nm", &x), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_config_get_i64(cfg, "pf.seed", &i), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_config_get_str(cfg, "pf.seed", buf, sizeof buf, NULL), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_config_get_f64_array(cfg, "pf.width_nm", NULL, 0, &n), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_config_get_i64_array(cfg, "pf.seed", NULL, 0, &n), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_config_last_error(cfg, buf, sizeof buf, NULL), FERROLAB_ERR_INVALID_HANDLE, NULL);
+
+    /* A new handle reuses the slot but the stale pointer stays dead. */
+    ferrolab_config *fresh = NULL;
+    EXPECT(ferrolab_config_new(&fresh), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_get_f64(cfg, "pf.width_nm", &x), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_config_get_f64(fresh, "pf.width_nm", &x), FERROLAB_OK, NULL);
+
+    double not_a_handle = 0.0;
+    ferrolab_config *foreign = (ferrolab_config *)(void *)&not_a_handle;
+    EXPECT(ferrolab_config_get_f64(foreign, "pf.width_nm", &x), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_config_free(foreign), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_config_free(fresh), FERROLAB_OK, NULL);
+
+    if (failures != 0) {
+        printf("bad_input: %d checks failed\n", failures);
+        return 1;
+    }
+    printf("bad_input: all checks passed\n");
+    return 0;
+}

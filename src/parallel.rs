@@ -122,7 +122,10 @@ mod tests {
         set_num_threads(1).unwrap();
         assert_eq!(install(rayon::current_num_threads).unwrap(), 1);
         set_num_threads(0).unwrap();
-        assert_eq!(install(rayon::current_num_threads).unwrap(), available_cores());
+        assert_eq!(
+            install(rayon::current_num_threads).unwrap(),
+            available_cores()
+        );
         assert_eq!(
             set_num_threads(MAX_THREADS + 1),
             Err(PoolError::TooManyThreads { n: MAX_THREADS + 1 })

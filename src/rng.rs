@@ -251,7 +251,10 @@ mod tests {
     }
 
     fn u64s(section: &str) -> Vec<u64> {
-        reference(section).iter().map(|l| l.parse().unwrap()).collect()
+        reference(section)
+            .iter()
+            .map(|l| l.parse().unwrap())
+            .collect()
     }
 
     #[test]
@@ -311,7 +314,10 @@ mod tests {
         assert!(mean.abs() < 0.01, "mean {mean}");
         assert!((var - 1.0).abs() < 0.015, "variance {var}");
         // P(|Z| > 2) = erfc(sqrt 2) = 0.0455003.
-        assert!((beyond_two - 0.045_500_3).abs() < 0.002, "tail {beyond_two}");
+        assert!(
+            (beyond_two - 0.045_500_3).abs() < 0.002,
+            "tail {beyond_two}"
+        );
     }
 
     #[test]

@@ -20,7 +20,10 @@ fn check_pointer<T>(ptr: *const T, len: usize, arg: &str) -> Result<(), FfiError
             ),
         ));
     }
-    if len.checked_mul(std::mem::size_of::<T>()).is_none_or(|b| b > isize::MAX as usize) {
+    if len
+        .checked_mul(std::mem::size_of::<T>())
+        .is_none_or(|b| b > isize::MAX as usize)
+    {
         return Err(FfiError::new(
             FERROLAB_ERR_INVALID_ARGUMENT,
             format!("length {len} of argument {arg} is too large"),
@@ -91,7 +94,11 @@ mod tests {
     #[test]
     fn null_misaligned_and_huge_are_rejected() {
         unsafe {
-            assert!(slice_in::<f64>(std::ptr::null(), 0, "x").unwrap().is_empty());
+            assert!(
+                slice_in::<f64>(std::ptr::null(), 0, "x")
+                    .unwrap()
+                    .is_empty()
+            );
             let e = slice_in::<f64>(std::ptr::null(), 3, "x").unwrap_err();
             assert_eq!(e.status, FERROLAB_ERR_NULL_POINTER);
             assert!(e.message.contains("argument x"));

@@ -69,10 +69,11 @@ macro_rules! ffi_boundary {
         )
     };
     ($body:block) => {
-        $crate::boundary::guard($crate::function_name!(), None, || -> Result<
-            (),
-            $crate::status::FfiError,
-        > { $body })
+        $crate::boundary::guard(
+            $crate::function_name!(),
+            None,
+            || -> Result<(), $crate::status::FfiError> { $body },
+        )
     };
 }
 
@@ -126,9 +127,7 @@ mod tests {
     }
 
     fn failing_export() -> i32 {
-        crate::ffi_boundary!({
-            Err(FfiError::new(FERROLAB_ERR_INVALID_ARGUMENT, "n_rows = 0"))
-        })
+        crate::ffi_boundary!({ Err(FfiError::new(FERROLAB_ERR_INVALID_ARGUMENT, "n_rows = 0")) })
     }
 
     fn panicking_export() -> i32 {
@@ -145,8 +144,13 @@ mod tests {
         assert_eq!(last_error(), "failing_export: n_rows = 0");
         assert_eq!(panicking_export(), FERROLAB_ERR_PANIC);
         let message = last_error();
-        assert!(message.starts_with("panicking_export: internal error (panic: index out of bounds"), "{message}");
+        assert!(
+            message.starts_with("panicking_export: internal error (panic: index out of bounds"),
+            "{message}"
+        );
         // Messages are per thread.
-        std::thread::spawn(|| assert_eq!(last_error(), "")).join().unwrap();
+        std::thread::spawn(|| assert_eq!(last_error(), ""))
+            .join()
+            .unwrap();
     }
 }

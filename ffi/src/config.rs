@@ -215,7 +215,10 @@ pub unsafe extern "C" fn ferrolab_config_get_f64(
         // SAFETY: caller's contract.
         let (key, out) = unsafe { (str_arg(key, "key")?, out_arg(out, "out")?) };
         match get(cfg, key)? {
-            Value::F64(v) => Ok(*out = v),
+            Value::F64(v) => {
+                *out = v;
+                Ok(())
+            }
             other => Err(wrong_getter(key, &other, engine::config::Kind::F64)),
         }
     })
@@ -235,7 +238,10 @@ pub unsafe extern "C" fn ferrolab_config_get_i64(
         // SAFETY: caller's contract.
         let (key, out) = unsafe { (str_arg(key, "key")?, out_arg(out, "out")?) };
         match get(cfg, key)? {
-            Value::I64(v) => Ok(*out = v),
+            Value::I64(v) => {
+                *out = v;
+                Ok(())
+            }
             other => Err(wrong_getter(key, &other, engine::config::Kind::I64)),
         }
     })
@@ -281,7 +287,10 @@ fn write_array<T: Copy>(
     if n < values.len() {
         return Err(FfiError::new(
             FERROLAB_WARN_TRUNCATED,
-            format!("output truncated: the list has {} elements, cap = {cap}", values.len()),
+            format!(
+                "output truncated: the list has {} elements, cap = {cap}",
+                values.len()
+            ),
         ));
     }
     Ok(())

@@ -77,7 +77,9 @@ pub(crate) fn insert<T: Any + Send + Sync>(object: T) -> Result<usize, FfiError>
 fn invalid(arg: &str, type_name: &str) -> FfiError {
     FfiError::new(
         FERROLAB_ERR_INVALID_HANDLE,
-        format!("argument {arg} is not a live {type_name} handle (freed, foreign or of another type)"),
+        format!(
+            "argument {arg} is not a live {type_name} handle (freed, foreign or of another type)"
+        ),
     )
 }
 
@@ -148,9 +150,12 @@ pub(crate) fn last_error<T: Any + Send + Sync>(
         return Err(null(arg));
     }
     with_live(handle, |live| {
-        live.object
-            .is::<T>()
-            .then(|| live.last_error.lock().unwrap_or_else(PoisonError::into_inner).clone())
+        live.object.is::<T>().then(|| {
+            live.last_error
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone()
+        })
     })
     .flatten()
     .ok_or_else(|| invalid(arg, type_name))
@@ -169,21 +174,39 @@ mod tests {
     fn stale_foreign_and_wrong_type_handles_are_rejected() {
         let a = insert(A(7)).unwrap();
         assert_eq!(get::<A>(a, "h", "A").unwrap().0, 7);
-        assert_eq!(get::<B>(a, "h", "B").unwrap_err().status, FERROLAB_ERR_INVALID_HANDLE);
-        assert_eq!(remove::<B>(a, "h", "B").unwrap_err().status, FERROLAB_ERR_INVALID_HANDLE);
+        assert_eq!(
+            get::<B>(a, "h", "B").unwrap_err().status,
+            FERROLAB_ERR_INVALID_HANDLE
+        );
+        assert_eq!(
+            remove::<B>(a, "h", "B").unwrap_err().status,
+            FERROLAB_ERR_INVALID_HANDLE
+        );
         remove::<A>(a, "h", "A").unwrap();
-        assert_eq!(get::<A>(a, "h", "A").unwrap_err().status, FERROLAB_ERR_INVALID_HANDLE);
-        assert_eq!(remove::<A>(a, "h", "A").unwrap_err().status, FERROLAB_ERR_INVALID_HANDLE);
+        assert_eq!(
+            get::<A>(a, "h", "A").unwrap_err().status,
+            FERROLAB_ERR_INVALID_HANDLE
+        );
+        assert_eq!(
+            remove::<A>(a, "h", "A").unwrap_err().status,
+            FERROLAB_ERR_INVALID_HANDLE
+        );
         // The slot is reused with a new generation: the old handle stays dead.
         let b = insert(A(8)).unwrap();
         assert_ne!(a, b);
-        assert_eq!(get::<A>(a, "h", "A").unwrap_err().status, FERROLAB_ERR_INVALID_HANDLE);
+        assert_eq!(
+            get::<A>(a, "h", "A").unwrap_err().status,
+            FERROLAB_ERR_INVALID_HANDLE
+        );
         assert_eq!(get::<A>(b, "h", "A").unwrap().0, 8);
         // Addresses of real memory are not handles.
         let foreign = Box::into_raw(Box::new(0u64));
         assert!(get::<A>(foreign.addr(), "h", "A").is_err());
         drop(unsafe { Box::from_raw(foreign) });
-        assert_eq!(get::<A>(0, "h", "A").unwrap_err().status, FERROLAB_ERR_NULL_POINTER);
+        assert_eq!(
+            get::<A>(0, "h", "A").unwrap_err().status,
+            FERROLAB_ERR_NULL_POINTER
+        );
         remove::<A>(0, "h", "A").unwrap();
         record_error(b, "boom");
         assert_eq!(last_error::<A>(b, "h", "A").unwrap(), "boom");

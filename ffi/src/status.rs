@@ -37,17 +37,32 @@ pub const FERROLAB_ERR_THREAD_POOL: i32 = -10;
 /// Static text of every code, in one table so that the header docs and the function agree.
 const TEXTS: &[(i32, &str)] = &[
     (FERROLAB_OK, "ok\0"),
-    (FERROLAB_WARN_TRUNCATED, "output truncated to the capacity given\0"),
+    (
+        FERROLAB_WARN_TRUNCATED,
+        "output truncated to the capacity given\0",
+    ),
     (FERROLAB_ERR_PANIC, "internal error (caught panic)\0"),
-    (FERROLAB_ERR_NULL_POINTER, "a required pointer argument is NULL\0"),
+    (
+        FERROLAB_ERR_NULL_POINTER,
+        "a required pointer argument is NULL\0",
+    ),
     (FERROLAB_ERR_INVALID_ARGUMENT, "invalid argument\0"),
     (FERROLAB_ERR_NON_FINITE, "input contains NaN or infinity\0"),
-    (FERROLAB_ERR_INVALID_HANDLE, "invalid handle (freed, foreign or of another type)\0"),
+    (
+        FERROLAB_ERR_INVALID_HANDLE,
+        "invalid handle (freed, foreign or of another type)\0",
+    ),
     (FERROLAB_ERR_UNKNOWN_KEY, "unknown configuration key\0"),
     (FERROLAB_ERR_OUT_OF_RANGE, "value outside its valid range\0"),
-    (FERROLAB_ERR_WRONG_TYPE, "configuration key holds another type\0"),
+    (
+        FERROLAB_ERR_WRONG_TYPE,
+        "configuration key holds another type\0",
+    ),
     (FERROLAB_ERR_INVALID_UTF8, "string is not valid UTF-8\0"),
-    (FERROLAB_ERR_THREAD_POOL, "worker pool could not be sized or started\0"),
+    (
+        FERROLAB_ERR_THREAD_POOL,
+        "worker pool could not be sized or started\0",
+    ),
 ];
 
 /// Static, NUL-terminated English text for a status code; "unknown status code" for codes
@@ -125,7 +140,10 @@ mod tests {
     fn every_code_has_distinct_text_and_unknown_codes_say_so() {
         for (i, (code, text)) in TEXTS.iter().enumerate() {
             assert!(text.ends_with('\0'));
-            assert!(TEXTS[i + 1..].iter().all(|(c, _)| c != code), "code {code} twice");
+            assert!(
+                TEXTS[i + 1..].iter().all(|(c, _)| c != code),
+                "code {code} twice"
+            );
             let got = unsafe { CStr::from_ptr(ferrolab_status_str(*code)) };
             assert_eq!(got.to_bytes(), text.trim_end_matches('\0').as_bytes());
         }

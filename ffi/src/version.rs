@@ -36,9 +36,18 @@ mod tests {
     #[test]
     fn macros_and_functions_agree_with_cargo_toml() {
         let parse = |s: &str| s.parse::<i32>().unwrap();
-        assert_eq!(FERROLAB_VERSION_MAJOR, parse(env!("CARGO_PKG_VERSION_MAJOR")));
-        assert_eq!(FERROLAB_VERSION_MINOR, parse(env!("CARGO_PKG_VERSION_MINOR")));
-        assert_eq!(FERROLAB_VERSION_PATCH, parse(env!("CARGO_PKG_VERSION_PATCH")));
+        assert_eq!(
+            FERROLAB_VERSION_MAJOR,
+            parse(env!("CARGO_PKG_VERSION_MAJOR"))
+        );
+        assert_eq!(
+            FERROLAB_VERSION_MINOR,
+            parse(env!("CARGO_PKG_VERSION_MINOR"))
+        );
+        assert_eq!(
+            FERROLAB_VERSION_PATCH,
+            parse(env!("CARGO_PKG_VERSION_PATCH"))
+        );
         let text = unsafe { std::ffi::CStr::from_ptr(ferrolab_version_string()) };
         assert_eq!(text.to_str().unwrap(), engine::VERSION);
         assert_eq!(text.to_str().unwrap(), env!("CARGO_PKG_VERSION"));

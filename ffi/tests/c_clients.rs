@@ -10,7 +10,10 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// `target/<profile>` of this test binary (which lives in `target/<profile>/deps`).
@@ -26,7 +29,11 @@ fn library_dir() -> &'static Path {
         let dir = profile_dir();
         let profile = dir.file_name().unwrap().to_str().unwrap().to_owned();
         let mut cargo = Command::new(env!("CARGO"));
-        cargo.current_dir(root()).arg("build").arg("--target-dir").arg(dir.parent().unwrap());
+        cargo
+            .current_dir(root())
+            .arg("build")
+            .arg("--target-dir")
+            .arg(dir.parent().unwrap());
         match profile.as_str() {
             "debug" => {}
             "release" => {
@@ -68,7 +75,14 @@ fn compile(source: &str, link: Link) -> PathBuf {
     let lib = library_dir();
     let mut cc = Command::new(if cpp { "c++" } else { "cc" });
     cc.arg(if cpp { "-std=c++17" } else { "-std=c99" })
-        .args(["-Wall", "-Wextra", "-Wpedantic", "-Werror", "-g", "-pthread"])
+        .args([
+            "-Wall",
+            "-Wextra",
+            "-Wpedantic",
+            "-Werror",
+            "-g",
+            "-pthread",
+        ])
         .arg("-I")
         .arg(root().join("include"))
         .arg("-I")
@@ -176,7 +190,7 @@ fn header_functions() -> Vec<String> {
         .filter(|l| !l.starts_with("//") && !l.starts_with(' ') && l.contains('('))
         .filter_map(|l| {
             let before = &l[..l.find('(')?];
-            let name = before.rsplit(|c: char| c == ' ' || c == '*').next()?;
+            let name = before.rsplit([' ', '*']).next()?;
             name.starts_with("ferrolab_").then(|| name.to_owned())
         })
         .collect();
@@ -209,5 +223,9 @@ fn exported_symbols_are_exactly_the_committed_list_and_the_header() {
         .collect();
     assert_eq!(symbols, committed, "exports differ from ffi/symbols.txt");
     assert!(symbols.iter().all(|s| s.starts_with("ferrolab_")));
-    assert_eq!(symbols, header_functions(), "exports differ from the header's functions");
+    assert_eq!(
+        symbols,
+        header_functions(),
+        "exports differ from the header's functions"
+    );
 }

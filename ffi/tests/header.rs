@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 fn generate() -> Vec<u8> {
@@ -41,10 +44,21 @@ fn compile_alone(compiler: &str, std: &str, extension: &str) {
     let dir = std::env::temp_dir().join(format!("ferrolab-header-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let source = dir.join(format!("alone.{extension}"));
-    std::fs::write(&source, "#include \"ferrolab.h\"\nint main(void) { return FERROLAB_OK; }\n")
-        .unwrap();
+    std::fs::write(
+        &source,
+        "#include \"ferrolab.h\"\nint main(void) { return FERROLAB_OK; }\n",
+    )
+    .unwrap();
     let output = Command::new(compiler)
-        .args([std, "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-fsyntax-only", "-I"])
+        .args([
+            std,
+            "-Wall",
+            "-Wextra",
+            "-Wpedantic",
+            "-Werror",
+            "-fsyntax-only",
+            "-I",
+        ])
         .arg(root().join("include"))
         .arg(&source)
         .output()

@@ -21,7 +21,7 @@ mod spec;
 
 pub use error::ConfigError;
 pub use registry::{find_key, keys};
-pub use spec::{DefaultValue, Kind, KeySpec, Valid, Value};
+pub use spec::{DefaultValue, KeySpec, Kind, Valid, Value};
 
 use std::collections::BTreeMap;
 
@@ -193,7 +193,10 @@ fn check(spec: &KeySpec, value: &Value) -> Result<(), ConfigError> {
     };
     let check_f64 = |x: f64| {
         if !x.is_finite() {
-            Err(ConfigError::NonFinite { key: key(), value: x })
+            Err(ConfigError::NonFinite {
+                key: key(),
+                value: x,
+            })
         } else if !spec.valid.admits_f64(x) {
             Err(out_of_range(x.to_string()))
         } else {
@@ -293,15 +296,31 @@ mod tests {
     fn bad_values_are_rejected_and_leave_the_config_unchanged() {
         let mut cfg = Config::with_table(TABLE);
         let cases = [
-            ("t.length_nm", Value::F64(0.0), "outside its valid range (0, inf)"),
+            (
+                "t.length_nm",
+                Value::F64(0.0),
+                "outside its valid range (0, inf)",
+            ),
             ("t.length_nm", Value::F64(f64::NAN), "not finite"),
-            ("t.length_nm", Value::I64(2), "holds a real number, not an integer"),
+            (
+                "t.length_nm",
+                Value::I64(2),
+                "holds a real number, not an integer",
+            ),
             ("t.count", Value::I64(11), "outside its valid range [1, 10]"),
             ("t.choice", Value::Str("c".into()), "one of [\"a\", \"b\"]"),
-            ("t.scales", Value::F64Array(vec![1.0, -1.0]), "value -1 is outside"),
+            (
+                "t.scales",
+                Value::F64Array(vec![1.0, -1.0]),
+                "value -1 is outside",
+            ),
             ("t.scales", Value::F64Array(vec![]), "at least one element"),
             ("t.widths", Value::I64Array(vec![0]), "value 0 is outside"),
-            ("t.nope", Value::F64(1.0), "unknown configuration key \"t.nope\""),
+            (
+                "t.nope",
+                Value::F64(1.0),
+                "unknown configuration key \"t.nope\"",
+            ),
         ];
         for (key, value, fragment) in cases {
             let err = cfg.set(key, value).unwrap_err().to_string();
@@ -335,6 +354,9 @@ mod tests {
     fn misspelt_global_key_gets_a_hint() {
         let cfg = Config::new();
         let err = cfg.f64("pf.grain_diametre_nm").unwrap_err().to_string();
-        assert!(err.contains("did you mean \"pf.grain_diameter_nm\"?"), "{err}");
+        assert!(
+            err.contains("did you mean \"pf.grain_diameter_nm\"?"),
+            "{err}"
+        );
     }
 }

@@ -91,8 +91,12 @@ mod tests {
                 (DefaultValue::F64(v), valid) => valid.admits_f64(v),
                 (DefaultValue::I64(v), valid) => valid.admits_i64(v),
                 (DefaultValue::Str(v), valid) => valid.admits_str(v),
-                (DefaultValue::F64Array(v), valid) => !v.is_empty() && v.iter().all(|x| valid.admits_f64(*x)),
-                (DefaultValue::I64Array(v), valid) => !v.is_empty() && v.iter().all(|x| valid.admits_i64(*x)),
+                (DefaultValue::F64Array(v), valid) => {
+                    !v.is_empty() && v.iter().all(|x| valid.admits_f64(*x))
+                }
+                (DefaultValue::I64Array(v), valid) => {
+                    !v.is_empty() && v.iter().all(|x| valid.admits_i64(*x))
+                }
             };
             assert!(ok, "default of {} is outside {}", k.name, k.valid);
             let range_kind_matches = matches!(
@@ -101,7 +105,11 @@ mod tests {
                     | (Kind::I64 | Kind::I64Array, Valid::Int(..))
                     | (Kind::Str, Valid::OneOf(_))
             );
-            assert!(range_kind_matches, "{}: range does not fit its type", k.name);
+            assert!(
+                range_kind_matches,
+                "{}: range does not fit its type",
+                k.name
+            );
         }
     }
 

@@ -190,7 +190,10 @@ impl fmt::Display for Valid {
             Valid::Int(lo, hi) => write_interval(f, lo, hi),
             Valid::OneOf(words) => {
                 write!(f, "one of ")?;
-                write_list(f, &words.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>())
+                write_list(
+                    f,
+                    &words.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>(),
+                )
             }
         }
     }

@@ -35,7 +35,11 @@ fn header<T: NpyElement>(shape: &[usize]) -> Vec<u8> {
         [n] => format!("({n},)"),
         _ => format!(
             "({})",
-            shape.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+            shape
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     };
     let mut dict = format!(
@@ -105,7 +109,11 @@ mod tests {
         assert!(text.starts_with("{'descr': '<f8', 'fortran_order': False, 'shape': (20, 256), }"));
         assert!(text.ends_with('\n'));
         assert_eq!(u16::from_le_bytes([h[8], h[9]]) as usize, h.len() - 10);
-        assert!(std::str::from_utf8(&header::<u8>(&[3])[10..]).unwrap().contains("(3,)"));
+        assert!(
+            std::str::from_utf8(&header::<u8>(&[3])[10..])
+                .unwrap()
+                .contains("(3,)")
+        );
     }
 
     #[test]

@@ -166,7 +166,10 @@ impl PolycrystalParams {
             polar_fraction: cfg.f64("pf.polar_fraction")?,
             orientation_mean_rad: cfg.f64("pf.orientation_mean_rad")?,
             orientation_spread_rad: cfg.f64("pf.orientation_spread_rad")?,
-            gb_width_nm: (cfg.f64("pf.gb_width_min_nm")?, cfg.f64("pf.gb_width_max_nm")?),
+            gb_width_nm: (
+                cfg.f64("pf.gb_width_min_nm")?,
+                cfg.f64("pf.gb_width_max_nm")?,
+            ),
             seed: cfg.i64("pf.seed")?.unsigned_abs(),
         };
         params.validate()?;
@@ -269,7 +272,9 @@ impl Polycrystal {
 
         let mut orientation = Xoshiro256::substream(params.seed, STREAM_ORIENTATION);
         let grain_orientation_rad = (0..n_grains)
-            .map(|_| params.orientation_mean_rad + params.orientation_spread_rad * orientation.normal())
+            .map(|_| {
+                params.orientation_mean_rad + params.orientation_spread_rad * orientation.normal()
+            })
             .collect();
 
         let mut order: Vec<usize> = (0..n_grains).collect();
@@ -434,7 +439,15 @@ mod tests {
 
     #[test]
     fn grain_counts_match_the_spec_table() {
-        for (d, n) in [(5.0, 65), (10.0, 16), (15.0, 7), (16.2, 6), (20.0, 4), (25.0, 3), (1000.0, 1)] {
+        for (d, n) in [
+            (5.0, 65),
+            (10.0, 16),
+            (15.0, 7),
+            (16.2, 6),
+            (20.0, 4),
+            (25.0, 3),
+            (1000.0, 1),
+        ] {
             assert_eq!(params(d, 1.0, 0).grain_count(), n, "D_G = {d}");
         }
     }
@@ -457,10 +470,16 @@ mod tests {
             .collect();
         for pair in films.windows(2) {
             assert_eq!(pair[0].grain_seeds_nm(), pair[1].grain_seeds_nm());
-            assert_eq!(pair[0].grain_orientation_rad(), pair[1].grain_orientation_rad());
+            assert_eq!(
+                pair[0].grain_orientation_rad(),
+                pair[1].grain_orientation_rad()
+            );
             assert_eq!(pair[0].grain_of_cell(), pair[1].grain_of_cell());
             for (a, b) in pair[0].grain_polar().iter().zip(pair[1].grain_polar()) {
-                assert!(*a || !*b, "a grain non-polar at higher nu became polar at lower nu");
+                assert!(
+                    *a || !*b,
+                    "a grain non-polar at higher nu became polar at lower nu"
+                );
             }
         }
         // 16 grains: round(0.2*16) = 3, round(0.4*16) = 6, round(0.5*16) = 8 non-polar.
@@ -507,7 +526,12 @@ mod tests {
         // The spec's own note of ~0.58 is not reproduced by its formula; see docs/physics-notes.md.
         let n = 40;
         let mean: f64 = (0..n)
-            .map(|s| Polycrystal::generate(&params(5.0, 0.5, s)).unwrap().class_fractions().2)
+            .map(|s| {
+                Polycrystal::generate(&params(5.0, 0.5, s))
+                    .unwrap()
+                    .class_fractions()
+                    .2
+            })
             .sum::<f64>()
             / n as f64;
         assert!((mean - 0.4715).abs() < 0.04, "mean GB fraction {mean}");
@@ -521,12 +545,19 @@ mod tests {
             orientation_spread_rad: 0.2,
             ..PolycrystalParams::default()
         };
-        let film = Polycrystal::generate(&PolycrystalParams { width_nm: 16.0, ..p }).unwrap();
+        let film = Polycrystal::generate(&PolycrystalParams {
+            width_nm: 16.0,
+            ..p
+        })
+        .unwrap();
         let th = film.grain_orientation_rad();
         let n = th.len() as f64;
         let mean = th.iter().sum::<f64>() / n;
         let sd = (th.iter().map(|t| (t - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
-        assert!((mean - 0.3).abs() < 4.0 * 0.2 / n.sqrt(), "mean {mean} of {n}");
+        assert!(
+            (mean - 0.3).abs() < 4.0 * 0.2 / n.sqrt(),
+            "mean {mean} of {n}"
+        );
         assert!((sd - 0.2).abs() < 0.03, "sd {sd}");
         let gb = film.gb_width_nm();
         assert!((1.0..2.0).contains(&gb));
@@ -535,10 +566,34 @@ mod tests {
     #[test]
     fn bad_parameters_name_their_key() {
         let cases = [
-            (PolycrystalParams { thickness_nm: 10.2, ..Default::default() }, "pf.thickness_nm"),
-            (PolycrystalParams { polar_fraction: 1.5, ..Default::default() }, "pf.polar_fraction"),
-            (PolycrystalParams { grain_diameter_nm: f64::NAN, ..Default::default() }, "pf.grain_diameter_nm"),
-            (PolycrystalParams { gb_width_nm: (2.0, 1.0), ..Default::default() }, "pf.gb_width_min_nm"),
+            (
+                PolycrystalParams {
+                    thickness_nm: 10.2,
+                    ..Default::default()
+                },
+                "pf.thickness_nm",
+            ),
+            (
+                PolycrystalParams {
+                    polar_fraction: 1.5,
+                    ..Default::default()
+                },
+                "pf.polar_fraction",
+            ),
+            (
+                PolycrystalParams {
+                    grain_diameter_nm: f64::NAN,
+                    ..Default::default()
+                },
+                "pf.grain_diameter_nm",
+            ),
+            (
+                PolycrystalParams {
+                    gb_width_nm: (2.0, 1.0),
+                    ..Default::default()
+                },
+                "pf.gb_width_min_nm",
+            ),
         ];
         for (p, key) in cases {
             let err = Polycrystal::generate(&p).unwrap_err().to_string();

@@ -14,7 +14,10 @@ pub fn run(args: &Args) -> Result<(), String> {
         .filter(|k| k.name.starts_with(&args.prefix))
         .collect();
     if keys.is_empty() {
-        return Err(format!("no configuration key starts with \"{}\"", args.prefix));
+        return Err(format!(
+            "no configuration key starts with \"{}\"",
+            args.prefix
+        ));
     }
     for k in keys {
         println!("{}", k.describe());

@@ -12,10 +12,14 @@ pub fn config_from(pairs: &[String]) -> Result<Config, String> {
         let spec = cfg.spec(key).map_err(|e| e.to_string())?;
         let bad = |e: &dyn std::fmt::Display| format!("--set {pair}: {} ({e})", spec.kind().name());
         let reals = || -> Result<Vec<f64>, String> {
-            text.split(',').map(|t| t.trim().parse::<f64>().map_err(|e| bad(&e))).collect()
+            text.split(',')
+                .map(|t| t.trim().parse::<f64>().map_err(|e| bad(&e)))
+                .collect()
         };
         let ints = || -> Result<Vec<i64>, String> {
-            text.split(',').map(|t| t.trim().parse::<i64>().map_err(|e| bad(&e))).collect()
+            text.split(',')
+                .map(|t| t.trim().parse::<i64>().map_err(|e| bad(&e)))
+                .collect()
         };
         let value = match spec.kind() {
             Kind::F64 => Value::F64(text.trim().parse().map_err(|e| bad(&e))?),

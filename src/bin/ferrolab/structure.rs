@@ -24,14 +24,20 @@ pub fn run(args: &Args) -> Result<(), String> {
     let cfg = config_from(&args.set)?;
     let params = PolycrystalParams::from_config(&cfg).map_err(|e| e.to_string())?;
     let film = Polycrystal::generate(&params).map_err(|e| e.to_string())?;
-    std::fs::create_dir_all(&args.out)
-        .map_err(|e| format!("--out {}: {e}", args.out.display()))?;
+    std::fs::create_dir_all(&args.out).map_err(|e| format!("--out {}: {e}", args.out.display()))?;
     let io = |name: &str, e: std::io::Error| format!("{}: {e}", args.out.join(name).display());
-    write_npy(&args.out.join("classes.npy"), &film.classes().mapv(|c| c as u8))
-        .map_err(|e| io("classes.npy", e))?;
-    write_npy(&args.out.join("grains.npy"), film.grain_of_cell()).map_err(|e| io("grains.npy", e))?;
-    write_npy(&args.out.join("orientation_rad.npy"), &film.cell_orientation_rad())
-        .map_err(|e| io("orientation_rad.npy", e))?;
+    write_npy(
+        &args.out.join("classes.npy"),
+        &film.classes().mapv(|c| c as u8),
+    )
+    .map_err(|e| io("classes.npy", e))?;
+    write_npy(&args.out.join("grains.npy"), film.grain_of_cell())
+        .map_err(|e| io("grains.npy", e))?;
+    write_npy(
+        &args.out.join("orientation_rad.npy"),
+        &film.cell_orientation_rad(),
+    )
+    .map_err(|e| io("orientation_rad.npy", e))?;
     write_png(&args.out.join("structure.png"), &film, args.scale)
         .map_err(|e| io("structure.png", e))?;
     let (polar, non_polar, boundary) = film.class_fractions();
@@ -44,7 +50,10 @@ pub fn run(args: &Args) -> Result<(), String> {
         100.0 * non_polar,
         100.0 * boundary
     );
-    println!("wrote {}/{{structure.png, classes.npy, grains.npy, orientation_rad.npy}}", args.out.display());
+    println!(
+        "wrote {}/{{structure.png, classes.npy, grains.npy, orientation_rad.npy}}",
+        args.out.display()
+    );
     Ok(())
 }
 
@@ -77,7 +86,9 @@ fn write_png(path: &Path, film: &Polycrystal, scale: u32) -> std::io::Result<()>
         encoder.set_color(png::ColorType::Rgb);
         encoder.set_depth(png::BitDepth::Eight);
         let mut writer = encoder.write_header().map_err(std::io::Error::other)?;
-        writer.write_image_data(&rgb).map_err(std::io::Error::other)?;
+        writer
+            .write_image_data(&rgb)
+            .map_err(std::io::Error::other)?;
     }
     ferrolab::io::atomic::write_atomically(path, |w| w.write_all(&bytes))
 }

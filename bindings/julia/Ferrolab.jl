@@ -1,0 +1,126 @@
+# Ferrolab.jl: ferrolab from Julia through `ccall`, one method per C function of
+# include/ferrolab.h plus a `Config` type that frees itself. A test (tests/python) checks that
+# the functions called here are exactly the header's. Julia is not installable on the CI
+# machines, so this file is checked against the header but not executed there.
+#
+#   include("bindings/julia/Ferrolab.jl"); using .Ferrolab
+#   cfg = Ferrolab.Config(); Ferrolab.set!(cfg, "pf.grain_diameter_nm", 10.0)
+module Ferrolab
+
+const lib = get(ENV, "FERROLAB_LIB",
+                joinpath(@__DIR__, "..", "..", "target", "release", "libferrolab.so"))
+
+const OK = Int32(0)
+const WARN_TRUNCATED = Int32(1)
+
+"A failed call: the status code and ferrolab's message."
+struct FerrolabError <: Exception
+    status::Int32
+    message::String
+end
+Base.showerror(io::IO, e::FerrolabError) = print(io, "ferrolab error ", e.status, ": ", e.message)
+
+# Read an snprintf-style string output in full, growing the buffer as needed.
+function read_string(call)
+    cap = 128
+    while true
+        buf = Vector{UInt8}(undef, cap)
+        needed = Ref{Csize_t}(0)
+        status = call(buf, cap, needed)
+        status == OK && return unsafe_string(pointer(buf))
+        status == WARN_TRUNCATED || throw(FerrolabError(status, last_error()))
+        cap = Int(needed[])
+    end
+end
+
+"This thread's last failure message."
+last_error() = read_string((b, c, n) -> ccall((:ferrolab_last_error, lib), Int32,
+                                              (Ptr{UInt8}, Csize_t, Ref{Csize_t}), b, c, n))
+
+check(status::Int32) = status < 0 ? throw(FerrolabError(status, last_error())) : nothing
+
+"Static text of a status code."
+status_str(code::Integer) = unsafe_string(ccall((:ferrolab_status_str, lib), Cstring, (Int32,), code))
+"The library version."
+version() = unsafe_string(ccall((:ferrolab_version_string, lib), Cstring, ()))
+"The C ABI version of the loaded library."
+abi_version() = ccall((:ferrolab_abi_version, lib), Int32, ())
+"Size ferrolab's worker pool (0 = one thread per core)."
+set_num_threads(n::Integer) = check(ccall((:ferrolab_set_num_threads, lib), Int32, (Csize_t,), n))
+"The worker pool's size."
+function num_threads()
+    n = Ref{Csize_t}(0)
+    check(ccall((:ferrolab_num_threads, lib), Int32, (Ref{Csize_t},), n))
+    Int(n[])
+end
+
+"Options: every key at its default until set."
+mutable struct Config
+    handle::Ptr{Cvoid}
+    function Config()
+        h = Ref{Ptr{Cvoid}}(C_NULL)
+        check(ccall((:ferrolab_config_new, lib), Int32, (Ref{Ptr{Cvoid}},), h))
+        cfg = new(h[])
+        finalizer(c -> ccall((:ferrolab_config_free, lib), Int32, (Ptr{Cvoid},), c.handle), cfg)
+    end
+end
+
+set!(c::Config, key::AbstractString, v::Float64) =
+    check(ccall((:ferrolab_config_set_f64, lib), Int32, (Ptr{Cvoid}, Cstring, Float64), c.handle, key, v))
+set!(c::Config, key::AbstractString, v::Integer) =
+    check(ccall((:ferrolab_config_set_i64, lib), Int32, (Ptr{Cvoid}, Cstring, Int64), c.handle, key, v))
+set!(c::Config, key::AbstractString, v::AbstractString) =
+    check(ccall((:ferrolab_config_set_str, lib), Int32, (Ptr{Cvoid}, Cstring, Cstring), c.handle, key, v))
+set!(c::Config, key::AbstractString, v::Vector{Float64}) =
+    check(ccall((:ferrolab_config_set_f64_array, lib), Int32, (Ptr{Cvoid}, Cstring, Ptr{Float64}, Csize_t),
+                c.handle, key, v, length(v)))
+set!(c::Config, key::AbstractString, v::Vector{Int64}) =
+    check(ccall((:ferrolab_config_set_i64_array, lib), Int32, (Ptr{Cvoid}, Cstring, Ptr{Int64}, Csize_t),
+                c.handle, key, v, length(v)))
+reset!(c::Config, key::AbstractString) =
+    check(ccall((:ferrolab_config_reset, lib), Int32, (Ptr{Cvoid}, Cstring), c.handle, key))
+
+function get_f64(c::Config, key::AbstractString)
+    x = Ref{Float64}(0)
+    check(ccall((:ferrolab_config_get_f64, lib), Int32, (Ptr{Cvoid}, Cstring, Ref{Float64}), c.handle, key, x))
+    x[]
+end
+function get_i64(c::Config, key::AbstractString)
+    x = Ref{Int64}(0)
+    check(ccall((:ferrolab_config_get_i64, lib), Int32, (Ptr{Cvoid}, Cstring, Ref{Int64}), c.handle, key, x))
+    x[]
+end
+get_str(c::Config, key::AbstractString) =
+    read_string((b, n, k) -> ccall((:ferrolab_config_get_str, lib), Int32,
+                                   (Ptr{Cvoid}, Cstring, Ptr{UInt8}, Csize_t, Ref{Csize_t}), c.handle, key, b, n, k))
+function get_array(c::Config, key::AbstractString, ::Type{T}) where {T<:Union{Float64,Int64}}
+    len = Ref{Csize_t}(0)
+    getter(out, cap) = T === Float64 ?
+        ccall((:ferrolab_config_get_f64_array, lib), Int32,
+              (Ptr{Cvoid}, Cstring, Ptr{Float64}, Csize_t, Ref{Csize_t}), c.handle, key, out, cap, len) :
+        ccall((:ferrolab_config_get_i64_array, lib), Int32,
+              (Ptr{Cvoid}, Cstring, Ptr{Int64}, Csize_t, Ref{Csize_t}), c.handle, key, out, cap, len)
+    status = getter(C_NULL, 0)
+    status in (OK, WARN_TRUNCATED) || check(status)
+    out = Vector{T}(undef, len[])
+    check(getter(out, length(out)))
+    out
+end
+"The last failure message recorded in this config (from any thread)."
+config_last_error(c::Config) =
+    read_string((b, n, k) -> ccall((:ferrolab_config_last_error, lib), Int32,
+                                   (Ptr{Cvoid}, Ptr{UInt8}, Csize_t, Ref{Csize_t}), c.handle, b, n, k))
+
+"Every configuration key, in name order."
+function keys()
+    n = Ref{Csize_t}(0)
+    check(ccall((:ferrolab_config_key_count, lib), Int32, (Ref{Csize_t},), n))
+    [read_string((b, c, k) -> ccall((:ferrolab_config_key_name, lib), Int32,
+                                    (Csize_t, Ptr{UInt8}, Csize_t, Ref{Csize_t}), i, b, c, k)) for i in 0:n[]-1]
+end
+"Type, unit, valid range, default and doc of a key."
+describe(key::AbstractString) =
+    read_string((b, c, k) -> ccall((:ferrolab_config_key_describe, lib), Int32,
+                                   (Cstring, Ptr{UInt8}, Csize_t, Ref{Csize_t}), key, b, c, k))
+
+end # module

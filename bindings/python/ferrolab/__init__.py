@@ -1,0 +1,183 @@
+"""ferrolab from Python through ctypes: a thin layer over include/ferrolab.h.
+
+Handles become objects that free themselves, failed calls raise FerrolabError with the status
+and message. The library is found through FERROLAB_LIB (a path to libferrolab.so) or in the
+repository's target/release.
+
+    import ferrolab
+    cfg = ferrolab.Config()
+    cfg.set("pf.grain_diameter_nm", 10.0)
+    print(cfg.get("pf.grain_diameter_nm"), ferrolab.version())
+"""
+import ctypes
+import os
+from ctypes import POINTER, c_char_p, c_double, c_int32, c_int64, c_size_t, c_void_p
+from pathlib import Path
+
+OK = 0
+WARN_TRUNCATED = 1
+
+# Every C function this binding declares: (name, return type, argument types). A test checks
+# that these are exactly the functions of include/ferrolab.h.
+_SIGNATURES = {
+    "ferrolab_status_str": (c_char_p, [c_int32]),
+    "ferrolab_last_error": (c_int32, [c_char_p, c_size_t, POINTER(c_size_t)]),
+    "ferrolab_version_string": (c_char_p, []),
+    "ferrolab_abi_version": (c_int32, []),
+    "ferrolab_set_num_threads": (c_int32, [c_size_t]),
+    "ferrolab_num_threads": (c_int32, [POINTER(c_size_t)]),
+    "ferrolab_config_new": (c_int32, [POINTER(c_void_p)]),
+    "ferrolab_config_free": (c_int32, [c_void_p]),
+    "ferrolab_config_set_f64": (c_int32, [c_void_p, c_char_p, c_double]),
+    "ferrolab_config_set_i64": (c_int32, [c_void_p, c_char_p, c_int64]),
+    "ferrolab_config_set_str": (c_int32, [c_void_p, c_char_p, c_char_p]),
+    "ferrolab_config_set_f64_array": (c_int32, [c_void_p, c_char_p, POINTER(c_double), c_size_t]),
+    "ferrolab_config_set_i64_array": (c_int32, [c_void_p, c_char_p, POINTER(c_int64), c_size_t]),
+    "ferrolab_config_reset": (c_int32, [c_void_p, c_char_p]),
+    "ferrolab_config_get_f64": (c_int32, [c_void_p, c_char_p, POINTER(c_double)]),
+    "ferrolab_config_get_i64": (c_int32, [c_void_p, c_char_p, POINTER(c_int64)]),
+    "ferrolab_config_get_str": (c_int32, [c_void_p, c_char_p, c_char_p, c_size_t, POINTER(c_size_t)]),
+    "ferrolab_config_get_f64_array": (
+        c_int32, [c_void_p, c_char_p, POINTER(c_double), c_size_t, POINTER(c_size_t)]),
+    "ferrolab_config_get_i64_array": (
+        c_int32, [c_void_p, c_char_p, POINTER(c_int64), c_size_t, POINTER(c_size_t)]),
+    "ferrolab_config_last_error": (c_int32, [c_void_p, c_char_p, c_size_t, POINTER(c_size_t)]),
+    "ferrolab_config_key_count": (c_int32, [POINTER(c_size_t)]),
+    "ferrolab_config_key_name": (c_int32, [c_size_t, c_char_p, c_size_t, POINTER(c_size_t)]),
+    "ferrolab_config_key_describe": (c_int32, [c_char_p, c_char_p, c_size_t, POINTER(c_size_t)]),
+}
+
+
+def _find_library():
+    env = os.environ.get("FERROLAB_LIB")
+    if env:
+        return env
+    return str(Path(__file__).resolve().parents[3] / "target" / "release" / "libferrolab.so")
+
+
+_lib = ctypes.CDLL(_find_library())
+for _name, (_restype, _argtypes) in _SIGNATURES.items():
+    _fn = getattr(_lib, _name)
+    _fn.restype = _restype
+    _fn.argtypes = _argtypes
+
+
+class FerrolabError(RuntimeError):
+    """A failed call: `status` is the code, the text is ferrolab's message."""
+
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
+
+
+def _read_string(call):
+    size = 128
+    while True:
+        buf = ctypes.create_string_buffer(size)
+        needed = c_size_t(0)
+        status = call(buf, size, ctypes.byref(needed))
+        if status == OK:
+            return buf.value.decode()
+        if status != WARN_TRUNCATED:
+            _raise(status)
+        size = needed.value
+
+
+def last_error():
+    """This thread's last failure message."""
+    return _read_string(_lib.ferrolab_last_error)
+
+
+def _raise(status):
+    raise FerrolabError(status, last_error())
+
+
+def _check(status):
+    if status < 0:
+        _raise(status)
+
+
+def version():
+    """The library version, "MAJOR.MINOR.PATCH"."""
+    return _lib.ferrolab_version_string().decode()
+
+
+def status_str(code):
+    """Static text of a status code."""
+    return _lib.ferrolab_status_str(code).decode()
+
+
+def set_num_threads(n):
+    """Size ferrolab's worker pool (0 = one thread per core)."""
+    _check(_lib.ferrolab_set_num_threads(n))
+
+
+def keys():
+    """Every configuration key, in name order."""
+    count = c_size_t(0)
+    _check(_lib.ferrolab_config_key_count(ctypes.byref(count)))
+    return [_read_string(lambda b, c, n, i=i: _lib.ferrolab_config_key_name(i, b, c, n))
+            for i in range(count.value)]
+
+
+def describe(key):
+    """Type, unit, valid range, default and doc of a key."""
+    return _read_string(lambda b, c, n: _lib.ferrolab_config_key_describe(key.encode(), b, c, n))
+
+
+class Config:
+    """Options: every key at its default until set."""
+
+    def __init__(self):
+        self._handle = c_void_p()
+        _check(_lib.ferrolab_config_new(ctypes.byref(self._handle)))
+
+    def __del__(self):
+        if getattr(self, "_handle", None):
+            _lib.ferrolab_config_free(self._handle)
+            self._handle = None
+
+    def set(self, key, value):
+        """Set a key; the Python type chooses the setter (float, int, str, list)."""
+        k = key.encode()
+        if isinstance(value, bool):
+            raise TypeError("use 0 or 1 for flags")
+        if isinstance(value, int):
+            status = _lib.ferrolab_config_set_i64(self._handle, k, value)
+        elif isinstance(value, float):
+            status = _lib.ferrolab_config_set_f64(self._handle, k, value)
+        elif isinstance(value, str):
+            status = _lib.ferrolab_config_set_str(self._handle, k, value.encode())
+        elif all(isinstance(v, int) for v in value):
+            arr = (c_int64 * len(value))(*value)
+            status = _lib.ferrolab_config_set_i64_array(self._handle, k, arr, len(value))
+        else:
+            arr = (c_double * len(value))(*value)
+            status = _lib.ferrolab_config_set_f64_array(self._handle, k, arr, len(value))
+        _check(status)
+
+    def get(self, key):
+        """The key's value, whatever its type."""
+        k = key.encode()
+        x = c_double()
+        if _lib.ferrolab_config_get_f64(self._handle, k, ctypes.byref(x)) == OK:
+            return x.value
+        i = c_int64()
+        if _lib.ferrolab_config_get_i64(self._handle, k, ctypes.byref(i)) == OK:
+            return i.value
+        status = _lib.ferrolab_config_get_str(self._handle, k, None, 0, None)
+        if status in (OK, WARN_TRUNCATED):
+            return _read_string(lambda b, c, n: _lib.ferrolab_config_get_str(self._handle, k, b, c, n))
+        for ctype, getter in ((c_double, _lib.ferrolab_config_get_f64_array),
+                              (c_int64, _lib.ferrolab_config_get_i64_array)):
+            length = c_size_t(0)
+            status = getter(self._handle, k, None, 0, ctypes.byref(length))
+            if status in (OK, WARN_TRUNCATED):
+                out = (ctype * length.value)()
+                _check(getter(self._handle, k, out, length.value, ctypes.byref(length)))
+                return list(out)
+        _raise(status)
+
+    def reset(self, key):
+        """Put a key back to its default."""
+        _check(_lib.ferrolab_config_reset(self._handle, key.encode()))

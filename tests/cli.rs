@@ -1,0 +1,90 @@
+//! The `ferrolab` command line as a user runs it.
+
+use std::process::Command;
+
+fn ferrolab(args: &[&str]) -> (bool, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_ferrolab"))
+        .args(args)
+        .output()
+        .expect("the CLI runs");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn help_and_version() {
+    let (ok, out, _) = ferrolab(&["--help"]);
+    assert!(
+        ok && out.contains("structure") && out.contains("keys"),
+        "{out}"
+    );
+    let (ok, out, _) = ferrolab(&["--version"]);
+    assert!(
+        ok && out.starts_with(&format!("ferrolab {}", env!("CARGO_PKG_VERSION"))),
+        "{out}"
+    );
+}
+
+#[test]
+fn keys_lists_the_registry() {
+    let (ok, out, _) = ferrolab(&["keys", "pf."]);
+    assert!(ok);
+    assert_eq!(out.lines().count(), ferrolab::config::keys().len());
+    assert!(out.contains(
+        "pf.grain_diameter_nm: a real number, unit nm, valid (0, 100000], default 16.2."
+    ));
+    let (ok, _, err) = ferrolab(&["keys", "zz."]);
+    assert!(
+        !ok && err.contains("no configuration key starts with \"zz.\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn structure_writes_maps_and_reports_counts() {
+    let dir = std::env::temp_dir().join(format!("ferrolab-cli-{}", std::process::id()));
+    let (ok, out, err) = ferrolab(&[
+        "structure",
+        "--set",
+        "pf.grain_diameter_nm=5",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.starts_with("65 grains"), "{out}");
+    for file in [
+        "structure.png",
+        "classes.npy",
+        "grains.npy",
+        "orientation_rad.npy",
+    ] {
+        assert!(dir.join(file).is_file(), "{file} missing");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn bad_settings_name_the_key() {
+    for (setting, fragment) in [
+        (
+            "pf.polar_fraction=1.5",
+            "\"pf.polar_fraction\": value 1.5 is outside its valid range [0, 1]",
+        ),
+        (
+            "pf.grain_diametre_nm=5",
+            "did you mean \"pf.grain_diameter_nm\"?",
+        ),
+        ("pf.seed=abc", "--set pf.seed=abc: an integer"),
+        ("pf.seed", "expected key=value"),
+        (
+            "pf.thickness_nm=10.2",
+            "pf.thickness_nm = 10.2 is not a whole number of cells",
+        ),
+    ] {
+        let (ok, _, err) = ferrolab(&["structure", "--set", setting, "--out", "/nonexistent/x"]);
+        assert!(!ok && err.contains(fragment), "{setting}: {err}");
+    }
+}

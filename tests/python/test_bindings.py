@@ -1,0 +1,68 @@
+"""Cross-language tests: the Python ctypes binding against the built library and header, and
+the CLI's NPY output read by numpy. Run by .ci/run after `cargo build --release`."""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "bindings" / "python"))
+import ferrolab  # noqa: E402
+
+
+def header_functions():
+    text = (ROOT / "include" / "ferrolab.h").read_text()
+    return set(re.findall(r"^[a-z].*?\b(ferrolab_\w+)\(", text, flags=re.M))
+
+
+def test_binding_declares_exactly_the_header_functions():
+    assert set(ferrolab._SIGNATURES) == header_functions()
+
+
+def test_config_round_trip_and_errors():
+    cfg = ferrolab.Config()
+    cfg.set("pf.grain_diameter_nm", 10.0)
+    cfg.set("pf.seed", 12)
+    assert cfg.get("pf.grain_diameter_nm") == 10.0
+    assert cfg.get("pf.seed") == 12
+    with pytest.raises(ferrolab.FerrolabError) as err:
+        cfg.set("pf.polar_fraction", 2.0)
+    assert err.value.status == -7
+    assert "pf.polar_fraction" in str(err.value)
+    cfg.reset("pf.grain_diameter_nm")
+    assert cfg.get("pf.grain_diameter_nm") == 16.2
+    assert "pf.seed" in ferrolab.keys()
+    assert "unit nm" in ferrolab.describe("pf.width_nm")
+    assert ferrolab.status_str(0) == "ok"
+
+
+def test_cli_structure_maps_load_in_numpy(tmp_path):
+    exe = ROOT / "target" / "release" / "ferrolab"
+    out = tmp_path / "film"
+    subprocess.run([str(exe), "structure", "--set", "pf.grain_diameter_nm=10",
+                    "--set", "pf.seed=3", "--out", str(out)], check=True, capture_output=True)
+    classes = np.load(out / "classes.npy")
+    grains = np.load(out / "grains.npy")
+    theta = np.load(out / "orientation_rad.npy")
+    assert classes.shape == grains.shape == theta.shape == (20, 256)
+    assert classes.dtype == np.uint8 and grains.dtype == np.uint32 and theta.dtype == np.float64
+    assert set(np.unique(classes)) <= {0, 1, 2}
+    # D_G = 10 nm on 10 nm x 128 nm: round(4 * 1280 / (pi * 100)) = 16 grains.
+    assert grains.max() == 15
+    # Cells of one grain share one orientation.
+    for g in range(16):
+        assert np.ptp(theta[grains == g]) == 0.0
+    assert (out / "structure.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_julia_binding_calls_exactly_the_header_functions():
+    text = (ROOT / "bindings" / "julia" / "Ferrolab.jl").read_text()
+    assert set(re.findall(r"\(:(ferrolab_\w+), lib\)", text)) == header_functions()
+
+
+def test_cpp_wrapper_calls_only_header_functions():
+    text = (ROOT / "bindings" / "cpp" / "ferrolab.hpp").read_text()
+    assert set(re.findall(r"\b(ferrolab_\w+)\(", text)) <= header_functions()

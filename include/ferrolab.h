@@ -89,6 +89,10 @@
 // one handle; setters need exclusive use of it.
 typedef struct ferrolab_config ferrolab_config;
 
+// Opaque handle of a generated film: create with `ferrolab_polycrystal_new`, release with
+// `ferrolab_polycrystal_free`. Immutable: every call on it may run concurrently.
+typedef struct ferrolab_polycrystal ferrolab_polycrystal;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -261,6 +265,82 @@ int32_t ferrolab_config_key_name(size_t index, char *buf, size_t cap, size_t *ne
 // `key` is NULL or a NUL-terminated string; `buf` is NULL or valid for `cap` bytes; `needed`
 // is NULL or valid for one size_t.
 int32_t ferrolab_config_key_describe(const char *key, char *buf, size_t cap, size_t *needed);
+
+// Generate the film described by the `pf.*` structure keys of `cfg` (NULL: the defaults, the
+// paper's 10 nm x 128 nm film at 0.5 nm with D_G 16.2 nm, nu_ortho 0.87, mu_theta 0.54 rad,
+// sigma_theta 0.38 rad, seed 0) and store its handle in `*out`. Deterministic in `pf.seed`.
+//
+// Ownership: the caller releases the handle with `ferrolab_polycrystal_free`; on error `*out`
+// is NULL. Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE (cfg) or
+// _OUT_OF_RANGE (keys that are inconsistent together, e.g. a thickness that is not a whole
+// number of cells), with the keys named.
+//
+// # Safety
+// `out` is NULL or valid for writing one pointer.
+int32_t ferrolab_polycrystal_new(const ferrolab_config *cfg, ferrolab_polycrystal **out);
+
+// Release a film. NULL is a no-op; a freed or foreign handle returns
+// FERROLAB_ERR_INVALID_HANDLE. Must not run concurrently with other calls on the handle.
+int32_t ferrolab_polycrystal_free(ferrolab_polycrystal *film);
+
+// Write the grid shape: `*n_rows` cells across the thickness (row 0 at the bottom electrode),
+// `*n_cols` across the periodic width. Returns FERROLAB_OK, FERROLAB_ERR_NULL_POINTER or
+// _INVALID_HANDLE.
+//
+// # Safety
+// `n_rows` and `n_cols` are NULL or valid for one size_t each.
+int32_t ferrolab_polycrystal_shape(const ferrolab_polycrystal *film,
+                                   size_t *n_rows,
+                                   size_t *n_cols);
+
+// Write the number of grains to `*out`. Returns FERROLAB_OK, FERROLAB_ERR_NULL_POINTER or
+// _INVALID_HANDLE.
+//
+// # Safety
+// `out` is NULL or valid for one size_t.
+int32_t ferrolab_polycrystal_grain_count(const ferrolab_polycrystal *film, size_t *out);
+
+// Fill per-cell maps, each `n_rows x n_cols` row-major (the shape from
+// `ferrolab_polycrystal_shape`; a different shape is FERROLAB_ERR_INVALID_ARGUMENT):
+// `classes` (0 polar, 1 non-polar grain, 2 grain boundary), `grains` (index of the nearest
+// grain) and `orientation_rad` (the polar-axis angle of that grain from the film normal). Any
+// of the three may be NULL to skip it. Returns FERROLAB_OK, or FERROLAB_ERR_INVALID_HANDLE,
+// _INVALID_ARGUMENT.
+//
+// # Safety
+// Each non-NULL output is valid for `n_rows * n_cols` elements.
+int32_t ferrolab_polycrystal_cells(const ferrolab_polycrystal *film,
+                                   int32_t *classes,
+                                   int32_t *grains,
+                                   double *orientation_rad,
+                                   size_t n_rows,
+                                   size_t n_cols);
+
+// Fill per-grain data for `n_grains` grains (the count from
+// `ferrolab_polycrystal_grain_count`; another count is FERROLAB_ERR_INVALID_ARGUMENT):
+// `orientation_rad` (polar-axis angle from the film normal), `polar` (1 polar, 0 non-polar)
+// and `seeds_nm` (`n_grains x 2`: seed position across the thickness, then across the width,
+// in nm). Any may be NULL to skip it. Returns FERROLAB_OK, or FERROLAB_ERR_INVALID_HANDLE,
+// _INVALID_ARGUMENT.
+//
+// # Safety
+// Each non-NULL output is valid for its documented number of elements.
+int32_t ferrolab_polycrystal_grains(const ferrolab_polycrystal *film,
+                                    double *orientation_rad,
+                                    int32_t *polar,
+                                    double *seeds_nm,
+                                    size_t n_grains);
+
+// Copy the message of the last failed call on this film into `buf`, snprintf-style (see
+// `ferrolab_last_error`). Returns FERROLAB_OK, FERROLAB_WARN_TRUNCATED, or
+// FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE.
+//
+// # Safety
+// `buf` is NULL or valid for `cap` bytes; `needed` is NULL or valid for one size_t.
+int32_t ferrolab_polycrystal_last_error(const ferrolab_polycrystal *film,
+                                        char *buf,
+                                        size_t cap,
+                                        size_t *needed);
 
 // Static, NUL-terminated English text for a status code; "unknown status code" for codes
 // this version does not know. Never NULL; the caller must not free it. Thread-safe.

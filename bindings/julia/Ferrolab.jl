@@ -123,4 +123,53 @@ describe(key::AbstractString) =
     read_string((b, c, k) -> ccall((:ferrolab_config_key_describe, lib), Int32,
                                    (Cstring, Ptr{UInt8}, Csize_t, Ref{Csize_t}), key, b, c, k))
 
+"""A generated polycrystalline HZO film (`cfg === nothing`: the defaults). Fields: `classes`
+(0 polar, 1 non-polar grain, 2 grain boundary), `grains`, `orientation_rad` (n_rows x n_cols,
+row 1 at the bottom electrode); `grain_orientation_rad`, `grain_polar`, `grain_seeds_nm`."""
+struct Polycrystal
+    classes::Matrix{Int32}
+    grains::Matrix{Int32}
+    orientation_rad::Matrix{Float64}
+    grain_orientation_rad::Vector{Float64}
+    grain_polar::Vector{Int32}
+    grain_seeds_nm::Matrix{Float64}
+end
+
+function Polycrystal(cfg::Union{Config,Nothing}=nothing)
+    h = Ref{Ptr{Cvoid}}(C_NULL)
+    check(ccall((:ferrolab_polycrystal_new, lib), Int32, (Ptr{Cvoid}, Ref{Ptr{Cvoid}}),
+                cfg === nothing ? C_NULL : cfg.handle, h))
+    film = h[]
+    try
+        rows, cols, n = Ref{Csize_t}(0), Ref{Csize_t}(0), Ref{Csize_t}(0)
+        check(ccall((:ferrolab_polycrystal_shape, lib), Int32, (Ptr{Cvoid}, Ref{Csize_t}, Ref{Csize_t}),
+                    film, rows, cols))
+        check(ccall((:ferrolab_polycrystal_grain_count, lib), Int32, (Ptr{Cvoid}, Ref{Csize_t}), film, n))
+        # Row-major C arrays are the transposes of Julia's column-major matrices.
+        classes = Matrix{Int32}(undef, cols[], rows[])
+        grains = Matrix{Int32}(undef, cols[], rows[])
+        theta = Matrix{Float64}(undef, cols[], rows[])
+        check(ccall((:ferrolab_polycrystal_cells, lib), Int32,
+                    (Ptr{Cvoid}, Ptr{Int32}, Ptr{Int32}, Ptr{Float64}, Csize_t, Csize_t),
+                    film, classes, grains, theta, rows[], cols[]))
+        grain_theta = Vector{Float64}(undef, n[])
+        polar = Vector{Int32}(undef, n[])
+        seeds = Matrix{Float64}(undef, 2, n[])
+        check(ccall((:ferrolab_polycrystal_grains, lib), Int32,
+                    (Ptr{Cvoid}, Ptr{Float64}, Ptr{Int32}, Ptr{Float64}, Csize_t),
+                    film, grain_theta, polar, seeds, n[]))
+        Polycrystal(permutedims(classes), permutedims(grains), permutedims(theta), grain_theta, polar,
+                    permutedims(seeds))
+    catch e
+        if e isa FerrolabError
+            msg = read_string((b, c, k) -> ccall((:ferrolab_polycrystal_last_error, lib), Int32,
+                                                 (Ptr{Cvoid}, Ptr{UInt8}, Csize_t, Ref{Csize_t}), film, b, c, k))
+            e = FerrolabError(e.status, msg)
+        end
+        rethrow(e)
+    finally
+        ccall((:ferrolab_polycrystal_free, lib), Int32, (Ptr{Cvoid},), film)
+    end
+end
+
 end # module

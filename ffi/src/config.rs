@@ -37,7 +37,6 @@ fn get(cfg: *const ferrolab_config, key: &str) -> Result<Value, FfiError> {
 }
 
 /// The config a call should use: a copy of `cfg`'s, or the defaults when `cfg` is NULL.
-#[allow(dead_code)] // the engines' shims call it
 pub(crate) fn config_or_default(cfg: *const ferrolab_config) -> Result<Config, FfiError> {
     if cfg.is_null() {
         return Ok(Config::new());
@@ -359,9 +358,17 @@ pub unsafe extern "C" fn ferrolab_config_last_error(
     needed: *mut usize,
 ) -> i32 {
     crate::ffi_boundary!({
-        let message = handles::last_error::<ConfigHandle>(cfg.addr(), "cfg", TYPE_NAME)?;
         // SAFETY: caller's contract.
-        unsafe { write_str(&message, buf, cap, needed) }
+        unsafe {
+            handles::write_last_error::<ConfigHandle>(
+                cfg.addr(),
+                "cfg",
+                TYPE_NAME,
+                buf,
+                cap,
+                needed,
+            )
+        }
     })
 }
 

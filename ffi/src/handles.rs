@@ -140,8 +140,26 @@ pub(crate) fn record_error(handle: usize, message: &str) {
     }
 }
 
+/// Copy the last failure message of a live handle of type `T` snprintf-style (the body of
+/// every `ferrolab_<object>_last_error`).
+///
+/// # Safety
+/// As for [`write_str`](crate::strings::write_str).
+pub(crate) unsafe fn write_last_error<T: Any + Send + Sync>(
+    handle: usize,
+    arg: &str,
+    type_name: &str,
+    buf: *mut std::ffi::c_char,
+    cap: usize,
+    needed: *mut usize,
+) -> Result<(), FfiError> {
+    let message = last_error::<T>(handle, arg, type_name)?;
+    // SAFETY: forwarded contract.
+    unsafe { crate::strings::write_str(&message, buf, cap, needed) }
+}
+
 /// The last failure message recorded in a live handle of type `T`.
-pub(crate) fn last_error<T: Any + Send + Sync>(
+fn last_error<T: Any + Send + Sync>(
     handle: usize,
     arg: &str,
     type_name: &str,

@@ -94,7 +94,8 @@ fn compile(source: &str, link: Link) -> PathBuf {
         Link::Shared => {
             cc.arg(format!("-L{}", lib.display()))
                 .arg("-lferrolab")
-                .arg(format!("-Wl,-rpath,{}", lib.display()));
+                .arg(format!("-Wl,-rpath,{}", lib.display()))
+                .arg("-lm");
         }
         Link::Static => {
             cc.arg(lib.join("libferrolab.a")).args(["-lm", "-ldl"]);
@@ -150,6 +151,18 @@ fn c_example_runs() {
     let out = run(&compile("examples/c/config_basics.c", Link::Shared));
     assert!(out.contains("ferrolab 0."), "{out}");
     assert!(out.contains("pf.grain_diameter_nm = 10"), "{out}");
+}
+
+#[test]
+fn c_polycrystal_example_draws_the_film() {
+    let out = run(&compile("examples/c/polycrystal_map.c", Link::Shared));
+    let mut lines = out.lines();
+    // 8 nm grains on 10 nm x 64 nm: round(4 * 640 / (pi * 64)) = 13 grains.
+    assert_eq!(lines.next(), Some("13 grains on 20 x 128 cells"), "{out}");
+    let map: Vec<&str> = lines.collect();
+    assert_eq!(map.len(), 20);
+    assert!(map.iter().all(|l| l.len() == 128));
+    assert!(out.contains('#'), "no grain boundary drawn");
 }
 
 #[test]

@@ -143,6 +143,49 @@ int main(void) {
     ferrolab_config *foreign = (ferrolab_config *)(void *)&not_a_handle;
     EXPECT(ferrolab_config_get_f64(foreign, "pf.width_nm", &x), FERROLAB_ERR_INVALID_HANDLE, NULL);
     EXPECT(ferrolab_config_free(foreign), FERROLAB_ERR_INVALID_HANDLE, NULL);
+
+    /* Films: NULL config means defaults; shapes must match; handles are typed. */
+    ferrolab_polycrystal *film = NULL;
+    int32_t cells[20 * 256];
+    double grain_theta[6];
+    EXPECT(ferrolab_polycrystal_new(NULL, NULL), FERROLAB_ERR_NULL_POINTER, "argument out");
+    EXPECT(ferrolab_polycrystal_new(foreign, &film), FERROLAB_ERR_INVALID_HANDLE, "argument cfg");
+    if (film != NULL) {
+        printf("FAIL *out not NULL after a failed ferrolab_polycrystal_new\n");
+        failures++;
+    }
+    EXPECT(ferrolab_polycrystal_new(NULL, &film), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_polycrystal_shape(film, NULL, &n), FERROLAB_ERR_NULL_POINTER, "argument n_rows");
+    EXPECT(ferrolab_polycrystal_grain_count(film, NULL), FERROLAB_ERR_NULL_POINTER, "argument out");
+    EXPECT(ferrolab_polycrystal_cells(film, cells, NULL, NULL, 256, 20), FERROLAB_ERR_INVALID_ARGUMENT,
+           "n_rows x n_cols = 256 x 20, but the film is 20 x 256");
+    EXPECT(ferrolab_polycrystal_cells(film, cells, NULL, NULL, 20, 256), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_polycrystal_cells(film, NULL, NULL, NULL, 20, 256), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_polycrystal_grains(film, grain_theta, NULL, NULL, 5), FERROLAB_ERR_INVALID_ARGUMENT,
+           "n_grains = 5, but the film has 6 grains");
+    EXPECT(ferrolab_polycrystal_grains(film, grain_theta, NULL, NULL, 6), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_polycrystal_last_error(film, buf, sizeof buf, NULL), FERROLAB_OK, NULL);
+    if (strstr(buf, "n_grains = 5") == NULL) {
+        printf("FAIL film message: %s\n", buf);
+        failures++;
+    }
+    /* A config handle is not a film, and a film is not a config. */
+    EXPECT(ferrolab_polycrystal_shape((const ferrolab_polycrystal *)(const void *)fresh, &n, &n),
+           FERROLAB_ERR_INVALID_HANDLE, "not a live ferrolab_polycrystal handle");
+    EXPECT(ferrolab_config_get_f64((const ferrolab_config *)(const void *)film, "pf.width_nm", &x),
+           FERROLAB_ERR_INVALID_HANDLE, "not a live ferrolab_config handle");
+    EXPECT(ferrolab_polycrystal_free((ferrolab_polycrystal *)(void *)fresh), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_polycrystal_free(film), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_polycrystal_free(film), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_polycrystal_free(NULL), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_polycrystal_cells(film, cells, NULL, NULL, 20, 256), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_polycrystal_grains(film, NULL, NULL, NULL, 6), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_polycrystal_grain_count(film, &n), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_polycrystal_last_error(film, buf, sizeof buf, NULL), FERROLAB_ERR_INVALID_HANDLE, NULL);
+
+    /* A film from a config with inconsistent keys names them. */
+    EXPECT(ferrolab_config_set_f64(fresh, "pf.thickness_nm", 10.2), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_polycrystal_new(fresh, &film), FERROLAB_ERR_OUT_OF_RANGE, "pf.thickness_nm = 10.2");
     EXPECT(ferrolab_config_free(fresh), FERROLAB_OK, NULL);
 
     if (failures != 0) {

@@ -66,3 +66,22 @@ def test_julia_binding_calls_exactly_the_header_functions():
 def test_cpp_wrapper_calls_only_header_functions():
     text = (ROOT / "bindings" / "cpp" / "ferrolab.hpp").read_text()
     assert set(re.findall(r"\b(ferrolab_\w+)\(", text)) <= header_functions()
+
+
+def test_polycrystal_through_ctypes_matches_the_cli_maps(tmp_path):
+    cfg = ferrolab.Config()
+    cfg.set("pf.grain_diameter_nm", 10.0)
+    cfg.set("pf.seed", 3)
+    film = ferrolab.Polycrystal(cfg)
+    exe = ROOT / "target" / "release" / "ferrolab"
+    subprocess.run([str(exe), "structure", "--set", "pf.grain_diameter_nm=10", "--set", "pf.seed=3",
+                    "--out", str(tmp_path)], check=True, capture_output=True)
+    assert np.array_equal(film.classes, np.load(tmp_path / "classes.npy"))
+    assert np.array_equal(film.grains, np.load(tmp_path / "grains.npy"))
+    assert np.array_equal(film.orientation_rad, np.load(tmp_path / "orientation_rad.npy"))
+    assert np.array_equal(film.grain_orientation_rad[film.grains], film.orientation_rad)
+    # Seeds inside the film: thickness 10 nm, width 128 nm.
+    assert (film.grain_seeds_nm[:, 0] < 10).all() and (film.grain_seeds_nm[:, 1] < 128).all()
+    # Default config: 6 grains, 1 of them non-polar (round(0.13 * 6) = 1).
+    default = ferrolab.Polycrystal()
+    assert len(default.grain_polar) == 6 and default.grain_polar.sum() == 5

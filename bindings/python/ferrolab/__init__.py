@@ -45,6 +45,15 @@ _SIGNATURES = {
     "ferrolab_config_key_count": (c_int32, [POINTER(c_size_t)]),
     "ferrolab_config_key_name": (c_int32, [c_size_t, c_char_p, c_size_t, POINTER(c_size_t)]),
     "ferrolab_config_key_describe": (c_int32, [c_char_p, c_char_p, c_size_t, POINTER(c_size_t)]),
+    "ferrolab_polycrystal_new": (c_int32, [c_void_p, POINTER(c_void_p)]),
+    "ferrolab_polycrystal_free": (c_int32, [c_void_p]),
+    "ferrolab_polycrystal_shape": (c_int32, [c_void_p, POINTER(c_size_t), POINTER(c_size_t)]),
+    "ferrolab_polycrystal_grain_count": (c_int32, [c_void_p, POINTER(c_size_t)]),
+    "ferrolab_polycrystal_cells": (
+        c_int32, [c_void_p, POINTER(c_int32), POINTER(c_int32), POINTER(c_double), c_size_t, c_size_t]),
+    "ferrolab_polycrystal_grains": (
+        c_int32, [c_void_p, POINTER(c_double), POINTER(c_int32), POINTER(c_double), c_size_t]),
+    "ferrolab_polycrystal_last_error": (c_int32, [c_void_p, c_char_p, c_size_t, POINTER(c_size_t)]),
 }
 
 
@@ -181,3 +190,43 @@ class Config:
     def reset(self, key):
         """Put a key back to its default."""
         _check(_lib.ferrolab_config_reset(self._handle, key.encode()))
+
+
+class Polycrystal:
+    """A generated polycrystalline HZO film; `config` None means the defaults.
+
+    Attributes (numpy arrays): classes (n_rows x n_cols; 0 polar, 1 non-polar grain, 2 grain
+    boundary), grains, orientation_rad; grain_orientation_rad, grain_polar, grain_seeds_nm.
+    """
+
+    def __init__(self, config=None):
+        import numpy as np
+
+        self._handle = c_void_p()
+        cfg = config._handle if config is not None else None
+        _check(_lib.ferrolab_polycrystal_new(cfg, ctypes.byref(self._handle)))
+        rows, cols, n = c_size_t(), c_size_t(), c_size_t()
+        _check(_lib.ferrolab_polycrystal_shape(self._handle, ctypes.byref(rows), ctypes.byref(cols)))
+        _check(_lib.ferrolab_polycrystal_grain_count(self._handle, ctypes.byref(n)))
+        shape = (rows.value, cols.value)
+        self.classes = np.zeros(shape, np.int32)
+        self.grains = np.zeros(shape, np.int32)
+        self.orientation_rad = np.zeros(shape, np.float64)
+        _check(_lib.ferrolab_polycrystal_cells(
+            self._handle, _ptr(self.classes, c_int32), _ptr(self.grains, c_int32),
+            _ptr(self.orientation_rad, c_double), rows.value, cols.value))
+        self.grain_orientation_rad = np.zeros(n.value, np.float64)
+        self.grain_polar = np.zeros(n.value, np.int32)
+        self.grain_seeds_nm = np.zeros((n.value, 2), np.float64)
+        _check(_lib.ferrolab_polycrystal_grains(
+            self._handle, _ptr(self.grain_orientation_rad, c_double), _ptr(self.grain_polar, c_int32),
+            _ptr(self.grain_seeds_nm, c_double), n.value))
+
+    def __del__(self):
+        if getattr(self, "_handle", None):
+            _lib.ferrolab_polycrystal_free(self._handle)
+            self._handle = None
+
+
+def _ptr(array, ctype):
+    return array.ctypes.data_as(POINTER(ctype))

@@ -80,8 +80,8 @@ fn bad_settings_name_the_key() {
         ("pf.seed=abc", "--set pf.seed=abc: an integer"),
         ("pf.seed", "expected key=value"),
         (
-            "pf.thickness_nm=10.2",
-            "pf.thickness_nm = 10.2 is not a whole number of cells",
+            "pf.cells_thickness=0",
+            "\"pf.cells_thickness\": value 0 is outside",
         ),
     ] {
         let (ok, _, err) = ferrolab(&["structure", "--set", setting, "--out", "/nonexistent/x"]);

@@ -24,7 +24,7 @@ int main(void) {
     int32_t status;
     if ((status = ferrolab_config_new(&cfg))) return fail(status);
     if ((status = ferrolab_config_set_f64(cfg, "pf.grain_diameter_nm", 8.0))) return fail(status);
-    if ((status = ferrolab_config_set_f64(cfg, "pf.width_nm", 64.0))) return fail(status);
+    if ((status = ferrolab_config_set_i64(cfg, "pf.cells_width", 128))) return fail(status);
     if ((status = ferrolab_config_set_i64(cfg, "pf.seed", 2024))) return fail(status);
     if ((status = ferrolab_polycrystal_new(cfg, &film))) return fail(status);
     ferrolab_config_free(cfg);

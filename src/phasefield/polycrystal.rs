@@ -10,7 +10,7 @@
 //!
 //! ```
 //! use ferrolab::phasefield::polycrystal::{Polycrystal, PolycrystalParams};
-//! let params = PolycrystalParams::default(); // the paper's 10 nm x 128 nm film at 0.5 nm
+//! let params = PolycrystalParams::default(); // the paper's 20 x 256 cells of 0.5 nm
 //! let film = Polycrystal::generate(&params)?;
 //! assert_eq!(film.classes().dim(), (20, 256));
 //! assert_eq!(film.grain_count(), 6); // D_G = 16.2 nm
@@ -34,18 +34,18 @@ const STREAM_PHASE: u32 = 2;
 /// reported inverse-design example (D_G 16.2 nm, nu_ortho 0.87, mu_theta 0.54, sigma_theta 0.38).
 pub const KEYS: &[KeySpec] = &[
     KeySpec {
-        name: "pf.thickness_nm",
-        unit: "nm",
-        valid: Valid::Real(Excluded(0.0), Included(1000.0)),
-        default: DefaultValue::F64(10.0),
-        doc: "Film thickness h (out-of-plane, between the electrodes); a whole number of cells. Paper 000: 10 nm.",
+        name: "pf.cells_thickness",
+        unit: "cells",
+        valid: Valid::Int(Included(1), Included(10_000)),
+        default: DefaultValue::I64(20),
+        doc: "Grid cells across the film thickness (between the electrodes). Paper 000: 20 (10 nm at 0.5 nm).",
     },
     KeySpec {
-        name: "pf.width_nm",
-        unit: "nm",
-        valid: Valid::Real(Excluded(0.0), Included(100_000.0)),
-        default: DefaultValue::F64(128.0),
-        doc: "Film width W (in-plane, periodic); a whole number of cells. Paper 000: 128 nm.",
+        name: "pf.cells_width",
+        unit: "cells",
+        valid: Valid::Int(Included(1), Included(1_000_000)),
+        default: DefaultValue::I64(256),
+        doc: "Grid cells across the film width (periodic). Paper 000: 256 (128 nm at 0.5 nm).",
     },
     KeySpec {
         name: "pf.cell_size_nm",
@@ -116,13 +116,16 @@ pub enum PolycrystalError {
     Invalid(String),
 }
 
+/// Largest grid accepted (2^24 cells, ~0.5 GB of simulation state): larger is a mistake.
+pub const MAX_CELLS: usize = 1 << 24;
+
 /// Checked parameters of [`Polycrystal::generate`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct PolycrystalParams {
-    /// Film thickness h, nm.
-    pub thickness_nm: f64,
-    /// Film width W, nm (periodic).
-    pub width_nm: f64,
+    /// Cells across the thickness (rows).
+    pub cells_thickness: usize,
+    /// Cells across the periodic width (columns).
+    pub cells_width: usize,
     /// Grid spacing, nm.
     pub cell_size_nm: f64,
     /// Mean grain diameter D_G, nm.
@@ -159,8 +162,8 @@ impl PolycrystalParams {
     /// ```
     pub fn from_config(cfg: &Config) -> Result<Self, PolycrystalError> {
         let params = Self {
-            thickness_nm: cfg.f64("pf.thickness_nm")?,
-            width_nm: cfg.f64("pf.width_nm")?,
+            cells_thickness: cfg.i64("pf.cells_thickness")? as usize,
+            cells_width: cfg.i64("pf.cells_width")? as usize,
             cell_size_nm: cfg.f64("pf.cell_size_nm")?,
             grain_diameter_nm: cfg.f64("pf.grain_diameter_nm")?,
             polar_fraction: cfg.f64("pf.polar_fraction")?,
@@ -178,9 +181,15 @@ impl PolycrystalParams {
 
     /// Check every field against its key's range and the fields against each other.
     pub fn validate(&self) -> Result<(), PolycrystalError> {
+        let mut probe = Config::new();
+        for (key, cells) in [
+            ("pf.cells_thickness", self.cells_thickness),
+            ("pf.cells_width", self.cells_width),
+        ] {
+            let cells = i64::try_from(cells).unwrap_or(i64::MAX);
+            probe.set(key, crate::config::Value::I64(cells))?;
+        }
         let fields = [
-            ("pf.thickness_nm", self.thickness_nm),
-            ("pf.width_nm", self.width_nm),
             ("pf.cell_size_nm", self.cell_size_nm),
             ("pf.grain_diameter_nm", self.grain_diameter_nm),
             ("pf.polar_fraction", self.polar_fraction),
@@ -189,9 +198,14 @@ impl PolycrystalParams {
             ("pf.gb_width_min_nm", self.gb_width_nm.0),
             ("pf.gb_width_max_nm", self.gb_width_nm.1),
         ];
-        let mut probe = Config::new();
         for (key, value) in fields {
             probe.set(key, crate::config::Value::F64(value))?;
+        }
+        if self.cells_thickness.saturating_mul(self.cells_width) > MAX_CELLS {
+            return Err(PolycrystalError::Invalid(format!(
+                "pf.cells_thickness x pf.cells_width = {} x {} exceeds {MAX_CELLS} cells",
+                self.cells_thickness, self.cells_width
+            )));
         }
         if self.gb_width_nm.0 > self.gb_width_nm.1 {
             return Err(PolycrystalError::Invalid(format!(
@@ -199,33 +213,25 @@ impl PolycrystalParams {
                 self.gb_width_nm.0, self.gb_width_nm.1
             )));
         }
-        cells_across("pf.thickness_nm", self.thickness_nm, self.cell_size_nm)?;
-        cells_across("pf.width_nm", self.width_nm, self.cell_size_nm)?;
         Ok(())
+    }
+
+    /// Film thickness h, nm.
+    pub fn thickness_nm(&self) -> f64 {
+        self.cells_thickness as f64 * self.cell_size_nm
+    }
+
+    /// Film width W, nm.
+    pub fn width_nm(&self) -> f64 {
+        self.cells_width as f64 * self.cell_size_nm
     }
 
     /// Number of grains: `max(1, round(4 h W / (pi D_G^2)))`, rounding half up.
     pub fn grain_count(&self) -> usize {
-        let area = self.thickness_nm * self.width_nm;
+        let area = self.thickness_nm() * self.width_nm();
         let n = (4.0 * area / (PI * self.grain_diameter_nm.powi(2)) + 0.5).floor();
         (n as usize).max(1)
     }
-}
-
-/// The whole number of cells spanning `length`, or an error naming the key.
-fn cells_across(key: &str, length: f64, cell: f64) -> Result<usize, PolycrystalError> {
-    let n = (length / cell).round();
-    if (length / cell - n).abs() > 1e-9 * n.max(1.0) || n < 1.0 {
-        return Err(PolycrystalError::Invalid(format!(
-            "{key} = {length} is not a whole number of cells of pf.cell_size_nm = {cell}"
-        )));
-    }
-    if n > 1e8 {
-        return Err(PolycrystalError::Invalid(format!(
-            "{key} = {length} needs {n} cells of pf.cell_size_nm = {cell}; at most 1e8"
-        )));
-    }
-    Ok(n as usize)
 }
 
 /// What a cell of the film is made of (physics spec §2.8).
@@ -257,7 +263,7 @@ impl Polycrystal {
     /// Generate the structure of `params` (deterministic in `params.seed`).
     pub fn generate(params: &PolycrystalParams) -> Result<Self, PolycrystalError> {
         params.validate()?;
-        let (h, w) = (params.thickness_nm, params.width_nm);
+        let (h, w) = (params.thickness_nm(), params.width_nm());
         let n_grains = params.grain_count();
 
         let mut geometry = Xoshiro256::substream(params.seed, STREAM_GEOMETRY);
@@ -304,9 +310,8 @@ impl Polycrystal {
         gb_width_nm: f64,
     ) -> Self {
         let dx = params.cell_size_nm;
-        let width = params.width_nm;
-        let n1 = (params.thickness_nm / dx).round() as usize;
-        let n2 = (width / dx).round() as usize;
+        let width = params.width_nm();
+        let (n1, n2) = (params.cells_thickness, params.cells_width);
         let wrap = |d: f64| d - width * (d / width + 0.5).floor();
         let mut owner = Array2::zeros((n1, n2));
         let mut classes = Array2::from_elem((n1, n2), CellClass::Polar);
@@ -495,7 +500,7 @@ mod tests {
         // Seeds at the same height, a quarter width apart from the edges: the bisectors are the
         // lines x2 = W/2 and x2 = 0 (= W, periodic).
         let p = PolycrystalParams::default();
-        let (width, dx, gb) = (p.width_nm, p.cell_size_nm, 1.6);
+        let (width, dx, gb) = (p.width_nm(), p.cell_size_nm, 1.6);
         let film = Polycrystal::tessellate(
             p.clone(),
             vec![[5.0, width / 4.0], [5.0, 3.0 * width / 4.0]],
@@ -546,7 +551,7 @@ mod tests {
             ..PolycrystalParams::default()
         };
         let film = Polycrystal::generate(&PolycrystalParams {
-            width_nm: 16.0,
+            cells_width: 32,
             ..p
         })
         .unwrap();
@@ -568,10 +573,17 @@ mod tests {
         let cases = [
             (
                 PolycrystalParams {
-                    thickness_nm: 10.2,
+                    cells_thickness: 0,
                     ..Default::default()
                 },
-                "pf.thickness_nm",
+                "pf.cells_thickness",
+            ),
+            (
+                PolycrystalParams {
+                    cells_width: 900_000,
+                    ..Default::default()
+                },
+                "pf.cells_thickness x pf.cells_width = 20 x 900000",
             ),
             (
                 PolycrystalParams {

@@ -70,10 +70,10 @@ int main(void) {
     EXPECT(ferrolab_config_set_f64(NULL, "pf.seed", 1.0), FERROLAB_ERR_NULL_POINTER, "argument cfg");
     EXPECT(ferrolab_config_set_f64(cfg, NULL, 1.0), FERROLAB_ERR_NULL_POINTER, "argument key");
     EXPECT(ferrolab_config_set_str(cfg, "pf.seed", NULL), FERROLAB_ERR_NULL_POINTER, "argument value");
-    EXPECT(ferrolab_config_get_f64(cfg, "pf.width_nm", NULL), FERROLAB_ERR_NULL_POINTER, "argument out");
+    EXPECT(ferrolab_config_get_f64(cfg, "pf.grain_diameter_nm", NULL), FERROLAB_ERR_NULL_POINTER, "argument out");
     EXPECT(ferrolab_config_get_i64(NULL, "pf.seed", &i), FERROLAB_ERR_NULL_POINTER, "argument cfg");
     EXPECT(ferrolab_config_get_str(cfg, NULL, buf, sizeof buf, NULL), FERROLAB_ERR_NULL_POINTER, "argument key");
-    EXPECT(ferrolab_config_set_f64_array(cfg, "pf.width_nm", NULL, 3), FERROLAB_ERR_NULL_POINTER, "argument values");
+    EXPECT(ferrolab_config_set_f64_array(cfg, "pf.grain_diameter_nm", NULL, 3), FERROLAB_ERR_NULL_POINTER, "argument values");
     EXPECT(ferrolab_config_set_i64_array(cfg, "pf.seed", NULL, 2), FERROLAB_ERR_NULL_POINTER, "argument values");
     EXPECT(ferrolab_config_reset(cfg, NULL), FERROLAB_ERR_NULL_POINTER, "argument key");
     EXPECT(ferrolab_config_last_error(NULL, buf, sizeof buf, NULL), FERROLAB_ERR_NULL_POINTER, "argument cfg");
@@ -86,29 +86,29 @@ int main(void) {
     EXPECT(ferrolab_config_set_f64(cfg, "pf.\xff", 1.0), FERROLAB_ERR_INVALID_UTF8, "argument key");
 
     /* Non-finite and out-of-range values name the key; wrong types name both types. */
-    EXPECT(ferrolab_config_set_f64(cfg, "pf.width_nm", NAN), FERROLAB_ERR_NON_FINITE, "pf.width_nm");
-    EXPECT(ferrolab_config_set_f64(cfg, "pf.width_nm", INFINITY), FERROLAB_ERR_NON_FINITE, "pf.width_nm");
-    EXPECT(ferrolab_config_set_f64(cfg, "pf.width_nm", 0.0), FERROLAB_ERR_OUT_OF_RANGE, "\"pf.width_nm\": value 0");
+    EXPECT(ferrolab_config_set_f64(cfg, "pf.grain_diameter_nm", NAN), FERROLAB_ERR_NON_FINITE, "pf.grain_diameter_nm");
+    EXPECT(ferrolab_config_set_f64(cfg, "pf.grain_diameter_nm", INFINITY), FERROLAB_ERR_NON_FINITE, "pf.grain_diameter_nm");
+    EXPECT(ferrolab_config_set_f64(cfg, "pf.grain_diameter_nm", 0.0), FERROLAB_ERR_OUT_OF_RANGE, "\"pf.grain_diameter_nm\": value 0");
     EXPECT(ferrolab_config_set_f64(cfg, "pf.polar_fraction", -0.1), FERROLAB_ERR_OUT_OF_RANGE, "[0, 1]");
     EXPECT(ferrolab_config_set_i64(cfg, "pf.seed", -1), FERROLAB_ERR_OUT_OF_RANGE, "pf.seed");
-    EXPECT(ferrolab_config_set_i64(cfg, "pf.width_nm", 100), FERROLAB_ERR_WRONG_TYPE,
-           "\"pf.width_nm\" holds a real number, not an integer");
+    EXPECT(ferrolab_config_set_i64(cfg, "pf.grain_diameter_nm", 100), FERROLAB_ERR_WRONG_TYPE,
+           "\"pf.grain_diameter_nm\" holds a real number, not an integer");
     EXPECT(ferrolab_config_set_f64(cfg, "pf.seed", 1.0), FERROLAB_ERR_WRONG_TYPE, "holds an integer");
     EXPECT(ferrolab_config_set_str(cfg, "pf.seed", "one"), FERROLAB_ERR_WRONG_TYPE, "not text");
-    EXPECT(ferrolab_config_set_f64_array(cfg, "pf.width_nm", values, 3), FERROLAB_ERR_NON_FINITE, "values[2]");
-    EXPECT(ferrolab_config_set_f64_array(cfg, "pf.width_nm", values, 2), FERROLAB_ERR_WRONG_TYPE, "list of real");
-    EXPECT(ferrolab_config_set_f64_array(cfg, "pf.width_nm", NULL, 0), FERROLAB_ERR_WRONG_TYPE, NULL);
+    EXPECT(ferrolab_config_set_f64_array(cfg, "pf.grain_diameter_nm", values, 3), FERROLAB_ERR_NON_FINITE, "values[2]");
+    EXPECT(ferrolab_config_set_f64_array(cfg, "pf.grain_diameter_nm", values, 2), FERROLAB_ERR_WRONG_TYPE, "list of real");
+    EXPECT(ferrolab_config_set_f64_array(cfg, "pf.grain_diameter_nm", NULL, 0), FERROLAB_ERR_WRONG_TYPE, NULL);
     EXPECT(ferrolab_config_set_i64_array(cfg, "pf.seed", ints, 2), FERROLAB_ERR_WRONG_TYPE, "list of integers");
-    EXPECT(ferrolab_config_get_i64(cfg, "pf.width_nm", &i), FERROLAB_ERR_WRONG_TYPE, "not an integer");
+    EXPECT(ferrolab_config_get_i64(cfg, "pf.grain_diameter_nm", &i), FERROLAB_ERR_WRONG_TYPE, "not an integer");
     EXPECT(ferrolab_config_get_f64(cfg, "pf.seed", &x), FERROLAB_ERR_WRONG_TYPE, "not a real number");
     EXPECT(ferrolab_config_get_str(cfg, "pf.seed", buf, sizeof buf, &needed), FERROLAB_ERR_WRONG_TYPE, "not text");
     EXPECT(ferrolab_config_get_f64_array(cfg, "pf.seed", NULL, 0, &n), FERROLAB_ERR_WRONG_TYPE, NULL);
-    EXPECT(ferrolab_config_get_i64_array(cfg, "pf.width_nm", NULL, 0, &n), FERROLAB_ERR_WRONG_TYPE, NULL);
+    EXPECT(ferrolab_config_get_i64_array(cfg, "pf.grain_diameter_nm", NULL, 0, &n), FERROLAB_ERR_WRONG_TYPE, NULL);
 
     /* Failed calls changed nothing; the handle kept the last message. */
-    EXPECT(ferrolab_config_get_f64(cfg, "pf.width_nm", &x), FERROLAB_OK, NULL);
-    if (x != 128.0) {
-        printf("FAIL pf.width_nm changed to %g by failed calls\n", x);
+    EXPECT(ferrolab_config_get_f64(cfg, "pf.grain_diameter_nm", &x), FERROLAB_OK, NULL);
+    if (x != 16.2) {
+        printf("FAIL pf.grain_diameter_nm changed to %g by failed calls\n", x);
         failures++;
     }
     EXPECT(ferrolab_config_last_error(cfg, buf, sizeof buf, NULL), FERROLAB_OK, NULL);
@@ -120,28 +120,28 @@ int main(void) {
     /* Freed and foreign handles: refused, never dereferenced (valgrind checks the latter). */
     EXPECT(ferrolab_config_free(cfg), FERROLAB_OK, NULL);
     EXPECT(ferrolab_config_free(cfg), FERROLAB_ERR_INVALID_HANDLE, "argument cfg is not a live ferrolab_config");
-    EXPECT(ferrolab_config_set_f64(cfg, "pf.width_nm", 64.0), FERROLAB_ERR_INVALID_HANDLE, "freed");
+    EXPECT(ferrolab_config_set_f64(cfg, "pf.grain_diameter_nm", 64.0), FERROLAB_ERR_INVALID_HANDLE, "freed");
     EXPECT(ferrolab_config_set_i64(cfg, "pf.seed", 1), FERROLAB_ERR_INVALID_HANDLE, NULL);
     EXPECT(ferrolab_config_set_str(cfg, "pf.seed", "x"), FERROLAB_ERR_INVALID_HANDLE, NULL);
-    EXPECT(ferrolab_config_set_f64_array(cfg, "pf.width_nm", values, 2), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_config_set_f64_array(cfg, "pf.grain_diameter_nm", values, 2), FERROLAB_ERR_INVALID_HANDLE, NULL);
     EXPECT(ferrolab_config_set_i64_array(cfg, "pf.seed", ints, 2), FERROLAB_ERR_INVALID_HANDLE, NULL);
     EXPECT(ferrolab_config_reset(cfg, "pf.seed"), FERROLAB_ERR_INVALID_HANDLE, NULL);
-    EXPECT(ferrolab_config_get_f64(cfg, "pf.width_nm", &x), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_config_get_f64(cfg, "pf.grain_diameter_nm", &x), FERROLAB_ERR_INVALID_HANDLE, NULL);
     EXPECT(ferrolab_config_get_i64(cfg, "pf.seed", &i), FERROLAB_ERR_INVALID_HANDLE, NULL);
     EXPECT(ferrolab_config_get_str(cfg, "pf.seed", buf, sizeof buf, NULL), FERROLAB_ERR_INVALID_HANDLE, NULL);
-    EXPECT(ferrolab_config_get_f64_array(cfg, "pf.width_nm", NULL, 0, &n), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_config_get_f64_array(cfg, "pf.grain_diameter_nm", NULL, 0, &n), FERROLAB_ERR_INVALID_HANDLE, NULL);
     EXPECT(ferrolab_config_get_i64_array(cfg, "pf.seed", NULL, 0, &n), FERROLAB_ERR_INVALID_HANDLE, NULL);
     EXPECT(ferrolab_config_last_error(cfg, buf, sizeof buf, NULL), FERROLAB_ERR_INVALID_HANDLE, NULL);
 
     /* A new handle reuses the slot but the stale pointer stays dead. */
     ferrolab_config *fresh = NULL;
     EXPECT(ferrolab_config_new(&fresh), FERROLAB_OK, NULL);
-    EXPECT(ferrolab_config_get_f64(cfg, "pf.width_nm", &x), FERROLAB_ERR_INVALID_HANDLE, NULL);
-    EXPECT(ferrolab_config_get_f64(fresh, "pf.width_nm", &x), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_get_f64(cfg, "pf.grain_diameter_nm", &x), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_config_get_f64(fresh, "pf.grain_diameter_nm", &x), FERROLAB_OK, NULL);
 
     double not_a_handle = 0.0;
     ferrolab_config *foreign = (ferrolab_config *)(void *)&not_a_handle;
-    EXPECT(ferrolab_config_get_f64(foreign, "pf.width_nm", &x), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_config_get_f64(foreign, "pf.grain_diameter_nm", &x), FERROLAB_ERR_INVALID_HANDLE, NULL);
     EXPECT(ferrolab_config_free(foreign), FERROLAB_ERR_INVALID_HANDLE, NULL);
 
     /* Films: NULL config means defaults; shapes must match; handles are typed. */
@@ -172,7 +172,7 @@ int main(void) {
     /* A config handle is not a film, and a film is not a config. */
     EXPECT(ferrolab_polycrystal_shape((const ferrolab_polycrystal *)(const void *)fresh, &n, &n),
            FERROLAB_ERR_INVALID_HANDLE, "not a live ferrolab_polycrystal handle");
-    EXPECT(ferrolab_config_get_f64((const ferrolab_config *)(const void *)film, "pf.width_nm", &x),
+    EXPECT(ferrolab_config_get_f64((const ferrolab_config *)(const void *)film, "pf.grain_diameter_nm", &x),
            FERROLAB_ERR_INVALID_HANDLE, "not a live ferrolab_config handle");
     EXPECT(ferrolab_polycrystal_free((ferrolab_polycrystal *)(void *)fresh), FERROLAB_ERR_INVALID_HANDLE, NULL);
     EXPECT(ferrolab_polycrystal_free(film), FERROLAB_OK, NULL);
@@ -184,8 +184,8 @@ int main(void) {
     EXPECT(ferrolab_polycrystal_last_error(film, buf, sizeof buf, NULL), FERROLAB_ERR_INVALID_HANDLE, NULL);
 
     /* A film from a config with inconsistent keys names them. */
-    EXPECT(ferrolab_config_set_f64(fresh, "pf.thickness_nm", 10.2), FERROLAB_OK, NULL);
-    EXPECT(ferrolab_polycrystal_new(fresh, &film), FERROLAB_ERR_OUT_OF_RANGE, "pf.thickness_nm = 10.2");
+    EXPECT(ferrolab_config_set_f64(fresh, "pf.gb_width_min_nm", 3.0), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_polycrystal_new(fresh, &film), FERROLAB_ERR_OUT_OF_RANGE, "pf.gb_width_min_nm = 3 exceeds pf.gb_width_max_nm = 2");
     EXPECT(ferrolab_config_free(fresh), FERROLAB_OK, NULL);
 
     if (failures != 0) {

@@ -25,7 +25,7 @@ static void *work(void *arg) {
     snprintf(key, sizeof key, "pf.thread_%d_key", job->index);
     for (int round = 0; round < N_ROUNDS; round++) {
         double width = 0.0;
-        if (ferrolab_config_get_f64(shared_cfg, "pf.width_nm", &width) != FERROLAB_OK || width != 64.0) {
+        if (ferrolab_config_get_f64(shared_cfg, "pf.grain_diameter_nm", &width) != FERROLAB_OK || width != 64.0) {
             job->failures++;
         }
         if (ferrolab_config_get_f64(shared_cfg, key, &width) != FERROLAB_ERR_UNKNOWN_KEY) {
@@ -44,7 +44,7 @@ static void *work(void *arg) {
 
 int main(void) {
     if (ferrolab_config_new(&shared_cfg) != FERROLAB_OK) return 1;
-    if (ferrolab_config_set_f64(shared_cfg, "pf.width_nm", 64.0) != FERROLAB_OK) return 1;
+    if (ferrolab_config_set_f64(shared_cfg, "pf.grain_diameter_nm", 64.0) != FERROLAB_OK) return 1;
 
     pthread_t threads[N_THREADS];
     struct job jobs[N_THREADS];

@@ -35,7 +35,7 @@ def test_config_round_trip_and_errors():
     cfg.reset("pf.grain_diameter_nm")
     assert cfg.get("pf.grain_diameter_nm") == 16.2
     assert "pf.seed" in ferrolab.keys()
-    assert "unit nm" in ferrolab.describe("pf.width_nm")
+    assert "unit nm" in ferrolab.describe("pf.cell_size_nm")
     assert ferrolab.status_str(0) == "ok"
 
 

@@ -3,4 +3,5 @@
 //!
 //! So far: the polycrystal generator ([`polycrystal`]).
 
+pub mod landau;
 pub mod polycrystal;

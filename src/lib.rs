@@ -43,6 +43,7 @@
 
 pub mod config;
 pub mod io;
+pub mod loops;
 pub mod parallel;
 pub mod phasefield;
 pub mod rng;

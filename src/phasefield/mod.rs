@@ -3,5 +3,6 @@
 //!
 //! So far: the polycrystal generator ([`polycrystal`]).
 
+pub mod electrostatics;
 pub mod landau;
 pub mod polycrystal;

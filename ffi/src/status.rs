@@ -4,7 +4,7 @@
 use crate::strings::static_cstr;
 use engine::config::ConfigError;
 use engine::parallel::PoolError;
-use engine::phasefield::polycrystal::PolycrystalError;
+use engine::phasefield::error::PhaseFieldError;
 use std::ffi::c_char;
 
 /// Success.
@@ -33,6 +33,12 @@ pub const FERROLAB_ERR_WRONG_TYPE: i32 = -8;
 pub const FERROLAB_ERR_INVALID_UTF8: i32 = -9;
 /// Error: the worker pool could not be sized or started.
 pub const FERROLAB_ERR_THREAD_POOL: i32 = -10;
+
+/// Error: the computation became unphysical or did not converge (e.g. a runaway
+/// polarization in the phase-field engine); the message names where and when.
+pub const FERROLAB_ERR_NUMERICAL: i32 = -11;
+/// Error: the work was cancelled on request.
+pub const FERROLAB_ERR_CANCELLED: i32 = -12;
 
 /// Static text of every code, in one table so that the header docs and the function agree.
 const TEXTS: &[(i32, &str)] = &[
@@ -122,11 +128,15 @@ impl From<PoolError> for FfiError {
     }
 }
 
-impl From<PolycrystalError> for FfiError {
-    fn from(e: PolycrystalError) -> Self {
+impl From<PhaseFieldError> for FfiError {
+    fn from(e: PhaseFieldError) -> Self {
         match e {
-            PolycrystalError::Config(c) => c.into(),
-            PolycrystalError::Invalid(m) => Self::new(FERROLAB_ERR_OUT_OF_RANGE, m),
+            PhaseFieldError::Config(c) => c.into(),
+            PhaseFieldError::Invalid(m) => Self::new(FERROLAB_ERR_OUT_OF_RANGE, m),
+            e @ (PhaseFieldError::Runaway { .. } | PhaseFieldError::Solver(_)) => {
+                Self::new(FERROLAB_ERR_NUMERICAL, e.to_string())
+            }
+            PhaseFieldError::Cancelled => Self::new(FERROLAB_ERR_CANCELLED, "cancelled"),
         }
     }
 }

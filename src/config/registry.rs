@@ -5,7 +5,10 @@ use super::spec::KeySpec;
 use std::sync::LazyLock;
 
 /// Each engine's key table, in the order they are listed.
-const TABLES: &[&[KeySpec]] = &[crate::phasefield::polycrystal::KEYS];
+const TABLES: &[&[KeySpec]] = &[
+    crate::phasefield::polycrystal::KEYS,
+    crate::phasefield::params::KEYS,
+];
 
 static ALL: LazyLock<Vec<KeySpec>> = LazyLock::new(|| {
     let mut keys: Vec<KeySpec> = TABLES.iter().flat_map(|t| t.iter().copied()).collect();

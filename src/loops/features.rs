@@ -123,7 +123,13 @@ pub fn loop_features(
         )
     };
     let (mut p_up, mut p_down) = cycle_p(&p);
-    if signed_area(v_up, &p_up, v_down, &p_down) < 0.0 {
+    // Mirror clockwise loops; a loop of no area (a linear dielectric) has no orientation.
+    let range = |x: &[f64]| {
+        x.iter().fold(f64::NEG_INFINITY, |m, y| m.max(*y))
+            - x.iter().fold(f64::INFINITY, |m, y| m.min(*y))
+    };
+    let scale = range(&v) * range(&p);
+    if signed_area(v_up, &p_up, v_down, &p_down) < -1e-9 * scale {
         p_up.iter_mut()
             .chain(p_down.iter_mut())
             .for_each(|x| *x = -*x);
@@ -387,6 +393,15 @@ mod tests {
         assert!((f.remanent_polarization - get("t2.theta0.pr")).abs() < 1e-9);
         assert!((f.saturation_polarization - get("t2.theta0.ps")).abs() < 1e-9);
         assert!((f.area - get("t2.theta0.area")).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_linear_dielectric_is_not_mirrored() {
+        let (v, _) = tanh_loop(40);
+        let p: Vec<f64> = v.iter().map(|x| 0.025 * x).collect();
+        let f = loop_features(&v, &p, 1e-8).unwrap();
+        assert!((f.saturation_polarization - 0.1).abs() < 1e-12);
+        assert_eq!(f.coercive_field_mv_per_cm, 0.0);
     }
 
     #[test]

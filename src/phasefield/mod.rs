@@ -1,8 +1,18 @@
-//! Phase-field simulation of polycrystalline Hf0.5Zr0.5O2 films (paper 000, §4.1;
-//! `../shared/design/physics.md`).
+//! Phase-field (TDGL) simulation of polycrystalline Hf0.5Zr0.5O2 films and their P-V loops
+//! (paper 000, §4.1; the implementable spec is `../shared/design/physics.md`, and
+//! `docs/physics-notes.md` records where ferrolab departs from it).
 //!
-//! So far: the polycrystal generator ([`polycrystal`]).
+//! - [`polycrystal`]: the film (grains, boundaries, orientations, non-polar grains);
+//! - [`landau`]: the Landau energy presets;
+//! - [`electrostatics`]: the finite-volume Poisson operator and its direct and spectral solvers;
+//! - [`params`]: the simulation parameters and their configuration keys;
+//! - [`simulation`]: the time stepper;
+//! - [`simulate`]: one P-V loop with its features.
 
 pub mod electrostatics;
+pub mod error;
 pub mod landau;
+pub mod params;
 pub mod polycrystal;
+pub mod simulate;
+pub mod simulation;

@@ -14,10 +14,11 @@
 //! let film = Polycrystal::generate(&params)?;
 //! assert_eq!(film.classes().dim(), (20, 256));
 //! assert_eq!(film.grain_count(), 6); // D_G = 16.2 nm
-//! # Ok::<(), ferrolab::phasefield::polycrystal::PolycrystalError>(())
+//! # Ok::<(), ferrolab::phasefield::polycrystal::PhaseFieldError>(())
 //! ```
 
-use crate::config::{Config, ConfigError, DefaultValue, KeySpec, Valid};
+use super::error::PhaseFieldError;
+use crate::config::{Config, DefaultValue, KeySpec, Valid};
 use crate::rng::Xoshiro256;
 use ndarray::Array2;
 use std::f64::consts::PI;
@@ -105,17 +106,6 @@ pub const KEYS: &[KeySpec] = &[
     },
 ];
 
-/// Why a polycrystal could not be generated.
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
-pub enum PolycrystalError {
-    /// A key was missing, mistyped or out of range.
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// Parameters that are valid alone but not together, or out of range when set directly.
-    #[error("{0}")]
-    Invalid(String),
-}
-
 /// Largest grid accepted (2^24 cells, ~0.5 GB of simulation state): larger is a mistake.
 pub const MAX_CELLS: usize = 1 << 24;
 
@@ -160,7 +150,7 @@ impl PolycrystalParams {
     /// assert_eq!(p.grain_count(), 65);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn from_config(cfg: &Config) -> Result<Self, PolycrystalError> {
+    pub fn from_config(cfg: &Config) -> Result<Self, PhaseFieldError> {
         let params = Self {
             cells_thickness: cfg.i64("pf.cells_thickness")? as usize,
             cells_width: cfg.i64("pf.cells_width")? as usize,
@@ -180,7 +170,7 @@ impl PolycrystalParams {
     }
 
     /// Check every field against its key's range and the fields against each other.
-    pub fn validate(&self) -> Result<(), PolycrystalError> {
+    pub fn validate(&self) -> Result<(), PhaseFieldError> {
         let mut probe = Config::new();
         for (key, cells) in [
             ("pf.cells_thickness", self.cells_thickness),
@@ -202,13 +192,13 @@ impl PolycrystalParams {
             probe.set(key, crate::config::Value::F64(value))?;
         }
         if self.cells_thickness.saturating_mul(self.cells_width) > MAX_CELLS {
-            return Err(PolycrystalError::Invalid(format!(
+            return Err(PhaseFieldError::Invalid(format!(
                 "pf.cells_thickness x pf.cells_width = {} x {} exceeds {MAX_CELLS} cells",
                 self.cells_thickness, self.cells_width
             )));
         }
         if self.gb_width_nm.0 > self.gb_width_nm.1 {
-            return Err(PolycrystalError::Invalid(format!(
+            return Err(PhaseFieldError::Invalid(format!(
                 "pf.gb_width_min_nm = {} exceeds pf.gb_width_max_nm = {}",
                 self.gb_width_nm.0, self.gb_width_nm.1
             )));
@@ -261,7 +251,7 @@ pub struct Polycrystal {
 
 impl Polycrystal {
     /// Generate the structure of `params` (deterministic in `params.seed`).
-    pub fn generate(params: &PolycrystalParams) -> Result<Self, PolycrystalError> {
+    pub fn generate(params: &PolycrystalParams) -> Result<Self, PhaseFieldError> {
         params.validate()?;
         let (h, w) = (params.thickness_nm(), params.width_nm());
         let n_grains = params.grain_count();
@@ -296,6 +286,54 @@ impl Polycrystal {
             seeds,
             grain_orientation_rad,
             grain_polar,
+            gb_width_nm,
+        ))
+    }
+
+    /// A film from given grains (e.g. measured ones): seed positions in nm (across the
+    /// thickness, then across the width), polar-axis angles, which grains are polar, and the
+    /// boundary width in nm. The grid and cell size come from `params`; the statistical fields
+    /// of `params` are kept as given but not used.
+    ///
+    /// ```
+    /// use ferrolab::phasefield::polycrystal::{CellClass, Polycrystal, PolycrystalParams};
+    /// let params = PolycrystalParams::default();
+    /// let film = Polycrystal::from_grains(&params, vec![[5.0, 64.0]], vec![0.0], vec![true], 0.0)?;
+    /// assert!(film.classes().iter().all(|c| *c == CellClass::Polar));
+    /// # Ok::<(), ferrolab::phasefield::error::PhaseFieldError>(())
+    /// ```
+    pub fn from_grains(
+        params: &PolycrystalParams,
+        seeds_nm: Vec<[f64; 2]>,
+        orientation_rad: Vec<f64>,
+        polar: Vec<bool>,
+        gb_width_nm: f64,
+    ) -> Result<Self, PhaseFieldError> {
+        params.validate()?;
+        let n = seeds_nm.len();
+        if n == 0 || orientation_rad.len() != n || polar.len() != n {
+            return Err(PhaseFieldError::Invalid(format!(
+                "grains: {n} seeds, {} orientations and {} polar flags; need the same non-zero count",
+                orientation_rad.len(),
+                polar.len()
+            )));
+        }
+        let finite = seeds_nm
+            .iter()
+            .flatten()
+            .chain(&orientation_rad)
+            .all(|x| x.is_finite());
+        if !(finite && gb_width_nm >= 0.0 && gb_width_nm.is_finite()) {
+            return Err(PhaseFieldError::Invalid(
+                "grain seeds, orientations and the boundary width must be finite (width >= 0)"
+                    .into(),
+            ));
+        }
+        Ok(Self::tessellate(
+            params.clone(),
+            seeds_nm,
+            orientation_rad,
+            polar,
             gb_width_nm,
         ))
     }
@@ -416,7 +454,7 @@ impl Polycrystal {
     /// use ferrolab::phasefield::polycrystal::{Polycrystal, PolycrystalParams};
     /// let f = Polycrystal::generate(&PolycrystalParams::default())?.class_fractions();
     /// assert!((f.0 + f.1 + f.2 - 1.0).abs() < 1e-12);
-    /// # Ok::<(), ferrolab::phasefield::polycrystal::PolycrystalError>(())
+    /// # Ok::<(), ferrolab::phasefield::polycrystal::PhaseFieldError>(())
     /// ```
     pub fn class_fractions(&self) -> (f64, f64, f64) {
         let n = self.classes.len() as f64;

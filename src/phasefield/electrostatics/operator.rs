@@ -220,6 +220,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::needless_range_loop)] // matrix indices read better here
     fn operator_is_symmetric_and_positive_definite_on_a_small_grid() {
         let (n1, n2) = (3, 4);
         let eps: Vec<f64> = (0..12)

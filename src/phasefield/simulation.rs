@@ -1,0 +1,312 @@
+//! The time stepper (physics spec §3.7, §5): explicit Euler on the polarization of polar
+//! cells, with one Poisson solve per step.
+//!
+//! `∂p/∂t = −L0 D(p)`, `D = f_L'(p) − (2 G11/Δx²) Σ_polar neighbours (p_b − p_a) − ĉ·E`, so a
+//! step is `p ← p − (Δt*/|α1|) D` with everything evaluated at the old state. Non-polar cells
+//! carry p = 0 throughout: their axis components, bonds and Landau force are all zero, so the
+//! update leaves them at zero without a branch.
+
+use super::electrostatics::direct::DirectSolver;
+use super::electrostatics::operator::{EPSILON_0, Operator};
+use super::electrostatics::spectral::SpectralSolver;
+use super::error::PhaseFieldError;
+use super::landau::Landau;
+use super::params::{NonPolarModel, PhaseFieldParams, PoissonMethod};
+use super::polycrystal::{CellClass, Polycrystal};
+use ndarray::Array2;
+
+/// Largest |p| the stiffness estimate of the stability bound covers (spec §5: loops stay below
+/// about 0.32 C/m²).
+const STIFFNESS_RANGE: f64 = 0.32;
+
+enum Solver {
+    Direct(DirectSolver),
+    Spectral(Box<SpectralSolver>),
+}
+
+/// A film being simulated: its operator, factorisation and state, allocated once.
+pub struct Simulation {
+    n1: usize,
+    n2: usize,
+    op: Operator,
+    solver: Solver,
+    landau: Landau,
+    /// 2 G11 / Δx².
+    gradient: f64,
+    /// Δt_sub / (|α1| t0).
+    rate: f64,
+    substeps: usize,
+    guard: f64,
+    /// Polar-axis components (cos θ, −sin θ) in polar cells, 0 elsewhere.
+    c1: Vec<f64>,
+    c2: Vec<f64>,
+    /// 1 where the bond to the neighbour above / to the right joins two polar cells.
+    bond_up: Vec<f64>,
+    bond_right: Vec<f64>,
+    /// ε0(ε_r − 1) in non-polar cells (their reported polarization per unit field), 0 in polar.
+    report: Vec<f64>,
+    p: Vec<f64>,
+    p_next: Vec<f64>,
+    p1: Vec<f64>,
+    p2: Vec<f64>,
+    phi: Vec<f64>,
+    steps: u64,
+}
+
+impl Simulation {
+    /// Set up the operator, the solver and the initial state `p = P0 sign(cos θ)` in polar
+    /// cells (the state favoured by −V_max; spec §8).
+    pub fn new(film: &Polycrystal, params: &PhaseFieldParams) -> Result<Self, PhaseFieldError> {
+        params.validate()?;
+        let classes = film.classes();
+        let (n1, n2) = classes.dim();
+        let n = n1 * n2;
+        let dx = film.params().cell_size_nm * 1e-9;
+        let theta = film.cell_orientation_rad();
+        let landau = Landau::preset(params.landau);
+        let p0 = landau.spontaneous_polarization().ok_or_else(|| {
+            PhaseFieldError::Invalid("the Landau preset has no ferroelectric minimum".into())
+        })?;
+
+        let at = |c: usize| (c % n1, c / n1);
+        let class = |c: usize| classes[at(c)];
+        let polar = |c: usize| class(c) == CellClass::Polar;
+        let physical_eps = |c: usize| match class(c) {
+            CellClass::GrainBoundary => params.permittivity_boundary,
+            _ => params.permittivity_grain,
+        };
+        let operator_eps = |c: usize| match (class(c), params.nonpolar) {
+            (CellClass::Polar, _) | (_, NonPolarModel::Consistent) => physical_eps(c),
+            (_, NonPolarModel::PaperLiteral) => 2.0 * physical_eps(c) - 1.0,
+        };
+        let op = Operator::new(n1, n2, dx, (0..n).map(operator_eps).collect());
+        let solver = match params.poisson {
+            PoissonMethod::Direct => Solver::Direct(
+                DirectSolver::new(&op).map_err(|e| PhaseFieldError::Solver(e.to_string()))?,
+            ),
+            PoissonMethod::Spectral => Solver::Spectral(Box::new(SpectralSolver::new(&op, 1e-13))),
+        };
+
+        let mut c1 = vec![0.0; n];
+        let mut c2 = vec![0.0; n];
+        let mut p = vec![0.0; n];
+        let mut report = vec![0.0; n];
+        let mut bond_up = vec![0.0; n];
+        let mut bond_right = vec![0.0; n];
+        for c in 0..n {
+            let (i, j) = at(c);
+            if polar(c) {
+                let t = theta[(i, j)];
+                c1[c] = t.cos();
+                c2[c] = -t.sin();
+                p[c] = if c1[c] >= 0.0 { p0 } else { -p0 };
+                let right = ((j + 1) % n2) * n1 + i;
+                bond_up[c] = f64::from(u8::from(i + 1 < n1 && polar(c + 1)));
+                // A single column has no horizontal neighbour but itself.
+                bond_right[c] = f64::from(u8::from(n2 > 1 && polar(right)));
+            } else {
+                report[c] = EPSILON_0 * (physical_eps(c) - 1.0);
+            }
+        }
+
+        // Stability of explicit Euler (spec §5): Δt* < 2/λ*, with a 10 % margin.
+        let a1 = landau.a1.abs();
+        let min_polar_eps = (0..n)
+            .filter(|&c| polar(c))
+            .map(|c| op.eps[c])
+            .fold(f64::INFINITY, f64::min);
+        let lambda = 16.0 * params.gradient_coefficient / (a1 * dx * dx)
+            + if min_polar_eps.is_finite() {
+                1.0 / (EPSILON_0 * min_polar_eps * a1)
+            } else {
+                0.0
+            }
+            + landau.max_stiffness(STIFFNESS_RANGE) / a1;
+        let substeps = (params.time_step_t0 / (0.9 * 2.0 / lambda)).ceil().max(1.0) as usize;
+
+        Ok(Self {
+            n1,
+            n2,
+            op,
+            solver,
+            landau,
+            gradient: 2.0 * params.gradient_coefficient / (dx * dx),
+            rate: params.time_step_t0 / substeps as f64 / a1,
+            substeps,
+            guard: params.polarization_guard,
+            c1,
+            c2,
+            bond_up,
+            bond_right,
+            report,
+            p,
+            p_next: vec![0.0; n],
+            p1: vec![0.0; n],
+            p2: vec![0.0; n],
+            phi: vec![0.0; n],
+            steps: 0,
+        })
+    }
+
+    /// Sub-steps per time step chosen for stability (1 at the paper's parameters).
+    pub fn substeps(&self) -> usize {
+        self.substeps
+    }
+
+    /// Time steps taken so far.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// Polarization along each cell's polar axis, C/m² (0 in non-polar cells), n1 x n2.
+    pub fn polarization(&self) -> Array2<f64> {
+        Array2::from_shape_fn((self.n1, self.n2), |(i, j)| self.p[j * self.n1 + i])
+    }
+
+    /// Replace the polarization of polar cells (values in non-polar cells are ignored).
+    pub fn set_polarization(&mut self, p: &Array2<f64>) -> Result<(), PhaseFieldError> {
+        if p.dim() != (self.n1, self.n2) {
+            return Err(PhaseFieldError::Invalid(format!(
+                "polarization is {:?}, the film is {} x {}",
+                p.dim(),
+                self.n1,
+                self.n2
+            )));
+        }
+        for ((i, j), x) in p.indexed_iter() {
+            let c = j * self.n1 + i;
+            let polar = self.c1[c] != 0.0 || self.c2[c] != 0.0;
+            self.p[c] = if polar { *x } else { 0.0 };
+        }
+        Ok(())
+    }
+
+    /// Solve for the potential of the current state at top-electrode voltage `v`.
+    fn solve(&mut self, v: f64) -> Result<(), PhaseFieldError> {
+        for c in 0..self.p.len() {
+            self.p1[c] = self.p[c] * self.c1[c];
+            self.p2[c] = self.p[c] * self.c2[c];
+        }
+        self.op.rhs(&self.p1, &self.p2, v, &mut self.phi);
+        match &mut self.solver {
+            Solver::Direct(s) => s.solve(&mut self.phi),
+            Solver::Spectral(s) => s
+                .solve(&mut self.phi)
+                .map_err(|e| PhaseFieldError::Solver(e.to_string()))?,
+        }
+        Ok(())
+    }
+
+    /// One time step Δt at voltage `v` (its sub-steps included), then the runaway guard.
+    pub fn step(&mut self, v: f64) -> Result<(), PhaseFieldError> {
+        for _ in 0..self.substeps {
+            self.solve(v)?;
+            let bad = self.update(v);
+            self.steps += 1;
+            if bad {
+                return Err(self.runaway(v));
+            }
+            std::mem::swap(&mut self.p, &mut self.p_next);
+        }
+        Ok(())
+    }
+
+    /// The fused local pass: field from the potential, masked Laplacian, Landau force and the
+    /// Euler update into `p_next`. Returns whether any cell left the guard.
+    fn update(&mut self, v: f64) -> bool {
+        let (n1, n2, n) = (self.n1, self.n2, self.p.len());
+        let inv_dx = 1.0 / self.op.dx;
+        let half_inv_dx = 0.5 * inv_dx;
+        let (l, g, rate, guard) = (self.landau, self.gradient, self.rate, self.guard);
+        let (a2, a4, a6, a8) = (2.0 * l.a1, 4.0 * l.a11, 6.0 * l.a111, 8.0 * l.a1111);
+        let (p, phi) = (&self.p, &self.phi);
+        let mut bad = false;
+        for j in 0..n2 {
+            let col = j * n1;
+            let left = if j == 0 { n - n1 } else { col - n1 };
+            let right = if j + 1 == n2 { 0 } else { col + n1 };
+            for i in 0..n1 {
+                let c = col + i;
+                let pc = p[c];
+                let (phi_below, phi_above) = (
+                    if i == 0 { -phi[c] } else { phi[c - 1] },
+                    if i + 1 == n1 {
+                        2.0 * v - phi[c]
+                    } else {
+                        phi[c + 1]
+                    },
+                );
+                // Face potentials are neighbour means, 0 and V at the electrodes:
+                // E1 = −((φ_c + φ_above)/2 − (φ_c + φ_below)/2)/Δx with ghost values above.
+                let e1 = -(phi_above - phi_below) * half_inv_dx;
+                let e2 = -(phi[right + i] - phi[left + i]) * half_inv_dx;
+                let mut lap = self.bond_right[c] * (p[right + i] - pc)
+                    + self.bond_right[left + i] * (p[left + i] - pc);
+                if i + 1 < n1 {
+                    lap += self.bond_up[c] * (p[c + 1] - pc);
+                }
+                if i > 0 {
+                    lap += self.bond_up[c - 1] * (p[c - 1] - pc);
+                }
+                let x = pc * pc;
+                let landau = pc * (a2 + x * (a4 + x * (a6 + x * a8)));
+                let drive = landau - g * lap - (self.c1[c] * e1 + self.c2[c] * e2);
+                let next = pc - rate * drive;
+                bad |= next.abs() > guard || next.is_nan();
+                self.p_next[c] = next;
+            }
+        }
+        bad
+    }
+
+    fn runaway(&self, v: f64) -> PhaseFieldError {
+        let c = self
+            .p_next
+            .iter()
+            .position(|x| x.abs() > self.guard || x.is_nan())
+            .unwrap_or(0);
+        PhaseFieldError::Runaway {
+            row: c % self.n1,
+            column: c / self.n1,
+            step: self.steps,
+            voltage: v,
+            polarization: self.p_next[c],
+            guard: self.guard,
+        }
+    }
+
+    /// The recorded loop value at voltage `v`: `−⟨P1⟩` over all cells, with `P1 = p cos θ` in
+    /// polar cells and `ε0(ε_r − 1) E1` in non-polar ones, E from a fresh solve (spec §8).
+    pub fn loop_polarization(&mut self, v: f64) -> Result<f64, PhaseFieldError> {
+        self.solve(v)?;
+        let (mut e1, mut e2) = (vec![0.0; self.p.len()], vec![0.0; self.p.len()]);
+        self.op.field(&self.phi, v, &mut e1, &mut e2);
+        let total: f64 = (0..self.p.len())
+            .map(|c| self.p1[c] + self.report[c] * e1[c])
+            .sum();
+        Ok(-total / self.p.len() as f64)
+    }
+
+    /// The discrete free energy per unit depth (J/m) at voltage `v` (spec §6): Landau, gradient
+    /// bonds and electrostatics at the solved potential. TDGL never increases it.
+    pub fn energy(&mut self, v: f64) -> Result<f64, PhaseFieldError> {
+        self.solve(v)?;
+        let n1 = self.n1;
+        let dx2 = self.op.dx * self.op.dx;
+        let g11 = self.gradient * dx2 / 2.0;
+        let mut landau = 0.0;
+        let mut bonds = 0.0;
+        for c in 0..self.p.len() {
+            let polar = self.c1[c] != 0.0 || self.c2[c] != 0.0;
+            if polar {
+                landau += self.landau.f(self.p[c]);
+            }
+            if c % n1 + 1 < n1 {
+                bonds += self.bond_up[c] * (self.p[c + 1] - self.p[c]).powi(2);
+            }
+            bonds += self.bond_right[c] * (self.p[self.op.right_of(c)] - self.p[c]).powi(2);
+        }
+        let electrostatic = self.op.energy(&self.phi, &self.p1, &self.p2, v);
+        Ok(dx2 * landau + g11 * bonds + electrostatic)
+    }
+}

@@ -71,6 +71,13 @@
 // Error: the worker pool could not be sized or started.
 #define FERROLAB_ERR_THREAD_POOL -10
 
+// Error: the computation became unphysical or did not converge (e.g. a runaway
+// polarization in the phase-field engine); the message names where and when.
+#define FERROLAB_ERR_NUMERICAL -11
+
+// Error: the work was cancelled on request.
+#define FERROLAB_ERR_CANCELLED -12
+
 // Major version of ferrolab.
 #define FERROLAB_VERSION_MAJOR 0
 

@@ -47,6 +47,7 @@ pub mod loops;
 pub mod parallel;
 pub mod phasefield;
 pub mod rng;
+pub mod simd;
 
 /// The crate version, `MAJOR.MINOR.PATCH`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -6,10 +6,11 @@
 //! and with their coefficients added to the two diagonals (so A' stays banded and SPD),
 //! `V = [e_(i,0) + e_(i,n2−1)]_i` and `D = diag(ε_wrap,i)`. Then
 //! `A⁻¹ b = y + Z S⁻¹ Vᵀ y` with `y = A'⁻¹ b`, `Z = A'⁻¹ V` and `S = D⁻¹ − Vᵀ Z` (SPD).
-//! A banded Cholesky factor costs O(n·n1²) once and O(n·n1) per solve; no sparse-matrix
+//! A banded LDLᵀ factor costs O(n·n1²) once and O(n·n1) per solve; no sparse-matrix
 //! crate exploits this band-plus-wrap structure, hence the hand-written factor.
 
 use super::operator::Operator;
+use crate::simd::{Kernels, Portable};
 
 /// Why a factorisation failed (an operator that is not positive definite: a bug).
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -21,34 +22,32 @@ pub struct FactorError {
     pub value: f64,
 }
 
-/// Cholesky factor of a symmetric positive definite band matrix, L Lᵀ.
+/// LDLᵀ factor of a symmetric positive definite band matrix (L unit lower triangular).
+///
+/// The unit diagonal keeps the substitutions' dependency chain to one multiply and one
+/// subtraction per row, which is what bounds a banded solve of this size.
 #[derive(Clone, Debug)]
-struct BandCholesky {
+struct BandLdl {
     n: usize,
     w: usize,
-    /// Row k holds L[k, k−w], ..., L[k, k−1] (zero before column 0), then 1 / L[k, k].
+    /// Row k holds L[k, k−w], ..., L[k, k−1] (zero before column 0), then 1 / D[k].
     rows: Vec<f64>,
 }
 
-impl BandCholesky {
-    /// Factor from a function giving A[k, k−d] for d = 0..=w.
-    fn factor(
-        n: usize,
-        w: usize,
-        entry: impl Fn(usize, usize) -> f64,
-    ) -> Result<Self, FactorError> {
+impl BandLdl {
+    /// Factor from a function giving A[k, k−d] for d = 0..=w (Cholesky, then rescaled).
+    fn factor(n: usize, w: usize, entry: impl Fn(usize, usize) -> f64) -> Result<Self, FactorError> {
         let stride = w + 1;
+        // Cholesky factor G (A = G Gᵀ) in the same row layout, diagonal kept separately.
         let mut rows = vec![0.0; n * stride];
         let mut diag = vec![0.0; n];
         for k in 0..n {
             for d in (1..=w.min(k)).rev() {
                 let j = k - d;
-                // L[k,j] = (A[k,j] − Σ_m L[k,m] L[j,m]) / L[j,j] over common columns m < j.
+                // G[k,j] = (A[k,j] − Σ_m G[k,m] G[j,m]) / G[j,j] over common columns m < j.
                 let mut s = entry(k, d);
                 for m in k.saturating_sub(w)..j {
-                    if m + w >= j {
-                        s -= rows[k * stride + (m + w - k)] * rows[j * stride + (m + w - j)];
-                    }
+                    s -= rows[k * stride + (m + w - k)] * rows[j * stride + (m + w - j)];
                 }
                 rows[k * stride + (w - d)] = s / diag[j];
             }
@@ -58,99 +57,78 @@ impl BandCholesky {
                 return Err(FactorError { pivot: k, value: s });
             }
             diag[k] = s.sqrt();
-            rows[k * stride + w] = 1.0 / diag[k];
+        }
+        // L[k,j] = G[k,j] / G[j,j], D[k] = G[k,k]².
+        for k in 0..n {
+            for d in 1..=w.min(k) {
+                rows[k * stride + (w - d)] /= diag[k - d];
+            }
+            rows[k * stride + w] = 1.0 / (diag[k] * diag[k]);
         }
         Ok(Self { n, w, rows })
     }
 
-    /// Solve L Lᵀ x = b in place. `scratch` holds w leading zeros plus the vector.
+    /// Solve L D Lᵀ x = b in place; `scratch` holds 2(w + n) values.
     #[inline(always)]
-    fn solve(&self, x: &mut [f64], scratch: &mut [f64]) {
-        let y = scratch;
-        y[..self.w].fill(0.0);
-        // The paper's 20-cell film gets a kernel of fixed width, which the compiler unrolls
-        // and vectorises completely.
+    fn solve<K: Kernels>(&self, x: &mut [f64], scratch: &mut [f64]) {
+        // The paper's 20-cell film gets a kernel of fixed width.
         match self.w {
-            0 => {
-                for (k, xk) in x.iter_mut().enumerate() {
-                    *xk *= self.rows[k] * self.rows[k];
-                }
-            }
-            20 => self.substitute::<20>(x, y),
-            _ => self.substitute_any(x, y),
+            20 => self.substitute::<K, 20>(x, scratch),
+            _ => self.substitute_any::<K>(x, scratch),
         }
     }
 
     #[inline(always)]
-    fn substitute<const W: usize>(&self, x: &mut [f64], y: &mut [f64]) {
-        let stride = W + 1;
-        for k in 0..self.n {
+    fn substitute<K: Kernels, const W: usize>(&self, x: &mut [f64], scratch: &mut [f64]) {
+        let (n, stride) = (self.n, W + 1);
+        let (u, v) = scratch.split_at_mut(W + n);
+        u[..W].fill(0.0);
+        // Forward: u_k = b_k − Σ_d L[k,k−d] u_{k−d}; the two newest terms come last so that
+        // only one multiply and one subtraction per row wait for u_{k−1}.
+        for k in 0..n {
             let row: &[f64; W] = self.rows[k * stride..k * stride + W].try_into().unwrap();
-            let window: &[f64; W] = y[k..k + W].try_into().unwrap();
-            y[W + k] = (x[k] - dot_but_last(row, window)) * self.rows[k * stride + W];
+            let window: &[f64; W] = u[k..k + W].try_into().unwrap();
+            let older = K::dot(&row[..W - 2], &window[..W - 2]);
+            let uk = (x[k] - older - row[W - 2] * window[W - 2]) - row[W - 1] * window[W - 1];
+            u[W + k] = uk;
+            v[k] = uk * self.rows[k * stride + W];
         }
-        for k in (0..self.n).rev() {
+        // Backward in axpy form: x_k = v_k final, then remove its column from the rows above.
+        let v = &mut v[..n];
+        for k in (0..n).rev() {
             let row: &[f64; W] = self.rows[k * stride..k * stride + W].try_into().unwrap();
-            let xk = y[W + k] * self.rows[k * stride + W];
+            let xk = v[k];
             x[k] = xk;
-            let window: &mut [f64; W] = (&mut y[k..k + W]).try_into().unwrap();
-            for d in 0..W {
-                window[d] -= row[d] * xk;
-            }
+            let reach = k.min(W);
+            K::axpy_neg(&mut v[k - reach..k], &row[W - reach..], xk);
         }
     }
 
     #[inline(always)]
-    fn substitute_any(&self, x: &mut [f64], y: &mut [f64]) {
-        let (w, stride) = (self.w, self.w + 1);
-        // Forward, row form: y_k = (b_k − Σ_d L[k,k−d] y_{k−d}) / L[k,k].
-        for k in 0..self.n {
+    fn substitute_any<K: Kernels>(&self, x: &mut [f64], scratch: &mut [f64]) {
+        let (n, w, stride) = (self.n, self.w, self.w + 1);
+        let (u, v) = scratch.split_at_mut(w + n);
+        u[..w].fill(0.0);
+        for k in 0..n {
             let row = &self.rows[k * stride..(k + 1) * stride];
-            y[w + k] = (x[k] - dot_but_last(&row[..w], &y[k..k + w])) * row[w];
+            let uk = x[k] - K::dot(&row[..w], &u[k..k + w]);
+            u[w + k] = uk;
+            v[k] = uk * row[w];
         }
-        // Backward, axpy form: x_k = y_k / L[k,k], then remove its column from the rows above.
-        for k in (0..self.n).rev() {
+        for k in (0..n).rev() {
             let row = &self.rows[k * stride..(k + 1) * stride];
-            let xk = y[w + k] * row[w];
+            let xk = v[k];
             x[k] = xk;
-            for (t, l) in y[k..k + w].iter_mut().zip(&row[..w]) {
-                *t -= l * xk;
-            }
+            let reach = k.min(w);
+            K::axpy_neg(&mut v[k - reach..k], &row[w - reach..w], xk);
         }
     }
-}
-
-/// `Σ a_i b_i` with the last term added last: in the forward substitution the last term is the
-/// newest unknown, so only one multiply-add per row waits for it.
-#[inline(always)]
-fn dot_but_last(a: &[f64], b: &[f64]) -> f64 {
-    let last = a.len() - 1;
-    dot(&a[..last], &b[..last]) + a[last] * b[last]
-}
-
-/// Dot product in four independent lanes (a fixed summation order, so every build gives the
-/// same bits; the lanes map onto SIMD registers).
-#[inline(always)]
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let mut lanes = [0.0; 4];
-    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for l in 0..4 {
-            lanes[l] += x[l] * y[l];
-        }
-    }
-    let mut s = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
-    for (x, y) in ra.iter().zip(rb) {
-        s += x * y;
-    }
-    s
 }
 
 /// The factored Poisson operator of one structure.
 #[derive(Clone, Debug)]
 pub struct DirectSolver {
-    band: BandCholesky,
+    band: BandLdl,
     n1: usize,
     n2: usize,
     /// Woodbury data when the wrap couplings lie outside the band (n2 ≥ 3): Z (n x n1, row
@@ -163,7 +141,7 @@ pub struct DirectSolver {
 #[derive(Clone, Debug)]
 struct Wrap {
     z: Vec<f64>,
-    s: BandCholesky,
+    s: BandLdl,
 }
 
 impl DirectSolver {
@@ -194,8 +172,8 @@ impl DirectSolver {
             }
             a
         };
-        let band = BandCholesky::factor(n, n1, entry)?;
-        let mut scratch = vec![0.0; n + n1];
+        let band = BandLdl::factor(n, n1, entry)?;
+        let mut scratch = vec![0.0; 2 * (n + n1)];
         let wrap = if wrap_outside_band {
             // Z = A'⁻¹ V, one solve per row of the film.
             let mut z = vec![0.0; n * n1];
@@ -204,7 +182,7 @@ impl DirectSolver {
                 column.fill(0.0);
                 column[i] = 1.0;
                 column[(n2 - 1) * n1 + i] = 1.0;
-                band.solve(&mut column, &mut scratch);
+                band.solve::<Portable>(&mut column, &mut scratch);
                 for c in 0..n {
                     z[c * n1 + i] = column[c];
                 }
@@ -216,7 +194,7 @@ impl DirectSolver {
                 let vz = z[i * n1 + k] + z[((n2 - 1) * n1 + i) * n1 + k];
                 if d == 0 { 1.0 / wrap_eps(k) - vz } else { -vz }
             };
-            let s = BandCholesky::factor(n1, n1.saturating_sub(1), s_entry)?;
+            let s = BandLdl::factor(n1, n1.saturating_sub(1), s_entry)?;
             Some(Wrap { z, s })
         } else {
             None
@@ -227,7 +205,7 @@ impl DirectSolver {
             n2,
             wrap,
             scratch,
-            small: vec![0.0; 3 * n1],
+            small: vec![0.0; 5 * n1],
         })
     }
 
@@ -238,29 +216,28 @@ impl DirectSolver {
             // SAFETY: the CPU supports AVX2 (checked just above).
             return unsafe { self.solve_avx2(phi) };
         }
-        self.solve_generic(phi);
+        self.solve_with::<Portable>(phi);
     }
 
-    /// The same code compiled for AVX2: the kernels inline into it and use 256-bit registers.
-    /// No FMA: the results are bit-identical to the generic build.
+    /// The same code with the AVX2 kernels (bit-identical results, see `crate::simd`).
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     unsafe fn solve_avx2(&mut self, phi: &mut [f64]) {
-        self.solve_generic(phi);
+        self.solve_with::<crate::simd::Avx2>(phi);
     }
 
     #[inline(always)]
-    fn solve_generic(&mut self, phi: &mut [f64]) {
-        self.band.solve(phi, &mut self.scratch);
+    fn solve_with<K: Kernels>(&mut self, phi: &mut [f64]) {
+        self.band.solve::<K>(phi, &mut self.scratch);
         if let Some(wrap) = &self.wrap {
             let (n1, last) = (self.n1, (self.n2 - 1) * self.n1);
             let (t, scratch) = self.small.split_at_mut(n1);
             for i in 0..n1 {
                 t[i] = phi[i] + phi[last + i];
             }
-            wrap.s.solve(t, scratch);
+            wrap.s.solve::<K>(t, scratch);
             for (x, z) in phi.iter_mut().zip(wrap.z.chunks_exact(n1)) {
-                *x += dot(z, t);
+                *x += K::dot(z, t);
             }
         }
     }
@@ -344,15 +321,19 @@ mod tests {
     }
 
     #[test]
-    fn band_cholesky_matches_a_dense_factorisation() {
-        // Tridiagonal [-1, 4, -1]: L has the continued-fraction diagonal l_k = sqrt(4 − 1/l_{k−1}²).
-        let f = BandCholesky::factor(6, 1, |_, d| if d == 0 { 4.0 } else { -1.0 }).unwrap();
-        let mut l = 2.0f64;
+    fn band_ldl_matches_the_analytic_tridiagonal_factor() {
+        // [-1, 4, -1]: Cholesky diagonal g_k = sqrt(4 − 1/g_{k−1}²), so D_k = g_k² and
+        // L[k, k−1] = −1/g_{k−1}².
+        let f = BandLdl::factor(6, 1, |_, d| if d == 0 { 4.0 } else { -1.0 }).unwrap();
+        let mut g = 2.0f64;
         for k in 1..6 {
-            l = (4.0 - 1.0 / (l * l)).sqrt();
-            assert!((1.0 / f.rows[k * 2 + 1] - l).abs() < 1e-14);
+            let previous = g;
+            g = (4.0 - 1.0 / (g * g)).sqrt();
+            assert!((1.0 / f.rows[k * 2 + 1] - g * g).abs() < 1e-13);
+            assert!((f.rows[k * 2] + 1.0 / (previous * previous)).abs() < 1e-14);
         }
-        let err = BandCholesky::factor(2, 1, |_, d| if d == 0 { 1.0 } else { -2.0 }).unwrap_err();
+        let err = BandLdl::factor(2, 1, |_, d| if d == 0 { 1.0 } else { -2.0 }).unwrap_err();
         assert_eq!(err.pivot, 1);
     }
+
 }

@@ -9,6 +9,12 @@ pub trait Kernels {
     fn dot(a: &[f64], b: &[f64]) -> f64;
     /// `y_i −= a_i x` for every i.
     fn axpy_neg(y: &mut [f64], a: &[f64], x: f64);
+    /// Four dot products of the rows of `m` (4 x len, row-major) with `w` (len a multiple of
+    /// 4), each in the four-lane order of [`Kernels::dot`].
+    fn dot4(m: &[f64], w: &[f64]) -> [f64; 4];
+    /// `w_t −= m[0][t] x0`, then `− m[1][t] x1`, `− m[2][t] x2`, `− m[3][t] x3` (len a
+    /// multiple of 4).
+    fn sub4(w: &mut [f64], m: &[f64], x: [f64; 4]);
 }
 
 /// Plain Rust: any CPU.
@@ -36,6 +42,20 @@ impl Kernels for Portable {
     fn axpy_neg(y: &mut [f64], a: &[f64], x: f64) {
         for (t, l) in y.iter_mut().zip(a) {
             *t -= l * x;
+        }
+    }
+
+    #[inline(always)]
+    fn dot4(m: &[f64], w: &[f64]) -> [f64; 4] {
+        let len = w.len();
+        std::array::from_fn(|s| Self::dot(&m[s * len..(s + 1) * len], w))
+    }
+
+    #[inline(always)]
+    fn sub4(w: &mut [f64], m: &[f64], x: [f64; 4]) {
+        let len = w.len();
+        for (t, y) in w.iter_mut().enumerate() {
+            *y = (((*y - m[t] * x[0]) - m[len + t] * x[1]) - m[2 * len + t] * x[2]) - m[3 * len + t] * x[3];
         }
     }
 }
@@ -89,6 +109,52 @@ impl Kernels for Avx2 {
             y[k] -= a[k] * x;
         }
     }
+
+    #[inline(always)]
+    fn dot4(m: &[f64], w: &[f64]) -> [f64; 4] {
+        use std::arch::x86_64::*;
+        let len = w.len();
+        debug_assert!(len % 4 == 0 && m.len() >= 4 * len);
+        // SAFETY: loads stay within w (len) and m (4·len), checked by the slicing below; AVX2
+        // per this type's contract.
+        let m = &m[..4 * len];
+        unsafe {
+            let mut acc = [_mm256_setzero_pd(); 4];
+            for c in (0..len).step_by(4) {
+                let v = _mm256_loadu_pd(w.as_ptr().add(c));
+                for (s, a) in acc.iter_mut().enumerate() {
+                    let row = _mm256_loadu_pd(m.as_ptr().add(s * len + c));
+                    *a = _mm256_add_pd(*a, _mm256_mul_pd(row, v));
+                }
+            }
+            acc.map(|a| {
+                let mut lanes = [0.0; 4];
+                _mm256_storeu_pd(lanes.as_mut_ptr(), a);
+                (lanes[0] + lanes[1]) + (lanes[2] + lanes[3])
+            })
+        }
+    }
+
+    #[inline(always)]
+    fn sub4(w: &mut [f64], m: &[f64], x: [f64; 4]) {
+        use std::arch::x86_64::*;
+        let len = w.len();
+        debug_assert!(len % 4 == 0);
+        let m = &m[..4 * len];
+        // SAFETY: as in `dot4`.
+        unsafe {
+            let xs = x.map(|v| _mm256_set1_pd(v));
+            for c in (0..len).step_by(4) {
+                let p = w.as_mut_ptr().add(c);
+                let mut y = _mm256_loadu_pd(p);
+                for (s, xv) in xs.iter().enumerate() {
+                    let row = _mm256_loadu_pd(m.as_ptr().add(s * len + c));
+                    y = _mm256_sub_pd(y, _mm256_mul_pd(row, *xv));
+                }
+                _mm256_storeu_pd(p, y);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -111,6 +177,18 @@ mod tests {
                 Avx2::axpy_neg(&mut y2, &a[..len], 0.3);
                 assert_eq!(y1, y2);
             }
+        }
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            let m: Vec<f64> = (0..80).map(|k| (k as f64 * 0.71).sin()).collect();
+            let w: Vec<f64> = (0..20).map(|k| (k as f64 * 0.13).cos()).collect();
+            let a = Portable::dot4(&m, &w);
+            let b = Avx2::dot4(&m, &w);
+            assert_eq!(a.map(f64::to_bits), b.map(f64::to_bits));
+            let (mut y1, mut y2) = (w.clone(), w.clone());
+            Portable::sub4(&mut y1, &m, [0.1, -0.2, 0.3, 0.4]);
+            Avx2::sub4(&mut y2, &m, [0.1, -0.2, 0.3, 0.4]);
+            assert_eq!(y1, y2);
         }
         let s = Portable::dot(&[1.0, 2.0, 3.0, 4.0, 5.0], &[1.0; 5]);
         assert_eq!(s, 15.0);

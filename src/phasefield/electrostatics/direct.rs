@@ -6,124 +6,12 @@
 //! and with their coefficients added to the two diagonals (so A' stays banded and SPD),
 //! `V = [e_(i,0) + e_(i,n2−1)]_i` and `D = diag(ε_wrap,i)`. Then
 //! `A⁻¹ b = y + Z S⁻¹ Vᵀ y` with `y = A'⁻¹ b`, `Z = A'⁻¹ V` and `S = D⁻¹ − Vᵀ Z` (SPD).
-//! A banded LDLᵀ factor costs O(n·n1²) once and O(n·n1) per solve; no sparse-matrix
-//! crate exploits this band-plus-wrap structure, hence the hand-written factor.
+//! A banded LDLᵀ factor ([`super::band`]) costs O(n·n1²) once and O(n·n1) per solve; no
+//! sparse-matrix crate exploits this band-plus-wrap structure, hence the hand-written factor.
 
+use super::band::{BandLdl, FactorError};
 use super::operator::Operator;
 use crate::simd::{Kernels, Portable};
-
-/// Why a factorisation failed (an operator that is not positive definite: a bug).
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
-#[error("the Poisson operator is not positive definite (pivot {pivot} = {value})")]
-pub struct FactorError {
-    /// Row of the failing pivot.
-    pub pivot: usize,
-    /// Its value.
-    pub value: f64,
-}
-
-/// LDLᵀ factor of a symmetric positive definite band matrix (L unit lower triangular).
-///
-/// The unit diagonal keeps the substitutions' dependency chain to one multiply and one
-/// subtraction per row, which is what bounds a banded solve of this size.
-#[derive(Clone, Debug)]
-struct BandLdl {
-    n: usize,
-    w: usize,
-    /// Row k holds L[k, k−w], ..., L[k, k−1] (zero before column 0), then 1 / D[k].
-    rows: Vec<f64>,
-}
-
-impl BandLdl {
-    /// Factor from a function giving A[k, k−d] for d = 0..=w (Cholesky, then rescaled).
-    fn factor(n: usize, w: usize, entry: impl Fn(usize, usize) -> f64) -> Result<Self, FactorError> {
-        let stride = w + 1;
-        // Cholesky factor G (A = G Gᵀ) in the same row layout, diagonal kept separately.
-        let mut rows = vec![0.0; n * stride];
-        let mut diag = vec![0.0; n];
-        for k in 0..n {
-            for d in (1..=w.min(k)).rev() {
-                let j = k - d;
-                // G[k,j] = (A[k,j] − Σ_m G[k,m] G[j,m]) / G[j,j] over common columns m < j.
-                let mut s = entry(k, d);
-                for m in k.saturating_sub(w)..j {
-                    s -= rows[k * stride + (m + w - k)] * rows[j * stride + (m + w - j)];
-                }
-                rows[k * stride + (w - d)] = s / diag[j];
-            }
-            let row = &rows[k * stride..k * stride + w];
-            let s = entry(k, 0) - row.iter().map(|x| x * x).sum::<f64>();
-            if s.is_nan() || s <= 0.0 {
-                return Err(FactorError { pivot: k, value: s });
-            }
-            diag[k] = s.sqrt();
-        }
-        // L[k,j] = G[k,j] / G[j,j], D[k] = G[k,k]².
-        for k in 0..n {
-            for d in 1..=w.min(k) {
-                rows[k * stride + (w - d)] /= diag[k - d];
-            }
-            rows[k * stride + w] = 1.0 / (diag[k] * diag[k]);
-        }
-        Ok(Self { n, w, rows })
-    }
-
-    /// Solve L D Lᵀ x = b in place; `scratch` holds 2(w + n) values.
-    #[inline(always)]
-    fn solve<K: Kernels>(&self, x: &mut [f64], scratch: &mut [f64]) {
-        // The paper's 20-cell film gets a kernel of fixed width.
-        match self.w {
-            20 => self.substitute::<K, 20>(x, scratch),
-            _ => self.substitute_any::<K>(x, scratch),
-        }
-    }
-
-    #[inline(always)]
-    fn substitute<K: Kernels, const W: usize>(&self, x: &mut [f64], scratch: &mut [f64]) {
-        let (n, stride) = (self.n, W + 1);
-        let (u, v) = scratch.split_at_mut(W + n);
-        u[..W].fill(0.0);
-        // Forward: u_k = b_k − Σ_d L[k,k−d] u_{k−d}; the two newest terms come last so that
-        // only one multiply and one subtraction per row wait for u_{k−1}.
-        for k in 0..n {
-            let row: &[f64; W] = self.rows[k * stride..k * stride + W].try_into().unwrap();
-            let window: &[f64; W] = u[k..k + W].try_into().unwrap();
-            let older = K::dot(&row[..W - 2], &window[..W - 2]);
-            let uk = (x[k] - older - row[W - 2] * window[W - 2]) - row[W - 1] * window[W - 1];
-            u[W + k] = uk;
-            v[k] = uk * self.rows[k * stride + W];
-        }
-        // Backward in axpy form: x_k = v_k final, then remove its column from the rows above.
-        let v = &mut v[..n];
-        for k in (0..n).rev() {
-            let row: &[f64; W] = self.rows[k * stride..k * stride + W].try_into().unwrap();
-            let xk = v[k];
-            x[k] = xk;
-            let reach = k.min(W);
-            K::axpy_neg(&mut v[k - reach..k], &row[W - reach..], xk);
-        }
-    }
-
-    #[inline(always)]
-    fn substitute_any<K: Kernels>(&self, x: &mut [f64], scratch: &mut [f64]) {
-        let (n, w, stride) = (self.n, self.w, self.w + 1);
-        let (u, v) = scratch.split_at_mut(w + n);
-        u[..w].fill(0.0);
-        for k in 0..n {
-            let row = &self.rows[k * stride..(k + 1) * stride];
-            let uk = x[k] - K::dot(&row[..w], &u[k..k + w]);
-            u[w + k] = uk;
-            v[k] = uk * row[w];
-        }
-        for k in (0..n).rev() {
-            let row = &self.rows[k * stride..(k + 1) * stride];
-            let xk = v[k];
-            x[k] = xk;
-            let reach = k.min(w);
-            K::axpy_neg(&mut v[k - reach..k], &row[w - reach..w], xk);
-        }
-    }
-}
 
 /// The factored Poisson operator of one structure.
 #[derive(Clone, Debug)]
@@ -173,7 +61,7 @@ impl DirectSolver {
             a
         };
         let band = BandLdl::factor(n, n1, entry)?;
-        let mut scratch = vec![0.0; 2 * (n + n1)];
+        let mut scratch = vec![0.0; band.scratch_len()];
         let wrap = if wrap_outside_band {
             // Z = A'⁻¹ V, one solve per row of the film.
             let mut z = vec![0.0; n * n1];
@@ -199,13 +87,14 @@ impl DirectSolver {
         } else {
             None
         };
+        let small = vec![0.0; n1 + wrap.as_ref().map_or(0, |w| w.s.scratch_len())];
         Ok(Self {
             band,
             n1,
             n2,
             wrap,
             scratch,
-            small: vec![0.0; 5 * n1],
+            small,
         })
     }
 
@@ -320,20 +209,6 @@ mod tests {
         );
     }
 
-    #[test]
-    fn band_ldl_matches_the_analytic_tridiagonal_factor() {
-        // [-1, 4, -1]: Cholesky diagonal g_k = sqrt(4 − 1/g_{k−1}²), so D_k = g_k² and
-        // L[k, k−1] = −1/g_{k−1}².
-        let f = BandLdl::factor(6, 1, |_, d| if d == 0 { 4.0 } else { -1.0 }).unwrap();
-        let mut g = 2.0f64;
-        for k in 1..6 {
-            let previous = g;
-            g = (4.0 - 1.0 / (g * g)).sqrt();
-            assert!((1.0 / f.rows[k * 2 + 1] - g * g).abs() < 1e-13);
-            assert!((f.rows[k * 2] + 1.0 / (previous * previous)).abs() < 1e-14);
-        }
-        let err = BandLdl::factor(2, 1, |_, d| if d == 0 { 1.0 } else { -2.0 }).unwrap_err();
-        assert_eq!(err.pivot, 1);
-    }
+
 
 }

@@ -31,7 +31,9 @@ fn operator(film: &Polycrystal) -> Operator {
 fn poisson(c: &mut Criterion) {
     let (_, film) = paper_film();
     let op = operator(&film);
-    let rhs: Vec<f64> = (0..op.len()).map(|k| ((k * 7919) % 101) as f64 - 50.0).collect();
+    let rhs: Vec<f64> = (0..op.len())
+        .map(|k| ((k * 7919) % 101) as f64 - 50.0)
+        .collect();
     let mut direct = DirectSolver::new(&op).unwrap();
     c.bench_function("poisson_direct_20x256", |b| {
         b.iter(|| {
@@ -55,7 +57,10 @@ fn poisson(c: &mut Criterion) {
 fn step(c: &mut Criterion) {
     let (params, film) = paper_film();
     for method in [PoissonMethod::Direct, PoissonMethod::Spectral] {
-        let params = PhaseFieldParams { poisson: method, ..params.clone() };
+        let params = PhaseFieldParams {
+            poisson: method,
+            ..params.clone()
+        };
         let mut sim = Simulation::new(&film, &params).unwrap();
         c.bench_function(&format!("step_{method:?}_20x256").to_lowercase(), |b| {
             b.iter(|| sim.step(black_box(0.5)).unwrap())

@@ -55,7 +55,8 @@ impl Kernels for Portable {
     fn sub4(w: &mut [f64], m: &[f64], x: [f64; 4]) {
         let len = w.len();
         for (t, y) in w.iter_mut().enumerate() {
-            *y = (((*y - m[t] * x[0]) - m[len + t] * x[1]) - m[2 * len + t] * x[2]) - m[3 * len + t] * x[3];
+            *y = (((*y - m[t] * x[0]) - m[len + t] * x[1]) - m[2 * len + t] * x[2])
+                - m[3 * len + t] * x[3];
         }
     }
 }
@@ -114,7 +115,7 @@ impl Kernels for Avx2 {
     fn dot4(m: &[f64], w: &[f64]) -> [f64; 4] {
         use std::arch::x86_64::*;
         let len = w.len();
-        debug_assert!(len % 4 == 0 && m.len() >= 4 * len);
+        assert!(len.is_multiple_of(4), "dot4 needs a multiple of 4");
         // SAFETY: loads stay within w (len) and m (4·len), checked by the slicing below; AVX2
         // per this type's contract.
         let m = &m[..4 * len];
@@ -139,7 +140,7 @@ impl Kernels for Avx2 {
     fn sub4(w: &mut [f64], m: &[f64], x: [f64; 4]) {
         use std::arch::x86_64::*;
         let len = w.len();
-        debug_assert!(len % 4 == 0);
+        assert!(len.is_multiple_of(4), "sub4 needs a multiple of 4");
         let m = &m[..4 * len];
         // SAFETY: as in `dot4`.
         unsafe {

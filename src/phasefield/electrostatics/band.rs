@@ -61,7 +61,9 @@ impl BandLdl {
                 g[at(k, j)] = s / diag[j];
             }
             let s = entry(k, 0)
-                - (k.saturating_sub(w)..k).map(|m| g[at(k, m)].powi(2)).sum::<f64>();
+                - (k.saturating_sub(w)..k)
+                    .map(|m| g[at(k, m)].powi(2))
+                    .sum::<f64>();
             if s.is_nan() || s <= 0.0 {
                 return Err(FactorError { pivot: k, value: s });
             }
@@ -107,7 +109,11 @@ impl BandLdl {
             for s in 0..B {
                 let k = r + s;
                 // Padding rows beyond n are the identity.
-                block[B * wp + 6 + s] = if k < n { 1.0 / (diag[k] * diag[k]) } else { 1.0 };
+                block[B * wp + 6 + s] = if k < n {
+                    1.0 / (diag[k] * diag[k])
+                } else {
+                    1.0
+                };
             }
         }
         Ok(this)
@@ -187,7 +193,11 @@ mod tests {
         for (n, w) in [(1, 0), (5, 1), (7, 3), (9, 4), (13, 5), (64, 20), (30, 29)] {
             // A diagonally dominant band matrix with a fixed pattern.
             let a = |k: usize, d: usize| -> f64 {
-                if d == 0 { 2.0 * w as f64 + 1.0 } else { ((k * 7 + d * 3) % 5) as f64 / 5.0 - 0.5 }
+                if d == 0 {
+                    2.0 * w as f64 + 1.0
+                } else {
+                    ((k * 7 + d * 3) % 5) as f64 / 5.0 - 0.5
+                }
             };
             let f = BandLdl::factor(n, w, a).unwrap();
             let b: Vec<f64> = (0..n).map(|k| (k as f64).sin()).collect();
@@ -204,7 +214,11 @@ mod tests {
                         ax += a(k + d, d) * x[k + d];
                     }
                 }
-                assert!((ax - b[k]).abs() < 1e-12, "n {n}, w {w}, row {k}: {ax} vs {}", b[k]);
+                assert!(
+                    (ax - b[k]).abs() < 1e-12,
+                    "n {n}, w {w}, row {k}: {ax} vs {}",
+                    b[k]
+                );
             }
         }
     }

@@ -19,8 +19,8 @@ pub struct DirectSolver {
     band: BandLdl,
     n1: usize,
     n2: usize,
-    /// Woodbury data when the wrap couplings lie outside the band (n2 ≥ 3): Z (n x n1, row
-    /// per cell) and the Cholesky factor of S (n1 x n1).
+    /// Woodbury data when the wrap couplings lie outside the band (n2 ≥ 3): Z (n x n1,
+    /// stored column by column) and the factor of S (n1 x n1).
     wrap: Option<Wrap>,
     scratch: Vec<f64>,
     small: Vec<f64>,
@@ -72,14 +72,14 @@ impl DirectSolver {
                 column[(n2 - 1) * n1 + i] = 1.0;
                 band.solve::<Portable>(&mut column, &mut scratch);
                 for c in 0..n {
-                    z[c * n1 + i] = column[c];
+                    z[i * n + c] = column[c];
                 }
             }
             // S = D⁻¹ − Vᵀ Z.
             let wrap_eps = |i: usize| op.right[(n2 - 1) * n1 + i];
             let s_entry = |k: usize, d: usize| -> f64 {
                 let i = k - d;
-                let vz = z[i * n1 + k] + z[((n2 - 1) * n1 + i) * n1 + k];
+                let vz = z[k * n + i] + z[k * n + (n2 - 1) * n1 + i];
                 if d == 0 { 1.0 / wrap_eps(k) - vz } else { -vz }
             };
             let s = BandLdl::factor(n1, n1.saturating_sub(1), s_entry)?;
@@ -125,8 +125,9 @@ impl DirectSolver {
                 t[i] = phi[i] + phi[last + i];
             }
             wrap.s.solve::<K>(t, scratch);
-            for (x, z) in phi.iter_mut().zip(wrap.z.chunks_exact(n1)) {
-                *x += K::dot(z, t);
+            // φ += Z t, one column of Z at a time (long contiguous vectors).
+            for (z, ti) in wrap.z.chunks_exact(phi.len()).zip(t.iter()) {
+                K::axpy_neg(phi, z, -ti);
             }
         }
     }
@@ -208,7 +209,4 @@ mod tests {
             "errors {errors:?}, ratios {ratios:?}"
         );
     }
-
-
-
 }

@@ -134,32 +134,28 @@ impl Operator {
     /// outside polar cells) and top-electrode voltage `v`.
     pub fn rhs(&self, p1: &[f64], p2: &[f64], v: f64, b: &mut [f64]) {
         let (n1, n2) = (self.n1, self.n2);
-        let scale = self.dx / EPSILON_0;
+        // Face values are neighbour means inside and the cell value at the electrodes, so
+        // F_above − F_below = (P1_above − P1_below)/2 with the cell itself as the neighbour
+        // beyond an electrode; likewise across the width (periodic).
+        let k = -0.5 * self.dx / EPSILON_0;
         for j in 0..n2 {
             let col = j * n1;
             let left = if j == 0 { (n2 - 1) * n1 } else { col - n1 };
             let right = if j + 1 == n2 { 0 } else { col + n1 };
-            for i in 0..n1 {
-                let c = col + i;
-                // Normal polarization on the faces: cell value at electrodes, means inside.
-                let f_below = if i == 0 {
-                    p1[c]
-                } else {
-                    0.5 * (p1[c] + p1[c - 1])
-                };
-                let f_above = if i + 1 == n1 {
-                    p1[c]
-                } else {
-                    0.5 * (p1[c] + p1[c + 1])
-                };
-                let (f_left, f_right) = if n2 == 1 {
-                    (0.0, 0.0)
-                } else {
-                    (0.5 * (p2[c] + p2[left + i]), 0.5 * (p2[c] + p2[right + i]))
-                };
-                b[c] = -scale * (f_above - f_below + f_right - f_left);
+            let pc = &p1[col..col + n1];
+            let (pl, pr) = (&p2[left..left + n1], &p2[right..right + n1]);
+            let out = &mut b[col..col + n1];
+            if n1 == 1 {
+                out[0] = k * (pr[0] - pl[0]);
+            } else {
+                out[0] = k * ((pc[1] - pc[0]) + (pr[0] - pl[0]));
+                for i in 1..n1 - 1 {
+                    out[i] = k * ((pc[i + 1] - pc[i - 1]) + (pr[i] - pl[i]));
+                }
+                let t = n1 - 1;
+                out[t] = k * ((pc[t] - pc[t - 1]) + (pr[t] - pl[t]));
             }
-            b[col + n1 - 1] += self.above[col + n1 - 1] * v;
+            out[n1 - 1] += self.above[col + n1 - 1] * v;
         }
     }
 

@@ -14,7 +14,7 @@
 //! let film = Polycrystal::generate(&params)?;
 //! assert_eq!(film.classes().dim(), (20, 256));
 //! assert_eq!(film.grain_count(), 6); // D_G = 16.2 nm
-//! # Ok::<(), ferrolab::phasefield::polycrystal::PhaseFieldError>(())
+//! # Ok::<(), ferrolab::phasefield::error::PhaseFieldError>(())
 //! ```
 
 use super::error::PhaseFieldError;
@@ -454,7 +454,7 @@ impl Polycrystal {
     /// use ferrolab::phasefield::polycrystal::{Polycrystal, PolycrystalParams};
     /// let f = Polycrystal::generate(&PolycrystalParams::default())?.class_fractions();
     /// assert!((f.0 + f.1 + f.2 - 1.0).abs() < 1e-12);
-    /// # Ok::<(), ferrolab::phasefield::polycrystal::PhaseFieldError>(())
+    /// # Ok::<(), ferrolab::phasefield::error::PhaseFieldError>(())
     /// ```
     pub fn class_fractions(&self) -> (f64, f64, f64) {
         let n = self.classes.len() as f64;

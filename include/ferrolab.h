@@ -33,6 +33,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// Number of values `ferrolab_loop_features` writes.
+#define FERROLAB_LOOP_FEATURE_COUNT 8
+
 // Success.
 #define FERROLAB_OK 0
 
@@ -272,6 +275,47 @@ int32_t ferrolab_config_key_name(size_t index, char *buf, size_t cap, size_t *ne
 // `key` is NULL or a NUL-terminated string; `buf` is NULL or valid for `cap` bytes; `needed`
 // is NULL or valid for one size_t.
 int32_t ferrolab_config_key_describe(const char *key, char *buf, size_t cap, size_t *needed);
+
+// Simulate one P-V loop of the polycrystalline HZO film described by `cfg` (NULL: paper 000's
+// defaults; see `ferrolab_config_key_describe` for the `pf.*` keys) and write its
+// `*n_points` = pf.points samples: `voltage` (top electrode, V) and `polarization`
+// (−⟨P1⟩, C/m²), one full cycle −V_max → +V_max → −V_max.
+//
+// When `cap` is smaller than the loop, nothing is simulated or written, `*n_points` tells the
+// size needed and the call returns FERROLAB_WARN_TRUNCATED (so `cap = 0` with NULL buffers
+// asks for the size). Takes about a second at the paper's size on one core; runs on the
+// calling thread. Returns FERROLAB_OK, FERROLAB_WARN_TRUNCATED, or FERROLAB_ERR_NULL_POINTER,
+// _INVALID_HANDLE (cfg), _OUT_OF_RANGE (inconsistent keys, named), _NUMERICAL (runaway
+// polarization; the message names the cell and step).
+//
+// # Safety
+// `voltage` and `polarization` are NULL or valid for `cap` doubles; `n_points` is valid for
+// one size_t.
+int32_t ferrolab_pf_simulate_loop(const ferrolab_config *cfg,
+                                  double *voltage,
+                                  double *polarization,
+                                  size_t cap,
+                                  size_t *n_points);
+
+// Features of a sampled P-V loop (simulated or measured; any start, direction, length or
+// number of cycles: the last complete cycle is used). Writes, in this order: coercive field
+// Ec (MV/cm), remanent polarization Pr, saturation polarization Ps (C/m²), loop area (J/m²),
+// imprint (V), offset (C/m²), and the numbers of zero crossings on the up and on the down
+// branch. Undefined features (no crossing) are NaN. `thickness_m` (film thickness, m) turns
+// coercive voltages into fields; `cap` must be at least FERROLAB_LOOP_FEATURE_COUNT.
+//
+// Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _NON_FINITE (a NaN or infinite sample,
+// named), _OUT_OF_RANGE (thickness), _INVALID_ARGUMENT (cap too small, or no complete
+// cycle). Thread-safe.
+//
+// # Safety
+// `voltage` and `polarization` are valid for `n` doubles, `features` for `cap`.
+int32_t ferrolab_loop_features(const double *voltage,
+                               const double *polarization,
+                               size_t n,
+                               double thickness_m,
+                               double *features,
+                               size_t cap);
 
 // Generate the film described by the `pf.*` structure keys of `cfg` (NULL: the defaults, the
 // paper's 10 nm x 128 nm film at 0.5 nm with D_G 16.2 nm, nu_ortho 0.87, mu_theta 0.54 rad,

@@ -172,4 +172,32 @@ function Polycrystal(cfg::Union{Config,Nothing}=nothing)
     end
 end
 
+"Number of values `loop_features` returns."
+const LOOP_FEATURE_COUNT = 8
+
+"""One phase-field P-V loop of the film of `cfg` (`nothing`: defaults): `(voltage, polarization)`
+in V and C/m²."""
+function simulate_loop(cfg::Union{Config,Nothing}=nothing)
+    handle = cfg === nothing ? C_NULL : cfg.handle
+    n = Ref{Csize_t}(0)
+    status = ccall((:ferrolab_pf_simulate_loop, lib), Int32,
+                   (Ptr{Cvoid}, Ptr{Float64}, Ptr{Float64}, Csize_t, Ref{Csize_t}), handle, C_NULL, C_NULL, 0, n)
+    status == WARN_TRUNCATED || check(status)
+    v, p = Vector{Float64}(undef, n[]), Vector{Float64}(undef, n[])
+    check(ccall((:ferrolab_pf_simulate_loop, lib), Int32,
+                (Ptr{Cvoid}, Ptr{Float64}, Ptr{Float64}, Csize_t, Ref{Csize_t}), handle, v, p, n[], n))
+    v, p
+end
+
+"""Features of a sampled loop: Ec (MV/cm), Pr, Ps (C/m²), area (J/m²), imprint (V), offset
+(C/m²), crossings up, crossings down."""
+function loop_features(voltage::Vector{Float64}, polarization::Vector{Float64}, thickness_m::Real)
+    length(voltage) == length(polarization) || throw(ArgumentError("lengths differ"))
+    out = Vector{Float64}(undef, LOOP_FEATURE_COUNT)
+    check(ccall((:ferrolab_loop_features, lib), Int32,
+                (Ptr{Float64}, Ptr{Float64}, Csize_t, Float64, Ptr{Float64}, Csize_t),
+                voltage, polarization, length(voltage), thickness_m, out, length(out)))
+    out
+end
+
 end # module

@@ -12,6 +12,7 @@ mod arrays;
 pub mod boundary;
 pub mod config;
 mod handles;
+pub mod phasefield;
 pub mod polycrystal;
 pub mod status;
 mod strings;

@@ -3,6 +3,7 @@
 
 use crate::strings::static_cstr;
 use engine::config::ConfigError;
+use engine::loops::features::LoopError;
 use engine::parallel::PoolError;
 use engine::phasefield::error::PhaseFieldError;
 use std::ffi::c_char;
@@ -138,6 +139,19 @@ impl From<PhaseFieldError> for FfiError {
             }
             PhaseFieldError::Cancelled => Self::new(FERROLAB_ERR_CANCELLED, "cancelled"),
         }
+    }
+}
+
+impl From<LoopError> for FfiError {
+    fn from(e: LoopError) -> Self {
+        let status = match e {
+            LoopError::NonFinite { .. } => FERROLAB_ERR_NON_FINITE,
+            LoopError::Thickness(_) => FERROLAB_ERR_OUT_OF_RANGE,
+            LoopError::LengthMismatch { .. } | LoopError::NoCycle(_) => {
+                FERROLAB_ERR_INVALID_ARGUMENT
+            }
+        };
+        Self::new(status, e.to_string())
     }
 }
 

@@ -166,6 +166,34 @@ fn c_polycrystal_example_draws_the_film() {
 }
 
 #[test]
+fn c_loop_example_matches_the_rust_api() {
+    let out = run(&compile("examples/c/simulate_loop.c", Link::Shared));
+    // The same configuration through the Rust API.
+    let mut cfg = engine::config::Config::new();
+    use engine::config::Value::{F64, I64};
+    for (key, value) in [
+        ("pf.cells_width", I64(64)),
+        ("pf.points", I64(100)),
+        ("pf.hold_steps", I64(25)),
+        ("pf.grain_diameter_nm", F64(8.0)),
+    ] {
+        cfg.set(key, value).unwrap();
+    }
+    let params = engine::phasefield::params::PhaseFieldParams::from_config(&cfg).unwrap();
+    let f = engine::phasefield::simulate::simulate_loop(&params)
+        .unwrap()
+        .features;
+    let expected = format!(
+        "Ec = {:.3} MV/cm, Pr = {:.4} C/m^2, Ps = {:.4} C/m^2, area = {:.3} J/m^2",
+        f.coercive_field_mv_per_cm, f.remanent_polarization, f.saturation_polarization, f.area
+    );
+    assert!(
+        out.contains(&expected),
+        "C printed:\n{out}\nRust computed: {expected}"
+    );
+}
+
+#[test]
 fn c_example_runs_statically_linked() {
     let out = run(&compile("examples/c/config_basics.c", Link::Static));
     assert!(out.contains("pf.grain_diameter_nm = 10"), "{out}");

@@ -188,6 +188,50 @@ int main(void) {
     EXPECT(ferrolab_polycrystal_new(fresh, &film), FERROLAB_ERR_OUT_OF_RANGE, "pf.gb_width_min_nm = 3 exceeds pf.gb_width_max_nm = 2");
     EXPECT(ferrolab_config_free(fresh), FERROLAB_OK, NULL);
 
+    /* Loops: size queries, small buffers, bad configs; features of bad samples. */
+    double v[8] = {-1.0, -0.5, 0.0, 0.5, 1.0, 0.5, 0.0, -0.5};
+    double p[8] = {-0.2, -0.2, -0.2, -0.1, 0.2, 0.2, 0.2, 0.1};
+    double features[FERROLAB_LOOP_FEATURE_COUNT];
+    size_t n_points = 0;
+    EXPECT(ferrolab_pf_simulate_loop(NULL, NULL, NULL, 0, NULL), FERROLAB_ERR_NULL_POINTER, "argument n_points");
+    EXPECT(ferrolab_pf_simulate_loop(NULL, NULL, NULL, 0, &n_points), FERROLAB_WARN_TRUNCATED, "pf.points = 400");
+    if (n_points != 400) {
+        printf("FAIL n_points %zu\n", n_points);
+        failures++;
+    }
+    EXPECT(ferrolab_pf_simulate_loop(NULL, NULL, NULL, 400, &n_points), FERROLAB_ERR_NULL_POINTER, "argument voltage");
+    EXPECT(ferrolab_pf_simulate_loop(foreign, v, p, 8, &n_points), FERROLAB_ERR_INVALID_HANDLE, "argument cfg");
+    ferrolab_config *loop_cfg = NULL;
+    EXPECT(ferrolab_config_new(&loop_cfg), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_i64(loop_cfg, "pf.points", 7), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_pf_simulate_loop(loop_cfg, v, p, 8, &n_points), FERROLAB_ERR_OUT_OF_RANGE, "pf.points = 7 must be even");
+    /* A field beyond the runaway limit on a single polar grain: an error naming a cell, not NaN. */
+    EXPECT(ferrolab_config_set_i64(loop_cfg, "pf.points", 8), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_i64(loop_cfg, "pf.cells_width", 4), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_f64(loop_cfg, "pf.grain_diameter_nm", 100.0), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_f64(loop_cfg, "pf.polar_fraction", 1.0), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_f64(loop_cfg, "pf.orientation_spread_rad", 0.0), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_f64(loop_cfg, "pf.orientation_mean_rad", 0.0), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_f64(loop_cfg, "pf.gb_width_min_nm", 0.0), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_f64(loop_cfg, "pf.gb_width_max_nm", 0.0), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_f64(loop_cfg, "pf.v_max", 12.0), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_pf_simulate_loop(loop_cfg, v, p, 8, &n_points), FERROLAB_ERR_NUMERICAL, "runaway polarization");
+    EXPECT(ferrolab_config_free(loop_cfg), FERROLAB_OK, NULL);
+
+    EXPECT(ferrolab_loop_features(v, p, 8, 10e-9, features, 7), FERROLAB_ERR_INVALID_ARGUMENT, "cap = 7");
+    EXPECT(ferrolab_loop_features(NULL, p, 8, 10e-9, features, 8), FERROLAB_ERR_NULL_POINTER, "argument voltage");
+    EXPECT(ferrolab_loop_features(v, p, 8, 10e-9, NULL, 8), FERROLAB_ERR_NULL_POINTER, "argument features");
+    EXPECT(ferrolab_loop_features(v, p, 8, 0.0, features, 8), FERROLAB_ERR_OUT_OF_RANGE, "thickness_m = 0");
+    EXPECT(ferrolab_loop_features(v, p, 2, 10e-9, features, 8), FERROLAB_ERR_INVALID_ARGUMENT, "no complete cycle");
+    p[3] = NAN;
+    EXPECT(ferrolab_loop_features(v, p, 8, 10e-9, features, 8), FERROLAB_ERR_NON_FINITE, "polarization[3]");
+    p[3] = -0.1;
+    EXPECT(ferrolab_loop_features(v, p, 8, 10e-9, features, 8), FERROLAB_OK, NULL);
+    if (features[1] != 0.2 || features[6] != 1.0) {
+        printf("FAIL features: Pr %g, crossings %g\n", features[1], features[6]);
+        failures++;
+    }
+
     if (failures != 0) {
         printf("bad_input: %d checks failed\n", failures);
         return 1;

@@ -85,3 +85,21 @@ def test_polycrystal_through_ctypes_matches_the_cli_maps(tmp_path):
     # Default config: 6 grains, 1 of them non-polar (round(0.13 * 6) = 1).
     default = ferrolab.Polycrystal()
     assert len(default.grain_polar) == 6 and default.grain_polar.sum() == 5
+
+
+def test_simulated_loop_and_features_through_ctypes():
+    cfg = ferrolab.Config()
+    cfg.set("pf.cells_width", 32)
+    cfg.set("pf.points", 40)
+    cfg.set("pf.hold_steps", 10)
+    v, p = ferrolab.simulate_loop(cfg)
+    assert v.shape == p.shape == (40,)
+    assert v[0] == -4.0 and abs(v[20] - 4.0) < 1e-12
+    f = ferrolab.loop_features(v, p, 10e-9)
+    # Independent numpy shoelace of the same samples (closed polygon).
+    area = 0.5 * abs(np.dot(v, np.roll(p, -1)) - np.dot(np.roll(v, -1), p))
+    assert abs(f["area"] - area) < 1e-12 * max(1.0, area)
+    assert f["ps"] == pytest.approx((p[20] - p[0]) / 2, abs=1e-15)
+    with pytest.raises(ferrolab.FerrolabError) as err:
+        ferrolab.loop_features(v, p, -1.0)
+    assert "thickness_m" in str(err.value)

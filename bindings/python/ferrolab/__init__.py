@@ -54,7 +54,14 @@ _SIGNATURES = {
     "ferrolab_polycrystal_grains": (
         c_int32, [c_void_p, POINTER(c_double), POINTER(c_int32), POINTER(c_double), c_size_t]),
     "ferrolab_polycrystal_last_error": (c_int32, [c_void_p, c_char_p, c_size_t, POINTER(c_size_t)]),
+    "ferrolab_pf_simulate_loop": (
+        c_int32, [c_void_p, POINTER(c_double), POINTER(c_double), c_size_t, POINTER(c_size_t)]),
+    "ferrolab_loop_features": (
+        c_int32, [POINTER(c_double), POINTER(c_double), c_size_t, c_double, POINTER(c_double), c_size_t]),
 }
+
+LOOP_FEATURES = ("ec_mv_per_cm", "pr", "ps", "area", "imprint_v", "offset", "crossings_up",
+                 "crossings_down")
 
 
 def _find_library():
@@ -230,3 +237,33 @@ class Polycrystal:
 
 def _ptr(array, ctype):
     return array.ctypes.data_as(POINTER(ctype))
+
+
+def simulate_loop(config=None):
+    """One phase-field P-V loop: (voltage in V, polarization in C/m^2) as numpy arrays."""
+    import numpy as np
+
+    cfg = config._handle if config is not None else None
+    n = c_size_t(0)
+    status = _lib.ferrolab_pf_simulate_loop(cfg, None, None, 0, ctypes.byref(n))
+    if status != WARN_TRUNCATED:
+        _check(status)
+    v = np.zeros(n.value)
+    p = np.zeros(n.value)
+    _check(_lib.ferrolab_pf_simulate_loop(cfg, _ptr(v, c_double), _ptr(p, c_double), n.value,
+                                          ctypes.byref(n)))
+    return v, p
+
+
+def loop_features(voltage, polarization, thickness_m):
+    """Features of a sampled loop, as a dict keyed by LOOP_FEATURES."""
+    import numpy as np
+
+    v = np.ascontiguousarray(voltage, dtype=np.float64)
+    p = np.ascontiguousarray(polarization, dtype=np.float64)
+    if v.shape != p.shape or v.ndim != 1:
+        raise ValueError("voltage and polarization must be 1-D arrays of one length")
+    out = np.zeros(len(LOOP_FEATURES))
+    _check(_lib.ferrolab_loop_features(_ptr(v, c_double), _ptr(p, c_double), len(v), thickness_m,
+                                       _ptr(out, c_double), len(out)))
+    return dict(zip(LOOP_FEATURES, out))

@@ -88,3 +88,47 @@ fn bad_settings_name_the_key() {
         assert!(!ok && err.contains(fragment), "{setting}: {err}");
     }
 }
+
+#[test]
+fn simulate_writes_a_loop_that_matches_the_rust_api() {
+    let dir = std::env::temp_dir().join(format!("ferrolab-cli-loop-{}", std::process::id()));
+    let settings = [
+        "pf.cells_width=32",
+        "pf.points=40",
+        "pf.hold_steps=10",
+        "pf.seed=3",
+    ];
+    let mut args = vec!["simulate", "--out", dir.to_str().unwrap()];
+    for s in &settings {
+        args.extend(["--set", s]);
+    }
+    let (ok, out, err) = ferrolab(&args);
+    assert!(ok, "{err}");
+    assert!(out.contains("points x 10 steps"), "{out}");
+    let csv = std::fs::read_to_string(dir.join("loop.csv")).unwrap();
+    let polarization: Vec<f64> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap().parse().unwrap())
+        .collect();
+    let mut cfg = ferrolab::config::Config::new();
+    use ferrolab::config::Value::I64;
+    for (key, value) in [
+        ("pf.cells_width", 32),
+        ("pf.points", 40),
+        ("pf.hold_steps", 10),
+        ("pf.seed", 3),
+    ] {
+        cfg.set(key, I64(value)).unwrap();
+    }
+    let params = ferrolab::phasefield::params::PhaseFieldParams::from_config(&cfg).unwrap();
+    let run = ferrolab::phasefield::simulate::simulate_loop(&params).unwrap();
+    assert_eq!(polarization.len(), 40);
+    for (a, b) in polarization.iter().zip(&run.polarization) {
+        assert!((a - b).abs() <= 1e-9 * b.abs().max(1e-3), "{a} vs {b}");
+    }
+    for file in ["loop.npy", "loop.png", "features.csv", "structure.png"] {
+        assert!(dir.join(file).is_file(), "{file} missing");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -4,7 +4,9 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 mod keys;
+mod plot;
 mod settings;
+mod simulate;
 mod structure;
 
 #[derive(Parser)]
@@ -25,6 +27,8 @@ enum Command {
     Keys(keys::Args),
     /// Generate a polycrystalline HZO film and write its maps (PNG, NPY).
     Structure(structure::Args),
+    /// Simulate one P-V loop of a polycrystalline HZO film (CSV, NPY, PNG, features).
+    Simulate(simulate::Args),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +36,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Keys(args) => keys::run(&args),
         Command::Structure(args) => structure::run(&args),
+        Command::Simulate(args) => simulate::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -25,21 +25,7 @@ pub fn run(args: &Args) -> Result<(), String> {
     let params = PolycrystalParams::from_config(&cfg).map_err(|e| e.to_string())?;
     let film = Polycrystal::generate(&params).map_err(|e| e.to_string())?;
     std::fs::create_dir_all(&args.out).map_err(|e| format!("--out {}: {e}", args.out.display()))?;
-    let io = |name: &str, e: std::io::Error| format!("{}: {e}", args.out.join(name).display());
-    write_npy(
-        &args.out.join("classes.npy"),
-        &film.classes().mapv(|c| c as u8),
-    )
-    .map_err(|e| io("classes.npy", e))?;
-    write_npy(&args.out.join("grains.npy"), film.grain_of_cell())
-        .map_err(|e| io("grains.npy", e))?;
-    write_npy(
-        &args.out.join("orientation_rad.npy"),
-        &film.cell_orientation_rad(),
-    )
-    .map_err(|e| io("orientation_rad.npy", e))?;
-    write_png(&args.out.join("structure.png"), &film, args.scale)
-        .map_err(|e| io("structure.png", e))?;
+    write_structure(&film, &args.out, args.scale)?;
     let (polar, non_polar, boundary) = film.class_fractions();
     println!(
         "{} grains ({} polar), boundary width {:.2} nm; cells: {:.1}% polar, {:.1}% non-polar grain, {:.1}% grain boundary",
@@ -55,6 +41,21 @@ pub fn run(args: &Args) -> Result<(), String> {
         args.out.display()
     );
     Ok(())
+}
+
+/// Write the maps of a film into `dir`: classes.npy (0 polar, 1 non-polar grain, 2 grain
+/// boundary), grains.npy, orientation_rad.npy and structure.png.
+pub fn write_structure(film: &Polycrystal, dir: &Path, scale: u32) -> Result<(), String> {
+    let io = |name: &str, e: std::io::Error| format!("{}: {e}", dir.join(name).display());
+    write_npy(&dir.join("classes.npy"), &film.classes().mapv(|c| c as u8))
+        .map_err(|e| io("classes.npy", e))?;
+    write_npy(&dir.join("grains.npy"), film.grain_of_cell()).map_err(|e| io("grains.npy", e))?;
+    write_npy(
+        &dir.join("orientation_rad.npy"),
+        &film.cell_orientation_rad(),
+    )
+    .map_err(|e| io("orientation_rad.npy", e))?;
+    write_png(&dir.join("structure.png"), film, scale).map_err(|e| io("structure.png", e))
 }
 
 /// Polar cells coloured by orientation (blue at -pi/2 through white at 0 to red at +pi/2),

@@ -1,0 +1,120 @@
+//! `ferrolab simulate`: one phase-field P-V loop of a polycrystalline HZO film.
+
+use crate::plot::loop_png;
+use crate::settings::config_from;
+use crate::structure::write_structure;
+use ferrolab::io::atomic::write_atomically;
+use ferrolab::io::npy::write_npy;
+use ferrolab::phasefield::params::PhaseFieldParams;
+use ferrolab::phasefield::polycrystal::Polycrystal;
+use ferrolab::phasefield::simulate::simulate_loop_on;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
+
+/// Options of `ferrolab simulate`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Configuration, e.g. `--set pf.grain_diameter_nm=10 --set pf.landau=stabilized`
+    /// (`ferrolab keys pf.` lists the keys and their defaults: paper 000's film and protocol).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// Directory for loop.csv, loop.npy (points x [V, P]), loop.png, features.csv and the
+    /// structure maps.
+    #[arg(long, default_value = "loop")]
+    out: PathBuf,
+}
+
+pub fn run(args: &Args) -> Result<(), String> {
+    let cfg = config_from(&args.set)?;
+    let params = PhaseFieldParams::from_config(&cfg).map_err(|e| e.to_string())?;
+    let film = Polycrystal::generate(&params.structure).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&args.out).map_err(|e| format!("--out {}: {e}", args.out.display()))?;
+    write_structure(&film, &args.out, 4)?;
+
+    let total = params.points * (params.precycles + 1);
+    let bar = ProgressBar::new(total as u64).with_style(
+        ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} voltage points, {elapsed} elapsed, {eta} left",
+        )
+        .map_err(|e| e.to_string())?,
+    );
+    let start = std::time::Instant::now();
+    let run = simulate_loop_on(&film, &params, |done, _| {
+        bar.set_position(done as u64);
+        true
+    })
+    .map_err(|e| e.to_string())?;
+    bar.finish_and_clear();
+    let seconds = start.elapsed().as_secs_f64();
+
+    let path = |name: &str| args.out.join(name);
+    let io = |name: &str, e: std::io::Error| format!("{}: {e}", path(name).display());
+    let table = ndarray::Array2::from_shape_fn((run.voltage.len(), 2), |(k, c)| {
+        if c == 0 {
+            run.voltage[k]
+        } else {
+            run.polarization[k]
+        }
+    });
+    write_npy(&path("loop.npy"), &table).map_err(|e| io("loop.npy", e))?;
+    write_atomically(&path("loop.csv"), |w| {
+        writeln!(w, "voltage_V,polarization_C_per_m2")?;
+        for (v, p) in run.voltage.iter().zip(&run.polarization) {
+            writeln!(w, "{v:.6},{p:.9e}")?;
+        }
+        Ok(())
+    })
+    .map_err(|e| io("loop.csv", e))?;
+    let f = run.features;
+    write_atomically(&path("features.csv"), |w| {
+        writeln!(w, "ec_mv_per_cm,pr_c_per_m2,ps_c_per_m2,area_j_per_m2,imprint_v,offset_c_per_m2,crossings_up,crossings_down")?;
+        writeln!(
+            w,
+            "{},{},{},{},{},{},{},{}",
+            f.coercive_field_mv_per_cm,
+            f.remanent_polarization,
+            f.saturation_polarization,
+            f.area,
+            f.imprint_voltage,
+            f.offset,
+            f.crossings_up,
+            f.crossings_down
+        )
+    })
+    .map_err(|e| io("features.csv", e))?;
+    let s = &params.structure;
+    let title = format!(
+        "D_G {} nm, ν {}, μ_θ {} rad, σ_θ {} rad, seed {}: Ec {:.2} MV/cm, Pr {:.3}, Ps {:.3} C/m²",
+        s.grain_diameter_nm,
+        s.polar_fraction,
+        s.orientation_mean_rad,
+        s.orientation_spread_rad,
+        s.seed,
+        f.coercive_field_mv_per_cm,
+        f.remanent_polarization,
+        f.saturation_polarization
+    );
+    loop_png(&path("loop.png"), &run.voltage, &run.polarization, &title)?;
+    println!(
+        "{} grains, {} x {} cells, {} points x {} steps in {seconds:.2} s",
+        film.grain_count(),
+        s.cells_thickness,
+        s.cells_width,
+        params.points,
+        params.hold_steps
+    );
+    println!(
+        "Ec = {:.3} MV/cm, Pr = {:.4} C/m^2, Ps = {:.4} C/m^2, area = {:.3} J/m^2, imprint = {:.3} V, offset = {:.4} C/m^2",
+        f.coercive_field_mv_per_cm,
+        f.remanent_polarization,
+        f.saturation_polarization,
+        f.area,
+        f.imprint_voltage,
+        f.offset
+    );
+    println!(
+        "wrote {}/{{loop.csv, loop.npy, loop.png, features.csv, structure.png, classes.npy, grains.npy, orientation_rad.npy}}",
+        args.out.display()
+    );
+    Ok(())
+}

@@ -393,3 +393,68 @@ impl Column<'_> {
             .fold(false, |bad, x| bad | (x.abs() > k.guard) | x.is_nan())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::phasefield::polycrystal::PolycrystalParams;
+
+    fn small(edit: impl FnOnce(&mut PhaseFieldParams)) -> (Polycrystal, PhaseFieldParams) {
+        let mut params = PhaseFieldParams {
+            structure: PolycrystalParams {
+                cells_width: 64,
+                grain_diameter_nm: 6.0,
+                polar_fraction: 0.6,
+                ..PolycrystalParams::default()
+            },
+            ..PhaseFieldParams::default()
+        };
+        edit(&mut params);
+        (Polycrystal::generate(&params.structure).unwrap(), params)
+    }
+
+    #[test]
+    fn sub_steps_follow_the_stability_bound_of_the_spec() {
+        // Spec §5: stable at the paper's step for G11 <= 2e-10; G11 = 5e-10 needs 2 sub-steps.
+        let (film, params) = small(|_| {});
+        assert_eq!(Simulation::new(&film, &params).unwrap().substeps(), 1);
+        let (film, params) = small(|p| p.gradient_coefficient = 5e-10);
+        assert_eq!(Simulation::new(&film, &params).unwrap().substeps(), 2);
+    }
+
+    #[test]
+    fn non_polar_models_set_the_operator_permittivity() {
+        for (model, grain, boundary) in [
+            (NonPolarModel::Consistent, 30.0, 12.0),
+            (NonPolarModel::PaperLiteral, 59.0, 23.0),
+        ] {
+            let (film, params) = small(|p| p.nonpolar = model);
+            let sim = Simulation::new(&film, &params).unwrap();
+            for ((i, j), class) in film.classes().indexed_iter() {
+                let eps = sim.op.eps[j * sim.n1 + i];
+                let expected = match class {
+                    CellClass::Polar => 30.0,
+                    CellClass::NonPolarGrain => grain,
+                    CellClass::GrainBoundary => boundary,
+                };
+                assert_eq!(eps, expected, "{model:?} at ({i}, {j})");
+            }
+        }
+    }
+
+    #[test]
+    fn non_polar_cells_stay_unpolarized() {
+        let (film, params) = small(|_| {});
+        let mut sim = Simulation::new(&film, &params).unwrap();
+        for _ in 0..50 {
+            sim.step(2.0).unwrap();
+        }
+        let p = sim.polarization();
+        for ((i, j), class) in film.classes().indexed_iter() {
+            if *class != CellClass::Polar {
+                assert_eq!(p[(i, j)], 0.0);
+            }
+        }
+        assert_eq!(sim.steps(), 50);
+    }
+}

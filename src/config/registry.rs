@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 const TABLES: &[&[KeySpec]] = &[
     crate::phasefield::polycrystal::KEYS,
     crate::phasefield::params::KEYS,
+    crate::phasefield::dataset::KEYS,
 ];
 
 static ALL: LazyLock<Vec<KeySpec>> = LazyLock::new(|| {

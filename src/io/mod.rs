@@ -1,4 +1,5 @@
-//! Files: atomic writes and NPY arrays.
+//! Files: atomic writes, NPY arrays and NPZ archives.
 
 pub mod atomic;
 pub mod npy;
+pub mod npz;

@@ -27,6 +27,8 @@ npy_element!(f64, "<f8");
 npy_element!(f32, "<f4");
 npy_element!(i64, "<i8");
 npy_element!(u32, "<u4");
+npy_element!(u64, "<u8");
+npy_element!(i32, "<i4");
 npy_element!(u8, "|u1");
 
 /// The NPY header for an array of `shape` with elements `T`, padded to a multiple of 64 bytes.
@@ -95,6 +97,112 @@ where
 {
     let bytes = to_npy_bytes(array);
     write_atomically(path, |w: &mut dyn Write| w.write_all(&bytes))
+}
+
+/// An array read from `.npy` bytes: its type code, shape and little-endian data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NpyArray {
+    /// NumPy's `descr`, e.g. `<f8`.
+    pub descr: String,
+    /// Shape (C order).
+    pub shape: Vec<usize>,
+    /// The raw element bytes.
+    pub data: Vec<u8>,
+}
+
+impl NpyArray {
+    /// The elements as `T` (checked against `descr`).
+    pub fn to_vec<T: NpyElement + FromLe>(&self) -> Result<Vec<T>, String> {
+        if self.descr != T::DESCR {
+            return Err(format!("array holds {}, expected {}", self.descr, T::DESCR));
+        }
+        let size = std::mem::size_of::<T>();
+        let count: usize = self.shape.iter().product();
+        if self.data.len() != count * size {
+            return Err(format!(
+                "array of shape {:?} has {} data bytes",
+                self.shape,
+                self.data.len()
+            ));
+        }
+        Ok(self.data.chunks_exact(size).map(T::from_le).collect())
+    }
+}
+
+/// Elements that can be read back from little-endian bytes.
+pub trait FromLe: Sized {
+    /// From exactly `size_of::<Self>()` bytes.
+    fn from_le(bytes: &[u8]) -> Self;
+}
+
+macro_rules! from_le {
+    ($($t:ty),*) => {$(
+        impl FromLe for $t {
+            fn from_le(bytes: &[u8]) -> Self {
+                <$t>::from_le_bytes(bytes.try_into().expect("chunk of the element size"))
+            }
+        }
+    )*};
+}
+from_le!(f64, f32, i64, u32, u64, i32, u8);
+
+/// Parse `.npy` bytes of format 1.0 written in C order (as [`to_npy_bytes`] and NumPy do).
+///
+/// ```
+/// use ferrolab::io::npy::{parse_npy, to_npy_bytes};
+/// let a = parse_npy(&to_npy_bytes(&ndarray::array![[1.0, 2.0]]))?;
+/// assert_eq!((a.shape.clone(), a.to_vec::<f64>()?), (vec![1, 2], vec![1.0, 2.0]));
+/// # Ok::<(), String>(())
+/// ```
+pub fn parse_npy(bytes: &[u8]) -> Result<NpyArray, String> {
+    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
+        return Err("not an .npy array (bad magic)".into());
+    }
+    if bytes[6] != 1 {
+        return Err(format!(
+            "unsupported .npy format version {}.{}",
+            bytes[6], bytes[7]
+        ));
+    }
+    let header_len = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+    let header = bytes
+        .get(10..10 + header_len)
+        .and_then(|h| std::str::from_utf8(h).ok())
+        .ok_or("truncated or non-UTF-8 .npy header")?;
+    let field = |name: &str| -> Result<&str, String> {
+        let at = header
+            .find(&format!("'{name}':"))
+            .ok_or(format!(".npy header lacks {name}"))?;
+        Ok(header[at + name.len() + 3..].trim_start())
+    };
+    let descr = field("descr")?;
+    let descr = descr
+        .strip_prefix('\'')
+        .and_then(|d| d.split('\'').next())
+        .ok_or("bad descr in .npy header")?
+        .to_owned();
+    if !field("fortran_order")?.starts_with("False") {
+        return Err("Fortran-order .npy arrays are not supported".into());
+    }
+    let shape = field("shape")?;
+    let inner = shape
+        .strip_prefix('(')
+        .and_then(|s| s.split(')').next())
+        .ok_or("bad shape in .npy header")?;
+    let shape = inner
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<usize>()
+                .map_err(|e| format!("bad shape {inner:?}: {e}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(NpyArray {
+        descr,
+        shape,
+        data: bytes[10 + header_len..].to_vec(),
+    })
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 //! - [`simulation`]: the time stepper;
 //! - [`simulate`]: one P-V loop with its features.
 
+pub mod dataset;
 pub mod electrostatics;
 pub mod error;
 pub mod landau;

@@ -103,3 +103,28 @@ def test_simulated_loop_and_features_through_ctypes():
     with pytest.raises(ferrolab.FerrolabError) as err:
         ferrolab.loop_features(v, p, -1.0)
     assert "thickness_m" in str(err.value)
+
+
+def test_sweep_dataset_is_plain_numpy_and_its_checksum_holds(tmp_path):
+    import json
+    import zlib
+
+    exe = ROOT / "target" / "release" / "ferrolab"
+    out = tmp_path / "sweep"
+    subprocess.run([str(exe), "simulate", "--sweep", "--out", str(out), "--set", "sweep.levels=2",
+                    "--set", "pf.cells_width=16", "--set", "pf.points=20", "--set", "pf.hold_steps=5"],
+                   check=True, capture_output=True)
+    meta = json.loads((tmp_path / "sweep.json").read_text())
+    raw = (tmp_path / "sweep.npz").read_bytes()
+    assert meta["format"] == "ferrolab-dataset" and meta["version"] == 1
+    assert meta["npz_crc32"] == f"{zlib.crc32(raw):08x}" and meta["npz_bytes"] == len(raw)
+    with np.load(tmp_path / "sweep.npz") as data:
+        assert data["polarization"].shape == (16, 20) and data["polarization"].dtype == np.float64
+        assert data["parameters"].shape == (16, 4)
+        assert data["index"].dtype == np.uint64 and list(data["index"]) == list(range(16))
+        assert data["status"].dtype == np.int32
+        assert data["features"].shape == (16, 8)
+        # Grid corners of Table 1: D_G 5..25 nm, nu 0.5..1.
+        assert data["parameters"][0].tolist() == [5.0, 0.5, 0.0, 0.0]
+        assert data["parameters"][-1][:2].tolist() == [25.0, 1.0]
+        np.testing.assert_allclose(data["voltage"][:2], [-4.0, -3.2])

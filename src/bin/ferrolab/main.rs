@@ -8,6 +8,7 @@ mod plot;
 mod settings;
 mod simulate;
 mod structure;
+mod sweep;
 
 #[derive(Parser)]
 #[command(
@@ -27,8 +28,13 @@ enum Command {
     Keys(keys::Args),
     /// Generate a polycrystalline HZO film and write its maps (PNG, NPY).
     Structure(structure::Args),
-    /// Simulate one P-V loop of a polycrystalline HZO film (CSV, NPY, PNG, features).
+    /// Simulate one P-V loop of a polycrystalline HZO film (CSV, NPY, PNG, features), or a
+    /// whole dataset with --sweep.
     Simulate(simulate::Args),
+    /// Merge the shards of a sweep into one dataset (the bytes of a single run).
+    Merge(sweep::MergeArgs),
+    /// Verify a dataset and summarise it.
+    Dataset(sweep::InfoArgs),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +43,8 @@ fn main() -> ExitCode {
         Command::Keys(args) => keys::run(&args),
         Command::Structure(args) => structure::run(&args),
         Command::Simulate(args) => simulate::run(&args),
+        Command::Merge(args) => sweep::merge(&args),
+        Command::Dataset(args) => sweep::info(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

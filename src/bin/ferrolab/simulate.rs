@@ -19,13 +19,24 @@ pub struct Args {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
     /// Directory for loop.csv, loop.npy (points x [V, P]), loop.png, features.csv and the
-    /// structure maps.
+    /// structure maps; with --sweep, the dataset path (OUT.npz and OUT.json).
     #[arg(long, default_value = "loop")]
     out: PathBuf,
+    /// Simulate a whole dataset over the `sweep.*` keys (paper 000's 10^4 grid by default)
+    /// instead of one loop. Killed or interrupted runs resume when started again.
+    #[arg(long)]
+    sweep: bool,
+    /// With --sweep, run shard I of N (structures with index = I mod N); merge the shards with
+    /// `ferrolab merge`.
+    #[arg(long, value_name = "I/N", requires = "sweep")]
+    shard: Option<String>,
 }
 
 pub fn run(args: &Args) -> Result<(), String> {
     let cfg = config_from(&args.set)?;
+    if args.sweep {
+        return crate::sweep::run(&cfg, &args.out, args.shard.as_deref());
+    }
     let params = PhaseFieldParams::from_config(&cfg).map_err(|e| e.to_string())?;
     let film = Polycrystal::generate(&params.structure).map_err(|e| e.to_string())?;
     std::fs::create_dir_all(&args.out).map_err(|e| format!("--out {}: {e}", args.out.display()))?;

@@ -1,0 +1,300 @@
+//! Which structures a sweep simulates (paper 000, Table 1): a grid over the four grain
+//! statistics or a random sample of their box, with a seed per structure.
+
+use super::DatasetError;
+use crate::config::{Config, DefaultValue, KeySpec, Valid};
+use crate::phasefield::polycrystal::PolycrystalParams;
+use crate::rng::{Xoshiro256, derive_seed};
+use std::f64::consts::PI;
+use std::ops::Bound::Included;
+
+/// Sub-stream of a structure's seed for its random-mode parameters (0-2 are the film's).
+const STREAM_PARAMETERS: u32 = 4;
+
+/// The configuration keys of sweeps.
+pub const KEYS: &[KeySpec] = &[
+    KeySpec {
+        name: "sweep.mode",
+        unit: "",
+        valid: Valid::OneOf(&["grid", "random"]),
+        default: DefaultValue::Str("grid"),
+        doc: "\"grid\": sweep.levels evenly spaced levels of each parameter, endpoints included (paper 000: 10 x 10 x 10 x 10); \"random\": sweep.samples uniform draws from the box.",
+    },
+    KeySpec {
+        name: "sweep.levels",
+        unit: "",
+        valid: Valid::Int(Included(1), Included(1000)),
+        default: DefaultValue::I64(10),
+        doc: "Levels per parameter in grid mode (levels^4 structures). Paper 000: 10.",
+    },
+    KeySpec {
+        name: "sweep.samples",
+        unit: "",
+        valid: Valid::Int(Included(1), Included(100_000_000)),
+        default: DefaultValue::I64(10_000),
+        doc: "Structures drawn in random mode.",
+    },
+    KeySpec {
+        name: "sweep.seed",
+        unit: "",
+        valid: Valid::Int(Included(0), Included(i64::MAX)),
+        default: DefaultValue::I64(0),
+        doc: "Master seed: structure k gets seed derive_seed(master, k) (src/rng.rs), or derive_seed(master, D_G level) in paired geometry.",
+    },
+    KeySpec {
+        name: "sweep.geometry",
+        unit: "",
+        valid: Valid::OneOf(&["independent", "paired"]),
+        default: DefaultValue::Str("independent"),
+        doc: "\"independent\": every structure its own grain geometry; \"paired\" (grid mode): structures differing only in nu, mu, sigma share geometry, nested non-polar sets and orientation draws.",
+    },
+    KeySpec {
+        name: "sweep.grain_diameter_nm",
+        unit: "nm",
+        valid: Valid::Real(Included(0.1), Included(100_000.0)),
+        default: DefaultValue::F64Array(&[5.0, 25.0]),
+        doc: "[min, max] of the mean grain diameter D_G. Paper 000: 5-25 nm.",
+    },
+    KeySpec {
+        name: "sweep.polar_fraction",
+        unit: "",
+        valid: Valid::Real(Included(0.0), Included(1.0)),
+        default: DefaultValue::F64Array(&[0.5, 1.0]),
+        doc: "[min, max] of the polar fraction nu_ortho. Paper 000: 0.5-1.",
+    },
+    KeySpec {
+        name: "sweep.orientation_mean_rad",
+        unit: "rad",
+        valid: Valid::Real(Included(-PI), Included(PI)),
+        default: DefaultValue::F64Array(&[0.0, PI / 4.0]),
+        doc: "[min, max] of the mean orientation mu_theta. Paper 000: 0-pi/4.",
+    },
+    KeySpec {
+        name: "sweep.orientation_spread_rad",
+        unit: "rad",
+        valid: Valid::Real(Included(0.0), Included(PI)),
+        default: DefaultValue::F64Array(&[0.0, PI / 5.0]),
+        doc: "[min, max] of the orientation spread sigma_theta. Paper 000: 0-pi/5.",
+    },
+];
+
+/// Names of the four swept parameters, in the order of the dataset's `parameters` columns.
+pub const PARAMETER_NAMES: [&str; 4] = [
+    "grain_diameter_nm",
+    "polar_fraction",
+    "orientation_mean_rad",
+    "orientation_spread_rad",
+];
+
+/// A checked sweep.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sweep {
+    /// Grid (levels per parameter) or random (samples).
+    pub mode: SweepMode,
+    /// Master seed.
+    pub seed: u64,
+    /// Whether grid structures share geometry across ν, μ, σ.
+    pub paired: bool,
+    /// [min, max] of D_G, ν, μ, σ.
+    pub ranges: [[f64; 2]; 4],
+}
+
+/// Grid or random sampling.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SweepMode {
+    /// `levels` evenly spaced values per parameter.
+    Grid {
+        /// Levels per parameter.
+        levels: usize,
+    },
+    /// Uniform random draws.
+    Random {
+        /// Number of structures.
+        samples: usize,
+    },
+}
+
+/// One structure of a sweep.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StructureSpec {
+    /// Position in the sweep (0..len).
+    pub index: usize,
+    /// D_G (nm), ν, μ (rad), σ (rad).
+    pub parameters: [f64; 4],
+    /// Seed of its film.
+    pub seed: u64,
+}
+
+impl Sweep {
+    /// Read the `sweep.*` keys.
+    ///
+    /// ```
+    /// let sweep = ferrolab::phasefield::dataset::Sweep::from_config(&ferrolab::config::Config::new())?;
+    /// assert_eq!(sweep.len(), 10_000); // paper 000's 10 x 10 x 10 x 10 grid
+    /// # Ok::<(), ferrolab::phasefield::dataset::DatasetError>(())
+    /// ```
+    pub fn from_config(cfg: &Config) -> Result<Self, DatasetError> {
+        let mode = match cfg.str("sweep.mode")?.as_str() {
+            "random" => SweepMode::Random {
+                samples: cfg.i64("sweep.samples")? as usize,
+            },
+            _ => SweepMode::Grid {
+                levels: cfg.i64("sweep.levels")? as usize,
+            },
+        };
+        let paired = cfg.str("sweep.geometry")? == "paired";
+        if paired && matches!(mode, SweepMode::Random { .. }) {
+            return Err(DatasetError::Invalid(
+                "sweep.geometry = \"paired\" needs sweep.mode = \"grid\"".into(),
+            ));
+        }
+        let mut ranges = [[0.0; 2]; 4];
+        for (range, name) in ranges.iter_mut().zip(PARAMETER_NAMES) {
+            let key = format!("sweep.{name}");
+            let values = cfg.f64_array(&key)?;
+            if values.len() != 2 || values[0] > values[1] {
+                return Err(DatasetError::Invalid(format!(
+                    "{key} = {values:?} must be [min, max] with min <= max"
+                )));
+            }
+            *range = [values[0], values[1]];
+        }
+        Ok(Self {
+            mode,
+            seed: cfg.i64("sweep.seed")?.unsigned_abs(),
+            paired,
+            ranges,
+        })
+    }
+
+    /// Number of structures.
+    pub fn len(&self) -> usize {
+        match self.mode {
+            SweepMode::Grid { levels } => levels.pow(4),
+            SweepMode::Random { samples } => samples,
+        }
+    }
+
+    /// Whether the sweep is empty (never, for a checked sweep).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Structure `index`: its parameters and seed. In grid mode D_G varies slowest, σ fastest.
+    pub fn structure(&self, index: usize) -> StructureSpec {
+        let level = |range: [f64; 2], k: usize, levels: usize| {
+            if levels == 1 {
+                range[0]
+            } else {
+                range[0] + (range[1] - range[0]) * k as f64 / (levels - 1) as f64
+            }
+        };
+        match self.mode {
+            SweepMode::Grid { levels } => {
+                let digits = [
+                    index / levels.pow(3),
+                    index / levels.pow(2) % levels,
+                    index / levels % levels,
+                    index % levels,
+                ];
+                let parameters = std::array::from_fn(|p| level(self.ranges[p], digits[p], levels));
+                let key = if self.paired { digits[0] } else { index };
+                StructureSpec {
+                    index,
+                    parameters,
+                    seed: derive_seed(self.seed, key as u64),
+                }
+            }
+            SweepMode::Random { .. } => {
+                let seed = derive_seed(self.seed, index as u64);
+                let mut draws = Xoshiro256::substream(seed, STREAM_PARAMETERS);
+                let parameters = std::array::from_fn(|p| {
+                    let [lo, hi] = self.ranges[p];
+                    draws.uniform_in(lo, hi)
+                });
+                StructureSpec {
+                    index,
+                    parameters,
+                    seed,
+                }
+            }
+        }
+    }
+}
+
+impl StructureSpec {
+    /// The film parameters of this structure: `base` with its D_G, ν, μ, σ and seed.
+    pub fn film(&self, base: &PolycrystalParams) -> PolycrystalParams {
+        let [d, nu, mu, sigma] = self.parameters;
+        PolycrystalParams {
+            grain_diameter_nm: d,
+            polar_fraction: nu,
+            orientation_mean_rad: mu,
+            orientation_spread_rad: sigma,
+            seed: self.seed,
+            ..base.clone()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Value;
+
+    #[test]
+    fn the_default_grid_is_table_1_of_paper_000() {
+        let sweep = Sweep::from_config(&Config::new()).unwrap();
+        assert_eq!(sweep.len(), 10_000);
+        assert_eq!(sweep.structure(0).parameters, [5.0, 0.5, 0.0, 0.0]);
+        let last = sweep.structure(9_999).parameters;
+        assert_eq!(last[0], 25.0);
+        assert_eq!(last[1], 1.0);
+        assert!((last[2] - PI / 4.0).abs() < 1e-15 && (last[3] - PI / 5.0).abs() < 1e-15);
+        // σ varies fastest, D_G slowest.
+        assert_eq!(sweep.structure(1).parameters[3], PI / 5.0 / 9.0);
+        assert_eq!(sweep.structure(1000).parameters[0], 5.0 + 20.0 / 9.0);
+        assert_ne!(sweep.structure(0).seed, sweep.structure(1).seed);
+    }
+
+    #[test]
+    fn paired_geometry_shares_seeds_within_a_grain_size_level() {
+        let mut cfg = Config::new();
+        cfg.set("sweep.geometry", Value::Str("paired".into()))
+            .unwrap();
+        cfg.set("sweep.levels", Value::I64(3)).unwrap();
+        let sweep = Sweep::from_config(&cfg).unwrap();
+        assert_eq!(sweep.structure(0).seed, sweep.structure(26).seed);
+        assert_ne!(sweep.structure(26).seed, sweep.structure(27).seed);
+        cfg.set("sweep.mode", Value::Str("random".into())).unwrap();
+        assert!(
+            Sweep::from_config(&cfg)
+                .unwrap_err()
+                .to_string()
+                .contains("sweep.geometry")
+        );
+    }
+
+    #[test]
+    fn random_samples_stay_in_the_box_and_are_reproducible() {
+        let mut cfg = Config::new();
+        cfg.set("sweep.mode", Value::Str("random".into())).unwrap();
+        cfg.set("sweep.samples", Value::I64(500)).unwrap();
+        let sweep = Sweep::from_config(&cfg).unwrap();
+        for k in 0..500 {
+            let s = sweep.structure(k);
+            assert_eq!(s, sweep.structure(k));
+            for (p, range) in s.parameters.iter().zip(sweep.ranges) {
+                assert!(range[0] <= *p && *p < range[1]);
+            }
+        }
+        cfg.set("sweep.polar_fraction", Value::F64Array(vec![0.9, 0.1]))
+            .unwrap();
+        assert!(
+            Sweep::from_config(&cfg)
+                .unwrap_err()
+                .to_string()
+                .contains("sweep.polar_fraction")
+        );
+    }
+}

@@ -81,6 +81,12 @@
 // Error: the work was cancelled on request.
 #define FERROLAB_ERR_CANCELLED -12
 
+// Error: a file could not be read or written (the message names it).
+#define FERROLAB_ERR_IO -13
+
+// Error: a file is damaged, foreign or of an unsupported version (the message says which).
+#define FERROLAB_ERR_CORRUPT_FILE -14
+
 // Major version of ferrolab.
 #define FERROLAB_VERSION_MAJOR 0
 
@@ -99,9 +105,18 @@
 // one handle; setters need exclusive use of it.
 typedef struct ferrolab_config ferrolab_config;
 
+// Opaque handle of a dataset read from disk: `ferrolab_dataset_open`,
+// `ferrolab_dataset_free`. Immutable; calls may run concurrently.
+typedef struct ferrolab_dataset ferrolab_dataset;
+
 // Opaque handle of a generated film: create with `ferrolab_polycrystal_new`, release with
 // `ferrolab_polycrystal_free`. Immutable: every call on it may run concurrently.
 typedef struct ferrolab_polycrystal ferrolab_polycrystal;
+
+// Opaque handle of a sweep run: create with `ferrolab_sweep_new`, run with
+// `ferrolab_sweep_run`, release with `ferrolab_sweep_free`. Every call takes a const handle:
+// progress and cancellation may be called from other threads while it runs.
+typedef struct ferrolab_sweep ferrolab_sweep;
 
 #ifdef __cplusplus
 extern "C" {
@@ -275,6 +290,114 @@ int32_t ferrolab_config_key_name(size_t index, char *buf, size_t cap, size_t *ne
 // `key` is NULL or a NUL-terminated string; `buf` is NULL or valid for `cap` bytes; `needed`
 // is NULL or valid for one size_t.
 int32_t ferrolab_config_key_describe(const char *key, char *buf, size_t cap, size_t *needed);
+
+// Prepare a sweep of the `sweep.*` and `pf.*` keys of `cfg` (NULL: paper 000's 10^4-loop
+// grid) writing `path.npz` and `path.json` (checkpoints in `path.partial/` meanwhile), taking
+// shard `shard_index` of `shard_count` (0 of 1: the whole sweep). The configuration is
+// copied. Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_UTF8, _INVALID_HANDLE,
+// _INVALID_ARGUMENT (shard), a configuration error naming the key.
+//
+// # Safety
+// `path` is NULL or a NUL-terminated string; `out` is NULL or valid for one pointer.
+int32_t ferrolab_sweep_new(const ferrolab_config *cfg,
+                           const char *path,
+                           size_t shard_index,
+                           size_t shard_count,
+                           ferrolab_sweep **out);
+
+// Run the sweep on the library's worker pool (`ferrolab_set_num_threads`), blocking until it
+// finishes, is cancelled or fails. Resumes from the checkpoints of an earlier run of the
+// same sweep (killed, cancelled or failed); the finished files are identical to an
+// uninterrupted run. Structures whose polarization runs away are recorded (status 1), not
+// errors. Returns FERROLAB_OK, FERROLAB_ERR_CANCELLED, FERROLAB_ERR_IO, FERROLAB_ERR_INVALID_HANDLE,
+// _INVALID_ARGUMENT (checkpoints of another sweep at the path).
+int32_t ferrolab_sweep_run(const ferrolab_sweep *sweep_handle);
+
+// Write the structures finished so far and the structures of the run (0 before it starts).
+// Safe from any thread while `ferrolab_sweep_run` runs. Returns FERROLAB_OK,
+// FERROLAB_ERR_NULL_POINTER or _INVALID_HANDLE.
+//
+// # Safety
+// `done` and `total` are NULL or valid for one size_t each.
+int32_t ferrolab_sweep_progress(const ferrolab_sweep *sweep_handle, size_t *done, size_t *total);
+
+// Ask a running `ferrolab_sweep_run` to stop soon (within one voltage point); it returns
+// FERROLAB_ERR_CANCELLED and keeps its checkpoints, so a later run resumes. Safe from any
+// thread. Returns FERROLAB_OK or FERROLAB_ERR_INVALID_HANDLE.
+int32_t ferrolab_sweep_request_cancel(const ferrolab_sweep *sweep_handle);
+
+// Release a sweep handle (not while it runs). NULL is a no-op; a freed or foreign handle
+// returns FERROLAB_ERR_INVALID_HANDLE.
+int32_t ferrolab_sweep_free(ferrolab_sweep *sweep_handle);
+
+// Copy the message of the last failed call on this sweep into `buf`, snprintf-style (see
+// `ferrolab_last_error`).
+//
+// # Safety
+// `buf` is NULL or valid for `cap` bytes; `needed` is NULL or valid for one size_t.
+int32_t ferrolab_sweep_last_error(const ferrolab_sweep *sweep_handle,
+                                  char *buf,
+                                  size_t cap,
+                                  size_t *needed);
+
+// Read and verify a dataset (`path` is NAME, NAME.json or NAME.npz): format, version, the
+// archive's size and CRC-32 and the array shapes. Returns FERROLAB_OK, or
+// FERROLAB_ERR_NULL_POINTER, _INVALID_UTF8, _IO (missing or unreadable file, named),
+// _CORRUPT_FILE (damaged, foreign or other-version file, with the reason).
+//
+// # Safety
+// `path` is NULL or a NUL-terminated string; `out` is NULL or valid for one pointer.
+int32_t ferrolab_dataset_open(const char *path, ferrolab_dataset **out);
+
+// Write the number of structures and of points per loop. Returns FERROLAB_OK,
+// FERROLAB_ERR_NULL_POINTER or _INVALID_HANDLE.
+//
+// # Safety
+// `n_structures` and `n_points` are NULL or valid for one size_t each.
+int32_t ferrolab_dataset_shape(const ferrolab_dataset *dataset_handle,
+                               size_t *n_structures,
+                               size_t *n_points);
+
+// Copy the loops: `voltage` (n_points, V) and `polarization` (n_structures x n_points,
+// row-major, C/m²; NaN rows where the status is not 0). Either may be NULL. The shape must
+// be the dataset's (`ferrolab_dataset_shape`). Returns FERROLAB_OK, or
+// FERROLAB_ERR_INVALID_HANDLE, _INVALID_ARGUMENT (shape).
+//
+// # Safety
+// Each non-NULL output is valid for its documented number of doubles.
+int32_t ferrolab_dataset_loops(const ferrolab_dataset *dataset_handle,
+                               double *voltage,
+                               double *polarization,
+                               size_t n_structures,
+                               size_t n_points);
+
+// Copy per-structure data for `n_structures` rows: `parameters` (x 4: D_G nm, ν, μ_θ rad,
+// σ_θ rad), `features` (x FERROLAB_LOOP_FEATURE_COUNT, as `ferrolab_loop_features`),
+// `status` (0 ok, 1 runaway, 2 failed), `seed` and `index` (position in the sweep). Any may
+// be NULL. Returns FERROLAB_OK, or FERROLAB_ERR_INVALID_HANDLE, _INVALID_ARGUMENT (count).
+//
+// # Safety
+// Each non-NULL output is valid for its documented number of elements.
+int32_t ferrolab_dataset_structures(const ferrolab_dataset *dataset_handle,
+                                    double *parameters,
+                                    double *features,
+                                    int32_t *status,
+                                    uint64_t *seed,
+                                    uint64_t *index,
+                                    size_t n_structures);
+
+// Release a dataset. NULL is a no-op; a freed or foreign handle returns
+// FERROLAB_ERR_INVALID_HANDLE.
+int32_t ferrolab_dataset_free(ferrolab_dataset *dataset_handle);
+
+// Copy the message of the last failed call on this dataset into `buf`, snprintf-style.
+//
+// # Safety
+// `buf` is NULL or valid for `cap` bytes; `needed` is NULL or valid for one size_t.
+int32_t ferrolab_dataset_last_error(const ferrolab_dataset *dataset_handle,
+                                    char *buf,
+                                    size_t cap,
+                                    size_t *needed);
 
 // Simulate one P-V loop of the polycrystalline HZO film described by `cfg` (NULL: paper 000's
 // defaults; see `ferrolab_config_key_describe` for the `pf.*` keys) and write its

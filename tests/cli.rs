@@ -32,7 +32,10 @@ fn help_and_version() {
 fn keys_lists_the_registry() {
     let (ok, out, _) = ferrolab(&["keys", "pf."]);
     assert!(ok);
-    let pf_keys = ferrolab::config::keys().iter().filter(|k| k.name.starts_with("pf.")).count();
+    let pf_keys = ferrolab::config::keys()
+        .iter()
+        .filter(|k| k.name.starts_with("pf."))
+        .count();
     assert_eq!(out.lines().count(), pf_keys);
     assert!(out.contains(
         "pf.grain_diameter_nm: a real number, unit nm, valid (0, 100000], default 16.2."

@@ -200,4 +200,64 @@ function loop_features(voltage::Vector{Float64}, polarization::Vector{Float64}, 
     out
 end
 
+"""Run (or resume) a dataset sweep writing `path.npz` and `path.json`; blocks until done."""
+function run_sweep(path::AbstractString, cfg::Union{Config,Nothing}=nothing; shard=(0, 1))
+    h = Ref{Ptr{Cvoid}}(C_NULL)
+    check(ccall((:ferrolab_sweep_new, lib), Int32, (Ptr{Cvoid}, Cstring, Csize_t, Csize_t, Ref{Ptr{Cvoid}}),
+                cfg === nothing ? C_NULL : cfg.handle, path, shard[1], shard[2], h))
+    try
+        check(ccall((:ferrolab_sweep_run, lib), Int32, (Ptr{Cvoid},), h[]))
+    finally
+        ccall((:ferrolab_sweep_free, lib), Int32, (Ptr{Cvoid},), h[])
+    end
+end
+
+"Structures finished and total of a sweep handle (for a monitoring task)."
+function sweep_progress(sweep::Ptr{Cvoid})
+    done, total = Ref{Csize_t}(0), Ref{Csize_t}(0)
+    check(ccall((:ferrolab_sweep_progress, lib), Int32, (Ptr{Cvoid}, Ref{Csize_t}, Ref{Csize_t}), sweep, done, total))
+    Int(done[]), Int(total[])
+end
+
+"Ask a running sweep to stop; it keeps its checkpoints."
+sweep_cancel(sweep::Ptr{Cvoid}) = check(ccall((:ferrolab_sweep_request_cancel, lib), Int32, (Ptr{Cvoid},), sweep))
+
+"The last failure message of a sweep handle."
+sweep_last_error(sweep::Ptr{Cvoid}) =
+    read_string((b, c, k) -> ccall((:ferrolab_sweep_last_error, lib), Int32,
+                                   (Ptr{Cvoid}, Ptr{UInt8}, Csize_t, Ref{Csize_t}), sweep, b, c, k))
+
+"""A verified dataset: `(voltage, polarization, parameters, features, status, seed, index)`,
+matrices with one structure per column (Julia's column-major view of the row-major data)."""
+function read_dataset(path::AbstractString)
+    h = Ref{Ptr{Cvoid}}(C_NULL)
+    check(ccall((:ferrolab_dataset_open, lib), Int32, (Cstring, Ref{Ptr{Cvoid}}), path, h))
+    try
+        n, points = Ref{Csize_t}(0), Ref{Csize_t}(0)
+        check(ccall((:ferrolab_dataset_shape, lib), Int32, (Ptr{Cvoid}, Ref{Csize_t}, Ref{Csize_t}), h[], n, points))
+        v = Vector{Float64}(undef, points[])
+        loops = Matrix{Float64}(undef, points[], n[])
+        check(ccall((:ferrolab_dataset_loops, lib), Int32, (Ptr{Cvoid}, Ptr{Float64}, Ptr{Float64}, Csize_t, Csize_t),
+                    h[], v, loops, n[], points[]))
+        params = Matrix{Float64}(undef, 4, n[])
+        feats = Matrix{Float64}(undef, LOOP_FEATURE_COUNT, n[])
+        status = Vector{Int32}(undef, n[])
+        seed = Vector{UInt64}(undef, n[])
+        index = Vector{UInt64}(undef, n[])
+        check(ccall((:ferrolab_dataset_structures, lib), Int32,
+                    (Ptr{Cvoid}, Ptr{Float64}, Ptr{Float64}, Ptr{Int32}, Ptr{UInt64}, Ptr{UInt64}, Csize_t),
+                    h[], params, feats, status, seed, index, n[]))
+        (v, loops, params, feats, status, seed, index)
+    catch e
+        if e isa FerrolabError && h[] != C_NULL
+            msg = read_string((b, c, k) -> ccall((:ferrolab_dataset_last_error, lib), Int32,
+                                                 (Ptr{Cvoid}, Ptr{UInt8}, Csize_t, Ref{Csize_t}), h[], b, c, k))
+            e = FerrolabError(e.status, msg)
+        end
+        rethrow(e)
+    finally
+        ccall((:ferrolab_dataset_free, lib), Int32, (Ptr{Cvoid},), h[])
+    end
+end
+
 end # module

@@ -11,6 +11,7 @@ mod arrays;
 #[doc(hidden)]
 pub mod boundary;
 pub mod config;
+pub mod dataset;
 mod handles;
 pub mod phasefield;
 pub mod polycrystal;

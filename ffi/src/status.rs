@@ -5,6 +5,7 @@ use crate::strings::static_cstr;
 use engine::config::ConfigError;
 use engine::loops::features::LoopError;
 use engine::parallel::PoolError;
+use engine::phasefield::dataset::DatasetError;
 use engine::phasefield::error::PhaseFieldError;
 use std::ffi::c_char;
 
@@ -40,6 +41,10 @@ pub const FERROLAB_ERR_THREAD_POOL: i32 = -10;
 pub const FERROLAB_ERR_NUMERICAL: i32 = -11;
 /// Error: the work was cancelled on request.
 pub const FERROLAB_ERR_CANCELLED: i32 = -12;
+/// Error: a file could not be read or written (the message names it).
+pub const FERROLAB_ERR_IO: i32 = -13;
+/// Error: a file is damaged, foreign or of an unsupported version (the message says which).
+pub const FERROLAB_ERR_CORRUPT_FILE: i32 = -14;
 
 /// Static text of every code, in one table so that the header docs and the function agree.
 const TEXTS: &[(i32, &str)] = &[
@@ -152,6 +157,19 @@ impl From<LoopError> for FfiError {
             }
         };
         Self::new(status, e.to_string())
+    }
+}
+
+impl From<DatasetError> for FfiError {
+    fn from(e: DatasetError) -> Self {
+        match e {
+            DatasetError::Config(c) => c.into(),
+            DatasetError::PhaseField(p) => p.into(),
+            DatasetError::Invalid(m) => Self::new(FERROLAB_ERR_INVALID_ARGUMENT, m),
+            e @ DatasetError::Io { .. } => Self::new(FERROLAB_ERR_IO, e.to_string()),
+            e @ DatasetError::Corrupt { .. } => Self::new(FERROLAB_ERR_CORRUPT_FILE, e.to_string()),
+            e @ DatasetError::Cancelled { .. } => Self::new(FERROLAB_ERR_CANCELLED, e.to_string()),
+        }
     }
 }
 

@@ -114,7 +114,13 @@ fn compile(source: &str, link: Link) -> PathBuf {
 /// Run a client; when FERROLAB_VALGRIND=1 also under valgrind (definite leaks and memory
 /// errors fail; the worker pool's idle threads are "possibly lost" by design).
 fn run(binary: &Path) -> String {
-    let output = Command::new(binary).output().unwrap();
+    // Clients that write files do so in a scratch directory of their own.
+    let dir = clients_dir().join(format!(
+        "{}-run",
+        binary.file_name().unwrap().to_str().unwrap()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let output = Command::new(binary).current_dir(&dir).output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(
         output.status.success(),
@@ -133,6 +139,7 @@ fn run(binary: &Path) -> String {
                 "-q",
             ])
             .arg(binary)
+            .current_dir(&dir)
             .output()
             .expect("valgrind is installed (.ci/run installs it)");
         assert!(
@@ -215,6 +222,12 @@ fn bad_input_is_rejected_with_named_messages() {
 fn concurrent_calls_are_safe_and_messages_stay_per_thread() {
     let out = run(&compile("tests/c/threads.c", Link::Shared));
     assert!(out.contains("threads: all checks passed"), "{out}");
+}
+
+#[test]
+fn c_sweep_runs_cancels_resumes_and_reads_back() {
+    let out = run(&compile("tests/c/sweep.c", Link::Shared));
+    assert!(out.contains("sweep: all checks passed"), "{out}");
 }
 
 #[test]

@@ -128,3 +128,17 @@ def test_sweep_dataset_is_plain_numpy_and_its_checksum_holds(tmp_path):
         assert data["parameters"][0].tolist() == [5.0, 0.5, 0.0, 0.0]
         assert data["parameters"][-1][:2].tolist() == [25.0, 1.0]
         np.testing.assert_allclose(data["voltage"][:2], [-4.0, -3.2])
+
+
+def test_sweep_and_dataset_through_ctypes_match_numpy(tmp_path):
+    cfg = ferrolab.Config()
+    for key, value in (("sweep.levels", 2), ("pf.cells_width", 16), ("pf.points", 20), ("pf.hold_steps", 5)):
+        cfg.set(key, value)
+    ferrolab.run_sweep(tmp_path / "ds", cfg)
+    data = ferrolab.read_dataset(tmp_path / "ds")
+    with np.load(tmp_path / "ds.npz") as raw:
+        for name in ("voltage", "polarization", "parameters", "features", "status", "seed", "index"):
+            np.testing.assert_array_equal(data[name], raw[name])
+    with pytest.raises(ferrolab.FerrolabError) as err:
+        ferrolab.read_dataset(tmp_path / "missing")
+    assert err.value.status == -13 and "missing.json" in str(err.value)

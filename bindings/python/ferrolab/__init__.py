@@ -58,6 +58,21 @@ _SIGNATURES = {
         c_int32, [c_void_p, POINTER(c_double), POINTER(c_double), c_size_t, POINTER(c_size_t)]),
     "ferrolab_loop_features": (
         c_int32, [POINTER(c_double), POINTER(c_double), c_size_t, c_double, POINTER(c_double), c_size_t]),
+    "ferrolab_sweep_new": (c_int32, [c_void_p, c_char_p, c_size_t, c_size_t, POINTER(c_void_p)]),
+    "ferrolab_sweep_run": (c_int32, [c_void_p]),
+    "ferrolab_sweep_progress": (c_int32, [c_void_p, POINTER(c_size_t), POINTER(c_size_t)]),
+    "ferrolab_sweep_request_cancel": (c_int32, [c_void_p]),
+    "ferrolab_sweep_free": (c_int32, [c_void_p]),
+    "ferrolab_sweep_last_error": (c_int32, [c_void_p, c_char_p, c_size_t, POINTER(c_size_t)]),
+    "ferrolab_dataset_open": (c_int32, [c_char_p, POINTER(c_void_p)]),
+    "ferrolab_dataset_shape": (c_int32, [c_void_p, POINTER(c_size_t), POINTER(c_size_t)]),
+    "ferrolab_dataset_loops": (
+        c_int32, [c_void_p, POINTER(c_double), POINTER(c_double), c_size_t, c_size_t]),
+    "ferrolab_dataset_structures": (
+        c_int32, [c_void_p, POINTER(c_double), POINTER(c_double), POINTER(c_int32),
+                  POINTER(ctypes.c_uint64), POINTER(ctypes.c_uint64), c_size_t]),
+    "ferrolab_dataset_free": (c_int32, [c_void_p]),
+    "ferrolab_dataset_last_error": (c_int32, [c_void_p, c_char_p, c_size_t, POINTER(c_size_t)]),
 }
 
 LOOP_FEATURES = ("ec_mv_per_cm", "pr", "ps", "area", "imprint_v", "offset", "crossings_up",
@@ -267,3 +282,39 @@ def loop_features(voltage, polarization, thickness_m):
     _check(_lib.ferrolab_loop_features(_ptr(v, c_double), _ptr(p, c_double), len(v), thickness_m,
                                        _ptr(out, c_double), len(out)))
     return dict(zip(LOOP_FEATURES, out))
+
+
+def run_sweep(path, config=None, shard=(0, 1)):
+    """Run (or resume) a dataset sweep writing PATH.npz and PATH.json; blocks until done."""
+    handle = c_void_p()
+    cfg = config._handle if config is not None else None
+    _check(_lib.ferrolab_sweep_new(cfg, str(path).encode(), shard[0], shard[1], ctypes.byref(handle)))
+    try:
+        _check(_lib.ferrolab_sweep_run(handle))
+    finally:
+        _lib.ferrolab_sweep_free(handle)
+
+
+def read_dataset(path):
+    """A verified dataset as a dict of numpy arrays (see ferrolab's dataset format docs)."""
+    import numpy as np
+
+    handle = c_void_p()
+    _check(_lib.ferrolab_dataset_open(str(path).encode(), ctypes.byref(handle)))
+    try:
+        n, points = c_size_t(), c_size_t()
+        _check(_lib.ferrolab_dataset_shape(handle, ctypes.byref(n), ctypes.byref(points)))
+        n, points = n.value, points.value
+        out = dict(voltage=np.zeros(points), polarization=np.zeros((n, points)),
+                   parameters=np.zeros((n, 4)), features=np.zeros((n, len(LOOP_FEATURES))),
+                   status=np.zeros(n, np.int32), seed=np.zeros(n, np.uint64),
+                   index=np.zeros(n, np.uint64))
+        _check(_lib.ferrolab_dataset_loops(handle, _ptr(out["voltage"], c_double),
+                                           _ptr(out["polarization"], c_double), n, points))
+        _check(_lib.ferrolab_dataset_structures(
+            handle, _ptr(out["parameters"], c_double), _ptr(out["features"], c_double),
+            _ptr(out["status"], c_int32), _ptr(out["seed"], ctypes.c_uint64),
+            _ptr(out["index"], ctypes.c_uint64), n))
+        return out
+    finally:
+        _lib.ferrolab_dataset_free(handle)

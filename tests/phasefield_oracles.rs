@@ -38,7 +38,12 @@ fn run(film: &Polycrystal, params: &PhaseFieldParams) -> SimulatedLoop {
 
 /// The 0-D recursion of spec T2 (written here independently of the engine).
 fn zero_d(theta: f64, dt: f64, hold: usize) -> Vec<f64> {
-    let (a1, a11, a111) = (-7.79e8f64, 1.15e10, -2.51e10);
+    zero_d_with_quartic(theta, dt, hold, 1.15e10)
+}
+
+/// The same with another quartic coefficient α11 (clamped-film elasticity adds K_el to it).
+fn zero_d_with_quartic(theta: f64, dt: f64, hold: usize, a11: f64) -> Vec<f64> {
+    let (a1, a111) = (-7.79e8f64, -2.51e10);
     let df = |p: f64| 2.0 * a1 * p + 4.0 * a11 * p.powi(3) + 6.0 * a111 * p.powi(5);
     let c = theta.cos();
     let mut p = reference("paper.p0") * if c >= 0.0 { 1.0 } else { -1.0 };
@@ -108,6 +113,38 @@ fn t3_homogeneous_film_reproduces_the_zero_d_loop_point_by_point() {
 }
 
 #[test]
+fn t13_clamped_film_elasticity_adds_k_el_to_alpha11_in_the_homogeneous_limit() {
+    use ferrolab::phasefield::elastic::Electrostriction;
+    let theta = 0.54;
+    let params = params_with(|p| {
+        p.structure.cells_width = 8;
+        p.elastic = Some(Electrostriction::default());
+    });
+    let run = run(&single_grain(&params, theta), &params);
+    // K_el(θ) written out for the placeholders (λ = 144.23 GPa, μ = 96.15 GPa).
+    let (lambda, mu) = (250e9 * 0.3 / (1.3 * 0.4), 250e9 / 2.6);
+    let q2 = -0.015 + 0.065 * theta.sin().powi(2);
+    let k_el =
+        mu * (lambda * (q2 - 0.015f64).powi(2) / (lambda + 2.0 * mu) + q2 * q2 + 0.015f64.powi(2));
+    // The initial state is P0 of the unclamped preset in both: only α11 differs afterwards.
+    let expected = zero_d_with_quartic(theta, 0.06, 50, 1.15e10 + k_el);
+    let worst = run
+        .polarization
+        .iter()
+        .zip(&expected)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    assert!(worst <= 1e-12, "max |ΔP| = {worst:e}");
+    // And it matters: the clamped loop differs from the free one.
+    let free = zero_d(theta, 0.06, 50);
+    assert!(
+        free.iter()
+            .zip(&expected)
+            .any(|(a, b)| (a - b).abs() > 1e-3)
+    );
+}
+
+#[test]
 fn t4_discrete_energy_never_increases() {
     let params = params_with(|p| {
         p.structure.cells_width = 64;
@@ -116,8 +153,12 @@ fn t4_discrete_energy_never_increases() {
         p.structure.seed = 4;
     });
     let film = Polycrystal::generate(&params.structure).unwrap();
-    for v in [0.0, 1.5] {
-        let mut sim = Simulation::new(&film, &params).unwrap();
+    let clamped = PhaseFieldParams {
+        elastic: Some(ferrolab::phasefield::elastic::Electrostriction::default()),
+        ..params.clone()
+    };
+    for (v, params) in [(0.0, &params), (1.5, &params), (1.5, &clamped)] {
+        let mut sim = Simulation::new(&film, params).unwrap();
         let mut rng = Xoshiro256::seed_from_u64(9);
         let p0 = reference("paper.p0");
         let start = sim

@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 const TABLES: &[&[KeySpec]] = &[
     crate::phasefield::polycrystal::KEYS,
     crate::phasefield::params::KEYS,
+    crate::phasefield::elastic::KEYS,
     crate::phasefield::dataset::KEYS,
 ];
 

@@ -4,12 +4,14 @@
 //!
 //! - [`polycrystal`]: the film (grains, boundaries, orientations, non-polar grains);
 //! - [`landau`]: the Landau energy presets;
+//! - [`elastic`]: the clamped-film elastic energy (level 1, off by default);
 //! - [`electrostatics`]: the finite-volume Poisson operator and its direct and spectral solvers;
 //! - [`params`]: the simulation parameters and their configuration keys;
 //! - [`simulation`]: the time stepper;
 //! - [`simulate`]: one P-V loop with its features.
 
 pub mod dataset;
+pub mod elastic;
 pub mod electrostatics;
 pub mod error;
 pub mod landau;

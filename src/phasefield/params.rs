@@ -1,5 +1,6 @@
 //! Parameters of a phase-field loop simulation (physics spec §4, §5, §8) and their keys.
 
+use super::elastic::Electrostriction;
 use super::error::PhaseFieldError;
 use super::landau::LandauPreset;
 use super::polycrystal::PolycrystalParams;
@@ -142,6 +143,8 @@ pub struct PhaseFieldParams {
     pub precycles: usize,
     /// Runaway guard on |p|, C/m².
     pub polarization_guard: f64,
+    /// Clamped-film elasticity (level 1) when set.
+    pub elastic: Option<Electrostriction>,
 }
 
 impl Default for PhaseFieldParams {
@@ -184,6 +187,15 @@ impl PhaseFieldParams {
             v_max: cfg.f64("pf.v_max")?,
             precycles: count("pf.precycles")?,
             polarization_guard: cfg.f64("pf.polarization_guard")?,
+            elastic: match cfg.i64("pf.elastic")? {
+                0 => None,
+                _ => Some(Electrostriction {
+                    q11: cfg.f64("pf.q11")?,
+                    q12: cfg.f64("pf.q12")?,
+                    young_modulus: cfg.f64("pf.young_modulus_gpa")? * 1e9,
+                    poisson_ratio: cfg.f64("pf.poisson_ratio")?,
+                }),
+            },
         };
         params.validate()?;
         Ok(params)
@@ -207,6 +219,16 @@ impl PhaseFieldParams {
             ("pf.polarization_guard", F64(self.polarization_guard)),
         ] {
             probe.set(key, value)?;
+        }
+        if let Some(e) = &self.elastic {
+            for (key, value) in [
+                ("pf.q11", F64(e.q11)),
+                ("pf.q12", F64(e.q12)),
+                ("pf.young_modulus_gpa", F64(e.young_modulus * 1e-9)),
+                ("pf.poisson_ratio", F64(e.poisson_ratio)),
+            ] {
+                probe.set(key, value)?;
+            }
         }
         if !self.points.is_multiple_of(2) {
             return Err(PhaseFieldError::Invalid(format!(

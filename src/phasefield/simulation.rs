@@ -40,6 +40,9 @@ pub struct Simulation {
     /// Polar-axis components (cos θ, −sin θ) in polar cells, 0 elsewhere.
     c1: Vec<f64>,
     c2: Vec<f64>,
+    /// 4 (α11 + K_el(θ)) per cell: the quartic Landau coefficient, raised by clamped-film
+    /// elasticity when it is on.
+    quartic: Vec<f64>,
     /// 1 where the bond to the neighbour above / to the right joins two polar cells.
     bond_up: Vec<f64>,
     bond_right: Vec<f64>,
@@ -93,12 +96,17 @@ impl Simulation {
         let mut report = vec![0.0; n];
         let mut bond_up = vec![0.0; n];
         let mut bond_right = vec![0.0; n];
+        let elastic = |t: f64| params.elastic.map_or(0.0, |e| e.quartic_coefficient(t));
+        let mut quartic = vec![4.0 * landau.a11; n];
+        let mut max_elastic: f64 = 0.0;
         for c in 0..n {
             let (i, j) = at(c);
             if polar(c) {
                 let t = theta[(i, j)];
                 c1[c] = t.cos();
                 c2[c] = -t.sin();
+                quartic[c] = 4.0 * (landau.a11 + elastic(t));
+                max_elastic = max_elastic.max(elastic(t));
                 p[c] = if c1[c] >= 0.0 { p0 } else { -p0 };
                 let right = ((j + 1) % n2) * n1 + i;
                 bond_up[c] = f64::from(u8::from(i + 1 < n1 && polar(c + 1)));
@@ -121,7 +129,12 @@ impl Simulation {
             } else {
                 0.0
             }
-            + landau.max_stiffness(STIFFNESS_RANGE) / a1;
+            + Landau {
+                a11: landau.a11 + max_elastic,
+                ..landau
+            }
+            .max_stiffness(STIFFNESS_RANGE)
+                / a1;
         let substeps = (params.time_step_t0 / (0.9 * 2.0 / lambda)).ceil().max(1.0) as usize;
 
         Ok(Self {
@@ -136,6 +149,7 @@ impl Simulation {
             guard: params.polarization_guard,
             c1,
             c2,
+            quartic,
             bond_up,
             bond_right,
             report,
@@ -249,6 +263,7 @@ impl Simulation {
                 phi_left: &self.phi[left..left + n1],
                 phi_right: &self.phi[right..right + n1],
                 c1: &self.c1[col..col + n1],
+                quartic: &self.quartic[col..col + n1],
                 c2: &self.c2[col..col + n1],
                 bond_up: &self.bond_up[col..col + n1],
                 bond_right: &self.bond_right[col..col + n1],
@@ -259,7 +274,6 @@ impl Simulation {
                 &Constants {
                     landau: [
                         2.0 * self.landau.a1,
-                        4.0 * self.landau.a11,
                         6.0 * self.landau.a111,
                         8.0 * self.landau.a1111,
                     ],
@@ -314,7 +328,11 @@ impl Simulation {
         for c in 0..self.p.len() {
             let polar = self.c1[c] != 0.0 || self.c2[c] != 0.0;
             if polar {
-                landau += self.landau.f(self.p[c]);
+                let cell = Landau {
+                    a11: self.quartic[c] / 4.0,
+                    ..self.landau
+                };
+                landau += cell.f(self.p[c]);
             }
             if c % n1 + 1 < n1 {
                 bonds += self.bond_up[c] * (self.p[c + 1] - self.p[c]).powi(2);
@@ -328,8 +346,8 @@ impl Simulation {
 
 /// Per-step constants of the local update.
 struct Constants {
-    /// 2α1, 4α11, 6α111, 8α1111.
-    landau: [f64; 4],
+    /// 2α1, 6α111, 8α1111 (the quartic term is per cell).
+    landau: [f64; 3],
     gradient: f64,
     rate: f64,
     guard: f64,
@@ -347,6 +365,7 @@ struct Column<'a> {
     phi_right: &'a [f64],
     c1: &'a [f64],
     c2: &'a [f64],
+    quartic: &'a [f64],
     bond_up: &'a [f64],
     bond_right: &'a [f64],
     bond_left: &'a [f64],
@@ -366,8 +385,8 @@ impl Column<'_> {
             + self.bond_left[i] * (self.p_left[i] - pc)
             + vertical;
         let x = pc * pc;
-        let [a2, a4, a6, a8] = k.landau;
-        let landau = pc * (a2 + x * (a4 + x * (a6 + x * a8)));
+        let [a2, a6, a8] = k.landau;
+        let landau = pc * (a2 + x * (self.quartic[i] + x * (a6 + x * a8)));
         let drive = landau - k.gradient * lap - (self.c1[i] * e1 + self.c2[i] * e2);
         pc - k.rate * drive
     }

@@ -1,0 +1,172 @@
+//! Elastic energy, level 1 (physics spec §3.5, §7): every polar cell is a homogeneous film
+//! clamped in-plane (ε22 = ε33 = 0, no misfit) and free out-of-plane (σ11 = σ12 = 0). With the
+//! electrostrictive eigenstrain ε⁰ = p² [Q12 I + (Q11 − Q12) ĉĉᵀ] and isotropic stiffness
+//! (Lamé λ, μ), minimising over the free strains gives exactly `f_el = K_el(θ) p⁴` with
+//! `K_el = μ [λ (q2 + q3)²/(λ + 2μ) + q2² + q3²]`, `q2 = Q12 + (Q11 − Q12) sin²θ`, `q3 = Q12`:
+//! the Landau α11 of a cell becomes α11 + K_el(θ).
+//!
+//! The default Q and stiffness are placeholders of perovskite-order magnitude and a typical
+//! HfO2 film modulus, not HZO data (the paper's source, its ref. 29, could not be read): keep
+//! them configurable and treat results as qualitative. Level 2 (thin-film plane strain on film
+//! and substrate) is not implemented yet.
+//!
+//! ```
+//! use ferrolab::phasefield::elastic::Electrostriction;
+//! let e = Electrostriction::default();
+//! assert!((e.quartic_coefficient(0.0) - 8.04e7).abs() < 1e5); // spec §7: 8.0e7 J m^5 C^-4
+//! ```
+
+use crate::config::{DefaultValue, KeySpec, Valid};
+use std::ops::Bound::{Excluded, Included};
+
+/// The configuration keys of elasticity.
+pub const KEYS: &[KeySpec] = &[
+    KeySpec {
+        name: "pf.elastic",
+        unit: "",
+        valid: Valid::Int(Included(0), Included(1)),
+        default: DefaultValue::I64(0),
+        doc: "Elastic energy: 0 off (default; paper 000's coefficients are not known), 1 each polar cell clamped in-plane (alpha11 -> alpha11 + K_el(theta)).",
+    },
+    KeySpec {
+        name: "pf.q11",
+        unit: "m^4 C^-2",
+        valid: Valid::Real(Included(-10.0), Included(10.0)),
+        default: DefaultValue::F64(0.05),
+        doc: "Electrostrictive Q11 along the polar axis. Placeholder of perovskite magnitude, not HZO data.",
+    },
+    KeySpec {
+        name: "pf.q12",
+        unit: "m^4 C^-2",
+        valid: Valid::Real(Included(-10.0), Included(10.0)),
+        default: DefaultValue::F64(-0.015),
+        doc: "Electrostrictive Q12 across the polar axis. Placeholder of perovskite magnitude, not HZO data.",
+    },
+    KeySpec {
+        name: "pf.young_modulus_gpa",
+        unit: "GPa",
+        valid: Valid::Real(Excluded(0.0), Included(10_000.0)),
+        default: DefaultValue::F64(250.0),
+        doc: "Young's modulus of the film (isotropic). Placeholder: a typical HfO2 film value.",
+    },
+    KeySpec {
+        name: "pf.poisson_ratio",
+        unit: "",
+        valid: Valid::Real(Excluded(-1.0), Excluded(0.5)),
+        default: DefaultValue::F64(0.3),
+        doc: "Poisson's ratio of the film (isotropic). Placeholder.",
+    },
+];
+
+/// Electrostriction and isotropic stiffness of a film.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Electrostriction {
+    /// Q11, m⁴ C⁻².
+    pub q11: f64,
+    /// Q12, m⁴ C⁻².
+    pub q12: f64,
+    /// Young's modulus, Pa.
+    pub young_modulus: f64,
+    /// Poisson's ratio.
+    pub poisson_ratio: f64,
+}
+
+impl Default for Electrostriction {
+    fn default() -> Self {
+        Self {
+            q11: 0.05,
+            q12: -0.015,
+            young_modulus: 250e9,
+            poisson_ratio: 0.3,
+        }
+    }
+}
+
+impl Electrostriction {
+    /// Lamé constants (λ, μ), Pa.
+    pub fn lame(&self) -> (f64, f64) {
+        let (e, nu) = (self.young_modulus, self.poisson_ratio);
+        (
+            e * nu / ((1.0 + nu) * (1.0 - 2.0 * nu)),
+            e / (2.0 * (1.0 + nu)),
+        )
+    }
+
+    /// K_el(θ) of a cell whose polar axis makes angle θ with the film normal, J m⁵ C⁻⁴.
+    pub fn quartic_coefficient(&self, theta: f64) -> f64 {
+        let (lambda, mu) = self.lame();
+        let q2 = self.q12 + (self.q11 - self.q12) * theta.sin().powi(2);
+        let q3 = self.q12;
+        mu * (lambda * (q2 + q3).powi(2) / (lambda + 2.0 * mu) + q2 * q2 + q3 * q3)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// ½ (ε − ε⁰) : C : (ε − ε⁰) with the full isotropic tensor C_ijkl = λ δij δkl + μ (δik δjl
+    /// + δil δjk), for in-plane clamping ε22 = ε33 = 0 and free ε11, ε12 (= ε21).
+    fn energy(e: &Electrostriction, theta: f64, p: f64, e11: f64, e12: f64) -> f64 {
+        let (lambda, mu) = e.lame();
+        let c = [theta.cos(), -theta.sin(), 0.0];
+        let delta = |i: usize, j: usize| f64::from(u8::from(i == j));
+        let mut strain = [[0.0; 3]; 3];
+        strain[0][0] = e11;
+        strain[0][1] = e12;
+        strain[1][0] = e12;
+        let mut d = [[0.0; 3]; 3];
+        for i in 0..3 {
+            for j in 0..3 {
+                let eigen = p * p * (e.q12 * delta(i, j) + (e.q11 - e.q12) * c[i] * c[j]);
+                d[i][j] = strain[i][j] - eigen;
+            }
+        }
+        let mut f = 0.0;
+        for i in 0..3 {
+            for j in 0..3 {
+                for k in 0..3 {
+                    for l in 0..3 {
+                        let cijkl = lambda * delta(i, j) * delta(k, l)
+                            + mu * (delta(i, k) * delta(j, l) + delta(i, l) * delta(j, k));
+                        f += 0.5 * d[i][j] * cijkl * d[k][l];
+                    }
+                }
+            }
+        }
+        f
+    }
+
+    #[test]
+    fn t13_level_1_equals_numerical_minimisation_over_the_free_strains() {
+        let e = Electrostriction::default();
+        let p = 0.2;
+        for theta in [0.0, 0.3, 0.54, 1.0, std::f64::consts::FRAC_PI_2] {
+            // The energy is quadratic in (ε11, ε12): Newton's method with finite-difference
+            // derivatives lands on the minimum in one step; take three.
+            let (mut x, mut y) = (0.0f64, 0.0f64);
+            let h = 1e-4;
+            for _ in 0..3 {
+                let f = |a: f64, b: f64| energy(&e, theta, p, a, b);
+                let gx = (f(x + h, y) - f(x - h, y)) / (2.0 * h);
+                let gy = (f(x, y + h) - f(x, y - h)) / (2.0 * h);
+                let hxx = (f(x + h, y) - 2.0 * f(x, y) + f(x - h, y)) / (h * h);
+                let hyy = (f(x, y + h) - 2.0 * f(x, y) + f(x, y - h)) / (h * h);
+                let hxy = (f(x + h, y + h) - f(x + h, y - h) - f(x - h, y + h) + f(x - h, y - h))
+                    / (4.0 * h * h);
+                let det = hxx * hyy - hxy * hxy;
+                x -= (hyy * gx - hxy * gy) / det;
+                y -= (hxx * gy - hxy * gx) / det;
+            }
+            let minimum = energy(&e, theta, p, x, y);
+            let closed = e.quartic_coefficient(theta) * p.powi(4);
+            assert!(
+                (minimum - closed).abs() < 1e-6 * closed,
+                "θ = {theta}: {minimum} vs {closed}"
+            );
+        }
+        // Spec §7's values for the placeholders: 8.0e7 at θ = 0, 3.1e8 at θ = π/2.
+        assert!((e.quartic_coefficient(0.0) - 8.0e7).abs() < 0.05e7);
+        assert!((e.quartic_coefficient(std::f64::consts::FRAC_PI_2) - 3.1e8).abs() < 0.05e8);
+    }
+}

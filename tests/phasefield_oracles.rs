@@ -118,7 +118,7 @@ fn t13_clamped_film_elasticity_adds_k_el_to_alpha11_in_the_homogeneous_limit() {
     let theta = 0.54;
     let params = params_with(|p| {
         p.structure.cells_width = 8;
-        p.elastic = Some(Electrostriction::default());
+        p.elastic = ferrolab::phasefield::elastic::Elasticity::Clamped(Electrostriction::default());
     });
     let run = run(&single_grain(&params, theta), &params);
     // K_el(θ) written out for the placeholders (λ = 144.23 GPa, μ = 96.15 GPa).
@@ -135,6 +135,22 @@ fn t13_clamped_film_elasticity_adds_k_el_to_alpha11_in_the_homogeneous_limit() {
         .map(|(a, b)| (a - b).abs())
         .fold(0.0, f64::max);
     assert!(worst <= 1e-12, "max |ΔP| = {worst:e}");
+    // Level 2 (film on a clamped substrate) of a uniform grain is the clamped film again.
+    let thin = PhaseFieldParams {
+        elastic: ferrolab::phasefield::elastic::Elasticity::ThinFilm {
+            material: Electrostriction::default(),
+            substrate_cells: 12,
+        },
+        ..params.clone()
+    };
+    let film_run = simulate_loop_on(&single_grain(&thin, theta), &thin, |_, _| true).unwrap();
+    let worst = film_run
+        .polarization
+        .iter()
+        .zip(&run.polarization)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    assert!(worst <= 1e-10, "level 2 vs level 1: max |ΔP| = {worst:e}");
     // And it matters: the clamped loop differs from the free one.
     let free = zero_d(theta, 0.06, 50);
     assert!(
@@ -153,11 +169,24 @@ fn t4_discrete_energy_never_increases() {
         p.structure.seed = 4;
     });
     let film = Polycrystal::generate(&params.structure).unwrap();
+    use ferrolab::phasefield::elastic::{Elasticity, Electrostriction};
     let clamped = PhaseFieldParams {
-        elastic: Some(ferrolab::phasefield::elastic::Electrostriction::default()),
+        elastic: Elasticity::Clamped(Electrostriction::default()),
         ..params.clone()
     };
-    for (v, params) in [(0.0, &params), (1.5, &params), (1.5, &clamped)] {
+    let thin_film = PhaseFieldParams {
+        elastic: Elasticity::ThinFilm {
+            material: Electrostriction::default(),
+            substrate_cells: 12,
+        },
+        ..params.clone()
+    };
+    for (v, params) in [
+        (0.0, &params),
+        (1.5, &params),
+        (1.5, &clamped),
+        (1.5, &thin_film),
+    ] {
         let mut sim = Simulation::new(&film, params).unwrap();
         let mut rng = Xoshiro256::seed_from_u64(9);
         let p0 = reference("paper.p0");

@@ -7,8 +7,8 @@
 //!
 //! The default Q and stiffness are placeholders of perovskite-order magnitude and a typical
 //! HfO2 film modulus, not HZO data (the paper's source, its ref. 29, could not be read): keep
-//! them configurable and treat results as qualitative. Level 2 (thin-film plane strain on film
-//! and substrate) is not implemented yet.
+//! them configurable and treat results as qualitative. Level 2 (plane strain on film and
+//! substrate) is in [`super::thin_film`].
 //!
 //! ```
 //! use ferrolab::phasefield::elastic::Electrostriction;
@@ -24,9 +24,16 @@ pub const KEYS: &[KeySpec] = &[
     KeySpec {
         name: "pf.elastic",
         unit: "",
-        valid: Valid::Int(Included(0), Included(1)),
+        valid: Valid::Int(Included(0), Included(2)),
         default: DefaultValue::I64(0),
-        doc: "Elastic energy: 0 off (default; paper 000's coefficients are not known), 1 each polar cell clamped in-plane (alpha11 -> alpha11 + K_el(theta)).",
+        doc: "Elastic energy: 0 off (default; paper 000's coefficients are not known), 1 each polar cell clamped in-plane (alpha11 -> alpha11 + K_el(theta)), 2 plane strain on film and substrate by finite elements (about 30x slower).",
+    },
+    KeySpec {
+        name: "pf.substrate_cells",
+        unit: "cells",
+        valid: Valid::Int(Included(1), Included(1000)),
+        default: DefaultValue::I64(12),
+        doc: "Substrate thickness below the film in cells, for pf.elastic = 2 (clamped at its bottom, no misfit). Paper 000: 12 (6 nm).",
     },
     KeySpec {
         name: "pf.q11",
@@ -57,6 +64,22 @@ pub const KEYS: &[KeySpec] = &[
         doc: "Poisson's ratio of the film (isotropic). Placeholder.",
     },
 ];
+
+/// Which elastic model a simulation uses (`pf.elastic`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Elasticity {
+    /// No elastic energy.
+    Off,
+    /// Level 1: every polar cell clamped in-plane.
+    Clamped(Electrostriction),
+    /// Level 2: plane strain on the film and a clamped substrate of `substrate_cells` rows.
+    ThinFilm {
+        /// Electrostriction and stiffness (film and substrate).
+        material: Electrostriction,
+        /// Substrate rows below the film.
+        substrate_cells: usize,
+    },
+}
 
 /// Electrostriction and isotropic stiffness of a film.
 #[derive(Clone, Copy, Debug, PartialEq)]

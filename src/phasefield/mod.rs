@@ -5,6 +5,7 @@
 //! - [`polycrystal`]: the film (grains, boundaries, orientations, non-polar grains);
 //! - [`landau`]: the Landau energy presets;
 //! - [`elastic`]: the clamped-film elastic energy (level 1, off by default);
+//! - [`thin_film`]: plane-strain elasticity of film and substrate by finite elements (level 2);
 //! - [`electrostatics`]: the finite-volume Poisson operator and its direct and spectral solvers;
 //! - [`params`]: the simulation parameters and their configuration keys;
 //! - [`simulation`]: the time stepper;
@@ -19,3 +20,4 @@ pub mod params;
 pub mod polycrystal;
 pub mod simulate;
 pub mod simulation;
+pub mod thin_film;

@@ -1,6 +1,6 @@
 //! Parameters of a phase-field loop simulation (physics spec §4, §5, §8) and their keys.
 
-use super::elastic::Electrostriction;
+use super::elastic::{Elasticity, Electrostriction};
 use super::error::PhaseFieldError;
 use super::landau::LandauPreset;
 use super::polycrystal::PolycrystalParams;
@@ -143,8 +143,8 @@ pub struct PhaseFieldParams {
     pub precycles: usize,
     /// Runaway guard on |p|, C/m².
     pub polarization_guard: f64,
-    /// Clamped-film elasticity (level 1) when set.
-    pub elastic: Option<Electrostriction>,
+    /// Elastic model.
+    pub elastic: Elasticity,
 }
 
 impl Default for PhaseFieldParams {
@@ -187,14 +187,21 @@ impl PhaseFieldParams {
             v_max: cfg.f64("pf.v_max")?,
             precycles: count("pf.precycles")?,
             polarization_guard: cfg.f64("pf.polarization_guard")?,
-            elastic: match cfg.i64("pf.elastic")? {
-                0 => None,
-                _ => Some(Electrostriction {
+            elastic: {
+                let material = Electrostriction {
                     q11: cfg.f64("pf.q11")?,
                     q12: cfg.f64("pf.q12")?,
                     young_modulus: cfg.f64("pf.young_modulus_gpa")? * 1e9,
                     poisson_ratio: cfg.f64("pf.poisson_ratio")?,
-                }),
+                };
+                match cfg.i64("pf.elastic")? {
+                    0 => Elasticity::Off,
+                    1 => Elasticity::Clamped(material),
+                    _ => Elasticity::ThinFilm {
+                        material,
+                        substrate_cells: cfg.i64("pf.substrate_cells")? as usize,
+                    },
+                }
             },
         };
         params.validate()?;
@@ -220,7 +227,18 @@ impl PhaseFieldParams {
         ] {
             probe.set(key, value)?;
         }
-        if let Some(e) = &self.elastic {
+        let material = match self.elastic {
+            Elasticity::Off => None,
+            Elasticity::Clamped(e) => Some(e),
+            Elasticity::ThinFilm {
+                material,
+                substrate_cells,
+            } => {
+                probe.set("pf.substrate_cells", as_i64(substrate_cells))?;
+                Some(material)
+            }
+        };
+        if let Some(e) = &material {
             for (key, value) in [
                 ("pf.q11", F64(e.q11)),
                 ("pf.q12", F64(e.q12)),

@@ -6,6 +6,7 @@
 //! carry p = 0 throughout: their axis components, bonds and Landau force are all zero, so the
 //! update leaves them at zero without a branch.
 
+use super::elastic::Elasticity;
 use super::electrostatics::direct::DirectSolver;
 use super::electrostatics::operator::{EPSILON_0, Operator};
 use super::electrostatics::spectral::SpectralSolver;
@@ -13,6 +14,7 @@ use super::error::PhaseFieldError;
 use super::landau::Landau;
 use super::params::{NonPolarModel, PhaseFieldParams, PoissonMethod};
 use super::polycrystal::{CellClass, Polycrystal};
+use super::thin_film::ThinFilm;
 use ndarray::Array2;
 
 /// Largest |p| the stiffness estimate of the stability bound covers (spec §5: loops stay below
@@ -48,6 +50,9 @@ pub struct Simulation {
     bond_right: Vec<f64>,
     /// ε0(ε_r − 1) in non-polar cells (their reported polarization per unit field), 0 in polar.
     report: Vec<f64>,
+    /// Level-2 elasticity and its driving force per cell (zeros when off).
+    thin_film: Option<Box<ThinFilm>>,
+    elastic_force: Vec<f64>,
     p: Vec<f64>,
     p_next: Vec<f64>,
     p1: Vec<f64>,
@@ -96,7 +101,10 @@ impl Simulation {
         let mut report = vec![0.0; n];
         let mut bond_up = vec![0.0; n];
         let mut bond_right = vec![0.0; n];
-        let elastic = |t: f64| params.elastic.map_or(0.0, |e| e.quartic_coefficient(t));
+        let elastic = |t: f64| match params.elastic {
+            Elasticity::Clamped(e) => e.quartic_coefficient(t),
+            _ => 0.0,
+        };
         let mut quartic = vec![4.0 * landau.a11; n];
         let mut max_elastic: f64 = 0.0;
         for c in 0..n {
@@ -137,6 +145,16 @@ impl Simulation {
                 / a1;
         let substeps = (params.time_step_t0 / (0.9 * 2.0 / lambda)).ceil().max(1.0) as usize;
 
+        let thin_film = match params.elastic {
+            Elasticity::ThinFilm {
+                material,
+                substrate_cells,
+            } => Some(Box::new(
+                ThinFilm::new(n1, n2, substrate_cells, dx, &material)
+                    .map_err(|e| PhaseFieldError::Solver(format!("elastic stiffness: {e}")))?,
+            )),
+            _ => None,
+        };
         Ok(Self {
             n1,
             n2,
@@ -153,6 +171,8 @@ impl Simulation {
             bond_up,
             bond_right,
             report,
+            thin_film,
+            elastic_force: vec![0.0; n],
             p,
             p_next: vec![0.0; n],
             p1: vec![0.0; n],
@@ -217,6 +237,9 @@ impl Simulation {
     pub fn step(&mut self, v: f64) -> Result<(), PhaseFieldError> {
         for _ in 0..self.substeps {
             self.solve(v)?;
+            if let Some(film) = &mut self.thin_film {
+                film.driving_force(&self.p, &self.c1, &self.c2, &mut self.elastic_force);
+            }
             let bad = self.update(v);
             self.steps += 1;
             if bad {
@@ -264,6 +287,7 @@ impl Simulation {
                 phi_right: &self.phi[right..right + n1],
                 c1: &self.c1[col..col + n1],
                 quartic: &self.quartic[col..col + n1],
+                elastic: &self.elastic_force[col..col + n1],
                 c2: &self.c2[col..col + n1],
                 bond_up: &self.bond_up[col..col + n1],
                 bond_right: &self.bond_right[col..col + n1],
@@ -340,7 +364,11 @@ impl Simulation {
             bonds += self.bond_right[c] * (self.p[self.op.right_of(c)] - self.p[c]).powi(2);
         }
         let electrostatic = self.op.energy(&self.phi, &self.p1, &self.p2, v);
-        Ok(dx2 * landau + g11 * bonds + electrostatic)
+        let elastic = match &mut self.thin_film {
+            Some(film) => film.energy(&self.p, &self.c1, &self.c2),
+            None => 0.0,
+        };
+        Ok(dx2 * landau + g11 * bonds + electrostatic + elastic)
     }
 }
 
@@ -366,6 +394,7 @@ struct Column<'a> {
     c1: &'a [f64],
     c2: &'a [f64],
     quartic: &'a [f64],
+    elastic: &'a [f64],
     bond_up: &'a [f64],
     bond_right: &'a [f64],
     bond_left: &'a [f64],
@@ -387,7 +416,8 @@ impl Column<'_> {
         let x = pc * pc;
         let [a2, a6, a8] = k.landau;
         let landau = pc * (a2 + x * (self.quartic[i] + x * (a6 + x * a8)));
-        let drive = landau - k.gradient * lap - (self.c1[i] * e1 + self.c2[i] * e2);
+        let drive =
+            landau - k.gradient * lap - (self.c1[i] * e1 + self.c2[i] * e2) + self.elastic[i];
         pc - k.rate * drive
     }
 

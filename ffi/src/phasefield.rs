@@ -100,17 +100,7 @@ pub unsafe extern "C" fn ferrolab_loop_features(
         };
         check_finite(v, "voltage")?;
         check_finite(p, "polarization")?;
-        let f = loop_features(v, p, thickness_m)?;
-        out.copy_from_slice(&[
-            f.coercive_field_mv_per_cm,
-            f.remanent_polarization,
-            f.saturation_polarization,
-            f.area,
-            f.imprint_voltage,
-            f.offset,
-            f.crossings_up as f64,
-            f.crossings_down as f64,
-        ]);
+        out.copy_from_slice(&loop_features(v, p, thickness_m)?.to_array());
         Ok(())
     })
 }

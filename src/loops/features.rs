@@ -48,6 +48,43 @@ pub struct LoopFeatures {
     pub crossings_down: usize,
 }
 
+/// Names of the values of [`LoopFeatures::to_array`], with their units.
+pub const FEATURE_NAMES: [&str; 8] = [
+    "ec_mv_per_cm",
+    "pr_c_per_m2",
+    "ps_c_per_m2",
+    "area_j_per_m2",
+    "imprint_v",
+    "offset_c_per_m2",
+    "crossings_up",
+    "crossings_down",
+];
+
+impl LoopFeatures {
+    /// The features as numbers in the order of [`FEATURE_NAMES`] (the C API's and the
+    /// datasets' order).
+    ///
+    /// ```
+    /// use ferrolab::loops::features::loop_features;
+    /// let v = [-1.0, -0.5, 0.0, 0.5, 1.0, 0.5, 0.0, -0.5];
+    /// let p = [-0.2, -0.2, -0.2, -0.1, 0.2, 0.2, 0.2, 0.1];
+    /// assert_eq!(loop_features(&v, &p, 1e-8)?.to_array()[1], 0.2); // Pr
+    /// # Ok::<(), ferrolab::loops::features::LoopError>(())
+    /// ```
+    pub fn to_array(&self) -> [f64; 8] {
+        [
+            self.coercive_field_mv_per_cm,
+            self.remanent_polarization,
+            self.saturation_polarization,
+            self.area,
+            self.imprint_voltage,
+            self.offset,
+            self.crossings_up as f64,
+            self.crossings_down as f64,
+        ]
+    }
+}
+
 /// Why features could not be computed.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum LoopError {

@@ -263,6 +263,23 @@ impl ThinFilm {
         ]
     }
 
+    /// The stress C ε⁰ of an eigenstrain, in-plane Voigt components (σ11, σ22, σ12).
+    fn eigenstress(&self, [e11, e22, e12, e33]: [f64; 4]) -> [f64; 3] {
+        let (lambda, mu) = (self.lambda, self.mu);
+        let tr = e11 + e22 + e33;
+        [
+            lambda * tr + 2.0 * mu * e11,
+            lambda * tr + 2.0 * mu * e22,
+            2.0 * mu * e12,
+        ]
+    }
+
+    /// The nodal load ∫ Bᵀ σ⁰ of node `a`, component `comp`, of an element with eigenstress σ⁰.
+    fn load(&self, a: usize, comp: usize, sigma0: &[f64; 3]) -> f64 {
+        let row = &self.g[2 * a + comp];
+        row[0] * sigma0[0] + row[1] * sigma0[1] + row[2] * sigma0[2]
+    }
+
     /// Nodes of film cell (i, j) (element row substrate + i), as DOF bases (None: clamped).
     fn element_dofs(&self, er: usize, ec: usize) -> [Option<usize>; 4] {
         let next = (ec + 1) % self.n2;
@@ -278,7 +295,6 @@ impl ThinFilm {
     /// Solve for the displacements of the eigenstrains of `p` (column-major cells; polar axis
     /// components c1, c2, zero outside polar cells).
     fn solve(&mut self, p: &[f64], c1: &[f64], c2: &[f64]) {
-        let (lambda, mu) = (self.lambda, self.mu);
         self.u.fill(0.0);
         for j in 0..self.n2 {
             for i in 0..self.n1 {
@@ -286,19 +302,11 @@ impl ThinFilm {
                 if c1[c] == 0.0 && c2[c] == 0.0 {
                     continue;
                 }
-                let [e11, e22, e12, e33] = self.eigenstrain(p[c], c1[c], c2[c]);
-                let tr = e11 + e22 + e33;
-                let sigma0 = [
-                    lambda * tr + 2.0 * mu * e11,
-                    lambda * tr + 2.0 * mu * e22,
-                    2.0 * mu * e12,
-                ];
+                let sigma0 = self.eigenstress(self.eigenstrain(p[c], c1[c], c2[c]));
                 for (a, base) in self.element_dofs(self.substrate + i, j).iter().enumerate() {
                     let Some(base) = base else { continue };
                     for comp in 0..2 {
-                        let row = &self.g[2 * a + comp];
-                        self.u[base + comp] +=
-                            row[0] * sigma0[0] + row[1] * sigma0[1] + row[2] * sigma0[2];
+                        self.u[base + comp] += self.load(a, comp, &sigma0);
                     }
                 }
             }
@@ -377,22 +385,17 @@ impl ThinFilm {
                 if c1[c] == 0.0 && c2[c] == 0.0 {
                     continue;
                 }
-                let [e11, e22, e12, e33] = self.eigenstrain(p[c], c1[c], c2[c]);
+                let eigen = self.eigenstrain(p[c], c1[c], c2[c]);
+                let [e11, e22, e12, e33] = eigen;
                 let tr = e11 + e22 + e33;
                 let self_energy = lambda * tr * tr
                     + 2.0 * mu * (e11 * e11 + e22 * e22 + e33 * e33 + 2.0 * e12 * e12);
-                let sigma0 = [
-                    lambda * tr + 2.0 * mu * e11,
-                    lambda * tr + 2.0 * mu * e22,
-                    2.0 * mu * e12,
-                ];
+                let sigma0 = self.eigenstress(eigen);
                 let mut work = 0.0;
                 for (a, base) in self.element_dofs(self.substrate + i, j).iter().enumerate() {
                     let Some(base) = base else { continue };
                     for comp in 0..2 {
-                        let row = &self.g[2 * a + comp];
-                        work += self.u[base + comp]
-                            * (row[0] * sigma0[0] + row[1] * sigma0[1] + row[2] * sigma0[2]);
+                        work += self.u[base + comp] * self.load(a, comp, &sigma0);
                     }
                 }
                 total += 0.5 * self.area * self_energy - 0.5 * work;

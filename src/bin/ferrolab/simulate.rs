@@ -5,6 +5,7 @@ use crate::settings::config_from;
 use crate::structure::write_structure;
 use ferrolab::io::atomic::write_atomically;
 use ferrolab::io::npy::write_npy;
+use ferrolab::loops::features::FEATURE_NAMES;
 use ferrolab::phasefield::params::PhaseFieldParams;
 use ferrolab::phasefield::polycrystal::Polycrystal;
 use ferrolab::phasefield::simulate::simulate_loop_on;
@@ -78,19 +79,9 @@ pub fn run(args: &Args) -> Result<(), String> {
     .map_err(|e| io("loop.csv", e))?;
     let f = run.features;
     write_atomically(&path("features.csv"), |w| {
-        writeln!(w, "ec_mv_per_cm,pr_c_per_m2,ps_c_per_m2,area_j_per_m2,imprint_v,offset_c_per_m2,crossings_up,crossings_down")?;
-        writeln!(
-            w,
-            "{},{},{},{},{},{},{},{}",
-            f.coercive_field_mv_per_cm,
-            f.remanent_polarization,
-            f.saturation_polarization,
-            f.area,
-            f.imprint_voltage,
-            f.offset,
-            f.crossings_up,
-            f.crossings_down
-        )
+        let values: Vec<String> = f.to_array().iter().map(f64::to_string).collect();
+        writeln!(w, "{}", FEATURE_NAMES.join(","))?;
+        writeln!(w, "{}", values.join(","))
     })
     .map_err(|e| io("features.csv", e))?;
     let s = &params.structure;

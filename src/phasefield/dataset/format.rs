@@ -30,17 +30,8 @@ use std::path::{Path, PathBuf};
 pub const FORMAT: &str = "ferrolab-dataset";
 /// Format version written; readers accept exactly this version.
 pub const VERSION: u64 = 1;
-/// Columns of `features`.
-pub const FEATURE_NAMES: [&str; 8] = [
-    "ec_mv_per_cm",
-    "pr_c_per_m2",
-    "ps_c_per_m2",
-    "area_j_per_m2",
-    "imprint_v",
-    "offset_c_per_m2",
-    "crossings_up",
-    "crossings_down",
-];
+/// Columns of `features`: those of [`LoopFeatures::to_array`](crate::loops::features::LoopFeatures::to_array).
+pub use crate::loops::features::FEATURE_NAMES;
 /// Meaning of `status` values 0, 1, 2.
 pub const STATUS_NAMES: [&str; 3] = ["ok", "runaway", "failed"];
 

@@ -104,23 +104,11 @@ fn simulate_one(
         polarization: vec![f64::NAN; params.points],
     };
     let result = match run {
-        Ok(run) => {
-            let f = run.features;
-            StructureResult {
-                status: 0,
-                features: [
-                    f.coercive_field_mv_per_cm,
-                    f.remanent_polarization,
-                    f.saturation_polarization,
-                    f.area,
-                    f.imprint_voltage,
-                    f.offset,
-                    f.crossings_up as f64,
-                    f.crossings_down as f64,
-                ],
-                polarization: run.polarization,
-            }
-        }
+        Ok(run) => StructureResult {
+            status: 0,
+            features: run.features.to_array(),
+            polarization: run.polarization,
+        },
         Err(PhaseFieldError::Cancelled) => return None,
         Err(PhaseFieldError::Runaway { .. }) => failed(1),
         Err(_) => failed(2),

@@ -42,6 +42,7 @@
 //! - [`parallel`]: the library-owned worker pool that all parallel work runs in.
 
 pub mod config;
+pub mod gp;
 pub mod io;
 pub mod loops;
 pub mod parallel;

@@ -10,6 +10,7 @@ const TABLES: &[&[KeySpec]] = &[
     crate::phasefield::params::KEYS,
     crate::phasefield::elastic::KEYS,
     crate::phasefield::dataset::KEYS,
+    crate::gp::KEYS,
 ];
 
 static ALL: LazyLock<Vec<KeySpec>> = LazyLock::new(|| {

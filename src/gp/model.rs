@@ -1,0 +1,247 @@
+//! The fitted model: one independent GP per output column, fitted in parallel on the
+//! library's worker pool; prediction of means and standard deviations.
+
+use super::GpError;
+use super::fit::{Data, Factor, evaluate, factor, solve};
+use super::kernel::Kernel;
+use super::optimize::minimize;
+use super::params::{BOUNDS, GpParams};
+use crate::rng::{Xoshiro256, derive_seed};
+use faer::{Mat, Par};
+use ndarray::{Array2, ArrayView1, ArrayView2};
+use rayon::prelude::*;
+
+/// One output's fitted GP.
+pub struct OutputModel {
+    /// The kernel at its fitted hyper-parameters.
+    pub kernel: Kernel,
+    /// Noise variance (fitted or fixed).
+    pub noise_variance: f64,
+    /// Diagonal regularisation actually used (≥ gp.jitter when the factorisation needed more).
+    pub jitter: f64,
+    /// Log marginal likelihood at the fitted hyper-parameters (of the normalised data when
+    /// normalize_y is on, as scikit-learn reports it).
+    pub log_marginal_likelihood: f64,
+    /// Output mean and scale removed before fitting (0 and 1 without normalize_y).
+    pub y_mean: f64,
+    /// See `y_mean`.
+    pub y_scale: f64,
+    factor: Factor,
+    alpha: Vec<f64>,
+}
+
+/// A fitted multi-output GP regressor.
+pub struct GaussianProcess {
+    x: Array2<f64>,
+    outputs: Vec<OutputModel>,
+    predict_latent: bool,
+}
+
+fn check_finite(what: &str, values: impl IntoIterator<Item = f64>) -> Result<(), GpError> {
+    match values.into_iter().enumerate().find(|(_, v)| !v.is_finite()) {
+        Some((i, v)) => Err(GpError::Invalid(format!("{what}[{i}] = {v} is not finite"))),
+        None => Ok(()),
+    }
+}
+
+/// Fit one output: optimise (from the configured start and `n_restarts` random ones) or keep
+/// the hyper-parameters, then factor.
+fn fit_output(
+    params: &GpParams,
+    x: ArrayView2<f64>,
+    y_raw: ArrayView1<f64>,
+    output: usize,
+    par: Par,
+) -> Result<OutputModel, GpError> {
+    let n = y_raw.len() as f64;
+    let (y_mean, y_scale) = if params.normalize_y {
+        let mean = y_raw.sum() / n;
+        let sd = (y_raw.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+        (mean, if sd > 0.0 { sd } else { 1.0 })
+    } else {
+        (0.0, 1.0)
+    };
+    let y = y_raw.mapv(|v| (v - y_mean) / y_scale);
+    let start = Kernel {
+        kind: params.kind,
+        signal_variance: params.signal_variance,
+        length_scales: params.initial_length_scales(x.ncols())?,
+    };
+    let (mut kernel, mut noise) = (start.clone(), params.noise_variance);
+    let data = Data {
+        x: x.view(),
+        y: y.view(),
+        jitter: params.jitter,
+        par,
+    };
+    if params.optimize {
+        let learn_noise = params.optimize_noise;
+        let dims = start.length_scales.len();
+        let bounds = vec![(BOUNDS.0.ln(), BOUNDS.1.ln()); 1 + dims + usize::from(learn_noise)];
+        let objective = |theta: &[f64]| {
+            let k = start.with_theta(theta);
+            let noise = if learn_noise {
+                theta[1 + dims].exp()
+            } else {
+                params.noise_variance
+            };
+            evaluate(&data, &k, noise, learn_noise, true)
+                .ok()
+                .map(|e| (-e.lml, e.gradient.iter().map(|g| -g).collect()))
+        };
+        let mut theta0 = start.theta();
+        if learn_noise {
+            theta0.push(params.noise_variance.max(BOUNDS.0).ln());
+        }
+        let mut starts = vec![theta0];
+        let mut draws = Xoshiro256::seed_from_u64(derive_seed(params.seed, output as u64));
+        for _ in 0..params.n_restarts {
+            starts.push(
+                bounds
+                    .iter()
+                    .map(|(lo, hi)| draws.uniform_in(*lo, *hi))
+                    .collect(),
+            );
+        }
+        let best = starts
+            .iter()
+            .filter_map(|s| minimize(objective, s, &bounds, 200))
+            .min_by(|a, b| a.value.total_cmp(&b.value))
+            .ok_or_else(|| {
+                GpError::Invalid(format!(
+                    "output {output}: the likelihood could not be evaluated at any start"
+                ))
+            })?;
+        kernel = start.with_theta(&best.x);
+        if learn_noise {
+            noise = best.x[1 + dims].exp();
+        }
+    }
+    let f = factor(&kernel, noise, params.jitter, x, par)?;
+    let mut alpha = y.to_vec();
+    solve(&f, &mut alpha, par);
+    let lml = evaluate(&data, &kernel, noise, false, false)?.lml;
+    Ok(OutputModel {
+        kernel,
+        noise_variance: noise,
+        jitter: f.jitter,
+        log_marginal_likelihood: lml,
+        y_mean,
+        y_scale,
+        factor: f,
+        alpha,
+    })
+}
+
+impl GaussianProcess {
+    /// Fit one GP per column of `y` (n x m) on inputs `x` (n x d), in parallel across outputs.
+    ///
+    /// ```
+    /// use ferrolab::gp::{GaussianProcess, GpParams};
+    /// let x = ndarray::array![[0.0], [1.0], [2.0], [3.0]];
+    /// let y = ndarray::array![[0.0], [0.8], [0.9], [0.1]];
+    /// let gp = GaussianProcess::fit(x.view(), y.view(), &GpParams::default())?;
+    /// let (mean, std) = gp.predict(ndarray::array![[1.5]].view())?;
+    /// assert!(mean[(0, 0)] > 0.5 && std[(0, 0)] > 0.0);
+    /// # Ok::<(), ferrolab::gp::GpError>(())
+    /// ```
+    pub fn fit(x: ArrayView2<f64>, y: ArrayView2<f64>, params: &GpParams) -> Result<Self, GpError> {
+        let (n, d) = x.dim();
+        if n == 0 || d == 0 {
+            return Err(GpError::Invalid(format!(
+                "x is {n} x {d}: need at least one point and one dimension"
+            )));
+        }
+        if y.nrows() != n || y.ncols() == 0 {
+            return Err(GpError::Invalid(format!(
+                "y is {} x {}, x has {n} rows",
+                y.nrows(),
+                y.ncols()
+            )));
+        }
+        check_finite("x", x.iter().copied())?;
+        check_finite("y", y.iter().copied())?;
+        let x = x.as_standard_layout().to_owned();
+        let m = y.ncols();
+        let outputs = crate::parallel::install(|| {
+            // Parallel across outputs; one output gets the whole pool for its matrix work.
+            let inner = if m == 1 {
+                Par::rayon(crate::parallel::num_threads())
+            } else {
+                Par::Seq
+            };
+            (0..m)
+                .into_par_iter()
+                .map(|j| fit_output(params, x.view(), y.column(j), j, inner))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(|e| GpError::Invalid(e.to_string()))??;
+        Ok(Self {
+            x,
+            outputs,
+            predict_latent: params.predict_latent,
+        })
+    }
+
+    /// The fitted outputs.
+    pub fn outputs(&self) -> &[OutputModel] {
+        &self.outputs
+    }
+
+    /// Input dimension.
+    pub fn input_dim(&self) -> usize {
+        self.x.ncols()
+    }
+
+    /// Predicted means and standard deviations (nq x m each) at the rows of `xq` (nq x d).
+    pub fn predict(&self, xq: ArrayView2<f64>) -> Result<(Array2<f64>, Array2<f64>), GpError> {
+        let (nq, d) = xq.dim();
+        if d != self.x.ncols() {
+            return Err(GpError::Invalid(format!(
+                "xq has {d} columns, the GP was fitted on {}",
+                self.x.ncols()
+            )));
+        }
+        check_finite("xq", xq.iter().copied())?;
+        let xq = xq.as_standard_layout().to_owned();
+        let n = self.x.nrows();
+        let m = self.outputs.len();
+        let mut mean = Array2::zeros((nq, m));
+        let mut std = Array2::zeros((nq, m));
+        let train: Vec<&[f64]> = self
+            .x
+            .rows()
+            .into_iter()
+            .map(|r| r.to_slice().unwrap())
+            .collect();
+        let query: Vec<&[f64]> = xq
+            .rows()
+            .into_iter()
+            .map(|r| r.to_slice().unwrap())
+            .collect();
+        for (j, out) in self.outputs.iter().enumerate() {
+            // K*ᵀ (n x nq), then V = L⁻¹ K*ᵀ.
+            let mut v = Mat::from_fn(n, nq, |i, q| out.kernel.eval(train[i], query[q]));
+            for q in 0..nq {
+                let mu: f64 = (0..n).map(|i| v[(i, q)] * out.alpha[i]).sum();
+                mean[(q, j)] = mu * out.y_scale + out.y_mean;
+            }
+            faer::linalg::triangular_solve::solve_lower_triangular_in_place(
+                out.factor.l.as_ref(),
+                v.as_mut(),
+                Par::Seq,
+            );
+            let prior = out.kernel.signal_variance
+                + if self.predict_latent {
+                    0.0
+                } else {
+                    out.noise_variance
+                };
+            for q in 0..nq {
+                let explained: f64 = (0..n).map(|i| v[(i, q)] * v[(i, q)]).sum();
+                std[(q, j)] = (prior - explained).max(0.0).sqrt() * out.y_scale;
+            }
+        }
+        Ok((mean, std))
+    }
+}

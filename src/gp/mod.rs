@@ -19,6 +19,7 @@
 //! ```
 
 mod fit;
+mod io;
 pub mod kernel;
 mod model;
 pub mod optimize;

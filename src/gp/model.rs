@@ -33,8 +33,9 @@ pub struct OutputModel {
 /// A fitted multi-output GP regressor.
 pub struct GaussianProcess {
     x: Array2<f64>,
+    y: Array2<f64>,
+    params: GpParams,
     outputs: Vec<OutputModel>,
-    predict_latent: bool,
 }
 
 fn check_finite(what: &str, values: impl IntoIterator<Item = f64>) -> Result<(), GpError> {
@@ -178,9 +179,47 @@ impl GaussianProcess {
         .map_err(|e| GpError::Invalid(e.to_string()))??;
         Ok(Self {
             x,
+            y: y.to_owned(),
+            params: params.clone(),
             outputs,
-            predict_latent: params.predict_latent,
         })
+    }
+
+    /// Refit with every output's hyper-parameters fixed at `fitted` (kernel, noise): the
+    /// deterministic reconstruction used when loading a saved model.
+    pub(crate) fn refit(
+        x: Array2<f64>,
+        y: Array2<f64>,
+        params: GpParams,
+        fitted: &[(Kernel, f64)],
+    ) -> Result<Self, GpError> {
+        let outputs = fitted
+            .iter()
+            .enumerate()
+            .map(|(j, (kernel, noise))| {
+                let fixed = GpParams {
+                    kind: kernel.kind,
+                    ard: kernel.length_scales.len() > 1,
+                    signal_variance: kernel.signal_variance,
+                    length_scales: kernel.length_scales.clone(),
+                    noise_variance: *noise,
+                    optimize: false,
+                    ..params.clone()
+                };
+                fit_output(&fixed, x.view(), y.column(j), j, Par::Seq)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            x,
+            y,
+            params,
+            outputs,
+        })
+    }
+
+    /// Training inputs and outputs, and the options the model was fitted with.
+    pub(crate) fn training(&self) -> (&Array2<f64>, &Array2<f64>, &GpParams) {
+        (&self.x, &self.y, &self.params)
     }
 
     /// The fitted outputs.
@@ -231,12 +270,12 @@ impl GaussianProcess {
                 v.as_mut(),
                 Par::Seq,
             );
-            let prior = out.kernel.signal_variance
-                + if self.predict_latent {
-                    0.0
-                } else {
-                    out.noise_variance
-                };
+            let noise = if self.params.predict_latent {
+                0.0
+            } else {
+                out.noise_variance
+            };
+            let prior = out.kernel.signal_variance + noise;
             for q in 0..nq {
                 let explained: f64 = (0..n).map(|i| v[(i, q)] * v[(i, q)]).sum();
                 std[(q, j)] = (prior - explained).max(0.0).sqrt() * out.y_scale;

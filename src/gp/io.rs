@@ -1,0 +1,199 @@
+//! Saving and loading fitted GPs: the training data, the options and every output's fitted
+//! hyper-parameters, as JSON inside a small binary envelope (magic, format version, length,
+//! CRC-32), written atomically. Loading refactors the kernel matrices from the stored
+//! hyper-parameters, which reproduces the saved model exactly.
+
+use super::GpError;
+use super::kernel::{Kernel, KernelKind};
+use super::model::GaussianProcess;
+use super::params::GpParams;
+use crate::io::atomic::write_atomically;
+use ndarray::Array2;
+use serde_json::{Value, json};
+use std::path::Path;
+
+const MAGIC: &[u8; 8] = b"FLGPMODL";
+/// Format version written; readers accept exactly this version.
+pub const VERSION: u32 = 1;
+
+fn kind_word(kind: KernelKind) -> &'static str {
+    match kind {
+        KernelKind::Rbf => "rbf",
+        KernelKind::Matern32 => "matern32",
+        KernelKind::Matern52 => "matern52",
+    }
+}
+
+fn matrix_json(a: &Array2<f64>) -> Value {
+    json!(a.rows().into_iter().map(|r| r.to_vec()).collect::<Vec<_>>())
+}
+
+fn matrix_from(v: &Value, what: &str) -> Result<Array2<f64>, String> {
+    let rows: Vec<Vec<f64>> =
+        serde_json::from_value(v.clone()).map_err(|e| format!("{what}: {e}"))?;
+    let cols = rows.first().map_or(0, Vec::len);
+    if rows.iter().any(|r| r.len() != cols) {
+        return Err(format!("{what}: ragged rows"));
+    }
+    Ok(Array2::from_shape_fn((rows.len(), cols), |(i, j)| {
+        rows[i][j]
+    }))
+}
+
+impl GaussianProcess {
+    /// Write the model to `path` (atomically).
+    ///
+    /// ```
+    /// use ferrolab::gp::{GaussianProcess, GpParams};
+    /// let x = ndarray::array![[0.0], [1.0], [2.0]];
+    /// let y = ndarray::array![[0.0], [1.0], [0.5]];
+    /// let gp = GaussianProcess::fit(x.view(), y.view(), &GpParams::default())?;
+    /// let path = std::env::temp_dir().join("ferrolab-gp-doc.bin");
+    /// gp.save(&path)?;
+    /// let back = GaussianProcess::load(&path)?;
+    /// assert_eq!(back.predict(x.view())?.0, gp.predict(x.view())?.0);
+    /// # std::fs::remove_file(&path).unwrap();
+    /// # Ok::<(), ferrolab::gp::GpError>(())
+    /// ```
+    pub fn save(&self, path: &Path) -> Result<(), GpError> {
+        let (x, y, p) = self.training();
+        let outputs: Vec<Value> = self
+            .outputs()
+            .iter()
+            .map(|o| {
+                json!({
+                    "kernel": kind_word(o.kernel.kind),
+                    "signal_variance": o.kernel.signal_variance,
+                    "length_scales": o.kernel.length_scales,
+                    "noise_variance": o.noise_variance,
+                })
+            })
+            .collect();
+        let body = serde_json::to_vec(&json!({
+            "x": matrix_json(x),
+            "y": matrix_json(y),
+            "options": {
+                "jitter": p.jitter,
+                "normalize_y": p.normalize_y,
+                "predict_latent": p.predict_latent,
+                "seed": p.seed,
+            },
+            "outputs": outputs,
+        }))
+        .expect("JSON of plain values");
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend_from_slice(&VERSION.to_le_bytes());
+        bytes.extend_from_slice(&(body.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(&body);
+        bytes.extend_from_slice(&crc32fast::hash(&bytes).to_le_bytes());
+        write_atomically(path, |w| w.write_all(&bytes))
+            .map_err(|e| GpError::Invalid(format!("{}: {e}", path.display())))
+    }
+
+    /// Read a model written by [`GaussianProcess::save`], checking its format, version and
+    /// checksum.
+    pub fn load(path: &Path) -> Result<Self, GpError> {
+        let bad = |reason: String| GpError::Invalid(format!("{}: {reason}", path.display()));
+        let bytes = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+        if bytes.len() < 24 || &bytes[..8] != MAGIC {
+            return Err(bad("not a ferrolab GP model".into()));
+        }
+        let version = u32::from_le_bytes(bytes[8..12].try_into().unwrap());
+        if version != VERSION {
+            return Err(bad(format!(
+                "model format version {version} is not supported (this ferrolab reads {VERSION})"
+            )));
+        }
+        let (content, crc) = bytes.split_at(bytes.len() - 4);
+        if crc32fast::hash(content).to_le_bytes() != crc {
+            return Err(bad("damaged file (checksum mismatch)".into()));
+        }
+        let len = u64::from_le_bytes(content[12..20].try_into().unwrap()) as usize;
+        let body: Value = serde_json::from_slice(
+            content
+                .get(20..20 + len)
+                .ok_or_else(|| bad("truncated".into()))?,
+        )
+        .map_err(|e| bad(format!("model body: {e}")))?;
+        let x = matrix_from(&body["x"], "x").map_err(bad)?;
+        let y = matrix_from(&body["y"], "y").map_err(bad)?;
+        let options = &body["options"];
+        let params = GpParams {
+            jitter: options["jitter"].as_f64().unwrap_or(1e-10),
+            normalize_y: options["normalize_y"].as_bool().unwrap_or(false),
+            predict_latent: options["predict_latent"].as_bool().unwrap_or(false),
+            seed: options["seed"].as_u64().unwrap_or(0),
+            ..GpParams::default()
+        };
+        let fitted = body["outputs"]
+            .as_array()
+            .ok_or_else(|| bad("outputs missing".into()))?
+            .iter()
+            .map(|o| {
+                let kind = match o["kernel"].as_str() {
+                    Some("matern32") => KernelKind::Matern32,
+                    Some("matern52") => KernelKind::Matern52,
+                    Some("rbf") => KernelKind::Rbf,
+                    other => return Err(bad(format!("unknown kernel {other:?}"))),
+                };
+                let length_scales: Vec<f64> = serde_json::from_value(o["length_scales"].clone())
+                    .map_err(|e| bad(e.to_string()))?;
+                let kernel = Kernel {
+                    kind,
+                    signal_variance: o["signal_variance"]
+                        .as_f64()
+                        .ok_or_else(|| bad("signal_variance".into()))?,
+                    length_scales,
+                };
+                Ok((
+                    kernel,
+                    o["noise_variance"]
+                        .as_f64()
+                        .ok_or_else(|| bad("noise_variance".into()))?,
+                ))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if fitted.len() != y.ncols() || x.nrows() != y.nrows() {
+            return Err(bad("inconsistent shapes".into()));
+        }
+        GaussianProcess::refit(x, y, params, &fitted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn damaged_and_foreign_files_are_rejected() {
+        let x = ndarray::array![[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]];
+        let y = ndarray::array![[0.0, 1.0], [1.0, 0.2], [0.5, 0.3]];
+        let gp = GaussianProcess::fit(x.view(), y.view(), &GpParams::default()).unwrap();
+        let path = std::env::temp_dir().join(format!("ferrolab-gp-{}.bin", std::process::id()));
+        gp.save(&path).unwrap();
+        let back = GaussianProcess::load(&path).unwrap();
+        let (m1, s1) = gp.predict(x.view()).unwrap();
+        let (m2, s2) = back.predict(x.view()).unwrap();
+        assert_eq!((m1, s1), (m2, s2));
+        let mut bytes = std::fs::read(&path).unwrap();
+        let at = bytes.len() / 2;
+        bytes[at] ^= 1;
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(
+            GaussianProcess::load(&path)
+                .err()
+                .unwrap()
+                .to_string()
+                .contains("checksum")
+        );
+        std::fs::write(&path, b"hello world, not a model").unwrap();
+        assert!(
+            GaussianProcess::load(&path)
+                .err()
+                .unwrap()
+                .to_string()
+                .contains("not a ferrolab GP model")
+        );
+        std::fs::remove_file(&path).unwrap();
+    }
+}

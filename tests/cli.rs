@@ -136,3 +136,55 @@ fn simulate_writes_a_loop_that_matches_the_rust_api() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn gp_fit_and_predict_on_csv_files() {
+    let dir = std::env::temp_dir().join(format!("ferrolab-cli-gp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let xs: Vec<f64> = (0..20).map(|i| i as f64 / 4.0).collect();
+    let x_csv: String = std::iter::once("x\n".to_owned())
+        .chain(xs.iter().map(|x| format!("{x}\n")))
+        .collect();
+    let y_csv: String = xs
+        .iter()
+        .map(|x| format!("{},{}\n", x.sin(), x.cos()))
+        .collect();
+    std::fs::write(dir.join("x.csv"), x_csv).unwrap();
+    std::fs::write(dir.join("y.csv"), y_csv).unwrap();
+    let path = |name: &str| dir.join(name).to_str().unwrap().to_owned();
+    let (ok, out, err) = ferrolab(&[
+        "gp",
+        "fit",
+        "--x",
+        &path("x.csv"),
+        "--y",
+        &path("y.csv"),
+        "--out",
+        &path("m.gp"),
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("fitted 2 output(s) on 20 x 1 inputs"), "{out}");
+    std::fs::write(dir.join("q.csv"), "1.1\n2.2\n").unwrap();
+    let (ok, _, err) = ferrolab(&[
+        "gp",
+        "predict",
+        "--model",
+        &path("m.gp"),
+        "--x",
+        &path("q.csv"),
+        "--out",
+        &path("p"),
+    ]);
+    assert!(ok, "{err}");
+    let mean =
+        ferrolab::io::npy::parse_npy(&std::fs::read(dir.join("p_mean.npy")).unwrap()).unwrap();
+    let mean = mean.to_vec::<f64>().unwrap();
+    // A smooth function sampled densely: the GP interpolates it closely.
+    assert!(
+        (mean[0] - 1.1f64.sin()).abs() < 0.02 && (mean[3] - 2.2f64.cos()).abs() < 0.02,
+        "{mean:?}"
+    );
+    let (ok, _, err) = ferrolab(&["gp", "fit", "--x", &path("x.csv"), "--y", &path("q.csv")]);
+    assert!(!ok && err.contains("y is 2 x 1, x has 20 rows"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod gp;
 mod keys;
 mod plot;
 mod settings;
@@ -35,6 +36,9 @@ enum Command {
     Merge(sweep::MergeArgs),
     /// Verify a dataset and summarise it.
     Dataset(sweep::InfoArgs),
+    /// Gaussian-process regression: fit a model on files, predict with it.
+    #[command(subcommand)]
+    Gp(gp::Command),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +49,7 @@ fn main() -> ExitCode {
         Command::Simulate(args) => simulate::run(&args),
         Command::Merge(args) => sweep::merge(&args),
         Command::Dataset(args) => sweep::info(&args),
+        Command::Gp(command) => gp::run(&command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

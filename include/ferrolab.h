@@ -109,6 +109,10 @@ typedef struct ferrolab_config ferrolab_config;
 // `ferrolab_dataset_free`. Immutable; calls may run concurrently.
 typedef struct ferrolab_dataset ferrolab_dataset;
 
+// Opaque handle of a fitted GP: `ferrolab_gp_fit` or `ferrolab_gp_load`, released with
+// `ferrolab_gp_free`. Immutable: every call on it may run concurrently.
+typedef struct ferrolab_gp ferrolab_gp;
+
 // Opaque handle of a generated film: create with `ferrolab_polycrystal_new`, release with
 // `ferrolab_polycrystal_free`. Immutable: every call on it may run concurrently.
 typedef struct ferrolab_polycrystal ferrolab_polycrystal;
@@ -398,6 +402,97 @@ int32_t ferrolab_dataset_last_error(const ferrolab_dataset *dataset_handle,
                                     char *buf,
                                     size_t cap,
                                     size_t *needed);
+
+// Fit one GP per column of `y` (n x m, row-major) on inputs `x` (n x d, row-major) with the
+// `gp.*` keys of `cfg` (NULL: paper 000's GP, scikit-learn's ConstantKernel(1.0) * RBF(1.0)
+// + WhiteKernel(0.005, fixed), optimised), outputs in parallel on the worker pool. The data
+// are copied. Ownership: the caller frees `*out` with `ferrolab_gp_free`; `*out` is NULL on
+// error. Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_ARGUMENT (shapes),
+// _NON_FINITE (x or y, element named), _INVALID_HANDLE (cfg), a configuration error, or
+// _NUMERICAL (kernel matrix singular even with jitter).
+//
+// # Safety
+// `x` is valid for n*d doubles, `y` for n*m, `out` for one pointer.
+int32_t ferrolab_gp_fit(const ferrolab_config *cfg,
+                        const double *x,
+                        size_t n,
+                        size_t d,
+                        const double *y,
+                        size_t m,
+                        ferrolab_gp **out);
+
+// Predict at `nq` query points `xq` (nq x d, row-major): `mean` and `std` are nq x m
+// (row-major; m = outputs of the fit). `std` may be NULL (means only). The std includes the
+// noise variance unless `gp.predict_latent` was 1. Returns FERROLAB_OK, or
+// FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE, _INVALID_ARGUMENT (d differs from the fit),
+// _NON_FINITE.
+//
+// # Safety
+// `xq` is valid for nq*d doubles; `mean` (and `std` unless NULL) for nq*m.
+int32_t ferrolab_gp_predict(const ferrolab_gp *gp,
+                            const double *xq,
+                            size_t nq,
+                            size_t d,
+                            double *mean,
+                            double *std);
+
+// Write the input dimension d and the number of outputs m of a fitted GP. Returns
+// FERROLAB_OK, FERROLAB_ERR_NULL_POINTER or _INVALID_HANDLE.
+//
+// # Safety
+// `d` and `m` are NULL or valid for one size_t each.
+int32_t ferrolab_gp_shape(const ferrolab_gp *gp, size_t *d, size_t *m);
+
+// Write the log marginal likelihood of each of the `m` outputs (of the normalised outputs
+// when gp.normalize_y was 1, as scikit-learn reports it). Returns FERROLAB_OK, or
+// FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE, _INVALID_ARGUMENT (m differs from the fit).
+//
+// # Safety
+// `lml` is valid for m doubles.
+int32_t ferrolab_gp_log_marginal_likelihood(const ferrolab_gp *gp, double *lml, size_t m);
+
+// The fitted hyper-parameters of output `output`: signal variance, length scales (up to
+// `cap` into `length_scales`; `*n_length_scales` receives how many there are: 1, or d for
+// ARD), noise variance and the diagonal jitter actually used. Returns FERROLAB_OK,
+// FERROLAB_WARN_TRUNCATED (cap too small), or FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE,
+// _INVALID_ARGUMENT (output out of range).
+//
+// # Safety
+// The scalar outputs are valid for one value each; `length_scales` is NULL or valid for
+// `cap` doubles.
+int32_t ferrolab_gp_hyperparameters(const ferrolab_gp *gp,
+                                    size_t output,
+                                    double *signal_variance,
+                                    double *length_scales,
+                                    size_t cap,
+                                    size_t *n_length_scales,
+                                    double *noise_variance,
+                                    double *jitter);
+
+// Save the model to `path` (atomically; format version and checksum included). Returns
+// FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_UTF8, _INVALID_HANDLE, _IO.
+//
+// # Safety
+// `path` is NULL or a NUL-terminated string.
+int32_t ferrolab_gp_save(const ferrolab_gp *gp, const char *path);
+
+// Load a model saved by `ferrolab_gp_save`. Ownership as for `ferrolab_gp_fit`. Returns
+// FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_UTF8, _IO (unreadable, named),
+// _CORRUPT_FILE (damaged, foreign or other-version file).
+//
+// # Safety
+// `path` is NULL or a NUL-terminated string; `out` is NULL or valid for one pointer.
+int32_t ferrolab_gp_load(const char *path, ferrolab_gp **out);
+
+// Release a GP. NULL is a no-op; a freed or foreign handle returns
+// FERROLAB_ERR_INVALID_HANDLE.
+int32_t ferrolab_gp_free(ferrolab_gp *gp);
+
+// Copy the message of the last failed call on this GP into `buf`, snprintf-style.
+//
+// # Safety
+// `buf` is NULL or valid for `cap` bytes; `needed` is NULL or valid for one size_t.
+int32_t ferrolab_gp_last_error(const ferrolab_gp *gp, char *buf, size_t cap, size_t *needed);
 
 // Simulate one P-V loop of the polycrystalline HZO film described by `cfg` (NULL: paper 000's
 // defaults; see `ferrolab_config_key_describe` for the `pf.*` keys) and write its

@@ -3,6 +3,7 @@
 
 use crate::strings::static_cstr;
 use engine::config::ConfigError;
+use engine::gp::GpError;
 use engine::loops::features::LoopError;
 use engine::parallel::PoolError;
 use engine::phasefield::dataset::DatasetError;
@@ -157,6 +158,20 @@ impl From<LoopError> for FfiError {
             }
         };
         Self::new(status, e.to_string())
+    }
+}
+
+impl From<GpError> for FfiError {
+    fn from(e: GpError) -> Self {
+        match e {
+            GpError::Config(c) => c.into(),
+            GpError::Invalid(m) => Self::new(FERROLAB_ERR_INVALID_ARGUMENT, m),
+            GpError::Io(m) => Self::new(FERROLAB_ERR_IO, m),
+            GpError::Corrupt(m) => Self::new(FERROLAB_ERR_CORRUPT_FILE, m),
+            e @ GpError::NotPositiveDefinite { .. } => {
+                Self::new(FERROLAB_ERR_NUMERICAL, e.to_string())
+            }
+        }
     }
 }
 

@@ -201,6 +201,44 @@ fn c_loop_example_matches_the_rust_api() {
 }
 
 #[test]
+fn c_gp_example_matches_the_rust_api() {
+    let out = run(&compile("examples/c/gp_regression.c", Link::Shared));
+    assert!(
+        out.contains("reloaded model predicts the same: yes"),
+        "{out}"
+    );
+    // The same fit through the Rust API.
+    let n = 30;
+    let x = ndarray::Array2::from_shape_fn((n, 2), |(i, c)| {
+        if c == 0 {
+            -2.0 + 4.0 * i as f64 / (n - 1) as f64
+        } else {
+            (1.7 * i as f64).cos()
+        }
+    });
+    let y = ndarray::Array2::from_shape_fn((n, 2), |(i, c)| {
+        let (a, b) = (x[(i, 0)], x[(i, 1)]);
+        if c == 0 { a.sin() * b } else { 0.5 * a - b }
+    });
+    let gp = engine::gp::GaussianProcess::fit(x.view(), y.view(), &engine::gp::GpParams::default())
+        .unwrap();
+    let (mean, std) = gp.predict(ndarray::array![[0.5, 0.2]].view()).unwrap();
+    let expected = format!(
+        "at (0.5, 0.2): {:.6} +- {:.6} and {:.6} +- {:.6}",
+        mean[(0, 0)],
+        std[(0, 0)],
+        mean[(0, 1)],
+        std[(0, 1)]
+    );
+    assert!(
+        out.contains(&expected),
+        "C printed:\n{out}\nRust computed: {expected}"
+    );
+    let lml = format!("lml {:.6}", gp.outputs()[0].log_marginal_likelihood);
+    assert!(out.contains(&lml), "{out}\n{lml}");
+}
+
+#[test]
 fn c_example_runs_statically_linked() {
     let out = run(&compile("examples/c/config_basics.c", Link::Static));
     assert!(out.contains("pf.grain_diameter_nm = 10"), "{out}");

@@ -87,14 +87,15 @@ impl GaussianProcess {
         bytes.extend_from_slice(&body);
         bytes.extend_from_slice(&crc32fast::hash(&bytes).to_le_bytes());
         write_atomically(path, |w| w.write_all(&bytes))
-            .map_err(|e| GpError::Invalid(format!("{}: {e}", path.display())))
+            .map_err(|e| GpError::Io(format!("{}: {e}", path.display())))
     }
 
     /// Read a model written by [`GaussianProcess::save`], checking its format, version and
     /// checksum.
     pub fn load(path: &Path) -> Result<Self, GpError> {
-        let bad = |reason: String| GpError::Invalid(format!("{}: {reason}", path.display()));
-        let bytes = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+        let bad = |reason: String| GpError::Corrupt(format!("{}: {reason}", path.display()));
+        let bytes =
+            std::fs::read(path).map_err(|e| GpError::Io(format!("{}: {e}", path.display())))?;
         if bytes.len() < 24 || &bytes[..8] != MAGIC {
             return Err(bad("not a ferrolab GP model".into()));
         }

@@ -40,6 +40,12 @@ pub enum GpError {
     /// Inputs of the wrong shape, non-finite values, inconsistent options.
     #[error("{0}")]
     Invalid(String),
+    /// A model file could not be read or written (the message names it).
+    #[error("{0}")]
+    Io(String),
+    /// A model file is damaged, foreign or of another format version.
+    #[error("{0}")]
+    Corrupt(String),
     /// The kernel matrix stayed singular even with the largest jitter tried.
     #[error("the kernel matrix is not positive definite even with jitter {jitter:e} added")]
     NotPositiveDefinite {

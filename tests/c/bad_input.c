@@ -232,6 +232,48 @@ int main(void) {
         failures++;
     }
 
+    /* Gaussian processes. */
+    double gx[6] = {0.0, 1.0, 2.0, 3.0, 4.0, 5.0}, gy[6] = {0.0, 0.8, 0.9, 0.1, -0.7, -1.0};
+    double gq[2] = {0.5, NAN}, gmean[2], gstd[2], glml[1], gsig, glen[1], gnoise, gjit;
+    size_t gnl = 0, gd = 0, gm = 0;
+    ferrolab_gp *gp = NULL;
+    EXPECT(ferrolab_gp_fit(NULL, NULL, 6, 1, gy, 1, &gp), FERROLAB_ERR_NULL_POINTER, "argument x");
+    EXPECT(ferrolab_gp_fit(NULL, gx, 0, 1, gy, 1, &gp), FERROLAB_ERR_INVALID_ARGUMENT, "x is 0 x 1");
+    EXPECT(ferrolab_gp_fit(NULL, gx, 6, 1, gy, 0, &gp), FERROLAB_ERR_INVALID_ARGUMENT, "y is 6 x 0");
+    gy[2] = INFINITY;
+    EXPECT(ferrolab_gp_fit(NULL, gx, 6, 1, gy, 1, &gp), FERROLAB_ERR_NON_FINITE, "y[2]");
+    gy[2] = 0.9;
+    EXPECT(ferrolab_gp_fit(foreign, gx, 6, 1, gy, 1, &gp), FERROLAB_ERR_INVALID_HANDLE, "argument cfg");
+    EXPECT(ferrolab_gp_fit(NULL, gx, 6, 1, gy, 1, NULL), FERROLAB_ERR_NULL_POINTER, "argument out");
+    EXPECT(ferrolab_gp_fit(NULL, gx, 6, 1, gy, 1, &gp), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_gp_shape(gp, &gd, &gm), FERROLAB_OK, NULL);
+    if (gd != 1 || gm != 1) {
+        printf("FAIL gp shape %zu %zu\n", gd, gm);
+        failures++;
+    }
+    EXPECT(ferrolab_gp_predict(gp, gq, 2, 1, gmean, gstd), FERROLAB_ERR_NON_FINITE, "xq[1]");
+    double gq2[2] = {0.5, 0.6};
+    EXPECT(ferrolab_gp_predict(gp, gq2, 1, 2, gmean, gstd), FERROLAB_ERR_INVALID_ARGUMENT, "xq has 2 columns");
+    EXPECT(ferrolab_gp_predict(gp, gq, 1, 1, NULL, gstd), FERROLAB_ERR_NULL_POINTER, "argument mean");
+    EXPECT(ferrolab_gp_predict(gp, gq, 1, 1, gmean, NULL), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_gp_log_marginal_likelihood(gp, glml, 2), FERROLAB_ERR_INVALID_ARGUMENT, "m = 2");
+    EXPECT(ferrolab_gp_hyperparameters(gp, 1, &gsig, glen, 1, &gnl, &gnoise, &gjit), FERROLAB_ERR_INVALID_ARGUMENT, "output = 1");
+    EXPECT(ferrolab_gp_hyperparameters(gp, 0, &gsig, NULL, 0, &gnl, &gnoise, &gjit), FERROLAB_WARN_TRUNCATED, NULL);
+    EXPECT(ferrolab_gp_save(gp, NULL), FERROLAB_ERR_NULL_POINTER, "argument path");
+    EXPECT(ferrolab_gp_save(gp, "/nonexistent-dir/model.gp"), FERROLAB_ERR_IO, "/nonexistent-dir/model.gp");
+    ferrolab_gp *other = NULL;
+    EXPECT(ferrolab_gp_load("no_such_model.gp", &other), FERROLAB_ERR_IO, "no_such_model.gp");
+    FILE *junk = fopen("junk.gp", "wb");
+    if (junk != NULL) {
+        fputs("this is not a model file at all", junk);
+        fclose(junk);
+    }
+    EXPECT(ferrolab_gp_load("junk.gp", &other), FERROLAB_ERR_CORRUPT_FILE, "not a ferrolab GP model");
+    remove("junk.gp");
+    EXPECT(ferrolab_gp_free(gp), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_gp_predict(gp, gq, 1, 1, gmean, NULL), FERROLAB_ERR_INVALID_HANDLE, "not a live ferrolab_gp");
+    EXPECT(ferrolab_gp_free(gp), FERROLAB_ERR_INVALID_HANDLE, NULL);
+
     if (failures != 0) {
         printf("bad_input: %d checks failed\n", failures);
         return 1;

@@ -142,3 +142,21 @@ def test_sweep_and_dataset_through_ctypes_match_numpy(tmp_path):
     with pytest.raises(ferrolab.FerrolabError) as err:
         ferrolab.read_dataset(tmp_path / "missing")
     assert err.value.status == -13 and "missing.json" in str(err.value)
+
+
+def test_gp_through_ctypes_matches_scikit_learn_reference():
+    import json
+
+    ref = json.loads((ROOT / "tests" / "oracles" / "gp_reference.json").read_text())
+    case = next(c for c in ref["cases"] if c["name"] == "rbf_fixed")
+    cfg = ferrolab.Config()
+    cfg.set("gp.optimize", 0)
+    cfg.set("gp.signal_variance", case["signal_variance"])
+    cfg.set("gp.length_scale", case["length_scale"])
+    gp = ferrolab.GaussianProcess(np.array(ref["x"]), np.array(ref["y"]), cfg)
+    mean, std = gp.predict(np.array(ref["xq"]))
+    for j, out in enumerate(case["outputs"]):
+        np.testing.assert_allclose(mean[:, j], out["mean"], rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(std[:, j], out["std"], rtol=1e-9, atol=1e-12)
+        assert abs(gp.log_marginal_likelihood()[j] - out["log_marginal_likelihood"]) < 1e-9 * 10
+    assert gp.hyperparameters(0)["length_scales"] == case["length_scale"]

@@ -73,6 +73,19 @@ _SIGNATURES = {
                   POINTER(ctypes.c_uint64), POINTER(ctypes.c_uint64), c_size_t]),
     "ferrolab_dataset_free": (c_int32, [c_void_p]),
     "ferrolab_dataset_last_error": (c_int32, [c_void_p, c_char_p, c_size_t, POINTER(c_size_t)]),
+    "ferrolab_gp_fit": (c_int32, [c_void_p, POINTER(c_double), c_size_t, c_size_t, POINTER(c_double),
+                                  c_size_t, POINTER(c_void_p)]),
+    "ferrolab_gp_predict": (c_int32, [c_void_p, POINTER(c_double), c_size_t, c_size_t, POINTER(c_double),
+                                      POINTER(c_double)]),
+    "ferrolab_gp_shape": (c_int32, [c_void_p, POINTER(c_size_t), POINTER(c_size_t)]),
+    "ferrolab_gp_log_marginal_likelihood": (c_int32, [c_void_p, POINTER(c_double), c_size_t]),
+    "ferrolab_gp_hyperparameters": (c_int32, [c_void_p, c_size_t, POINTER(c_double), POINTER(c_double),
+                                              c_size_t, POINTER(c_size_t), POINTER(c_double),
+                                              POINTER(c_double)]),
+    "ferrolab_gp_save": (c_int32, [c_void_p, c_char_p]),
+    "ferrolab_gp_load": (c_int32, [c_char_p, POINTER(c_void_p)]),
+    "ferrolab_gp_free": (c_int32, [c_void_p]),
+    "ferrolab_gp_last_error": (c_int32, [c_void_p, c_char_p, c_size_t, POINTER(c_size_t)]),
 }
 
 LOOP_FEATURES = ("ec_mv_per_cm", "pr", "ps", "area", "imprint_v", "offset", "crossings_up",
@@ -318,3 +331,71 @@ def read_dataset(path):
         return out
     finally:
         _lib.ferrolab_dataset_free(handle)
+
+
+class GaussianProcess:
+    """Exact GP regression, one GP per output column: GaussianProcess(x, y, config=None)."""
+
+    def __init__(self, x=None, y=None, config=None, _handle=None):
+        import numpy as np
+
+        if _handle is not None:
+            self._handle = _handle
+            return
+        x = np.ascontiguousarray(x, dtype=np.float64)
+        y = np.ascontiguousarray(y, dtype=np.float64)
+        y = y.reshape(len(y), -1)
+        self._handle = c_void_p()
+        cfg = config._handle if config is not None else None
+        _check(_lib.ferrolab_gp_fit(cfg, _ptr(x, c_double), x.shape[0], x.shape[1], _ptr(y, c_double),
+                                    y.shape[1], ctypes.byref(self._handle)))
+
+    @classmethod
+    def load(cls, path):
+        handle = c_void_p()
+        _check(_lib.ferrolab_gp_load(str(path).encode(), ctypes.byref(handle)))
+        return cls(_handle=handle)
+
+    def save(self, path):
+        _check(_lib.ferrolab_gp_save(self._handle, str(path).encode()))
+
+    def shape(self):
+        d, m = c_size_t(), c_size_t()
+        _check(_lib.ferrolab_gp_shape(self._handle, ctypes.byref(d), ctypes.byref(m)))
+        return d.value, m.value
+
+    def predict(self, xq):
+        """(mean, std), each nq x m."""
+        import numpy as np
+
+        xq = np.ascontiguousarray(xq, dtype=np.float64)
+        d, m = self.shape()
+        mean = np.zeros((xq.shape[0], m))
+        std = np.zeros((xq.shape[0], m))
+        _check(_lib.ferrolab_gp_predict(self._handle, _ptr(xq, c_double), xq.shape[0], xq.shape[1],
+                                        _ptr(mean, c_double), _ptr(std, c_double)))
+        return mean, std
+
+    def log_marginal_likelihood(self):
+        import numpy as np
+
+        _, m = self.shape()
+        out = np.zeros(m)
+        _check(_lib.ferrolab_gp_log_marginal_likelihood(self._handle, _ptr(out, c_double), m))
+        return out
+
+    def hyperparameters(self, output=0):
+        """dict(signal_variance, length_scales, noise_variance, jitter) of one output."""
+        d, _ = self.shape()
+        sig, noise, jitter = c_double(), c_double(), c_double()
+        lengths = (c_double * d)()
+        count = c_size_t()
+        _check(_lib.ferrolab_gp_hyperparameters(self._handle, output, ctypes.byref(sig), lengths, d,
+                                                ctypes.byref(count), ctypes.byref(noise), ctypes.byref(jitter)))
+        return dict(signal_variance=sig.value, length_scales=list(lengths)[:count.value],
+                    noise_variance=noise.value, jitter=jitter.value)
+
+    def __del__(self):
+        if getattr(self, "_handle", None):
+            _lib.ferrolab_gp_free(self._handle)
+            self._handle = None

@@ -405,7 +405,7 @@ int32_t ferrolab_dataset_last_error(const ferrolab_dataset *dataset_handle,
 
 // Fit one GP per column of `y` (n x m, row-major) on inputs `x` (n x d, row-major) with the
 // `gp.*` keys of `cfg` (NULL: paper 000's GP, scikit-learn's ConstantKernel(1.0) * RBF(1.0)
-// + WhiteKernel(0.005, fixed), optimised), outputs in parallel on the worker pool. The data
+// plus WhiteKernel(0.005, fixed), optimised), outputs in parallel on the worker pool. The data
 // are copied. Ownership: the caller frees `*out` with `ferrolab_gp_free`; `*out` is NULL on
 // error. Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_ARGUMENT (shapes),
 // _NON_FINITE (x or y, element named), _INVALID_HANDLE (cfg), a configuration error, or

@@ -6,12 +6,21 @@ use ferrolab::rng::Xoshiro256;
 use ndarray::Array2;
 
 fn main() {
-    let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(10_000);
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(10_000);
     let mut rng = Xoshiro256::seed_from_u64(3);
     let x = Array2::from_shape_fn((n, 2), |_| rng.uniform_in(-2.0, 2.0));
-    let y = Array2::from_shape_fn((n, 4), |(i, j)| (x[(i, 0)] * (j + 1) as f64).sin() * x[(i, 1)].cos() + 0.05 * rng.normal());
+    let y = Array2::from_shape_fn((n, 4), |(i, j)| {
+        (x[(i, 0)] * (j + 1) as f64).sin() * x[(i, 1)].cos() + 0.05 * rng.normal()
+    });
     let xq = Array2::from_shape_fn((1000, 2), |_| rng.uniform_in(-2.0, 2.0));
-    let params = GpParams { optimize: false, length_scales: vec![0.8], ..GpParams::default() };
+    let params = GpParams {
+        optimize: false,
+        length_scales: vec![0.8],
+        ..GpParams::default()
+    };
     let start = std::time::Instant::now();
     let gp = GaussianProcess::fit(x.view(), y.view(), &params).expect("fit");
     let fit = start.elapsed().as_secs_f64();

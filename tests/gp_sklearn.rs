@@ -55,6 +55,17 @@ fn matches_scikit_learn() {
             );
             let their_mean: Vec<f64> = serde_json::from_value(out["mean"].clone()).unwrap();
             let their_std: Vec<f64> = serde_json::from_value(out["std"].clone()).unwrap();
+            let cov = gp
+                .predict_covariance(xq.slice(ndarray::s![..4, ..]), j)
+                .unwrap();
+            let their_cov = matrix(&out["cov_first_4"]);
+            for ((a, b), c) in cov.indexed_iter() {
+                assert!(
+                    close(*c, their_cov[(a, b)], 1e-9),
+                    "{name} cov[{a}, {b}] output {j}: {c} vs {}",
+                    their_cov[(a, b)]
+                );
+            }
             for q in 0..xq.nrows() {
                 assert!(
                     close(mean[(q, j)], their_mean[q], 1e-9),
@@ -69,6 +80,43 @@ fn matches_scikit_learn() {
                     their_std[q]
                 );
             }
+        }
+    }
+}
+
+#[test]
+fn posterior_samples_have_the_predicted_mean_and_covariance() {
+    let x = ndarray::array![[0.0], [0.7], [1.5], [2.2], [3.0]];
+    let y = ndarray::array![[0.1], [0.6], [1.0], [0.7], [0.2]];
+    let gp = GaussianProcess::fit(x.view(), y.view(), &GpParams::default()).unwrap();
+    let xq = ndarray::array![[0.3], [1.1], [2.6]];
+    let (mean, _) = gp.predict(xq.view()).unwrap();
+    let cov = gp.predict_covariance(xq.view(), 0).unwrap();
+    let n = 20_000;
+    let draws = gp.sample_posterior(xq.view(), 0, n, 7).unwrap();
+    for a in 0..3 {
+        let m = draws.column(a).sum() / n as f64;
+        let se = (cov[(a, a)] / n as f64).sqrt();
+        assert!(
+            (m - mean[(a, 0)]).abs() < 5.0 * se,
+            "mean {a}: {m} vs {}",
+            mean[(a, 0)]
+        );
+        for b in 0..3 {
+            let mb = draws.column(b).sum() / n as f64;
+            let c: f64 = draws
+                .column(a)
+                .iter()
+                .zip(draws.column(b))
+                .map(|(u, v)| (u - m) * (v - mb))
+                .sum::<f64>()
+                / n as f64;
+            let scale = (cov[(a, a)] * cov[(b, b)]).sqrt();
+            assert!(
+                (c - cov[(a, b)]).abs() < 0.05 * scale,
+                "cov[{a}, {b}]: {c} vs {}",
+                cov[(a, b)]
+            );
         }
     }
 }

@@ -47,12 +47,13 @@ for name, kind, signal, length, optimize, normalize in [
                                       normalize_y=normalize)
         gp.fit(x, y[:, j])
         mean, std = gp.predict(xq, return_std=True)
+        _, cov = gp.predict(xq[:4], return_cov=True)
         params = gp.kernel_.get_params()
         outputs.append(dict(
             log_marginal_likelihood=float(gp.log_marginal_likelihood_value_),
             signal_variance=float(params["k1__k1__constant_value"]),
             length_scale=np.atleast_1d(params["k1__k2__length_scale"]).tolist(),
-            mean=mean.tolist(), std=std.tolist()))
+            mean=mean.tolist(), std=std.tolist(), cov_first_4=cov.tolist()))
     cases.append(dict(name=name, kernel=kind, signal_variance=signal, length_scale=np.atleast_1d(length).tolist(),
                       noise_variance=0.005, optimize=optimize, normalize_y=normalize, outputs=outputs))
 

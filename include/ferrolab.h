@@ -436,6 +436,36 @@ int32_t ferrolab_gp_predict(const ferrolab_gp *gp,
                             double *mean,
                             double *std);
 
+// The full predictive covariance (nq x nq, row-major) of output `output` at the query
+// points `xq` (nq x d), including the noise variance on the diagonal unless
+// gp.predict_latent was 1. Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER,
+// _INVALID_HANDLE, _INVALID_ARGUMENT (d or output), _NON_FINITE.
+//
+// # Safety
+// `xq` is valid for nq*d doubles, `cov` for nq*nq.
+int32_t ferrolab_gp_predict_covariance(const ferrolab_gp *gp,
+                                       const double *xq,
+                                       size_t nq,
+                                       size_t d,
+                                       size_t output,
+                                       double *cov);
+
+// `n_samples` joint draws from the posterior of output `output` at the query points `xq`
+// (nq x d) into `samples` (n_samples x nq, row-major); the same `seed` gives the same draws
+// (Thompson sampling). Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE,
+// _INVALID_ARGUMENT (d, output or a zero count), _NON_FINITE, _NUMERICAL.
+//
+// # Safety
+// `xq` is valid for nq*d doubles, `samples` for n_samples*nq.
+int32_t ferrolab_gp_sample(const ferrolab_gp *gp,
+                           const double *xq,
+                           size_t nq,
+                           size_t d,
+                           size_t output,
+                           size_t n_samples,
+                           uint64_t seed,
+                           double *samples);
+
 // Write the input dimension d and the number of outputs m of a fitted GP. Returns
 // FERROLAB_OK, FERROLAB_ERR_NULL_POINTER or _INVALID_HANDLE.
 //

@@ -298,6 +298,25 @@ function predict(gp::GaussianProcess, xq::Matrix{Float64})
     mean, sd
 end
 
+"Full predictive covariance (nq x nq) of one output (1-based) at the columns of `xq`."
+function predict_covariance(gp::GaussianProcess, xq::Matrix{Float64}, output::Integer=1)
+    d, nq = size(xq)
+    cov = Matrix{Float64}(undef, nq, nq)
+    check(ccall((:ferrolab_gp_predict_covariance, lib), Int32,
+                (Ptr{Cvoid}, Ptr{Float64}, Csize_t, Csize_t, Csize_t, Ptr{Float64}), gp.handle, xq, nq, d, output - 1, cov))
+    cov
+end
+
+"Seeded joint posterior draws (nq x n_samples) of one output (1-based) at the columns of `xq`."
+function sample(gp::GaussianProcess, xq::Matrix{Float64}, n_samples::Integer; seed::Integer=0, output::Integer=1)
+    d, nq = size(xq)
+    out = Matrix{Float64}(undef, nq, n_samples)
+    check(ccall((:ferrolab_gp_sample, lib), Int32,
+                (Ptr{Cvoid}, Ptr{Float64}, Csize_t, Csize_t, Csize_t, Csize_t, UInt64, Ptr{Float64}),
+                gp.handle, xq, nq, d, output - 1, n_samples, seed, out))
+    out
+end
+
 "Log marginal likelihood of each output."
 function log_marginal_likelihood(gp::GaussianProcess)
     _, m = gp_shape(gp)

@@ -116,6 +116,77 @@ pub unsafe extern "C" fn ferrolab_gp_predict(
     })
 }
 
+/// The full predictive covariance (nq x nq, row-major) of output `output` at the query
+/// points `xq` (nq x d), including the noise variance on the diagonal unless
+/// gp.predict_latent was 1. Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER,
+/// _INVALID_HANDLE, _INVALID_ARGUMENT (d or output), _NON_FINITE.
+///
+/// # Safety
+/// `xq` is valid for nq*d doubles, `cov` for nq*nq.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ferrolab_gp_predict_covariance(
+    gp: *const ferrolab_gp,
+    xq: *const f64,
+    nq: usize,
+    d: usize,
+    output: usize,
+    cov: *mut f64,
+) -> i32 {
+    crate::ffi_boundary!(handle = gp, {
+        let model = lookup(gp)?;
+        let nx = shape_len(nq, d, "xq")?;
+        // SAFETY: caller's contract.
+        let xs = unsafe { slice_in(xq, nx, "xq") }?;
+        check_finite(xs, "xq")?;
+        let c = model.predict_covariance(
+            ArrayView2::from_shape((nq, d), xs).expect("length checked"),
+            output,
+        )?;
+        // SAFETY: caller's contract.
+        let out = unsafe { slice_out(cov, nq * nq, "cov") }?;
+        out.iter_mut().zip(c.iter()).for_each(|(o, v)| *o = *v);
+        Ok(())
+    })
+}
+
+/// `n_samples` joint draws from the posterior of output `output` at the query points `xq`
+/// (nq x d) into `samples` (n_samples x nq, row-major); the same `seed` gives the same draws
+/// (Thompson sampling). Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE,
+/// _INVALID_ARGUMENT (d, output or a zero count), _NON_FINITE, _NUMERICAL.
+///
+/// # Safety
+/// `xq` is valid for nq*d doubles, `samples` for n_samples*nq.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ferrolab_gp_sample(
+    gp: *const ferrolab_gp,
+    xq: *const f64,
+    nq: usize,
+    d: usize,
+    output: usize,
+    n_samples: usize,
+    seed: u64,
+    samples: *mut f64,
+) -> i32 {
+    crate::ffi_boundary!(handle = gp, {
+        let model = lookup(gp)?;
+        let nx = shape_len(nq, d, "xq")?;
+        let total = shape_len(n_samples, nq, "samples")?;
+        // SAFETY: caller's contract.
+        let xs = unsafe { slice_in(xq, nx, "xq") }?;
+        check_finite(xs, "xq")?;
+        let draws = model.sample_posterior(
+            ArrayView2::from_shape((nq, d), xs).expect("length checked"),
+            output,
+            n_samples,
+            seed,
+        )?;
+        // SAFETY: caller's contract.
+        let out = unsafe { slice_out(samples, total, "samples") }?;
+        out.iter_mut().zip(draws.iter()).for_each(|(o, v)| *o = *v);
+        Ok(())
+    })
+}
+
 /// Write the input dimension d and the number of outputs m of a fitted GP. Returns
 /// FERROLAB_OK, FERROLAB_ERR_NULL_POINTER or _INVALID_HANDLE.
 ///

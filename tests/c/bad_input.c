@@ -257,6 +257,16 @@ int main(void) {
     EXPECT(ferrolab_gp_predict(gp, gq, 1, 1, NULL, gstd), FERROLAB_ERR_NULL_POINTER, "argument mean");
     EXPECT(ferrolab_gp_predict(gp, gq, 1, 1, gmean, NULL), FERROLAB_OK, NULL);
     EXPECT(ferrolab_gp_log_marginal_likelihood(gp, glml, 2), FERROLAB_ERR_INVALID_ARGUMENT, "m = 2");
+    double gcov[4], gsamples[6];
+    EXPECT(ferrolab_gp_predict_covariance(gp, gq2, 2, 1, 3, gcov), FERROLAB_ERR_INVALID_ARGUMENT, "output = 3");
+    EXPECT(ferrolab_gp_predict_covariance(gp, gq2, 2, 1, 0, NULL), FERROLAB_ERR_NULL_POINTER, "argument cov");
+    EXPECT(ferrolab_gp_predict_covariance(gp, gq2, 2, 1, 0, gcov), FERROLAB_OK, NULL);
+    if (!(gcov[1] == gcov[2] && gcov[0] > 0.0)) {
+        printf("FAIL covariance not symmetric positive: %g %g %g\n", gcov[0], gcov[1], gcov[2]);
+        failures++;
+    }
+    EXPECT(ferrolab_gp_sample(gp, gq2, 2, 1, 0, 0, 7, gsamples), FERROLAB_ERR_INVALID_ARGUMENT, "samples is 0 x 2");
+    EXPECT(ferrolab_gp_sample(gp, gq2, 2, 1, 0, 3, 7, gsamples), FERROLAB_OK, NULL);
     EXPECT(ferrolab_gp_hyperparameters(gp, 1, &gsig, glen, 1, &gnl, &gnoise, &gjit), FERROLAB_ERR_INVALID_ARGUMENT, "output = 1");
     EXPECT(ferrolab_gp_hyperparameters(gp, 0, &gsig, NULL, 0, &gnl, &gnoise, &gjit), FERROLAB_WARN_TRUNCATED, NULL);
     EXPECT(ferrolab_gp_save(gp, NULL), FERROLAB_ERR_NULL_POINTER, "argument path");

@@ -78,6 +78,10 @@ _SIGNATURES = {
     "ferrolab_gp_predict": (c_int32, [c_void_p, POINTER(c_double), c_size_t, c_size_t, POINTER(c_double),
                                       POINTER(c_double)]),
     "ferrolab_gp_shape": (c_int32, [c_void_p, POINTER(c_size_t), POINTER(c_size_t)]),
+    "ferrolab_gp_predict_covariance": (c_int32, [c_void_p, POINTER(c_double), c_size_t, c_size_t, c_size_t,
+                                                 POINTER(c_double)]),
+    "ferrolab_gp_sample": (c_int32, [c_void_p, POINTER(c_double), c_size_t, c_size_t, c_size_t, c_size_t,
+                                     ctypes.c_uint64, POINTER(c_double)]),
     "ferrolab_gp_log_marginal_likelihood": (c_int32, [c_void_p, POINTER(c_double), c_size_t]),
     "ferrolab_gp_hyperparameters": (c_int32, [c_void_p, c_size_t, POINTER(c_double), POINTER(c_double),
                                               c_size_t, POINTER(c_size_t), POINTER(c_double),
@@ -375,6 +379,26 @@ class GaussianProcess:
         _check(_lib.ferrolab_gp_predict(self._handle, _ptr(xq, c_double), xq.shape[0], xq.shape[1],
                                         _ptr(mean, c_double), _ptr(std, c_double)))
         return mean, std
+
+    def predict_covariance(self, xq, output=0):
+        """Full predictive covariance (nq x nq) of one output."""
+        import numpy as np
+
+        xq = np.ascontiguousarray(xq, dtype=np.float64)
+        cov = np.zeros((xq.shape[0], xq.shape[0]))
+        _check(_lib.ferrolab_gp_predict_covariance(self._handle, _ptr(xq, c_double), xq.shape[0], xq.shape[1],
+                                                   output, _ptr(cov, c_double)))
+        return cov
+
+    def sample(self, xq, n_samples, seed=0, output=0):
+        """Seeded joint posterior draws (n_samples x nq) of one output."""
+        import numpy as np
+
+        xq = np.ascontiguousarray(xq, dtype=np.float64)
+        out = np.zeros((n_samples, xq.shape[0]))
+        _check(_lib.ferrolab_gp_sample(self._handle, _ptr(xq, c_double), xq.shape[0], xq.shape[1], output,
+                                       n_samples, seed, _ptr(out, c_double)))
+        return out
 
     def log_marginal_likelihood(self):
         import numpy as np

@@ -21,6 +21,7 @@
 mod fit;
 mod io;
 pub mod kernel;
+mod linfa_traits;
 mod model;
 pub mod optimize;
 mod params;

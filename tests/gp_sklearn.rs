@@ -120,3 +120,38 @@ fn posterior_samples_have_the_predicted_mean_and_covariance() {
         }
     }
 }
+
+#[test]
+fn directly_built_parameters_are_checked_by_key() {
+    let x = ndarray::array![[0.0], [1.0]];
+    let y = ndarray::array![[0.0], [1.0]];
+    for (params, key) in [
+        (
+            GpParams {
+                length_scales: vec![-1.0],
+                ..GpParams::default()
+            },
+            "gp.length_scale",
+        ),
+        (
+            GpParams {
+                signal_variance: f64::NAN,
+                ..GpParams::default()
+            },
+            "gp.signal_variance",
+        ),
+        (
+            GpParams {
+                noise_variance: -0.1,
+                ..GpParams::default()
+            },
+            "gp.noise_variance",
+        ),
+    ] {
+        let err = GaussianProcess::fit(x.view(), y.view(), &params)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains(key), "{err}");
+    }
+}

@@ -150,6 +150,7 @@ impl GaussianProcess {
     /// # Ok::<(), ferrolab::gp::GpError>(())
     /// ```
     pub fn fit(x: ArrayView2<f64>, y: ArrayView2<f64>, params: &GpParams) -> Result<Self, GpError> {
+        params.validate()?;
         let (n, d) = x.dim();
         if n == 0 || d == 0 {
             return Err(GpError::Invalid(format!(

@@ -158,6 +158,22 @@ impl GpParams {
         })
     }
 
+    /// Check every value against its key's range (for parameters built directly rather than
+    /// from a config), naming the key.
+    pub fn validate(&self) -> Result<(), GpError> {
+        use crate::config::Value::{F64, F64Array, I64};
+        let mut probe = Config::new();
+        probe.set("gp.signal_variance", F64(self.signal_variance))?;
+        probe.set("gp.length_scale", F64Array(self.length_scales.clone()))?;
+        probe.set("gp.noise_variance", F64(self.noise_variance))?;
+        probe.set("gp.jitter", F64(self.jitter))?;
+        probe.set(
+            "gp.n_restarts",
+            I64(i64::try_from(self.n_restarts).unwrap_or(i64::MAX)),
+        )?;
+        Ok(())
+    }
+
     /// Starting length scales for inputs of dimension `d`, or an error naming the key.
     pub(crate) fn initial_length_scales(&self, d: usize) -> Result<Vec<f64>, GpError> {
         match (self.ard, self.length_scales.len()) {

@@ -26,6 +26,15 @@ fn single_grain(params: &PhaseFieldParams, theta: f64) -> Polycrystal {
     Polycrystal::from_grains(s, vec![seed], vec![theta], vec![true], 0.0).unwrap()
 }
 
+/// Largest |a − b| over two loops.
+fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max)
+}
+
 fn params_with(edit: impl FnOnce(&mut PhaseFieldParams)) -> PhaseFieldParams {
     let mut p = PhaseFieldParams::default();
     edit(&mut p);
@@ -102,12 +111,7 @@ fn t3_homogeneous_film_reproduces_the_zero_d_loop_point_by_point() {
         });
         let run = run(&single_grain(&params, theta), &params);
         let expected = zero_d(theta, 0.06, 50);
-        let worst = run
-            .polarization
-            .iter()
-            .zip(&expected)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0, f64::max);
+        let worst = max_abs_diff(&run.polarization, &expected);
         assert!(worst <= 1e-12, "θ = {theta}: max |ΔP| = {worst:e}");
     }
 }
@@ -128,12 +132,7 @@ fn t13_clamped_film_elasticity_adds_k_el_to_alpha11_in_the_homogeneous_limit() {
         mu * (lambda * (q2 - 0.015f64).powi(2) / (lambda + 2.0 * mu) + q2 * q2 + 0.015f64.powi(2));
     // The initial state is P0 of the unclamped preset in both: only α11 differs afterwards.
     let expected = zero_d_with_quartic(theta, 0.06, 50, 1.15e10 + k_el);
-    let worst = run
-        .polarization
-        .iter()
-        .zip(&expected)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f64::max);
+    let worst = max_abs_diff(&run.polarization, &expected);
     assert!(worst <= 1e-12, "max |ΔP| = {worst:e}");
     // Level 2 (film on a clamped substrate) of a uniform grain is the clamped film again.
     let thin = PhaseFieldParams {
@@ -144,12 +143,7 @@ fn t13_clamped_film_elasticity_adds_k_el_to_alpha11_in_the_homogeneous_limit() {
         ..params.clone()
     };
     let film_run = simulate_loop_on(&single_grain(&thin, theta), &thin, |_, _| true).unwrap();
-    let worst = film_run
-        .polarization
-        .iter()
-        .zip(&run.polarization)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f64::max);
+    let worst = max_abs_diff(&film_run.polarization, &run.polarization);
     assert!(worst <= 1e-10, "level 2 vs level 1: max |ΔP| = {worst:e}");
     // And it matters: the clamped loop differs from the free one.
     let free = zero_d(theta, 0.06, 50);
@@ -239,9 +233,8 @@ fn t5_symmetry_after_one_precycle_and_under_mirrors() {
     });
     let film = Polycrystal::generate(&params.structure).unwrap();
     let base = run(&film, &params);
-    // P_down(V) = −P_up(−V): point k on the up branch (V_k) pairs with 400 − k... the down
-    // point at −V_k is k' = 200 + (200 − k) − ... for V_k = −4 + 0.04k, −V_k = 4 − 0.04k,
-    // reached on the down branch at k' = 200 + k.
+    // P_down(V) = −P_up(−V): up-branch point k has V_k = −4 + 0.04k, and the down branch
+    // reaches −V_k = 4 − 0.04k at point 200 + k.
     let p = &base.polarization;
     let worst = (1..200)
         .map(|k| (p[200 + k] + p[k]).abs())
@@ -255,11 +248,7 @@ fn t5_symmetry_after_one_precycle_and_under_mirrors() {
     assert!(base.features.offset.abs() < 1e-6, "{:?}", base.features);
     for (flip, pi) in [(true, false), (false, true)] {
         let other = run(&mirrored(&film, flip, pi), &params);
-        let worst = p
-            .iter()
-            .zip(&other.polarization)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0, f64::max);
+        let worst = max_abs_diff(p, &other.polarization);
         assert!(
             worst <= 1e-9,
             "mirror (width {flip}, +π {pi}) differs by {worst:e}"
@@ -355,12 +344,7 @@ fn t9_direct_and_spectral_loops_agree() {
         .polarization
         .iter()
         .fold(0.0f64, |m, x| m.max(x.abs()));
-    let worst = direct
-        .polarization
-        .iter()
-        .zip(&spectral.polarization)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f64::max);
+    let worst = max_abs_diff(&direct.polarization, &spectral.polarization);
     assert!(worst <= 1e-8 * scale, "{worst:e} vs scale {scale}");
 }
 

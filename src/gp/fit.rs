@@ -103,7 +103,7 @@ pub(crate) fn solve(factor: &Factor, b: &mut [f64], par: Par) {
     );
 }
 
-/// The log marginal likelihood and, if `gradient` is given, its gradient in
+/// The log marginal likelihood and its gradient in
 /// `[log σ², log ℓ..., (log σ_n² if learned)]`.
 pub(crate) struct Evaluation {
     pub lml: f64,
@@ -125,7 +125,6 @@ pub(crate) fn evaluate(
     kernel: &Kernel,
     noise: f64,
     learn_noise: bool,
-    with_gradient: bool,
 ) -> Result<Evaluation, GpError> {
     let Data { x, y, jitter, par } = *data;
     let n = x.nrows();
@@ -135,12 +134,6 @@ pub(crate) fn evaluate(
     let log_det: f64 = (0..n).map(|i| f.l[(i, i)].ln()).sum();
     let fit: f64 = y.iter().zip(&alpha).map(|(a, b)| a * b).sum();
     let lml = -0.5 * fit - log_det - 0.5 * n as f64 * (2.0 * std::f64::consts::PI).ln();
-    if !with_gradient {
-        return Ok(Evaluation {
-            lml,
-            gradient: Vec::new(),
-        });
-    }
     let mut inverse = Mat::<f64>::zeros(n, n);
     {
         let mut mem = MemBuffer::new(llt::inverse::inverse_scratch::<f64>(n, par));
@@ -223,7 +216,7 @@ mod tests {
                     jitter: 1e-10,
                     par: Par::Seq,
                 };
-                evaluate(&data, &k, noise, true, true).unwrap()
+                evaluate(&data, &k, noise, true).unwrap()
             };
             let mut theta = kernel.theta();
             theta.push(noise.ln());

@@ -154,8 +154,14 @@ impl GaussianProcess {
                 ))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        if fitted.len() != y.ncols() || x.nrows() != y.nrows() {
-            return Err(bad("inconsistent shapes".into()));
+        let finite = x.iter().chain(y.iter()).all(|v| v.is_finite());
+        if fitted.is_empty()
+            || fitted.len() != y.ncols()
+            || x.nrows() != y.nrows()
+            || x.is_empty()
+            || !finite
+        {
+            return Err(bad("inconsistent shapes or non-finite data".into()));
         }
         GaussianProcess::refit(x, y, params, &fitted)
     }

@@ -86,7 +86,7 @@ fn fit_output(
             } else {
                 params.noise_variance
             };
-            evaluate(&data, &k, noise, learn_noise, true)
+            evaluate(&data, &k, noise, learn_noise)
                 .ok()
                 .map(|e| (-e.lml, e.gradient.iter().map(|g| -g).collect()))
         };

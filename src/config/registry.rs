@@ -11,6 +11,7 @@ const TABLES: &[&[KeySpec]] = &[
     crate::phasefield::elastic::KEYS,
     crate::phasefield::dataset::KEYS,
     crate::gp::KEYS,
+    crate::nn::KEYS,
 ];
 
 static ALL: LazyLock<Vec<KeySpec>> = LazyLock::new(|| {

@@ -1,0 +1,70 @@
+//! Neural networks trained by gradient descent: paper 000's MLP beta-VAE today, and the home of
+//! the LSTM beta-VAE (paper 001), the rotationally invariant VAE (paper 004) and im2spec /
+//! spec2im (paper 003) next.
+//!
+//! ```
+//! use ferrolab::nn::{MlpVae, TrainControl, VaeSettings, synthetic_loops};
+//! let loops = synthetic_loops(256, 64, 1); // 256 P-V loops of 64 points
+//! let mut settings = VaeSettings::default(); // paper 000: 256 hidden, 2-D latent, beta 0.1
+//! settings.training.epochs = 3;
+//! let mut vae = MlpVae::new(&settings, 64)?;
+//! let history = vae.train(loops.view(), &TrainControl::default())?;
+//! assert_eq!(history.len(), 3);
+//! let (z_mean, _z_log_var) = vae.encode(loops.view())?;
+//! let decoded = vae.decode(z_mean.view())?; // in the loops' own units
+//! assert_eq!(decoded.dim(), (256, 64));
+//! # Ok::<(), ferrolab::nn::NnError>(())
+//! ```
+//!
+//! ## How it is built
+//! A model is a flat `f32` parameter vector plus a [`ParamLayout`] that names its tensors
+//! (PyTorch's names and shapes, so weights move to and from PyTorch unchanged). Everything
+//! that is not the model's own forward and backward pass is shared and works on that vector:
+//! - [`adam`]: the optimiser (PyTorch's Adam, bit-for-bit the same update rule);
+//! - [`schedule`]: the beta schedule (constant or linear warm-up);
+//! - [`train`]: the loop: seeded shuffling, reparameterisation noise, validation split,
+//!   history, progress, cancellation, checkpoints, exact resume. A model plugs in through the
+//!   [`train::Objective`] trait (loss and gradient of one mini-batch);
+//! - [`weights`]: safetensors files with JSON metadata and a CRC-32, for models and checkpoints;
+//! - [`scaling`]: one global min-max scaling, stored with every model.
+//!
+//! Gradients come from two engines. The hand-written fused path ([`mlp_vae`]'s `fast` module:
+//! faer matrix products, fused activations and loss, data-parallel over fixed shards) is the
+//! default where it exists, because it measured faster than every framework (benches/README.md).
+//! burn (pinned, Flex backend + Autodiff; cargo feature `burn`) is the general autodiff engine:
+//! it verifies the fast path's gradients in the tests, trains any model on request
+//! (`vae.engine = "burn"`), and is where models without a fast path are written. No burn type
+//! appears in this module's public API, so upgrading burn touches `burn_engine` only.
+//!
+//! ## Where the next models go
+//! - `lstm_vae/` (paper 001): encoder and decoder LSTMs written with burn's `Lstm` in
+//!   `burn_engine`, exposed through an [`train::Objective`]; shares [`adam`], [`schedule`],
+//!   [`train`], [`weights`] and [`scaling`] unchanged. Its input is a batch of sequences, so
+//!   `Objective` takes rows of `sequence_length x channels` values.
+//! - `rvae/` (paper 004): the rotationally invariant VAE adds rotation and translation latents
+//!   and a coordinate-grid decoder; the same trainer, with its extra noise dimensions declared
+//!   by `Objective::noise_dim`.
+//! - `im2spec/` (paper 003): encoder-decoders without a KL term (beta = 0, no noise): the same
+//!   trainer with `noise_dim = 0`.
+
+pub mod adam;
+#[cfg(feature = "burn")]
+mod burn_engine;
+pub mod elementwise;
+mod error;
+pub mod layout;
+pub mod mlp_vae;
+pub mod scaling;
+pub mod schedule;
+mod synthetic;
+pub mod train;
+pub mod weights;
+
+pub use error::NnError;
+pub use layout::ParamLayout;
+pub use mlp_vae::{
+    Engine, MlpVae, Reconstruction, VaeArchitecture, VaeSettings, decode_grid_points, keys::KEYS,
+};
+pub use scaling::MinMaxScaling;
+pub use synthetic::synthetic_loops;
+pub use train::{EpochRecord, LossParts, TrainControl, TrainSettings};

@@ -1,0 +1,413 @@
+//! The training loop shared by every model: seeded shuffling and reparameterisation noise, an
+//! optional validation split, per-epoch history, progress, cancellation, periodic checkpoints
+//! and exact resume. A model plugs in through [`Objective`].
+//!
+//! Random streams (all from `seed`, ferrolab's own generator): sub-stream 0 shuffles the
+//! training rows each epoch and draws the noise of each batch in batch order; sub-stream 1
+//! picks the validation rows; sub-stream 2 initialises the weights; sub-stream 3 draws the
+//! validation noise (the same every epoch, so validation curves are comparable). Models split a
+//! batch into fixed-size shards, so the weights depend on the seed only, not on the thread
+//! count.
+
+use super::adam::Adam;
+use super::error::{NnError, invalid};
+use super::layout::ParamLayout;
+use super::schedule::BetaSchedule;
+use crate::rng::Xoshiro256;
+use ndarray::ArrayView2;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Instant;
+
+/// Sums over the rows of a batch (not means).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LossSums {
+    /// Reconstruction loss summed over rows.
+    pub reconstruction: f64,
+    /// KL divergence summed over rows.
+    pub kl: f64,
+}
+
+/// What the training loop needs from a model: the loss and its gradient on one mini-batch.
+pub trait Objective: Sync {
+    /// Names and shapes of the parameters.
+    fn layout(&self) -> &ParamLayout;
+    /// Values per data row.
+    fn row_len(&self) -> usize;
+    /// Standard-normal draws per row (the reparameterisation noise); 0 for deterministic models.
+    fn noise_dim(&self) -> usize;
+    /// Loss sums of the rows `x` (rows x `row_len`, scaled) with noise `noise` (rows x
+    /// `noise_dim`), and the gradient of `(sum reconstruction + beta sum kl) * grad_scale` with
+    /// respect to `params`, written over `grad`.
+    fn loss_and_gradient(
+        &self,
+        params: &[f32],
+        x: &[f32],
+        noise: &[f32],
+        beta: f32,
+        grad_scale: f32,
+        grad: &mut [f32],
+    ) -> Result<LossSums, NnError>;
+    /// Loss sums without the gradient (validation).
+    fn loss(&self, params: &[f32], x: &[f32], noise: &[f32]) -> Result<LossSums, NnError>;
+}
+
+/// Optimisation settings (the `vae.*` keys; defaults are paper 000's).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainSettings {
+    /// Passes over the training rows.
+    pub epochs: usize,
+    /// Rows per Adam step (the last batch of an epoch may be smaller).
+    pub batch_size: usize,
+    /// Adam's learning rate.
+    pub learning_rate: f64,
+    /// Weight of the KL term per epoch.
+    pub beta: BetaSchedule,
+    /// Seed of every random choice.
+    pub seed: u64,
+    /// Fraction of rows held out for validation (0: none).
+    pub validation_fraction: f64,
+    /// Write a checkpoint every this many epochs (0: never), when a checkpoint path is given.
+    pub checkpoint_every: usize,
+}
+
+impl Default for TrainSettings {
+    fn default() -> Self {
+        Self {
+            epochs: 200,
+            batch_size: 128,
+            learning_rate: 1e-3,
+            beta: BetaSchedule {
+                beta: 0.1,
+                warmup_epochs: 0,
+            },
+            seed: 0,
+            validation_fraction: 0.0,
+            checkpoint_every: 10,
+        }
+    }
+}
+
+/// Per-row means of one epoch's losses.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LossParts {
+    /// Reconstruction + beta KL.
+    pub total: f64,
+    /// Reconstruction loss per row.
+    pub reconstruction: f64,
+    /// KL divergence per row.
+    pub kl: f64,
+}
+
+impl LossParts {
+    fn from_sums(s: LossSums, rows: usize, beta: f64) -> Self {
+        let n = rows as f64;
+        Self {
+            total: (s.reconstruction + beta * s.kl) / n,
+            reconstruction: s.reconstruction / n,
+            kl: s.kl / n,
+        }
+    }
+}
+
+/// One epoch of the history.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EpochRecord {
+    /// Epoch number, from 1.
+    pub epoch: usize,
+    /// Beta used in this epoch.
+    pub beta: f64,
+    /// Training losses averaged over the epoch's batches (weighted by rows).
+    pub train: LossParts,
+    /// Losses on the held-out rows after the epoch, if any are held out.
+    pub validation: Option<LossParts>,
+    /// Wall-clock seconds of the epoch.
+    pub seconds: f64,
+}
+
+/// Progress, cancellation and checkpointing of a training run; share it with other threads.
+///
+/// ```
+/// let control = ferrolab::nn::TrainControl::default();
+/// control.request_cancel(); // a run started with it stops before its next batch
+/// assert_eq!(control.epochs_done(), 0);
+/// ```
+#[derive(Debug, Default)]
+pub struct TrainControl {
+    epochs_done: AtomicUsize,
+    epochs_total: AtomicUsize,
+    batches_done: AtomicUsize,
+    batches_per_epoch: AtomicUsize,
+    cancel: AtomicBool,
+    /// Checkpoint file: resumed from when it exists, written every `checkpoint_every` epochs
+    /// and when the run is cancelled.
+    pub checkpoint: Option<PathBuf>,
+}
+
+impl TrainControl {
+    /// A control that checkpoints to `path`.
+    pub fn with_checkpoint(path: impl Into<PathBuf>) -> Self {
+        Self {
+            checkpoint: Some(path.into()),
+            ..Self::default()
+        }
+    }
+
+    /// Epochs finished, counting those of earlier (resumed) runs.
+    pub fn epochs_done(&self) -> usize {
+        self.epochs_done.load(Ordering::Relaxed)
+    }
+
+    /// Epochs of the whole run (known once it has started).
+    pub fn epochs_total(&self) -> usize {
+        self.epochs_total.load(Ordering::Relaxed)
+    }
+
+    /// Batches finished in the current epoch, and batches per epoch.
+    pub fn batches(&self) -> (usize, usize) {
+        (
+            self.batches_done.load(Ordering::Relaxed),
+            self.batches_per_epoch.load(Ordering::Relaxed),
+        )
+    }
+
+    /// Ask the run to stop before its next batch; the model keeps the state of its last
+    /// finished epoch, so training again continues exactly.
+    pub fn request_cancel(&self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+
+    /// Clear a cancellation request (before training again with the same control).
+    pub fn clear_cancel(&self) {
+        self.cancel.store(false, Ordering::Relaxed);
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+}
+
+/// Everything besides the weights that an exact resume needs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainState {
+    /// Optimiser state.
+    pub adam: Adam,
+    /// Shuffling and noise stream, positioned after the last finished epoch.
+    pub rng: Xoshiro256,
+    /// Epochs finished.
+    pub epochs_done: usize,
+    /// One record per finished epoch.
+    pub history: Vec<EpochRecord>,
+    /// CRC-32 of the scaled training data, so a resume on other data is refused.
+    pub data_crc: u32,
+}
+
+impl TrainState {
+    /// The state before the first epoch.
+    pub fn new(param_count: usize, settings: &TrainSettings, data_crc: u32) -> Self {
+        Self {
+            adam: Adam::new(param_count, settings.learning_rate),
+            rng: Xoshiro256::substream(settings.seed, 0),
+            epochs_done: 0,
+            history: Vec::new(),
+            data_crc,
+        }
+    }
+}
+
+/// CRC-32 of the scaled data's bytes.
+pub fn data_crc(data: ArrayView2<f32>) -> u32 {
+    let mut h = crc32fast::Hasher::new();
+    h.update(&(data.nrows() as u64).to_le_bytes());
+    h.update(&(data.ncols() as u64).to_le_bytes());
+    for v in data.iter() {
+        h.update(&v.to_le_bytes());
+    }
+    h.finalize()
+}
+
+/// The rows held out for validation and the rows trained on, both in ascending order.
+pub fn split_rows(n: usize, settings: &TrainSettings) -> Result<(Vec<usize>, Vec<usize>), NnError> {
+    let n_val = (settings.validation_fraction * n as f64).round() as usize;
+    if settings.validation_fraction > 0.0 && (n_val == 0 || n_val >= n) {
+        return Err(invalid(format!(
+            "vae.validation_fraction = {} of n = {n} rows leaves {n_val} validation and {} training rows: both must be at least 1",
+            settings.validation_fraction,
+            n - n_val.min(n)
+        )));
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    Xoshiro256::substream(settings.seed, 1).shuffle(&mut order);
+    let mut validation = order[..n_val].to_vec();
+    let mut train = order[n_val..].to_vec();
+    validation.sort_unstable();
+    train.sort_unstable();
+    Ok((validation, train))
+}
+
+/// Gather `rows` of `data` into one contiguous row-major buffer.
+fn gather(data: ArrayView2<f32>, rows: &[usize], out: &mut Vec<f32>) {
+    out.clear();
+    for &r in rows {
+        out.extend(data.row(r).iter());
+    }
+}
+
+fn draw_noise(rng: &mut Xoshiro256, count: usize, out: &mut Vec<f32>) {
+    out.clear();
+    out.extend((0..count).map(|_| rng.normal() as f32));
+}
+
+/// Loss of the held-out rows, in batches, with the validation noise stream.
+fn validation_loss(
+    objective: &dyn Objective,
+    params: &[f32],
+    data: ArrayView2<f32>,
+    rows: &[usize],
+    settings: &TrainSettings,
+    beta: f64,
+) -> Result<LossParts, NnError> {
+    let mut rng = Xoshiro256::substream(settings.seed, 3);
+    let (mut x, mut noise) = (Vec::new(), Vec::new());
+    let mut sums = LossSums::default();
+    for chunk in rows.chunks(settings.batch_size) {
+        gather(data, chunk, &mut x);
+        draw_noise(&mut rng, chunk.len() * objective.noise_dim(), &mut noise);
+        let s = objective.loss(params, &x, &noise)?;
+        sums.reconstruction += s.reconstruction;
+        sums.kl += s.kl;
+    }
+    Ok(LossParts::from_sums(sums, rows.len(), beta))
+}
+
+/// A checkpoint writer: the weights and the state after an epoch.
+pub type CheckpointWriter<'a> = dyn Fn(&[f32], &TrainState) -> Result<(), NnError> + Sync + 'a;
+
+/// One training run: a model's objective on scaled rows with its settings and control.
+pub struct Job<'a> {
+    /// The model's loss and gradient.
+    pub objective: &'a dyn Objective,
+    /// Scaled training rows (validation rows included; the split is seeded).
+    pub data: ArrayView2<'a, f32>,
+    /// Optimisation settings.
+    pub settings: &'a TrainSettings,
+    /// Progress, cancellation, checkpoint path.
+    pub control: &'a TrainControl,
+}
+
+impl Job<'_> {
+    /// Train `params` until `settings.epochs` epochs are done in total, continuing from
+    /// `state`. On cancellation `params` and `state` hold the last finished epoch.
+    /// `on_epoch` sees each record as it is made.
+    pub fn run(
+        &self,
+        params: &mut [f32],
+        state: &mut TrainState,
+        write_checkpoint: &CheckpointWriter<'_>,
+        on_epoch: &mut (dyn FnMut(&EpochRecord) + Send),
+    ) -> Result<(), NnError> {
+        let Job {
+            objective,
+            data,
+            settings,
+            control,
+        } = *self;
+        if data.ncols() != objective.row_len() {
+            return Err(invalid(format!(
+                "x has {} columns but the model takes rows of {}",
+                data.ncols(),
+                objective.row_len()
+            )));
+        }
+        let (validation, train_rows) = split_rows(data.nrows(), settings)?;
+        let batches = train_rows.len().div_ceil(settings.batch_size);
+        control
+            .epochs_total
+            .store(settings.epochs, Ordering::Relaxed);
+        control
+            .epochs_done
+            .store(state.epochs_done, Ordering::Relaxed);
+        control.batches_per_epoch.store(batches, Ordering::Relaxed);
+        let mut grad = vec![0.0f32; params.len()];
+        let (mut x, mut noise) = (Vec::new(), Vec::new());
+        let mut order = train_rows.clone();
+        while state.epochs_done < settings.epochs {
+            let started = Instant::now();
+            let epoch = state.epochs_done;
+            let beta = settings.beta.at_epoch(epoch);
+            // The epoch's starting point, restored if it is cancelled half-way.
+            let snapshot = (params.to_vec(), state.adam.clone(), state.rng.clone());
+            order.copy_from_slice(&train_rows);
+            state.rng.shuffle(&mut order);
+            let mut sums = LossSums::default();
+            for (b, chunk) in order.chunks(settings.batch_size).enumerate() {
+                control.batches_done.store(b, Ordering::Relaxed);
+                if control.cancelled() {
+                    params.copy_from_slice(&snapshot.0);
+                    (state.adam, state.rng) = (snapshot.1, snapshot.2);
+                    return Err(NnError::Cancelled {
+                        epochs_done: state.epochs_done,
+                    });
+                }
+                gather(data, chunk, &mut x);
+                draw_noise(
+                    &mut state.rng,
+                    chunk.len() * objective.noise_dim(),
+                    &mut noise,
+                );
+                let s = objective.loss_and_gradient(
+                    params,
+                    &x,
+                    &noise,
+                    beta as f32,
+                    1.0 / chunk.len() as f32,
+                    &mut grad,
+                )?;
+                if !(s.reconstruction.is_finite() && s.kl.is_finite()) {
+                    return Err(NnError::Numerical(format!(
+                        "the loss became {} (reconstruction) / {} (KL) in epoch {}, batch {b}: lower vae.learning_rate",
+                        s.reconstruction,
+                        s.kl,
+                        epoch + 1
+                    )));
+                }
+                sums.reconstruction += s.reconstruction;
+                sums.kl += s.kl;
+                state.adam.update(params, &grad);
+            }
+            let validation_parts = if validation.is_empty() {
+                None
+            } else {
+                Some(validation_loss(
+                    objective,
+                    params,
+                    data,
+                    &validation,
+                    settings,
+                    beta,
+                )?)
+            };
+            let record = EpochRecord {
+                epoch: epoch + 1,
+                beta,
+                train: LossParts::from_sums(sums, train_rows.len(), beta),
+                validation: validation_parts,
+                seconds: started.elapsed().as_secs_f64(),
+            };
+            state.history.push(record);
+            state.epochs_done += 1;
+            control
+                .epochs_done
+                .store(state.epochs_done, Ordering::Relaxed);
+            control.batches_done.store(0, Ordering::Relaxed);
+            on_epoch(&record);
+            let due = settings.checkpoint_every > 0
+                && (state.epochs_done.is_multiple_of(settings.checkpoint_every)
+                    || state.epochs_done == settings.epochs);
+            if due && control.checkpoint.is_some() {
+                write_checkpoint(params, state)?;
+            }
+        }
+        Ok(())
+    }
+}

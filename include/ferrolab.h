@@ -122,6 +122,11 @@ typedef struct ferrolab_polycrystal ferrolab_polycrystal;
 // progress and cancellation may be called from other threads while it runs.
 typedef struct ferrolab_sweep ferrolab_sweep;
 
+// Opaque handle of a VAE: `ferrolab_vae_new` or `ferrolab_vae_load`, released with
+// `ferrolab_vae_free`. Training holds the model exclusively (encode, decode and save wait
+// for it); progress and cancellation may be called from other threads while it trains.
+typedef struct ferrolab_vae ferrolab_vae;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -665,6 +670,153 @@ int32_t ferrolab_set_num_threads(size_t n);
 // # Safety
 // `out` is NULL or valid for writing one `size_t`.
 int32_t ferrolab_num_threads(size_t *out);
+
+// Make an untrained VAE for rows of `input_dim` values with the `vae.*` keys of `cfg` (NULL:
+// paper 000: hidden [256], latent 2, BCE, beta 0.1, Adam 1e-3, batch 128, 200 epochs, seed
+// 0). The training settings are fixed here and used by `ferrolab_vae_train`. Ownership: the
+// caller frees `*out` with `ferrolab_vae_free`; `*out` is NULL on error. Returns FERROLAB_OK,
+// or FERROLAB_ERR_NULL_POINTER, _INVALID_ARGUMENT (input_dim), _INVALID_HANDLE (cfg), a
+// configuration error naming the key.
+//
+// # Safety
+// `out` is NULL or valid for one pointer.
+int32_t ferrolab_vae_new(const ferrolab_config *cfg, size_t input_dim, ferrolab_vae **out);
+
+// Checkpoint file of later `ferrolab_vae_train` calls (NULL: none): resumed from when it
+// exists (same model, settings and data), rewritten atomically every `vae.checkpoint_every`
+// epochs and when training is cancelled. Returns FERROLAB_OK, or FERROLAB_ERR_INVALID_UTF8,
+// _INVALID_HANDLE.
+//
+// # Safety
+// `path` is NULL or a NUL-terminated string.
+int32_t ferrolab_vae_set_checkpoint(const ferrolab_vae *vae, const char *path);
+
+// Train on `x` (n x d, row-major, the data's own units; scaled to [0, 1] by one global
+// min-max fitted on the first call and stored with the model) until `vae.epochs` epochs are
+// done in total, on the library's worker pool (`ferrolab_set_num_threads`), blocking. The
+// same seed gives the same weights whatever the thread count. After a cancellation, calling
+// it again with the same data continues exactly where it stopped. `loss_history` receives up
+// to `cap` rows of (total, reconstruction, KL), per-row means per epoch, and `*epochs_done`
+// the number of epochs done (also on cancellation); `loss_history` may be NULL when `cap` is
+// 0. Returns FERROLAB_OK, FERROLAB_WARN_TRUNCATED (cap < epochs done), or
+// FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE, _INVALID_ARGUMENT (shape, constant data, other
+// data than before, validation split), _NON_FINITE, _CANCELLED, _NUMERICAL (the loss
+// diverged), _IO / _CORRUPT_FILE (checkpoint).
+//
+// # Safety
+// `x` is valid for n*d doubles, `loss_history` for 3*cap doubles (or NULL with cap 0),
+// `epochs_done` for one size_t.
+int32_t ferrolab_vae_train(const ferrolab_vae *vae,
+                           const double *x,
+                           size_t n,
+                           size_t d,
+                           double *loss_history,
+                           size_t cap,
+                           size_t *epochs_done);
+
+// Write the epochs done and the epochs of the run (known once training has started). Safe
+// from any thread while `ferrolab_vae_train` runs. Returns FERROLAB_OK,
+// FERROLAB_ERR_NULL_POINTER or _INVALID_HANDLE.
+//
+// # Safety
+// `done` and `total` are NULL or valid for one size_t each.
+int32_t ferrolab_vae_progress(const ferrolab_vae *vae, size_t *done, size_t *total);
+
+// Ask a running `ferrolab_vae_train` to stop before its next batch; it returns
+// FERROLAB_ERR_CANCELLED with the model at its last finished epoch (and the checkpoint
+// written, when one is set). Safe from any thread. Returns FERROLAB_OK or
+// FERROLAB_ERR_INVALID_HANDLE.
+int32_t ferrolab_vae_request_cancel(const ferrolab_vae *vae);
+
+// Write the input length d and the latent dimension of the model. Returns FERROLAB_OK,
+// FERROLAB_ERR_NULL_POINTER or _INVALID_HANDLE.
+//
+// # Safety
+// `input_dim` and `latent_dim` are NULL or valid for one size_t each.
+int32_t ferrolab_vae_shape(const ferrolab_vae *vae, size_t *input_dim, size_t *latent_dim);
+
+// The training history so far (e.g. of a loaded model): up to `cap` rows of (total,
+// reconstruction, KL) into `loss_history`, and the epochs done into `*epochs_done`. Returns
+// FERROLAB_OK, FERROLAB_WARN_TRUNCATED, or FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE.
+//
+// # Safety
+// As for `ferrolab_vae_train`.
+int32_t ferrolab_vae_history(const ferrolab_vae *vae,
+                             double *loss_history,
+                             size_t cap,
+                             size_t *epochs_done);
+
+// Encode the rows of `x` (n x d, the data's units): latent means into `z_mean` and
+// log-variances into `z_log_var` (each n x latent_dim, row-major; `z_log_var` may be NULL).
+// Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE, _INVALID_ARGUMENT (d or
+// latent_dim differ from the model's, model not trained), _NON_FINITE.
+//
+// # Safety
+// `x` is valid for n*d doubles; `z_mean` (and `z_log_var` unless NULL) for n*latent_dim.
+int32_t ferrolab_vae_encode(const ferrolab_vae *vae,
+                            const double *x,
+                            size_t n,
+                            size_t d,
+                            double *z_mean,
+                            double *z_log_var,
+                            size_t latent_dim);
+
+// Decode latent points `z` (n x latent_dim) into `x_out` (n x d, row-major, the data's own
+// units). Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE,
+// _INVALID_ARGUMENT (sizes differ from the model's, model not trained), _NON_FINITE.
+//
+// # Safety
+// `z` is valid for n*latent_dim doubles, `x_out` for n*d.
+int32_t ferrolab_vae_decode(const ferrolab_vae *vae,
+                            const double *z,
+                            size_t n,
+                            size_t latent_dim,
+                            double *x_out,
+                            size_t d);
+
+// Decode the regular grid over [lo, hi]^latent_dim with `steps` points per axis (paper 000's
+// manifold: -2, 2, 10): `rows` = steps^latent_dim rows, the last latent coordinate varying
+// fastest. Grid points into `z_out` (rows x latent_dim; may be NULL) and decoded rows into
+// `x_out` (rows x d, the data's units). Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER,
+// _INVALID_HANDLE, _INVALID_ARGUMENT (bounds, steps < 2, rows or d differ, more than 10^7
+// points, model not trained).
+//
+// # Safety
+// `z_out` is NULL or valid for rows*latent_dim doubles, `x_out` for rows*d.
+int32_t ferrolab_vae_decode_grid(const ferrolab_vae *vae,
+                                 double lo,
+                                 double hi,
+                                 size_t steps,
+                                 double *z_out,
+                                 double *x_out,
+                                 size_t rows,
+                                 size_t d);
+
+// Save the model (weights, scaling, settings, history, optimiser state) to `path` as
+// safetensors with JSON metadata, atomically; readable by Python's `safetensors`. Returns
+// FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_UTF8, _INVALID_HANDLE, _IO.
+//
+// # Safety
+// `path` is NULL or a NUL-terminated string.
+int32_t ferrolab_vae_save(const ferrolab_vae *vae, const char *path);
+
+// Load a model saved by `ferrolab_vae_save` (or a checkpoint). Ownership as for
+// `ferrolab_vae_new`. Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_UTF8, _IO
+// (unreadable, named), _CORRUPT_FILE (damaged, foreign or other-version file).
+//
+// # Safety
+// `path` is NULL or a NUL-terminated string; `out` is NULL or valid for one pointer.
+int32_t ferrolab_vae_load(const char *path, ferrolab_vae **out);
+
+// Release a VAE (not while it trains). NULL is a no-op; a freed or foreign handle returns
+// FERROLAB_ERR_INVALID_HANDLE.
+int32_t ferrolab_vae_free(ferrolab_vae *vae);
+
+// Copy the message of the last failed call on this VAE into `buf`, snprintf-style.
+//
+// # Safety
+// `buf` is NULL or valid for `cap` bytes; `needed` is NULL or valid for one size_t.
+int32_t ferrolab_vae_last_error(const ferrolab_vae *vae, char *buf, size_t cap, size_t *needed);
 
 // The library version as static NUL-terminated text, "MAJOR.MINOR.PATCH". Never NULL; do not
 // free. Thread-safe.

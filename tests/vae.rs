@@ -363,3 +363,44 @@ fn bad_inputs_are_named() {
     bad.hidden = vec![];
     assert!(MlpVae::new(&bad, 10).is_err());
 }
+
+/// A cancel from another thread in the middle of an epoch rolls back to the last finished
+/// epoch; resuming from the checkpoint then ends with the weights of an uninterrupted run.
+#[test]
+fn mid_epoch_cancel_from_another_thread_resumes_exactly() {
+    let dir = scratch("mid-epoch");
+    let data = synthetic_loops(256, 40, 4);
+    let mut settings = quick_settings(8);
+    settings.training.batch_size = 16;
+    settings.training.checkpoint_every = 2;
+    let mut straight = MlpVae::new(&settings, 40).unwrap();
+    straight
+        .train(data.view(), &TrainControl::default())
+        .unwrap();
+    let path = dir.join("ckpt.safetensors");
+    let control = TrainControl::with_checkpoint(&path);
+    let mut vae = MlpVae::new(&settings, 40).unwrap();
+    let result = std::thread::scope(|s| {
+        s.spawn(|| {
+            while control.epochs_done() < 8 {
+                if control.epochs_done() >= 3 && control.batches().0 >= 5 {
+                    control.request_cancel();
+                    break;
+                }
+                std::hint::spin_loop();
+            }
+        });
+        vae.train(data.view(), &control)
+    });
+    // The watcher may miss the window on a loaded machine; then the run simply finished.
+    match result {
+        Err(NnError::Cancelled { epochs_done }) => assert!((3..8).contains(&epochs_done)),
+        other => assert_eq!(other.unwrap().len(), 8),
+    }
+    let mut resumed = MlpVae::new(&settings, 40).unwrap();
+    resumed
+        .train(data.view(), &TrainControl::with_checkpoint(&path))
+        .unwrap();
+    assert_eq!(resumed.parameters(), straight.parameters());
+    std::fs::remove_dir_all(dir).unwrap();
+}

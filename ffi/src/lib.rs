@@ -19,4 +19,5 @@ pub mod polycrystal;
 pub mod status;
 mod strings;
 pub mod threads;
+pub mod vae;
 pub mod version;

@@ -5,6 +5,7 @@ use crate::strings::static_cstr;
 use engine::config::ConfigError;
 use engine::gp::GpError;
 use engine::loops::features::LoopError;
+use engine::nn::NnError;
 use engine::parallel::PoolError;
 use engine::phasefield::dataset::DatasetError;
 use engine::phasefield::error::PhaseFieldError;
@@ -184,6 +185,21 @@ impl From<DatasetError> for FfiError {
             e @ DatasetError::Io { .. } => Self::new(FERROLAB_ERR_IO, e.to_string()),
             e @ DatasetError::Corrupt { .. } => Self::new(FERROLAB_ERR_CORRUPT_FILE, e.to_string()),
             e @ DatasetError::Cancelled { .. } => Self::new(FERROLAB_ERR_CANCELLED, e.to_string()),
+        }
+    }
+}
+
+impl From<NnError> for FfiError {
+    fn from(e: NnError) -> Self {
+        match e {
+            NnError::Config(c) => c.into(),
+            e @ (NnError::Invalid(_) | NnError::NotTrained(_)) => {
+                Self::new(FERROLAB_ERR_INVALID_ARGUMENT, e.to_string())
+            }
+            e @ NnError::Cancelled { .. } => Self::new(FERROLAB_ERR_CANCELLED, e.to_string()),
+            NnError::Numerical(m) => Self::new(FERROLAB_ERR_NUMERICAL, m),
+            NnError::Io(m) => Self::new(FERROLAB_ERR_IO, m),
+            NnError::Corrupt(m) => Self::new(FERROLAB_ERR_CORRUPT_FILE, m),
         }
     }
 }

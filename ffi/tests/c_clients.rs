@@ -269,6 +269,16 @@ fn c_sweep_runs_cancels_resumes_and_reads_back() {
 }
 
 #[test]
+fn c_vae_trains_cancels_resumes_reloads_and_rejects_bad_input() {
+    let out = run(&compile("tests/c/vae.c", Link::Shared));
+    assert!(out.contains("vae: all checks passed"), "{out}");
+    assert!(
+        out.contains("reloaded model decodes identically: yes"),
+        "{out}"
+    );
+}
+
+#[test]
 fn cpp_wrapper_manages_handles() {
     let out = run(&compile("tests/cpp/wrapper.cpp", Link::Shared));
     assert!(out.contains("wrapper: all checks passed"), "{out}");

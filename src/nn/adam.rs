@@ -1,6 +1,8 @@
 //! Adam (Kingma and Ba 2015) on a flat `f32` parameter vector, with PyTorch's update rule
 //! (`torch.optim.Adam`, no weight decay, no amsgrad), so that runs compare step for step.
 
+use rayon::prelude::*;
+
 /// The optimiser and its state (moments and step count), all of which a checkpoint stores.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Adam {
@@ -51,18 +53,63 @@ impl Adam {
         assert_eq!(grad.len(), self.m.len(), "gradient length");
         self.step += 1;
         let t = self.step as i32;
-        let step_size = (self.learning_rate / (1.0 - self.beta1.powi(t))) as f32;
-        let inv_sqrt_bc2 = (1.0 / (1.0 - self.beta2.powi(t)).sqrt()) as f32;
-        let (b1, b2, eps) = (self.beta1 as f32, self.beta2 as f32, self.eps as f32);
-        let it = params
-            .iter_mut()
-            .zip(grad)
-            .zip(self.m.iter_mut().zip(self.v.iter_mut()));
-        for ((p, g), (m, v)) in it {
-            *m = b1 * *m + (1.0 - b1) * g;
-            *v = b2 * *v + (1.0 - b2) * g * g;
-            *p -= step_size * *m / (v.sqrt() * inv_sqrt_bc2 + eps);
+        let rule = Rule {
+            step_size: (self.learning_rate / (1.0 - self.beta1.powi(t))) as f32,
+            inv_sqrt_bc2: (1.0 / (1.0 - self.beta2.powi(t)).sqrt()) as f32,
+            b1: self.beta1 as f32,
+            b2: self.beta2 as f32,
+            eps: self.eps as f32,
+        };
+        // Element-wise, so splitting across threads changes nothing in the result.
+        const CHUNK: usize = 1 << 14;
+        params
+            .par_chunks_mut(CHUNK)
+            .zip(grad.par_chunks(CHUNK))
+            .zip(
+                self.m
+                    .par_chunks_mut(CHUNK)
+                    .zip(self.v.par_chunks_mut(CHUNK)),
+            )
+            .for_each(|((p, g), (m, v))| rule.apply(p, g, m, v));
+    }
+}
+
+/// One step's constants.
+#[derive(Clone, Copy)]
+struct Rule {
+    step_size: f32,
+    inv_sqrt_bc2: f32,
+    b1: f32,
+    b2: f32,
+    eps: f32,
+}
+
+impl Rule {
+    #[inline(always)]
+    fn body(self, p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
+        let n = p.len();
+        let (g, m, v) = (&g[..n], &mut m[..n], &mut v[..n]);
+        for i in 0..n {
+            m[i] = self.b1 * m[i] + (1.0 - self.b1) * g[i];
+            v[i] = self.b2 * v[i] + (1.0 - self.b2) * g[i] * g[i];
+            p[i] -= self.step_size * m[i] / (v[i].sqrt() * self.inv_sqrt_bc2 + self.eps);
         }
+    }
+
+    fn apply(self, p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: AVX2 detected.
+            return unsafe { self.apply_avx2(p, g, m, v) };
+        }
+        self.body(p, g, m, v)
+    }
+
+    /// The same arithmetic (no FMA), eight lanes wide.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn apply_avx2(self, p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
+        self.body(p, g, m, v)
     }
 }
 

@@ -90,6 +90,24 @@ _SIGNATURES = {
     "ferrolab_gp_load": (c_int32, [c_char_p, POINTER(c_void_p)]),
     "ferrolab_gp_free": (c_int32, [c_void_p]),
     "ferrolab_gp_last_error": (c_int32, [c_void_p, c_char_p, c_size_t, POINTER(c_size_t)]),
+    "ferrolab_vae_new": (c_int32, [c_void_p, c_size_t, POINTER(c_void_p)]),
+    "ferrolab_vae_set_checkpoint": (c_int32, [c_void_p, c_char_p]),
+    "ferrolab_vae_train": (c_int32, [c_void_p, POINTER(c_double), c_size_t, c_size_t, POINTER(c_double),
+                                     c_size_t, POINTER(c_size_t)]),
+    "ferrolab_vae_progress": (c_int32, [c_void_p, POINTER(c_size_t), POINTER(c_size_t)]),
+    "ferrolab_vae_request_cancel": (c_int32, [c_void_p]),
+    "ferrolab_vae_shape": (c_int32, [c_void_p, POINTER(c_size_t), POINTER(c_size_t)]),
+    "ferrolab_vae_history": (c_int32, [c_void_p, POINTER(c_double), c_size_t, POINTER(c_size_t)]),
+    "ferrolab_vae_encode": (c_int32, [c_void_p, POINTER(c_double), c_size_t, c_size_t, POINTER(c_double),
+                                      POINTER(c_double), c_size_t]),
+    "ferrolab_vae_decode": (c_int32, [c_void_p, POINTER(c_double), c_size_t, c_size_t, POINTER(c_double),
+                                      c_size_t]),
+    "ferrolab_vae_decode_grid": (c_int32, [c_void_p, c_double, c_double, c_size_t, POINTER(c_double),
+                                           POINTER(c_double), c_size_t, c_size_t]),
+    "ferrolab_vae_save": (c_int32, [c_void_p, c_char_p]),
+    "ferrolab_vae_load": (c_int32, [c_char_p, POINTER(c_void_p)]),
+    "ferrolab_vae_free": (c_int32, [c_void_p]),
+    "ferrolab_vae_last_error": (c_int32, [c_void_p, c_char_p, c_size_t, POINTER(c_size_t)]),
 }
 
 LOOP_FEATURES = ("ec_mv_per_cm", "pr", "ps", "area", "imprint_v", "offset", "crossings_up",
@@ -422,4 +440,92 @@ class GaussianProcess:
     def __del__(self):
         if getattr(self, "_handle", None):
             _lib.ferrolab_gp_free(self._handle)
+            self._handle = None
+
+
+class VAE:
+    """Paper 000's MLP beta-VAE: VAE(input_dim, config=None), settings from the vae.* keys."""
+
+    def __init__(self, input_dim=None, config=None, _handle=None):
+        if _handle is not None:
+            self._handle = _handle
+            return
+        self._handle = c_void_p()
+        cfg = config._handle if config is not None else None
+        _check(_lib.ferrolab_vae_new(cfg, input_dim, ctypes.byref(self._handle)))
+
+    @classmethod
+    def load(cls, path):
+        handle = c_void_p()
+        _check(_lib.ferrolab_vae_load(str(path).encode(), ctypes.byref(handle)))
+        return cls(_handle=handle)
+
+    def save(self, path):
+        _check(_lib.ferrolab_vae_save(self._handle, str(path).encode()))
+
+    def set_checkpoint(self, path):
+        """Checkpoint file of later train() calls (None: none)."""
+        _check(_lib.ferrolab_vae_set_checkpoint(self._handle, None if path is None else str(path).encode()))
+
+    def shape(self):
+        """(input_dim, latent_dim)."""
+        d, k = c_size_t(), c_size_t()
+        _check(_lib.ferrolab_vae_shape(self._handle, ctypes.byref(d), ctypes.byref(k)))
+        return d.value, k.value
+
+    def train(self, x, max_epochs=100000):
+        """Train on rows of x (n x d); returns the history, epochs x (total, reconstruction, KL)."""
+        import numpy as np
+
+        x = np.ascontiguousarray(x, dtype=np.float64)
+        history = np.zeros((max_epochs, 3))
+        done = c_size_t()
+        _check(_lib.ferrolab_vae_train(self._handle, _ptr(x, c_double), x.shape[0], x.shape[1],
+                                       _ptr(history, c_double), max_epochs, ctypes.byref(done)))
+        return history[:done.value]
+
+    def history(self, max_epochs=100000):
+        import numpy as np
+
+        history = np.zeros((max_epochs, 3))
+        done = c_size_t()
+        _check(_lib.ferrolab_vae_history(self._handle, _ptr(history, c_double), max_epochs, ctypes.byref(done)))
+        return history[:done.value]
+
+    def encode(self, x):
+        """(z_mean, z_log_var), each n x latent_dim."""
+        import numpy as np
+
+        x = np.ascontiguousarray(x, dtype=np.float64)
+        _, k = self.shape()
+        mean, log_var = np.zeros((x.shape[0], k)), np.zeros((x.shape[0], k))
+        _check(_lib.ferrolab_vae_encode(self._handle, _ptr(x, c_double), x.shape[0], x.shape[1],
+                                        _ptr(mean, c_double), _ptr(log_var, c_double), k))
+        return mean, log_var
+
+    def decode(self, z):
+        """Rows in the data's units (n x d) decoded from latent points z (n x latent_dim)."""
+        import numpy as np
+
+        z = np.ascontiguousarray(z, dtype=np.float64)
+        d, _ = self.shape()
+        out = np.zeros((z.shape[0], d))
+        _check(_lib.ferrolab_vae_decode(self._handle, _ptr(z, c_double), z.shape[0], z.shape[1],
+                                        _ptr(out, c_double), d))
+        return out
+
+    def decode_grid(self, lo=-2.0, hi=2.0, steps=10):
+        """(grid points, decoded rows) over [lo, hi]^latent_dim, last coordinate fastest."""
+        import numpy as np
+
+        d, k = self.shape()
+        rows = steps ** k
+        z, out = np.zeros((rows, k)), np.zeros((rows, d))
+        _check(_lib.ferrolab_vae_decode_grid(self._handle, lo, hi, steps, _ptr(z, c_double),
+                                             _ptr(out, c_double), rows, d))
+        return z, out
+
+    def __del__(self):
+        if getattr(self, "_handle", None):
+            _lib.ferrolab_vae_free(self._handle)
             self._handle = None

@@ -188,3 +188,63 @@ fn gp_fit_and_predict_on_csv_files() {
     assert!(!ok && err.contains("y is 2 x 1, x has 20 rows"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn train_writes_a_model_that_reproduces_the_rust_api() {
+    let dir = std::env::temp_dir().join(format!("ferrolab-cli-train-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let loops = ferrolab::nn::synthetic_loops(200, 30, 6);
+    let data = dir.join("loops.npy");
+    ferrolab::io::npy::write_npy(&data, &loops).unwrap();
+    let out = dir.join("vae");
+    let (ok, stdout, stderr) = ferrolab(&[
+        "train",
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--set",
+        "vae.epochs=4",
+        "--set",
+        "vae.hidden=[32]",
+    ]);
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(stdout.contains("4 epochs"), "{stdout}");
+    for f in [
+        "model.safetensors",
+        "history.csv",
+        "loss.png",
+        "latent.png",
+        "latent.npy",
+    ] {
+        assert!(out.join(f).exists(), "{f} missing");
+    }
+    assert!(!out.join("checkpoint.safetensors").exists());
+    assert_eq!(
+        std::fs::read_to_string(out.join("history.csv"))
+            .unwrap()
+            .lines()
+            .count(),
+        5
+    );
+    // The same training through the Rust API gives the same weights.
+    let mut settings = ferrolab::nn::VaeSettings::default();
+    settings.hidden = vec![32];
+    settings.training.epochs = 4;
+    let mut vae = ferrolab::nn::MlpVae::new(&settings, 30).unwrap();
+    vae.train(loops.view(), &ferrolab::nn::TrainControl::default())
+        .unwrap();
+    let saved = ferrolab::nn::MlpVae::load(&out.join("model.safetensors")).unwrap();
+    assert_eq!(saved.parameters(), vae.parameters());
+    let (ok, _, stderr) = ferrolab(&["train", "--data", "no-such.npy"]);
+    assert!(!ok && stderr.contains("no-such.npy"), "{stderr}");
+    let (ok, _, stderr) = ferrolab(&[
+        "train",
+        "--data",
+        data.to_str().unwrap(),
+        "--set",
+        "vae.reconstruction=l1",
+    ]);
+    assert!(!ok && stderr.contains("vae.reconstruction"), "{stderr}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

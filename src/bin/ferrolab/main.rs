@@ -10,6 +10,7 @@ mod settings;
 mod simulate;
 mod structure;
 mod sweep;
+mod train;
 
 #[derive(Parser)]
 #[command(
@@ -39,6 +40,9 @@ enum Command {
     /// Gaussian-process regression: fit a model on files, predict with it.
     #[command(subcommand)]
     Gp(gp::Command),
+    /// Train paper 000's MLP beta-VAE on loops (NPY, NPZ, CSV or a dataset); writes the model
+    /// (safetensors), its loss curve and latent space.
+    Train(train::Args),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +54,7 @@ fn main() -> ExitCode {
         Command::Merge(args) => sweep::merge(&args),
         Command::Dataset(args) => sweep::info(&args),
         Command::Gp(command) => gp::run(&command),
+        Command::Train(args) => train::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -69,3 +69,141 @@ fn range(x: &[f64]) -> (f64, f64) {
         (lo - 1.0, lo + 1.0)
     }
 }
+
+/// Colour of `t` in [0, 1] on a perceptually ordered dark-blue -> teal -> yellow ramp
+/// (anchors of matplotlib's viridis).
+fn ramp(t: f64) -> RGBColor {
+    const ANCHORS: [(u8, u8, u8); 5] = [
+        (68, 1, 84),
+        (59, 82, 139),
+        (33, 145, 140),
+        (94, 201, 98),
+        (253, 231, 37),
+    ];
+    let x = t.clamp(0.0, 1.0) * (ANCHORS.len() - 1) as f64;
+    let i = (x.floor() as usize).min(ANCHORS.len() - 2);
+    let f = x - i as f64;
+    let mix = |a: u8, b: u8| (f64::from(a) + f * (f64::from(b) - f64::from(a))).round() as u8;
+    let (a, b) = (ANCHORS[i], ANCHORS[i + 1]);
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+/// Render into `path` atomically (through a temporary file).
+fn render_png(
+    path: &Path,
+    size: (u32, u32),
+    draw: impl FnOnce(
+        &DrawingArea<BitMapBackend, plotters::coord::Shift>,
+    ) -> Result<(), Box<dyn std::error::Error>>,
+) -> Result<(), String> {
+    register_font();
+    let tmp = path.with_extension("tmp.png");
+    let result = (|| -> Result<(), Box<dyn std::error::Error>> {
+        {
+            let root = BitMapBackend::new(&tmp, size).into_drawing_area();
+            root.fill(&WHITE)?;
+            draw(&root)?;
+            root.present()?;
+        }
+        std::fs::rename(&tmp, path)?;
+        Ok(())
+    })();
+    result.map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Training curves: each named series of per-epoch values.
+pub fn curves_png(path: &Path, title: &str, series: &[(&str, Vec<f64>)]) -> Result<(), String> {
+    render_png(path, (900, 600), |root| {
+        let all = series.iter().flat_map(|(_, v)| v.iter().copied());
+        let (lo, hi) = range(&all.collect::<Vec<_>>());
+        let pad = 0.05 * (hi - lo);
+        let epochs = series
+            .iter()
+            .map(|(_, v)| v.len())
+            .max()
+            .unwrap_or(1)
+            .max(2);
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, ("sans-serif", 20))
+            .margin(20)
+            .x_label_area_size(50)
+            .y_label_area_size(80)
+            .build_cartesian_2d(1f64..epochs as f64, (lo - pad)..(hi + pad))?;
+        chart
+            .configure_mesh()
+            .x_desc("Epoch")
+            .y_desc("Loss per loop")
+            .label_style(("sans-serif", 16))
+            .draw()?;
+        for (k, (name, values)) in series.iter().enumerate() {
+            let color = Palette99::pick(k).to_rgba();
+            chart
+                .draw_series(LineSeries::new(
+                    values.iter().enumerate().map(|(i, v)| ((i + 1) as f64, *v)),
+                    color.stroke_width(2),
+                ))?
+                .label(*name)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 16))
+            .draw()?;
+        Ok(())
+    })
+}
+
+/// A scatter of 2-D points, coloured by `values` on a ramp when given (the colour range is
+/// stated in the title).
+pub fn scatter_png(
+    path: &Path,
+    title: &str,
+    axes: (&str, &str),
+    points: &[(f64, f64)],
+    values: Option<(&str, &[f64])>,
+) -> Result<(), String> {
+    render_png(path, (800, 700), |root| {
+        let xs: Vec<f64> = points.iter().map(|p| p.0).collect();
+        let ys: Vec<f64> = points.iter().map(|p| p.1).collect();
+        let ((x_lo, x_hi), (y_lo, y_hi)) = (range(&xs), range(&ys));
+        let (pad_x, pad_y) = (0.05 * (x_hi - x_lo), 0.05 * (y_hi - y_lo));
+        let caption = match values {
+            Some((name, v)) => {
+                let (lo, hi) = range(v);
+                format!("{title} (colour: {name}, {lo:.3} dark to {hi:.3} yellow)")
+            }
+            None => title.to_owned(),
+        };
+        let mut chart = ChartBuilder::on(root)
+            .caption(caption, ("sans-serif", 18))
+            .margin(20)
+            .x_label_area_size(50)
+            .y_label_area_size(70)
+            .build_cartesian_2d(
+                (x_lo - pad_x)..(x_hi + pad_x),
+                (y_lo - pad_y)..(y_hi + pad_y),
+            )?;
+        chart
+            .configure_mesh()
+            .x_desc(axes.0)
+            .y_desc(axes.1)
+            .label_style(("sans-serif", 16))
+            .draw()?;
+        let colour = |i: usize| match values {
+            Some((_, v)) => {
+                let (lo, hi) = range(v);
+                ramp((v[i] - lo) / (hi - lo))
+            }
+            None => RGBColor(31, 119, 180),
+        };
+        chart.draw_series(
+            points
+                .iter()
+                .enumerate()
+                .map(|(i, p)| Circle::new(*p, 3, colour(i).mix(0.8).filled())),
+        )?;
+        Ok(())
+    })
+}

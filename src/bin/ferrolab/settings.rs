@@ -2,7 +2,8 @@
 
 use ferrolab::config::{Config, Kind, Value};
 
-/// Parse `key=value` pairs into a config; lists are comma-separated.
+/// Parse `key=value` pairs into a config; lists are comma-separated, optionally in brackets
+/// (`vae.hidden=256,128` or `vae.hidden=[256,128]`).
 pub fn config_from(pairs: &[String]) -> Result<Config, String> {
     let mut cfg = Config::new();
     for pair in pairs {
@@ -11,13 +12,14 @@ pub fn config_from(pairs: &[String]) -> Result<Config, String> {
             .ok_or_else(|| format!("--set {pair}: expected key=value"))?;
         let spec = cfg.spec(key).map_err(|e| e.to_string())?;
         let bad = |e: &dyn std::fmt::Display| format!("--set {pair}: {} ({e})", spec.kind().name());
+        let list = text.trim().trim_start_matches('[').trim_end_matches(']');
         let reals = || -> Result<Vec<f64>, String> {
-            text.split(',')
+            list.split(',')
                 .map(|t| t.trim().parse::<f64>().map_err(|e| bad(&e)))
                 .collect()
         };
         let ints = || -> Result<Vec<i64>, String> {
-            text.split(',')
+            list.split(',')
                 .map(|t| t.trim().parse::<i64>().map_err(|e| bad(&e)))
                 .collect()
         };

@@ -228,8 +228,10 @@ fn train_writes_a_model_that_reproduces_the_rust_api() {
         5
     );
     // The same training through the Rust API gives the same weights.
-    let mut settings = ferrolab::nn::VaeSettings::default();
-    settings.hidden = vec![32];
+    let mut settings = ferrolab::nn::VaeSettings {
+        hidden: vec![32],
+        ..Default::default()
+    };
     settings.training.epochs = 4;
     let mut vae = ferrolab::nn::MlpVae::new(&settings, 30).unwrap();
     vae.train(loops.view(), &ferrolab::nn::TrainControl::default())

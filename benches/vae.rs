@@ -15,8 +15,12 @@ fn batch(arch: &VaeArchitecture) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     let params = (0..arch.layout().total())
         .map(|_| rng.uniform_in(-0.05, 0.05) as f32)
         .collect();
-    let x = (0..128 * arch.input_dim).map(|_| rng.uniform() as f32).collect();
-    let noise = (0..128 * arch.latent_dim).map(|_| rng.normal() as f32).collect();
+    let x = (0..128 * arch.input_dim)
+        .map(|_| rng.uniform() as f32)
+        .collect();
+    let noise = (0..128 * arch.latent_dim)
+        .map(|_| rng.normal() as f32)
+        .collect();
     (params, x, noise)
 }
 
@@ -44,7 +48,12 @@ fn gradient(c: &mut Criterion) {
         reconstruction: Reconstruction::Bce,
     };
     ferrolab::parallel::set_num_threads(2).unwrap();
-    step(c, "vae_gradient_batch128_fast", &fast_objective(&arch), &arch);
+    step(
+        c,
+        "vae_gradient_batch128_fast",
+        &fast_objective(&arch),
+        &arch,
+    );
     #[cfg(feature = "burn")]
     step(
         c,

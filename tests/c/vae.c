@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "ferrolab.h"
 
@@ -91,6 +92,9 @@ int main(void) {
             EXPECT(ferrolab_vae_request_cancel(shared), FERROLAB_OK, NULL);
             break;
         }
+        /* Poll gently: under valgrind the threads take turns. */
+        const struct timespec pause = {0, 1000000};
+        nanosleep(&pause, NULL);
     }
     void *result = NULL;
     pthread_join(worker, &result);

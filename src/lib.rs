@@ -37,12 +37,14 @@
 //! ## Modules
 //! - [`config`]: the one registry of configuration keys (type, unit, valid range, default, doc).
 //! - [`phasefield`]: phase-field simulation of HZO films; today the polycrystal generator.
+//! - [`analysis`]: statistics around the models (Pearson correlation).
 //! - [`gp`]: exact Gaussian-process regression on faer.
 //! - [`nn`]: neural networks (paper 000's MLP beta-VAE), trained by a hand-written fast path or burn.
 //! - [`io`]: atomic file writes and NPY arrays.
 //! - [`rng`]: ferrolab's own random streams, identical across dependency upgrades.
 //! - [`parallel`]: the library-owned worker pool that all parallel work runs in.
 
+pub mod analysis;
 pub mod config;
 pub mod gp;
 pub mod io;

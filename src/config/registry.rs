@@ -12,6 +12,7 @@ const TABLES: &[&[KeySpec]] = &[
     crate::phasefield::dataset::KEYS,
     crate::gp::KEYS,
     crate::nn::KEYS,
+    crate::design::KEYS,
 ];
 
 static ALL: LazyLock<Vec<KeySpec>> = LazyLock::new(|| {

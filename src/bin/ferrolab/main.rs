@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod design;
 mod gp;
 mod keys;
 mod plot;
@@ -26,6 +27,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Paper 000's HZO inverse design end to end: dataset, beta-VAE, latent analysis, target
+    /// region, GP parameter prediction and re-simulation; report.md, figures and arrays.
+    Design(design::Args),
     /// List the configuration keys (type, unit, valid range, default, doc).
     Keys(keys::Args),
     /// Generate a polycrystalline HZO film and write its maps (PNG, NPY).
@@ -48,6 +52,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Design(args) => design::run_cli(&args),
         Command::Keys(args) => keys::run(&args),
         Command::Structure(args) => structure::run(&args),
         Command::Simulate(args) => simulate::run(&args),

@@ -207,3 +207,216 @@ pub fn scatter_png(
         Ok(())
     })
 }
+
+/// A map of `values` on a square grid over `[lo, hi]^2` (`steps` per axis, the second
+/// coordinate fastest), NaN in grey, with optional points and one marked point on top.
+pub struct GridMap<'a> {
+    /// Title (the colour range is appended).
+    pub title: &'a str,
+    /// Points per axis.
+    pub steps: usize,
+    /// Grid extent.
+    pub lo: f64,
+    /// Grid extent.
+    pub hi: f64,
+    /// steps^2 values.
+    pub values: &'a [f64],
+    /// Points drawn on top (e.g. the dataset's latent means).
+    pub points: &'a [(f64, f64)],
+    /// A point marked with a red cross (e.g. the chosen design).
+    pub mark: Option<(f64, f64)>,
+    /// Append the colour range to the title (off for yes/no maps).
+    pub colour_range: bool,
+}
+
+/// Draw a [`GridMap`].
+pub fn grid_map_png(path: &Path, m: &GridMap) -> Result<(), String> {
+    render_png(path, (800, 760), |root| {
+        let finite: Vec<f64> = m.values.iter().copied().filter(|v| v.is_finite()).collect();
+        let (lo_v, hi_v) = range(&finite);
+        let caption = if m.colour_range {
+            format!("{} (colour {lo_v:.3} dark to {hi_v:.3} yellow)", m.title)
+        } else {
+            m.title.to_owned()
+        };
+        let mut chart = ChartBuilder::on(root)
+            .caption(caption, ("sans-serif", 18))
+            .margin(20)
+            .x_label_area_size(50)
+            .y_label_area_size(60)
+            .build_cartesian_2d(m.lo..m.hi, m.lo..m.hi)?;
+        chart
+            .configure_mesh()
+            .x_desc("z1")
+            .y_desc("z2")
+            .label_style(("sans-serif", 16))
+            .draw()?;
+        let step = (m.hi - m.lo) / (m.steps - 1) as f64;
+        chart.draw_series((0..m.steps * m.steps).map(|i| {
+            let (a, b) = (i / m.steps, i % m.steps);
+            let (x, y) = (m.lo + a as f64 * step, m.lo + b as f64 * step);
+            let v = m.values[i];
+            let colour = if v.is_finite() {
+                ramp((v - lo_v) / (hi_v - lo_v))
+            } else {
+                RGBColor(200, 200, 200)
+            };
+            Rectangle::new(
+                [
+                    (x - step / 2.0, y - step / 2.0),
+                    (x + step / 2.0, y + step / 2.0),
+                ],
+                colour.filled(),
+            )
+        }))?;
+        chart.draw_series(
+            m.points
+                .iter()
+                .map(|p| Circle::new(*p, 2, WHITE.mix(0.6).filled())),
+        )?;
+        if let Some(p) = m.mark {
+            chart.draw_series(std::iter::once(Cross::new(p, 10, RED.stroke_width(4))))?;
+        }
+        Ok(())
+    })
+}
+
+/// Loops on a `side x side` panel grid (paper 000's decoded manifold): panel (row r, column c)
+/// shows loop `c * side + (side - 1 - r)` so that z1 grows to the right and z2 upwards.
+pub fn small_multiples_png(
+    path: &Path,
+    title: &str,
+    voltage: &[f64],
+    loops: &ndarray::Array2<f64>,
+    side: usize,
+) -> Result<(), String> {
+    render_png(path, (1000, 1040), |root| {
+        let root = root.titled(title, ("sans-serif", 22))?;
+        let (p_lo, p_hi) = range(&loops.iter().copied().collect::<Vec<_>>());
+        let (v_lo, v_hi) = range(voltage);
+        for (k, area) in root.split_evenly((side, side)).iter().enumerate() {
+            let (r, c) = (k / side, k % side);
+            let row = c * side + (side - 1 - r);
+            let mut chart = ChartBuilder::on(area)
+                .margin(3)
+                .build_cartesian_2d(v_lo..v_hi, p_lo..p_hi)?;
+            chart
+                .configure_mesh()
+                .disable_mesh()
+                .x_labels(0)
+                .y_labels(0)
+                .draw()?;
+            let pts = voltage.iter().zip(loops.row(row)).map(|(v, p)| (*v, *p));
+            chart.draw_series(LineSeries::new(pts, BLUE.stroke_width(1)))?;
+        }
+        Ok(())
+    })
+}
+
+/// Bars with optional error bars: `groups` of named values (e.g. one group per parameter).
+pub fn bars_png(
+    path: &Path,
+    title: &str,
+    y_desc: &str,
+    labels: &[String],
+    values: &[f64],
+    errors: Option<&[f64]>,
+    y_range: (f64, f64),
+) -> Result<(), String> {
+    render_png(path, (900, 600), |root| {
+        let n = labels.len();
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, ("sans-serif", 20))
+            .margin(20)
+            .x_label_area_size(60)
+            .y_label_area_size(70)
+            .build_cartesian_2d((0..n).into_segmented(), y_range.0..y_range.1)?;
+        chart
+            .configure_mesh()
+            .y_desc(y_desc)
+            .x_label_formatter(&|x| match x {
+                SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+                _ => String::new(),
+            })
+            .label_style(("sans-serif", 14))
+            .draw()?;
+        chart.draw_series(values.iter().enumerate().map(|(i, v)| {
+            let colour = Palette99::pick(i).to_rgba();
+            Rectangle::new(
+                [
+                    (SegmentValue::Exact(i), 0.0),
+                    (SegmentValue::Exact(i + 1), *v),
+                ],
+                colour.filled(),
+            )
+        }))?;
+        if let Some(errors) = errors {
+            chart.draw_series(values.iter().zip(errors).enumerate().map(|(i, (v, e))| {
+                ErrorBar::new_vertical(
+                    SegmentValue::CenterOf(i),
+                    v - e,
+                    *v,
+                    v + e,
+                    BLACK.stroke_width(2),
+                    12,
+                )
+            }))?;
+        }
+        Ok(())
+    })
+}
+
+/// Several loops over one voltage axis: `grey` ones thin, `highlight` ones thick and coloured.
+pub fn loops_png(
+    path: &Path,
+    title: &str,
+    voltage: &[f64],
+    grey: &[Vec<f64>],
+    highlight: &[(&str, Vec<f64>)],
+) -> Result<(), String> {
+    render_png(path, (900, 650), |root| {
+        let all: Vec<f64> = grey
+            .iter()
+            .flatten()
+            .chain(highlight.iter().flat_map(|h| h.1.iter()))
+            .copied()
+            .filter(|v| v.is_finite())
+            .collect();
+        let (p_lo, p_hi) = range(&all);
+        let (v_lo, v_hi) = range(voltage);
+        let pad = 0.08 * (p_hi - p_lo);
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, ("sans-serif", 18))
+            .margin(20)
+            .x_label_area_size(50)
+            .y_label_area_size(80)
+            .build_cartesian_2d(v_lo..v_hi, (p_lo - pad)..(p_hi + pad))?;
+        chart
+            .configure_mesh()
+            .x_desc("Voltage (V)")
+            .y_desc("Polarization (C/m²)")
+            .label_style(("sans-serif", 16))
+            .draw()?;
+        for g in grey {
+            let pts = voltage.iter().zip(g).map(|(v, p)| (*v, *p));
+            chart.draw_series(LineSeries::new(pts, BLACK.mix(0.35).stroke_width(1)))?;
+        }
+        for (k, (name, h)) in highlight.iter().enumerate() {
+            let colour = Palette99::pick(k).to_rgba();
+            let pts = voltage.iter().zip(h).map(|(v, p)| (*v, *p));
+            chart
+                .draw_series(LineSeries::new(pts, colour.stroke_width(3)))?
+                .label(*name)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour));
+        }
+        if !highlight.is_empty() {
+            chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.8))
+                .border_style(BLACK)
+                .label_font(("sans-serif", 15))
+                .draw()?;
+        }
+        Ok(())
+    })
+}

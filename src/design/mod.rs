@@ -1,0 +1,47 @@
+//! Inverse design of HZO films, paper 000 end to end: a dataset of phase-field loops over
+//! Table 1's parameters, the beta-VAE's latent space, its correlations with the parameters,
+//! the latent region whose decoded loops meet target windows of Ec, Pr, Ps and area, GPs from
+//! latent to material parameters, and fresh simulations of the predicted film.
+//!
+//! [`run`] writes `report.md` and `design.npz` (every array behind the report and the figures)
+//! into an output folder; the command line (`ferrolab design`) adds the PNG figures.
+
+mod keys;
+mod latent_map;
+mod pipeline;
+mod report;
+
+pub use keys::{DEFAULT_SAMPLES, DesignSettings, KEYS, TARGETS};
+pub use latent_map::{LatentMap, choose_point, feasible, map_latent, nearest_miss, supported};
+pub use pipeline::{DataSource, DesignOutcome, DesignProgress, Stage, run};
+
+use crate::config::ConfigError;
+
+/// Why the pipeline stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum DesignError {
+    /// A configuration key was unknown, mistyped or out of range.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Inconsistent options or inputs (the message names them).
+    #[error("{0}")]
+    Invalid(String),
+    /// The dataset stage failed (simulation, files).
+    #[error(transparent)]
+    Dataset(#[from] crate::phasefield::dataset::DatasetError),
+    /// A phase-field simulation failed.
+    #[error(transparent)]
+    PhaseField(#[from] crate::phasefield::error::PhaseFieldError),
+    /// Training or using the VAE failed.
+    #[error(transparent)]
+    Nn(#[from] crate::nn::NnError),
+    /// The GPs could not be fitted.
+    #[error(transparent)]
+    Gp(#[from] crate::gp::GpError),
+    /// An output file could not be written.
+    #[error("{0}")]
+    Io(String),
+    /// Cancelled on request; finished stages keep their files (the dataset resumes).
+    #[error("design cancelled during {0}")]
+    Cancelled(&'static str),
+}

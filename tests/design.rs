@@ -1,0 +1,135 @@
+//! The inverse-design pipeline end to end on a tiny configuration: the report's numbers agree
+//! with the arrays written, and those arrays with independent recomputation.
+
+use ferrolab::config::{Config, Value};
+use ferrolab::design::{DataSource, DesignError, DesignProgress, run};
+use ferrolab::io::npz::read_npz;
+use ferrolab::loops::features::loop_features;
+use ferrolab::phasefield::params::PhaseFieldParams;
+use ndarray::{Array2, ArrayD};
+
+fn tiny() -> Config {
+    let mut cfg = Config::new();
+    for (k, v) in [
+        ("design.samples", Value::I64(40)),
+        ("design.grid_steps", Value::I64(21)),
+        ("design.verify_seeds", Value::I64(3)),
+        ("pf.cells_width", Value::I64(32)),
+        ("pf.points", Value::I64(40)),
+        ("pf.hold_steps", Value::I64(10)),
+        ("vae.epochs", Value::I64(100)),
+        ("vae.batch_size", Value::I64(16)),
+    ] {
+        cfg.set(k, v).unwrap();
+    }
+    cfg
+}
+
+fn array(
+    members: &std::collections::BTreeMap<String, ferrolab::io::npy::NpyArray>,
+    name: &str,
+) -> ArrayD<f64> {
+    let a = &members[name];
+    ArrayD::from_shape_vec(a.shape.clone(), a.to_vec::<f64>().unwrap()).unwrap()
+}
+
+fn matrix(a: ArrayD<f64>) -> Array2<f64> {
+    a.into_dimensionality().unwrap()
+}
+
+#[test]
+fn tiny_design_runs_end_to_end_and_its_report_matches_its_arrays() {
+    let out = std::env::temp_dir().join(format!("ferrolab-design-{}", std::process::id()));
+    let cfg = tiny();
+    let progress = DesignProgress::default();
+    let outcome = run(&cfg, &DataSource::Sample, &out, &progress).unwrap();
+    let npz = read_npz(&std::fs::read(out.join("design.npz")).unwrap()).unwrap();
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+
+    // Correlations recomputed from the saved latent means and parameters.
+    let latent = matrix(array(&npz, "latent"));
+    let parameters = matrix(array(&npz, "parameters"));
+    let r = ferrolab::analysis::pearson_matrix(latent.view(), parameters.view()).unwrap();
+    assert_eq!(r, matrix(array(&npz, "correlations")));
+    assert!(
+        report.contains(&format!("| z1 | {:+.3} |", r[[0, 0]])),
+        "{report}"
+    );
+
+    // The design region: grid points whose saved features lie in the saved windows.
+    let features = matrix(array(&npz, "grid_features"));
+    let targets = matrix(array(&npz, "targets"));
+    let meets: Vec<bool> = features
+        .rows()
+        .into_iter()
+        .map(|f| (0..4).all(|k| f[k] >= targets[[k, 0]] && f[k] <= targets[[k, 1]]))
+        .collect();
+    assert_eq!(meets, outcome.meets_targets);
+    let flags = &npz["grid_feasible"].data;
+    assert!(flags.iter().zip(&meets).all(|(f, m)| *f == 0 || *m));
+
+    // The verification features recomputed from the saved re-simulated loops.
+    let chosen = outcome.chosen.expect("the tiny design finds a region");
+    let prediction = outcome.prediction.unwrap();
+    let voltage = array(&npz, "voltage").into_raw_vec_and_offset().0;
+    let loops = matrix(array(&npz, "verify_loops"));
+    let saved = matrix(array(&npz, "verify_features"));
+    let thickness = PhaseFieldParams::from_config(&cfg)
+        .unwrap()
+        .structure
+        .thickness_nm()
+        * 1e-9;
+    assert_eq!(loops.nrows(), 3);
+    for (row, f) in loops.rows().into_iter().zip(saved.rows()) {
+        if row.iter().all(|v| v.is_finite()) {
+            let again = loop_features(&voltage, row.as_slice().unwrap(), thickness)
+                .unwrap()
+                .to_array();
+            for (a, b) in again.iter().zip(f.iter()) {
+                assert!((a - b).abs() <= 1e-12 * a.abs().max(1.0) || (a.is_nan() && b.is_nan()));
+            }
+        }
+    }
+    let ec: Vec<f64> = saved
+        .column(0)
+        .iter()
+        .copied()
+        .filter(|v| v.is_finite())
+        .collect();
+    let mean = ec.iter().sum::<f64>() / ec.len() as f64;
+    assert!(report.contains(&format!("{mean:.4} +/-")), "{report}");
+    assert!(report.contains(&format!(
+        "| D_G (nm) | {:.4} | {:.4} |",
+        prediction.mean[0], prediction.std[0]
+    )));
+    assert!(report.contains(&format!("z = ({:.4}, {:.4})", chosen.z[0], chosen.z[1])));
+    let predicted = array(&npz, "predicted_parameters")
+        .into_raw_vec_and_offset()
+        .0;
+    assert_eq!(predicted, prediction.mean.to_vec());
+    for (k, p) in prediction.mean.iter().enumerate() {
+        assert!((outcome.ranges[k][0]..=outcome.ranges[k][1]).contains(p));
+    }
+    // A second run reuses the finished dataset instead of simulating it again.
+    let again = run(
+        &cfg,
+        &DataSource::Existing(out.join("dataset.json")),
+        &out,
+        &progress,
+    )
+    .unwrap();
+    assert_eq!(again.parameters, outcome.parameters);
+    std::fs::remove_dir_all(&out).unwrap();
+}
+
+#[test]
+fn a_cancelled_design_says_where_it_stopped() {
+    let out = std::env::temp_dir().join(format!("ferrolab-design-cancel-{}", std::process::id()));
+    let progress = DesignProgress::default();
+    progress.request_cancel();
+    let err = run(&tiny(), &DataSource::Sample, &out, &progress)
+        .err()
+        .unwrap();
+    assert!(matches!(err, DesignError::Cancelled("dataset")), "{err}");
+    let _ = std::fs::remove_dir_all(&out);
+}

@@ -109,6 +109,11 @@ typedef struct ferrolab_config ferrolab_config;
 // `ferrolab_dataset_free`. Immutable; calls may run concurrently.
 typedef struct ferrolab_dataset ferrolab_dataset;
 
+// Opaque handle of an inverse-design run: `ferrolab_design_new`, `ferrolab_design_run`,
+// `ferrolab_design_free`. Every call takes a const handle: progress and cancellation may be
+// called from other threads while it runs.
+typedef struct ferrolab_design ferrolab_design;
+
 // Opaque handle of a fitted GP: `ferrolab_gp_fit` or `ferrolab_gp_load`, released with
 // `ferrolab_gp_free`. Immutable: every call on it may run concurrently.
 typedef struct ferrolab_gp ferrolab_gp;
@@ -407,6 +412,72 @@ int32_t ferrolab_dataset_last_error(const ferrolab_dataset *dataset_handle,
                                     char *buf,
                                     size_t cap,
                                     size_t *needed);
+
+// Prepare a design run with the `design.*`, `vae.*`, `pf.*` and `sweep.*` keys of `cfg`
+// (NULL: paper 000's defaults with design.samples random structures) writing into the folder
+// `out_dir`. `dataset` is NULL to simulate the loops (resumable, in `out_dir/dataset.*`;
+// `full` = 1 for the paper's 10^4 grid instead of design.samples structures) or the path of
+// an existing dataset. The configuration is copied. Returns FERROLAB_OK, or
+// FERROLAB_ERR_NULL_POINTER, _INVALID_UTF8, _INVALID_HANDLE, _INVALID_ARGUMENT (full with a
+// dataset), a configuration error naming the key.
+//
+// # Safety
+// `out_dir` is NULL or a NUL-terminated string, `dataset` NULL or one; `out` is NULL or
+// valid for one pointer.
+int32_t ferrolab_design_new(const ferrolab_config *cfg,
+                            const char *out_dir,
+                            const char *dataset,
+                            int32_t full,
+                            ferrolab_design **out);
+
+// Run the whole pipeline on the library's worker pool, blocking until it finishes, is
+// cancelled or fails. Writes `report.md`, `design.npz` and `vae.safetensors` into the output
+// folder. A run that finds no latent point meeting the targets still succeeds (the report
+// says by how much they are missed; `ferrolab_design_result` then returns
+// FERROLAB_ERR_INVALID_ARGUMENT). Returns FERROLAB_OK, FERROLAB_ERR_CANCELLED (a later run
+// resumes the dataset), FERROLAB_ERR_IO, _CORRUPT_FILE (dataset), _NUMERICAL,
+// _INVALID_ARGUMENT (too few loops), _INVALID_HANDLE.
+int32_t ferrolab_design_run(const ferrolab_design *design);
+
+// The running stage (0 dataset, 1 training, 2 analysis, 3 inverse design, 4 verification,
+// 5 report) and its work done / total (structures, epochs or films). Safe from any thread
+// while `ferrolab_design_run` runs. Returns FERROLAB_OK, FERROLAB_ERR_NULL_POINTER or
+// _INVALID_HANDLE.
+//
+// # Safety
+// `stage`, `done` and `total` are NULL or valid for one value each.
+int32_t ferrolab_design_progress(const ferrolab_design *design,
+                                 int32_t *stage,
+                                 size_t *done,
+                                 size_t *total);
+
+// Ask a running `ferrolab_design_run` to stop soon; it returns FERROLAB_ERR_CANCELLED and a
+// later run resumes the dataset from its checkpoints. Safe from any thread. Returns
+// FERROLAB_OK or FERROLAB_ERR_INVALID_HANDLE.
+int32_t ferrolab_design_request_cancel(const ferrolab_design *design);
+
+// The design of a finished run: the chosen latent point `z` (2 values) and the predicted
+// D_G (nm), nu, mu (rad), sigma (rad) with their standard deviations (4 values each; `std`
+// may be NULL). Returns FERROLAB_OK, FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE, or
+// _INVALID_ARGUMENT (not run yet, or no latent point met the targets).
+//
+// # Safety
+// `z` is valid for 2 doubles, `mean` for 4, `std` for 4 or NULL.
+int32_t ferrolab_design_result(const ferrolab_design *design, double *z, double *mean, double *std);
+
+// Release a design handle (not while it runs). NULL is a no-op; a freed or foreign handle
+// returns FERROLAB_ERR_INVALID_HANDLE.
+int32_t ferrolab_design_free(ferrolab_design *design);
+
+// Copy the message of the last failed call on this design handle into `buf`,
+// snprintf-style.
+//
+// # Safety
+// `buf` is NULL or valid for `cap` bytes; `needed` is NULL or valid for one size_t.
+int32_t ferrolab_design_last_error(const ferrolab_design *design,
+                                   char *buf,
+                                   size_t cap,
+                                   size_t *needed);
 
 // Fit one GP per column of `y` (n x m, row-major) on inputs `x` (n x d, row-major) with the
 // `gp.*` keys of `cfg` (NULL: paper 000's GP, scikit-learn's ConstantKernel(1.0) * RBF(1.0)

@@ -12,6 +12,7 @@ mod arrays;
 pub mod boundary;
 pub mod config;
 pub mod dataset;
+pub mod design;
 pub mod gp;
 mod handles;
 pub mod phasefield;

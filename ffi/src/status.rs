@@ -3,6 +3,7 @@
 
 use crate::strings::static_cstr;
 use engine::config::ConfigError;
+use engine::design::DesignError;
 use engine::gp::GpError;
 use engine::loops::features::LoopError;
 use engine::nn::NnError;
@@ -200,6 +201,21 @@ impl From<NnError> for FfiError {
             NnError::Numerical(m) => Self::new(FERROLAB_ERR_NUMERICAL, m),
             NnError::Io(m) => Self::new(FERROLAB_ERR_IO, m),
             NnError::Corrupt(m) => Self::new(FERROLAB_ERR_CORRUPT_FILE, m),
+        }
+    }
+}
+
+impl From<DesignError> for FfiError {
+    fn from(e: DesignError) -> Self {
+        match e {
+            DesignError::Config(c) => c.into(),
+            DesignError::Invalid(m) => Self::new(FERROLAB_ERR_INVALID_ARGUMENT, m),
+            DesignError::Dataset(d) => d.into(),
+            DesignError::PhaseField(p) => p.into(),
+            DesignError::Nn(n) => n.into(),
+            DesignError::Gp(g) => g.into(),
+            DesignError::Io(m) => Self::new(FERROLAB_ERR_IO, m),
+            e @ DesignError::Cancelled(_) => Self::new(FERROLAB_ERR_CANCELLED, e.to_string()),
         }
     }
 }

@@ -279,6 +279,12 @@ fn c_vae_trains_cancels_resumes_reloads_and_rejects_bad_input() {
 }
 
 #[test]
+fn c_design_runs_cancels_resumes_and_reports() {
+    let out = run(&compile("tests/c/design.c", Link::Shared));
+    assert!(out.contains("design: all checks passed"), "{out}");
+}
+
+#[test]
 fn cpp_wrapper_manages_handles() {
     let out = run(&compile("tests/cpp/wrapper.cpp", Link::Shared));
     assert!(out.contains("wrapper: all checks passed"), "{out}");

@@ -90,6 +90,13 @@ _SIGNATURES = {
     "ferrolab_gp_load": (c_int32, [c_char_p, POINTER(c_void_p)]),
     "ferrolab_gp_free": (c_int32, [c_void_p]),
     "ferrolab_gp_last_error": (c_int32, [c_void_p, c_char_p, c_size_t, POINTER(c_size_t)]),
+    "ferrolab_design_new": (c_int32, [c_void_p, c_char_p, c_char_p, c_int32, POINTER(c_void_p)]),
+    "ferrolab_design_run": (c_int32, [c_void_p]),
+    "ferrolab_design_progress": (c_int32, [c_void_p, POINTER(c_int32), POINTER(c_size_t), POINTER(c_size_t)]),
+    "ferrolab_design_request_cancel": (c_int32, [c_void_p]),
+    "ferrolab_design_result": (c_int32, [c_void_p, POINTER(c_double), POINTER(c_double), POINTER(c_double)]),
+    "ferrolab_design_free": (c_int32, [c_void_p]),
+    "ferrolab_design_last_error": (c_int32, [c_void_p, c_char_p, c_size_t, POINTER(c_size_t)]),
     "ferrolab_vae_new": (c_int32, [c_void_p, c_size_t, POINTER(c_void_p)]),
     "ferrolab_vae_set_checkpoint": (c_int32, [c_void_p, c_char_p]),
     "ferrolab_vae_train": (c_int32, [c_void_p, POINTER(c_double), c_size_t, c_size_t, POINTER(c_double),
@@ -529,3 +536,20 @@ class VAE:
         if getattr(self, "_handle", None):
             _lib.ferrolab_vae_free(self._handle)
             self._handle = None
+
+
+def run_design(out_dir, config=None, dataset=None, full=False):
+    """Paper 000's inverse design into OUT_DIR (report.md, design.npz); blocks until done.
+    Returns (z, parameters, std) of the design, or None when no latent point met the targets."""
+    handle = c_void_p()
+    cfg = config._handle if config is not None else None
+    data = None if dataset is None else str(dataset).encode()
+    _check(_lib.ferrolab_design_new(cfg, str(out_dir).encode(), data, int(full), ctypes.byref(handle)))
+    try:
+        _check(_lib.ferrolab_design_run(handle))
+        z, mean, std = (c_double * 2)(), (c_double * 4)(), (c_double * 4)()
+        if _lib.ferrolab_design_result(handle, z, mean, std) != 0:
+            return None
+        return list(z), list(mean), list(std)
+    finally:
+        _lib.ferrolab_design_free(handle)

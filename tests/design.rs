@@ -19,6 +19,7 @@ fn tiny() -> Config {
         ("pf.hold_steps", Value::I64(10)),
         ("vae.epochs", Value::I64(100)),
         ("vae.batch_size", Value::I64(16)),
+        ("design.paper_steps", Value::I64(0)),
     ] {
         cfg.set(k, v).unwrap();
     }

@@ -74,6 +74,13 @@ pub const KEYS: &[KeySpec] = &[
         doc: "A latent grid point counts for the design only if an encoded dataset loop lies within this distance: decoded loops far from the data are extrapolations, and the GPs know nothing there.",
     },
     KeySpec {
+        name: "design.paper_steps",
+        unit: "",
+        valid: Valid::Int(Included(0), Included(1)),
+        default: DefaultValue::I64(1),
+        doc: "1: on a dataset smaller than the paper's 10,000 loops, raise vae.epochs so the number of Adam steps equals vae.epochs epochs on 10,000 loops (paper 000: 200 x 79 steps); with a few hundred loops, 200 epochs leave the second latent variable unused. 0: exactly vae.epochs.",
+    },
+    KeySpec {
         name: "design.gp_points",
         unit: "",
         valid: Valid::Int(Included(4), Included(100_000)),
@@ -109,6 +116,8 @@ pub struct DesignSettings {
     pub grid_steps: usize,
     /// Largest distance from a usable grid point to the nearest encoded loop.
     pub max_data_distance: f64,
+    /// Match the paper's number of Adam steps on small datasets.
+    pub paper_steps: bool,
     /// GP training points (at most).
     pub gp_points: usize,
     /// Verification films.
@@ -145,6 +154,7 @@ impl DesignSettings {
             windows,
             grid_steps: cfg.i64("design.grid_steps")? as usize,
             max_data_distance: cfg.f64("design.max_data_distance")?,
+            paper_steps: cfg.i64("design.paper_steps")? == 1,
             gp_points: cfg.i64("design.gp_points")? as usize,
             verify_seeds: cfg.i64("design.verify_seeds")? as usize,
             seed: cfg.i64("design.seed")? as u64,

@@ -421,6 +421,16 @@ pub fn run(
         ),
     ));
 
+    let mut vae_settings = vae_settings;
+    let requested_epochs = vae_settings.training.epochs;
+    if settings.paper_steps {
+        vae_settings.training.epochs = paper_epochs(
+            requested_epochs,
+            vae_settings.training.batch_size,
+            loops.nrows(),
+            vae_settings.training.validation_fraction,
+        );
+    }
     progress.enter(Stage::Training, vae_settings.training.epochs)?;
     let started = Instant::now();
     let mut vae = MlpVae::new(&vae_settings, loops.ncols())?;
@@ -443,8 +453,13 @@ pub fn run(
         Stage::Training,
         started.elapsed().as_secs_f64(),
         format!(
-            "{} epochs, final loss {:.4} per loop (reconstruction {:.4}, KL {:.4})",
+            "{} epochs{}, final loss {:.4} per loop (reconstruction {:.4}, KL {:.4})",
             history.len(),
+            if history.len() > requested_epochs {
+                format!(" (vae.epochs = {requested_epochs} raised to match the paper's Adam steps on 10,000 loops)")
+            } else {
+                String::new()
+            },
             last.total,
             last.reconstruction,
             last.kl
@@ -577,6 +592,20 @@ pub fn run(
     Ok(outcome)
 }
 
+/// Epochs that give as many Adam steps on `n` rows as `epochs` epochs on paper 000's 10,000
+/// loops (never fewer than `epochs`).
+///
+/// ```text
+/// paper_epochs(200, 128, 430, 0.0) == 3950   // 200 x 79 steps / 4 batches per epoch
+/// ```
+fn paper_epochs(epochs: usize, batch: usize, n: usize, validation: f64) -> usize {
+    let train = n - (validation * n as f64).round() as usize;
+    let paper_steps = epochs * 10_000usize.div_ceil(batch);
+    paper_steps
+        .div_ceil(train.div_ceil(batch).max(1))
+        .max(epochs)
+}
+
 /// Mean and standard deviation of the finite values of a column.
 pub(super) fn mean_std(values: impl Iterator<Item = f64>) -> (f64, f64, usize) {
     let v: Vec<f64> = values.filter(|x| x.is_finite()).collect();
@@ -586,4 +615,14 @@ pub(super) fn mean_std(values: impl Iterator<Item = f64>) -> (f64, f64, usize) {
     let m = v.iter().sum::<f64>() / v.len() as f64;
     let s = (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / v.len() as f64).sqrt();
     (m, s, v.len())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn paper_epochs_match_the_papers_adam_steps() {
+        assert_eq!(super::paper_epochs(200, 128, 430, 0.0), 3950);
+        assert_eq!(super::paper_epochs(200, 128, 10_000, 0.0), 200);
+        assert_eq!(super::paper_epochs(200, 128, 20_000, 0.0), 200);
+    }
 }

@@ -38,6 +38,7 @@ int main(void) {
     EXPECT(ferrolab_config_set_i64(cfg, "pf.hold_steps", 10), FERROLAB_OK, NULL);
     EXPECT(ferrolab_config_set_i64(cfg, "vae.epochs", 100), FERROLAB_OK, NULL);
     EXPECT(ferrolab_config_set_i64(cfg, "vae.batch_size", 16), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_i64(cfg, "design.paper_steps", 0), FERROLAB_OK, NULL);
 
     ferrolab_design *design = NULL;
     EXPECT(ferrolab_design_new(cfg, NULL, NULL, 0, &design), FERROLAB_ERR_NULL_POINTER, "argument out_dir");

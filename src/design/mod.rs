@@ -4,7 +4,18 @@
 //! latent to material parameters, and fresh simulations of the predicted film.
 //!
 //! [`run`] writes `report.md` and `design.npz` (every array behind the report and the figures)
-//! into an output folder; the command line (`ferrolab design`) adds the PNG figures.
+//! into an output folder; the command line (`ferrolab design`) adds the PNG figures. Choices
+//! and departures from the paper: `docs/inverse-design.md`.
+//!
+//! ```no_run
+//! use ferrolab::design::{DataSource, DesignProgress, run};
+//! let progress = DesignProgress::default(); // poll or cancel it from another thread
+//! let outcome = run(&ferrolab::config::Config::new(), &DataSource::Sample, "design".as_ref(), &progress)?;
+//! if let Some(p) = outcome.prediction {
+//!     println!("D_G = {:.1} +/- {:.1} nm", p.mean[0], p.std[0]);
+//! }
+//! # Ok::<(), ferrolab::design::DesignError>(())
+//! ```
 
 mod keys;
 mod latent_map;

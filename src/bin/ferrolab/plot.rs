@@ -330,7 +330,8 @@ pub fn bars_png(
             .margin(20)
             .x_label_area_size(60)
             .y_label_area_size(70)
-            .build_cartesian_2d((0..n).into_segmented(), y_range.0..y_range.1)?;
+            // A segmented range a..b has b - a + 1 segments.
+            .build_cartesian_2d((0..n.max(1) - 1).into_segmented(), y_range.0..y_range.1)?;
         chart
             .configure_mesh()
             .y_desc(y_desc)

@@ -136,6 +136,32 @@ typedef struct ferrolab_vae ferrolab_vae;
 extern "C" {
 #endif // __cplusplus
 
+// Fit the simple harmonic oscillator R(w) = A w0^2 e^{i phi} / (w^2 - w0^2 - i w w0 / Q) to
+// `n_spectra` complex spectra (`re`, `im`: n_spectra x n_freq, row-major) sampled at
+// `freq_hz` (n_freq increasing values, n_freq >= 5), by Levenberg-Marquardt with an analytic
+// Jacobian, in parallel on the worker pool. Outputs per spectrum: `params` (n_spectra x 4:
+// amplitude, resonance frequency in Hz, Q, phase in rad), `r2`, and optionally `std_errors`
+// (n_spectra x 4, same order) and `flags` (0 ok, 1 NaN/inf in the spectrum, 2 no signal,
+// 3 not converged); NULL skips them. Degenerate spectra are flagged with NaN parameters, not
+// errors; NaN is accepted in `re`/`im` for that reason. `cfg` may be NULL (no keys are read
+// yet). Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_ARGUMENT (sizes),
+// _NON_FINITE (freq_hz), _INVALID_HANDLE (cfg).
+//
+// # Safety
+// `freq_hz` is valid for n_freq doubles; `re`, `im` for n_spectra*n_freq; `params` for
+// n_spectra*4, `r2` for n_spectra; `std_errors` (n_spectra*4) and `flags` (n_spectra) are
+// NULL or valid.
+int32_t ferrolab_sho_fit(const ferrolab_config *cfg,
+                         const double *freq_hz,
+                         size_t n_freq,
+                         const double *re,
+                         const double *im,
+                         size_t n_spectra,
+                         double *params,
+                         double *std_errors,
+                         double *r2,
+                         int32_t *flags);
+
 // Copy the message of the most recent failed call (error or warning) on this thread into
 // `buf`, snprintf-style: at most `cap - 1` bytes and a NUL when `cap > 0`; `*needed` (if not
 // NULL) receives the buffer size that holds the whole message. Successful calls do not clear

@@ -38,6 +38,7 @@
 //! - [`config`]: the one registry of configuration keys (type, unit, valid range, default, doc).
 //! - [`phasefield`]: phase-field simulation of HZO films; today the polycrystal generator.
 //! - [`analysis`]: statistics around the models (Pearson correlation).
+//! - [`beps`]: band-excitation spectroscopy: SHO fits of cantilever responses.
 //! - [`design`]: paper 000's inverse design, end to end.
 //! - [`gp`]: exact Gaussian-process regression on faer.
 //! - [`nn`]: neural networks (paper 000's MLP beta-VAE), trained by a hand-written fast path or burn.
@@ -46,6 +47,7 @@
 //! - [`parallel`]: the library-owned worker pool that all parallel work runs in.
 
 pub mod analysis;
+pub mod beps;
 pub mod config;
 pub mod design;
 pub mod gp;

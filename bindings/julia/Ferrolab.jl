@@ -353,6 +353,18 @@ gp_last_error(gp::GaussianProcess) =
     read_string((b, c, k) -> ccall((:ferrolab_gp_last_error, lib), Int32,
                                    (Ptr{Cvoid}, Ptr{UInt8}, Csize_t, Ref{Csize_t}), gp.handle, b, c, k))
 
+"""SHO fits of spectra (columns of `re`, `im`: n_freq x n_spectra) at `freq_hz`: returns
+(params 4 x n [A, w0 Hz, Q, phase rad], std_errors 4 x n, r2, flags)."""
+function sho_fit(freq_hz::Vector{Float64}, re::Matrix{Float64}, im::Matrix{Float64}, cfg::Union{Config,Nothing}=nothing)
+    nf, n = size(re)
+    size(im) == (nf, n) || throw(ArgumentError("re and im differ in shape"))
+    params, errors, r2, flags = Matrix{Float64}(undef, 4, n), Matrix{Float64}(undef, 4, n), Vector{Float64}(undef, n), Vector{Int32}(undef, n)
+    check(ccall((:ferrolab_sho_fit, lib), Int32,
+                (Ptr{Cvoid}, Ptr{Float64}, Csize_t, Ptr{Float64}, Ptr{Float64}, Csize_t, Ptr{Float64}, Ptr{Float64}, Ptr{Float64}, Ptr{Int32}),
+                cfg === nothing ? C_NULL : cfg.handle, freq_hz, nf, re, im, n, params, errors, r2, flags))
+    params, errors, r2, flags
+end
+
 """Paper 000's inverse design into `out_dir` (report.md, design.npz); blocks until done.
 Returns (z, parameters, std) of the design, or `nothing` when no latent point met the targets."""
 function run_design(out_dir::AbstractString, cfg::Union{Config,Nothing}=nothing;

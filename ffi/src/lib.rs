@@ -8,6 +8,7 @@
 #![allow(non_camel_case_types)]
 
 mod arrays;
+pub mod beps;
 #[doc(hidden)]
 pub mod boundary;
 pub mod config;

@@ -285,6 +285,12 @@ fn c_design_runs_cancels_resumes_and_reports() {
 }
 
 #[test]
+fn c_sho_example_fits_a_synthetic_map() {
+    let out = run(&compile("examples/c/sho_map.c", Link::Shared));
+    assert!(out.contains("sho map: recovered"), "{out}");
+}
+
+#[test]
 fn cpp_wrapper_manages_handles() {
     let out = run(&compile("tests/cpp/wrapper.cpp", Link::Shared));
     assert!(out.contains("wrapper: all checks passed"), "{out}");

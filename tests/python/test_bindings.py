@@ -225,3 +225,20 @@ def test_vae_file_is_readable_by_safetensors_and_numpy_reproduces_the_decoder(tm
     with pytest.raises(ferrolab.FerrolabError) as err:
         ferrolab.VAE.load(path)
     assert err.value.status == -14 and "checksum" in str(err.value)
+
+
+def test_sho_fit_recovers_a_resonance_and_flags_bad_spectra():
+    f = np.linspace(290e3, 310e3, 64)
+    w0, q, a, phi = 301.5e3, 140.0, 1.5e-3, 0.4
+    r = a * w0**2 * np.exp(1j * phi) / (f**2 - w0**2 - 1j * f * w0 / q)
+    re = np.vstack([r.real, np.zeros(64), r.real])
+    im = np.vstack([r.imag, np.zeros(64), r.imag])
+    re[2, 5] = np.nan
+    params, errors, r2, flags = ferrolab.sho_fit(f, re, im)
+    np.testing.assert_allclose(params[0], [a, w0, q, phi], rtol=1e-9)
+    assert r2[0] > 0.999999
+    assert flags.tolist() == [0, 2, 1]
+    assert np.all(np.isnan(params[1])) and np.all(np.isnan(params[2]))
+    with pytest.raises(ferrolab.FerrolabError) as err:
+        ferrolab.sho_fit(f[::-1], re, im)
+    assert "must increase" in str(err.value)

@@ -90,6 +90,9 @@ _SIGNATURES = {
     "ferrolab_gp_load": (c_int32, [c_char_p, POINTER(c_void_p)]),
     "ferrolab_gp_free": (c_int32, [c_void_p]),
     "ferrolab_gp_last_error": (c_int32, [c_void_p, c_char_p, c_size_t, POINTER(c_size_t)]),
+    "ferrolab_sho_fit": (c_int32, [c_void_p, POINTER(c_double), c_size_t, POINTER(c_double), POINTER(c_double),
+                                   c_size_t, POINTER(c_double), POINTER(c_double), POINTER(c_double),
+                                   POINTER(c_int32)]),
     "ferrolab_design_new": (c_int32, [c_void_p, c_char_p, c_char_p, c_int32, POINTER(c_void_p)]),
     "ferrolab_design_run": (c_int32, [c_void_p]),
     "ferrolab_design_progress": (c_int32, [c_void_p, POINTER(c_int32), POINTER(c_size_t), POINTER(c_size_t)]),
@@ -553,3 +556,21 @@ def run_design(out_dir, config=None, dataset=None, full=False):
         return list(z), list(mean), list(std)
     finally:
         _lib.ferrolab_design_free(handle)
+
+
+def sho_fit(freq_hz, re, im, config=None):
+    """SHO fits of spectra (rows of re, im): (params n x 4 [A, w0 Hz, Q, phase rad], std_errors,
+    r2, flags)."""
+    import numpy as np
+
+    f = np.ascontiguousarray(freq_hz, dtype=np.float64)
+    re = np.ascontiguousarray(np.atleast_2d(re), dtype=np.float64)
+    im = np.ascontiguousarray(np.atleast_2d(im), dtype=np.float64)
+    n = re.shape[0]
+    params, errors, r2 = np.zeros((n, 4)), np.zeros((n, 4)), np.zeros(n)
+    flags = np.zeros(n, dtype=np.int32)
+    cfg = config._handle if config is not None else None
+    _check(_lib.ferrolab_sho_fit(cfg, _ptr(f, c_double), f.size, _ptr(re, c_double), _ptr(im, c_double), n,
+                                 _ptr(params, c_double), _ptr(errors, c_double), _ptr(r2, c_double),
+                                 _ptr(flags, c_int32)))
+    return params, errors, r2, flags

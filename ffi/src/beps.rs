@@ -1,0 +1,101 @@
+//! Band-excitation spectroscopy: SHO fits of many spectra on caller arrays (LabVIEW-friendly:
+//! plain double arrays, int32 status, no callbacks).
+
+use crate::arrays::{check_finite, slice_in, slice_out};
+use crate::config::{config_or_default, ferrolab_config};
+use crate::status::{FERROLAB_ERR_INVALID_ARGUMENT, FfiError};
+use engine::beps::{FitProgress, fit_spectra, fits_to_arrays};
+use ndarray::ArrayView2;
+
+fn shape_len(rows: usize, cols: usize, what: &str) -> Result<usize, FfiError> {
+    if rows == 0 || cols == 0 {
+        return Err(FfiError::new(
+            FERROLAB_ERR_INVALID_ARGUMENT,
+            format!("{what} is {rows} x {cols}: both must be positive"),
+        ));
+    }
+    rows.checked_mul(cols).ok_or_else(|| {
+        FfiError::new(
+            FERROLAB_ERR_INVALID_ARGUMENT,
+            format!("{what} is {rows} x {cols}: too large"),
+        )
+    })
+}
+
+/// Fit the simple harmonic oscillator R(w) = A w0^2 e^{i phi} / (w^2 - w0^2 - i w w0 / Q) to
+/// `n_spectra` complex spectra (`re`, `im`: n_spectra x n_freq, row-major) sampled at
+/// `freq_hz` (n_freq increasing values, n_freq >= 5), by Levenberg-Marquardt with an analytic
+/// Jacobian, in parallel on the worker pool. Outputs per spectrum: `params` (n_spectra x 4:
+/// amplitude, resonance frequency in Hz, Q, phase in rad), `r2`, and optionally `std_errors`
+/// (n_spectra x 4, same order) and `flags` (0 ok, 1 NaN/inf in the spectrum, 2 no signal,
+/// 3 not converged); NULL skips them. Degenerate spectra are flagged with NaN parameters, not
+/// errors; NaN is accepted in `re`/`im` for that reason. `cfg` may be NULL (no keys are read
+/// yet). Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_ARGUMENT (sizes),
+/// _NON_FINITE (freq_hz), _INVALID_HANDLE (cfg).
+///
+/// # Safety
+/// `freq_hz` is valid for n_freq doubles; `re`, `im` for n_spectra*n_freq; `params` for
+/// n_spectra*4, `r2` for n_spectra; `std_errors` (n_spectra*4) and `flags` (n_spectra) are
+/// NULL or valid.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ferrolab_sho_fit(
+    cfg: *const ferrolab_config,
+    freq_hz: *const f64,
+    n_freq: usize,
+    re: *const f64,
+    im: *const f64,
+    n_spectra: usize,
+    params: *mut f64,
+    std_errors: *mut f64,
+    r2: *mut f64,
+    flags: *mut i32,
+) -> i32 {
+    crate::ffi_boundary!({
+        config_or_default(cfg)?;
+        let len = shape_len(n_spectra, n_freq, "re")?;
+        if n_freq < 5 {
+            return Err(FfiError::new(
+                FERROLAB_ERR_INVALID_ARGUMENT,
+                format!("n_freq = {n_freq}: the SHO fit needs at least 5 frequencies"),
+            ));
+        }
+        // SAFETY: caller's contract.
+        let (f, r, i) = unsafe {
+            (
+                slice_in(freq_hz, n_freq, "freq_hz")?,
+                slice_in(re, len, "re")?,
+                slice_in(im, len, "im")?,
+            )
+        };
+        check_finite(f, "freq_hz")?;
+        if let Some(k) = (1..n_freq).find(|&k| f[k] <= f[k - 1]) {
+            return Err(FfiError::new(
+                FERROLAB_ERR_INVALID_ARGUMENT,
+                format!(
+                    "freq_hz[{k}] = {} is not above freq_hz[{}] = {}: frequencies must increase",
+                    f[k],
+                    k - 1,
+                    f[k - 1]
+                ),
+            ));
+        }
+        let view = |s| ArrayView2::from_shape((n_spectra, n_freq), s).expect("length checked");
+        let fits = fit_spectra(f, view(r), view(i), &FitProgress::default())
+            .map_err(|e| FfiError::new(FERROLAB_ERR_INVALID_ARGUMENT, e.to_string()))?;
+        let (p, e, q, codes) = fits_to_arrays(&fits);
+        // SAFETY: caller's contract.
+        unsafe {
+            slice_out(params, n_spectra * 4, "params")?
+                .copy_from_slice(p.as_slice().expect("standard"));
+            slice_out(r2, n_spectra, "r2")?.copy_from_slice(&q);
+            if !std_errors.is_null() {
+                slice_out(std_errors, n_spectra * 4, "std_errors")?
+                    .copy_from_slice(e.as_slice().expect("standard"));
+            }
+            if !flags.is_null() {
+                slice_out(flags, n_spectra, "flags")?.copy_from_slice(&codes);
+            }
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,20 @@
+//! Band-excitation piezoresponse spectroscopy (BEPS, papers 001 and 003): simple harmonic
+//! oscillator fits of the cantilever response at every pixel and voltage step, batch fitting
+//! in parallel, and synthetic data with known parameters.
+//!
+//! ```
+//! use ferrolab::beps::{FitProgress, SyntheticSpec, fit_spectra, synthetic_beps};
+//! let data = synthetic_beps(&SyntheticSpec { rows: 2, cols: 2, steps: 4, ..Default::default() });
+//! let fits = fit_spectra(&data.freq_hz, data.re.view(), data.im.view(), &FitProgress::default())?;
+//! let error = (fits[0].frequency - data.truth[[0, 1]]).abs();
+//! assert!(error < 5.0 * fits[0].std_errors[1] + 1.0, "{error} Hz");
+//! # Ok::<(), ferrolab::beps::BatchError>(())
+//! ```
+
+mod batch;
+pub mod sho;
+mod synthetic;
+
+pub use batch::{BatchError, FitProgress, fit_spectra, fits_to_arrays};
+pub use sho::{ShoFit, ShoFlag};
+pub use synthetic::{SyntheticBeps, SyntheticSpec, synthetic_beps};

@@ -162,6 +162,31 @@ int32_t ferrolab_sho_fit(const ferrolab_config *cfg,
                          double *r2,
                          int32_t *flags);
 
+// The phase offset theta that turns fitted amplitudes and phases into piezoresponse loops
+// `A cos(phi + theta)`: it rotates the responses' common axis onto the real axis (the two
+// polarization states respond with opposite phases), theta = -arg(sum A^2 e^{2 i phi}) / 2,
+// in (-pi/2, pi/2]. NaN pairs are skipped. `*theta` is NaN when no pair is usable. Returns
+// FERROLAB_OK, FERROLAB_ERR_NULL_POINTER or _INVALID_ARGUMENT (n = 0).
+//
+// # Safety
+// `amplitude` and `phase` are valid for n doubles, `theta` for one.
+int32_t ferrolab_phase_rotation(const double *amplitude,
+                                const double *phase,
+                                size_t n,
+                                double *theta);
+
+// Piezoresponse `out[k] = amplitude[k] cos(phase[k] + theta)` for n pairs (e.g. one pixel's
+// loop over its voltage steps). Returns FERROLAB_OK, FERROLAB_ERR_NULL_POINTER,
+// _INVALID_ARGUMENT (n = 0) or _NON_FINITE (theta).
+//
+// # Safety
+// `amplitude`, `phase` and `out` are valid for n doubles.
+int32_t ferrolab_piezoresponse(const double *amplitude,
+                               const double *phase,
+                               size_t n,
+                               double theta,
+                               double *out);
+
 // Copy the message of the most recent failed call (error or warning) on this thread into
 // `buf`, snprintf-style: at most `cap - 1` bytes and a NUL when `cap > 0`; `*needed` (if not
 // NULL) receives the buffer size that holds the whole message. Successful calls do not clear

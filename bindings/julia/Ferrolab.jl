@@ -365,6 +365,22 @@ function sho_fit(freq_hz::Vector{Float64}, re::Matrix{Float64}, im::Matrix{Float
     params, errors, r2, flags
 end
 
+"Phase offset theta that makes A cos(phi + theta) separate the polarization states."
+function phase_rotation(amplitude::Vector{Float64}, phase::Vector{Float64})
+    theta = Ref{Float64}(0)
+    check(ccall((:ferrolab_phase_rotation, lib), Int32, (Ptr{Float64}, Ptr{Float64}, Csize_t, Ref{Float64}),
+                amplitude, phase, length(amplitude), theta))
+    theta[]
+end
+
+"A cos(phi + theta), element-wise."
+function piezoresponse(amplitude::Vector{Float64}, phase::Vector{Float64}, theta::Real)
+    out = similar(amplitude)
+    check(ccall((:ferrolab_piezoresponse, lib), Int32, (Ptr{Float64}, Ptr{Float64}, Csize_t, Float64, Ptr{Float64}),
+                amplitude, phase, length(amplitude), theta, out))
+    out
+end
+
 """Paper 000's inverse design into `out_dir` (report.md, design.npz); blocks until done.
 Returns (z, parameters, std) of the design, or `nothing` when no latent point met the targets."""
 function run_design(out_dir::AbstractString, cfg::Union{Config,Nothing}=nothing;

@@ -99,3 +99,63 @@ pub unsafe extern "C" fn ferrolab_sho_fit(
         Ok(())
     })
 }
+
+/// The phase offset theta that turns fitted amplitudes and phases into piezoresponse loops
+/// `A cos(phi + theta)`: it rotates the responses' common axis onto the real axis (the two
+/// polarization states respond with opposite phases), theta = -arg(sum A^2 e^{2 i phi}) / 2,
+/// in (-pi/2, pi/2]. NaN pairs are skipped. `*theta` is NaN when no pair is usable. Returns
+/// FERROLAB_OK, FERROLAB_ERR_NULL_POINTER or _INVALID_ARGUMENT (n = 0).
+///
+/// # Safety
+/// `amplitude` and `phase` are valid for n doubles, `theta` for one.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ferrolab_phase_rotation(
+    amplitude: *const f64,
+    phase: *const f64,
+    n: usize,
+    theta: *mut f64,
+) -> i32 {
+    crate::ffi_boundary!({
+        shape_len(n, 1, "amplitude")?;
+        // SAFETY: caller's contract.
+        let (a, p, out) = unsafe {
+            (
+                slice_in(amplitude, n, "amplitude")?,
+                slice_in(phase, n, "phase")?,
+                crate::arrays::out_arg(theta, "theta")?,
+            )
+        };
+        *out = engine::beps::phase_rotation(a, p);
+        Ok(())
+    })
+}
+
+/// Piezoresponse `out[k] = amplitude[k] cos(phase[k] + theta)` for n pairs (e.g. one pixel's
+/// loop over its voltage steps). Returns FERROLAB_OK, FERROLAB_ERR_NULL_POINTER,
+/// _INVALID_ARGUMENT (n = 0) or _NON_FINITE (theta).
+///
+/// # Safety
+/// `amplitude`, `phase` and `out` are valid for n doubles.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ferrolab_piezoresponse(
+    amplitude: *const f64,
+    phase: *const f64,
+    n: usize,
+    theta: f64,
+    out: *mut f64,
+) -> i32 {
+    crate::ffi_boundary!({
+        shape_len(n, 1, "amplitude")?;
+        check_finite(&[theta], "theta")?;
+        // SAFETY: caller's contract.
+        let (a, p, o) = unsafe {
+            (
+                slice_in(amplitude, n, "amplitude")?,
+                slice_in(phase, n, "phase")?,
+                slice_out(out, n, "out")?,
+            )
+        };
+        o.copy_from_slice(&engine::beps::piezoresponse(a, p, theta));
+        Ok(())
+    })
+}

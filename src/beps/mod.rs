@@ -1,6 +1,7 @@
 //! Band-excitation piezoresponse spectroscopy (BEPS, papers 001 and 003): simple harmonic
 //! oscillator fits of the cantilever response at every pixel and voltage step, batch fitting
-//! in parallel, and synthetic data with known parameters.
+//! in parallel, the phase rotation that turns fits into piezoresponse loops, and synthetic
+//! data with known parameters.
 //!
 //! ```
 //! use ferrolab::beps::{FitProgress, SyntheticSpec, fit_spectra, synthetic_beps};
@@ -12,9 +13,11 @@
 //! ```
 
 mod batch;
+mod rotation;
 pub mod sho;
 mod synthetic;
 
 pub use batch::{BatchError, FitProgress, fit_spectra, fits_to_arrays};
+pub use rotation::{phase_rotation, piezoresponse};
 pub use sho::{ShoFit, ShoFlag};
 pub use synthetic::{SyntheticBeps, SyntheticSpec, synthetic_beps};

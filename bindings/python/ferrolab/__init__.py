@@ -93,6 +93,9 @@ _SIGNATURES = {
     "ferrolab_sho_fit": (c_int32, [c_void_p, POINTER(c_double), c_size_t, POINTER(c_double), POINTER(c_double),
                                    c_size_t, POINTER(c_double), POINTER(c_double), POINTER(c_double),
                                    POINTER(c_int32)]),
+    "ferrolab_phase_rotation": (c_int32, [POINTER(c_double), POINTER(c_double), c_size_t, POINTER(c_double)]),
+    "ferrolab_piezoresponse": (c_int32, [POINTER(c_double), POINTER(c_double), c_size_t, c_double,
+                                         POINTER(c_double)]),
     "ferrolab_design_new": (c_int32, [c_void_p, c_char_p, c_char_p, c_int32, POINTER(c_void_p)]),
     "ferrolab_design_run": (c_int32, [c_void_p]),
     "ferrolab_design_progress": (c_int32, [c_void_p, POINTER(c_int32), POINTER(c_size_t), POINTER(c_size_t)]),
@@ -574,3 +577,25 @@ def sho_fit(freq_hz, re, im, config=None):
                                  _ptr(params, c_double), _ptr(errors, c_double), _ptr(r2, c_double),
                                  _ptr(flags, c_int32)))
     return params, errors, r2, flags
+
+
+def phase_rotation(amplitude, phase):
+    """The phase offset theta that makes A cos(phi + theta) separate the polarization states."""
+    import numpy as np
+
+    a = np.ascontiguousarray(amplitude, dtype=np.float64).ravel()
+    p = np.ascontiguousarray(phase, dtype=np.float64).ravel()
+    theta = c_double()
+    _check(_lib.ferrolab_phase_rotation(_ptr(a, c_double), _ptr(p, c_double), a.size, ctypes.byref(theta)))
+    return theta.value
+
+
+def piezoresponse(amplitude, phase, theta):
+    """A cos(phi + theta), element-wise."""
+    import numpy as np
+
+    a = np.ascontiguousarray(amplitude, dtype=np.float64)
+    p = np.ascontiguousarray(phase, dtype=np.float64)
+    out = np.zeros_like(a)
+    _check(_lib.ferrolab_piezoresponse(_ptr(a, c_double), _ptr(p, c_double), a.size, theta, _ptr(out, c_double)))
+    return out

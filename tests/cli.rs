@@ -250,3 +250,53 @@ fn train_writes_a_model_that_reproduces_the_rust_api() {
     assert!(!ok && stderr.contains("vae.reconstruction"), "{stderr}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn beps_synthetic_then_fit_recovers_the_map() {
+    let dir = std::env::temp_dir().join(format!("ferrolab-cli-beps-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let data = dir.join("syn.npz");
+    let (ok, out, err) = ferrolab(&[
+        "beps",
+        "synthetic",
+        "--out",
+        data.to_str().unwrap(),
+        "--size",
+        "6",
+        "6",
+        "4",
+    ]);
+    assert!(ok, "{out}{err}");
+    let fit = dir.join("fit");
+    let (ok, out, err) = ferrolab(&[
+        "beps",
+        "fit",
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        fit.to_str().unwrap(),
+        "--step",
+        "1",
+    ]);
+    assert!(ok && out.contains("144 converged"), "{out}{err}");
+    assert!(fit.join("map_resonance_hz.png").exists());
+    let npz = ferrolab::io::npz::read_npz(&std::fs::read(fit.join("fit.npz")).unwrap()).unwrap();
+    let truth = ferrolab::io::npz::read_npz(&std::fs::read(&data).unwrap()).unwrap();
+    assert_eq!(npz["params"].shape, vec![6, 6, 4, 4]);
+    let got = npz["params"].to_vec::<f64>().unwrap();
+    let want = truth["truth"].to_vec::<f64>().unwrap();
+    // Resonance frequencies within 0.2 % (SNR 20, 64 bins over 20 kHz).
+    for (g, w) in got.chunks(4).zip(want.chunks(4)) {
+        assert!((g[1] - w[1]).abs() < 2e-3 * w[1], "{} vs {}", g[1], w[1]);
+    }
+    let (ok, _, err) = ferrolab(&[
+        "beps",
+        "fit",
+        "--data",
+        data.to_str().unwrap(),
+        "--step",
+        "9",
+    ]);
+    assert!(!ok && err.contains("--step 9"), "{err}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

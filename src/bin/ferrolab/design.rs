@@ -143,6 +143,7 @@ fn figures(o: &DesignOutcome, out: &Path) -> Result<(), String> {
                 points: &[],
                 mark: None,
                 colour_range: true,
+                axes: ("z1", "z2"),
             },
         )?;
     }
@@ -164,6 +165,7 @@ fn figures(o: &DesignOutcome, out: &Path) -> Result<(), String> {
             points: &points,
             mark,
             colour_range: false,
+            axes: ("z1", "z2"),
         },
     )?;
     if let Some(p) = &o.prediction {

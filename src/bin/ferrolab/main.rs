@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod beps;
 mod design;
 mod gp;
 mod keys;
@@ -27,6 +28,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Band-excitation spectroscopy: SHO fits of a map (NPZ), synthetic data.
+    #[command(subcommand)]
+    Beps(beps::Command),
     /// Paper 000's HZO inverse design end to end: dataset, beta-VAE, latent analysis, target
     /// region, GP parameter prediction and re-simulation; report.md, figures and arrays.
     Design(design::Args),
@@ -52,6 +56,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Beps(command) => beps::run(&command),
         Command::Design(args) => design::run_cli(&args),
         Command::Keys(args) => keys::run(&args),
         Command::Structure(args) => structure::run(&args),

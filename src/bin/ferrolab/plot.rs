@@ -227,6 +227,8 @@ pub struct GridMap<'a> {
     pub mark: Option<(f64, f64)>,
     /// Append the colour range to the title (off for yes/no maps).
     pub colour_range: bool,
+    /// Axis labels (x, y).
+    pub axes: (&'a str, &'a str),
 }
 
 /// Draw a [`GridMap`].
@@ -247,8 +249,8 @@ pub fn grid_map_png(path: &Path, m: &GridMap) -> Result<(), String> {
             .build_cartesian_2d(m.lo..m.hi, m.lo..m.hi)?;
         chart
             .configure_mesh()
-            .x_desc("z1")
-            .y_desc("z2")
+            .x_desc(m.axes.0)
+            .y_desc(m.axes.1)
             .label_style(("sans-serif", 16))
             .draw()?;
         let step = (m.hi - m.lo) / (m.steps - 1) as f64;

@@ -187,6 +187,26 @@ int32_t ferrolab_piezoresponse(const double *amplitude,
                                double theta,
                                double *out);
 
+// Fit the 9-parameter switching-loop function of the BEPS literature (as BGlib) to
+// `n_loops` loops (`loops`: n_loops x n_steps, row-major) measured at `voltage` (n_steps
+// values, one cycle; the first half of the points is branch 1, the second branch 2), by
+// bounded Levenberg-Marquardt with an analytic Jacobian from a data-driven start, in
+// parallel. `params` receives n_loops x 9 values a0 (floor), a1 (height), a2, a3 (coercive
+// voltages of branches 1 and 2), a4 (linear background), b0..b3 (branch widths below and
+// above each coercive voltage); `r2` (NULL to skip) the coefficient of determination. Loops
+// with NaN get NaN parameters. Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER,
+// _INVALID_ARGUMENT (n_steps < 10, n_loops = 0), _NON_FINITE (voltage).
+//
+// # Safety
+// `voltage` is valid for n_steps doubles, `loops` for n_loops*n_steps, `params` for
+// n_loops*9, `r2` for n_loops or NULL.
+int32_t ferrolab_loop_fit(const double *voltage,
+                          size_t n_steps,
+                          const double *loops,
+                          size_t n_loops,
+                          double *params,
+                          double *r2);
+
 // Copy the message of the most recent failed call (error or warning) on this thread into
 // `buf`, snprintf-style: at most `cap - 1` bytes and a NUL when `cap > 0`; `*needed` (if not
 // NULL) receives the buffer size that holds the whole message. Successful calls do not clear

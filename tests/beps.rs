@@ -117,3 +117,40 @@ fn batch_fit_rejects_mismatched_shapes_and_can_be_cancelled() {
     let err = fit_spectra(&data.freq_hz, data.re.view(), data.im.view(), &progress).unwrap_err();
     assert!(err.to_string().contains("cancelled"), "{err}");
 }
+
+/// The 9-parameter loop fit, from ferrolab's own data-driven start, reaches SciPy's minimum
+/// (tests/oracles/loop_reference.py, SciPy started from the truth) or a lower one.
+#[test]
+fn loop_fits_match_scipy_least_squares() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/oracles/loop_reference.json"
+    ))
+    .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let voltage: Vec<f64> = serde_json::from_value(v["voltage"].clone()).unwrap();
+    for (k, case) in v["cases"].as_array().unwrap().iter().enumerate() {
+        let response: Vec<f64> = serde_json::from_value(case["loop"].clone()).unwrap();
+        let reference: Vec<f64> = serde_json::from_value(case["scipy"].clone()).unwrap();
+        let cost = case["cost"].as_f64().unwrap();
+        let fit = ferrolab::beps::fit_loop(&voltage, &response, None);
+        let ssr: f64 = ferrolab::beps::loop_function(&voltage, &fit.params)
+            .iter()
+            .zip(&response)
+            .map(|(f, r)| (f - r).powi(2))
+            .sum();
+        assert!(
+            ssr <= cost * (1.0 + 1e-6),
+            "case {k}: SSR {ssr} vs scipy {cost}"
+        );
+        // Floor, height and coercive voltages agree with SciPy's.
+        for j in 0..4 {
+            assert!(
+                (fit.params[j] - reference[j]).abs() < 1e-3 * (1.0 + reference[j].abs()),
+                "case {k} a{j}: {} vs scipy {}",
+                fit.params[j],
+                reference[j]
+            );
+        }
+    }
+}

@@ -381,6 +381,15 @@ function piezoresponse(amplitude::Vector{Float64}, phase::Vector{Float64}, theta
     out
 end
 
+"9-parameter switching-loop fits of the columns of `loops` (n_steps x n) over one voltage cycle: (params 9 x n, r2)."
+function loop_fit(voltage::Vector{Float64}, loops::Matrix{Float64})
+    steps, n = size(loops)
+    params, r2 = Matrix{Float64}(undef, 9, n), Vector{Float64}(undef, n)
+    check(ccall((:ferrolab_loop_fit, lib), Int32, (Ptr{Float64}, Csize_t, Ptr{Float64}, Csize_t, Ptr{Float64}, Ptr{Float64}),
+                voltage, steps, loops, n, params, r2))
+    params, r2
+end
+
 """Paper 000's inverse design into `out_dir` (report.md, design.npz); blocks until done.
 Returns (z, parameters, std) of the design, or `nothing` when no latent point met the targets."""
 function run_design(out_dir::AbstractString, cfg::Union{Config,Nothing}=nothing;

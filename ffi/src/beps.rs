@@ -159,3 +159,62 @@ pub unsafe extern "C" fn ferrolab_piezoresponse(
         Ok(())
     })
 }
+
+/// Fit the 9-parameter switching-loop function of the BEPS literature (as BGlib) to
+/// `n_loops` loops (`loops`: n_loops x n_steps, row-major) measured at `voltage` (n_steps
+/// values, one cycle; the first half of the points is branch 1, the second branch 2), by
+/// bounded Levenberg-Marquardt with an analytic Jacobian from a data-driven start, in
+/// parallel. `params` receives n_loops x 9 values a0 (floor), a1 (height), a2, a3 (coercive
+/// voltages of branches 1 and 2), a4 (linear background), b0..b3 (branch widths below and
+/// above each coercive voltage); `r2` (NULL to skip) the coefficient of determination. Loops
+/// with NaN get NaN parameters. Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER,
+/// _INVALID_ARGUMENT (n_steps < 10, n_loops = 0), _NON_FINITE (voltage).
+///
+/// # Safety
+/// `voltage` is valid for n_steps doubles, `loops` for n_loops*n_steps, `params` for
+/// n_loops*9, `r2` for n_loops or NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ferrolab_loop_fit(
+    voltage: *const f64,
+    n_steps: usize,
+    loops: *const f64,
+    n_loops: usize,
+    params: *mut f64,
+    r2: *mut f64,
+) -> i32 {
+    crate::ffi_boundary!({
+        let len = shape_len(n_loops, n_steps, "loops")?;
+        if n_steps < 10 {
+            return Err(FfiError::new(
+                FERROLAB_ERR_INVALID_ARGUMENT,
+                format!("n_steps = {n_steps}: the loop fit needs at least 10 points"),
+            ));
+        }
+        // SAFETY: caller's contract.
+        let (v, l) = unsafe {
+            (
+                slice_in(voltage, n_steps, "voltage")?,
+                slice_in(loops, len, "loops")?,
+            )
+        };
+        check_finite(v, "voltage")?;
+        let fits = engine::beps::fit_loops(
+            v,
+            ArrayView2::from_shape((n_loops, n_steps), l).expect("length checked"),
+        );
+        // SAFETY: caller's contract.
+        unsafe {
+            let out = slice_out(params, n_loops * 9, "params")?;
+            for (o, f) in out.chunks_exact_mut(9).zip(&fits) {
+                o.copy_from_slice(&f.params);
+            }
+            if !r2.is_null() {
+                let out = slice_out(r2, n_loops, "r2")?;
+                for (o, f) in out.iter_mut().zip(&fits) {
+                    *o = f.r2;
+                }
+            }
+        }
+        Ok(())
+    })
+}

@@ -242,3 +242,18 @@ def test_sho_fit_recovers_a_resonance_and_flags_bad_spectra():
     with pytest.raises(ferrolab.FerrolabError) as err:
         ferrolab.sho_fit(f[::-1], re, im)
     assert "must increase" in str(err.value)
+
+
+def test_loop_fit_matches_the_scipy_reference_through_the_c_api():
+    import json
+
+    ref = json.loads((ROOT / "tests" / "oracles" / "loop_reference.json").read_text())
+    v = np.array(ref["voltage"])
+    loops = np.array([c["loop"] for c in ref["cases"]])
+    params, r2 = ferrolab.loop_fit(v, loops)
+    scipy = np.array([c["scipy"] for c in ref["cases"]])
+    np.testing.assert_allclose(params[:, 2:4], scipy[:, 2:4], atol=1e-3)
+    assert np.all(r2 > 0.9)
+    with pytest.raises(ferrolab.FerrolabError) as err:
+        ferrolab.loop_fit(v[:5], loops[:, :5])
+    assert "n_steps = 5" in str(err.value)

@@ -96,6 +96,8 @@ _SIGNATURES = {
     "ferrolab_phase_rotation": (c_int32, [POINTER(c_double), POINTER(c_double), c_size_t, POINTER(c_double)]),
     "ferrolab_piezoresponse": (c_int32, [POINTER(c_double), POINTER(c_double), c_size_t, c_double,
                                          POINTER(c_double)]),
+    "ferrolab_loop_fit": (c_int32, [POINTER(c_double), c_size_t, POINTER(c_double), c_size_t,
+                                    POINTER(c_double), POINTER(c_double)]),
     "ferrolab_design_new": (c_int32, [c_void_p, c_char_p, c_char_p, c_int32, POINTER(c_void_p)]),
     "ferrolab_design_run": (c_int32, [c_void_p]),
     "ferrolab_design_progress": (c_int32, [c_void_p, POINTER(c_int32), POINTER(c_size_t), POINTER(c_size_t)]),
@@ -599,3 +601,15 @@ def piezoresponse(amplitude, phase, theta):
     out = np.zeros_like(a)
     _check(_lib.ferrolab_piezoresponse(_ptr(a, c_double), _ptr(p, c_double), a.size, theta, _ptr(out, c_double)))
     return out
+
+
+def loop_fit(voltage, loops):
+    """9-parameter switching-loop fits of loops (rows) over one voltage cycle: (params n x 9, r2)."""
+    import numpy as np
+
+    v = np.ascontiguousarray(voltage, dtype=np.float64)
+    loops = np.ascontiguousarray(np.atleast_2d(loops), dtype=np.float64)
+    params, r2 = np.zeros((loops.shape[0], 9)), np.zeros(loops.shape[0])
+    _check(_lib.ferrolab_loop_fit(_ptr(v, c_double), v.size, _ptr(loops, c_double), loops.shape[0],
+                                  _ptr(params, c_double), _ptr(r2, c_double)))
+    return params, r2

@@ -144,12 +144,10 @@ fn loop_fits_match_scipy_least_squares() {
             "case {k}: SSR {ssr} vs scipy {cost}"
         );
         // Floor, height and coercive voltages agree with SciPy's.
-        for j in 0..4 {
+        for (j, (got, want)) in fit.params.iter().zip(&reference).take(4).enumerate() {
             assert!(
-                (fit.params[j] - reference[j]).abs() < 1e-3 * (1.0 + reference[j].abs()),
-                "case {k} a{j}: {} vs scipy {}",
-                fit.params[j],
-                reference[j]
+                (got - want).abs() < 1e-3 * (1.0 + want.abs()),
+                "case {k} a{j}: {got} vs scipy {want}"
             );
         }
     }

@@ -33,6 +33,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// Number of values per loop written by `ferrolab_loop_parameters`.
+#define FERROLAB_LOOP_PARAMETER_COUNT 10
+
 // Number of values `ferrolab_loop_features` writes.
 #define FERROLAB_LOOP_FEATURE_COUNT 8
 
@@ -206,6 +209,21 @@ int32_t ferrolab_loop_fit(const double *voltage,
                           size_t n_loops,
                           double *params,
                           double *r2);
+
+// Switching parameters of loops fitted by `ferrolab_loop_fit` (`params`: n_loops x 9) for
+// loops measured at `voltage` (n_steps values): per loop, into `out` (n_loops x 10): V+, V-,
+// width, imprint (V), R+, R-, switchable response, loop area (response x V), and the
+// nucleation biases of branches 1 and 2 (V; where a branch has switched 3 % of its height).
+// Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_ARGUMENT (sizes),
+// _NON_FINITE (voltage).
+//
+// # Safety
+// `voltage` is valid for n_steps doubles, `params` for n_loops*9, `out` for n_loops*10.
+int32_t ferrolab_loop_parameters(const double *voltage,
+                                 size_t n_steps,
+                                 const double *params,
+                                 size_t n_loops,
+                                 double *out);
 
 // Copy the message of the most recent failed call (error or warning) on this thread into
 // `buf`, snprintf-style: at most `cap - 1` bytes and a NUL when `cap > 0`; `*needed` (if not

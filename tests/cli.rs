@@ -283,6 +283,7 @@ fn beps_synthetic_then_fit_recovers_the_map() {
     let npz = ferrolab::io::npz::read_npz(&std::fs::read(fit.join("fit.npz")).unwrap()).unwrap();
     let truth = ferrolab::io::npz::read_npz(&std::fs::read(&data).unwrap()).unwrap();
     assert_eq!(npz["params"].shape, vec![6, 6, 4, 4]);
+    assert_eq!(npz["switching"].shape, vec![6, 6, 10]);
     let got = npz["params"].to_vec::<f64>().unwrap();
     let want = truth["truth"].to_vec::<f64>().unwrap();
     // Resonance frequencies within 0.2 % (SNR 20, 64 bins over 20 kHz).

@@ -390,6 +390,15 @@ function loop_fit(voltage::Vector{Float64}, loops::Matrix{Float64})
     params, r2
 end
 
+"Switching parameters (10 x n: V+, V-, width, imprint, R+, R-, switchable, area, nucleation 1 and 2) of fitted loops (params 9 x n)."
+function loop_parameters(voltage::Vector{Float64}, params::Matrix{Float64})
+    n = size(params, 2)
+    out = Matrix{Float64}(undef, 10, n)
+    check(ccall((:ferrolab_loop_parameters, lib), Int32, (Ptr{Float64}, Csize_t, Ptr{Float64}, Csize_t, Ptr{Float64}),
+                voltage, length(voltage), params, n, out))
+    out
+end
+
 """Paper 000's inverse design into `out_dir` (report.md, design.npz); blocks until done.
 Returns (z, parameters, std) of the design, or `nothing` when no latent point met the targets."""
 function run_design(out_dir::AbstractString, cfg::Union{Config,Nothing}=nothing;

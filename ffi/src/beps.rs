@@ -218,3 +218,61 @@ pub unsafe extern "C" fn ferrolab_loop_fit(
         Ok(())
     })
 }
+
+/// Number of values per loop written by `ferrolab_loop_parameters`.
+pub const FERROLAB_LOOP_PARAMETER_COUNT: usize = 10;
+
+/// Switching parameters of loops fitted by `ferrolab_loop_fit` (`params`: n_loops x 9) for
+/// loops measured at `voltage` (n_steps values): per loop, into `out` (n_loops x 10): V+, V-,
+/// width, imprint (V), R+, R-, switchable response, loop area (response x V), and the
+/// nucleation biases of branches 1 and 2 (V; where a branch has switched 3 % of its height).
+/// Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_ARGUMENT (sizes),
+/// _NON_FINITE (voltage).
+///
+/// # Safety
+/// `voltage` is valid for n_steps doubles, `params` for n_loops*9, `out` for n_loops*10.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ferrolab_loop_parameters(
+    voltage: *const f64,
+    n_steps: usize,
+    params: *const f64,
+    n_loops: usize,
+    out: *mut f64,
+) -> i32 {
+    crate::ffi_boundary!({
+        shape_len(n_loops, n_steps, "loops")?;
+        // SAFETY: caller's contract.
+        let (v, p, o) = unsafe {
+            (
+                slice_in(voltage, n_steps, "voltage")?,
+                slice_in(params, n_loops * 9, "params")?,
+                slice_out(out, n_loops * FERROLAB_LOOP_PARAMETER_COUNT, "out")?,
+            )
+        };
+        check_finite(v, "voltage")?;
+        for (row, fit) in o
+            .chunks_exact_mut(FERROLAB_LOOP_PARAMETER_COUNT)
+            .zip(p.chunks_exact(9))
+        {
+            let fit = engine::beps::LoopFit {
+                params: std::array::from_fn(|i| fit[i]),
+                r2: f64::NAN,
+                converged: true,
+            };
+            let s = engine::beps::loop_parameters(v, &fit);
+            row.copy_from_slice(&[
+                s.v_plus,
+                s.v_minus,
+                s.width,
+                s.imprint,
+                s.r_plus,
+                s.r_minus,
+                s.switchable,
+                s.area,
+                s.nucleation_1,
+                s.nucleation_2,
+            ]);
+        }
+        Ok(())
+    })
+}

@@ -257,3 +257,14 @@ def test_loop_fit_matches_the_scipy_reference_through_the_c_api():
     with pytest.raises(ferrolab.FerrolabError) as err:
         ferrolab.loop_fit(v[:5], loops[:, :5])
     assert "n_steps = 5" in str(err.value)
+
+
+def test_loop_parameters_of_a_fitted_loop():
+    v = np.concatenate([np.linspace(-8, 8, 64), np.linspace(8, -8, 64)])
+    truth = np.array([[-1.0, 2.0, 2.5, -1.5, 0.0, 0.8, 0.8, 0.8, 0.8]])
+    s = ferrolab.loop_parameters(v, truth)[0]
+    names = dict(zip(ferrolab.LOOP_PARAMETERS, s))
+    assert names["v_plus"] == 2.5 and names["v_minus"] == -1.5
+    assert abs(names["imprint"] - 0.5) < 1e-12 and abs(names["width"] - 4.0) < 1e-12
+    assert names["nucleation_1"] < 2.5 and names["nucleation_2"] > -1.5
+    assert 0 < names["area"] < 2.0 * 16

@@ -98,6 +98,8 @@ _SIGNATURES = {
                                          POINTER(c_double)]),
     "ferrolab_loop_fit": (c_int32, [POINTER(c_double), c_size_t, POINTER(c_double), c_size_t,
                                     POINTER(c_double), POINTER(c_double)]),
+    "ferrolab_loop_parameters": (c_int32, [POINTER(c_double), c_size_t, POINTER(c_double), c_size_t,
+                                           POINTER(c_double)]),
     "ferrolab_design_new": (c_int32, [c_void_p, c_char_p, c_char_p, c_int32, POINTER(c_void_p)]),
     "ferrolab_design_run": (c_int32, [c_void_p]),
     "ferrolab_design_progress": (c_int32, [c_void_p, POINTER(c_int32), POINTER(c_size_t), POINTER(c_size_t)]),
@@ -613,3 +615,19 @@ def loop_fit(voltage, loops):
     _check(_lib.ferrolab_loop_fit(_ptr(v, c_double), v.size, _ptr(loops, c_double), loops.shape[0],
                                   _ptr(params, c_double), _ptr(r2, c_double)))
     return params, r2
+
+
+LOOP_PARAMETERS = ("v_plus", "v_minus", "width", "imprint", "r_plus", "r_minus", "switchable", "area",
+                   "nucleation_1", "nucleation_2")
+
+
+def loop_parameters(voltage, params):
+    """Switching parameters (n x 10, columns LOOP_PARAMETERS) of loops fitted by loop_fit."""
+    import numpy as np
+
+    v = np.ascontiguousarray(voltage, dtype=np.float64)
+    params = np.ascontiguousarray(np.atleast_2d(params), dtype=np.float64)
+    out = np.zeros((params.shape[0], len(LOOP_PARAMETERS)))
+    _check(_lib.ferrolab_loop_parameters(_ptr(v, c_double), v.size, _ptr(params, c_double), params.shape[0],
+                                         _ptr(out, c_double)))
+    return out

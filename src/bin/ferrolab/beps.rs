@@ -3,8 +3,8 @@
 
 use crate::plot::{GridMap, grid_map_png};
 use ferrolab::beps::{
-    FitProgress, SyntheticSpec, fit_spectra, fits_to_arrays, phase_rotation, piezoresponse,
-    synthetic_beps,
+    FitProgress, SyntheticSpec, fit_loops, fit_spectra, fits_to_arrays, loop_parameters,
+    phase_rotation, piezoresponse, synthetic_beps,
 };
 use ferrolab::io::atomic::write_atomically;
 use ferrolab::io::npy::to_npy_bytes;
@@ -20,7 +20,10 @@ pub enum Command {
     /// Fit the SHO to every spectrum of an NPZ file with `freq_hz` (n_freq), `re` and `im`
     /// (rows x cols x steps x n_freq, or spectra x n_freq); writes OUT/fit.npz (params with
     /// the data's leading shape x 4: amplitude, w0 Hz, Q, phase rad; std_errors, r2, flags,
-    /// theta, piezoresponse) and, for a 4-D map, PNG maps of A, phi, w0 and Q at --step.
+    /// theta, piezoresponse) and, for a 4-D map, PNG maps of A, phi, w0 and Q at --step. With
+    /// a `voltage` array (steps) in a 4-D map, each pixel's piezoresponse loop is fitted too:
+    /// loop_params (rows x cols x 9), loop_r2 and switching (rows x cols x 10: V+, V-, width,
+    /// imprint, R+, R-, switchable, area, nucleation biases 1 and 2).
     Fit {
         /// Input NPZ.
         #[arg(long)]
@@ -161,6 +164,61 @@ fn fit(data: &Path, out: &Path, step: usize) -> Result<(), String> {
         "fitted {n} spectra of {} bins in {seconds:.2} s: {ok} converged; phase offset {theta:.4} rad",
         freq.len()
     );
+    let mut loop_members = Vec::new();
+    if let ([rows, cols, steps], Some(v)) = (&lead[..], members.get("voltage")) {
+        let voltage = v.to_vec::<f64>().map_err(bad)?;
+        if voltage.len() != *steps {
+            return Err(bad(format!(
+                "voltage has {} values, the map {steps} steps",
+                voltage.len()
+            )));
+        }
+        // The loop function's branch 1 is the first half of the points: start every loop at
+        // its most negative voltage so branch 1 is the rising sweep.
+        let start = (0..*steps)
+            .min_by(|a, b| voltage[*a].total_cmp(&voltage[*b]))
+            .unwrap_or(0);
+        let voltage: Vec<f64> = (0..*steps).map(|k| voltage[(start + k) % steps]).collect();
+        let pixels = Array2::from_shape_fn((rows * cols, *steps), |(p, k)| {
+            loops[p * steps + (start + k) % steps]
+        });
+        let started = Instant::now();
+        let fits = fit_loops(&voltage, pixels.view());
+        let grid = |last: usize, values: Vec<f64>| {
+            ArrayD::from_shape_vec(IxDyn(&[*rows, *cols, last]), values).expect("sized")
+        };
+        let loop_params: Vec<f64> = fits.iter().flat_map(|f| f.params).collect();
+        let loop_r2: Vec<f64> = fits.iter().map(|f| f.r2).collect();
+        let switching: Vec<f64> = fits
+            .iter()
+            .flat_map(|f| {
+                let s = loop_parameters(&voltage, f);
+                [
+                    s.v_plus,
+                    s.v_minus,
+                    s.width,
+                    s.imprint,
+                    s.r_plus,
+                    s.r_minus,
+                    s.switchable,
+                    s.area,
+                    s.nucleation_1,
+                    s.nucleation_2,
+                ]
+            })
+            .collect();
+        println!(
+            "fitted {} piezoresponse loops in {:.2} s",
+            fits.len(),
+            started.elapsed().as_secs_f64()
+        );
+        loop_members.push(("loop_params", to_npy_bytes(&grid(9, loop_params))));
+        loop_members.push((
+            "loop_r2",
+            to_npy_bytes(&ArrayD::from_shape_vec(IxDyn(&[*rows, *cols]), loop_r2).expect("sized")),
+        ));
+        loop_members.push(("switching", to_npy_bytes(&grid(10, switching))));
+    }
 
     let with_last = |v: Vec<f64>, last: Option<usize>| {
         let mut shape = lead.clone();
@@ -185,7 +243,10 @@ fn fit(data: &Path, out: &Path, step: usize) -> Result<(), String> {
             ),
             ("theta", to_npy_bytes(&Array1::from(vec![theta]))),
             ("piezoresponse", to_npy_bytes(&with_last(loops, None))),
-        ],
+        ]
+        .into_iter()
+        .chain(loop_members)
+        .collect::<Vec<_>>(),
     )?;
     if let [rows, cols, steps] = lead[..] {
         if step >= steps {

@@ -124,6 +124,21 @@ fn tiny_design_runs_end_to_end_and_its_report_matches_its_arrays() {
 }
 
 #[test]
+fn a_latent_space_other_than_2_d_is_refused_by_name() {
+    let mut cfg = tiny();
+    cfg.set("vae.latent_dim", Value::I64(3)).unwrap();
+    let out = std::env::temp_dir().join(format!("ferrolab-design-3d-{}", std::process::id()));
+    let err = run(&cfg, &DataSource::Sample, &out, &DesignProgress::default())
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("vae.latent_dim = 3"), "{err}");
+    assert!(
+        !out.exists(),
+        "nothing is simulated for a refused configuration"
+    );
+}
+
+#[test]
 fn a_cancelled_design_says_where_it_stopped() {
     let out = std::env::temp_dir().join(format!("ferrolab-design-cancel-{}", std::process::id()));
     let progress = DesignProgress::default();

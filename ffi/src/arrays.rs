@@ -87,6 +87,23 @@ pub(crate) fn check_finite(values: &[f64], arg: &str) -> Result<(), FfiError> {
     }
 }
 
+/// Elements of a `rows x cols` array argument: both must be positive and the product must
+/// fit, else FERROLAB_ERR_INVALID_ARGUMENT naming the array.
+pub(crate) fn shape_len(rows: usize, cols: usize, what: &str) -> Result<usize, FfiError> {
+    if rows == 0 || cols == 0 {
+        return Err(FfiError::new(
+            FERROLAB_ERR_INVALID_ARGUMENT,
+            format!("{what} is {rows} x {cols}: both must be positive"),
+        ));
+    }
+    rows.checked_mul(cols).ok_or_else(|| {
+        FfiError::new(
+            FERROLAB_ERR_INVALID_ARGUMENT,
+            format!("{what} is {rows} x {cols}: too large"),
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

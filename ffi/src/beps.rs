@@ -1,26 +1,11 @@
 //! Band-excitation spectroscopy: SHO fits of many spectra on caller arrays (LabVIEW-friendly:
 //! plain double arrays, int32 status, no callbacks).
 
-use crate::arrays::{check_finite, slice_in, slice_out};
+use crate::arrays::{check_finite, shape_len, slice_in, slice_out};
 use crate::config::{config_or_default, ferrolab_config};
 use crate::status::{FERROLAB_ERR_INVALID_ARGUMENT, FfiError};
 use engine::beps::{FitProgress, fit_spectra, fits_to_arrays};
 use ndarray::ArrayView2;
-
-fn shape_len(rows: usize, cols: usize, what: &str) -> Result<usize, FfiError> {
-    if rows == 0 || cols == 0 {
-        return Err(FfiError::new(
-            FERROLAB_ERR_INVALID_ARGUMENT,
-            format!("{what} is {rows} x {cols}: both must be positive"),
-        ));
-    }
-    rows.checked_mul(cols).ok_or_else(|| {
-        FfiError::new(
-            FERROLAB_ERR_INVALID_ARGUMENT,
-            format!("{what} is {rows} x {cols}: too large"),
-        )
-    })
-}
 
 /// Fit the simple harmonic oscillator R(w) = A w0^2 e^{i phi} / (w^2 - w0^2 - i w w0 / Q) to
 /// `n_spectra` complex spectra (`re`, `im`: n_spectra x n_freq, row-major) sampled at

@@ -1,6 +1,6 @@
 //! `ferrolab_gp`: exact Gaussian-process regression, one GP per output column.
 
-use crate::arrays::{check_finite, out_arg, slice_in, slice_out};
+use crate::arrays::{check_finite, out_arg, shape_len, slice_in, slice_out};
 use crate::config::{config_or_default, ferrolab_config};
 use crate::handles;
 use crate::status::{FERROLAB_ERR_INVALID_ARGUMENT, FERROLAB_WARN_TRUNCATED, FfiError};
@@ -20,21 +20,6 @@ const TYPE_NAME: &str = "ferrolab_gp";
 
 fn lookup(gp: *const ferrolab_gp) -> Result<Arc<GaussianProcess>, FfiError> {
     handles::get(gp.addr(), "gp", TYPE_NAME)
-}
-
-fn shape_len(rows: usize, cols: usize, what: &str) -> Result<usize, FfiError> {
-    if rows == 0 || cols == 0 {
-        return Err(FfiError::new(
-            FERROLAB_ERR_INVALID_ARGUMENT,
-            format!("{what} is {rows} x {cols}: both must be positive"),
-        ));
-    }
-    rows.checked_mul(cols).ok_or_else(|| {
-        FfiError::new(
-            FERROLAB_ERR_INVALID_ARGUMENT,
-            format!("{what} is {rows} x {cols}: too large"),
-        )
-    })
 }
 
 /// Fit one GP per column of `y` (n x m, row-major) on inputs `x` (n x d, row-major) with the

@@ -1,7 +1,7 @@
 //! `ferrolab_vae`: paper 000's MLP beta-VAE: train (with progress, cancel, checkpoints),
 //! encode, decode, decode a latent grid, save and load.
 
-use crate::arrays::{check_finite, out_arg, slice_in, slice_out};
+use crate::arrays::{check_finite, out_arg, shape_len, slice_in, slice_out};
 use crate::config::{config_or_default, ferrolab_config};
 use crate::handles;
 use crate::status::{FERROLAB_ERR_INVALID_ARGUMENT, FERROLAB_WARN_TRUNCATED, FfiError};
@@ -36,21 +36,6 @@ impl VaeHandle {
 
 fn lookup(vae: *const ferrolab_vae) -> Result<Arc<VaeHandle>, FfiError> {
     handles::get(vae.addr(), "vae", TYPE_NAME)
-}
-
-fn shape_len(rows: usize, cols: usize, what: &str) -> Result<usize, FfiError> {
-    if rows == 0 || cols == 0 {
-        return Err(FfiError::new(
-            FERROLAB_ERR_INVALID_ARGUMENT,
-            format!("{what} is {rows} x {cols}: both must be positive"),
-        ));
-    }
-    rows.checked_mul(cols).ok_or_else(|| {
-        FfiError::new(
-            FERROLAB_ERR_INVALID_ARGUMENT,
-            format!("{what} is {rows} x {cols}: too large"),
-        )
-    })
 }
 
 fn expect_dim(what: &str, given: usize, model: usize) -> Result<(), FfiError> {

@@ -117,6 +117,14 @@ pub fn fit_spectra(
 
 /// The fits as arrays: parameters (n x 4: amplitude, frequency Hz, Q, phase rad), standard
 /// errors (n x 4), R^2 (n) and flag codes (n).
+///
+/// ```
+/// let zero = vec![0.0; 8];
+/// let f: Vec<f64> = (0..8).map(|k| 1e5 + k as f64).collect();
+/// let fit = ferrolab::beps::sho::fit(&f, &zero, &zero); // no signal: flagged
+/// let (params, _, _, flags) = ferrolab::beps::fits_to_arrays(&[fit]);
+/// assert_eq!((params.dim(), flags), ((1, 4), vec![2]));
+/// ```
 pub fn fits_to_arrays(fits: &[ShoFit]) -> (Array2<f64>, Array2<f64>, Vec<f64>, Vec<i32>) {
     let n = fits.len();
     let params = Array2::from_shape_fn((n, 4), |(i, k)| {

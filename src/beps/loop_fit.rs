@@ -135,6 +135,14 @@ fn bounds(voltage: &[f64]) -> ([f64; 9], [f64; 9]) {
 
 /// The data-driven start: floor and height from the loop's extremes, each branch's coercive
 /// voltage where it crosses mid-height, widths a tenth of the voltage range.
+///
+/// ```
+/// let v = [-2.0, -1.0, 0.0, 1.0, 2.0, 2.0, 1.0, 0.0, -1.0, -2.0];
+/// let r = [0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0];
+/// let p = ferrolab::beps::loop_initial_guess(&v, &r);
+/// assert_eq!((p[0], p[1]), (0.0, 1.0)); // floor and height
+/// assert_eq!((p[2], p[3]), (0.5, -0.5)); // mid-height crossings of the two branches
+/// ```
 pub fn loop_initial_guess(voltage: &[f64], response: &[f64]) -> [f64; 9] {
     let lo = response.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = response.iter().copied().fold(f64::NEG_INFINITY, f64::max);

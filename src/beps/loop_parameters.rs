@@ -48,7 +48,9 @@ fn branch_shape(fit: &LoopFit, branch: usize, v: f64) -> f64 {
 fn solve_shape(fit: &LoopFit, branch: usize, target: f64, lo: f64, hi: f64) -> f64 {
     let g = |v: f64| branch_shape(fit, branch, v) - target;
     let (mut a, mut b) = (lo, hi);
-    if g(a) > 0.0 || g(b) < 0.0 {
+    // NaN parameters make g NaN: no bracket, no answer (bisection would return the midpoint).
+    let (ga, gb) = (g(a), g(b));
+    if !(ga.is_finite() && gb.is_finite()) || ga > 0.0 || gb < 0.0 {
         return f64::NAN;
     }
     for _ in 0..100 {
@@ -139,5 +141,13 @@ mod tests {
         );
         assert!((s.area - 4.0).abs() < 0.05, "{}", s.area);
         assert_eq!((s.v_plus, s.v_minus), (fit.params[2], fit.params[3]));
+        // A failed fit (NaN parameters) gives NaN everywhere, never a made-up voltage.
+        let failed = LoopFit {
+            params: [f64::NAN; 9],
+            r2: f64::NAN,
+            converged: false,
+        };
+        let s = loop_parameters(&v, &failed);
+        assert!(s.nucleation_1.is_nan() && s.nucleation_2.is_nan() && s.area.is_nan());
     }
 }

@@ -400,6 +400,12 @@ pub fn run(
     let settings = DesignSettings::from_config(cfg)?;
     let pf = PhaseFieldParams::from_config(cfg)?;
     let vae_settings = VaeSettings::from_config(cfg)?;
+    if vae_settings.latent_dim != 2 {
+        return Err(DesignError::Invalid(format!(
+            "vae.latent_dim = {}: the inverse design maps a 2-D latent space (paper 000)",
+            vae_settings.latent_dim
+        )));
+    }
     let ranges = Sweep::from_config(cfg)?.ranges;
     std::fs::create_dir_all(out).map_err(|e| io_err(out, e))?;
     let mut stages = Vec::new();
@@ -495,11 +501,7 @@ pub fn run(
     let started = Instant::now();
     let (targets, target_rule) = targets(&settings, &features);
     let meets = feasible(&map.features, &targets);
-    let near_data = if latent.ncols() == 2 {
-        supported(&map, &latent, settings.max_data_distance)
-    } else {
-        vec![true; meets.len()]
-    };
+    let near_data = supported(&map, &latent, settings.max_data_distance);
     let ok_grid: Vec<bool> = meets
         .iter()
         .zip(&near_data)
@@ -516,11 +518,11 @@ pub fn run(
         None
     };
     let (prediction, gp_points) = match chosen {
-        Some(c) if latent.ncols() == 2 => {
+        Some(c) => {
             let (p, used) = predict_parameters(&latent, &parameters, &ranges, c.z, &settings)?;
             (Some(p), used)
         }
-        _ => (None, 0),
+        None => (None, 0),
     };
     stages.push((
         Stage::InverseDesign,

@@ -200,13 +200,6 @@ pub fn write_report(o: &DesignOutcome, cfg: &Config, path: &Path) -> Result<(), 
                 );
             }
         }
-        (Some(c), None) => {
-            let _ = writeln!(
-                r,
-                "Chosen point z = ({:.4}, {:.4}), but parameters are predicted only for a 2-D latent space.",
-                c.z[0], c.z[1]
-            );
-        }
         _ => {
             let _ = writeln!(r, "**No latent point near the data meets all targets.**");
             if let Some((i, miss)) = &o.nearest_miss {

@@ -215,7 +215,13 @@ impl TrainState {
     }
 }
 
-/// CRC-32 of the scaled data's bytes.
+/// CRC-32 of the scaled data's bytes (and shape).
+///
+/// ```
+/// let a = ndarray::Array2::<f32>::zeros((2, 3));
+/// let b = ndarray::Array2::<f32>::zeros((3, 2));
+/// assert_ne!(ferrolab::nn::train::data_crc(a.view()), ferrolab::nn::train::data_crc(b.view()));
+/// ```
 pub fn data_crc(data: ArrayView2<f32>) -> u32 {
     let mut h = crc32fast::Hasher::new();
     h.update(&(data.nrows() as u64).to_le_bytes());
@@ -227,6 +233,14 @@ pub fn data_crc(data: ArrayView2<f32>) -> u32 {
 }
 
 /// The rows held out for validation and the rows trained on, both in ascending order.
+///
+/// ```
+/// use ferrolab::nn::train::{TrainSettings, split_rows};
+/// let s = TrainSettings { validation_fraction: 0.2, ..Default::default() };
+/// let (validation, train) = split_rows(10, &s)?;
+/// assert_eq!((validation.len(), train.len()), (2, 8));
+/// # Ok::<(), ferrolab::nn::NnError>(())
+/// ```
 pub fn split_rows(n: usize, settings: &TrainSettings) -> Result<(Vec<usize>, Vec<usize>), NnError> {
     let n_val = (settings.validation_fraction * n as f64).round() as usize;
     if settings.validation_fraction > 0.0 && (n_val == 0 || n_val >= n) {

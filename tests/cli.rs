@@ -301,3 +301,105 @@ fn beps_synthetic_then_fit_recovers_the_map() {
     assert!(!ok && err.contains("--step 9"), "{err}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// An .npy file of complex128 spectra as `numpy.save` writes it.
+fn complex_npy(shape: &[usize], values: &[(f64, f64)]) -> Vec<u8> {
+    let dims: Vec<String> = shape.iter().map(ToString::to_string).collect();
+    let dict = format!(
+        "{{'descr': '<c16', 'fortran_order': False, 'shape': ({},), }}\n",
+        dims.join(", ")
+    );
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(dict.as_bytes());
+    for (re, im) in values {
+        bytes.extend_from_slice(&re.to_le_bytes());
+        bytes.extend_from_slice(&im.to_le_bytes());
+    }
+    bytes
+}
+
+#[test]
+fn beps_fit_reads_complex_npy_with_frequencies() {
+    let dir = std::env::temp_dir().join(format!("ferrolab-cli-npy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let freq: Vec<f64> = (0..40).map(|k| 290e3 + 500.0 * k as f64).collect();
+    let truth = [1.5, 301e3, 120.0, -0.7];
+    let spectrum: Vec<(f64, f64)> = freq
+        .iter()
+        .map(|&w| {
+            let z = ferrolab::beps::sho::response(w, truth[1], truth[0], truth[2], truth[3]);
+            (z.re, z.im)
+        })
+        .collect();
+    let spectra: Vec<(f64, f64)> = spectrum.iter().cycle().take(3 * 40).copied().collect();
+    let data = dir.join("spectra.npy");
+    std::fs::write(&data, complex_npy(&[3, 40], &spectra)).unwrap();
+    let freq_file = dir.join("freq.npy");
+    ferrolab::io::npy::write_npy(&freq_file, &ndarray::Array1::from(freq)).unwrap();
+    let out = dir.join("fit");
+    let args = ["beps", "fit", "--data", data.to_str().unwrap()];
+    let (ok, _, err) = ferrolab(&args);
+    assert!(!ok && err.contains("--freq"), "{err}");
+    let (ok, stdout, err) = ferrolab(
+        &[
+            &args[..],
+            &[
+                "--freq",
+                freq_file.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        ]
+        .concat(),
+    );
+    assert!(ok && stdout.contains("3 converged"), "{stdout}{err}");
+    let npz = ferrolab::io::npz::read_npz(&std::fs::read(out.join("fit.npz")).unwrap()).unwrap();
+    assert_eq!(npz["params"].shape, vec![3, 4]);
+    for p in npz["params"].to_vec::<f64>().unwrap().chunks(4) {
+        for (got, want) in p.iter().zip(truth) {
+            assert!((got - want).abs() < 1e-6 * want.abs(), "{p:?}");
+        }
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[cfg(feature = "hdf5")]
+#[test]
+fn beps_fit_reads_a_usid_file() {
+    let dir = std::env::temp_dir().join(format!("ferrolab-cli-usid-{}", std::process::id()));
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/usid/beps_small.h5"
+    );
+    let (ok, stdout, err) = ferrolab(&[
+        "beps",
+        "fit",
+        "--data",
+        fixture,
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(ok && stdout.contains("384 converged"), "{stdout}{err}");
+    assert!(
+        stdout.contains("steps Field (2) x DC_Offset (16)"),
+        "{stdout}"
+    );
+    let npz = ferrolab::io::npz::read_npz(&std::fs::read(dir.join("fit.npz")).unwrap()).unwrap();
+    assert_eq!(npz["params"].shape, vec![3, 4, 32, 4]);
+    assert_eq!(npz["loop_params"].shape, vec![3, 4, 2, 9]);
+    let groups = std::fs::read_to_string(dir.join("loop_groups.txt")).unwrap();
+    assert_eq!(groups, "Field=1\nField=0\n");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[cfg(not(feature = "hdf5"))]
+#[test]
+fn beps_fit_names_the_missing_hdf5_feature() {
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/usid/beps_small.h5"
+    );
+    let (ok, _, err) = ferrolab(&["beps", "fit", "--data", fixture]);
+    assert!(!ok && err.contains("--features hdf5"), "{err}");
+}

@@ -273,6 +273,22 @@ pub fn fit_loop(voltage: &[f64], response: &[f64], start: Option<[f64; 9]>) -> L
     }
 }
 
+/// The order in which to read a loop so that it starts at its most negative voltage: the
+/// loop function's branch 1 is the first half of the points, which must be the rising sweep.
+/// Acquisition often starts at 0 V (0 -> +V -> -V -> 0), hence the roll.
+///
+/// ```
+/// let order = ferrolab::beps::rising_first(&[0.0, 5.0, 0.0, -5.0]);
+/// assert_eq!(order, vec![3, 0, 1, 2]);
+/// ```
+pub fn rising_first(voltage: &[f64]) -> Vec<usize> {
+    let n = voltage.len();
+    let start = (0..n)
+        .min_by(|a, b| voltage[*a].total_cmp(&voltage[*b]))
+        .unwrap_or(0);
+    (0..n).map(|k| (start + k) % n).collect()
+}
+
 /// [`fit_loop`] on every row of `loops` (n x steps) in parallel on the worker pool.
 ///
 /// ```

@@ -18,9 +18,11 @@ mod loop_parameters;
 mod rotation;
 pub mod sho;
 mod synthetic;
+#[cfg(feature = "hdf5")]
+pub mod usid;
 
 pub use batch::{BatchError, FitProgress, fit_spectra, fits_to_arrays};
-pub use loop_fit::{LoopFit, fit_loop, fit_loops, loop_function, loop_initial_guess};
+pub use loop_fit::{LoopFit, fit_loop, fit_loops, loop_function, loop_initial_guess, rising_first};
 pub use loop_parameters::{LoopParameters, NUCLEATION_FRACTION, loop_parameters};
 pub use rotation::{phase_rotation, piezoresponse};
 pub use sho::{ShoFit, ShoFlag};

@@ -127,6 +127,53 @@ impl NpyArray {
         }
         Ok(self.data.chunks_exact(size).map(T::from_le).collect())
     }
+
+    /// The elements as f64, from float64 or float32 arrays.
+    ///
+    /// ```
+    /// use ferrolab::io::npy::{parse_npy, to_npy_bytes};
+    /// let a = parse_npy(&to_npy_bytes(&ndarray::array![1.5f32, 2.0]))?;
+    /// assert_eq!(a.to_f64()?, vec![1.5, 2.0]);
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn to_f64(&self) -> Result<Vec<f64>, String> {
+        match self.descr.as_str() {
+            "<f4" => Ok(self.to_vec::<f32>()?.into_iter().map(f64::from).collect()),
+            _ => self.to_vec::<f64>(),
+        }
+    }
+
+    /// Real and imaginary parts of a complex128 (`<c16`) or complex64 (`<c8`) array, as
+    /// NumPy stores them: each element's real part, then its imaginary part.
+    ///
+    /// ```
+    /// let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    /// let dict = "{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }\n";
+    /// bytes.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+    /// bytes.extend_from_slice(dict.as_bytes());
+    /// bytes.extend_from_slice(&[1.0f64.to_le_bytes(), (-2.0f64).to_le_bytes()].concat());
+    /// let a = ferrolab::io::npy::parse_npy(&bytes)?;
+    /// assert_eq!(a.to_complex()?, (vec![1.0], vec![-2.0]));
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn to_complex(&self) -> Result<(Vec<f64>, Vec<f64>), String> {
+        let parts = match self.descr.as_str() {
+            "<c16" => self.reinterpret("<f8").to_vec::<f64>()?,
+            "<c8" => self.reinterpret("<f4").to_f64()?,
+            other => return Err(format!("array holds {other}, expected complex <c16 or <c8")),
+        };
+        Ok(parts.chunks_exact(2).map(|c| (c[0], c[1])).unzip())
+    }
+
+    /// The same bytes seen as twice as many real elements.
+    fn reinterpret(&self, descr: &str) -> NpyArray {
+        let count: usize = self.shape.iter().product();
+        NpyArray {
+            descr: descr.into(),
+            shape: vec![2 * count],
+            data: self.data.clone(),
+        }
+    }
 }
 
 /// Elements that can be read back from little-endian bytes.

@@ -1,14 +1,15 @@
 //! `ferrolab beps`: SHO fits of band-excitation data (NPZ in, NPZ and PNG maps out), and
 //! synthetic data to try it on.
 
+use crate::beps_input::{BepsInput, LoopSteps, Source, load};
 use crate::plot::{GridMap, grid_map_png};
 use ferrolab::beps::{
     FitProgress, SyntheticSpec, fit_loops, fit_spectra, fits_to_arrays, loop_parameters,
-    phase_rotation, piezoresponse, synthetic_beps,
+    phase_rotation, piezoresponse, rising_first, synthetic_beps,
 };
 use ferrolab::io::atomic::write_atomically;
 use ferrolab::io::npy::to_npy_bytes;
-use ferrolab::io::npz::{npz_bytes, read_npz};
+use ferrolab::io::npz::npz_bytes;
 use indicatif::{ProgressBar, ProgressStyle};
 use ndarray::{Array1, Array2, ArrayD, IxDyn};
 use std::path::{Path, PathBuf};
@@ -17,17 +18,30 @@ use std::time::{Duration, Instant};
 /// Subcommands of `ferrolab beps`.
 #[derive(clap::Subcommand)]
 pub enum Command {
-    /// Fit the SHO to every spectrum of an NPZ file with `freq_hz` (n_freq), `re` and `im`
-    /// (rows x cols x steps x n_freq, or spectra x n_freq); writes OUT/fit.npz (params with
-    /// the data's leading shape x 4: amplitude, w0 Hz, Q, phase rad; std_errors, r2, flags,
-    /// theta, piezoresponse) and, for a 4-D map, PNG maps of A, phi, w0 and Q at --step. With
-    /// a `voltage` array (steps) in a 4-D map, each pixel's piezoresponse loop is fitted too:
-    /// loop_params (rows x cols x 9), loop_r2 and switching (rows x cols x 10: V+, V-, width,
-    /// imprint, R+, R-, switchable, area, nucleation biases 1 and 2).
+    /// Fit the SHO to every spectrum of band-excitation data: an NPZ with `freq_hz` (n_freq),
+    /// `re` and `im` (rows x cols x steps x n_freq, or spectra x n_freq) and optionally
+    /// `voltage` (steps); a complex NPY of the same shapes with --freq (and --voltage); or a
+    /// USID HDF5 file as pycroscopy/BGlib write (needs the `hdf5` build feature). Writes
+    /// OUT/fit.npz (params with the data's leading shape x 4: amplitude, w0 Hz, Q, phase rad;
+    /// std_errors, r2, flags, theta, piezoresponse) and, for a map, PNG maps of A, phi, w0 and
+    /// Q at --step. With voltages, each pixel's piezoresponse loop is fitted too: loop_params
+    /// (rows x cols x 9), loop_r2 and switching (rows x cols x 10: V+, V-, width, imprint, R+,
+    /// R-, switchable, area, nucleation biases 1 and 2); a USID file with in- and out-of-field
+    /// steps or cycles gives one loop per combination (rows x cols x loops x ..., named in
+    /// OUT/loop_groups.txt).
     Fit {
-        /// Input NPZ.
+        /// Input: .npz, .npy (complex) or .h5/.hdf5 (USID).
         #[arg(long)]
         data: PathBuf,
+        /// Frequency of each bin (Hz), an .npy file; for .npy data.
+        #[arg(long)]
+        freq: Option<PathBuf>,
+        /// DC voltage of each step, an .npy file; for .npy data.
+        #[arg(long)]
+        voltage: Option<PathBuf>,
+        /// Path of the main dataset in a USID file with several.
+        #[arg(long)]
+        dataset: Option<String>,
         /// Output directory.
         #[arg(long, default_value = "beps")]
         out: PathBuf,
@@ -94,38 +108,35 @@ pub fn run(command: &Command) -> Result<(), String> {
             );
             Ok(())
         }
-        Command::Fit { data, out, step } => fit(data, out, *step),
+        Command::Fit {
+            data,
+            freq,
+            voltage,
+            dataset,
+            out,
+            step,
+        } => fit(
+            &Source {
+                data,
+                freq: freq.as_deref(),
+                voltage: voltage.as_deref(),
+                dataset: dataset.as_deref(),
+            },
+            out,
+            *step,
+        ),
     }
 }
 
-fn fit(data: &Path, out: &Path, step: usize) -> Result<(), String> {
-    let bad = |e: String| format!("{}: {e}", data.display());
-    let bytes = std::fs::read(data).map_err(|e| bad(e.to_string()))?;
-    let members = read_npz(&bytes).map_err(bad)?;
-    let get = |name: &str| {
-        members.get(name).ok_or_else(|| {
-            bad(format!(
-                "no `{name}` array (found {:?})",
-                members.keys().collect::<Vec<_>>()
-            ))
-        })
-    };
-    let freq = get("freq_hz")?.to_vec::<f64>().map_err(bad)?;
-    let (re_a, im_a) = (get("re")?, get("im")?);
-    if re_a.shape != im_a.shape || re_a.shape.last() != Some(&freq.len()) {
-        return Err(bad(format!(
-            "re {:?} and im {:?} must have the same shape, ending in n_freq = {}",
-            re_a.shape,
-            im_a.shape,
-            freq.len()
-        )));
-    }
-    let lead: Vec<usize> = re_a.shape[..re_a.shape.len() - 1].to_vec();
-    let n: usize = lead.iter().product();
-    let re = Array2::from_shape_vec((n, freq.len()), re_a.to_vec::<f64>().map_err(bad)?)
-        .map_err(|e| bad(e.to_string()))?;
-    let im = Array2::from_shape_vec((n, freq.len()), im_a.to_vec::<f64>().map_err(bad)?)
-        .map_err(|e| bad(e.to_string()))?;
+fn fit(source: &Source, out: &Path, step: usize) -> Result<(), String> {
+    let BepsInput {
+        freq,
+        re,
+        im,
+        lead,
+        loops: groups,
+    } = load(source)?;
+    let n = re.nrows();
     if let [_, _, steps] = lead[..]
         && step >= steps
     {
@@ -164,61 +175,12 @@ fn fit(data: &Path, out: &Path, step: usize) -> Result<(), String> {
         "fitted {n} spectra of {} bins in {seconds:.2} s: {ok} converged; phase offset {theta:.4} rad",
         freq.len()
     );
-    let mut loop_members = Vec::new();
-    if let ([rows, cols, steps], Some(v)) = (&lead[..], members.get("voltage")) {
-        let voltage = v.to_vec::<f64>().map_err(bad)?;
-        if voltage.len() != *steps {
-            return Err(bad(format!(
-                "voltage has {} values, the map {steps} steps",
-                voltage.len()
-            )));
+    let loop_members = match lead[..] {
+        [rows, cols, steps] if !groups.is_empty() => {
+            fit_pixel_loops(&loops, [rows, cols, steps], &groups, out)?
         }
-        // The loop function's branch 1 is the first half of the points: start every loop at
-        // its most negative voltage so branch 1 is the rising sweep.
-        let start = (0..*steps)
-            .min_by(|a, b| voltage[*a].total_cmp(&voltage[*b]))
-            .unwrap_or(0);
-        let voltage: Vec<f64> = (0..*steps).map(|k| voltage[(start + k) % steps]).collect();
-        let pixels = Array2::from_shape_fn((rows * cols, *steps), |(p, k)| {
-            loops[p * steps + (start + k) % steps]
-        });
-        let started = Instant::now();
-        let fits = fit_loops(&voltage, pixels.view());
-        let grid = |last: usize, values: Vec<f64>| {
-            ArrayD::from_shape_vec(IxDyn(&[*rows, *cols, last]), values).expect("sized")
-        };
-        let loop_params: Vec<f64> = fits.iter().flat_map(|f| f.params).collect();
-        let loop_r2: Vec<f64> = fits.iter().map(|f| f.r2).collect();
-        let switching: Vec<f64> = fits
-            .iter()
-            .flat_map(|f| {
-                let s = loop_parameters(&voltage, f);
-                [
-                    s.v_plus,
-                    s.v_minus,
-                    s.width,
-                    s.imprint,
-                    s.r_plus,
-                    s.r_minus,
-                    s.switchable,
-                    s.area,
-                    s.nucleation_1,
-                    s.nucleation_2,
-                ]
-            })
-            .collect();
-        println!(
-            "fitted {} piezoresponse loops in {:.2} s",
-            fits.len(),
-            started.elapsed().as_secs_f64()
-        );
-        loop_members.push(("loop_params", to_npy_bytes(&grid(9, loop_params))));
-        loop_members.push((
-            "loop_r2",
-            to_npy_bytes(&ArrayD::from_shape_vec(IxDyn(&[*rows, *cols]), loop_r2).expect("sized")),
-        ));
-        loop_members.push(("switching", to_npy_bytes(&grid(10, switching))));
-    }
+        _ => Vec::new(),
+    };
 
     let with_last = |v: Vec<f64>, last: Option<usize>| {
         let mut shape = lead.clone();
@@ -249,11 +211,6 @@ fn fit(data: &Path, out: &Path, step: usize) -> Result<(), String> {
         .collect::<Vec<_>>(),
     )?;
     if let [rows, cols, steps] = lead[..] {
-        if step >= steps {
-            return Err(format!(
-                "--step {step}: the data have {steps} voltage steps"
-            ));
-        }
         if rows != cols {
             println!("maps are drawn for square grids only; fit.npz holds every value");
         } else {
@@ -290,4 +247,71 @@ fn fit(data: &Path, out: &Path, step: usize) -> Result<(), String> {
     }
     println!("wrote {}", out.join("fit.npz").display());
     Ok(())
+}
+
+/// Fit every pixel's loop of every group; NPZ members loop_params (rows x cols [x groups] x 9),
+/// loop_r2 and switching (x 10), and OUT/loop_groups.txt naming the groups when there are
+/// several.
+fn fit_pixel_loops(
+    response: &[f64],
+    [rows, cols, steps]: [usize; 3],
+    groups: &[LoopSteps],
+    out: &Path,
+) -> Result<Vec<(&'static str, Vec<u8>)>, String> {
+    let started = Instant::now();
+    let (mut params, mut r2, mut switching) = (Vec::new(), Vec::new(), Vec::new());
+    let mut results = Vec::new();
+    for group in groups {
+        let order = rising_first(&group.voltage);
+        let voltage: Vec<f64> = order.iter().map(|&k| group.voltage[k]).collect();
+        let pixels = Array2::from_shape_fn((rows * cols, order.len()), |(p, k)| {
+            response[p * steps + group.steps[order[k]]]
+        });
+        results.push((voltage.clone(), fit_loops(&voltage, pixels.view())));
+    }
+    // Pixel-major: every group of pixel 0, then pixel 1, ...
+    for p in 0..rows * cols {
+        for (voltage, fits) in &results {
+            let f = &fits[p];
+            params.extend(f.params);
+            r2.push(f.r2);
+            let s = loop_parameters(voltage, f);
+            switching.extend([
+                s.v_plus,
+                s.v_minus,
+                s.width,
+                s.imprint,
+                s.r_plus,
+                s.r_minus,
+                s.switchable,
+                s.area,
+                s.nucleation_1,
+                s.nucleation_2,
+            ]);
+        }
+    }
+    println!(
+        "fitted {} piezoresponse loops ({} per pixel) in {:.2} s",
+        rows * cols * groups.len(),
+        groups.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let mut shape = vec![rows, cols];
+    if groups.len() > 1 {
+        shape.push(groups.len());
+        let labels: String = groups.iter().map(|g| format!("{}\n", g.label)).collect();
+        let path = out.join("loop_groups.txt");
+        write_atomically(&path, |w| w.write_all(labels.as_bytes()))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    let array = |values: Vec<f64>, last: Option<usize>| {
+        let mut dims = shape.clone();
+        dims.extend(last);
+        to_npy_bytes(&ArrayD::from_shape_vec(IxDyn(&dims), values).expect("sized"))
+    };
+    Ok(vec![
+        ("loop_params", array(params, Some(9))),
+        ("loop_r2", array(r2, None)),
+        ("switching", array(switching, Some(10))),
+    ])
 }

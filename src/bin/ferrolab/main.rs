@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 mod beps;
+mod beps_input;
 mod design;
 mod gp;
 mod keys;

@@ -37,8 +37,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|(f, t)| (f.frequency - t[1]).abs())
         .collect();
     errors.sort_by(f64::total_cmp);
+    let iterations = fits.iter().map(|f| f.iterations as f64).sum::<f64>() / fits.len() as f64;
     println!(
-        "{} x {} x {} map ({} spectra of {} bins, generated in {generated:.1} s): fitted in {seconds:.2} s on {} threads ({:.2} us per spectrum), {ok} converged, resonance error median {:.1} Hz, 99th percentile {:.1} Hz",
+        "{} x {} x {} map ({} spectra of {} bins, generated in {generated:.1} s): fitted in {seconds:.2} s on {} threads ({:.2} us per spectrum, {iterations:.1} iterations), {ok} converged, resonance error median {:.1} Hz, 99th percentile {:.1} Hz",
         spec.rows,
         spec.cols,
         spec.steps,

@@ -17,6 +17,7 @@ mod loop_fit;
 mod loop_parameters;
 mod rotation;
 pub mod sho;
+mod sho_kernel;
 mod synthetic;
 #[cfg(feature = "hdf5")]
 pub mod usid;

@@ -6,6 +6,7 @@
 //! the phase. Frequencies are fitted in units of the band's mean frequency and responses in
 //! units of the largest |R|, which keeps the normal equations well conditioned.
 
+use super::sho_kernel::{Bins, normal_equations, ssr as ssr_at};
 use num_complex::Complex64;
 
 /// Fitted SHO parameters of one spectrum.
@@ -68,21 +69,6 @@ pub fn response(w: f64, w0: f64, amplitude: f64, quality: f64, phase: f64) -> Co
     Complex64::from_polar(amplitude * w0 * w0, phase) / d
 }
 
-/// Response and its derivatives with respect to (A, w0, Q, phi) at `w`.
-fn response_and_gradient(w: f64, p: &[f64; 4]) -> (Complex64, [Complex64; 4]) {
-    let [a, w0, q, phi] = *p;
-    let d = Complex64::new(w * w - w0 * w0, -w * w0 / q);
-    let e = Complex64::from_polar(1.0, phi);
-    let r = e * (a * w0 * w0) / d;
-    let d2 = d * d;
-    let i = Complex64::i();
-    let d_a = e * (w0 * w0) / d;
-    let d_w0 = e * a * w0 * Complex64::new(2.0 * w * w, -w * w0 / q) / d2;
-    let d_q = -(e * a * w0 * w0 * i * (w * w0 / (q * q))) / d2;
-    let d_phi = i * r;
-    (r, [d_a, d_w0, d_q, d_phi])
-}
-
 // Index loops read best for 4 x 4 matrix algebra.
 #[allow(clippy::needless_range_loop)]
 /// Solve the 4 x 4 symmetric positive definite system `m x = b` by Cholesky; None if not SPD.
@@ -112,44 +98,13 @@ fn solve4(m: &[[f64; 4]; 4], b: &[f64; 4]) -> Option<[f64; 4]> {
     Some(x)
 }
 
-/// Sum of squared residuals, J^T J and J^T r (the normal equations).
-#[allow(clippy::needless_range_loop)]
-fn normal_equations(w: &[f64], data: &[Complex64], p: &[f64; 4]) -> (f64, [[f64; 4]; 4], [f64; 4]) {
-    let mut jtj = [[0.0; 4]; 4];
-    let mut jtr = [0.0; 4];
-    let mut ssr = 0.0;
-    for (wk, dk) in w.iter().zip(data) {
-        let (r, g) = response_and_gradient(*wk, p);
-        let res = r - dk;
-        ssr += res.norm_sqr();
-        for a in 0..4 {
-            jtr[a] += g[a].re * res.re + g[a].im * res.im;
-            for b in 0..=a {
-                jtj[a][b] += g[a].re * g[b].re + g[a].im * g[b].im;
-            }
-        }
-    }
-    for a in 0..4 {
-        for b in a + 1..4 {
-            jtj[a][b] = jtj[b][a];
-        }
-    }
-    (ssr, jtj, jtr)
-}
-
-fn ssr_only(w: &[f64], data: &[Complex64], p: &[f64; 4]) -> f64 {
-    w.iter()
-        .zip(data)
-        .map(|(wk, dk)| (response(*wk, p[1], p[0], p[2], p[3]) - dk).norm_sqr())
-        .sum()
-}
-
 /// The analytic initial guess on normalised data: w0 at the largest |R| (refined by a
 /// parabola through its neighbours), Q from the half-power bandwidth, and A e^{i phi} as the
 /// linear least-squares coefficient of the model shape with w0 and Q fixed.
 fn initial_guess(w: &[f64], data: &[Complex64]) -> [f64; 4] {
-    let mag: Vec<f64> = data.iter().map(|c| c.norm()).collect();
-    let k = mag
+    // Squared magnitudes: no square root per bin.
+    let mag2: Vec<f64> = data.iter().map(|c| c.norm_sqr()).collect();
+    let k = mag2
         .iter()
         .enumerate()
         .max_by(|a, b| a.1.total_cmp(b.1))
@@ -157,7 +112,7 @@ fn initial_guess(w: &[f64], data: &[Complex64]) -> [f64; 4] {
         .unwrap_or(0);
     let mut w0 = w[k];
     if k > 0 && k + 1 < w.len() {
-        let (y0, y1, y2) = (mag[k - 1], mag[k], mag[k + 1]);
+        let (y0, y1, y2) = (mag2[k - 1].sqrt(), mag2[k].sqrt(), mag2[k + 1].sqrt());
         let denom = y0 - 2.0 * y1 + y2;
         if denom < 0.0 {
             let shift = (0.5 * (y0 - y2) / denom).clamp(-1.0, 1.0);
@@ -165,9 +120,9 @@ fn initial_guess(w: &[f64], data: &[Complex64]) -> [f64; 4] {
         }
     }
     // Half-power points (|R| >= max / sqrt 2) on each side of the peak.
-    let half = mag[k] / std::f64::consts::SQRT_2;
-    let left = (0..k).rev().find(|&j| mag[j] < half).map(|j| w[j]);
-    let right = (k + 1..w.len()).find(|&j| mag[j] < half).map(|j| w[j]);
+    let half = mag2[k] / 2.0;
+    let left = (0..k).rev().find(|&j| mag2[j] < half).map(|j| w[j]);
+    let right = (k + 1..w.len()).find(|&j| mag2[j] < half).map(|j| w[j]);
     let band = w[w.len() - 1] - w[0];
     let width = match (left, right) {
         (Some(l), Some(r)) => r - l,
@@ -179,7 +134,7 @@ fn initial_guess(w: &[f64], data: &[Complex64]) -> [f64; 4] {
     // Linear coefficient c = A e^{i phi} of the shape g = w0^2 / D.
     let (mut num, mut den) = (Complex64::new(0.0, 0.0), 0.0);
     for (wk, dk) in w.iter().zip(data) {
-        let g = response(*wk, w0, 1.0, q, 0.0);
+        let g = w0 * w0 / Complex64::new(wk * wk - w0 * w0, -wk * w0 / q);
         num += g.conj() * dk;
         den += g.norm_sqr();
     }
@@ -221,8 +176,9 @@ pub fn fit(freq_hz: &[f64], re: &[f64], im: &[f64]) -> ShoFit {
     let scale_r = re
         .iter()
         .zip(im)
-        .map(|(a, b)| a.hypot(*b))
-        .fold(0.0f64, f64::max);
+        .map(|(a, b)| a * a + b * b)
+        .fold(0.0f64, f64::max)
+        .sqrt();
     // NaN cannot occur here: every input was checked finite above.
     if scale_w <= 0.0 || scale_r <= 0.0 {
         return failed(ShoFlag::NoSignal);
@@ -234,10 +190,15 @@ pub fn fit(freq_hz: &[f64], re: &[f64], im: &[f64]) -> ShoFit {
         .map(|(a, b)| Complex64::new(a / scale_r, b / scale_r))
         .collect();
     let mut p = initial_guess(&w, &data);
+    let bins = Bins::new(
+        w,
+        data.iter().map(|d| d.re).collect(),
+        data.iter().map(|d| d.im).collect(),
+    );
     if !p.iter().all(|v| v.is_finite()) || p[0] == 0.0 {
         return failed(ShoFlag::NoSignal);
     }
-    let (mut ssr, mut jtj, mut jtr) = normal_equations(&w, &data, &p);
+    let (mut ssr, mut jtj, mut jtr) = normal_equations(&bins, &p);
     let mut lambda = 1e-3;
     let mut converged = false;
     let mut iterations = 0;
@@ -267,7 +228,7 @@ pub fn fit(freq_hz: &[f64], re: &[f64], im: &[f64]) -> ShoFit {
             trial[0] = -trial[0];
             trial[3] += std::f64::consts::PI;
         }
-        let trial_ssr = ssr_only(&w, &data, &trial);
+        let trial_ssr = ssr_at(&bins, &trial);
         if trial_ssr < ssr {
             let relative = (ssr - trial_ssr) / ssr.max(1e-300);
             let small_step = step
@@ -275,7 +236,7 @@ pub fn fit(freq_hz: &[f64], re: &[f64], im: &[f64]) -> ShoFit {
                 .zip(&p)
                 .all(|(s, v)| s.abs() <= 1e-10 * (v.abs() + 1e-10));
             p = trial;
-            (ssr, jtj, jtr) = normal_equations(&w, &data, &p);
+            (ssr, jtj, jtr) = normal_equations(&bins, &p);
             lambda = (lambda * 0.3).max(1e-12);
             if relative < 1e-12 || small_step || ssr < 1e-28 {
                 converged = true;
@@ -334,21 +295,59 @@ pub fn fit(freq_hz: &[f64], re: &[f64], im: &[f64]) -> ShoFit {
 mod tests {
     use super::*;
 
-    /// The analytic Jacobian against central differences.
+    /// The kernel's J^T r and J^T J against central differences of the public `response`.
     #[test]
-    fn jacobian_matches_finite_differences() {
-        let p = [1.3, 1.02, 80.0, 0.7];
-        for w in [0.97, 1.0, 1.01, 1.04] {
-            let (_, g) = response_and_gradient(w, &p);
-            for a in 0..4 {
-                let h = 1e-6 * p[a].abs().max(1.0);
-                let (mut up, mut down) = (p, p);
-                up[a] += h;
-                down[a] -= h;
-                let fd = (response_and_gradient(w, &up).0 - response_and_gradient(w, &down).0)
-                    / (2.0 * h);
-                let err = (fd - g[a]).norm() / g[a].norm().max(1e-12);
-                assert!(err < 1e-6, "w {w}, parameter {a}: {err}");
+    fn normal_equations_match_finite_differences() {
+        let p: [f64; 4] = [1.3, 1.02, 80.0, 0.7];
+        // 7 bins: one group of four lanes and three left over.
+        let w: Vec<f64> = (0..7).map(|k| 0.97 + 0.012 * k as f64).collect();
+        let data: Vec<Complex64> = w.iter().map(|x| Complex64::new(x.sin(), x.cos())).collect();
+        let model = |p: &[f64; 4], x: f64| response(x, p[1], p[0], p[2], p[3]);
+        let jacobian: Vec<[Complex64; 4]> = w
+            .iter()
+            .map(|&x| {
+                std::array::from_fn(|a| {
+                    let h = 1e-6 * p[a].abs().max(1.0);
+                    let (mut up, mut down) = (p, p);
+                    up[a] += h;
+                    down[a] -= h;
+                    (model(&up, x) - model(&down, x)) / (2.0 * h)
+                })
+            })
+            .collect();
+        let bins = Bins::new(
+            w.clone(),
+            data.iter().map(|d| d.re).collect(),
+            data.iter().map(|d| d.im).collect(),
+        );
+        let (ssr_k, jtj, jtr) = normal_equations(&bins, &p);
+        let residuals: Vec<Complex64> = w
+            .iter()
+            .zip(&data)
+            .map(|(x, d)| model(&p, *x) - d)
+            .collect();
+        let ssr_ref: f64 = residuals.iter().map(|r| r.norm_sqr()).sum();
+        assert!((ssr_k - ssr_ref).abs() < 1e-12 * ssr_ref);
+        assert_eq!(ssr_at(&bins, &p), ssr_k);
+        for a in 0..4 {
+            let g: f64 = jacobian
+                .iter()
+                .zip(&residuals)
+                .map(|(j, r)| (j[a].conj() * r).re)
+                .sum();
+            assert!(
+                (jtr[a] - g).abs() < 1e-6 * g.abs().max(1.0),
+                "J^T r[{a}]: {} vs {g}",
+                jtr[a]
+            );
+            for b in 0..4 {
+                let m: f64 = jacobian.iter().map(|j| (j[a].conj() * j[b]).re).sum();
+                let tol = 1e-6 * (jtj[a][a] * jtj[b][b]).sqrt();
+                assert!(
+                    (jtj[a][b] - m).abs() < tol,
+                    "J^T J[{a}][{b}]: {} vs {m}",
+                    jtj[a][b]
+                );
             }
         }
     }

@@ -2,6 +2,13 @@
 //! width, imprint, the responses of the two states, switchable response, loop area and
 //! nucleation biases. The area comes from the loop-feature code the phase-field engine uses
 //! (`crate::loops::features`), applied to the fitted loop.
+//!
+//! V+, V-, imprint, R+, R- and the switchable response are BGlib's definitions (checked in
+//! tests/beps.rs against tests/oracles/switching_reference.py). The nucleation biases are the
+//! exact voltages where the fitted branch has switched 3 % of its height; BGlib's closed form
+//! tries the width below the coercive voltage first and keeps its answer even when it lands
+//! above it, where the branch uses the other width, so it differs from the branch's root
+//! when the two widths differ (5 of the 6 reference loops, by up to 0.4 V).
 
 use super::loop_fit::{LoopFit, loop_function};
 use crate::loops::features::loop_features;

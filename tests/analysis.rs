@@ -31,3 +31,34 @@ fn pearson_matrix_matches_numpy_corrcoef() {
         assert!((x - y).abs() < 1e-14, "{x} vs numpy {y}");
     }
 }
+
+#[test]
+fn rgb_toy_function_matches_pytorch() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/oracles/rgb_toy_reference.txt"
+    ))
+    .unwrap();
+    let mut count = 0;
+    for line in text.lines() {
+        let v: Vec<f64> = line
+            .split_whitespace()
+            .map(|t| t.parse().unwrap())
+            .collect();
+        let f = ferrolab::analysis::rgb_toy_value(v[0], v[1], v[2], v[3]);
+        assert!((f - v[4]).abs() < 1e-14, "{line}: {f}");
+        count += 1;
+    }
+    assert_eq!(count, 40);
+    // Every colour switches inside the default grid: the tanh term changes sign.
+    let toy = ferrolab::analysis::rgb_toy(&ferrolab::analysis::RgbToySpec {
+        spectra: 200,
+        ..Default::default()
+    });
+    for (colour, row) in toy.rgb.rows().into_iter().zip(toy.spectra.rows()) {
+        let tanh_first = (20.0 * (toy.t[0] - 2.0 * (colour[0] - 0.5))).tanh();
+        let tanh_last = (20.0 * (toy.t[24] - 2.0 * (colour[0] - 0.5))).tanh();
+        assert!(tanh_first < -0.99 && tanh_last > 0.99, "{colour}");
+        assert!(row.iter().all(|v| v.is_finite()));
+    }
+}

@@ -2,8 +2,10 @@
 //! Fig. 3); PCA, NMF, dictionary learning, GMM, k-means and KDE join it (issue 9).
 
 mod pearson;
+mod rgb_toy;
 
 pub use pearson::{pearson, pearson_matrix};
+pub use rgb_toy::{RgbToy, RgbToySpec, rgb_toy, rgb_toy_value};
 
 /// Why an analysis could not run.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]

@@ -79,6 +79,11 @@ pub struct DictionaryParams {
 impl DictionaryParams {
     /// `k` atoms, penalty `lambda`, SVD start, no standardisation, `max_iter = 1000`,
     /// `tol = 1e-8` (scikit-learn's defaults).
+    ///
+    /// ```
+    /// let p = ferrolab::analysis::DictionaryParams::new(8, 0.5);
+    /// assert_eq!((p.n_components, p.lambda), (8, 0.5));
+    /// ```
     pub fn new(n_components: usize, lambda: f64) -> Self {
         Self {
             n_components,
@@ -184,38 +189,95 @@ impl Dictionary {
     }
 
     /// The atoms D, k x d, each of Euclidean norm <= 1 (in standardised units if standardised).
+    ///
+    /// ```
+    /// use ferrolab::analysis::{Dictionary, DictionaryParams};
+    /// let x = ndarray::array![[1.0, 0.0, 2.0], [0.0, 1.0, 1.0], [2.0, 1.0, 0.0]];
+    /// let dl = Dictionary::fit(x.view(), &DictionaryParams::new(2, 0.1))?;
+    /// assert_eq!(dl.atoms().dim(), (2, 3));
+    /// # Ok::<(), ferrolab::analysis::AnalysisError>(())
+    /// ```
     pub fn atoms(&self) -> ArrayView2<'_, f64> {
         self.atoms.view()
     }
 
     /// The training codes G, n x k.
+    ///
+    /// ```
+    /// use ferrolab::analysis::{Dictionary, DictionaryParams};
+    /// let x = ndarray::array![[1.0, 0.0, 2.0], [0.0, 1.0, 1.0], [2.0, 1.0, 0.0]];
+    /// let dl = Dictionary::fit(x.view(), &DictionaryParams::new(2, 0.1))?;
+    /// assert_eq!(dl.codes().dim(), (3, 2));
+    /// # Ok::<(), ferrolab::analysis::AnalysisError>(())
+    /// ```
     pub fn codes(&self) -> ArrayView2<'_, f64> {
         self.codes.view()
     }
 
     /// The objective `0.5 ||X - G D||^2 + lambda ||G||_1` after every iteration
     /// (non-increasing).
+    ///
+    /// ```
+    /// use ferrolab::analysis::{Dictionary, DictionaryParams};
+    /// let x = ndarray::array![[1.0, 0.0, 2.0], [0.0, 1.0, 1.0], [2.0, 1.0, 0.0]];
+    /// let dl = Dictionary::fit(x.view(), &DictionaryParams::new(2, 0.1))?;
+    /// assert!(dl.history().windows(2).all(|p| p[1] <= p[0] * (1.0 + 1e-12)));
+    /// # Ok::<(), ferrolab::analysis::AnalysisError>(())
+    /// ```
     pub fn history(&self) -> &[f64] {
         &self.history
     }
 
     /// The final objective (NaN if `max_iter` was 0).
+    ///
+    /// ```
+    /// use ferrolab::analysis::{Dictionary, DictionaryParams};
+    /// let x = ndarray::array![[1.0, 0.0, 2.0], [0.0, 1.0, 1.0], [2.0, 1.0, 0.0]];
+    /// let dl = Dictionary::fit(x.view(), &DictionaryParams::new(2, 0.1))?;
+    /// assert_eq!(Some(&dl.objective()), dl.history().last());
+    /// # Ok::<(), ferrolab::analysis::AnalysisError>(())
+    /// ```
     pub fn objective(&self) -> f64 {
         self.history.last().copied().unwrap_or(f64::NAN)
     }
 
     /// Iterations run.
+    ///
+    /// ```
+    /// use ferrolab::analysis::{Dictionary, DictionaryParams};
+    /// let x = ndarray::array![[1.0, 0.0, 2.0], [0.0, 1.0, 1.0], [2.0, 1.0, 0.0]];
+    /// let dl = Dictionary::fit(x.view(), &DictionaryParams::new(2, 0.1))?;
+    /// assert_eq!(dl.n_iter(), dl.history().len());
+    /// # Ok::<(), ferrolab::analysis::AnalysisError>(())
+    /// ```
     pub fn n_iter(&self) -> usize {
         self.n_iter
     }
 
     /// Training reconstruction MSE `||X - G D||_F^2 / (n d)` (standardised units if
     /// standardised).
+    ///
+    /// ```
+    /// use ferrolab::analysis::{Dictionary, DictionaryParams};
+    /// let x = ndarray::array![[1.0, 0.0, 2.0], [0.0, 1.0, 1.0], [2.0, 1.0, 0.0]];
+    /// let dl = Dictionary::fit(x.view(), &DictionaryParams::new(2, 0.1))?;
+    /// assert!(dl.mse() > 0.0 && dl.mse() < 1.0);
+    /// # Ok::<(), ferrolab::analysis::AnalysisError>(())
+    /// ```
     pub fn mse(&self) -> f64 {
         self.mse
     }
 
     /// The per-feature mean and scale used (zeros and ones without standardisation).
+    ///
+    /// ```
+    /// use ferrolab::analysis::{Dictionary, DictionaryParams};
+    /// let x = ndarray::array![[1.0, 0.0, 2.0], [0.0, 1.0, 1.0], [2.0, 1.0, 0.0]];
+    /// let dl = Dictionary::fit(x.view(), &DictionaryParams::new(2, 0.1))?;
+    /// let (mean, scale) = dl.standardisation();
+    /// assert_eq!((mean.sum(), scale.sum()), (0.0, 3.0));
+    /// # Ok::<(), ferrolab::analysis::AnalysisError>(())
+    /// ```
     pub fn standardisation(&self) -> (ArrayView1<'_, f64>, ArrayView1<'_, f64>) {
         (self.mean.view(), self.scale.view())
     }

@@ -11,7 +11,11 @@
 //!
 //! A coordinate step is the exact minimiser over that coefficient,
 //! `g_j <- soft(c_j - sum_{l != j} G_jl g_l, lambda) / G_jj`, so from a warm start the objective
-//! never increases. A row stops when its codes satisfy the optimality (KKT) conditions to
+//! never increases. Coordinate descent is slow along strongly correlated atoms, so whenever a
+//! sweep leaves the support and the signs of a row's code unchanged, the code is replaced by the
+//! exact minimiser on that face (a Cholesky solve of the support's Gram block) if that keeps
+//! the signs, which also cannot increase the objective. A row stops when its codes satisfy the
+//! optimality (KKT) conditions to
 //! `tol` relative to `max(lambda, max_j |c_j|)`:
 //! `|grad_j + lambda sign(g_j)|` where `g_j != 0` and `max(|grad_j| - lambda, 0)` where
 //! `g_j = 0`, with `grad = G g - c`. Rows are independent and run in parallel.
@@ -110,7 +114,7 @@ pub(super) fn encode_gram(
         .for_each(|(g, c)| encode_row(gram, c, lambda, g, settings));
 }
 
-/// Coordinate descent for one row.
+/// Coordinate descent for one row, with an exact solve on a stable support.
 fn encode_row(
     gram: ArrayView2<f64>,
     c: ArrayView1<f64>,
@@ -126,10 +130,15 @@ fn encode_row(
         return;
     }
     let mut q = vec![0.0; k]; // q = G g, kept in step with g
+    let worst = |q: &[f64], g: &ArrayViewMut1<f64>| {
+        (0..k)
+            .map(|j| kkt_violation(q[j] - c[j], g[j], lambda))
+            .fold(0.0, f64::max)
+    };
+    let mut signs = vec![0i8; k];
+    let mut tried: Option<Vec<i8>> = None;
     for _ in 0..settings.max_iter {
-        for (j, qj) in q.iter_mut().enumerate() {
-            *qj = gram.row(j).dot(&g);
-        }
+        gram_times(gram, &g, &mut q);
         for j in 0..k {
             let gjj = gram[(j, j)];
             let new = if gjj > 0.0 {
@@ -145,13 +154,120 @@ fn encode_row(
                 g[j] = new;
             }
         }
-        let worst = (0..k)
-            .map(|j| kkt_violation(q[j] - c[j], g[j], lambda))
-            .fold(0.0, f64::max);
-        if worst <= settings.tol * scale {
+        if worst(&q, &g) <= settings.tol * scale {
             break;
         }
+        // Coordinate descent crawls along correlated atoms. Once a sweep leaves the support and
+        // signs unchanged, they are probably final: minimise exactly on that face (once per
+        // face) and continue from there if the signs survive.
+        let now: Vec<i8> = g.iter().map(|v| sign(*v)).collect();
+        if now == signs && tried.as_ref() != Some(&now) {
+            if face_minimum(gram, c, lambda, &mut g, &now) {
+                gram_times(gram, &g, &mut q);
+                if worst(&q, &g) <= settings.tol * scale {
+                    break;
+                }
+            }
+            tried = Some(now.clone());
+        }
+        signs = now;
     }
+}
+
+/// `q = G g`.
+fn gram_times(gram: ArrayView2<f64>, g: &ArrayViewMut1<f64>, q: &mut [f64]) {
+    for (j, qj) in q.iter_mut().enumerate() {
+        *qj = gram.row(j).dot(g);
+    }
+}
+
+fn sign(v: f64) -> i8 {
+    if v > 0.0 {
+        1
+    } else if v < 0.0 {
+        -1
+    } else {
+        0
+    }
+}
+
+/// On the face where the coefficients outside the support S are 0 and those in it keep the
+/// signs `s`, the objective is the smooth quadratic `0.5 g_S^T G_SS g_S - (c_S - lambda s)^T g_S`,
+/// minimised at `G_SS h = c_S - lambda s`. If `G_SS` is numerically positive definite, move `g`
+/// towards `h` (all the way if `h` keeps the signs, else until the first coefficient reaches 0),
+/// which cannot increase the objective, and return true; otherwise leave `g` unchanged.
+fn face_minimum(
+    gram: ArrayView2<f64>,
+    c: ArrayView1<f64>,
+    lambda: f64,
+    g: &mut ArrayViewMut1<f64>,
+    signs: &[i8],
+) -> bool {
+    let support: Vec<usize> = (0..signs.len()).filter(|&j| signs[j] != 0).collect();
+    let m = support.len();
+    if m == 0 {
+        return false;
+    }
+    // Cholesky factor L (row-major, lower) of G_SS.
+    let mut l = vec![0.0; m * m];
+    for a in 0..m {
+        for b in 0..=a {
+            let mut v = gram[(support[a], support[b])];
+            for t in 0..b {
+                v -= l[a * m + t] * l[b * m + t];
+            }
+            if a == b {
+                // A pivot lost to rounding means G_SS is (numerically) singular.
+                if v <= 1e-12 * gram[(support[a], support[a])] {
+                    return false;
+                }
+                l[a * m + a] = v.sqrt();
+            } else {
+                l[a * m + b] = v / l[b * m + b];
+            }
+        }
+    }
+    let mut h: Vec<f64> = support
+        .iter()
+        .map(|&j| c[j] - lambda * f64::from(signs[j]))
+        .collect();
+    for a in 0..m {
+        for t in 0..a {
+            h[a] -= l[a * m + t] * h[t];
+        }
+        h[a] /= l[a * m + a];
+    }
+    for a in (0..m).rev() {
+        for t in a + 1..m {
+            h[a] -= l[t * m + a] * h[t];
+        }
+        h[a] /= l[a * m + a];
+    }
+    // Walk from g towards h as far as the signs allow: the quadratic decreases all the way
+    // (h is its minimiser), and the coefficient that would change sign first stops at 0.
+    let mut t = 1.0_f64;
+    let mut blocking = None;
+    for (a, (&j, v)) in support.iter().zip(&h).enumerate() {
+        if v * f64::from(signs[j]) < 0.0 {
+            let reach = g[j] / (g[j] - v);
+            if reach < t {
+                (t, blocking) = (reach, Some(a));
+            }
+        }
+    }
+    if t <= 0.0 {
+        return false;
+    }
+    for (a, (&j, v)) in support.iter().zip(h).enumerate() {
+        let moved = g[j] + t * (v - g[j]);
+        // Rounding must not flip a sign either.
+        g[j] = if blocking == Some(a) || moved * f64::from(signs[j]) <= 0.0 {
+            0.0
+        } else {
+            moved
+        };
+    }
+    true
 }
 
 /// Soft thresholding: the minimiser of `0.5 (g - r)^2 + lambda |g|`.

@@ -65,6 +65,11 @@ pub struct NmfParams {
 
 impl NmfParams {
     /// `k` components, NNDSVD start, `tol = 1e-4`, `max_iter = 200` (scikit-learn's defaults).
+    ///
+    /// ```
+    /// let p = ferrolab::analysis::NmfParams::new(4);
+    /// assert_eq!(p.n_components, 4);
+    /// ```
     pub fn new(n_components: usize) -> Self {
         Self {
             n_components,
@@ -162,26 +167,67 @@ impl Nmf {
     }
 
     /// W of the training data, n x k (the scores; scikit-learn's `fit_transform` output).
+    ///
+    /// ```
+    /// use ferrolab::analysis::{Nmf, NmfParams};
+    /// let x = ndarray::array![[1.0, 2.0], [2.0, 4.0], [0.5, 1.0]];
+    /// let nmf = Nmf::fit(x.view(), &NmfParams::new(1))?;
+    /// assert_eq!(nmf.w().dim(), (3, 1));
+    /// # Ok::<(), ferrolab::analysis::AnalysisError>(())
+    /// ```
     pub fn w(&self) -> ArrayView2<'_, f64> {
         self.w.view()
     }
 
     /// H, k x d: the non-negative components.
+    ///
+    /// ```
+    /// use ferrolab::analysis::{Nmf, NmfParams};
+    /// let x = ndarray::array![[1.0, 2.0], [2.0, 4.0], [0.5, 1.0]];
+    /// let nmf = Nmf::fit(x.view(), &NmfParams::new(1))?;
+    /// let h = nmf.components();
+    /// assert!((h[[0, 1]] / h[[0, 0]] - 2.0).abs() < 1e-12);
+    /// # Ok::<(), ferrolab::analysis::AnalysisError>(())
+    /// ```
     pub fn components(&self) -> ArrayView2<'_, f64> {
         self.h.view()
     }
 
     /// `||X - W H||_F` of the training data (scikit-learn's `reconstruction_err_`).
+    ///
+    /// ```
+    /// use ferrolab::analysis::{Nmf, NmfParams};
+    /// let x = ndarray::array![[1.0, 2.0], [2.0, 4.0], [0.5, 1.0]];
+    /// let nmf = Nmf::fit(x.view(), &NmfParams::new(1))?;
+    /// assert!(nmf.reconstruction_err() < 1e-12);
+    /// # Ok::<(), ferrolab::analysis::AnalysisError>(())
+    /// ```
     pub fn reconstruction_err(&self) -> f64 {
         self.reconstruction_err
     }
 
     /// Iterations run.
+    ///
+    /// ```
+    /// use ferrolab::analysis::{Nmf, NmfParams};
+    /// let x = ndarray::array![[1.0, 2.0], [2.0, 4.0], [0.5, 1.0]];
+    /// let nmf = Nmf::fit(x.view(), &NmfParams::new(1))?;
+    /// assert!(nmf.n_iter() >= 1 && nmf.n_iter() <= 200);
+    /// # Ok::<(), ferrolab::analysis::AnalysisError>(())
+    /// ```
     pub fn n_iter(&self) -> usize {
         self.n_iter
     }
 
     /// The objective `0.5 ||X - W H||_F^2` after every iteration (non-increasing).
+    ///
+    /// ```
+    /// use ferrolab::analysis::{Nmf, NmfParams};
+    /// let x = ndarray::array![[1.0, 2.0], [2.0, 4.0], [0.5, 1.0]];
+    /// let nmf = Nmf::fit(x.view(), &NmfParams::new(1))?;
+    /// assert_eq!(nmf.history().len(), nmf.n_iter());
+    /// # Ok::<(), ferrolab::analysis::AnalysisError>(())
+    /// ```
     pub fn history(&self) -> &[f64] {
         &self.history
     }

@@ -52,6 +52,11 @@ pub struct PcaParams {
 
 impl PcaParams {
     /// `k` components of centred data.
+    ///
+    /// ```
+    /// use ferrolab::analysis::{Centring, PcaParams};
+    /// assert_eq!(PcaParams::new(3).centring, Centring::Centre);
+    /// ```
     pub fn new(n_components: usize) -> Self {
         Self {
             n_components,
@@ -60,6 +65,12 @@ impl PcaParams {
     }
 
     /// The same settings with another [`Centring`].
+    ///
+    /// ```
+    /// use ferrolab::analysis::{Centring, PcaParams};
+    /// let p = PcaParams::new(3).centring(Centring::Standardise);
+    /// assert_eq!(p.centring, Centring::Standardise);
+    /// ```
     pub fn centring(mut self, centring: Centring) -> Self {
         self.centring = centring;
         self
@@ -162,36 +173,94 @@ impl Pca {
     }
 
     /// The components, k x d, unit rows, largest-magnitude entry of each positive.
+    ///
+    /// ```
+    /// use ferrolab::analysis::{Pca, PcaParams};
+    /// let x = ndarray::array![[2.0, 0.0], [0.0, 1.0], [-2.0, 0.0], [0.0, -1.0]];
+    /// let pca = Pca::fit(x.view(), &PcaParams::new(2))?;
+    /// let identity = ndarray::array![[1.0, 0.0], [0.0, 1.0]];
+    /// assert!(pca.components().iter().zip(&identity).all(|(a, b)| (a - b).abs() < 1e-12));
+    /// # Ok::<(), ferrolab::analysis::AnalysisError>(())
+    /// ```
     pub fn components(&self) -> ArrayView2<'_, f64> {
         self.components.view()
     }
 
     /// The k largest singular values of the treated data, non-increasing.
+    ///
+    /// ```
+    /// use ferrolab::analysis::{Pca, PcaParams};
+    /// let x = ndarray::array![[2.0, 0.0], [0.0, 1.0], [-2.0, 0.0], [0.0, -1.0]];
+    /// let pca = Pca::fit(x.view(), &PcaParams::new(2))?;
+    /// let s = pca.singular_values();
+    /// assert!((s[0] - 8f64.sqrt()).abs() < 1e-12 && (s[1] - 2f64.sqrt()).abs() < 1e-12);
+    /// # Ok::<(), ferrolab::analysis::AnalysisError>(())
+    /// ```
     pub fn singular_values(&self) -> ArrayView1<'_, f64> {
         self.singular_values.view()
     }
 
     /// Variance along each component (definitions at [`Pca::fit`]).
+    ///
+    /// ```
+    /// use ferrolab::analysis::{Pca, PcaParams};
+    /// let x = ndarray::array![[2.0, 0.0], [0.0, 1.0], [-2.0, 0.0], [0.0, -1.0]];
+    /// let pca = Pca::fit(x.view(), &PcaParams::new(2))?;
+    /// assert!((pca.explained_variance()[1] - 2.0 / 3.0).abs() < 1e-12);
+    /// # Ok::<(), ferrolab::analysis::AnalysisError>(())
+    /// ```
     pub fn explained_variance(&self) -> ArrayView1<'_, f64> {
         self.explained_variance.view()
     }
 
     /// Fraction of the total variance along each component (definitions at [`Pca::fit`]).
+    ///
+    /// ```
+    /// use ferrolab::analysis::{Pca, PcaParams};
+    /// let x = ndarray::array![[2.0, 0.0], [0.0, 1.0], [-2.0, 0.0], [0.0, -1.0]];
+    /// let pca = Pca::fit(x.view(), &PcaParams::new(2))?;
+    /// assert!((pca.explained_variance_ratio().sum() - 1.0).abs() < 1e-12);
+    /// # Ok::<(), ferrolab::analysis::AnalysisError>(())
+    /// ```
     pub fn explained_variance_ratio(&self) -> ArrayView1<'_, f64> {
         self.explained_variance_ratio.view()
     }
 
     /// The per-feature offset subtracted before the SVD (zeros when uncentred).
+    ///
+    /// ```
+    /// use ferrolab::analysis::{Pca, PcaParams};
+    /// let x = ndarray::array![[2.0, 0.0], [0.0, 1.0], [-2.0, 0.0], [0.0, -1.0]];
+    /// let pca = Pca::fit(x.view(), &PcaParams::new(2))?;
+    /// assert_eq!(pca.mean().to_vec(), vec![0.0, 0.0]);
+    /// # Ok::<(), ferrolab::analysis::AnalysisError>(())
+    /// ```
     pub fn mean(&self) -> ArrayView1<'_, f64> {
         self.mean.view()
     }
 
     /// The per-feature divisor (ones unless [`Centring::Standardise`]).
+    ///
+    /// ```
+    /// use ferrolab::analysis::{Pca, PcaParams};
+    /// let x = ndarray::array![[2.0, 0.0], [0.0, 1.0], [-2.0, 0.0], [0.0, -1.0]];
+    /// let pca = Pca::fit(x.view(), &PcaParams::new(2))?;
+    /// assert_eq!(pca.scale().to_vec(), vec![1.0, 1.0]);
+    /// # Ok::<(), ferrolab::analysis::AnalysisError>(())
+    /// ```
     pub fn scale(&self) -> ArrayView1<'_, f64> {
         self.scale.view()
     }
 
     /// The treatment the model was fitted with.
+    ///
+    /// ```
+    /// use ferrolab::analysis::{Pca, PcaParams};
+    /// let x = ndarray::array![[2.0, 0.0], [0.0, 1.0], [-2.0, 0.0], [0.0, -1.0]];
+    /// let pca = Pca::fit(x.view(), &PcaParams::new(2))?;
+    /// assert_eq!(pca.centring(), ferrolab::analysis::Centring::Centre);
+    /// # Ok::<(), ferrolab::analysis::AnalysisError>(())
+    /// ```
     pub fn centring(&self) -> Centring {
         self.centring
     }

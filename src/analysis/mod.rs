@@ -1,9 +1,21 @@
-//! Statistics and linear baselines around the models. Today: Pearson correlation (paper 000's
-//! Fig. 3); PCA, NMF, dictionary learning, GMM, k-means and KDE join it (issue 9).
+//! Statistics and linear baselines around the models: Pearson correlation (paper 000's
+//! Fig. 3), PCA / uncentred truncated SVD, NMF, lasso sparse coding and dictionary learning
+//! (issue 9; GMM, k-means and KDE join them). The decompositions take `n samples x d features`
+//! matrices, check them (errors name the argument), and implement linfa's `Fit` / `Predict`.
 
+mod dense;
+mod dictionary;
+mod lasso;
+mod linfa_traits;
+mod nmf;
+mod pca;
 mod pearson;
 mod rgb_toy;
 
+pub use dictionary::{Dictionary, DictionaryInit, DictionaryParams};
+pub use lasso::{LassoSettings, sparse_encode};
+pub use nmf::{Nmf, NmfInit, NmfParams};
+pub use pca::{Centring, Pca, PcaParams};
 pub use pearson::{pearson, pearson_matrix};
 pub use rgb_toy::{RgbToy, RgbToySpec, rgb_toy, rgb_toy_value};
 

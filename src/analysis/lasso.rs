@@ -135,8 +135,9 @@ fn encode_row(
             .map(|j| kkt_violation(q[j] - c[j], g[j], lambda))
             .fold(0.0, f64::max)
     };
-    let mut signs = vec![0i8; k];
-    let mut tried: Option<Vec<i8>> = None;
+    // Sign patterns of the previous sweep, of this one, and of the last face solved.
+    let (mut signs, mut now, mut tried) = (vec![0i8; k], vec![0i8; k], vec![0i8; k]);
+    let mut tried_any = false;
     for _ in 0..settings.max_iter {
         gram_times(gram, &g, &mut q);
         for j in 0..k {
@@ -160,17 +161,20 @@ fn encode_row(
         // Coordinate descent crawls along correlated atoms. Once a sweep leaves the support and
         // signs unchanged, they are probably final: minimise exactly on that face (once per
         // face) and continue from there if the signs survive.
-        let now: Vec<i8> = g.iter().map(|v| sign(*v)).collect();
-        if now == signs && tried.as_ref() != Some(&now) {
+        for (s, v) in now.iter_mut().zip(g.iter()) {
+            *s = sign(*v);
+        }
+        if now == signs && !(tried_any && tried == now) {
             if face_minimum(gram, c, lambda, &mut g, &now) {
                 gram_times(gram, &g, &mut q);
                 if worst(&q, &g) <= settings.tol * scale {
                     break;
                 }
             }
-            tried = Some(now.clone());
+            tried.copy_from_slice(&now);
+            tried_any = true;
         }
-        signs = now;
+        std::mem::swap(&mut signs, &mut now);
     }
 }
 

@@ -40,7 +40,9 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, s};
 pub enum DictionaryInit {
     /// From the truncated SVD `X ~ U S V^T`: atoms = the first k rows of `V^T` (unit norm),
     /// codes = `U S`; atoms beyond min(n, d) start at zero (and are replaced once found
-    /// unused). Deterministic.
+    /// unused). Deterministic. (scikit-learn starts from the unnormalised atoms `S V^T` with
+    /// codes U; this start is feasible from the outset and gave the same minimum on the
+    /// reference data, see tests/analysis_decomposition.rs.)
     #[default]
     Svd,
     /// Atoms with independent standard normal entries (ferrolab's [`Xoshiro256`] stream of

@@ -12,11 +12,11 @@
 //! A coordinate step is the exact minimiser over that coefficient,
 //! `g_j <- soft(c_j - sum_{l != j} G_jl g_l, lambda) / G_jj`, so from a warm start the objective
 //! never increases. Coordinate descent is slow along strongly correlated atoms, so whenever a
-//! sweep leaves the support and the signs of a row's code unchanged, the code is replaced by the
-//! exact minimiser on that face (a Cholesky solve of the support's Gram block) if that keeps
-//! the signs, which also cannot increase the objective. A row stops when its codes satisfy the
-//! optimality (KKT) conditions to
-//! `tol` relative to `max(lambda, max_j |c_j|)`:
+//! sweep leaves the support and the signs of a row's code unchanged (once per such face), the
+//! code moves towards the exact minimiser on that face (a Cholesky solve of the support's Gram
+//! block), all the way if it keeps the signs, else until a coefficient reaches 0; this cannot
+//! increase the objective either. A row stops when its codes satisfy the optimality (KKT)
+//! conditions to `tol` relative to `max(lambda, max_j |c_j|)`:
 //! `|grad_j + lambda sign(g_j)|` where `g_j != 0` and `max(|grad_j| - lambda, 0)` where
 //! `g_j = 0`, with `grad = G g - c`. Rows are independent and run in parallel.
 

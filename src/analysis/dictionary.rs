@@ -13,8 +13,9 @@
 //!    unconstrained minimiser is `m = d_j + (b_j - sum_l a_jl d_l) / a_jj` (A = G^T G,
 //!    B = G^T X); as the objective is isotropic around m, projecting m onto the unit ball is
 //!    the exact constrained minimiser. An atom no sample uses (`g_j = 0`) does not enter the
-//!    objective; it is replaced by the unit direction of the worst-reconstructed sample's
-//!    residual so that the next coding may use it.
+//!    objective; after the pass, the unused atoms are replaced by the unit directions of the
+//!    residuals of the worst-reconstructed samples (one sample each) so that the next coding
+//!    may use them.
 //!
 //! Both steps are exact block minimisations (the coding from a warm start), so the objective
 //! never increases. The loop stops when an iteration lowers the objective by less than
@@ -39,7 +40,9 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, s};
 pub enum DictionaryInit {
     /// From the truncated SVD `X ~ U S V^T`: atoms = the first k rows of `V^T` (unit norm),
     /// codes = `U S`; atoms beyond min(n, d) start at zero (and are replaced once found
-    /// unused). Deterministic.
+    /// unused). Deterministic. (scikit-learn starts from the unnormalised atoms `S V^T` with
+    /// codes U; this start is feasible from the outset and gave the same minimum on the
+    /// reference data, see tests/analysis_decomposition.rs.)
     #[default]
     Svd,
     /// Atoms with independent standard normal entries (ferrolab's [`Xoshiro256`] stream of
@@ -412,6 +415,7 @@ fn update_atoms(x: ArrayView2<f64>, codes: ArrayView2<f64>, atoms: &mut Array2<f
     let a = matmul(codes, true, codes, false); // k x k
     let b = matmul(codes, true, x, false); // k x d
     let k = atoms.nrows();
+    let mut unused = Vec::new();
     for j in 0..k {
         let ajj = a[(j, j)];
         if ajj > 0.0 {
@@ -428,25 +432,36 @@ fn update_atoms(x: ArrayView2<f64>, codes: ArrayView2<f64>, atoms: &mut Array2<f
             }
             atoms.row_mut(j).assign(&m);
         } else {
-            replace_unused(x, codes, atoms, j);
+            unused.push(j);
         }
+    }
+    if !unused.is_empty() {
+        replace_unused(x, codes, atoms, &unused);
     }
 }
 
-/// Atom `j` is unused: point it at the sample with the largest residual (unchanged if X is
-/// reproduced exactly).
-fn replace_unused(x: ArrayView2<f64>, codes: ArrayView2<f64>, atoms: &mut Array2<f64>, j: usize) {
+/// Point the unused atoms at the samples with the largest residuals, a different sample for
+/// each (their codes are 0, so neither the residual nor the objective changes). Samples that
+/// are reproduced exactly are never used; atoms left over keep their value.
+fn replace_unused(
+    x: ArrayView2<f64>,
+    codes: ArrayView2<f64>,
+    atoms: &mut Array2<f64>,
+    unused: &[usize],
+) {
     let residual = &x - &matmul(codes, false, atoms.view(), false);
-    let (mut best, mut best_ss) = (0, 0.0);
-    for (i, row) in residual.rows().into_iter().enumerate() {
-        let ss = row.dot(&row);
-        if ss > best_ss {
-            (best, best_ss) = (i, ss);
-        }
-    }
-    if best_ss > 0.0 {
-        let r = residual.row(best);
-        atoms.row_mut(j).assign(&(&r / best_ss.sqrt()));
+    let mut worst: Vec<(usize, f64)> = residual
+        .rows()
+        .into_iter()
+        .map(|r| r.dot(&r))
+        .enumerate()
+        .filter(|(_, ss)| *ss > 0.0)
+        .collect();
+    // Largest first; ties by row index, so the choice is deterministic.
+    worst.sort_by(|p, q| q.1.total_cmp(&p.1).then(p.0.cmp(&q.0)));
+    for (&j, &(i, ss)) in unused.iter().zip(&worst) {
+        let r = residual.row(i);
+        atoms.row_mut(j).assign(&(&r / ss.sqrt()));
     }
 }
 
@@ -475,5 +490,16 @@ mod tests {
         for a in dl.atoms().rows() {
             assert!(a.dot(&a) <= 1.0 + 1e-12);
         }
+    }
+
+    /// A penalty so large that every code is 0 leaves every atom unused: each is pointed at a
+    /// different sample, and the objective (0.5 ||X||^2) stays put, which ends the loop.
+    #[test]
+    fn unused_atoms_point_at_distinct_samples() {
+        let x = array![[3.0, 0.0], [0.0, 2.0], [1.0, 1.0]];
+        let dl = Dictionary::fit(x.view(), &DictionaryParams::new(2, 100.0)).unwrap();
+        assert!(dl.codes().iter().all(|v| *v == 0.0));
+        assert_eq!(dl.atoms(), array![[1.0, 0.0], [0.0, 1.0]]);
+        assert_eq!(dl.history(), &[7.5, 7.5]);
     }
 }

@@ -12,11 +12,11 @@
 //! A coordinate step is the exact minimiser over that coefficient,
 //! `g_j <- soft(c_j - sum_{l != j} G_jl g_l, lambda) / G_jj`, so from a warm start the objective
 //! never increases. Coordinate descent is slow along strongly correlated atoms, so whenever a
-//! sweep leaves the support and the signs of a row's code unchanged, the code is replaced by the
-//! exact minimiser on that face (a Cholesky solve of the support's Gram block) if that keeps
-//! the signs, which also cannot increase the objective. A row stops when its codes satisfy the
-//! optimality (KKT) conditions to
-//! `tol` relative to `max(lambda, max_j |c_j|)`:
+//! sweep leaves the support and the signs of a row's code unchanged (once per such face), the
+//! code moves towards the exact minimiser on that face (a Cholesky solve of the support's Gram
+//! block), all the way if it keeps the signs, else until a coefficient reaches 0; this cannot
+//! increase the objective either. A row stops when its codes satisfy the optimality (KKT)
+//! conditions to `tol` relative to `max(lambda, max_j |c_j|)`:
 //! `|grad_j + lambda sign(g_j)|` where `g_j != 0` and `max(|grad_j| - lambda, 0)` where
 //! `g_j = 0`, with `grad = G g - c`. Rows are independent and run in parallel.
 
@@ -135,8 +135,9 @@ fn encode_row(
             .map(|j| kkt_violation(q[j] - c[j], g[j], lambda))
             .fold(0.0, f64::max)
     };
-    let mut signs = vec![0i8; k];
-    let mut tried: Option<Vec<i8>> = None;
+    // Sign patterns of the previous sweep, of this one, and of the last face solved.
+    let (mut signs, mut now, mut tried) = (vec![0i8; k], vec![0i8; k], vec![0i8; k]);
+    let mut tried_any = false;
     for _ in 0..settings.max_iter {
         gram_times(gram, &g, &mut q);
         for j in 0..k {
@@ -160,17 +161,20 @@ fn encode_row(
         // Coordinate descent crawls along correlated atoms. Once a sweep leaves the support and
         // signs unchanged, they are probably final: minimise exactly on that face (once per
         // face) and continue from there if the signs survive.
-        let now: Vec<i8> = g.iter().map(|v| sign(*v)).collect();
-        if now == signs && tried.as_ref() != Some(&now) {
+        for (s, v) in now.iter_mut().zip(g.iter()) {
+            *s = sign(*v);
+        }
+        if now == signs && !(tried_any && tried == now) {
             if face_minimum(gram, c, lambda, &mut g, &now) {
                 gram_times(gram, &g, &mut q);
                 if worst(&q, &g) <= settings.tol * scale {
                     break;
                 }
             }
-            tried = Some(now.clone());
+            tried.copy_from_slice(&now);
+            tried_any = true;
         }
-        signs = now;
+        std::mem::swap(&mut signs, &mut now);
     }
 }
 

@@ -6,8 +6,9 @@
 //! is the exact minimiser of the objective over that entry on `[0, inf)`: with `HHt = H H^T` and
 //! `XHt = X H^T`, the gradient is `g = (W HHt - XHt)[i, t]`, the curvature `HHt[t, t]`, and the
 //! step `W[i, t] <- max(0, W[i, t] - g / HHt[t, t])`. The objective therefore never increases.
-//! Rows of W do not interact in its update (nor columns of H in theirs), so they run in parallel
-//! with results independent of the thread count.
+//! Rows of W do not interact in its update (nor columns of H in theirs), so they run in
+//! parallel; the violation is summed in row order, so the stopping decision does not depend on
+//! the scheduling.
 //!
 //! Stopping (scikit-learn's criterion): the violation of an iteration is the sum over all entries
 //! of the absolute projected gradient before their update (the gradient, or only its negative part

@@ -139,6 +139,81 @@ typedef struct ferrolab_vae ferrolab_vae;
 extern "C" {
 #endif // __cplusplus
 
+// Principal component analysis of `x` (n x d): the first `k` components (k x d, unit rows,
+// each with its largest-magnitude entry positive), their explained variances (k) and the
+// scores (n x k). `center`: 0 = no centring (truncated SVD of the raw data, as paper 003
+// applies it to loops; variances as scikit-learn's TruncatedSVD), 1 = centre each feature
+// (scikit-learn's PCA), 2 = centre and divide by each feature's standard deviation.
+// `explained_variance` and `scores` may be NULL. Returns FERROLAB_OK, or
+// FERROLAB_ERR_NULL_POINTER, _INVALID_ARGUMENT (sizes, k not in 1..=min(n, d), center),
+// _NON_FINITE (x).
+//
+// # Safety
+// `x` is valid for n*d doubles, `components` for k*d; `explained_variance` (k) and `scores`
+// (n*k) are NULL or valid.
+int32_t ferrolab_pca(const double *x,
+                     size_t n,
+                     size_t d,
+                     size_t k,
+                     int32_t center,
+                     double *components,
+                     double *explained_variance,
+                     double *scores);
+
+// Non-negative matrix factorisation `x ~ w h` of `x` (n x d, all >= 0) with `k` components
+// by coordinate descent: `w` (n x k), `h` (k x d), and `*reconstruction_error` =
+// ||x - w h||_F (may be NULL). Keys: nmf.init ("nndsvd", "nndsvda", "random"), nmf.tol,
+// nmf.max_iter, nmf.seed; `cfg` NULL for scikit-learn's defaults. Returns FERROLAB_OK, or
+// FERROLAB_ERR_NULL_POINTER, _INVALID_ARGUMENT (sizes, k, negative entries),
+// _NON_FINITE (x), _INVALID_HANDLE (cfg).
+//
+// # Safety
+// `x` is valid for n*d doubles, `w` for n*k, `h` for k*d; `reconstruction_error` is NULL or
+// valid for one double.
+int32_t ferrolab_nmf(const ferrolab_config *cfg,
+                     const double *x,
+                     size_t n,
+                     size_t d,
+                     size_t k,
+                     double *w,
+                     double *h,
+                     double *reconstruction_error);
+
+// Dictionary learning (paper 001; scikit-learn's DictionaryLearning with alpha = lambda):
+// min over codes G (n x k) and atoms D (k x d, rows of norm <= 1) of
+// 0.5 ||x - G D||_F^2 + lambda ||G||_1. Outputs `codes` (n x k), `dictionary` (k x d) and
+// `*mse`, the mean squared reconstruction error (may be NULL). With dictionary.standardise =
+// 1 (paper 001) every feature is centred and scaled to unit variance first, and atoms and MSE
+// are in standardised units. Keys: dictionary.init, .tol, .max_iter, .standardise, .seed;
+// `cfg` NULL for the defaults. Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER,
+// _INVALID_ARGUMENT (sizes, k = 0, lambda < 0), _NON_FINITE (x, lambda), _INVALID_HANDLE.
+//
+// # Safety
+// `x` is valid for n*d doubles, `codes` for n*k, `dictionary` for k*d; `mse` is NULL or
+// valid for one double.
+int32_t ferrolab_dictionary_learning(const ferrolab_config *cfg,
+                                     const double *x,
+                                     size_t n,
+                                     size_t d,
+                                     size_t k,
+                                     double lambda,
+                                     double *codes,
+                                     double *dictionary,
+                                     double *mse);
+
+// Pearson correlation of every column of `a` (n x p) with every column of `b` (n x q):
+// `r` (p x q, row-major); NaN where a column is constant. Returns FERROLAB_OK, or
+// FERROLAB_ERR_NULL_POINTER, _INVALID_ARGUMENT (sizes, n < 2), _NON_FINITE.
+//
+// # Safety
+// `a` is valid for n*p doubles, `b` for n*q, `r` for p*q.
+int32_t ferrolab_pearson_matrix(const double *a,
+                                const double *b,
+                                size_t n,
+                                size_t p,
+                                size_t q,
+                                double *r);
+
 // Fit the simple harmonic oscillator R(w) = A w0^2 e^{i phi} / (w^2 - w0^2 - i w w0 / Q) to
 // `n_spectra` complex spectra (`re`, `im`: n_spectra x n_freq, row-major) sampled at
 // `freq_hz` (n_freq increasing values, n_freq >= 5), by Levenberg-Marquardt with an analytic

@@ -375,6 +375,7 @@ fn sparse_encode_meets_kkt_conditions() {
 fn message<T: std::fmt::Debug>(r: Result<T, AnalysisError>) -> String {
     match r {
         Err(AnalysisError::Invalid(m)) => m,
+        Err(e) => panic!("expected an invalid-input error, got {e:?}"),
         Ok(v) => panic!("expected an error, got {v:?}"),
     }
 }

@@ -543,4 +543,53 @@ vae_last_error(v::VAE) =
     read_string((b, c, k) -> ccall((:ferrolab_vae_last_error, lib), Int32,
                                    (Ptr{Cvoid}, Ptr{UInt8}, Csize_t, Ref{Csize_t}), v.handle, b, c, k))
 
+# Linear baselines. Julia matrices are column-major: x (n x d) goes to C as its transpose's
+# memory, which is x row-major, and C's row-major outputs come back transposed.
+rowmajor(x::AbstractMatrix) = Matrix{Float64}(permutedims(x))
+cfgptr(cfg) = cfg === nothing ? C_NULL : cfg.handle
+
+"""PCA of x (n x d): (components k x d, explained variance, scores n x k); center 0 = none
+(truncated SVD), 1 = centre, 2 = standardise."""
+function pca(x::AbstractMatrix, k::Integer; center::Integer=1)
+    n, d = size(x)
+    comps, var, scores = Matrix{Float64}(undef, d, k), Vector{Float64}(undef, k), Matrix{Float64}(undef, k, n)
+    check(ccall((:ferrolab_pca, lib), Int32,
+                (Ptr{Float64}, Csize_t, Csize_t, Csize_t, Int32, Ptr{Float64}, Ptr{Float64}, Ptr{Float64}),
+                rowmajor(x), n, d, k, center, comps, var, scores))
+    permutedims(comps), var, permutedims(scores)
+end
+
+"""NMF x ~ w h of non-negative x (n x d): (w n x k, h k x d, Frobenius error); keys nmf.*."""
+function nmf(x::AbstractMatrix, k::Integer, cfg::Union{Config,Nothing}=nothing)
+    n, d = size(x)
+    w, h, err = Matrix{Float64}(undef, k, n), Matrix{Float64}(undef, d, k), Ref{Float64}(0)
+    check(ccall((:ferrolab_nmf, lib), Int32,
+                (Ptr{Cvoid}, Ptr{Float64}, Csize_t, Csize_t, Csize_t, Ptr{Float64}, Ptr{Float64}, Ref{Float64}),
+                cfgptr(cfg), rowmajor(x), n, d, k, w, h, err))
+    permutedims(w), permutedims(h), err[]
+end
+
+"""Dictionary learning of x (n x d) with penalty lambda: (codes n x k, atoms k x d, MSE);
+keys dictionary.*."""
+function dictionary_learning(x::AbstractMatrix, k::Integer, lambda::Real, cfg::Union{Config,Nothing}=nothing)
+    n, d = size(x)
+    codes, atoms, mse = Matrix{Float64}(undef, k, n), Matrix{Float64}(undef, d, k), Ref{Float64}(0)
+    check(ccall((:ferrolab_dictionary_learning, lib), Int32,
+                (Ptr{Cvoid}, Ptr{Float64}, Csize_t, Csize_t, Csize_t, Float64, Ptr{Float64}, Ptr{Float64},
+                 Ref{Float64}),
+                cfgptr(cfg), rowmajor(x), n, d, k, lambda, codes, atoms, mse))
+    permutedims(codes), permutedims(atoms), mse[]
+end
+
+"""Pearson r of every column of a (n x p) with every column of b (n x q): p x q."""
+function pearson_matrix(a::AbstractMatrix, b::AbstractMatrix)
+    n, p = size(a)
+    q = size(b, 2)
+    r = Matrix{Float64}(undef, q, p)
+    check(ccall((:ferrolab_pearson_matrix, lib), Int32,
+                (Ptr{Float64}, Ptr{Float64}, Csize_t, Csize_t, Csize_t, Ptr{Float64}),
+                rowmajor(a), rowmajor(b), n, p, q, r))
+    permutedims(r)
+end
+
 end # module

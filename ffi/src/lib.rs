@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 #![allow(non_camel_case_types)]
 
+pub mod analysis;
 mod arrays;
 pub mod beps;
 #[doc(hidden)]

@@ -291,6 +291,12 @@ fn c_sho_example_fits_a_synthetic_map() {
 }
 
 #[test]
+fn c_analysis_matches_known_answers() {
+    let out = run(&compile("tests/c/analysis.c", Link::Shared));
+    assert!(out.contains("analysis: all checks passed"), "{out}");
+}
+
+#[test]
 fn cpp_wrapper_manages_handles() {
     let out = run(&compile("tests/cpp/wrapper.cpp", Link::Shared));
     assert!(out.contains("wrapper: all checks passed"), "{out}");

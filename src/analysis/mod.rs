@@ -5,6 +5,7 @@
 
 mod dense;
 mod dictionary;
+mod keys;
 mod lasso;
 mod linfa_traits;
 mod nmf;
@@ -13,6 +14,7 @@ mod pearson;
 mod rgb_toy;
 
 pub use dictionary::{Dictionary, DictionaryInit, DictionaryParams};
+pub use keys::KEYS;
 pub use lasso::{LassoSettings, sparse_encode};
 pub use nmf::{Nmf, NmfInit, NmfParams};
 pub use pca::{Centring, Pca, PcaParams};
@@ -25,4 +27,7 @@ pub enum AnalysisError {
     /// Inputs of the wrong shape or with non-finite values (the message names them).
     #[error("{0}")]
     Invalid(String),
+    /// A configuration key is missing, of the wrong type or out of range.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
 }

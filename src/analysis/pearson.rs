@@ -78,10 +78,8 @@ pub fn pearson_matrix(
     let mut r = Array2::zeros((a.ncols(), b.ncols()));
     for (i, ca) in a.columns().into_iter().enumerate() {
         for (j, cb) in b.columns().into_iter().enumerate() {
-            r[[i, j]] = pearson(ca, cb).map_err(|e| match e {
-                AnalysisError::Invalid(m) => {
-                    AnalysisError::Invalid(format!("column {i} of a / column {j} of b: {m}"))
-                }
+            r[[i, j]] = pearson(ca, cb).map_err(|e| {
+                AnalysisError::Invalid(format!("column {i} of a / column {j} of b: {e}"))
             })?;
         }
     }

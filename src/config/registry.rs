@@ -13,6 +13,7 @@ const TABLES: &[&[KeySpec]] = &[
     crate::gp::KEYS,
     crate::nn::KEYS,
     crate::design::KEYS,
+    crate::analysis::KEYS,
 ];
 
 static ALL: LazyLock<Vec<KeySpec>> = LazyLock::new(|| {

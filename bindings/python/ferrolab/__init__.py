@@ -100,6 +100,14 @@ _SIGNATURES = {
                                     POINTER(c_double), POINTER(c_double)]),
     "ferrolab_loop_parameters": (c_int32, [POINTER(c_double), c_size_t, POINTER(c_double), c_size_t,
                                            POINTER(c_double)]),
+    "ferrolab_pca": (c_int32, [POINTER(c_double), c_size_t, c_size_t, c_size_t, c_int32, POINTER(c_double),
+                               POINTER(c_double), POINTER(c_double)]),
+    "ferrolab_nmf": (c_int32, [c_void_p, POINTER(c_double), c_size_t, c_size_t, c_size_t, POINTER(c_double),
+                               POINTER(c_double), POINTER(c_double)]),
+    "ferrolab_dictionary_learning": (c_int32, [c_void_p, POINTER(c_double), c_size_t, c_size_t, c_size_t, c_double,
+                                               POINTER(c_double), POINTER(c_double), POINTER(c_double)]),
+    "ferrolab_pearson_matrix": (c_int32, [POINTER(c_double), POINTER(c_double), c_size_t, c_size_t, c_size_t,
+                                          POINTER(c_double)]),
     "ferrolab_design_new": (c_int32, [c_void_p, c_char_p, c_char_p, c_int32, POINTER(c_void_p)]),
     "ferrolab_design_run": (c_int32, [c_void_p]),
     "ferrolab_design_progress": (c_int32, [c_void_p, POINTER(c_int32), POINTER(c_size_t), POINTER(c_size_t)]),
@@ -631,3 +639,60 @@ def loop_parameters(voltage, params):
     _check(_lib.ferrolab_loop_parameters(_ptr(v, c_double), v.size, _ptr(params, c_double), params.shape[0],
                                          _ptr(out, c_double)))
     return out
+
+
+def _rows(x):
+    import numpy as np
+
+    x = np.ascontiguousarray(np.atleast_2d(x), dtype=np.float64)
+    return x, x.shape[0], x.shape[1]
+
+
+def pca(x, k, center=1):
+    """PCA of x (n x d): (components k x d, explained_variance k, scores n x k). center: 0 none
+    (truncated SVD), 1 centre (scikit-learn's PCA), 2 standardise."""
+    import numpy as np
+
+    x, n, d = _rows(x)
+    components, variance, scores = np.zeros((k, d)), np.zeros(k), np.zeros((n, k))
+    _check(_lib.ferrolab_pca(_ptr(x, c_double), n, d, k, center, _ptr(components, c_double),
+                             _ptr(variance, c_double), _ptr(scores, c_double)))
+    return components, variance, scores
+
+
+def nmf(x, k, config=None):
+    """NMF x ~ w h of non-negative x (n x d): (w n x k, h k x d, ||x - w h||_F); keys nmf.*."""
+    import numpy as np
+
+    x, n, d = _rows(x)
+    w, h, err = np.zeros((n, k)), np.zeros((k, d)), c_double()
+    cfg = config._handle if config is not None else None
+    _check(_lib.ferrolab_nmf(cfg, _ptr(x, c_double), n, d, k, _ptr(w, c_double), _ptr(h, c_double),
+                             ctypes.byref(err)))
+    return w, h, err.value
+
+
+def dictionary_learning(x, k, lam, config=None):
+    """Dictionary learning of x (n x d), penalty lam (scikit-learn's alpha): (codes n x k,
+    dictionary k x d, mse); keys dictionary.* (dictionary.standardise = 1 as paper 001)."""
+    import numpy as np
+
+    x, n, d = _rows(x)
+    codes, atoms, mse = np.zeros((n, k)), np.zeros((k, d)), c_double()
+    cfg = config._handle if config is not None else None
+    _check(_lib.ferrolab_dictionary_learning(cfg, _ptr(x, c_double), n, d, k, lam, _ptr(codes, c_double),
+                                             _ptr(atoms, c_double), ctypes.byref(mse)))
+    return codes, atoms, mse.value
+
+
+def pearson_matrix(a, b):
+    """Pearson r of every column of a (n x p) with every column of b (n x q): p x q."""
+    import numpy as np
+
+    a, n, p = _rows(a)
+    b, nb, q = _rows(b)
+    if nb != n:
+        raise ValueError(f"a has {n} rows, b {nb}")
+    r = np.zeros((p, q))
+    _check(_lib.ferrolab_pearson_matrix(_ptr(a, c_double), _ptr(b, c_double), n, p, q, _ptr(r, c_double)))
+    return r

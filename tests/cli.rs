@@ -403,3 +403,59 @@ fn beps_fit_names_the_missing_hdf5_feature() {
     let (ok, _, err) = ferrolab(&["beps", "fit", "--data", fixture]);
     assert!(!ok && err.contains("--features hdf5"), "{err}");
 }
+
+#[test]
+fn analyze_runs_the_baselines_on_npy_files() {
+    let dir = std::env::temp_dir().join(format!("ferrolab-cli-analyze-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let x = ndarray::Array2::from_shape_fn((20, 4), |(i, j)| ((i * (j + 1)) as f64).sin() + 1.5);
+    let data = dir.join("x.npy");
+    ferrolab::io::npy::write_npy(&data, &x).unwrap();
+    let out = dir.join("out");
+    let common = [
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let (ok, stdout, err) = ferrolab(&[&["analyze", "pca", "--k", "2"][..], &common].concat());
+    assert!(
+        ok && stdout.contains("explained variance ratio"),
+        "{stdout}{err}"
+    );
+    let scores = ferrolab::io::npy::parse_npy(&std::fs::read(out.join("scores.npy")).unwrap());
+    assert_eq!(scores.unwrap().shape, vec![20, 2]);
+    let (ok, stdout, err) = ferrolab(
+        &[
+            &["analyze", "nmf", "--k", "2", "--set", "nmf.init=nndsvda"][..],
+            &common,
+        ]
+        .concat(),
+    );
+    assert!(ok && stdout.contains("||X - WH||_F"), "{stdout}{err}");
+    let (ok, stdout, err) = ferrolab(
+        &[
+            &["analyze", "dictionary", "--k", "3", "--lambda", "0.1"][..],
+            &["--set", "dictionary.standardise=1"],
+            &common,
+        ]
+        .concat(),
+    );
+    assert!(ok && stdout.contains("MSE"), "{stdout}{err}");
+    let (ok, _, err) = ferrolab(&[&["analyze", "pca", "--k", "9"][..], &common].concat());
+    assert!(!ok && err.contains('9'), "{err}");
+    let toy = dir.join("toy");
+    let (ok, stdout, err) = ferrolab(&[
+        "analyze",
+        "rgb-toy",
+        "--spectra",
+        "1000",
+        "--out",
+        toy.to_str().unwrap(),
+    ]);
+    assert!(ok && stdout.contains("validation MSE"), "{stdout}{err}");
+    for name in ["best", "median", "worst"] {
+        assert!(toy.join(format!("rgb_toy_{name}.png")).exists());
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}

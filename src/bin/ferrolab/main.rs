@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod analyze;
 mod beps;
 mod beps_input;
 mod design;
@@ -29,7 +30,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Band-excitation spectroscopy: SHO fits of a map (NPZ), synthetic data.
+    /// Linear baselines on NPY matrices (PCA, NMF, dictionary learning, Pearson) and paper
+    /// 001's dictionary-learning result on its toy spectra.
+    #[command(subcommand)]
+    Analyze(analyze::Command),
+    /// Band-excitation spectroscopy: SHO fits of a map (NPZ, NPY, USID HDF5), synthetic data.
     #[command(subcommand)]
     Beps(beps::Command),
     /// Paper 000's HZO inverse design end to end: dataset, beta-VAE, latent analysis, target
@@ -57,6 +62,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Analyze(command) => analyze::run(&command),
         Command::Beps(command) => beps::run(&command),
         Command::Design(args) => design::run_cli(&args),
         Command::Keys(args) => keys::run(&args),

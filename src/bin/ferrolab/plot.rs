@@ -423,3 +423,48 @@ pub fn loops_png(
         Ok(())
     })
 }
+
+/// Named curves over one x axis with axis labels (e.g. spectra and their reconstructions).
+pub fn series_png(
+    path: &Path,
+    title: &str,
+    (x_desc, y_desc): (&str, &str),
+    x: &[f64],
+    series: &[(&str, Vec<f64>)],
+) -> Result<(), String> {
+    render_png(path, (900, 600), |root| {
+        let all: Vec<f64> = series.iter().flat_map(|s| s.1.iter().copied()).collect();
+        let (lo, hi) = range(&all);
+        let (x_lo, x_hi) = range(x);
+        let pad = 0.08 * (hi - lo);
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, ("sans-serif", 18))
+            .margin(20)
+            .x_label_area_size(50)
+            .y_label_area_size(80)
+            .build_cartesian_2d(x_lo..x_hi, (lo - pad)..(hi + pad))?;
+        chart
+            .configure_mesh()
+            .x_desc(x_desc)
+            .y_desc(y_desc)
+            .label_style(("sans-serif", 16))
+            .draw()?;
+        for (k, (name, values)) in series.iter().enumerate() {
+            let color = Palette99::pick(k).to_rgba();
+            chart
+                .draw_series(LineSeries::new(
+                    x.iter().zip(values).map(|(a, b)| (*a, *b)),
+                    color.stroke_width(2),
+                ))?
+                .label(*name)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 16))
+            .draw()?;
+        Ok(())
+    })
+}

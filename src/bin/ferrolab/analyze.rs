@@ -222,7 +222,7 @@ fn rgb_toy_baseline(out: &Path, spectra: usize) -> Result<(), String> {
     let seconds = started.elapsed().as_secs_f64();
     // Per-spectrum validation errors in standardised units, as the paper reports them.
     let (mean, scale) = dl.standardisation();
-    let z = (&valid.spectra - &mean) / &scale;
+    let z = (&valid.spectra - &mean) / scale;
     let codes = dl
         .transform(valid.spectra.view())
         .map_err(|e| e.to_string())?;

@@ -14,7 +14,7 @@ from scipy.optimize import least_squares
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bindings" / "python"))
 import ferrolab  # noqa: E402
 
-n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+n = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
 rng = np.random.default_rng(3)
 f = np.linspace(290e3, 310e3, 64)
 
@@ -30,10 +30,22 @@ clean = np.array([model(p, f) for p in truth])
 noise = np.abs(clean).max(axis=1, keepdims=True) / 20
 data = clean + noise * (rng.standard_normal(clean.shape) + 1j * rng.standard_normal(clean.shape))
 
-ferrolab.set_num_threads(2)
-start = time.perf_counter()
-params, errors, r2, flags = ferrolab.sho_fit(f, data.real, data.imag)
-t_ferrolab = time.perf_counter() - start
+
+
+def ferrolab_seconds(threads):
+    """Best of three calls after a warm-up (which starts the worker pool)."""
+    ferrolab.set_num_threads(threads)
+    ferrolab.sho_fit(f, data.real[:8], data.imag[:8])
+    best = np.inf
+    for _ in range(3):
+        start = time.perf_counter()
+        out = ferrolab.sho_fit(f, data.real, data.imag)
+        best = min(best, time.perf_counter() - start)
+    return best, out
+
+
+t_ferrolab_1, _ = ferrolab_seconds(1)
+t_ferrolab, (params, errors, r2, flags) = ferrolab_seconds(2)
 
 
 def scipy_fit(d):
@@ -56,6 +68,7 @@ w0_scipy = np.array([scipy_fit(d) for d in data])
 t_scipy = time.perf_counter() - start
 
 agree = np.median(np.abs(w0_scipy - params[:, 1]))
-print(f"{n} spectra of 64 bins: scipy {t_scipy / n * 1e6:.1f} us/spectrum (1 thread), "
-      f"ferrolab {t_ferrolab / n * 1e6:.2f} us/spectrum (2 threads, {np.sum(flags == 0)} converged): "
-      f"{t_scipy / t_ferrolab:.0f}x; median |w0 difference| {agree:.3g} Hz")
+print(f"{n} spectra of 64 bins: scipy {t_scipy / n * 1e6:.1f} us/spectrum (1 process); ferrolab "
+      f"{t_ferrolab_1 / n * 1e6:.2f} us/spectrum on 1 thread ({t_scipy / t_ferrolab_1:.0f}x, per core), "
+      f"{t_ferrolab / n * 1e6:.2f} us/spectrum on 2 threads ({t_scipy / t_ferrolab:.0f}x); "
+      f"{np.sum(flags == 0)} converged; median |w0 difference| {agree:.3g} Hz")

@@ -161,6 +161,7 @@ fn nmf_matches_scikit_learn_coordinate_descent() {
         let params = NmfParams {
             init,
             tol: run["tol"].as_f64().unwrap(),
+            record_history: true,
             ..NmfParams::new(3)
         };
         let m = Nmf::fit(x.view(), &params).unwrap();
@@ -209,6 +210,7 @@ fn nmf_recovers_an_exact_low_rank_matrix() {
         init: NmfInit::Random { seed: 1 },
         tol: 1e-14,
         max_iter: 5000,
+        record_history: true,
         ..NmfParams::new(3)
     };
     let m = Nmf::fit(x.view(), &params).unwrap();

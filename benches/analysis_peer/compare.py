@@ -2,7 +2,9 @@
 binding) on the same data, one run each, with a quality number for both so the times compare
 like with like. Prints seconds and the ratio.
 
-Run after `cargo build --release`: python3 benches/analysis_peer/compare.py [--quick]
+Run after `cargo build --release`:
+    python3 benches/analysis_peer/compare.py [--quick] [NAMES]
+NAMES: any of pca nmf dictionary (all by default); --quick uses smaller data.
 """
 import sys
 import time
@@ -17,9 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bindings" / "python"))
 import ferrolab  # noqa: E402
 
-quick = "--quick" in sys.argv
-ferrolab.set_num_threads(2)
-rows = []
+QUICK = "--quick" in sys.argv
+rng = np.random.default_rng(0)
 
 
 def timed(f):
@@ -29,55 +30,60 @@ def timed(f):
 
 
 def report(name, t_sklearn, q_sklearn, t_ferrolab, q_ferrolab, quality):
-    rows.append((name, t_sklearn, t_ferrolab, quality, q_sklearn, q_ferrolab))
-    print(f"{name:28} sklearn {t_sklearn:9.4f} s  ferrolab {t_ferrolab:9.4f} s  "
-          f"ratio {t_sklearn / t_ferrolab:7.1f}x   {quality}: {q_sklearn:.6g} vs {q_ferrolab:.6g}",
+    print(f"{name:34} sklearn {t_sklearn:9.4f} s  ferrolab {t_ferrolab:9.4f} s  "
+          f"ratio {t_sklearn / t_ferrolab:7.2f}x   {quality}: {q_sklearn:.6g} vs {q_ferrolab:.6g}",
           flush=True)
 
 
-rng = np.random.default_rng(0)
+def pca():
+    """10,000 loop-like rows of 400 points (paper 000's dataset shape), 10 components."""
+    n, d = (2000, 400) if QUICK else (10000, 400)
+    x = np.cumsum(rng.normal(size=(n, d)), axis=1) + rng.normal(size=(n, 1)) * np.linspace(-1, 1, d)
+    t_s, model = timed(lambda: PCA(10).fit(x))
+    t_f, (_, var, _) = timed(lambda: ferrolab.pca(x, 10))
+    report(f"PCA {n}x{d}, k=10", t_s, model.explained_variance_.sum(), t_f, var.sum(),
+           "explained variance")
 
-# PCA of 10,000 loop-like rows of 400 points (paper 000's dataset shape), 10 components.
-n, d = (2000, 400) if quick else (10000, 400)
-x = np.cumsum(rng.normal(size=(n, d)), axis=1) + rng.normal(size=(n, 1)) * np.linspace(-1, 1, d)
-t_s, pca = timed(lambda: PCA(10).fit(x))
-t_f, (comp, var, scores) = timed(lambda: ferrolab.pca(x, 10))
-report(f"PCA {n}x{d}, k=10", t_s, pca.explained_variance_.sum(), t_f, var.sum(),
-       "explained variance")
 
-# NMF of non-negative data, NNDSVD start, coordinate descent, 8 components.
-n, d = (1000, 200) if quick else (4000, 400)
-v = rng.uniform(size=(n, 8)) @ rng.uniform(size=(8, d)) + 0.1 * rng.uniform(size=(n, d))
-t_s, nmf = timed(lambda: NMF(8, init="nndsvd", solver="cd", max_iter=200, tol=1e-4).fit(v))
-t_f, (w, h, err) = timed(lambda: ferrolab.nmf(v, 8))
-report(f"NMF {n}x{d}, k=8", t_s, nmf.reconstruction_err_, t_f, err, "||X - WH||_F")
-
-# Dictionary learning on paper 001's toy spectra: 3 atoms, lambda 0.57, standardised.
-n = 2000 if quick else 10000
-t = np.linspace(-1.2, 1.2, 25)
-c = rng.uniform(size=(n, 3))
+def nmf():
+    """Non-negative rank-8 data plus noise, NNDSVD start, coordinate descent, 8 components."""
+    n, d = (1000, 200) if QUICK else (4000, 400)
+    v = rng.uniform(size=(n, 8)) @ rng.uniform(size=(8, d)) + 0.1 * rng.uniform(size=(n, d))
+    t_s, model = timed(lambda: NMF(8, init="nndsvd", solver="cd", max_iter=200, tol=1e-4).fit(v))
+    t_f, (_, _, err) = timed(lambda: ferrolab.nmf(v, 8))
+    report(f"NMF {n}x{d}, k=8", t_s, model.reconstruction_err_, t_f, err, "||X - WH||_F")
 
 
 def selu(z):
     return 1.0507009873554805 * np.where(z > 0, z, 1.6732632423543772 * np.expm1(np.minimum(z, 0)))
 
 
-toy = (np.tanh(20 * (t - 2 * (c[:, :1] - 0.5))) + selu(t - 2 * (c[:, 1:2] - 0.5))
-       + 1 / (1 + np.exp(20 * (t - (c[:, 2:] - 0.5)))))
-z = StandardScaler().fit_transform(toy)
-cfg = ferrolab.Config()
-cfg.set("dictionary.standardise", 1)
+def dictionary():
+    """Paper 001's toy spectra: 3 atoms, lambda 0.57, standardised per time step."""
+    n = 2000 if QUICK else 10000
+    t = np.linspace(-1.2, 1.2, 25)
+    c = rng.uniform(size=(n, 3))
+    toy = (np.tanh(20 * (t - 2 * (c[:, :1] - 0.5))) + selu(t - 2 * (c[:, 1:2] - 0.5))
+           + 1 / (1 + np.exp(20 * (t - (c[:, 2:] - 0.5)))))
+    z = StandardScaler().fit_transform(toy)
+    cfg = ferrolab.Config()
+    cfg.set("dictionary.standardise", 1)
+
+    def sklearn_dl():
+        model = DictionaryLearning(3, alpha=0.57, fit_algorithm="cd", transform_algorithm="lasso_cd",
+                                   transform_alpha=0.57, random_state=0).fit(z)
+        code = model.transform(z)
+        return np.mean((z - code @ model.components_) ** 2)
+
+    t_s, mse_s = timed(sklearn_dl)
+    t_f, (_, _, mse_f) = timed(lambda: ferrolab.dictionary_learning(toy, 3, 0.57, cfg))
+    report(f"DictionaryLearning {n}x25, k=3", t_s, mse_s, t_f, mse_f, "MSE")
 
 
-def sklearn_dl():
-    dl = DictionaryLearning(3, alpha=0.57, fit_algorithm="cd", transform_algorithm="lasso_cd",
-                            transform_alpha=0.57, random_state=0).fit(z)
-    code = dl.transform(z)
-    return np.mean((z - code @ dl.components_) ** 2)
-
-
-t_s, mse_s = timed(sklearn_dl)
-t_f, (codes, atoms, mse_f) = timed(lambda: ferrolab.dictionary_learning(toy, 3, 0.57, cfg))
-report(f"DictionaryLearning {n}x25, k=3", t_s, mse_s, t_f, mse_f, "MSE")
-
+BENCHES = {"pca": pca, "nmf": nmf, "dictionary": dictionary}
+names = [a for a in sys.argv[1:] if not a.startswith("--")] or list(BENCHES)
+ferrolab.set_num_threads(2)
+ferrolab.pca(rng.normal(size=(20, 4)), 2)  # start the worker pool outside the timings
+for name in names:
+    BENCHES[name]()
 print(f"\nscikit-learn {sklearn.__version__}, numpy {np.__version__}; ferrolab on 2 threads")

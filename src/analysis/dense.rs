@@ -56,10 +56,23 @@ const PARALLEL_FLOPS: usize = 1 << 22;
 /// `op(a) op(b)` with `op` the transpose where asked, by faer (in the calling rayon pool for large
 /// products, so run it inside [`crate::parallel::install`]).
 pub(super) fn matmul(a: ArrayView2<f64>, ta: bool, b: ArrayView2<f64>, tb: bool) -> Array2<f64> {
-    let (a, b) = (a.as_standard_layout(), b.as_standard_layout());
-    // Standard layout is contiguous and row-major, so these slices always exist.
-    let fa = MatRef::from_row_major_slice(a.as_slice().unwrap_or(&[]), a.nrows(), a.ncols());
-    let fb = MatRef::from_row_major_slice(b.as_slice().unwrap_or(&[]), b.nrows(), b.ncols());
+    // Transposed views of row-major arrays (e.g. `x.t()`) are read in place; anything else is
+    // copied to standard layout first.
+    let (a_owned, b_owned);
+    let fa = match faer_view(a) {
+        Some(m) => m,
+        None => {
+            a_owned = a.as_standard_layout().into_owned();
+            faer_view(a_owned.view()).expect("standard layout")
+        }
+    };
+    let fb = match faer_view(b) {
+        Some(m) => m,
+        None => {
+            b_owned = b.as_standard_layout().into_owned();
+            faer_view(b_owned.view()).expect("standard layout")
+        }
+    };
     let fa = if ta { fa.transpose() } else { fa };
     let fb = if tb { fb.transpose() } else { fb };
     let (m, p, q) = (fa.nrows(), fa.ncols(), fb.ncols());
@@ -80,6 +93,17 @@ pub(super) fn matmul(a: ArrayView2<f64>, ta: bool, b: ArrayView2<f64>, tb: bool)
         );
     }
     out
+}
+
+/// A faer view of a row-major array or of the transpose of one, without copying.
+fn faer_view(a: ArrayView2<'_, f64>) -> Option<MatRef<'_, f64>> {
+    let (n, d) = a.dim();
+    if let Some(slice) = a.to_slice() {
+        return Some(MatRef::from_row_major_slice(slice, n, d));
+    }
+    a.reversed_axes()
+        .to_slice()
+        .map(|slice| MatRef::from_row_major_slice(slice, d, n).transpose())
 }
 
 /// Thin SVD `x = u diag(s) vt` (u: n x r, vt: r x d, r = min(n, d)), singular values in
@@ -125,20 +149,50 @@ pub(super) fn thin_svd(x: ArrayView2<f64>) -> Result<ThinSvd, AnalysisError> {
         s: Array1::from_shape_fn(r, |c| s[c]),
         vt: Array2::from_shape_fn((r, d), |(c, j)| v[(j, c)]),
     };
-    for c in 0..r {
-        let row = out.vt.row(c);
-        let mut big = 0;
-        for (j, value) in row.iter().enumerate() {
-            if value.abs() > row[big].abs() {
-                big = j;
-            }
-        }
-        if row[big] < 0.0 {
-            out.vt.row_mut(c).mapv_inplace(|v| -v);
+    for (c, flip) in flip_signs(&mut out.vt).into_iter().enumerate() {
+        if flip {
             out.u.column_mut(c).mapv_inplace(|v| -v);
         }
     }
     Ok(out)
+}
+
+/// scikit-learn's sign convention: flip each row of `vt` so its largest-magnitude entry is
+/// positive; returns which rows were flipped.
+fn flip_signs(vt: &mut Array2<f64>) -> Vec<bool> {
+    vt.rows_mut()
+        .into_iter()
+        .map(|mut row| {
+            let big = row
+                .iter()
+                .fold(0.0_f64, |b, v| if v.abs() > b.abs() { *v } else { b });
+            let flip = big < 0.0;
+            if flip {
+                row.mapv_inplace(|v| -v);
+            }
+            flip
+        })
+        .collect()
+}
+
+/// All d singular values (non-increasing) and right singular vectors (rows of `vt`, d x d,
+/// signs as [`thin_svd`]) of a tall `x` (n >= d) from the symmetric eigendecomposition of
+/// `x^T x`, scikit-learn's "covariance_eigh": one d x d Gram product and a d x d eigensolve
+/// instead of an n x d SVD. Singular values below about sqrt(eps) times the largest lose their
+/// relative accuracy, so callers keep it for n >> d. Run inside the worker pool.
+pub(super) fn gram_svd(x: ArrayView2<f64>) -> Result<(Array1<f64>, Array2<f64>), AnalysisError> {
+    let d = x.ncols();
+    let gram = matmul(x, true, x, false);
+    let g = Mat::from_fn(d, d, |i, j| gram[(i, j)]);
+    let eigen = g
+        .self_adjoint_eigen(faer::Side::Lower)
+        .map_err(|e| AnalysisError::Invalid(format!("the eigensolver did not converge: {e:?}")))?;
+    let (values, vectors) = (eigen.S(), eigen.U());
+    // faer sorts eigenvalues upwards: reverse into singular-value order.
+    let s = Array1::from_shape_fn(d, |c| values[d - 1 - c].max(0.0).sqrt());
+    let mut vt = Array2::from_shape_fn((d, d), |(c, j)| vectors[(j, d - 1 - c)]);
+    flip_signs(&mut vt);
+    Ok((s, vt))
 }
 
 /// Per-feature mean and population standard deviation (ddof 0) of the columns of `x`, as
@@ -198,6 +252,34 @@ pub(super) fn in_pool<R: Send>(work: impl FnOnce() -> R + Send) -> Result<R, Ana
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The Gram route and the thin SVD agree on a tall matrix with a spread of singular values.
+    #[test]
+    fn gram_svd_matches_thin_svd() {
+        // Pseudo-random columns scaled down by up to 10^-3.5: singular values over 4 decades.
+        let x = Array2::from_shape_fn((400, 8), |(i, j)| {
+            let r = ((i * 7919 + j * 104_729) % 1009) as f64 / 1009.0 - 0.5;
+            r * 10f64.powf(-0.5 * j as f64)
+        });
+        let (s, vt) = crate::parallel::install(|| gram_svd(x.view()))
+            .unwrap()
+            .unwrap();
+        let svd = thin_svd(x.view()).unwrap();
+        for c in 0..8 {
+            // Absolute accuracy sqrt(eps) s_max: the documented limit of the Gram route.
+            let tol = 4.0 * f64::EPSILON.sqrt() * svd.s[0];
+            assert!(
+                (s[c] - svd.s[c]).abs() < tol,
+                "{c}: {} vs {}",
+                s[c],
+                svd.s[c]
+            );
+            if svd.s[c] > 1e-3 * svd.s[0] {
+                let dot: f64 = vt.row(c).dot(&svd.vt.row(c));
+                assert!((dot - 1.0).abs() < 1e-9, "component {c}: {dot}");
+            }
+        }
+    }
     use ndarray::array;
 
     #[test]

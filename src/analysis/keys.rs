@@ -87,7 +87,6 @@ impl NmfParams {
     pub fn from_config(cfg: &Config, n_components: usize) -> Result<Self, AnalysisError> {
         let seed = cfg.i64("nmf.seed")?.unsigned_abs();
         Ok(Self {
-            n_components,
             init: match cfg.str("nmf.init")?.as_str() {
                 "nndsvda" => NmfInit::Nndsvda,
                 "random" => NmfInit::Random { seed },
@@ -95,6 +94,7 @@ impl NmfParams {
             },
             tol: cfg.f64("nmf.tol")?,
             max_iter: cfg.i64("nmf.max_iter")? as usize,
+            ..NmfParams::new(n_components)
         })
     }
 }

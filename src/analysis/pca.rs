@@ -11,8 +11,8 @@
 
 use super::AnalysisError;
 use super::dense::{
-    check_columns, check_matrix, in_pool, invalid, matmul, mean_and_scale, standardise, thin_svd,
-    unstandardise,
+    check_columns, check_matrix, gram_svd, in_pool, invalid, matmul, mean_and_scale, standardise,
+    thin_svd, unstandardise,
 };
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 
@@ -145,17 +145,25 @@ impl Pca {
             Centring::Standardise => mean_and_scale(x),
         };
         let z = standardise(x, mean.view(), scale.view());
-        let svd = thin_svd(z.view())?;
-        let components = svd.vt.slice(ndarray::s![..k, ..]).to_owned();
-        let singular_values = svd.s.slice(ndarray::s![..k]).to_owned();
+        // Tall data: the d x d Gram matrix's eigenvectors (as scikit-learn's "auto" picks
+        // "covariance_eigh" for n >= 10 d, d <= 1000), else the thin SVD.
+        let (s, vt) = in_pool(|| {
+            if n >= 10 * d && d <= 1000 {
+                gram_svd(z.view())
+            } else {
+                thin_svd(z.view()).map(|svd| (svd.s, svd.vt))
+            }
+        })??;
+        let components = vt.slice(ndarray::s![..k, ..]).to_owned();
+        let singular_values = s.slice(ndarray::s![..k]).to_owned();
         let (explained_variance, explained_variance_ratio) = if centred {
-            let total: f64 = svd.s.iter().map(|s| s * s).sum();
+            let total: f64 = s.iter().map(|s| s * s).sum();
             (
                 singular_values.mapv(|s| s * s / (n - 1) as f64),
                 singular_values.mapv(|s| s * s / total),
             )
         } else {
-            let scores = &svd.u.slice(ndarray::s![.., ..k]) * &singular_values;
+            let scores = in_pool(|| matmul(z.view(), false, components.view(), true))?;
             let ev = population_variances(scores.view());
             let total = population_variances(z.view()).sum();
             let ratio = ev.mapv(|v| v / total);

@@ -11,13 +11,15 @@ import ferrolab  # noqa: E402
 
 def test_pca_matches_numpy_svd():
     rng = np.random.default_rng(4)
-    x = rng.normal(size=(40, 6)) @ rng.normal(size=(6, 6))
-    components, variance, scores = ferrolab.pca(x, 3)
-    centred = x - x.mean(axis=0)
-    _, s, vt = np.linalg.svd(centred, full_matrices=False)
-    for k in range(3):
-        assert abs(abs(components[k] @ vt[k]) - 1) < 1e-12
-    assert np.allclose(variance, s[:3] ** 2 / 39, rtol=1e-12)
+    # 40 x 6 takes the thin SVD, 400 x 6 (n >= 10 d) the Gram matrix's eigenvectors.
+    for n in (40, 400):
+        x = rng.normal(size=(n, 6)) @ rng.normal(size=(6, 6))
+        components, variance, scores = ferrolab.pca(x, 3)
+        centred = x - x.mean(axis=0)
+        _, s, vt = np.linalg.svd(centred, full_matrices=False)
+        for k in range(3):
+            assert abs(abs(components[k] @ vt[k]) - 1) < 1e-10
+        assert np.allclose(variance, s[:3] ** 2 / (n - 1), rtol=1e-11)
     assert np.allclose(scores, centred @ components.T, atol=1e-10)
 
 

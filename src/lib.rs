@@ -37,8 +37,10 @@
 //! ## Modules
 //! - [`config`]: the one registry of configuration keys (type, unit, valid range, default, doc).
 //! - [`phasefield`]: phase-field simulation of HZO films; today the polycrystal generator.
-//! - [`analysis`]: statistics around the models (Pearson correlation).
-//! - [`beps`]: band-excitation spectroscopy: SHO fits of cantilever responses.
+//! - [`analysis`]: linear baselines and statistics around the models: PCA, NMF, dictionary
+//!   learning, Pearson correlation, paper 001's RGB toy spectra.
+//! - [`beps`]: band-excitation spectroscopy: SHO fits, phase rotation, switching-loop fits and
+//!   parameters, synthetic maps, USID HDF5 files (feature `hdf5`).
 //! - [`design`]: paper 000's inverse design, end to end.
 //! - [`gp`]: exact Gaussian-process regression on faer.
 //! - [`nn`]: neural networks (paper 000's MLP beta-VAE), trained by a hand-written fast path or burn.

@@ -5,16 +5,25 @@
 
 mod dense;
 mod dictionary;
+mod gmm;
+mod kde;
 mod keys;
+mod kmeans;
 mod lasso;
+mod linfa_cluster_traits;
 mod linfa_traits;
 mod nmf;
 mod pca;
 mod pearson;
 mod rgb_toy;
+mod rows;
+mod small_dense;
 
 pub use dictionary::{Dictionary, DictionaryInit, DictionaryParams};
+pub use gmm::{CovarianceType, GaussianMixture, GmmInit, GmmParams};
+pub use kde::{Bandwidth, GaussianKde};
 pub use keys::KEYS;
+pub use kmeans::{KMeans, KMeansInit, KMeansParams};
 pub use lasso::{LassoSettings, sparse_encode};
 pub use nmf::{Nmf, NmfInit, NmfParams};
 pub use pca::{Centring, Pca, PcaParams};

@@ -214,6 +214,66 @@ int32_t ferrolab_pearson_matrix(const double *a,
                                 size_t q,
                                 double *r);
 
+// k-means of `x` (n x d) into `k` clusters (k-means++ starts, Lloyd iterations): `centres`
+// (k x d), and optionally each sample's cluster `labels` (n, 0-based) and the `*inertia`
+// (sum of squared distances to the nearest centre); NULL skips them. Keys: kmeans.n_init,
+// .max_iter, .tol, .seed; `cfg` NULL for the defaults. Returns FERROLAB_OK, or
+// FERROLAB_ERR_NULL_POINTER, _INVALID_ARGUMENT (sizes, k not in 1..=n), _NON_FINITE,
+// _INVALID_HANDLE.
+//
+// # Safety
+// `x` is valid for n*d doubles, `centres` for k*d; `labels` (n int32) and `inertia` (one
+// double) are NULL or valid.
+int32_t ferrolab_kmeans(const ferrolab_config *cfg,
+                        const double *x,
+                        size_t n,
+                        size_t d,
+                        size_t k,
+                        double *centres,
+                        int32_t *labels,
+                        double *inertia);
+
+// Gaussian mixture of `k` components fitted to `x` (n x d) by EM from a k-means start (paper
+// 003's GMM in latent space): `weights` (k), `means` (k x d), and optionally `covariances`
+// (k x d x d, full matrices whatever gmm.covariance says: diagonal ones have zero
+// off-diagonal entries), each sample's most probable component `labels` (n, 0-based) and
+// `*mean_log_likelihood` (per sample); NULL skips them. Keys: gmm.covariance ("full",
+// "diag", "tied", "spherical"), gmm.tol, .reg_covar, .max_iter, .n_init, .init, .seed.
+// Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_ARGUMENT (sizes, k not in
+// 1..=n, a component collapsing onto too few samples), _NON_FINITE, _INVALID_HANDLE.
+//
+// # Safety
+// `x` is valid for n*d doubles, `weights` for k, `means` for k*d; `covariances` (k*d*d),
+// `labels` (n int32) and `mean_log_likelihood` (one double) are NULL or valid.
+int32_t ferrolab_gmm(const ferrolab_config *cfg,
+                     const double *x,
+                     size_t n,
+                     size_t d,
+                     size_t k,
+                     double *weights,
+                     double *means,
+                     double *covariances,
+                     int32_t *labels,
+                     double *mean_log_likelihood);
+
+// Gaussian kernel density estimate of `data` (n x d) evaluated at `points` (m x d):
+// `density` (m). Keys: kde.bandwidth ("scott" and "silverman" scale the data covariance as
+// scipy.stats.gaussian_kde does; "factor" scales it by kde.bandwidth_value; "isotropic" uses
+// kde.bandwidth_value as the kernel width in data units, as scikit-learn's KernelDensity).
+// Paper 002 maps densities of 2-D latents: pass the grid's points. Returns FERROLAB_OK, or
+// FERROLAB_ERR_NULL_POINTER, _INVALID_ARGUMENT (sizes, a singular data covariance),
+// _NON_FINITE, _INVALID_HANDLE.
+//
+// # Safety
+// `data` is valid for n*d doubles, `points` for m*d, `density` for m.
+int32_t ferrolab_kde(const ferrolab_config *cfg,
+                     const double *data,
+                     size_t n,
+                     size_t d,
+                     const double *points,
+                     size_t m,
+                     double *density);
+
 // Fit the simple harmonic oscillator R(w) = A w0^2 e^{i phi} / (w^2 - w0^2 - i w w0 / Q) to
 // `n_spectra` complex spectra (`re`, `im`: n_spectra x n_freq, row-major) sampled at
 // `freq_hz` (n_freq increasing values, n_freq >= 5), by Levenberg-Marquardt with an analytic

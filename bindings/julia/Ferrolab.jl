@@ -581,6 +581,41 @@ function dictionary_learning(x::AbstractMatrix, k::Integer, lambda::Real, cfg::U
     permutedims(codes), permutedims(atoms), mse[]
 end
 
+"""k-means of x (n x d): (centres k x d, labels n (1-based), inertia); keys kmeans.*."""
+function kmeans(x::AbstractMatrix, k::Integer, cfg::Union{Config,Nothing}=nothing)
+    n, d = size(x)
+    centres, labels, inertia = Matrix{Float64}(undef, d, k), Vector{Int32}(undef, n), Ref{Float64}(0)
+    check(ccall((:ferrolab_kmeans, lib), Int32,
+                (Ptr{Cvoid}, Ptr{Float64}, Csize_t, Csize_t, Csize_t, Ptr{Float64}, Ptr{Int32}, Ref{Float64}),
+                cfgptr(cfg), rowmajor(x), n, d, k, centres, labels, inertia))
+    permutedims(centres), labels .+ 1, inertia[]
+end
+
+"""Gaussian mixture of x (n x d): (weights, means k x d, covariances d x d x k, labels n
+(1-based), mean log-likelihood); keys gmm.*."""
+function gmm(x::AbstractMatrix, k::Integer, cfg::Union{Config,Nothing}=nothing)
+    n, d = size(x)
+    weights, means, covs = Vector{Float64}(undef, k), Matrix{Float64}(undef, d, k), Array{Float64}(undef, d, d, k)
+    labels, score = Vector{Int32}(undef, n), Ref{Float64}(0)
+    check(ccall((:ferrolab_gmm, lib), Int32,
+                (Ptr{Cvoid}, Ptr{Float64}, Csize_t, Csize_t, Csize_t, Ptr{Float64}, Ptr{Float64}, Ptr{Float64},
+                 Ptr{Int32}, Ref{Float64}),
+                cfgptr(cfg), rowmajor(x), n, d, k, weights, means, covs, labels, score))
+    # Each d x d covariance is symmetric, so its row-major and column-major layouts agree.
+    weights, permutedims(means), covs, labels .+ 1, score[]
+end
+
+"""Gaussian kernel density of data (n x d) at points (m x d); keys kde.*."""
+function kde(data::AbstractMatrix, points::AbstractMatrix, cfg::Union{Config,Nothing}=nothing)
+    n, d = size(data)
+    m = size(points, 1)
+    density = Vector{Float64}(undef, m)
+    check(ccall((:ferrolab_kde, lib), Int32,
+                (Ptr{Cvoid}, Ptr{Float64}, Csize_t, Csize_t, Ptr{Float64}, Csize_t, Ptr{Float64}),
+                cfgptr(cfg), rowmajor(data), n, d, rowmajor(points), m, density))
+    density
+end
+
 """Pearson r of every column of a (n x p) with every column of b (n x q): p x q."""
 function pearson_matrix(a::AbstractMatrix, b::AbstractMatrix)
     n, p = size(a)

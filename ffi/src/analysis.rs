@@ -1,12 +1,13 @@
-//! Linear baselines and statistics on caller arrays: PCA, NMF, dictionary learning and Pearson
-//! correlation matrices. Matrices are row-major doubles, n samples x d features.
+//! Linear baselines and statistics on caller arrays: PCA, NMF, dictionary learning, k-means,
+//! Gaussian mixtures, Gaussian kernel densities and Pearson correlation matrices. Matrices are
+//! row-major doubles, n samples x d features.
 
 use crate::arrays::{check_finite, out_arg, shape_len, slice_in, slice_out};
 use crate::config::{config_or_default, ferrolab_config};
 use crate::status::{FERROLAB_ERR_INVALID_ARGUMENT, FfiError};
 use engine::analysis::{
-    AnalysisError, Centring, Dictionary, DictionaryParams, Nmf, NmfParams, Pca, PcaParams,
-    pearson_matrix,
+    AnalysisError, Bandwidth, Centring, Dictionary, DictionaryParams, GaussianKde, GaussianMixture,
+    GmmParams, KMeans, KMeansParams, Nmf, NmfParams, Pca, PcaParams, pearson_matrix,
 };
 use ndarray::{ArrayView, ArrayView2, Dimension};
 
@@ -211,5 +212,138 @@ pub unsafe extern "C" fn ferrolab_pearson_matrix(
         let m = pearson_matrix(a, b)?;
         // SAFETY: caller's contract.
         unsafe { write(r, m.view(), "r") }
+    })
+}
+
+/// Copy cluster labels into the caller's int32 array.
+///
+/// # Safety
+/// `out` is valid for labels.len() int32 values.
+unsafe fn write_labels(out: *mut i32, labels: &[usize], arg: &str) -> Result<(), FfiError> {
+    // SAFETY: caller's contract.
+    let out = unsafe { slice_out(out, labels.len(), arg)? };
+    for (o, l) in out.iter_mut().zip(labels) {
+        *o = *l as i32;
+    }
+    Ok(())
+}
+
+/// k-means of `x` (n x d) into `k` clusters (k-means++ starts, Lloyd iterations): `centres`
+/// (k x d), and optionally each sample's cluster `labels` (n, 0-based) and the `*inertia`
+/// (sum of squared distances to the nearest centre); NULL skips them. Keys: kmeans.n_init,
+/// .max_iter, .tol, .seed; `cfg` NULL for the defaults. Returns FERROLAB_OK, or
+/// FERROLAB_ERR_NULL_POINTER, _INVALID_ARGUMENT (sizes, k not in 1..=n), _NON_FINITE,
+/// _INVALID_HANDLE.
+///
+/// # Safety
+/// `x` is valid for n*d doubles, `centres` for k*d; `labels` (n int32) and `inertia` (one
+/// double) are NULL or valid.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ferrolab_kmeans(
+    cfg: *const ferrolab_config,
+    x: *const f64,
+    n: usize,
+    d: usize,
+    k: usize,
+    centres: *mut f64,
+    labels: *mut i32,
+    inertia: *mut f64,
+) -> i32 {
+    crate::ffi_boundary!({
+        let cfg = config_or_default(cfg)?;
+        // SAFETY: caller's contract.
+        let x = unsafe { matrix(x, n, d, "x")? };
+        let km = KMeans::fit(x, &KMeansParams::from_config(&cfg, k)?)?;
+        // SAFETY: caller's contract.
+        unsafe {
+            write(centres, km.centres(), "centres")?;
+            if !labels.is_null() {
+                write_labels(labels, &km.labels().to_vec(), "labels")?;
+            }
+            if !inertia.is_null() {
+                *out_arg(inertia, "inertia")? = km.inertia();
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Gaussian mixture of `k` components fitted to `x` (n x d) by EM from a k-means start (paper
+/// 003's GMM in latent space): `weights` (k), `means` (k x d), and optionally `covariances`
+/// (k x d x d, full matrices whatever gmm.covariance says: diagonal ones have zero
+/// off-diagonal entries), each sample's most probable component `labels` (n, 0-based) and
+/// `*mean_log_likelihood` (per sample); NULL skips them. Keys: gmm.covariance ("full",
+/// "diag", "tied", "spherical"), gmm.tol, .reg_covar, .max_iter, .n_init, .init, .seed.
+/// Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_ARGUMENT (sizes, k not in
+/// 1..=n, a component collapsing onto too few samples), _NON_FINITE, _INVALID_HANDLE.
+///
+/// # Safety
+/// `x` is valid for n*d doubles, `weights` for k, `means` for k*d; `covariances` (k*d*d),
+/// `labels` (n int32) and `mean_log_likelihood` (one double) are NULL or valid.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ferrolab_gmm(
+    cfg: *const ferrolab_config,
+    x: *const f64,
+    n: usize,
+    d: usize,
+    k: usize,
+    weights: *mut f64,
+    means: *mut f64,
+    covariances: *mut f64,
+    labels: *mut i32,
+    mean_log_likelihood: *mut f64,
+) -> i32 {
+    crate::ffi_boundary!({
+        let cfg = config_or_default(cfg)?;
+        // SAFETY: caller's contract.
+        let x = unsafe { matrix(x, n, d, "x")? };
+        let gmm = GaussianMixture::fit(x, &GmmParams::from_config(&cfg, k)?)?;
+        // SAFETY: caller's contract.
+        unsafe {
+            write(weights, gmm.weights().view(), "weights")?;
+            write(means, gmm.means().view(), "means")?;
+            if !covariances.is_null() {
+                write(covariances, gmm.covariances().view(), "covariances")?;
+            }
+            if !labels.is_null() {
+                write_labels(labels, &gmm.predict(x)?.to_vec(), "labels")?;
+            }
+            if !mean_log_likelihood.is_null() {
+                *out_arg(mean_log_likelihood, "mean_log_likelihood")? = gmm.score(x)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Gaussian kernel density estimate of `data` (n x d) evaluated at `points` (m x d):
+/// `density` (m). Keys: kde.bandwidth ("scott" and "silverman" scale the data covariance as
+/// scipy.stats.gaussian_kde does; "factor" scales it by kde.bandwidth_value; "isotropic" uses
+/// kde.bandwidth_value as the kernel width in data units, as scikit-learn's KernelDensity).
+/// Paper 002 maps densities of 2-D latents: pass the grid's points. Returns FERROLAB_OK, or
+/// FERROLAB_ERR_NULL_POINTER, _INVALID_ARGUMENT (sizes, a singular data covariance),
+/// _NON_FINITE, _INVALID_HANDLE.
+///
+/// # Safety
+/// `data` is valid for n*d doubles, `points` for m*d, `density` for m.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ferrolab_kde(
+    cfg: *const ferrolab_config,
+    data: *const f64,
+    n: usize,
+    d: usize,
+    points: *const f64,
+    m: usize,
+    density: *mut f64,
+) -> i32 {
+    crate::ffi_boundary!({
+        let cfg = config_or_default(cfg)?;
+        // SAFETY: caller's contract.
+        let (data, points) =
+            unsafe { (matrix(data, n, d, "data")?, matrix(points, m, d, "points")?) };
+        let kde = GaussianKde::new(data, Bandwidth::from_config(&cfg)?, None)?;
+        let f = kde.evaluate(points)?;
+        // SAFETY: caller's contract.
+        unsafe { write(density, f.view(), "density") }
     })
 }

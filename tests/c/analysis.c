@@ -1,7 +1,8 @@
 /* The linear baselines from C on known answers: PCA of points along a line with an
  * alternating offset, NMF of an exactly rank-1 matrix, dictionary learning with the paper's
- * standardisation through a configuration key, Pearson matrices of linear columns, and the
- * errors for bad arguments. Prints "analysis: all checks passed" on success. */
+ * standardisation through a configuration key, k-means and a Gaussian mixture of two
+ * separated groups, the kernel density of one sample, Pearson matrices of linear columns, and
+ * the errors for bad arguments. Prints "analysis: all checks passed" on success. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -91,6 +92,39 @@ int main(void) {
            FERROLAB_ERR_INVALID_ARGUMENT, "lambda");
     EXPECT(ferrolab_config_set_i64(cfg, "dictionary.standardise", 2),
            FERROLAB_ERR_OUT_OF_RANGE, "dictionary.standardise");
+    ferrolab_config_free(cfg);
+
+    /* Two groups of four points around (0, 0) and (10, 10): k-means and the mixture find them. */
+    double g[16] = {0, 0, 1, 0, 0, 1, 1, 1, 10, 10, 11, 10, 10, 11, 11, 11};
+    double centres[4], inertia = -1.0;
+    int32_t labels[8];
+    EXPECT(ferrolab_kmeans(NULL, g, 8, 2, 2, centres, labels, &inertia), FERROLAB_OK, NULL);
+    /* Each group's squared distances to its centre (0.5, 0.5) sum to 4 x 0.5. */
+    near("k-means inertia", inertia, 4.0, 1e-12);
+    for (int i = 1; i < 8; i++) {
+        if ((labels[i] == labels[0]) != (i < 4)) {
+            printf("FAIL k-means label %d = %d\n", i, (int)labels[i]);
+            failures++;
+        }
+    }
+    double weights[2], means[4], covariances[8], score = 0.0;
+    EXPECT(ferrolab_gmm(NULL, g, 8, 2, 2, weights, means, covariances, labels, &score),
+           FERROLAB_OK, NULL);
+    near("mixture weight", weights[0], 0.5, 1e-9);
+    near("mixture mean", fmin(means[0], means[2]), 0.5, 1e-6);
+    /* Each group's covariance is 0.25 I (population), plus reg_covar 1e-6. */
+    near("mixture variance", covariances[0], 0.25 + 1e-6, 1e-6);
+    EXPECT(ferrolab_kmeans(NULL, g, 8, 2, 9, centres, NULL, NULL), FERROLAB_ERR_INVALID_ARGUMENT,
+           "n_clusters");
+
+    /* One sample with an isotropic width of 1 is the standard normal density. */
+    EXPECT(ferrolab_config_new(&cfg), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_str(cfg, "kde.bandwidth", "isotropic"), FERROLAB_OK, NULL);
+    double origin = 0.0, at[2] = {0.0, 1.0}, density[2];
+    EXPECT(ferrolab_kde(cfg, &origin, 1, 1, at, 2, density), FERROLAB_OK, NULL);
+    const double two_pi = 6.283185307179586;
+    near("density at 0", density[0], 1.0 / sqrt(two_pi), 1e-15);
+    near("density at 1", density[1], exp(-0.5) / sqrt(two_pi), 1e-15);
     ferrolab_config_free(cfg);
 
     /* Pearson: column 0 of x against 3 x + 1 (r = 1) and -x (r = -1). */

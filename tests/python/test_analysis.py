@@ -41,3 +41,32 @@ def test_dictionary_learning_reports_its_mse():
     codes, atoms, mse = ferrolab.dictionary_learning(x, 4, 0.1)
     assert (np.linalg.norm(atoms, axis=1) <= 1 + 1e-12).all()
     assert abs(mse - np.mean((x - codes @ atoms) ** 2)) < 1e-12
+
+
+def test_kde_matches_the_formula_in_numpy():
+    rng = np.random.default_rng(7)
+    data = rng.normal(size=(200, 2)) @ np.array([[1.0, 0.3], [0.0, 0.5]])
+    points = rng.normal(size=(15, 2))
+    density = ferrolab.kde(data, points)
+    # scipy.stats.gaussian_kde's definition: Scott's factor n^(-1/(d+4)) on the data covariance.
+    cov = np.cov(data.T) * len(data) ** (-2 / 6)
+    inv, det = np.linalg.inv(cov), np.linalg.det(cov)
+    diff = points[:, None, :] - data[None, :, :]
+    expected = np.exp(-0.5 * np.einsum("mni,ij,mnj->mn", diff, inv, diff)).mean(axis=1)
+    expected /= 2 * np.pi * np.sqrt(det)
+    assert np.allclose(density, expected, rtol=1e-12)
+
+
+def test_kmeans_and_mixture_agree_on_separated_groups():
+    rng = np.random.default_rng(8)
+    x = np.concatenate([rng.normal(size=(50, 2)), rng.normal(size=(50, 2)) + 12.0])
+    centres, labels, inertia = ferrolab.kmeans(x, 2)
+    assert len(set(labels[:50])) == 1 and len(set(labels[50:])) == 1 and labels[0] != labels[50]
+    assert abs(inertia - ((x - centres[labels]) ** 2).sum()) < 1e-9 * inertia
+    weights, means, covs, glabels, score = ferrolab.gmm(x, 2)
+    assert abs(weights.sum() - 1) < 1e-12
+    assert (glabels == glabels[0]).sum() == 50
+    for c in range(2):
+        members = x[glabels == c]
+        assert np.allclose(means[c], members.mean(axis=0), atol=1e-6)
+        assert np.allclose(covs[c], np.cov(members.T, bias=True) + 1e-6 * np.eye(2), atol=1e-6)

@@ -106,6 +106,12 @@ _SIGNATURES = {
                                POINTER(c_double), POINTER(c_double)]),
     "ferrolab_dictionary_learning": (c_int32, [c_void_p, POINTER(c_double), c_size_t, c_size_t, c_size_t, c_double,
                                                POINTER(c_double), POINTER(c_double), POINTER(c_double)]),
+    "ferrolab_kmeans": (c_int32, [c_void_p, POINTER(c_double), c_size_t, c_size_t, c_size_t, POINTER(c_double),
+                                  POINTER(c_int32), POINTER(c_double)]),
+    "ferrolab_gmm": (c_int32, [c_void_p, POINTER(c_double), c_size_t, c_size_t, c_size_t, POINTER(c_double),
+                               POINTER(c_double), POINTER(c_double), POINTER(c_int32), POINTER(c_double)]),
+    "ferrolab_kde": (c_int32, [c_void_p, POINTER(c_double), c_size_t, c_size_t, POINTER(c_double), c_size_t,
+                               POINTER(c_double)]),
     "ferrolab_pearson_matrix": (c_int32, [POINTER(c_double), POINTER(c_double), c_size_t, c_size_t, c_size_t,
                                           POINTER(c_double)]),
     "ferrolab_design_new": (c_int32, [c_void_p, c_char_p, c_char_p, c_int32, POINTER(c_void_p)]),
@@ -696,3 +702,44 @@ def pearson_matrix(a, b):
     r = np.zeros((p, q))
     _check(_lib.ferrolab_pearson_matrix(_ptr(a, c_double), _ptr(b, c_double), n, p, q, _ptr(r, c_double)))
     return r
+
+
+def kmeans(x, k, config=None):
+    """k-means of x (n x d): (centres k x d, labels n, inertia); keys kmeans.*."""
+    import numpy as np
+
+    x, n, d = _rows(x)
+    centres, labels, inertia = np.zeros((k, d)), np.zeros(n, dtype=np.int32), c_double()
+    cfg = config._handle if config is not None else None
+    _check(_lib.ferrolab_kmeans(cfg, _ptr(x, c_double), n, d, k, _ptr(centres, c_double),
+                                _ptr(labels, c_int32), ctypes.byref(inertia)))
+    return centres, labels, inertia.value
+
+
+def gmm(x, k, config=None):
+    """Gaussian mixture of x (n x d): (weights k, means k x d, covariances k x d x d, labels n,
+    mean log-likelihood); keys gmm.*."""
+    import numpy as np
+
+    x, n, d = _rows(x)
+    weights, means, covs = np.zeros(k), np.zeros((k, d)), np.zeros((k, d, d))
+    labels, score = np.zeros(n, dtype=np.int32), c_double()
+    cfg = config._handle if config is not None else None
+    _check(_lib.ferrolab_gmm(cfg, _ptr(x, c_double), n, d, k, _ptr(weights, c_double), _ptr(means, c_double),
+                             _ptr(covs, c_double), _ptr(labels, c_int32), ctypes.byref(score)))
+    return weights, means, covs, labels, score.value
+
+
+def kde(data, points, config=None):
+    """Gaussian kernel density of data (n x d) at points (m x d); keys kde.*."""
+    import numpy as np
+
+    data, n, d = _rows(data)
+    points, m, dp = _rows(points)
+    if dp != d:
+        raise ValueError(f"points have {dp} columns, data {d}")
+    density = np.zeros(m)
+    cfg = config._handle if config is not None else None
+    _check(_lib.ferrolab_kde(cfg, _ptr(data, c_double), n, d, _ptr(points, c_double), m,
+                             _ptr(density, c_double)))
+    return density

@@ -444,6 +444,35 @@ fn analyze_runs_the_baselines_on_npy_files() {
     assert!(ok && stdout.contains("MSE"), "{stdout}{err}");
     let (ok, _, err) = ferrolab(&[&["analyze", "pca", "--k", "9"][..], &common].concat());
     assert!(!ok && err.contains('9'), "{err}");
+    let (ok, stdout, err) = ferrolab(&[&["analyze", "kmeans", "--k", "3"][..], &common].concat());
+    assert!(ok && stdout.contains("inertia"), "{stdout}{err}");
+    let (ok, stdout, err) = ferrolab(
+        &[
+            &["analyze", "gmm", "--k", "2", "--set", "gmm.covariance=diag"][..],
+            &common,
+        ]
+        .concat(),
+    );
+    assert!(ok && stdout.contains("BIC"), "{stdout}{err}");
+    let probabilities =
+        ferrolab::io::npy::parse_npy(&std::fs::read(out.join("probabilities.npy")).unwrap());
+    assert_eq!(probabilities.unwrap().shape, vec![20, 2]);
+    let latent = dir.join("z.npy");
+    let z = ndarray::Array2::from_shape_fn((30, 2), |(i, j)| ((i * 3 + j * 7) as f64).cos());
+    ferrolab::io::npy::write_npy(&latent, &z).unwrap();
+    let (ok, stdout, err) = ferrolab(&[
+        "analyze",
+        "kde",
+        "--data",
+        latent.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--grid",
+        "16",
+    ]);
+    assert!(ok && stdout.contains("kernel density"), "{stdout}{err}");
+    let density = ferrolab::io::npy::parse_npy(&std::fs::read(out.join("density.npy")).unwrap());
+    assert_eq!(density.unwrap().shape, vec![16, 16]);
     let toy = dir.join("toy");
     let (ok, stdout, err) = ferrolab(&[
         "analyze",

@@ -1,11 +1,12 @@
-//! `ferrolab analyze`: the linear baselines on NPY matrices (n samples x d features), results
-//! as NPY files, and paper 001's dictionary-learning result on its RGB toy spectra.
+//! `ferrolab analyze`: the linear baselines, clusterings and densities on NPY matrices (n
+//! samples x d features), results as NPY files, and paper 001's dictionary-learning result on
+//! its RGB toy spectra.
 
 use crate::plot::series_png;
 use crate::settings::config_from;
 use ferrolab::analysis::{
-    Centring, Dictionary, DictionaryParams, Nmf, NmfParams, Pca, PcaParams, RgbToySpec,
-    pearson_matrix, rgb_toy,
+    Bandwidth, Centring, Dictionary, DictionaryParams, GaussianKde, GaussianMixture, GmmParams,
+    KMeans, KMeansParams, Nmf, NmfParams, Pca, PcaParams, RgbToySpec, pearson_matrix, rgb_toy,
 };
 use ferrolab::io::npy::{parse_npy, write_npy};
 use ndarray::{Array1, Array2, ArrayBase, Data, Dimension};
@@ -50,6 +51,41 @@ pub enum Command {
         #[arg(long)]
         lambda: f64,
         /// Settings as key=value.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
+    /// k-means of --data: OUT/centres.npy (k x d), labels.npy (n); keys kmeans.*.
+    Kmeans {
+        #[command(flatten)]
+        io: Io,
+        /// Number of clusters.
+        #[arg(long)]
+        k: usize,
+        /// Settings as key=value (kmeans.n_init, .max_iter, .tol, .seed).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
+    /// Gaussian mixture of --data: OUT/weights.npy, means.npy (k x d), covariances.npy
+    /// (k x d x d), labels.npy, probabilities.npy (n x k); keys gmm.*.
+    Gmm {
+        #[command(flatten)]
+        io: Io,
+        /// Number of components.
+        #[arg(long)]
+        k: usize,
+        /// Settings as key=value (gmm.covariance=diag, gmm.n_init, ...).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
+    /// Gaussian kernel density of --data (1-D or 2-D) on a regular grid over its range padded
+    /// by 10 %: OUT/density.npy (NX, or NX x NY) and the axes x.npy, y.npy; keys kde.*.
+    Kde {
+        #[command(flatten)]
+        io: Io,
+        /// Grid points per axis.
+        #[arg(long, default_value_t = 100)]
+        grid: usize,
+        /// Settings as key=value (kde.bandwidth=silverman, ...).
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
     },
@@ -107,6 +143,13 @@ fn save<S: Data<Elem = f64>, D: Dimension>(
 ) -> Result<(), String> {
     let path = out.join(name);
     write_npy(&path, array).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Cluster labels as int64 (0-based).
+fn save_labels(out: &Path, labels: impl Iterator<Item = usize>) -> Result<(), String> {
+    let labels: Array1<i64> = labels.map(|l| l as i64).collect();
+    let path = out.join("labels.npy");
+    write_npy(&path, &labels).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn prepare(io: &Io) -> Result<Array2<f64>, String> {
@@ -195,6 +238,92 @@ pub fn run(command: &Command) -> Result<(), String> {
             let r = pearson_matrix(a.view(), b.view()).map_err(|e| e.to_string())?;
             save(&io.out, "pearson.npy", &r)?;
             println!("Pearson matrix {} x {}", r.nrows(), r.ncols());
+        }
+        Command::Kmeans { io, k, set } => {
+            let cfg = config_from(set)?;
+            let x = prepare(io)?;
+            let params = KMeansParams::from_config(&cfg, *k).map_err(|e| e.to_string())?;
+            let km = KMeans::fit(x.view(), &params).map_err(|e| e.to_string())?;
+            save(&io.out, "centres.npy", &km.centres())?;
+            save_labels(&io.out, km.labels().iter().copied())?;
+            println!(
+                "k-means of {} x {} into {k} clusters: inertia {:.6e} after {} iterations",
+                x.nrows(),
+                x.ncols(),
+                km.inertia(),
+                km.n_iter()
+            );
+        }
+        Command::Gmm { io, k, set } => {
+            let cfg = config_from(set)?;
+            let x = prepare(io)?;
+            let params = GmmParams::from_config(&cfg, *k).map_err(|e| e.to_string())?;
+            let gmm = GaussianMixture::fit(x.view(), &params).map_err(|e| e.to_string())?;
+            let text = |e: ferrolab::analysis::AnalysisError| e.to_string();
+            save(&io.out, "weights.npy", gmm.weights())?;
+            save(&io.out, "means.npy", gmm.means())?;
+            save(&io.out, "covariances.npy", gmm.covariances())?;
+            save(
+                &io.out,
+                "probabilities.npy",
+                &gmm.predict_proba(x.view()).map_err(text)?,
+            )?;
+            save_labels(
+                &io.out,
+                gmm.predict(x.view()).map_err(text)?.iter().copied(),
+            )?;
+            println!(
+                "mixture of {k} components for {} x {}: mean log-likelihood {:.6}, BIC {:.4}, {} after {} iterations",
+                x.nrows(),
+                x.ncols(),
+                gmm.score(x.view()).map_err(text)?,
+                gmm.bic(x.view()).map_err(text)?,
+                if gmm.converged() {
+                    "converged"
+                } else {
+                    "not converged"
+                },
+                gmm.n_iter()
+            );
+        }
+        Command::Kde { io, grid, set } => {
+            let cfg = config_from(set)?;
+            let x = prepare(io)?;
+            let bandwidth = Bandwidth::from_config(&cfg).map_err(|e| e.to_string())?;
+            let kde = GaussianKde::new(x.view(), bandwidth, None).map_err(|e| e.to_string())?;
+            let span = |j: usize| {
+                let col = x.column(j);
+                let lo = col.iter().copied().fold(f64::INFINITY, f64::min);
+                let hi = col.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let pad = 0.1 * (hi - lo).max(1e-12);
+                (lo - pad, hi + pad, *grid)
+            };
+            let text = |e: ferrolab::analysis::AnalysisError| e.to_string();
+            match x.ncols() {
+                1 => {
+                    let (lo, hi, n) = span(0);
+                    let (axis, f) = kde.grid_1d(lo, hi, n).map_err(text)?;
+                    save(&io.out, "x.npy", &axis)?;
+                    save(&io.out, "density.npy", &f)?;
+                }
+                2 => {
+                    let (ax, ay, f) = kde.grid_2d(span(0), span(1)).map_err(text)?;
+                    save(&io.out, "x.npy", &ax)?;
+                    save(&io.out, "y.npy", &ay)?;
+                    save(&io.out, "density.npy", &f)?;
+                }
+                d => {
+                    return Err(format!(
+                        "--data has {d} columns: the density grid is for 1-D or 2-D data"
+                    ));
+                }
+            }
+            println!(
+                "kernel density of {} points in {}-D on a {grid}-point grid per axis (bandwidth factor {:.4})",
+                x.nrows(),
+                x.ncols(),
+                kde.factor()
+            );
         }
         Command::RgbToy { out, spectra } => rgb_toy_baseline(out, *spectra)?,
     }

@@ -30,8 +30,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Linear baselines on NPY matrices (PCA, NMF, dictionary learning, Pearson) and paper
-    /// 001's dictionary-learning result on its toy spectra.
+    /// Linear baselines on NPY matrices (PCA, NMF, dictionary learning, k-means, Gaussian
+    /// mixtures, kernel densities, Pearson) and paper 001's dictionary-learning result on its
+    /// toy spectra.
     #[command(subcommand)]
     Analyze(analyze::Command),
     /// Band-excitation spectroscopy: SHO fits of a map (NPZ, NPY, USID HDF5), synthetic data.

@@ -244,19 +244,7 @@ pub unsafe extern "C" fn ferrolab_loop_parameters(
                 r2: f64::NAN,
                 converged: true,
             };
-            let s = engine::beps::loop_parameters(v, &fit);
-            row.copy_from_slice(&[
-                s.v_plus,
-                s.v_minus,
-                s.width,
-                s.imprint,
-                s.r_plus,
-                s.r_minus,
-                s.switchable,
-                s.area,
-                s.nucleation_1,
-                s.nucleation_2,
-            ]);
+            row.copy_from_slice(&engine::beps::loop_parameters(v, &fit).to_array());
         }
         Ok(())
     })

@@ -42,6 +42,34 @@ pub struct LoopParameters {
     pub nucleation_2: f64,
 }
 
+impl LoopParameters {
+    /// The ten values in field order: V+, V-, width, imprint, R+, R-, switchable, area,
+    /// nucleation biases 1 and 2 (the column order of `ferrolab_loop_parameters` and of
+    /// `ferrolab beps fit`'s `switching` array).
+    ///
+    /// ```
+    /// use ferrolab::beps::{LoopFit, loop_parameters};
+    /// let v = [-2.0, 0.0, 2.0, 0.0];
+    /// let fit = LoopFit { params: [0.0, 1.0, 1.0, -1.0, 0.0, 0.1, 0.1, 0.1, 0.1], r2: 1.0, converged: true };
+    /// let s = loop_parameters(&v, &fit);
+    /// assert_eq!(s.to_array()[..2], [s.v_plus, s.v_minus]);
+    /// ```
+    pub fn to_array(&self) -> [f64; 10] {
+        [
+            self.v_plus,
+            self.v_minus,
+            self.width,
+            self.imprint,
+            self.r_plus,
+            self.r_minus,
+            self.switchable,
+            self.area,
+            self.nucleation_1,
+            self.nucleation_2,
+        ]
+    }
+}
+
 /// The fitted branch's normalised shape y(v) (0 below the coercive voltage, 1 above).
 fn branch_shape(fit: &LoopFit, branch: usize, v: f64) -> f64 {
     let p = &fit.params;

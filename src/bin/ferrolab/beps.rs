@@ -275,19 +275,7 @@ fn fit_pixel_loops(
             let f = &fits[p];
             params.extend(f.params);
             r2.push(f.r2);
-            let s = loop_parameters(voltage, f);
-            switching.extend([
-                s.v_plus,
-                s.v_minus,
-                s.width,
-                s.imprint,
-                s.r_plus,
-                s.r_minus,
-                s.switchable,
-                s.area,
-                s.nucleation_1,
-                s.nucleation_2,
-            ]);
+            switching.extend(loop_parameters(voltage, f).to_array());
         }
     }
     println!(

@@ -127,10 +127,10 @@ fn load_npz(path: &Path) -> Result<BepsInput, String> {
     }
     let (lead, re) = spectra(&re_a.shape, freq.len(), re_a.to_f64().map_err(bad)?).map_err(bad)?;
     let (_, im) = spectra(&im_a.shape, freq.len(), im_a.to_f64().map_err(bad)?).map_err(bad)?;
-    let voltage = match members.get("voltage") {
-        Some(v) => Some(v.to_f64().map_err(bad)?),
-        None => None,
-    };
+    let voltage = members
+        .get("voltage")
+        .map(|v| v.to_f64().map_err(bad))
+        .transpose()?;
     let loops = whole_loops(&lead, voltage).map_err(bad)?;
     Ok(BepsInput {
         freq,
@@ -154,14 +154,14 @@ fn load_npy(source: &Source) -> Result<BepsInput, String> {
     let (re, im) = data.to_complex().map_err(bad)?;
     let (lead, re) = spectra(&data.shape, freq.len(), re).map_err(bad)?;
     let (_, im) = spectra(&data.shape, freq.len(), im).map_err(bad)?;
-    let voltage = match source.voltage {
-        Some(v) => Some(
+    let voltage = source
+        .voltage
+        .map(|v| {
             read_npy(v, "--voltage")?
                 .to_f64()
-                .map_err(|e| format!("--voltage {}: {e}", v.display()))?,
-        ),
-        None => None,
-    };
+                .map_err(|e| format!("--voltage {}: {e}", v.display()))
+        })
+        .transpose()?;
     let loops = whole_loops(&lead, voltage).map_err(|e| format!("--voltage: {e}"))?;
     Ok(BepsInput {
         freq,

@@ -113,46 +113,9 @@ fn render_png(
 
 /// Training curves: each named series of per-epoch values.
 pub fn curves_png(path: &Path, title: &str, series: &[(&str, Vec<f64>)]) -> Result<(), String> {
-    render_png(path, (900, 600), |root| {
-        let all = series.iter().flat_map(|(_, v)| v.iter().copied());
-        let (lo, hi) = range(&all.collect::<Vec<_>>());
-        let pad = 0.05 * (hi - lo);
-        let epochs = series
-            .iter()
-            .map(|(_, v)| v.len())
-            .max()
-            .unwrap_or(1)
-            .max(2);
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, ("sans-serif", 20))
-            .margin(20)
-            .x_label_area_size(50)
-            .y_label_area_size(80)
-            .build_cartesian_2d(1f64..epochs as f64, (lo - pad)..(hi + pad))?;
-        chart
-            .configure_mesh()
-            .x_desc("Epoch")
-            .y_desc("Loss per loop")
-            .label_style(("sans-serif", 16))
-            .draw()?;
-        for (k, (name, values)) in series.iter().enumerate() {
-            let color = Palette99::pick(k).to_rgba();
-            chart
-                .draw_series(LineSeries::new(
-                    values.iter().enumerate().map(|(i, v)| ((i + 1) as f64, *v)),
-                    color.stroke_width(2),
-                ))?
-                .label(*name)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
-        }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 16))
-            .draw()?;
-        Ok(())
-    })
+    let epochs = series.iter().map(|(_, v)| v.len()).max().unwrap_or(1);
+    let x: Vec<f64> = (1..=epochs).map(|e| e as f64).collect();
+    series_png(path, title, ("Epoch", "Loss per loop"), &x, series)
 }
 
 /// A scatter of 2-D points, coloured by `values` on a ramp when given (the colour range is

@@ -154,6 +154,17 @@ impl UsidBeps {
 /// Read the band-excitation main dataset of a USID file: `dataset` by path, or, when `None`,
 /// the one main dataset of complex values with a `Frequency` spectroscopic dimension (an
 /// error lists the candidates when there are several).
+///
+/// ```
+/// use ferrolab::beps::usid::read_usid_beps;
+/// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/usid/beps_small.h5");
+/// let data = read_usid_beps(path.as_ref(), None)?;
+/// assert_eq!((data.grid(), data.n_positions(), data.n_steps()), (Some((3, 4)), 12, 32));
+/// assert_eq!(data.freq_hz.len(), 24);
+/// let groups = data.loop_groups()?;
+/// assert_eq!((groups[0].label.as_str(), groups[0].steps.len()), ("Field=1", 16));
+/// # Ok::<(), ferrolab::beps::usid::UsidError>(())
+/// ```
 pub fn read_usid_beps(path: &Path, dataset: Option<&str>) -> Result<UsidBeps, UsidError> {
     let at = |e: String| UsidError(format!("{}: {e}", path.display()));
     let file = File::open(path).map_err(|e| at(format!("cannot open as HDF5 ({e})")))?;

@@ -172,7 +172,7 @@ impl GaussianKde {
             if denominator.is_nan() || denominator <= 0.0 {
                 return invalid(
                     "data has a single (effective) sample: its covariance is undefined; use \
-                     Bandwidth::Isotropic"
+                     an isotropic bandwidth (Bandwidth::Isotropic, key kde.bandwidth = isotropic)"
                         .into(),
                 );
             }
@@ -204,7 +204,8 @@ impl GaussianKde {
             return invalid(format!(
                 "the covariance of data is singular (a constant coordinate, collinear samples or \
                  fewer than d + 1 = {} distinct samples): a Gaussian KDE with a data-shaped \
-                 kernel needs a positive-definite covariance; use Bandwidth::Isotropic",
+                 kernel needs a positive-definite covariance; use an isotropic bandwidth \
+                 (Bandwidth::Isotropic, key kde.bandwidth = isotropic)",
                 d + 1
             ));
         };

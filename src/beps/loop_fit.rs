@@ -9,6 +9,8 @@
 //! loop's floor, a1 its height, a2 and a3 the coercive voltages, a4 a linear background and
 //! b0..b3 how sharply each branch turns on either side of its coercive voltage.
 
+use super::spd::solve_spd;
+
 /// Sharpness of the width switch at the coercive voltage, 1/V (BGlib's value).
 const D: f64 = 1000.0;
 
@@ -89,34 +91,6 @@ fn point(voltage: &[f64], k: usize, p: &[f64; 9]) -> (f64, [f64; 9]) {
     g[il] = p[1] * d[1];
     g[ih] = p[1] * d[2];
     (p[0] + p[1] * y + p[4] * v, g)
-}
-
-/// Solve the symmetric positive definite `m x = b` (9 x 9) by Cholesky.
-#[allow(clippy::needless_range_loop)]
-fn solve(m: &[[f64; 9]; 9], b: &[f64; 9]) -> Option<[f64; 9]> {
-    let mut l = [[0.0f64; 9]; 9];
-    for i in 0..9 {
-        for j in 0..=i {
-            let s = m[i][j] - (0..j).map(|k| l[i][k] * l[j][k]).sum::<f64>();
-            if i == j {
-                if !s.is_finite() || s <= 0.0 {
-                    return None;
-                }
-                l[i][i] = s.sqrt();
-            } else {
-                l[i][j] = s / l[j][j];
-            }
-        }
-    }
-    let mut y = [0.0; 9];
-    for i in 0..9 {
-        y[i] = (b[i] - (0..i).map(|k| l[i][k] * y[k]).sum::<f64>()) / l[i][i];
-    }
-    let mut x = [0.0; 9];
-    for i in (0..9).rev() {
-        x[i] = (y[i] - (i + 1..9).map(|k| l[k][i] * x[k]).sum::<f64>()) / l[i][i];
-    }
-    Some(x)
 }
 
 /// Box bounds: coercive voltages inside the voltage range, widths positive and at most the
@@ -239,7 +213,7 @@ pub fn fit_loop(voltage: &[f64], response: &[f64], start: Option<[f64; 9]>) -> L
             for (a, row) in m.iter_mut().enumerate() {
                 row[a] += lambda * jtj[a][a].max(1e-12);
             }
-            if let Some(step) = solve(&m, &jtr.map(|x| -x)) {
+            if let Some(step) = solve_spd(&m, &jtr.map(|x| -x)) {
                 let trial = clamp(std::array::from_fn(|i| p[i] + step[i]));
                 let trial_ssr = ssr_of(&trial);
                 if trial_ssr < ssr {

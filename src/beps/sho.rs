@@ -7,6 +7,7 @@
 //! units of the largest |R|, which keeps the normal equations well conditioned.
 
 use super::sho_kernel::{Bins, normal_equations, ssr as ssr_at};
+use super::spd::solve_spd;
 use num_complex::Complex64;
 
 /// Fitted SHO parameters of one spectrum.
@@ -67,35 +68,6 @@ impl ShoFlag {
 pub fn response(w: f64, w0: f64, amplitude: f64, quality: f64, phase: f64) -> Complex64 {
     let d = Complex64::new(w * w - w0 * w0, -w * w0 / quality);
     Complex64::from_polar(amplitude * w0 * w0, phase) / d
-}
-
-// Index loops read best for 4 x 4 matrix algebra.
-#[allow(clippy::needless_range_loop)]
-/// Solve the 4 x 4 symmetric positive definite system `m x = b` by Cholesky; None if not SPD.
-fn solve4(m: &[[f64; 4]; 4], b: &[f64; 4]) -> Option<[f64; 4]> {
-    let mut l = [[0.0f64; 4]; 4];
-    for i in 0..4 {
-        for j in 0..=i {
-            let s: f64 = m[i][j] - (0..j).map(|k| l[i][k] * l[j][k]).sum::<f64>();
-            if i == j {
-                if !s.is_finite() || s <= 0.0 {
-                    return None;
-                }
-                l[i][i] = s.sqrt();
-            } else {
-                l[i][j] = s / l[j][j];
-            }
-        }
-    }
-    let mut y = [0.0; 4];
-    for i in 0..4 {
-        y[i] = (b[i] - (0..i).map(|k| l[i][k] * y[k]).sum::<f64>()) / l[i][i];
-    }
-    let mut x = [0.0; 4];
-    for i in (0..4).rev() {
-        x[i] = (y[i] - (i + 1..4).map(|k| l[k][i] * x[k]).sum::<f64>()) / l[i][i];
-    }
-    Some(x)
 }
 
 /// The analytic initial guess on normalised data: w0 at the largest |R| (refined by a
@@ -209,7 +181,7 @@ pub fn fit(freq_hz: &[f64], re: &[f64], im: &[f64]) -> ShoFit {
         for (a, row) in m.iter_mut().enumerate() {
             row[a] += lambda * jtj[a][a].max(1e-30);
         }
-        let Some(step) = solve4(&m, &jtr.map(|v| -v)) else {
+        let Some(step) = solve_spd(&m, &jtr.map(|v| -v)) else {
             lambda *= 10.0;
             continue;
         };
@@ -258,7 +230,7 @@ pub fn fit(freq_hz: &[f64], re: &[f64], im: &[f64]) -> ShoFit {
     for (a, se) in std_errors.iter_mut().enumerate() {
         let mut e = [0.0; 4];
         e[a] = 1.0;
-        if let Some(col) = solve4(&jtj, &e) {
+        if let Some(col) = solve_spd(&jtj, &e) {
             *se = (sigma2 * col[a]).max(0.0).sqrt();
         }
     }

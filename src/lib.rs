@@ -58,8 +58,11 @@ pub mod loops;
 pub mod nn;
 pub mod parallel;
 pub mod phasefield;
+mod registry;
 pub mod rng;
 pub mod simd;
+
+pub use registry::{find_key, keys};
 
 /// The crate version, `MAJOR.MINOR.PATCH`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

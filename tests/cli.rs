@@ -32,7 +32,7 @@ fn help_and_version() {
 fn keys_lists_the_registry() {
     let (ok, out, _) = ferrolab(&["keys", "pf."]);
     assert!(ok);
-    let pf_keys = ferrolab::config::keys()
+    let pf_keys = ferrolab::keys()
         .iter()
         .filter(|k| k.name.starts_with("pf."))
         .count();
@@ -232,7 +232,7 @@ fn train_writes_a_model_that_reproduces_the_rust_api() {
         hidden: vec![32],
         ..Default::default()
     };
-    settings.training.epochs = 4;
+    settings.epochs = 4;
     let mut vae = ferrolab::nn::MlpVae::new(&settings, 30).unwrap();
     vae.train(loops.view(), &ferrolab::nn::TrainControl::default())
         .unwrap();

@@ -2,7 +2,7 @@
 //! log marginal likelihoods and predictions at fixed hyper-parameters to 1e-9 relative, and
 //! optimised likelihoods at least scikit-learn's minus 1e-6.
 
-use ferrolab::gp::{GaussianProcess, GpParams, KernelKind};
+use ferrolab::gp::{GaussianProcess, GpParams};
 use ndarray::Array2;
 use serde_json::Value;
 
@@ -25,12 +25,7 @@ fn matches_scikit_learn() {
         let name = case["name"].as_str().unwrap();
         let word = case["kernel"].as_str().unwrap();
         let params = GpParams {
-            kind: match word {
-                "matern32" => KernelKind::Matern32,
-                "matern52" => KernelKind::Matern52,
-                _ => KernelKind::Rbf,
-            },
-            ard: word == "rbf_ard",
+            kernel: word.parse().unwrap(),
             signal_variance: case["signal_variance"].as_f64().unwrap(),
             length_scales: serde_json::from_value(case["length_scale"].clone()).unwrap(),
             optimize: case["optimize"].as_bool().unwrap(),

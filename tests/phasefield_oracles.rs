@@ -118,11 +118,11 @@ fn t3_homogeneous_film_reproduces_the_zero_d_loop_point_by_point() {
 
 #[test]
 fn t13_clamped_film_elasticity_adds_k_el_to_alpha11_in_the_homogeneous_limit() {
-    use ferrolab::phasefield::elastic::Electrostriction;
+    use ferrolab::phasefield::elastic::{ElasticModel, ElasticParams};
     let theta = 0.54;
     let params = params_with(|p| {
         p.structure.cells_width = 8;
-        p.elastic = ferrolab::phasefield::elastic::Elasticity::Clamped(Electrostriction::default());
+        p.elastic.model = ElasticModel::Clamped;
     });
     let run = run(&single_grain(&params, theta), &params);
     // K_el(θ) written out for the placeholders (λ = 144.23 GPa, μ = 96.15 GPa).
@@ -136,9 +136,10 @@ fn t13_clamped_film_elasticity_adds_k_el_to_alpha11_in_the_homogeneous_limit() {
     assert!(worst <= 1e-12, "max |ΔP| = {worst:e}");
     // Level 2 (film on a clamped substrate) of a uniform grain is the clamped film again.
     let thin = PhaseFieldParams {
-        elastic: ferrolab::phasefield::elastic::Elasticity::ThinFilm {
-            material: Electrostriction::default(),
+        elastic: ElasticParams {
+            model: ElasticModel::ThinFilm,
             substrate_cells: 12,
+            ..ElasticParams::default()
         },
         ..params.clone()
     };
@@ -163,15 +164,19 @@ fn t4_discrete_energy_never_increases() {
         p.structure.seed = 4;
     });
     let film = Polycrystal::generate(&params.structure).unwrap();
-    use ferrolab::phasefield::elastic::{Elasticity, Electrostriction};
+    use ferrolab::phasefield::elastic::{ElasticModel, ElasticParams};
     let clamped = PhaseFieldParams {
-        elastic: Elasticity::Clamped(Electrostriction::default()),
+        elastic: ElasticParams {
+            model: ElasticModel::Clamped,
+            ..ElasticParams::default()
+        },
         ..params.clone()
     };
     let thin_film = PhaseFieldParams {
-        elastic: Elasticity::ThinFilm {
-            material: Electrostriction::default(),
+        elastic: ElasticParams {
+            model: ElasticModel::ThinFilm,
             substrate_cells: 12,
+            ..ElasticParams::default()
         },
         ..params.clone()
     };
@@ -277,7 +282,8 @@ fn t7_non_polar_films_are_linear_dielectrics() {
     let params = params_with(|p| {
         p.structure.cells_width = 32;
         p.structure.polar_fraction = 0.0;
-        p.structure.gb_width_nm = (0.0, 0.0);
+        p.structure.gb_width_min_nm = 0.0;
+        p.structure.gb_width_max_nm = 0.0;
         p.points = 40;
     });
     let lin = simulate_loop(&params).unwrap();

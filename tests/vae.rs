@@ -216,9 +216,9 @@ fn quick_settings(epochs: usize) -> VaeSettings {
         hidden: vec![64],
         ..VaeSettings::default()
     };
-    s.training.epochs = epochs;
-    s.training.batch_size = 64;
-    s.training.learning_rate = 3e-3;
+    s.epochs = epochs;
+    s.batch_size = 64;
+    s.learning_rate = 3e-3;
     s
 }
 
@@ -251,7 +251,7 @@ fn same_seed_gives_the_same_weights_whatever_the_thread_count() {
     assert_eq!(one, two);
     assert_eq!(two, again);
     let mut other = quick_settings(3);
-    other.training.seed = 1;
+    other.seed = 1;
     let mut vae = MlpVae::new(&other, 40).unwrap();
     vae.train(data.view(), &TrainControl::default()).unwrap();
     assert_ne!(vae.parameters(), two.as_slice());
@@ -264,8 +264,8 @@ fn resume_from_checkpoint_equals_an_uninterrupted_run() {
     let dir = scratch("resume");
     let data = synthetic_loops(200, 30, 4);
     let mut settings = quick_settings(6);
-    settings.training.checkpoint_every = 2;
-    settings.training.validation_fraction = 0.2;
+    settings.checkpoint_every = 2;
+    settings.validation_fraction = 0.2;
     let mut straight = MlpVae::new(&settings, 30).unwrap();
     straight
         .train(data.view(), &TrainControl::default())
@@ -371,8 +371,8 @@ fn mid_epoch_cancel_from_another_thread_resumes_exactly() {
     let dir = scratch("mid-epoch");
     let data = synthetic_loops(256, 40, 4);
     let mut settings = quick_settings(8);
-    settings.training.batch_size = 16;
-    settings.training.checkpoint_every = 2;
+    settings.batch_size = 16;
+    settings.checkpoint_every = 2;
     let mut straight = MlpVae::new(&settings, 40).unwrap();
     straight
         .train(data.view(), &TrainControl::default())

@@ -5,7 +5,8 @@ use crate::arrays::{check_finite, out_arg, slice_in, slice_out};
 use crate::handles;
 use crate::status::{FERROLAB_ERR_INVALID_ARGUMENT, FERROLAB_WARN_TRUNCATED, FfiError};
 use crate::strings::{str_arg, write_str};
-use engine::config::{Config, Value, keys};
+use engine::config::{Config, Value};
+use engine::keys;
 use std::ffi::c_char;
 use std::sync::{PoisonError, RwLock};
 

@@ -122,6 +122,7 @@ impl From<ConfigError> for FfiError {
             ConfigError::OutOfRange { .. } | ConfigError::EmptyArray { .. } => {
                 FERROLAB_ERR_OUT_OF_RANGE
             }
+            ConfigError::NotAWindow { .. } => FERROLAB_ERR_INVALID_ARGUMENT,
         };
         Self::new(status, e.to_string())
     }

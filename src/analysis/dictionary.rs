@@ -88,15 +88,11 @@ impl DictionaryParams {
     /// assert_eq!((p.n_components, p.lambda), (8, 0.5));
     /// ```
     pub fn new(n_components: usize, lambda: f64) -> Self {
-        Self {
+        Self::with_settings(
             n_components,
             lambda,
-            max_iter: 1000,
-            tol: 1e-8,
-            init: DictionaryInit::Svd,
-            standardise: false,
-            coding: LassoSettings::default(),
-        }
+            &super::keys::DictionarySettings::default(),
+        )
     }
 }
 

@@ -37,30 +37,31 @@
 //! ```
 
 use super::AnalysisError;
+use super::keys::GmmSettings;
 use super::kmeans::{KMeans, KMeansParams};
 use super::rows::{checked_points, checked_rows, map_row_blocks};
 use super::small_dense::{cholesky, half_log_det, log_sum_exp, solve_lower};
 use crate::rng::{Xoshiro256, derive_seed};
 use ndarray::{Array1, Array2, Array3, ArrayView2};
 
-/// Shape of the components' covariance matrices.
-///
-/// ```
-/// use ferrolab::analysis::{CovarianceType, GmmParams};
-/// let p = GmmParams { covariance_type: CovarianceType::Diagonal, ..GmmParams::new(3) };
-/// assert_eq!(p.covariance_type, CovarianceType::Diagonal);
-/// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum CovarianceType {
-    /// Each component has its own full covariance matrix.
-    #[default]
-    Full,
-    /// Each component has its own diagonal covariance (axis-aligned ellipses).
-    Diagonal,
-    /// All components share one full covariance matrix.
-    Tied,
-    /// Each component has its own single variance (circles).
-    Spherical,
+crate::text_option! {
+    /// Shape of the components' covariance matrices (`gmm.covariance`).
+    ///
+    /// ```
+    /// use ferrolab::analysis::{CovarianceType, GmmParams};
+    /// let p = GmmParams { covariance_type: CovarianceType::Diagonal, ..GmmParams::new(3) };
+    /// assert_eq!(p.covariance_type, CovarianceType::Diagonal);
+    /// ```
+    pub enum CovarianceType {
+        /// Each component has its own full covariance matrix.
+        Full = "full",
+        /// Each component has its own diagonal covariance (axis-aligned ellipses).
+        Diagonal = "diag",
+        /// All components share one full covariance matrix.
+        Tied = "tied",
+        /// Each component has its own single variance (circles).
+        Spherical = "spherical",
+    }
 }
 
 /// Starting responsibilities of an EM run.
@@ -117,17 +118,9 @@ pub struct GmmParams {
 }
 
 impl Default for GmmParams {
+    /// One component with the defaults of the `gmm.*` keys.
     fn default() -> Self {
-        Self {
-            n_components: 1,
-            covariance_type: CovarianceType::Full,
-            tol: 1e-3,
-            reg_covar: 1e-6,
-            max_iter: 100,
-            n_init: 1,
-            init: GmmInit::KMeans,
-            seed: 0,
-        }
+        Self::with_settings(1, &GmmSettings::default())
     }
 }
 

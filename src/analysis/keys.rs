@@ -1,173 +1,184 @@
 //! The `nmf.*`, `dictionary.*`, `kmeans.*`, `gmm.*` and `kde.*` configuration keys (the C API
 //! and `ferrolab analyze` read them) and the settings built from them. Defaults are
-//! scikit-learn's (SciPy's for the KDE).
+//! scikit-learn's (SciPy's for the KDE). Each method's parameter struct is built from these
+//! settings, so its defaults are the keys'.
 
 use super::{
     AnalysisError, Bandwidth, CovarianceType, DictionaryInit, DictionaryParams, GmmInit, GmmParams,
-    KMeansParams, NmfInit, NmfParams,
+    KMeansInit, KMeansParams, NmfInit, NmfParams,
 };
-use crate::config::{Config, DefaultValue, KeySpec, Valid};
+use crate::analysis::lasso::LassoSettings;
+use crate::config::settings::Validate;
+use crate::config::{Config, Valid};
 use std::ops::Bound::{Excluded, Included};
 
-/// The keys of the linear baselines.
-pub const KEYS: &[KeySpec] = &[
-    KeySpec {
-        name: "nmf.init",
-        unit: "",
-        valid: Valid::OneOf(&["nndsvd", "nndsvda", "random"]),
-        default: DefaultValue::Str("nndsvd"),
-        doc: "How W and H start: \"nndsvd\" (non-negative double SVD, deterministic), \"nndsvda\" (its zeros filled with the mean of X) or \"random\" (seeded by nmf.seed).",
-    },
-    KeySpec {
-        name: "nmf.tol",
-        unit: "",
-        valid: Valid::Real(Included(0.0), Included(1.0)),
-        default: DefaultValue::F64(1e-4),
-        doc: "Stop when an iteration's projected-gradient violation is at most this fraction of the first one's (scikit-learn's criterion and default).",
-    },
-    KeySpec {
-        name: "nmf.max_iter",
-        unit: "iterations",
-        valid: Valid::Int(Included(1), Included(1_000_000)),
-        default: DefaultValue::I64(200),
-        doc: "At most this many coordinate-descent iterations (each updates W, then H).",
-    },
-    KeySpec {
-        name: "nmf.seed",
-        unit: "",
-        valid: Valid::Int(Included(0), Included(i64::MAX)),
-        default: DefaultValue::I64(0),
-        doc: "Seed of the random start (nmf.init = \"random\").",
-    },
-    KeySpec {
-        name: "dictionary.init",
-        unit: "",
-        valid: Valid::OneOf(&["svd", "random"]),
-        default: DefaultValue::Str("svd"),
-        doc: "How the atoms start: \"svd\" (leading right singular vectors, deterministic) or \"random\" (seeded by dictionary.seed).",
-    },
-    KeySpec {
-        name: "dictionary.tol",
-        unit: "",
-        valid: Valid::Real(Included(0.0), Included(1.0)),
-        default: DefaultValue::F64(1e-8),
-        doc: "Stop when an iteration lowers the objective by less than this fraction of its value (scikit-learn's default).",
-    },
-    KeySpec {
-        name: "dictionary.max_iter",
-        unit: "iterations",
-        valid: Valid::Int(Included(1), Included(1_000_000)),
-        default: DefaultValue::I64(1000),
-        doc: "At most this many alternations of sparse coding and dictionary update.",
-    },
-    KeySpec {
-        name: "dictionary.standardise",
-        unit: "",
-        valid: Valid::Int(Included(0), Included(1)),
-        default: DefaultValue::I64(0),
-        doc: "1: centre every feature and divide it by its standard deviation first, as paper 001 does; the MSE is then in standardised units.",
-    },
-    KeySpec {
-        name: "dictionary.seed",
-        unit: "",
-        valid: Valid::Int(Included(0), Included(i64::MAX)),
-        default: DefaultValue::I64(0),
-        doc: "Seed of the random start (dictionary.init = \"random\").",
-    },
-    KeySpec {
-        name: "kmeans.n_init",
-        unit: "runs",
-        valid: Valid::Int(Included(1), Included(10_000)),
-        default: DefaultValue::I64(1),
-        doc: "Independent k-means++ runs; the one with the lowest inertia is kept.",
-    },
-    KeySpec {
-        name: "kmeans.max_iter",
-        unit: "iterations",
-        valid: Valid::Int(Included(1), Included(1_000_000)),
-        default: DefaultValue::I64(300),
-        doc: "At most this many Lloyd iterations per run.",
-    },
-    KeySpec {
-        name: "kmeans.tol",
-        unit: "",
-        valid: Valid::Real(Included(0.0), Included(1.0)),
-        default: DefaultValue::F64(1e-4),
-        doc: "Stop when the summed squared centre shift is below this fraction of the mean per-feature variance.",
-    },
-    KeySpec {
-        name: "kmeans.seed",
-        unit: "",
-        valid: Valid::Int(Included(0), Included(i64::MAX)),
-        default: DefaultValue::I64(0),
-        doc: "Seed of the k-means++ draws.",
-    },
-    KeySpec {
-        name: "gmm.covariance",
-        unit: "",
-        valid: Valid::OneOf(&["full", "diag", "tied", "spherical"]),
-        default: DefaultValue::Str("full"),
-        doc: "Covariance of each component: \"full\", \"diag\" (diagonal), \"tied\" (one full matrix shared) or \"spherical\".",
-    },
-    KeySpec {
-        name: "gmm.tol",
-        unit: "",
-        valid: Valid::Real(Included(0.0), Included(1e3)),
-        default: DefaultValue::F64(1e-3),
-        doc: "EM stops when the mean log-likelihood per sample changes by less.",
-    },
-    KeySpec {
-        name: "gmm.reg_covar",
-        unit: "",
-        valid: Valid::Real(Included(0.0), Included(1e6)),
-        default: DefaultValue::F64(1e-6),
-        doc: "Added to every covariance diagonal so the components stay positive definite.",
-    },
-    KeySpec {
-        name: "gmm.max_iter",
-        unit: "iterations",
-        valid: Valid::Int(Included(1), Included(1_000_000)),
-        default: DefaultValue::I64(100),
-        doc: "At most this many EM iterations per run.",
-    },
-    KeySpec {
-        name: "gmm.n_init",
-        unit: "runs",
-        valid: Valid::Int(Included(1), Included(10_000)),
-        default: DefaultValue::I64(1),
-        doc: "Independent EM runs; the one with the highest likelihood is kept.",
-    },
-    KeySpec {
-        name: "gmm.init",
-        unit: "",
-        valid: Valid::OneOf(&["kmeans", "random"]),
-        default: DefaultValue::Str("kmeans"),
-        doc: "Starting responsibilities: one k-means run's labels, or seeded random ones.",
-    },
-    KeySpec {
-        name: "gmm.seed",
-        unit: "",
-        valid: Valid::Int(Included(0), Included(i64::MAX)),
-        default: DefaultValue::I64(0),
-        doc: "Seed of the runs' random streams.",
-    },
-    KeySpec {
-        name: "kde.bandwidth",
-        unit: "",
-        valid: Valid::OneOf(&["scott", "silverman", "factor", "isotropic"]),
-        default: DefaultValue::Str("scott"),
-        doc: "Kernel covariance: the data covariance times Scott's or Silverman's factor squared (as scipy.stats.gaussian_kde), or times kde.bandwidth_value squared (\"factor\"), or kde.bandwidth_value^2 times the identity (\"isotropic\", scikit-learn's KernelDensity).",
-    },
-    KeySpec {
-        name: "kde.bandwidth_value",
-        unit: "",
-        valid: Valid::Real(Excluded(0.0), Included(1e12)),
-        default: DefaultValue::F64(1.0),
-        doc: "The factor (kde.bandwidth = \"factor\") or the kernel width h in data units (\"isotropic\").",
-    },
-];
+crate::text_option! {
+    /// How NMF's factors start (`nmf.init`).
+    pub enum NmfStart {
+        /// Non-negative double SVD.
+        Nndsvd = "nndsvd",
+        /// NNDSVD with its zeros filled with the mean of X.
+        Nndsvda = "nndsvda",
+        /// Seeded random (`nmf.seed`).
+        Random = "random",
+    }
+}
+
+crate::text_option! {
+    /// How dictionary atoms start (`dictionary.init`).
+    pub enum DictionaryStart {
+        /// Leading right singular vectors.
+        Svd = "svd",
+        /// Seeded random (`dictionary.seed`).
+        Random = "random",
+    }
+}
+
+crate::text_option! {
+    /// How an EM run's responsibilities start (`gmm.init`).
+    pub enum GmmStart {
+        /// One k-means run's labels.
+        KMeans = "kmeans",
+        /// Seeded random ones.
+        Random = "random",
+    }
+}
+
+crate::text_option! {
+    /// The KDE's kernel covariance rule (`kde.bandwidth`).
+    pub enum BandwidthRule {
+        /// Scott's factor times the data covariance.
+        Scott = "scott",
+        /// Silverman's factor times the data covariance.
+        Silverman = "silverman",
+        /// `kde.bandwidth_value` times the data covariance.
+        Factor = "factor",
+        /// `kde.bandwidth_value` squared times the identity.
+        Isotropic = "isotropic",
+    }
+}
+
+crate::settings! {
+    /// The `nmf.*` keys.
+    pub struct NmfSettings {
+        /// How W and H start: "nndsvd" (non-negative double SVD, deterministic), "nndsvda" (its
+        /// zeros filled with the mean of X) or "random" (seeded by nmf.seed).
+        pub init: NmfStart = NmfStart::Nndsvd => "nmf.init";
+        /// Stop when an iteration's projected-gradient violation is at most this fraction of
+        /// the first one's (scikit-learn's criterion and default).
+        pub tol: f64 = 1e-4 => "nmf.tol", valid Valid::Real(Included(0.0), Included(1.0));
+        /// At most this many coordinate-descent iterations (each updates W, then H).
+        pub max_iter: usize = 200 => "nmf.max_iter", unit "iterations", valid Valid::Int(Included(1), Included(1_000_000));
+        /// Seed of the random start (nmf.init = "random").
+        pub seed: u64 = 0 => "nmf.seed", valid Valid::Int(Included(0), Included(i64::MAX));
+    }
+}
+
+crate::settings! {
+    /// The `dictionary.*` keys.
+    pub struct DictionarySettings {
+        /// How the atoms start: "svd" (leading right singular vectors, deterministic) or
+        /// "random" (seeded by dictionary.seed).
+        pub init: DictionaryStart = DictionaryStart::Svd => "dictionary.init";
+        /// Stop when an iteration lowers the objective by less than this fraction of its value
+        /// (scikit-learn's default).
+        pub tol: f64 = 1e-8 => "dictionary.tol", valid Valid::Real(Included(0.0), Included(1.0));
+        /// At most this many alternations of sparse coding and dictionary update.
+        pub max_iter: usize = 1000 => "dictionary.max_iter", unit "iterations", valid Valid::Int(Included(1), Included(1_000_000));
+        /// 1: centre every feature and divide it by its standard deviation first, as paper 001
+        /// does; the MSE is then in standardised units.
+        pub standardise: bool = false => "dictionary.standardise";
+        /// Seed of the random start (dictionary.init = "random").
+        pub seed: u64 = 0 => "dictionary.seed", valid Valid::Int(Included(0), Included(i64::MAX));
+    }
+}
+
+crate::settings! {
+    /// The `kmeans.*` keys.
+    pub struct KMeansSettings {
+        /// Independent k-means++ runs; the one with the lowest inertia is kept.
+        pub n_init: usize = 1 => "kmeans.n_init", unit "runs", valid Valid::Int(Included(1), Included(10_000));
+        /// At most this many Lloyd iterations per run.
+        pub max_iter: usize = 300 => "kmeans.max_iter", unit "iterations", valid Valid::Int(Included(1), Included(1_000_000));
+        /// Stop when the summed squared centre shift is below this fraction of the mean per-
+        /// feature variance.
+        pub tol: f64 = 1e-4 => "kmeans.tol", valid Valid::Real(Included(0.0), Included(1.0));
+        /// Seed of the k-means++ draws.
+        pub seed: u64 = 0 => "kmeans.seed", valid Valid::Int(Included(0), Included(i64::MAX));
+    }
+}
+
+crate::settings! {
+    /// The `gmm.*` keys.
+    pub struct GmmSettings {
+        /// Covariance of each component: "full", "diag" (diagonal), "tied" (one full matrix
+        /// shared) or "spherical".
+        pub covariance: CovarianceType = CovarianceType::Full => "gmm.covariance";
+        /// EM stops when the mean log-likelihood per sample changes by less.
+        pub tol: f64 = 1e-3 => "gmm.tol", valid Valid::Real(Included(0.0), Included(1e3));
+        /// Added to every covariance diagonal so the components stay positive definite.
+        pub reg_covar: f64 = 1e-6 => "gmm.reg_covar", valid Valid::Real(Included(0.0), Included(1e6));
+        /// At most this many EM iterations per run.
+        pub max_iter: usize = 100 => "gmm.max_iter", unit "iterations", valid Valid::Int(Included(1), Included(1_000_000));
+        /// Independent EM runs; the one with the highest likelihood is kept.
+        pub n_init: usize = 1 => "gmm.n_init", unit "runs", valid Valid::Int(Included(1), Included(10_000));
+        /// Starting responsibilities: one k-means run's labels, or seeded random ones.
+        pub init: GmmStart = GmmStart::KMeans => "gmm.init";
+        /// Seed of the runs' random streams.
+        pub seed: u64 = 0 => "gmm.seed", valid Valid::Int(Included(0), Included(i64::MAX));
+    }
+}
+
+crate::settings! {
+    /// The `kde.*` keys.
+    pub struct KdeSettings {
+        /// Kernel covariance: the data covariance times Scott's or Silverman's factor squared
+        /// (as scipy.stats.gaussian_kde), or times kde.bandwidth_value squared ("factor"), or
+        /// kde.bandwidth_value^2 times the identity ("isotropic", scikit-learn's
+        /// KernelDensity).
+        pub bandwidth: BandwidthRule = BandwidthRule::Scott => "kde.bandwidth";
+        /// The factor (kde.bandwidth = "factor") or the kernel width h in data units
+        /// ("isotropic").
+        pub bandwidth_value: f64 = 1.0 => "kde.bandwidth_value", valid Valid::Real(Excluded(0.0), Included(1e12));
+    }
+}
+
+/// Settings whose fields are independent: each range is its key's.
+macro_rules! independent_fields {
+    ($($t:ty),*) => {$(
+        impl Validate for $t {
+            type Error = AnalysisError;
+
+            fn check_together(&self) -> Result<(), AnalysisError> {
+                Ok(())
+            }
+        }
+    )*};
+}
+independent_fields!(
+    NmfSettings,
+    DictionarySettings,
+    KMeansSettings,
+    GmmSettings,
+    KdeSettings
+);
 
 impl NmfParams {
+    /// `k` components with these settings.
+    pub fn with_settings(n_components: usize, s: &NmfSettings) -> Self {
+        Self {
+            n_components,
+            init: match s.init {
+                NmfStart::Nndsvd => NmfInit::Nndsvd,
+                NmfStart::Nndsvda => NmfInit::Nndsvda,
+                NmfStart::Random => NmfInit::Random { seed: s.seed },
+            },
+            tol: s.tol,
+            max_iter: s.max_iter,
+            record_history: false,
+        }
+    }
+
     /// `k` components with the `nmf.*` keys of `cfg`.
     ///
     /// ```
@@ -180,21 +191,30 @@ impl NmfParams {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_config(cfg: &Config, n_components: usize) -> Result<Self, AnalysisError> {
-        let seed = cfg.i64("nmf.seed")?.unsigned_abs();
-        Ok(Self {
-            init: match cfg.str("nmf.init")?.as_str() {
-                "nndsvda" => NmfInit::Nndsvda,
-                "random" => NmfInit::Random { seed },
-                _ => NmfInit::Nndsvd,
-            },
-            tol: cfg.f64("nmf.tol")?,
-            max_iter: cfg.i64("nmf.max_iter")? as usize,
-            ..NmfParams::new(n_components)
-        })
+        Ok(Self::with_settings(
+            n_components,
+            &NmfSettings::from_config(cfg)?,
+        ))
     }
 }
 
 impl DictionaryParams {
+    /// `k` atoms, penalty `lambda`, with these settings.
+    pub fn with_settings(n_components: usize, lambda: f64, s: &DictionarySettings) -> Self {
+        Self {
+            n_components,
+            lambda,
+            max_iter: s.max_iter,
+            tol: s.tol,
+            init: match s.init {
+                DictionaryStart::Svd => DictionaryInit::Svd,
+                DictionaryStart::Random => DictionaryInit::Random { seed: s.seed },
+            },
+            standardise: s.standardise,
+            coding: LassoSettings::default(),
+        }
+    }
+
     /// `k` atoms, penalty `lambda`, with the `dictionary.*` keys of `cfg`.
     ///
     /// ```
@@ -211,21 +231,24 @@ impl DictionaryParams {
         n_components: usize,
         lambda: f64,
     ) -> Result<Self, AnalysisError> {
-        let seed = cfg.i64("dictionary.seed")?.unsigned_abs();
-        Ok(Self {
-            init: match cfg.str("dictionary.init")?.as_str() {
-                "random" => DictionaryInit::Random { seed },
-                _ => DictionaryInit::Svd,
-            },
-            tol: cfg.f64("dictionary.tol")?,
-            max_iter: cfg.i64("dictionary.max_iter")? as usize,
-            standardise: cfg.i64("dictionary.standardise")? == 1,
-            ..DictionaryParams::new(n_components, lambda)
-        })
+        let settings = DictionarySettings::from_config(cfg)?;
+        Ok(Self::with_settings(n_components, lambda, &settings))
     }
 }
 
 impl KMeansParams {
+    /// `k` clusters (k-means++ starts) with these settings.
+    pub fn with_settings(n_clusters: usize, s: &KMeansSettings) -> Self {
+        Self {
+            n_clusters,
+            init: KMeansInit::default(),
+            n_init: s.n_init,
+            max_iter: s.max_iter,
+            tol: s.tol,
+            seed: s.seed,
+        }
+    }
+
     /// `k` clusters with the `kmeans.*` keys of `cfg` (k-means++ starts).
     ///
     /// ```
@@ -235,17 +258,31 @@ impl KMeansParams {
     /// # Ok::<(), ferrolab::analysis::AnalysisError>(())
     /// ```
     pub fn from_config(cfg: &Config, n_clusters: usize) -> Result<Self, AnalysisError> {
-        Ok(Self {
-            n_init: cfg.i64("kmeans.n_init")? as usize,
-            max_iter: cfg.i64("kmeans.max_iter")? as usize,
-            tol: cfg.f64("kmeans.tol")?,
-            seed: cfg.i64("kmeans.seed")?.unsigned_abs(),
-            ..KMeansParams::new(n_clusters)
-        })
+        Ok(Self::with_settings(
+            n_clusters,
+            &KMeansSettings::from_config(cfg)?,
+        ))
     }
 }
 
 impl GmmParams {
+    /// `k` components with these settings.
+    pub fn with_settings(n_components: usize, s: &GmmSettings) -> Self {
+        Self {
+            n_components,
+            covariance_type: s.covariance,
+            tol: s.tol,
+            reg_covar: s.reg_covar,
+            max_iter: s.max_iter,
+            n_init: s.n_init,
+            init: match s.init {
+                GmmStart::KMeans => GmmInit::KMeans,
+                GmmStart::Random => GmmInit::Random,
+            },
+            seed: s.seed,
+        }
+    }
+
     /// `k` components with the `gmm.*` keys of `cfg`.
     ///
     /// ```
@@ -258,28 +295,24 @@ impl GmmParams {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_config(cfg: &Config, n_components: usize) -> Result<Self, AnalysisError> {
-        Ok(Self {
-            covariance_type: match cfg.str("gmm.covariance")?.as_str() {
-                "diag" => CovarianceType::Diagonal,
-                "tied" => CovarianceType::Tied,
-                "spherical" => CovarianceType::Spherical,
-                _ => CovarianceType::Full,
-            },
-            tol: cfg.f64("gmm.tol")?,
-            reg_covar: cfg.f64("gmm.reg_covar")?,
-            max_iter: cfg.i64("gmm.max_iter")? as usize,
-            n_init: cfg.i64("gmm.n_init")? as usize,
-            init: match cfg.str("gmm.init")?.as_str() {
-                "random" => GmmInit::Random,
-                _ => GmmInit::KMeans,
-            },
-            seed: cfg.i64("gmm.seed")?.unsigned_abs(),
-            ..GmmParams::new(n_components)
-        })
+        Ok(Self::with_settings(
+            n_components,
+            &GmmSettings::from_config(cfg)?,
+        ))
     }
 }
 
 impl Bandwidth {
+    /// The bandwidth these settings name.
+    pub fn from_settings(s: &KdeSettings) -> Self {
+        match s.bandwidth {
+            BandwidthRule::Scott => Bandwidth::Scott,
+            BandwidthRule::Silverman => Bandwidth::Silverman,
+            BandwidthRule::Factor => Bandwidth::Factor(s.bandwidth_value),
+            BandwidthRule::Isotropic => Bandwidth::Isotropic(s.bandwidth_value),
+        }
+    }
+
     /// The bandwidth the `kde.*` keys of `cfg` name.
     ///
     /// ```
@@ -292,12 +325,6 @@ impl Bandwidth {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_config(cfg: &Config) -> Result<Self, AnalysisError> {
-        let value = cfg.f64("kde.bandwidth_value")?;
-        Ok(match cfg.str("kde.bandwidth")?.as_str() {
-            "silverman" => Bandwidth::Silverman,
-            "factor" => Bandwidth::Factor(value),
-            "isotropic" => Bandwidth::Isotropic(value),
-            _ => Bandwidth::Scott,
-        })
+        Ok(Self::from_settings(&KdeSettings::from_config(cfg)?))
     }
 }

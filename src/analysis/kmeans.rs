@@ -30,6 +30,7 @@
 //! ```
 
 use super::AnalysisError;
+use super::keys::KMeansSettings;
 use super::rows::{checked_points, checked_rows, map_row_blocks};
 use crate::rng::{Xoshiro256, derive_seed};
 use ndarray::{Array1, Array2, ArrayView2};
@@ -95,15 +96,9 @@ pub struct KMeansParams {
 }
 
 impl Default for KMeansParams {
+    /// Eight clusters with the defaults of the `kmeans.*` keys.
     fn default() -> Self {
-        Self {
-            n_clusters: 8,
-            init: KMeansInit::default(),
-            n_init: 1,
-            max_iter: 300,
-            tol: 1e-4,
-            seed: 0,
-        }
+        Self::with_settings(8, &KMeansSettings::default())
     }
 }
 

@@ -22,7 +22,10 @@ mod small_dense;
 pub use dictionary::{Dictionary, DictionaryInit, DictionaryParams};
 pub use gmm::{CovarianceType, GaussianMixture, GmmInit, GmmParams};
 pub use kde::{Bandwidth, GaussianKde};
-pub use keys::KEYS;
+pub use keys::{
+    BandwidthRule, DictionarySettings, DictionaryStart, GmmSettings, GmmStart, KMeansSettings,
+    KdeSettings, NmfSettings, NmfStart,
+};
 pub use kmeans::{KMeans, KMeansInit, KMeansParams};
 pub use lasso::{LassoSettings, sparse_encode};
 pub use nmf::{Nmf, NmfInit, NmfParams};

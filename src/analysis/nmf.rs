@@ -75,13 +75,7 @@ impl NmfParams {
     /// assert_eq!(p.n_components, 4);
     /// ```
     pub fn new(n_components: usize) -> Self {
-        Self {
-            n_components,
-            init: NmfInit::Nndsvd,
-            tol: 1e-4,
-            max_iter: 200,
-            record_history: false,
-        }
+        Self::with_settings(n_components, &super::keys::NmfSettings::default())
     }
 }
 

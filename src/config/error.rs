@@ -45,4 +45,12 @@ pub enum ConfigError {
         /// The key.
         key: String,
     },
+    /// A `[min, max]` window that is not two ordered values.
+    #[error("{key} = {value} must be [min, max] with min <= max")]
+    NotAWindow {
+        /// The key.
+        key: String,
+        /// The list given, formatted.
+        value: String,
+    },
 }

@@ -16,12 +16,19 @@
 //! ```
 
 mod error;
-mod registry;
+mod hint;
+mod setting;
+pub mod settings;
 mod spec;
+mod text_option;
 
 pub use error::ConfigError;
-pub use registry::{find_key, keys};
-pub use spec::{DefaultValue, KeySpec, Kind, Valid, Value};
+pub use setting::Setting;
+pub use settings::Checked;
+pub use spec::{KeySpec, Kind, Valid, Value};
+pub use text_option::UnknownWord;
+#[doc(hidden)]
+pub use text_option::parse_word;
 
 use std::collections::BTreeMap;
 
@@ -39,21 +46,24 @@ impl Default for Config {
 }
 
 impl Config {
-    /// Every key at its default.
-    pub fn new() -> Self {
-        Self {
-            table: keys(),
-            overrides: BTreeMap::new(),
-        }
-    }
-
-    /// A config over another key table (sorted by name); for testing the machinery.
-    #[cfg(test)]
-    fn with_table(table: &'static [KeySpec]) -> Self {
+    /// Every key of `table` (sorted by name) at its default. [`Config::new`] is this over the
+    /// crate's key list ([`crate::keys`]), which the crate root assembles so that this module
+    /// depends on no engine.
+    ///
+    /// ```
+    /// let cfg = ferrolab::config::Config::over(ferrolab::keys());
+    /// assert_eq!(cfg.overrides().count(), 0);
+    /// ```
+    pub fn over(table: &'static [KeySpec]) -> Self {
         Self {
             table,
             overrides: BTreeMap::new(),
         }
+    }
+
+    /// The keys this config holds, sorted by name.
+    pub fn table(&self) -> &'static [KeySpec] {
+        self.table
     }
 
     /// The key's specification, or an error naming the key (with a "did you mean" hint).
@@ -62,8 +72,7 @@ impl Config {
             Ok(i) => Ok(&self.table[i]),
             Err(_) => Err(ConfigError::UnknownKey {
                 key: key.to_owned(),
-                hint: registry::closest_key(key)
-                    .filter(|_| std::ptr::eq(self.table, keys()))
+                hint: hint::closest_key(self.table, key)
                     .map(|k| format!(" (did you mean \"{k}\"?)"))
                     .unwrap_or_default(),
             }),
@@ -73,7 +82,7 @@ impl Config {
     /// Set `key` to `value` after checking its type and range. Nothing changes on error.
     pub fn set(&mut self, key: &str, value: Value) -> Result<(), ConfigError> {
         let spec = self.spec(key)?;
-        check(spec, &value)?;
+        check_value(spec, &value)?;
         self.overrides.insert(spec.name, value);
         Ok(())
     }
@@ -85,7 +94,7 @@ impl Config {
     /// let mut cfg = Config::new();
     /// cfg.set("pf.seed", Value::I64(5))?;
     /// cfg.reset("pf.seed")?;
-    /// assert_eq!(cfg.get("pf.seed")?, ferrolab::config::find_key("pf.seed").unwrap().default_value());
+    /// assert_eq!(cfg.get("pf.seed")?, ferrolab::find_key("pf.seed").unwrap().default_value());
     /// # Ok::<(), ferrolab::config::ConfigError>(())
     /// ```
     pub fn reset(&mut self, key: &str) -> Result<(), ConfigError> {
@@ -177,7 +186,12 @@ impl Config {
 }
 
 /// Type and range check of a value against its key.
-fn check(spec: &KeySpec, value: &Value) -> Result<(), ConfigError> {
+///
+/// ```
+/// let spec = ferrolab::find_key("pf.points").unwrap();
+/// assert!(ferrolab::config::check_value(spec, &ferrolab::config::Value::I64(2)).is_err());
+/// ```
+pub fn check_value(spec: &KeySpec, value: &Value) -> Result<(), ConfigError> {
     let key = || spec.name.to_owned();
     if value.kind() != spec.kind() {
         return Err(ConfigError::WrongType {
@@ -237,48 +251,50 @@ fn check(spec: &KeySpec, value: &Value) -> Result<(), ConfigError> {
 mod tests {
     use super::*;
     use std::ops::Bound::{Excluded, Included, Unbounded};
+    use std::sync::LazyLock;
 
-    static TABLE: &[KeySpec] = &[
-        KeySpec {
-            name: "t.choice",
-            unit: "",
-            valid: Valid::OneOf(&["a", "b"]),
-            default: DefaultValue::Str("a"),
-            doc: "a word",
-        },
-        KeySpec {
-            name: "t.count",
-            unit: "",
-            valid: Valid::Int(Included(1), Included(10)),
-            default: DefaultValue::I64(3),
-            doc: "an integer",
-        },
-        KeySpec {
-            name: "t.length_nm",
-            unit: "nm",
-            valid: Valid::Real(Excluded(0.0), Unbounded),
-            default: DefaultValue::F64(1.5),
-            doc: "a length",
-        },
-        KeySpec {
-            name: "t.scales",
-            unit: "",
-            valid: Valid::Real(Excluded(0.0), Unbounded),
-            default: DefaultValue::F64Array(&[1.0, 2.0]),
-            doc: "positive reals",
-        },
-        KeySpec {
-            name: "t.widths",
-            unit: "",
-            valid: Valid::Int(Included(1), Unbounded),
-            default: DefaultValue::I64Array(&[256]),
-            doc: "positive integers",
-        },
-    ];
+    crate::text_option! {
+        /// A test word.
+        pub enum Choice {
+            /// First.
+            A = "a",
+            /// Second.
+            B = "b",
+        }
+    }
+
+    impl settings::Validate for TestSettings {
+        type Error = ConfigError;
+        fn check_together(&self) -> Result<(), ConfigError> {
+            Ok(())
+        }
+    }
+
+    crate::settings! {
+        /// Test settings.
+        pub struct TestSettings {
+            /// a word
+            pub choice: Choice = Choice::A => "t.choice";
+            /// an integer
+            pub count: i64 = 3 => "t.count", valid Valid::Int(Included(1), Included(10));
+            /// a length
+            pub length_nm: f64 = 1.5 => "t.length_nm", unit "nm", valid Valid::Real(Excluded(0.0), Unbounded);
+            /// positive reals
+            pub scales: Vec<f64> = vec![1.0, 2.0] => "t.scales", valid Valid::Real(Excluded(0.0), Unbounded);
+            /// positive integers
+            pub widths: Vec<usize> = vec![256] => "t.widths", valid Valid::Int(Included(1), Unbounded);
+        }
+    }
+
+    static TABLE: LazyLock<Vec<KeySpec>> = LazyLock::new(TestSettings::keys);
+
+    fn config() -> Config {
+        Config::over(&TABLE)
+    }
 
     #[test]
     fn defaults_then_overrides() {
-        let mut cfg = Config::with_table(TABLE);
+        let mut cfg = config();
         assert_eq!(cfg.f64("t.length_nm").unwrap(), 1.5);
         assert_eq!(cfg.f64_array("t.scales").unwrap(), [1.0, 2.0]);
         cfg.set("t.length_nm", Value::F64(2.0)).unwrap();
@@ -294,7 +310,7 @@ mod tests {
 
     #[test]
     fn bad_values_are_rejected_and_leave_the_config_unchanged() {
-        let mut cfg = Config::with_table(TABLE);
+        let mut cfg = config();
         let cases = [
             (
                 "t.length_nm",
@@ -334,7 +350,7 @@ mod tests {
 
     #[test]
     fn wrong_getter_names_both_types() {
-        let cfg = Config::with_table(TABLE);
+        let cfg = config();
         let err = cfg.i64("t.length_nm").unwrap_err().to_string();
         assert_eq!(
             err,

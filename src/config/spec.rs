@@ -1,5 +1,6 @@
 //! What a configuration key is: its name, type, unit, valid range, default and doc string.
 
+use super::{ConfigError, Setting};
 use std::fmt;
 use std::ops::Bound;
 
@@ -18,22 +19,7 @@ pub enum Value {
     I64Array(Vec<i64>),
 }
 
-/// A key's default, in a form that can live in a `static` table.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum DefaultValue {
-    /// A real number.
-    F64(f64),
-    /// An integer.
-    I64(i64),
-    /// A text value.
-    Str(&'static str),
-    /// A list of reals.
-    F64Array(&'static [f64]),
-    /// A list of integers.
-    I64Array(&'static [i64]),
-}
-
-/// The type of a key, derived from its default.
+/// The type of a key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     /// `f64`.
@@ -73,8 +59,9 @@ pub enum Valid {
     OneOf(&'static [&'static str]),
 }
 
-/// One configuration key, declared by the engine that reads it.
-#[derive(Clone, Copy, Debug)]
+/// One configuration key, declared once, on the field of the settings struct that holds it
+/// (see [`settings!`](crate::settings)).
+#[derive(Clone, Debug)]
 pub struct KeySpec {
     /// Dotted name, `<engine>.<what>[_<unit>]`, e.g. `pf.grain_diameter_nm`.
     pub name: &'static str,
@@ -82,33 +69,51 @@ pub struct KeySpec {
     pub unit: &'static str,
     /// Valid values.
     pub valid: Valid,
-    /// Value used when the key is not set.
-    pub default: DefaultValue,
+    /// Value used when the key is not set: the settings struct's default.
+    pub default: Value,
     /// One or two sentences for users, with the source of the default.
     pub doc: &'static str,
+    /// Parses a value into the field's type and back: the typed round trip that text options
+    /// take (an unlisted word is an error naming the key and the allowed words).
+    pub round_trip: fn(&str, Value) -> Result<Value, ConfigError>,
+    /// Every value of the field's type when it is a closed set (text options), else empty.
+    pub variants: fn() -> Vec<Value>,
 }
 
 impl KeySpec {
+    /// The key of a field of type `T`: its type comes from `T`, its valid range from `T` when
+    /// the type fixes it (text options, flags) or else from `valid`.
+    ///
+    /// # Panics
+    /// When neither gives a range: a declaration error that the registry's tests catch.
+    pub fn of<T: Setting>(
+        name: &'static str,
+        unit: &'static str,
+        valid: Option<Valid>,
+        default: &T,
+        doc: &'static str,
+    ) -> Self {
+        Self {
+            name,
+            unit,
+            valid: T::implied_valid()
+                .or(valid)
+                .unwrap_or_else(|| panic!("key {name} declares no valid range")),
+            default: default.to_value(),
+            doc: doc.trim(),
+            round_trip: |key, value| T::from_value(key, value).map(|t| t.to_value()),
+            variants: || T::variants().iter().map(Setting::to_value).collect(),
+        }
+    }
+
     /// The key's type.
     pub fn kind(&self) -> Kind {
-        match self.default {
-            DefaultValue::F64(_) => Kind::F64,
-            DefaultValue::I64(_) => Kind::I64,
-            DefaultValue::Str(_) => Kind::Str,
-            DefaultValue::F64Array(_) => Kind::F64Array,
-            DefaultValue::I64Array(_) => Kind::I64Array,
-        }
+        self.default.kind()
     }
 
     /// The default as a [`Value`].
     pub fn default_value(&self) -> Value {
-        match self.default {
-            DefaultValue::F64(v) => Value::F64(v),
-            DefaultValue::I64(v) => Value::I64(v),
-            DefaultValue::Str(v) => Value::Str(v.to_owned()),
-            DefaultValue::F64Array(v) => Value::F64Array(v.to_vec()),
-            DefaultValue::I64Array(v) => Value::I64Array(v.to_vec()),
-        }
+        self.default.clone()
     }
 
     /// A one-paragraph description: type, unit, valid range, default and doc.
@@ -124,7 +129,7 @@ impl KeySpec {
             self.kind().name(),
             unit,
             self.valid,
-            self.default_value(),
+            self.default,
             self.doc
         )
     }

@@ -22,7 +22,7 @@ mod latent_map;
 mod pipeline;
 mod report;
 
-pub use keys::{DEFAULT_SAMPLES, DesignSettings, KEYS, TARGETS};
+pub use keys::{DEFAULT_SAMPLES, DesignSettings, TARGETS, TargetMode};
 pub use latent_map::{LatentMap, choose_point, feasible, map_latent, nearest_miss, supported};
 pub use pipeline::{DataSource, DesignOutcome, DesignProgress, Stage, run};
 

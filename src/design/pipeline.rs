@@ -1,7 +1,7 @@
 //! The stages of the inverse design, in order, with progress and cancellation.
 
 use super::DesignError;
-use super::keys::{DesignSettings, TARGETS};
+use super::keys::{DesignSettings, TARGETS, TargetMode};
 use super::latent_map::{LatentMap, choose_point, feasible, map_latent, nearest_miss, supported};
 use crate::analysis::pearson_matrix;
 use crate::config::{Config, Value};
@@ -256,8 +256,14 @@ fn dataset_stage(
 
 /// Targets: given windows, or windows around the dataset loop nearest the feature medians.
 fn targets(settings: &DesignSettings, features: &Array2<f64>) -> ([[f64; 2]; 4], String) {
-    if !settings.auto_targets {
-        return (settings.windows, "given by the design.target_* keys".into());
+    match settings.targets {
+        TargetMode::Windows => {
+            return (
+                settings.windows(),
+                "given by the design.target_* keys".into(),
+            );
+        }
+        TargetMode::Auto => {}
     }
     let cols: Vec<Vec<f64>> = TARGETS
         .iter()
@@ -428,16 +434,16 @@ pub fn run(
     ));
 
     let mut vae_settings = vae_settings;
-    let requested_epochs = vae_settings.training.epochs;
+    let requested_epochs = vae_settings.epochs;
     if settings.paper_steps {
-        vae_settings.training.epochs = paper_epochs(
+        vae_settings.epochs = paper_epochs(
             requested_epochs,
-            vae_settings.training.batch_size,
+            vae_settings.batch_size,
             loops.nrows(),
-            vae_settings.training.validation_fraction,
+            vae_settings.validation_fraction,
         );
     }
-    progress.enter(Stage::Training, vae_settings.training.epochs)?;
+    progress.enter(Stage::Training, vae_settings.epochs)?;
     let started = Instant::now();
     let mut vae = MlpVae::new(&vae_settings, loops.ncols())?;
     let control = TrainControl::with_checkpoint(out.join("vae_checkpoint.safetensors"));

@@ -16,14 +16,6 @@ const MAGIC: &[u8; 8] = b"FLGPMODL";
 /// Format version written; readers accept exactly this version.
 pub const VERSION: u32 = 1;
 
-fn kind_word(kind: KernelKind) -> &'static str {
-    match kind {
-        KernelKind::Rbf => "rbf",
-        KernelKind::Matern32 => "matern32",
-        KernelKind::Matern52 => "matern52",
-    }
-}
-
 fn matrix_json(a: &Array2<f64>) -> Value {
     json!(a.rows().into_iter().map(|r| r.to_vec()).collect::<Vec<_>>())
 }
@@ -62,7 +54,7 @@ impl GaussianProcess {
             .iter()
             .map(|o| {
                 json!({
-                    "kernel": kind_word(o.kernel.kind),
+                    "kernel": o.kernel.kind.as_str(),
                     "signal_variance": o.kernel.signal_variance,
                     "length_scales": o.kernel.length_scales,
                     "noise_variance": o.noise_variance,
@@ -131,12 +123,11 @@ impl GaussianProcess {
             .ok_or_else(|| bad("outputs missing".into()))?
             .iter()
             .map(|o| {
-                let kind = match o["kernel"].as_str() {
-                    Some("matern32") => KernelKind::Matern32,
-                    Some("matern52") => KernelKind::Matern52,
-                    Some("rbf") => KernelKind::Rbf,
-                    other => return Err(bad(format!("unknown kernel {other:?}"))),
-                };
+                let kind = o["kernel"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .parse::<KernelKind>()
+                    .map_err(|e| bad(format!("kernel: {e}")))?;
                 let length_scales: Vec<f64> = serde_json::from_value(o["length_scales"].clone())
                     .map_err(|e| bad(e.to_string()))?;
                 let kernel = Kernel {
@@ -153,7 +144,7 @@ impl GaussianProcess {
                         .ok_or_else(|| bad("noise_variance".into()))?,
                 ))
             })
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect::<Result<Vec<_>, GpError>>()?;
         let finite = x.iter().chain(y.iter()).all(|v| v.is_finite());
         if fitted.is_empty()
             || fitted.len() != y.ncols()

@@ -4,15 +4,16 @@
 //! Hyper-parameters live in log space, as in scikit-learn: `[log σ², log ℓ_1..ℓ_L]` with
 //! L = 1 (isotropic) or the input dimension (ARD).
 
-/// The correlation family.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum KernelKind {
-    /// Squared exponential, `exp(−r²/2)`.
-    Rbf,
-    /// Matérn ν = 3/2, `(1 + √3 r) exp(−√3 r)`.
-    Matern32,
-    /// Matérn ν = 5/2, `(1 + √5 r + 5r²/3) exp(−√5 r)`.
-    Matern52,
+crate::text_option! {
+    /// The correlation family, named as in model files.
+    pub enum KernelKind {
+        /// Squared exponential, `exp(−r²/2)`.
+        Rbf = "rbf",
+        /// Matérn ν = 3/2, `(1 + √3 r) exp(−√3 r)`.
+        Matern32 = "matern32",
+        /// Matérn ν = 5/2, `(1 + √5 r + 5r²/3) exp(−√5 r)`.
+        Matern52 = "matern52",
+    }
 }
 
 impl KernelKind {

@@ -28,7 +28,7 @@ mod params;
 
 pub use kernel::{Kernel, KernelKind};
 pub use model::{GaussianProcess, OutputModel};
-pub use params::{BOUNDS, GpParams, KEYS};
+pub use params::{BOUNDS, GpParams, KernelChoice};
 
 use crate::config::ConfigError;
 

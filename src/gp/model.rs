@@ -5,7 +5,7 @@ use super::GpError;
 use super::fit::{Data, Factor, evaluate, factor, solve};
 use super::kernel::Kernel;
 use super::optimize::minimize;
-use super::params::{BOUNDS, GpParams};
+use super::params::{BOUNDS, GpParams, KernelChoice};
 use crate::rng::{Xoshiro256, derive_seed};
 use faer::{Mat, Par};
 use ndarray::{Array2, ArrayView1, ArrayView2};
@@ -64,7 +64,7 @@ fn fit_output(
     };
     let y = y_raw.mapv(|v| (v - y_mean) / y_scale);
     let start = Kernel {
-        kind: params.kind,
+        kind: params.kind(),
         signal_variance: params.signal_variance,
         length_scales: params.initial_length_scales(x.ncols())?,
     };
@@ -202,8 +202,7 @@ impl GaussianProcess {
             .enumerate()
             .map(|(j, (kernel, noise))| {
                 let fixed = GpParams {
-                    kind: kernel.kind,
-                    ard: kernel.length_scales.len() > 1,
+                    kernel: KernelChoice::of(kernel.kind, kernel.length_scales.len() > 1),
                     signal_variance: kernel.signal_variance,
                     length_scales: kernel.length_scales.clone(),
                     noise_variance: *noise,

@@ -6,7 +6,7 @@
 //! use ferrolab::nn::{MlpVae, TrainControl, VaeSettings, synthetic_loops};
 //! let loops = synthetic_loops(256, 64, 1); // 256 P-V loops of 64 points
 //! let mut settings = VaeSettings::default(); // paper 000: 256 hidden, 2-D latent, beta 0.1
-//! settings.training.epochs = 3;
+//! settings.epochs = 3;
 //! let mut vae = MlpVae::new(&settings, 64)?;
 //! let history = vae.train(loops.view(), &TrainControl::default())?;
 //! assert_eq!(history.len(), 3);
@@ -63,7 +63,7 @@ pub mod weights;
 pub use error::NnError;
 pub use layout::ParamLayout;
 pub use mlp_vae::{
-    Engine, MlpVae, Reconstruction, VaeArchitecture, VaeSettings, decode_grid_points, keys::KEYS,
+    Engine, MlpVae, Reconstruction, VaeArchitecture, VaeSettings, decode_grid_points,
 };
 pub use scaling::MinMaxScaling;
 pub use synthetic::synthetic_loops;

@@ -16,54 +16,121 @@
 //! assert!((e.quartic_coefficient(0.0) - 8.04e7).abs() < 1e5); // spec §7: 8.0e7 J m^5 C^-4
 //! ```
 
-use crate::config::{DefaultValue, KeySpec, Valid};
+use crate::config::settings::Validate;
+use crate::config::{ConfigError, Setting, Valid, Value};
 use std::ops::Bound::{Excluded, Included};
 
-/// The configuration keys of elasticity.
-pub const KEYS: &[KeySpec] = &[
-    KeySpec {
-        name: "pf.elastic",
-        unit: "",
-        valid: Valid::Int(Included(0), Included(2)),
-        default: DefaultValue::I64(0),
-        doc: "Elastic energy: 0 off (default; paper 000's coefficients are not known), 1 each polar cell clamped in-plane (alpha11 -> alpha11 + K_el(theta)), 2 plane strain on film and substrate by finite elements (about 30x slower).",
-    },
-    KeySpec {
-        name: "pf.substrate_cells",
-        unit: "cells",
-        valid: Valid::Int(Included(1), Included(1000)),
-        default: DefaultValue::I64(12),
-        doc: "Substrate thickness below the film in cells, for pf.elastic = 2 (clamped at its bottom, no misfit). Paper 000: 12 (6 nm).",
-    },
-    KeySpec {
-        name: "pf.q11",
-        unit: "m^4 C^-2",
-        valid: Valid::Real(Included(-10.0), Included(10.0)),
-        default: DefaultValue::F64(0.05),
-        doc: "Electrostrictive Q11 along the polar axis. Placeholder of perovskite magnitude, not HZO data.",
-    },
-    KeySpec {
-        name: "pf.q12",
-        unit: "m^4 C^-2",
-        valid: Valid::Real(Included(-10.0), Included(10.0)),
-        default: DefaultValue::F64(-0.015),
-        doc: "Electrostrictive Q12 across the polar axis. Placeholder of perovskite magnitude, not HZO data.",
-    },
-    KeySpec {
-        name: "pf.young_modulus_gpa",
-        unit: "GPa",
-        valid: Valid::Real(Excluded(0.0), Included(10_000.0)),
-        default: DefaultValue::F64(250.0),
-        doc: "Young's modulus of the film (isotropic). Placeholder: a typical HfO2 film value.",
-    },
-    KeySpec {
-        name: "pf.poisson_ratio",
-        unit: "",
-        valid: Valid::Real(Excluded(-1.0), Excluded(0.5)),
-        default: DefaultValue::F64(0.3),
-        doc: "Poisson's ratio of the film (isotropic). Placeholder.",
-    },
-];
+/// Which elastic model a simulation uses: the integer of `pf.elastic`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ElasticModel {
+    /// 0: no elastic energy.
+    Off,
+    /// 1: every polar cell clamped in-plane.
+    Clamped,
+    /// 2: plane strain on the film and a clamped substrate.
+    ThinFilm,
+}
+
+impl ElasticModel {
+    /// Every model, by its integer.
+    pub const ALL: [Self; 3] = [Self::Off, Self::Clamped, Self::ThinFilm];
+}
+
+impl Setting for ElasticModel {
+    fn implied_valid() -> Option<Valid> {
+        Some(Valid::Int(Included(0), Included(2)))
+    }
+
+    fn to_value(&self) -> Value {
+        Value::I64(match self {
+            Self::Off => 0,
+            Self::Clamped => 1,
+            Self::ThinFilm => 2,
+        })
+    }
+
+    fn from_value(key: &str, value: Value) -> Result<Self, ConfigError> {
+        match usize::from_value(key, value)? {
+            n if n < Self::ALL.len() => Ok(Self::ALL[n]),
+            n => Err(ConfigError::OutOfRange {
+                key: key.to_owned(),
+                value: n.to_string(),
+                valid: "[0, 2]".into(),
+            }),
+        }
+    }
+
+    fn variants() -> Vec<Self> {
+        Self::ALL.to_vec()
+    }
+}
+
+crate::settings! {
+    /// The elastic model and material of a simulation (`pf.elastic` and its material keys).
+    pub struct ElasticParams {
+        /// Elastic energy: 0 off (default; paper 000's coefficients are not known), 1 each
+        /// polar cell clamped in-plane (alpha11 -> alpha11 + K_el(theta)), 2 plane strain on
+        /// film and substrate by finite elements (about 30x slower).
+        pub model: ElasticModel = ElasticModel::Off => "pf.elastic";
+        /// Substrate thickness below the film in cells, for pf.elastic = 2 (clamped at its
+        /// bottom, no misfit). Paper 000: 12 (6 nm).
+        pub substrate_cells: usize = 12 => "pf.substrate_cells", unit "cells", valid Valid::Int(Included(1), Included(1000));
+        /// Electrostrictive Q11 along the polar axis. Placeholder of perovskite magnitude, not
+        /// HZO data.
+        pub q11: f64 = 0.05 => "pf.q11", unit "m^4 C^-2", valid Valid::Real(Included(-10.0), Included(10.0));
+        /// Electrostrictive Q12 across the polar axis. Placeholder of perovskite magnitude, not
+        /// HZO data.
+        pub q12: f64 = -0.015 => "pf.q12", unit "m^4 C^-2", valid Valid::Real(Included(-10.0), Included(10.0));
+        /// Young's modulus of the film (isotropic). Placeholder: a typical HfO2 film value.
+        pub young_modulus_gpa: f64 = 250.0 => "pf.young_modulus_gpa", unit "GPa", valid Valid::Real(Excluded(0.0), Included(10_000.0));
+        /// Poisson's ratio of the film (isotropic). Placeholder.
+        pub poisson_ratio: f64 = 0.3 => "pf.poisson_ratio", valid Valid::Real(Excluded(-1.0), Excluded(0.5));
+    }
+}
+
+impl Validate for ElasticParams {
+    type Error = ConfigError;
+
+    /// Each field's range is its key's; nothing spans fields.
+    fn check_together(&self) -> Result<(), ConfigError> {
+        Ok(())
+    }
+}
+
+impl ElasticParams {
+    /// The film's electrostriction and stiffness.
+    ///
+    /// ```
+    /// let p = ferrolab::phasefield::elastic::ElasticParams::default();
+    /// assert_eq!(p.material().young_modulus, 250e9);
+    /// ```
+    pub fn material(&self) -> Electrostriction {
+        Electrostriction {
+            q11: self.q11,
+            q12: self.q12,
+            young_modulus: self.young_modulus_gpa * 1e9,
+            poisson_ratio: self.poisson_ratio,
+        }
+    }
+
+    /// The model a simulation runs.
+    ///
+    /// ```
+    /// use ferrolab::phasefield::elastic::{ElasticModel, ElasticParams, Elasticity};
+    /// let p = ElasticParams { model: ElasticModel::Clamped, ..ElasticParams::default() };
+    /// assert_eq!(p.elasticity(), Elasticity::Clamped(p.material()));
+    /// ```
+    pub fn elasticity(&self) -> Elasticity {
+        match self.model {
+            ElasticModel::Off => Elasticity::Off,
+            ElasticModel::Clamped => Elasticity::Clamped(self.material()),
+            ElasticModel::ThinFilm => Elasticity::ThinFilm {
+                material: self.material(),
+                substrate_cells: self.substrate_cells,
+            },
+        }
+    }
+}
 
 /// Which elastic model a simulation uses (`pf.elastic`).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -95,13 +162,9 @@ pub struct Electrostriction {
 }
 
 impl Default for Electrostriction {
+    /// The material of the `pf.*` keys' defaults.
     fn default() -> Self {
-        Self {
-            q11: 0.05,
-            q12: -0.015,
-            young_modulus: 250e9,
-            poisson_ratio: 0.3,
-        }
+        ElasticParams::default().material()
     }
 }
 

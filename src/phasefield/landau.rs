@@ -13,30 +13,16 @@
 //! assert!(paper.df(p0).abs() < 1e-3);
 //! ```
 
-/// Which set of Landau coefficients to use.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LandauPreset {
-    /// Exactly paper 000 (α1111 = 0, unbounded; the runaway guard catches escapes).
-    Paper,
-    /// Paper 000 plus α1111 = 5·10¹⁰ C⁻⁸ m¹⁴ N, three times the smallest value that makes the
-    /// energy bounded with a single pair of minima (spec §3.2): P0 changes by −0.8 %.
-    Stabilized,
-    /// α111 = +2.51·10¹⁰ (the sign-typo hypothesis of spec §3.2): bounded.
-    SignFlipped,
-}
-
-impl LandauPreset {
-    /// The config word of each preset (`pf.landau`).
-    pub const WORDS: &'static [&'static str] = &["paper", "stabilized", "sign_flipped"];
-
-    /// The preset named by a `pf.landau` word.
-    pub fn from_word(word: &str) -> Option<Self> {
-        match word {
-            "paper" => Some(Self::Paper),
-            "stabilized" => Some(Self::Stabilized),
-            "sign_flipped" => Some(Self::SignFlipped),
-            _ => None,
-        }
+crate::text_option! {
+    /// Which set of Landau coefficients to use (`pf.landau`).
+    pub enum LandauPreset {
+        /// Exactly paper 000 (α1111 = 0, unbounded; the runaway guard catches escapes).
+        Paper = "paper",
+        /// Paper 000 plus α1111 = 5·10¹⁰ C⁻⁸ m¹⁴ N, three times the smallest value that makes
+        /// the energy bounded with a single pair of minima (spec §3.2): P0 changes by −0.8 %.
+        Stabilized = "stabilized",
+        /// α111 = +2.51·10¹⁰ (the sign-typo hypothesis of spec §3.2): bounded.
+        SignFlipped = "sign_flipped",
     }
 }
 

@@ -18,7 +18,8 @@
 //! ```
 
 use super::error::PhaseFieldError;
-use crate::config::{Config, DefaultValue, KeySpec, Valid};
+use crate::config::Valid;
+use crate::config::settings::Validate;
 use crate::rng::Xoshiro256;
 use ndarray::Array2;
 use std::f64::consts::PI;
@@ -31,179 +32,80 @@ const STREAM_ORIENTATION: u32 = 1;
 /// Sub-stream for the choice of non-polar grains.
 const STREAM_PHASE: u32 = 2;
 
-/// The configuration keys of the polycrystal generator. Defaults: the paper's geometry and its
-/// reported inverse-design example (D_G 16.2 nm, nu_ortho 0.87, mu_theta 0.54, sigma_theta 0.38).
-pub const KEYS: &[KeySpec] = &[
-    KeySpec {
-        name: "pf.cells_thickness",
-        unit: "cells",
-        valid: Valid::Int(Included(1), Included(10_000)),
-        default: DefaultValue::I64(20),
-        doc: "Grid cells across the film thickness (between the electrodes). Paper 000: 20 (10 nm at 0.5 nm).",
-    },
-    KeySpec {
-        name: "pf.cells_width",
-        unit: "cells",
-        valid: Valid::Int(Included(1), Included(1_000_000)),
-        default: DefaultValue::I64(256),
-        doc: "Grid cells across the film width (periodic). Paper 000: 256 (128 nm at 0.5 nm).",
-    },
-    KeySpec {
-        name: "pf.cell_size_nm",
-        unit: "nm",
-        valid: Valid::Real(Excluded(0.0), Included(10.0)),
-        default: DefaultValue::F64(0.5),
-        doc: "Grid spacing (square cells). Paper 000: 0.5 nm.",
-    },
-    KeySpec {
-        name: "pf.grain_diameter_nm",
-        unit: "nm",
-        valid: Valid::Real(Excluded(0.0), Included(100_000.0)),
-        default: DefaultValue::F64(16.2),
-        doc: "Mean grain diameter D_G (equivalent-circle); sets the grain count round(4 h W / (pi D_G^2)), at least 1. Paper 000 samples 5-25 nm.",
-    },
-    KeySpec {
-        name: "pf.polar_fraction",
-        unit: "",
-        valid: Valid::Real(Included(0.0), Included(1.0)),
-        default: DefaultValue::F64(0.87),
-        doc: "Fraction nu_ortho of grains in the polar orthorhombic phase; the others are non-polar. Paper 000 samples 0.5-1.",
-    },
-    KeySpec {
-        name: "pf.orientation_mean_rad",
-        unit: "rad",
-        valid: Valid::Real(Included(-PI), Included(PI)),
-        default: DefaultValue::F64(0.54),
-        doc: "Mean mu_theta of the grains' polar-axis angle from the film normal. Paper 000 samples 0-pi/4.",
-    },
-    KeySpec {
-        name: "pf.orientation_spread_rad",
-        unit: "rad",
-        valid: Valid::Real(Included(0.0), Included(PI)),
-        default: DefaultValue::F64(0.38),
-        doc: "Standard deviation sigma_theta of the grains' polar-axis angle (normal distribution). Paper 000 samples 0-pi/5.",
-    },
-    KeySpec {
-        name: "pf.gb_width_min_nm",
-        unit: "nm",
-        valid: Valid::Real(Included(0.0), Included(100.0)),
-        default: DefaultValue::F64(1.0),
-        doc: "Lower end of the grain-boundary width, drawn uniformly once per structure. Paper 000: 1 nm.",
-    },
-    KeySpec {
-        name: "pf.gb_width_max_nm",
-        unit: "nm",
-        valid: Valid::Real(Included(0.0), Included(100.0)),
-        default: DefaultValue::F64(2.0),
-        doc: "Upper end of the grain-boundary width, drawn uniformly once per structure. Paper 000: 2 nm.",
-    },
-    KeySpec {
-        name: "pf.seed",
-        unit: "",
-        valid: Valid::Int(Included(0), Included(i64::MAX)),
-        default: DefaultValue::I64(0),
-        doc: "Seed of the structure's random streams (geometry, orientations, phase selection).",
-    },
-];
-
 /// Largest grid accepted (2^24 cells, ~0.5 GB of simulation state): larger is a mistake.
 pub const MAX_CELLS: usize = 1 << 24;
 
-/// Checked parameters of [`Polycrystal::generate`].
-#[derive(Clone, Debug, PartialEq)]
-pub struct PolycrystalParams {
-    /// Cells across the thickness (rows).
-    pub cells_thickness: usize,
-    /// Cells across the periodic width (columns).
-    pub cells_width: usize,
-    /// Grid spacing, nm.
-    pub cell_size_nm: f64,
-    /// Mean grain diameter D_G, nm.
-    pub grain_diameter_nm: f64,
-    /// Fraction of polar grains, nu_ortho.
-    pub polar_fraction: f64,
-    /// Mean orientation mu_theta, rad.
-    pub orientation_mean_rad: f64,
-    /// Orientation spread sigma_theta, rad.
-    pub orientation_spread_rad: f64,
-    /// Grain-boundary width range, nm.
-    pub gb_width_nm: (f64, f64),
-    /// Seed of the structure's random streams.
-    pub seed: u64,
-}
-
-impl Default for PolycrystalParams {
-    fn default() -> Self {
-        Self::from_config(&Config::new()).expect("the registry's defaults are valid")
+crate::settings! {
+    /// Parameters of [`Polycrystal::generate`] and their `pf.*` keys. Defaults: the paper's
+    /// geometry and its reported inverse-design example (D_G 16.2 nm, nu_ortho 0.87, mu_theta
+    /// 0.54, sigma_theta 0.38).
+    pub struct PolycrystalParams {
+        /// Grid cells across the film thickness (between the electrodes). Paper 000: 20 (10 nm
+        /// at 0.5 nm).
+        pub cells_thickness: usize = 20 => "pf.cells_thickness", unit "cells", valid Valid::Int(Included(1), Included(10_000));
+        /// Grid cells across the film width (periodic). Paper 000: 256 (128 nm at 0.5 nm).
+        pub cells_width: usize = 256 => "pf.cells_width", unit "cells", valid Valid::Int(Included(1), Included(1_000_000));
+        /// Grid spacing (square cells). Paper 000: 0.5 nm.
+        pub cell_size_nm: f64 = 0.5 => "pf.cell_size_nm", unit "nm", valid Valid::Real(Excluded(0.0), Included(10.0));
+        /// Mean grain diameter D_G (equivalent-circle); sets the grain count round(4 h W / (pi
+        /// D_G^2)), at least 1. Paper 000 samples 5-25 nm.
+        pub grain_diameter_nm: f64 = 16.2 => "pf.grain_diameter_nm", unit "nm", valid Valid::Real(Excluded(0.0), Included(100_000.0));
+        /// Fraction nu_ortho of grains in the polar orthorhombic phase; the others are non-
+        /// polar. Paper 000 samples 0.5-1.
+        pub polar_fraction: f64 = 0.87 => "pf.polar_fraction", valid Valid::Real(Included(0.0), Included(1.0));
+        /// Mean mu_theta of the grains' polar-axis angle from the film normal. Paper 000
+        /// samples 0-pi/4.
+        pub orientation_mean_rad: f64 = 0.54 => "pf.orientation_mean_rad", unit "rad", valid Valid::Real(Included(-PI), Included(PI));
+        /// Standard deviation sigma_theta of the grains' polar-axis angle (normal
+        /// distribution). Paper 000 samples 0-pi/5.
+        pub orientation_spread_rad: f64 = 0.38 => "pf.orientation_spread_rad", unit "rad", valid Valid::Real(Included(0.0), Included(PI));
+        /// Lower end of the grain-boundary width, drawn uniformly once per structure. Paper
+        /// 000: 1 nm.
+        pub gb_width_min_nm: f64 = 1.0 => "pf.gb_width_min_nm", unit "nm", valid Valid::Real(Included(0.0), Included(100.0));
+        /// Upper end of the grain-boundary width, drawn uniformly once per structure. Paper
+        /// 000: 2 nm.
+        pub gb_width_max_nm: f64 = 2.0 => "pf.gb_width_max_nm", unit "nm", valid Valid::Real(Included(0.0), Included(100.0));
+        /// Seed of the structure's random streams (geometry, orientations, phase selection).
+        pub seed: u64 = 0 => "pf.seed", valid Valid::Int(Included(0), Included(i64::MAX));
     }
 }
 
-impl PolycrystalParams {
-    /// Read the `pf.*` structure keys and check them together.
+impl Validate for PolycrystalParams {
+    type Error = PhaseFieldError;
+
+    /// The grid's size and the boundary-width window (each field's range is its key's).
     ///
     /// ```
     /// use ferrolab::config::{Config, Value};
     /// use ferrolab::phasefield::polycrystal::PolycrystalParams;
     /// let mut cfg = Config::new();
     /// cfg.set("pf.grain_diameter_nm", Value::F64(5.0))?;
-    /// let p = PolycrystalParams::from_config(&cfg)?;
-    /// assert_eq!(p.grain_count(), 65);
+    /// assert_eq!(PolycrystalParams::from_config(&cfg)?.grain_count(), 65);
+    /// cfg.set("pf.gb_width_min_nm", Value::F64(3.0))?;
+    /// assert!(PolycrystalParams::from_config(&cfg).is_err());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn from_config(cfg: &Config) -> Result<Self, PhaseFieldError> {
-        let params = Self {
-            cells_thickness: cfg.i64("pf.cells_thickness")? as usize,
-            cells_width: cfg.i64("pf.cells_width")? as usize,
-            cell_size_nm: cfg.f64("pf.cell_size_nm")?,
-            grain_diameter_nm: cfg.f64("pf.grain_diameter_nm")?,
-            polar_fraction: cfg.f64("pf.polar_fraction")?,
-            orientation_mean_rad: cfg.f64("pf.orientation_mean_rad")?,
-            orientation_spread_rad: cfg.f64("pf.orientation_spread_rad")?,
-            gb_width_nm: (
-                cfg.f64("pf.gb_width_min_nm")?,
-                cfg.f64("pf.gb_width_max_nm")?,
-            ),
-            seed: cfg.i64("pf.seed")?.unsigned_abs(),
-        };
-        params.validate()?;
-        Ok(params)
-    }
-
-    /// Check every field against its key's range and the fields against each other.
-    pub fn validate(&self) -> Result<(), PhaseFieldError> {
-        let mut probe = Config::new();
-        for (key, cells) in [
-            ("pf.cells_thickness", self.cells_thickness),
-            ("pf.cells_width", self.cells_width),
-        ] {
-            let cells = i64::try_from(cells).unwrap_or(i64::MAX);
-            probe.set(key, crate::config::Value::I64(cells))?;
-        }
-        let fields = [
-            ("pf.cell_size_nm", self.cell_size_nm),
-            ("pf.grain_diameter_nm", self.grain_diameter_nm),
-            ("pf.polar_fraction", self.polar_fraction),
-            ("pf.orientation_mean_rad", self.orientation_mean_rad),
-            ("pf.orientation_spread_rad", self.orientation_spread_rad),
-            ("pf.gb_width_min_nm", self.gb_width_nm.0),
-            ("pf.gb_width_max_nm", self.gb_width_nm.1),
-        ];
-        for (key, value) in fields {
-            probe.set(key, crate::config::Value::F64(value))?;
-        }
+    fn check_together(&self) -> Result<(), PhaseFieldError> {
         if self.cells_thickness.saturating_mul(self.cells_width) > MAX_CELLS {
             return Err(PhaseFieldError::Invalid(format!(
                 "pf.cells_thickness x pf.cells_width = {} x {} exceeds {MAX_CELLS} cells",
                 self.cells_thickness, self.cells_width
             )));
         }
-        if self.gb_width_nm.0 > self.gb_width_nm.1 {
+        if self.gb_width_min_nm > self.gb_width_max_nm {
             return Err(PhaseFieldError::Invalid(format!(
                 "pf.gb_width_min_nm = {} exceeds pf.gb_width_max_nm = {}",
-                self.gb_width_nm.0, self.gb_width_nm.1
+                self.gb_width_min_nm, self.gb_width_max_nm
             )));
         }
         Ok(())
+    }
+}
+
+impl PolycrystalParams {
+    /// Grain-boundary width range (min, max), nm.
+    pub fn gb_width_nm(&self) -> (f64, f64) {
+        (self.gb_width_min_nm, self.gb_width_max_nm)
     }
 
     /// Film thickness h, nm.
@@ -264,7 +166,7 @@ impl Polycrystal {
                 [x1, x2]
             })
             .collect();
-        let gb_width_nm = geometry.uniform_in(params.gb_width_nm.0, params.gb_width_nm.1);
+        let gb_width_nm = geometry.uniform_in(params.gb_width_min_nm, params.gb_width_max_nm);
 
         let mut orientation = Xoshiro256::substream(params.seed, STREAM_ORIENTATION);
         let grain_orientation_rad = (0..n_grains)
@@ -639,7 +541,8 @@ mod tests {
             ),
             (
                 PolycrystalParams {
-                    gb_width_nm: (2.0, 1.0),
+                    gb_width_min_nm: 2.0,
+                    gb_width_max_nm: 1.0,
                     ..Default::default()
                 },
                 "pf.gb_width_min_nm",

@@ -101,7 +101,7 @@ impl Simulation {
         let mut report = vec![0.0; n];
         let mut bond_up = vec![0.0; n];
         let mut bond_right = vec![0.0; n];
-        let elastic = |t: f64| match params.elastic {
+        let elastic = |t: f64| match params.elastic.elasticity() {
             Elasticity::Clamped(e) => e.quartic_coefficient(t),
             _ => 0.0,
         };
@@ -145,7 +145,7 @@ impl Simulation {
                 / a1;
         let substeps = (params.time_step_t0 / (0.9 * 2.0 / lambda)).ceil().max(1.0) as usize;
 
-        let thin_film = match params.elastic {
+        let thin_film = match params.elastic.elasticity() {
             Elasticity::ThinFilm {
                 material,
                 substrate_cells,

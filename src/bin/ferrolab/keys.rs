@@ -9,7 +9,7 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<(), String> {
-    let keys: Vec<_> = ferrolab::config::keys()
+    let keys: Vec<_> = ferrolab::keys()
         .iter()
         .filter(|k| k.name.starts_with(&args.prefix))
         .collect();

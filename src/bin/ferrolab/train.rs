@@ -86,11 +86,11 @@ pub fn run(args: &Args) -> Result<(), String> {
         loops.ncols(),
         settings.hidden,
         settings.latent_dim,
-        settings.training.beta.beta,
-        settings.training.epochs,
-        settings.training.batch_size
+        settings.beta,
+        settings.epochs,
+        settings.batch_size
     );
-    let bar = ProgressBar::new(settings.training.epochs as u64).with_style(
+    let bar = ProgressBar::new(settings.epochs as u64).with_style(
         ProgressStyle::with_template(
             "{bar:40} {pos}/{len} epochs, {elapsed} elapsed, {eta} left {msg}",
         )

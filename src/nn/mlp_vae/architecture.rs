@@ -4,33 +4,16 @@ use super::super::error::{NnError, invalid};
 use super::super::layout::ParamLayout;
 use std::ops::Range;
 
-/// The reconstruction term of the loss.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Reconstruction {
-    /// Binary cross-entropy between the scaled data and `sigmoid(decoder output)`, summed over
-    /// the points of a row (paper 000). Decoded values are `sigmoid(output)`.
-    Bce,
-    /// Squared error between the scaled data and the decoder output, summed over the points of
-    /// a row (a Gaussian likelihood of fixed variance). Decoded values are the output itself.
-    Mse,
-}
-
-impl Reconstruction {
-    /// The word of the `vae.reconstruction` key.
-    pub fn word(self) -> &'static str {
-        match self {
-            Reconstruction::Bce => "bce",
-            Reconstruction::Mse => "mse",
-        }
-    }
-
-    /// Parse a `vae.reconstruction` word.
-    pub fn from_word(word: &str) -> Option<Self> {
-        match word {
-            "bce" => Some(Reconstruction::Bce),
-            "mse" => Some(Reconstruction::Mse),
-            _ => None,
-        }
+crate::text_option! {
+    /// The reconstruction term of the loss (`vae.reconstruction`).
+    pub enum Reconstruction {
+        /// Binary cross-entropy between the scaled data and `sigmoid(decoder output)`, summed
+        /// over the points of a row (paper 000). Decoded values are `sigmoid(output)`.
+        Bce = "bce",
+        /// Squared error between the scaled data and the decoder output, summed over the
+        /// points of a row (a Gaussian likelihood of fixed variance). Decoded values are the
+        /// output itself.
+        Mse = "mse",
     }
 }
 

@@ -6,8 +6,7 @@
 use super::super::adam::Adam;
 use super::super::error::NnError;
 use super::super::scaling::MinMaxScaling;
-use super::super::schedule::BetaSchedule;
-use super::super::train::{EpochRecord, LossParts, TrainSettings, TrainState};
+use super::super::train::{EpochRecord, LossParts, TrainState};
 use super::super::weights::{self, NamedTensor};
 use super::architecture::{Reconstruction, VaeArchitecture};
 use super::keys::{Engine, VaeSettings};
@@ -42,17 +41,16 @@ fn history_json(h: &[EpochRecord]) -> Value {
 }
 
 fn settings_json(s: &VaeSettings) -> Value {
-    let t = &s.training;
     json!({
-        "epochs": t.epochs,
-        "batch_size": t.batch_size,
-        "learning_rate": t.learning_rate,
-        "beta": t.beta.beta,
-        "beta_warmup_epochs": t.beta.warmup_epochs,
-        "seed": t.seed,
-        "validation_fraction": t.validation_fraction,
-        "checkpoint_every": t.checkpoint_every,
-        "engine": match s.engine { Engine::Fast => "fast", Engine::Burn => "burn" },
+        "epochs": s.epochs,
+        "batch_size": s.batch_size,
+        "learning_rate": s.learning_rate,
+        "beta": s.beta,
+        "beta_warmup_epochs": s.beta_warmup_epochs,
+        "seed": s.seed,
+        "validation_fraction": s.validation_fraction,
+        "checkpoint_every": s.checkpoint_every,
+        "engine": s.engine.as_str(),
     })
 }
 
@@ -84,7 +82,7 @@ pub(super) fn save(
             "input_dim": arch.input_dim,
             "hidden": arch.hidden,
             "latent_dim": arch.latent_dim,
-            "reconstruction": arch.reconstruction.word(),
+            "reconstruction": arch.reconstruction.as_str(),
         })
         .to_string(),
     );
@@ -201,8 +199,10 @@ pub(super) fn load(path: &Path) -> Result<Loaded, NnError> {
         input_dim: f.usize(&a, "input_dim")?,
         hidden,
         latent_dim: f.usize(&a, "latent_dim")?,
-        reconstruction: Reconstruction::from_word(f.word(&a, "reconstruction")?)
-            .ok_or_else(|| f.bad("unknown reconstruction"))?,
+        reconstruction: f
+            .word(&a, "reconstruction")?
+            .parse::<Reconstruction>()
+            .map_err(|e| f.bad(format!("`reconstruction`: {e}")))?,
     };
     arch.validate().map_err(|e| f.bad(e))?;
     let s = f.parse(file.meta("settings", path)?, "settings")?;
@@ -210,26 +210,21 @@ pub(super) fn load(path: &Path) -> Result<Loaded, NnError> {
         hidden: arch.hidden.clone(),
         latent_dim: arch.latent_dim,
         reconstruction: arch.reconstruction,
-        training: TrainSettings {
-            epochs: f.usize(&s, "epochs")?,
-            batch_size: f.usize(&s, "batch_size")?,
-            learning_rate: f.f64(&s, "learning_rate")?,
-            beta: BetaSchedule {
-                beta: f.f64(&s, "beta")?,
-                warmup_epochs: f.usize(&s, "beta_warmup_epochs")?,
-            },
-            seed: s
-                .get("seed")
-                .and_then(Value::as_u64)
-                .ok_or_else(|| f.bad("`seed` missing"))?,
-            validation_fraction: f.f64(&s, "validation_fraction")?,
-            checkpoint_every: f.usize(&s, "checkpoint_every")?,
-        },
-        engine: if f.word(&s, "engine")? == "burn" {
-            Engine::Burn
-        } else {
-            Engine::Fast
-        },
+        epochs: f.usize(&s, "epochs")?,
+        batch_size: f.usize(&s, "batch_size")?,
+        learning_rate: f.f64(&s, "learning_rate")?,
+        beta: f.f64(&s, "beta")?,
+        beta_warmup_epochs: f.usize(&s, "beta_warmup_epochs")?,
+        seed: s
+            .get("seed")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| f.bad("`seed` missing"))?,
+        validation_fraction: f.f64(&s, "validation_fraction")?,
+        checkpoint_every: f.usize(&s, "checkpoint_every")?,
+        engine: f
+            .word(&s, "engine")?
+            .parse::<Engine>()
+            .map_err(|e| f.bad(format!("`engine`: {e}")))?,
     };
     let sc = f.parse(file.meta("scaling", path)?, "scaling")?;
     let scaling = if sc.is_null() {
@@ -286,7 +281,7 @@ pub(super) fn load(path: &Path) -> Result<Loaded, NnError> {
                     seconds: f.f64(h, "seconds")?,
                 });
             }
-            let mut adam = Adam::new(layout.total(), settings.training.learning_rate);
+            let mut adam = Adam::new(layout.total(), settings.learning_rate);
             adam.m = read_all("optimizer.m.")?;
             adam.v = read_all("optimizer.v.")?;
             adam.step = st

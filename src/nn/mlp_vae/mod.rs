@@ -106,26 +106,9 @@ impl MlpVae {
             reconstruction: settings.reconstruction,
         };
         arch.validate()?;
-        let t = &settings.training;
-        if t.epochs == 0 || t.batch_size == 0 {
-            return Err(invalid(format!(
-                "vae.epochs = {} and vae.batch_size = {} must both be at least 1",
-                t.epochs, t.batch_size
-            )));
-        }
-        let in_range = t.learning_rate.is_finite()
-            && t.learning_rate > 0.0
-            && t.beta.beta.is_finite()
-            && t.beta.beta >= 0.0
-            && (0.0..1.0).contains(&t.validation_fraction);
-        if !in_range {
-            return Err(invalid(format!(
-                "vae.learning_rate = {} (> 0), vae.beta = {} (>= 0), vae.validation_fraction = {} (in [0, 1)): out of range",
-                t.learning_rate, t.beta.beta, t.validation_fraction
-            )));
-        }
+        settings.validate().map_err(|e| invalid(e.to_string()))?;
         let mut params = vec![0.0f32; arch.layout().total()];
-        let mut rng = Xoshiro256::substream(t.seed, 2);
+        let mut rng = Xoshiro256::substream(settings.seed, 2);
         for layer in arch.layers().all() {
             let bound = 1.0 / (layer.fan_in as f64).sqrt();
             for range in [layer.w.clone(), layer.b.clone()] {
@@ -179,7 +162,7 @@ impl MlpVae {
         if epochs == 0 {
             return Err(invalid("epochs = 0: must be at least 1"));
         }
-        self.settings.training.epochs = epochs;
+        self.settings.epochs = epochs;
         Ok(())
     }
 
@@ -228,7 +211,7 @@ impl MlpVae {
                 ));
             }
             Some(s) => s,
-            None => TrainState::new(self.params.len(), &self.settings.training, crc),
+            None => TrainState::new(self.params.len(), &self.settings.training(), crc),
         };
         self.scaling = Some(scaling);
         let mut state = state;
@@ -244,10 +227,11 @@ impl MlpVae {
             None => Ok(()),
         };
         let params = &mut self.params;
+        let training = settings.training();
         let job = train::Job {
             objective,
             data: data.view(),
-            settings: &settings.training,
+            settings: &training,
             control,
         };
         let result = crate::parallel::install(|| job.run(params, &mut state, &write, on_epoch))
@@ -383,8 +367,8 @@ impl MlpVae {
     fn adopt_checkpoint(&mut self, path: &std::path::Path) -> Result<(), NnError> {
         let loaded = io::load(path)?;
         let mut theirs = loaded.settings.clone();
-        theirs.training.epochs = self.settings.training.epochs;
-        theirs.training.checkpoint_every = self.settings.training.checkpoint_every;
+        theirs.epochs = self.settings.epochs;
+        theirs.checkpoint_every = self.settings.checkpoint_every;
         theirs.engine = self.settings.engine;
         if loaded.arch != self.arch || theirs != self.settings {
             return Err(invalid(format!(

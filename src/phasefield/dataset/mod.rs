@@ -23,7 +23,9 @@ mod sweep;
 
 pub use format::{Dataset, FEATURE_NAMES, STATUS_NAMES};
 pub use run::{Shard, SweepProgress, merge_shards, run_sweep};
-pub use sweep::{KEYS, PARAMETER_NAMES, StructureSpec, Sweep, SweepMode};
+pub use sweep::{
+    Geometry, PARAMETER_NAMES, SamplingMode, StructureSpec, Sweep, SweepMode, SweepSettings,
+};
 
 use crate::config::ConfigError;
 use crate::phasefield::error::PhaseFieldError;

@@ -4,7 +4,8 @@
 use super::checkpoint::{Checkpoints, StructureResult};
 use super::format::{Dataset, dataset_files};
 use super::{DatasetError, Sweep};
-use crate::config::{Config, Value, keys};
+use crate::config::{Config, Value};
+use crate::keys;
 use crate::phasefield::error::PhaseFieldError;
 use crate::phasefield::params::PhaseFieldParams;
 use crate::phasefield::polycrystal::Polycrystal;

@@ -2,7 +2,8 @@
 //! statistics or a random sample of their box, with a seed per structure.
 
 use super::DatasetError;
-use crate::config::{Config, DefaultValue, KeySpec, Valid};
+use crate::config::settings::Validate;
+use crate::config::{Config, Valid};
 use crate::phasefield::polycrystal::PolycrystalParams;
 use crate::rng::{Xoshiro256, derive_seed};
 use std::f64::consts::PI;
@@ -11,72 +12,67 @@ use std::ops::Bound::Included;
 /// Sub-stream of a structure's seed for its random-mode parameters (0-2 are the film's).
 const STREAM_PARAMETERS: u32 = 4;
 
-/// The configuration keys of sweeps.
-pub const KEYS: &[KeySpec] = &[
-    KeySpec {
-        name: "sweep.mode",
-        unit: "",
-        valid: Valid::OneOf(&["grid", "random"]),
-        default: DefaultValue::Str("grid"),
-        doc: "\"grid\": sweep.levels evenly spaced levels of each parameter, endpoints included (paper 000: 10 x 10 x 10 x 10); \"random\": sweep.samples uniform draws from the box.",
-    },
-    KeySpec {
-        name: "sweep.levels",
-        unit: "",
-        valid: Valid::Int(Included(1), Included(1000)),
-        default: DefaultValue::I64(10),
-        doc: "Levels per parameter in grid mode (levels^4 structures). Paper 000: 10.",
-    },
-    KeySpec {
-        name: "sweep.samples",
-        unit: "",
-        valid: Valid::Int(Included(1), Included(100_000_000)),
-        default: DefaultValue::I64(10_000),
-        doc: "Structures drawn in random mode.",
-    },
-    KeySpec {
-        name: "sweep.seed",
-        unit: "",
-        valid: Valid::Int(Included(0), Included(i64::MAX)),
-        default: DefaultValue::I64(0),
-        doc: "Master seed: structure k gets seed derive_seed(master, k) (src/rng.rs), or derive_seed(master, D_G level) in paired geometry.",
-    },
-    KeySpec {
-        name: "sweep.geometry",
-        unit: "",
-        valid: Valid::OneOf(&["independent", "paired"]),
-        default: DefaultValue::Str("independent"),
-        doc: "\"independent\": every structure its own grain geometry; \"paired\" (grid mode): structures differing only in nu, mu, sigma share geometry, nested non-polar sets and orientation draws.",
-    },
-    KeySpec {
-        name: "sweep.grain_diameter_nm",
-        unit: "nm",
-        valid: Valid::Real(Included(0.1), Included(100_000.0)),
-        default: DefaultValue::F64Array(&[5.0, 25.0]),
-        doc: "[min, max] of the mean grain diameter D_G. Paper 000: 5-25 nm.",
-    },
-    KeySpec {
-        name: "sweep.polar_fraction",
-        unit: "",
-        valid: Valid::Real(Included(0.0), Included(1.0)),
-        default: DefaultValue::F64Array(&[0.5, 1.0]),
-        doc: "[min, max] of the polar fraction nu_ortho. Paper 000: 0.5-1.",
-    },
-    KeySpec {
-        name: "sweep.orientation_mean_rad",
-        unit: "rad",
-        valid: Valid::Real(Included(-PI), Included(PI)),
-        default: DefaultValue::F64Array(&[0.0, PI / 4.0]),
-        doc: "[min, max] of the mean orientation mu_theta. Paper 000: 0-pi/4.",
-    },
-    KeySpec {
-        name: "sweep.orientation_spread_rad",
-        unit: "rad",
-        valid: Valid::Real(Included(0.0), Included(PI)),
-        default: DefaultValue::F64Array(&[0.0, PI / 5.0]),
-        doc: "[min, max] of the orientation spread sigma_theta. Paper 000: 0-pi/5.",
-    },
-];
+crate::text_option! {
+    /// How a sweep chooses its structures (`sweep.mode`).
+    pub enum SamplingMode {
+        /// An even grid of `sweep.levels` values per parameter.
+        Grid = "grid",
+        /// `sweep.samples` uniform draws from the box.
+        Random = "random",
+    }
+}
+
+crate::text_option! {
+    /// Whether grid structures share their grain geometry (`sweep.geometry`).
+    pub enum Geometry {
+        /// Every structure draws its own geometry.
+        Independent = "independent",
+        /// Structures of one grain-size level share it.
+        Paired = "paired",
+    }
+}
+
+crate::settings! {
+    /// The `sweep.*` keys: which structures a dataset simulates.
+    pub struct SweepSettings {
+        /// "grid": sweep.levels evenly spaced levels of each parameter, endpoints included
+        /// (paper 000: 10 x 10 x 10 x 10); "random": sweep.samples uniform draws from the box.
+        pub mode: SamplingMode = SamplingMode::Grid => "sweep.mode";
+        /// Levels per parameter in grid mode (levels^4 structures). Paper 000: 10.
+        pub levels: usize = 10 => "sweep.levels", valid Valid::Int(Included(1), Included(1000));
+        /// Structures drawn in random mode.
+        pub samples: usize = 10_000 => "sweep.samples", valid Valid::Int(Included(1), Included(100_000_000));
+        /// Master seed: structure k gets seed derive_seed(master, k) (src/rng.rs), or
+        /// derive_seed(master, D_G level) in paired geometry.
+        pub seed: u64 = 0 => "sweep.seed", valid Valid::Int(Included(0), Included(i64::MAX));
+        /// "independent": every structure its own grain geometry; "paired" (grid mode):
+        /// structures differing only in nu, mu, sigma share geometry, nested non-polar sets and
+        /// orientation draws.
+        pub geometry: Geometry = Geometry::Independent => "sweep.geometry";
+        /// [min, max] of the mean grain diameter D_G. Paper 000: 5-25 nm.
+        pub grain_diameter_nm: [f64; 2] = [5.0, 25.0] => "sweep.grain_diameter_nm", unit "nm", valid Valid::Real(Included(0.1), Included(100_000.0));
+        /// [min, max] of the polar fraction nu_ortho. Paper 000: 0.5-1.
+        pub polar_fraction: [f64; 2] = [0.5, 1.0] => "sweep.polar_fraction", valid Valid::Real(Included(0.0), Included(1.0));
+        /// [min, max] of the mean orientation mu_theta. Paper 000: 0-pi/4.
+        pub orientation_mean_rad: [f64; 2] = [0.0, PI / 4.0] => "sweep.orientation_mean_rad", unit "rad", valid Valid::Real(Included(-PI), Included(PI));
+        /// [min, max] of the orientation spread sigma_theta. Paper 000: 0-pi/5.
+        pub orientation_spread_rad: [f64; 2] = [0.0, PI / 5.0] => "sweep.orientation_spread_rad", unit "rad", valid Valid::Real(Included(0.0), Included(PI));
+    }
+}
+
+impl Validate for SweepSettings {
+    type Error = DatasetError;
+
+    /// Paired geometry needs a grid.
+    fn check_together(&self) -> Result<(), DatasetError> {
+        if self.geometry == Geometry::Paired && self.mode == SamplingMode::Random {
+            return Err(DatasetError::Invalid(
+                "sweep.geometry = \"paired\" needs sweep.mode = \"grid\"".into(),
+            ));
+        }
+        Ok(())
+    }
+}
 
 /// Names of the four swept parameters, in the order of the dataset's `parameters` columns.
 pub const PARAMETER_NAMES: [&str; 4] = [
@@ -134,37 +130,29 @@ impl Sweep {
     /// # Ok::<(), ferrolab::phasefield::dataset::DatasetError>(())
     /// ```
     pub fn from_config(cfg: &Config) -> Result<Self, DatasetError> {
-        let mode = match cfg.str("sweep.mode")?.as_str() {
-            "random" => SweepMode::Random {
-                samples: cfg.i64("sweep.samples")? as usize,
+        Ok(Self::new(&SweepSettings::from_config(cfg)?))
+    }
+
+    /// The sweep that checked settings describe.
+    pub fn new(settings: &SweepSettings) -> Self {
+        Self {
+            mode: match settings.mode {
+                SamplingMode::Grid => SweepMode::Grid {
+                    levels: settings.levels,
+                },
+                SamplingMode::Random => SweepMode::Random {
+                    samples: settings.samples,
+                },
             },
-            _ => SweepMode::Grid {
-                levels: cfg.i64("sweep.levels")? as usize,
-            },
-        };
-        let paired = cfg.str("sweep.geometry")? == "paired";
-        if paired && matches!(mode, SweepMode::Random { .. }) {
-            return Err(DatasetError::Invalid(
-                "sweep.geometry = \"paired\" needs sweep.mode = \"grid\"".into(),
-            ));
+            seed: settings.seed,
+            paired: settings.geometry == Geometry::Paired,
+            ranges: [
+                settings.grain_diameter_nm,
+                settings.polar_fraction,
+                settings.orientation_mean_rad,
+                settings.orientation_spread_rad,
+            ],
         }
-        let mut ranges = [[0.0; 2]; 4];
-        for (range, name) in ranges.iter_mut().zip(PARAMETER_NAMES) {
-            let key = format!("sweep.{name}");
-            let values = cfg.f64_array(&key)?;
-            if values.len() != 2 || values[0] > values[1] {
-                return Err(DatasetError::Invalid(format!(
-                    "{key} = {values:?} must be [min, max] with min <= max"
-                )));
-            }
-            *range = [values[0], values[1]];
-        }
-        Ok(Self {
-            mode,
-            seed: cfg.i64("sweep.seed")?.unsigned_abs(),
-            paired,
-            ranges,
-        })
     }
 
     /// Number of structures.

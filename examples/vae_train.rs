@@ -9,7 +9,8 @@
 //! (`--engine burn` needs `--features burn`.)
 
 use ferrolab::config::{Config, Value};
-use ferrolab::nn::{MlpVae, TrainControl, VaeSettings, synthetic_loops};
+use ferrolab::nn::{MlpVae, VaeSettings, synthetic_loops};
+use ferrolab::progress::Progress;
 use ndarray::Array2;
 use std::path::PathBuf;
 
@@ -57,7 +58,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ferrolab::parallel::set_num_threads(threads)?;
     let settings = VaeSettings::from_config(&cfg)?;
     let mut vae = MlpVae::new(&settings, x.ncols())?;
-    let history = vae.train(x.view(), &TrainControl::default())?;
+    let history = vae.train(x.view(), &Progress::new())?;
     let mut seconds: Vec<f64> = history.iter().map(|r| r.seconds).collect();
     let last = history.last().ok_or("no epochs")?.train;
     seconds.sort_by(f64::total_cmp);

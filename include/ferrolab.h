@@ -504,6 +504,20 @@ int32_t ferrolab_config_last_error(const ferrolab_config *cfg,
                                    size_t cap,
                                    size_t *needed);
 
+// Write the progress of this handle's long jobs: units done and total of the current stage, the
+// stage and the last training loss. A configuration runs no jobs: it reports 0 of 0, stage 0 and
+// NaN; the call exists so that every handle answers it alike. Every output may be NULL. Safe from
+// any thread, also while a job runs. Returns FERROLAB_OK, FERROLAB_ERR_NULL_POINTER (NULL handle)
+// or _INVALID_HANDLE.
+//
+// # Safety
+// `done`, `total`, `stage` and `last_loss` are each NULL or valid for one value.
+int32_t ferrolab_config_progress_info(const ferrolab_config *cfg,
+                                      uint64_t *done,
+                                      uint64_t *total,
+                                      int32_t *stage,
+                                      double *last_loss);
+
 // Write the number of known configuration keys to `*out`. Keys are numbered 0..count-1 in
 // name order for `ferrolab_config_key_name`.
 // Returns FERROLAB_OK or FERROLAB_ERR_NULL_POINTER.
@@ -578,6 +592,19 @@ int32_t ferrolab_sweep_last_error(const ferrolab_sweep *sweep_handle,
                                   size_t cap,
                                   size_t *needed);
 
+// Write the progress of this handle's long jobs: units done and total of the current stage, the
+// stage and the last training loss. Units are structures (stage 0) of the current or last
+// `ferrolab_sweep_run`; no loss (NaN). Every output may be NULL. Safe from any thread, also while
+// a job runs. Returns FERROLAB_OK, FERROLAB_ERR_NULL_POINTER (NULL handle) or _INVALID_HANDLE.
+//
+// # Safety
+// `done`, `total`, `stage` and `last_loss` are each NULL or valid for one value.
+int32_t ferrolab_sweep_progress_info(const ferrolab_sweep *sweep_handle,
+                                     uint64_t *done,
+                                     uint64_t *total,
+                                     int32_t *stage,
+                                     double *last_loss);
+
 // Read and verify a dataset (`path` is NAME, NAME.json or NAME.npz): format, version, the
 // archive's size and CRC-32 and the array shapes. Returns FERROLAB_OK, or
 // FERROLAB_ERR_NULL_POINTER, _INVALID_UTF8, _IO (missing or unreadable file, named),
@@ -636,6 +663,19 @@ int32_t ferrolab_dataset_last_error(const ferrolab_dataset *dataset_handle,
                                     char *buf,
                                     size_t cap,
                                     size_t *needed);
+
+// Write the progress of this handle's long jobs: units done and total of the current stage, the
+// stage and the last training loss. A dataset runs no jobs: it reports 0 of 0, stage 0 and NaN.
+// Every output may be NULL. Safe from any thread, also while a job runs. Returns FERROLAB_OK,
+// FERROLAB_ERR_NULL_POINTER (NULL handle) or _INVALID_HANDLE.
+//
+// # Safety
+// `done`, `total`, `stage` and `last_loss` are each NULL or valid for one value.
+int32_t ferrolab_dataset_progress_info(const ferrolab_dataset *dataset_handle,
+                                       uint64_t *done,
+                                       uint64_t *total,
+                                       int32_t *stage,
+                                       double *last_loss);
 
 // Prepare a design run with the `design.*`, `vae.*`, `pf.*` and `sweep.*` keys of `cfg`
 // (NULL: paper 000's defaults with design.samples random structures) writing into the folder
@@ -702,6 +742,20 @@ int32_t ferrolab_design_last_error(const ferrolab_design *design,
                                    char *buf,
                                    size_t cap,
                                    size_t *needed);
+
+// Write the progress of this handle's long jobs: units done and total of the current stage, the
+// stage and the last training loss. Stages as `ferrolab_design_progress`; units are structures,
+// epochs or films; the last loss is the beta-VAE's latest epoch loss (NaN before training). Every
+// output may be NULL. Safe from any thread, also while a job runs. Returns FERROLAB_OK,
+// FERROLAB_ERR_NULL_POINTER (NULL handle) or _INVALID_HANDLE.
+//
+// # Safety
+// `done`, `total`, `stage` and `last_loss` are each NULL or valid for one value.
+int32_t ferrolab_design_progress_info(const ferrolab_design *design,
+                                      uint64_t *done,
+                                      uint64_t *total,
+                                      int32_t *stage,
+                                      double *last_loss);
 
 // Fit one GP per column of `y` (n x m, row-major) on inputs `x` (n x d, row-major) with the
 // `gp.*` keys of `cfg` (NULL: paper 000's GP, scikit-learn's ConstantKernel(1.0) * RBF(1.0)
@@ -824,6 +878,19 @@ int32_t ferrolab_gp_free(ferrolab_gp *gp);
 // `buf` is NULL or valid for `cap` bytes; `needed` is NULL or valid for one size_t.
 int32_t ferrolab_gp_last_error(const ferrolab_gp *gp, char *buf, size_t cap, size_t *needed);
 
+// Write the progress of this handle's long jobs: units done and total of the current stage, the
+// stage and the last training loss. A fitted GP runs no jobs: it reports 0 of 0, stage 0 and NaN.
+// Every output may be NULL. Safe from any thread, also while a job runs. Returns FERROLAB_OK,
+// FERROLAB_ERR_NULL_POINTER (NULL handle) or _INVALID_HANDLE.
+//
+// # Safety
+// `done`, `total`, `stage` and `last_loss` are each NULL or valid for one value.
+int32_t ferrolab_gp_progress_info(const ferrolab_gp *gp,
+                                  uint64_t *done,
+                                  uint64_t *total,
+                                  int32_t *stage,
+                                  double *last_loss);
+
 // Simulate one P-V loop of the polycrystalline HZO film described by `cfg` (NULL: paper 000's
 // defaults; see `ferrolab_config_key_describe` for the `pf.*` keys) and write its
 // `*n_points` = pf.points samples: `voltage` (top electrode, V) and `polarization`
@@ -940,6 +1007,19 @@ int32_t ferrolab_polycrystal_last_error(const ferrolab_polycrystal *film,
                                         char *buf,
                                         size_t cap,
                                         size_t *needed);
+
+// Write the progress of this handle's long jobs: units done and total of the current stage, the
+// stage and the last training loss. A film runs no jobs: it reports 0 of 0, stage 0 and NaN. Every
+// output may be NULL. Safe from any thread, also while a job runs. Returns FERROLAB_OK,
+// FERROLAB_ERR_NULL_POINTER (NULL handle) or _INVALID_HANDLE.
+//
+// # Safety
+// `done`, `total`, `stage` and `last_loss` are each NULL or valid for one value.
+int32_t ferrolab_polycrystal_progress_info(const ferrolab_polycrystal *film,
+                                           uint64_t *done,
+                                           uint64_t *total,
+                                           int32_t *stage,
+                                           double *last_loss);
 
 // Static, NUL-terminated English text for a status code; "unknown status code" for codes
 // this version does not know. Never NULL; the caller must not free it. Thread-safe.
@@ -1112,6 +1192,20 @@ int32_t ferrolab_vae_free(ferrolab_vae *vae);
 // # Safety
 // `buf` is NULL or valid for `cap` bytes; `needed` is NULL or valid for one size_t.
 int32_t ferrolab_vae_last_error(const ferrolab_vae *vae, char *buf, size_t cap, size_t *needed);
+
+// Write the progress of this handle's long jobs: units done and total of the current stage, the
+// stage and the last training loss. Units are epochs (stage 0) of the current or last
+// `ferrolab_vae_train`; the last loss is the latest epoch's mean training loss per row (NaN before
+// any). Every output may be NULL. Safe from any thread, also while a job runs. Returns
+// FERROLAB_OK, FERROLAB_ERR_NULL_POINTER (NULL handle) or _INVALID_HANDLE.
+//
+// # Safety
+// `done`, `total`, `stage` and `last_loss` are each NULL or valid for one value.
+int32_t ferrolab_vae_progress_info(const ferrolab_vae *vae,
+                                   uint64_t *done,
+                                   uint64_t *total,
+                                   int32_t *stage,
+                                   double *last_loss);
 
 // The library version as static NUL-terminated text, "MAJOR.MINOR.PATCH". Never NULL; do not
 // free. Thread-safe.

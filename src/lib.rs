@@ -58,6 +58,7 @@ pub mod loops;
 pub mod nn;
 pub mod parallel;
 pub mod phasefield;
+pub mod progress;
 mod registry;
 pub mod rng;
 pub mod simd;

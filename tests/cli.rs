@@ -234,7 +234,7 @@ fn train_writes_a_model_that_reproduces_the_rust_api() {
     };
     settings.epochs = 4;
     let mut vae = ferrolab::nn::MlpVae::new(&settings, 30).unwrap();
-    vae.train(loops.view(), &ferrolab::nn::TrainControl::default())
+    vae.train(loops.view(), &ferrolab::progress::Progress::new())
         .unwrap();
     let saved = ferrolab::nn::MlpVae::load(&out.join("model.safetensors")).unwrap();
     assert_eq!(saved.parameters(), vae.parameters());

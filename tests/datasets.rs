@@ -2,9 +2,8 @@
 //! of one run, damaged and foreign files are rejected, runaways are recorded.
 
 use ferrolab::config::{Config, Value};
-use ferrolab::phasefield::dataset::{
-    Dataset, DatasetError, Shard, SweepProgress, merge_shards, run_sweep,
-};
+use ferrolab::phasefield::dataset::{Dataset, DatasetError, Shard, merge_shards, run_sweep};
+use ferrolab::progress::Progress;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -40,7 +39,7 @@ fn bytes(base: &Path) -> (Vec<u8>, Vec<u8>) {
 fn a_sweep_writes_what_it_reads_back() {
     let dir = scratch("roundtrip");
     let out = dir.join("sweep");
-    let data = run_sweep(&config(), &out, Shard::WHOLE, &SweepProgress::default()).unwrap();
+    let data = run_sweep(&config(), &out, Shard::WHOLE, &Progress::new()).unwrap();
     assert_eq!(data.len(), 81);
     assert_eq!(data.polarization.dim(), (81, 20));
     // Debug text compares NaN features (no zero crossing) as equal, bit patterns aside.
@@ -83,19 +82,13 @@ fn shards_merge_into_the_bytes_of_one_run() {
         &config(),
         &dir.join("whole"),
         Shard::WHOLE,
-        &SweepProgress::default(),
+        &Progress::new(),
     )
     .unwrap();
     let shards: Vec<Dataset> = (0..3)
         .map(|i| {
             let out = dir.join(format!("part{i}"));
-            run_sweep(
-                &config(),
-                &out,
-                Shard::new(i, 3).unwrap(),
-                &SweepProgress::default(),
-            )
-            .unwrap()
+            run_sweep(&config(), &out, Shard::new(i, 3).unwrap(), &Progress::new()).unwrap()
         })
         .collect();
     assert_eq!(shards.iter().map(Dataset::len).sum::<usize>(), 81);
@@ -117,11 +110,11 @@ fn a_cancelled_sweep_resumes_to_identical_bytes() {
         &config(),
         &dir.join("whole"),
         Shard::WHOLE,
-        &SweepProgress::default(),
+        &Progress::new(),
     )
     .unwrap();
     let out = dir.join("resumed");
-    let progress = SweepProgress::default();
+    let progress = Progress::new();
     let result = std::thread::scope(|s| {
         let run = s.spawn(|| run_sweep(&config(), &out, Shard::WHOLE, &progress));
         while progress.done() < 40 && !run.is_finished() {
@@ -136,7 +129,7 @@ fn a_cancelled_sweep_resumes_to_identical_bytes() {
     );
     assert!(dir.join("resumed.partial").exists());
     assert!(!out.with_extension("json").exists());
-    let again = SweepProgress::default();
+    let again = Progress::new();
     run_sweep(&config(), &out, Shard::WHOLE, &again).unwrap();
     assert_eq!(bytes(&out), bytes(&dir.join("whole")));
     // A resume with other settings is refused rather than mixing two sweeps.
@@ -144,7 +137,7 @@ fn a_cancelled_sweep_resumes_to_identical_bytes() {
     other.set("pf.points", Value::I64(40)).unwrap();
     std::fs::create_dir_all(dir.join("resumed.partial")).unwrap();
     std::fs::write(dir.join("resumed.partial/run.json"), "{}").unwrap();
-    let err = run_sweep(&other, &out, Shard::WHOLE, &SweepProgress::default()).unwrap_err();
+    let err = run_sweep(&other, &out, Shard::WHOLE, &Progress::new()).unwrap_err();
     assert!(err.to_string().contains("another configuration"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -192,7 +185,7 @@ fn a_killed_process_resumes_to_identical_bytes() {
 fn damaged_and_foreign_files_are_rejected_with_clear_errors() {
     let dir = scratch("corrupt");
     let out = dir.join("sweep");
-    run_sweep(&config(), &out, Shard::WHOLE, &SweepProgress::default()).unwrap();
+    run_sweep(&config(), &out, Shard::WHOLE, &Progress::new()).unwrap();
     let npz = out.with_extension("npz");
     let json = out.with_extension("json");
     let good = std::fs::read(&npz).unwrap();
@@ -241,13 +234,7 @@ fn runaway_structures_are_recorded_and_the_sweep_goes_on() {
     let mut cfg = config();
     cfg.set("sweep.levels", Value::I64(2)).unwrap();
     cfg.set("pf.v_max", Value::F64(12.0)).unwrap();
-    let data = run_sweep(
-        &cfg,
-        &dir.join("sweep"),
-        Shard::WHOLE,
-        &SweepProgress::default(),
-    )
-    .unwrap();
+    let data = run_sweep(&cfg, &dir.join("sweep"), Shard::WHOLE, &Progress::new()).unwrap();
     let runaways = data.status.iter().filter(|s| **s == 1).count();
     assert!(
         runaways > 0,

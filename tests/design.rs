@@ -2,10 +2,11 @@
 //! with the arrays written, and those arrays with independent recomputation.
 
 use ferrolab::config::{Config, Value};
-use ferrolab::design::{DataSource, DesignError, DesignProgress, run};
+use ferrolab::design::{DataSource, DesignError, run};
 use ferrolab::io::npz::read_npz;
 use ferrolab::loops::features::loop_features;
 use ferrolab::phasefield::params::PhaseFieldParams;
+use ferrolab::progress::Progress;
 use ndarray::{Array2, ArrayD};
 
 fn tiny() -> Config {
@@ -42,7 +43,7 @@ fn matrix(a: ArrayD<f64>) -> Array2<f64> {
 fn tiny_design_runs_end_to_end_and_its_report_matches_its_arrays() {
     let out = std::env::temp_dir().join(format!("ferrolab-design-{}", std::process::id()));
     let cfg = tiny();
-    let progress = DesignProgress::default();
+    let progress = Progress::new();
     let outcome = run(&cfg, &DataSource::Sample, &out, &progress).unwrap();
     let npz = read_npz(&std::fs::read(out.join("design.npz")).unwrap()).unwrap();
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
@@ -128,7 +129,7 @@ fn a_latent_space_other_than_2_d_is_refused_by_name() {
     let mut cfg = tiny();
     cfg.set("vae.latent_dim", Value::I64(3)).unwrap();
     let out = std::env::temp_dir().join(format!("ferrolab-design-3d-{}", std::process::id()));
-    let err = run(&cfg, &DataSource::Sample, &out, &DesignProgress::default())
+    let err = run(&cfg, &DataSource::Sample, &out, &Progress::new())
         .err()
         .unwrap();
     assert!(err.to_string().contains("vae.latent_dim = 3"), "{err}");
@@ -141,7 +142,7 @@ fn a_latent_space_other_than_2_d_is_refused_by_name() {
 #[test]
 fn a_cancelled_design_says_where_it_stopped() {
     let out = std::env::temp_dir().join(format!("ferrolab-design-cancel-{}", std::process::id()));
-    let progress = DesignProgress::default();
+    let progress = Progress::new();
     progress.request_cancel();
     let err = run(&tiny(), &DataSource::Sample, &out, &progress)
         .err()

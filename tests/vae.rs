@@ -4,8 +4,9 @@
 
 use ferrolab::nn::train::Objective;
 use ferrolab::nn::{
-    MlpVae, NnError, Reconstruction, TrainControl, VaeArchitecture, VaeSettings, synthetic_loops,
+    MlpVae, NnError, Reconstruction, VaeArchitecture, VaeSettings, synthetic_loops,
 };
+use ferrolab::progress::Progress;
 use ferrolab::rng::Xoshiro256;
 use std::path::PathBuf;
 
@@ -138,7 +139,7 @@ fn kl_term_matches_closed_form() {
     let mut vae = MlpVae::new(&settings, 10).unwrap();
     let data = synthetic_loops(20, 10, 3);
     vae.set_epochs(1).unwrap();
-    vae.train(data.view(), &TrainControl::default()).unwrap();
+    vae.train(data.view(), &Progress::new()).unwrap();
     let (mu, lv) = vae.encode(data.view()).unwrap();
     let closed: f64 = mu
         .iter()
@@ -228,7 +229,7 @@ fn quick_settings(epochs: usize) -> VaeSettings {
 fn training_lowers_the_loss_and_reconstructs_loops() {
     let data = synthetic_loops(1024, 80, 21);
     let mut vae = MlpVae::new(&quick_settings(40), 80).unwrap();
-    let history = vae.train(data.view(), &TrainControl::default()).unwrap();
+    let history = vae.train(data.view(), &Progress::new()).unwrap();
     let (first, last) = (history[0].train.total, history.last().unwrap().train.total);
     assert!(last < 0.9 * first, "loss {first} -> {last}");
     let rec = vae.reconstruct(data.view()).unwrap();
@@ -243,7 +244,7 @@ fn same_seed_gives_the_same_weights_whatever_the_thread_count() {
     let train = |threads: usize| {
         ferrolab::parallel::set_num_threads(threads).unwrap();
         let mut vae = MlpVae::new(&quick_settings(3), 40).unwrap();
-        vae.train(data.view(), &TrainControl::default()).unwrap();
+        vae.train(data.view(), &Progress::new()).unwrap();
         vae.parameters().to_vec()
     };
     let (one, two, again) = (train(1), train(2), train(2));
@@ -253,7 +254,7 @@ fn same_seed_gives_the_same_weights_whatever_the_thread_count() {
     let mut other = quick_settings(3);
     other.seed = 1;
     let mut vae = MlpVae::new(&other, 40).unwrap();
-    vae.train(data.view(), &TrainControl::default()).unwrap();
+    vae.train(data.view(), &Progress::new()).unwrap();
     assert_ne!(vae.parameters(), two.as_slice());
 }
 
@@ -267,25 +268,26 @@ fn resume_from_checkpoint_equals_an_uninterrupted_run() {
     settings.checkpoint_every = 2;
     settings.validation_fraction = 0.2;
     let mut straight = MlpVae::new(&settings, 30).unwrap();
-    straight
-        .train(data.view(), &TrainControl::default())
-        .unwrap();
+    straight.train(data.view(), &Progress::new()).unwrap();
 
     let path = dir.join("ckpt.safetensors");
-    let control = TrainControl::with_checkpoint(&path);
+    let progress = Progress::new();
     let mut first = MlpVae::new(&settings, 30).unwrap();
+    first.set_checkpoint(Some(path.clone()));
     let err = first
-        .train_with(data.view(), &control, &mut |r| {
+        .train_with(data.view(), &progress, &mut |r| {
             if r.epoch == 3 {
-                control.request_cancel();
+                progress.request_cancel();
             }
         })
         .unwrap_err();
     assert_eq!(err, NnError::Cancelled { epochs_done: 3 });
-    assert_eq!(control.epochs_done(), 3);
-    control.clear_cancel();
+    assert_eq!((progress.done(), progress.total()), (3, 6));
+    progress.clear_cancel();
     let mut resumed = MlpVae::new(&settings, 30).unwrap();
-    let history = resumed.train(data.view(), &control).unwrap();
+    resumed.set_checkpoint(Some(path.clone()));
+    let history = resumed.train(data.view(), &progress).unwrap();
+    assert_eq!(progress.last_loss(), Some(history[5].train.total));
     assert_eq!(resumed.parameters(), straight.parameters());
     let strip = |h: &[ferrolab::nn::EpochRecord]| {
         h.iter()
@@ -295,13 +297,15 @@ fn resume_from_checkpoint_equals_an_uninterrupted_run() {
     assert_eq!(strip(&history), strip(straight.history()));
     assert!(history.iter().all(|r| r.validation.is_some()));
     // The in-memory model continues too.
-    first.train(data.view(), &TrainControl::default()).unwrap();
+    first.set_checkpoint(None);
+    first.train(data.view(), &Progress::new()).unwrap();
     assert_eq!(first.parameters(), straight.parameters());
     // Other data are refused.
     let other = synthetic_loops(200, 30, 5);
     let mut again = MlpVae::new(&settings, 30).unwrap();
+    again.set_checkpoint(Some(path));
     assert!(matches!(
-        again.train(other.view(), &control),
+        again.train(other.view(), &progress),
         Err(NnError::Invalid(m)) if m.contains("differs")
     ));
     std::fs::remove_dir_all(dir).unwrap();
@@ -312,7 +316,7 @@ fn save_load_round_trip_and_damaged_files_are_rejected() {
     let dir = scratch("files");
     let data = synthetic_loops(128, 50, 8);
     let mut vae = MlpVae::new(&quick_settings(2), 50).unwrap();
-    vae.train(data.view(), &TrainControl::default()).unwrap();
+    vae.train(data.view(), &Progress::new()).unwrap();
     let path = dir.join("model.safetensors");
     vae.save(&path).unwrap();
     let back = MlpVae::load(&path).unwrap();
@@ -348,16 +352,16 @@ fn bad_inputs_are_named() {
     let mut vae = MlpVae::new(&quick_settings(1), 10).unwrap();
     let err = |r: Result<(), NnError>| r.unwrap_err().to_string();
     let data = synthetic_loops(8, 12, 1);
-    let m = err(vae.train(data.view(), &TrainControl::default()).map(|_| ()));
+    let m = err(vae.train(data.view(), &Progress::new()).map(|_| ()));
     assert!(m.contains("12 columns"), "{m}");
     let mut nan = synthetic_loops(8, 10, 1);
     nan[[3, 4]] = f64::NAN;
-    let m = err(vae.train(nan.view(), &TrainControl::default()).map(|_| ()));
+    let m = err(vae.train(nan.view(), &Progress::new()).map(|_| ()));
     assert!(m.contains("x[3][4]"), "{m}");
     let m = err(vae.encode(synthetic_loops(2, 10, 1).view()).map(|_| ()));
     assert!(m.contains("not trained"), "{m}");
     let flat = ndarray::Array2::<f64>::ones((4, 10));
-    let m = err(vae.train(flat.view(), &TrainControl::default()).map(|_| ()));
+    let m = err(vae.train(flat.view(), &Progress::new()).map(|_| ()));
     assert!(m.contains("spread"), "{m}");
     let mut bad = quick_settings(1);
     bad.hidden = vec![];
@@ -374,23 +378,25 @@ fn mid_epoch_cancel_from_another_thread_resumes_exactly() {
     settings.batch_size = 16;
     settings.checkpoint_every = 2;
     let mut straight = MlpVae::new(&settings, 40).unwrap();
-    straight
-        .train(data.view(), &TrainControl::default())
-        .unwrap();
+    straight.train(data.view(), &Progress::new()).unwrap();
     let path = dir.join("ckpt.safetensors");
-    let control = TrainControl::with_checkpoint(&path);
+    let progress = Progress::new();
     let mut vae = MlpVae::new(&settings, 40).unwrap();
+    vae.set_checkpoint(Some(path.clone()));
+    // Half an epoch after the third, by the uninterrupted run's clock: mid-epoch.
+    let half_epoch = std::time::Duration::from_secs_f64(straight.history()[3].seconds / 2.0);
     let result = std::thread::scope(|s| {
         s.spawn(|| {
-            while control.epochs_done() < 8 {
-                if control.epochs_done() >= 3 && control.batches().0 >= 5 {
-                    control.request_cancel();
+            while progress.done() < 8 {
+                if progress.done() >= 3 {
+                    std::thread::sleep(half_epoch);
+                    progress.request_cancel();
                     break;
                 }
                 std::hint::spin_loop();
             }
         });
-        vae.train(data.view(), &control)
+        vae.train(data.view(), &progress)
     });
     // The watcher may miss the window on a loaded machine; then the run simply finished.
     match result {
@@ -398,9 +404,8 @@ fn mid_epoch_cancel_from_another_thread_resumes_exactly() {
         other => assert_eq!(other.unwrap().len(), 8),
     }
     let mut resumed = MlpVae::new(&settings, 40).unwrap();
-    resumed
-        .train(data.view(), &TrainControl::with_checkpoint(&path))
-        .unwrap();
+    resumed.set_checkpoint(Some(path.clone()));
+    resumed.train(data.view(), &Progress::new()).unwrap();
     assert_eq!(resumed.parameters(), straight.parameters());
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -373,6 +373,33 @@ pub unsafe extern "C" fn ferrolab_config_last_error(
     })
 }
 
+/// Write the progress of this handle's long jobs: units done and total of the current stage, the
+/// stage and the last training loss. A configuration runs no jobs: it reports 0 of 0, stage 0 and
+/// NaN; the call exists so that every handle answers it alike. Every output may be NULL. Safe from
+/// any thread, also while a job runs. Returns FERROLAB_OK, FERROLAB_ERR_NULL_POINTER (NULL handle)
+/// or _INVALID_HANDLE.
+///
+/// # Safety
+/// `done`, `total`, `stage` and `last_loss` are each NULL or valid for one value.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ferrolab_config_progress_info(
+    cfg: *const ferrolab_config,
+    done: *mut u64,
+    total: *mut u64,
+    stage: *mut i32,
+    last_loss: *mut f64,
+) -> i32 {
+    crate::ffi_boundary!(handle = cfg, {
+        let at = cfg.addr();
+        // SAFETY: caller's contract.
+        unsafe {
+            handles::write_progress::<ConfigHandle>(
+                at, "cfg", TYPE_NAME, done, total, stage, last_loss,
+            )
+        }
+    })
+}
+
 /// Write the number of known configuration keys to `*out`. Keys are numbered 0..count-1 in
 /// name order for `ferrolab_config_key_name`.
 /// Returns FERROLAB_OK or FERROLAB_ERR_NULL_POINTER.

@@ -6,10 +6,11 @@ use crate::handles;
 use crate::status::{FERROLAB_ERR_INVALID_ARGUMENT, FfiError};
 use crate::strings::str_arg;
 use engine::config::Config;
-use engine::phasefield::dataset::{Dataset, Shard, SweepProgress, run_sweep};
+use engine::phasefield::dataset::{Dataset, Shard, run_sweep};
+use engine::progress::Progress;
 use std::ffi::c_char;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 /// Opaque handle of a sweep run: create with `ferrolab_sweep_new`, run with
 /// `ferrolab_sweep_run`, release with `ferrolab_sweep_free`. Every call takes a const handle:
@@ -31,14 +32,10 @@ struct SweepHandle {
     config: Config,
     path: PathBuf,
     shard: Shard,
-    /// The progress of the current (or last) run; replaced at each start.
-    progress: Mutex<Arc<SweepProgress>>,
 }
 
-impl SweepHandle {
-    fn progress(&self) -> Arc<SweepProgress> {
-        Arc::clone(&self.progress.lock().unwrap_or_else(PoisonError::into_inner))
-    }
+fn progress(h: *const ferrolab_sweep) -> Result<Arc<Progress>, FfiError> {
+    handles::progress::<SweepHandle>(h.addr(), "sweep", SWEEP)
 }
 
 fn sweep(h: *const ferrolab_sweep) -> Result<Arc<SweepHandle>, FfiError> {
@@ -78,7 +75,6 @@ pub unsafe extern "C" fn ferrolab_sweep_new(
             config,
             path: PathBuf::from(path),
             shard,
-            progress: Mutex::new(Arc::default()),
         };
         *out = std::ptr::without_provenance_mut(handles::insert(handle)?);
         Ok(())
@@ -94,9 +90,9 @@ pub unsafe extern "C" fn ferrolab_sweep_new(
 #[unsafe(no_mangle)]
 pub extern "C" fn ferrolab_sweep_run(sweep_handle: *const ferrolab_sweep) -> i32 {
     crate::ffi_boundary!(handle = sweep_handle, {
-        let h = sweep(sweep_handle)?;
-        let progress = Arc::new(SweepProgress::default());
-        *h.progress.lock().unwrap_or_else(PoisonError::into_inner) = Arc::clone(&progress);
+        let (h, progress) = (sweep(sweep_handle)?, progress(sweep_handle)?);
+        progress.clear_cancel();
+        progress.begin(0, 0, "sweep");
         run_sweep(&h.config, &h.path, h.shard, &progress)?;
         Ok(())
     })
@@ -117,8 +113,9 @@ pub unsafe extern "C" fn ferrolab_sweep_progress(
     crate::ffi_boundary!(handle = sweep_handle, {
         // SAFETY: caller's contract.
         let (done, total) = unsafe { (out_arg(done, "done")?, out_arg(total, "total")?) };
-        let progress = sweep(sweep_handle)?.progress();
-        (*done, *total) = (progress.done(), progress.total());
+        let progress = progress(sweep_handle)?;
+        let as_usize = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        (*done, *total) = (as_usize(progress.done()), as_usize(progress.total()));
         Ok(())
     })
 }
@@ -129,7 +126,7 @@ pub unsafe extern "C" fn ferrolab_sweep_progress(
 #[unsafe(no_mangle)]
 pub extern "C" fn ferrolab_sweep_request_cancel(sweep_handle: *const ferrolab_sweep) -> i32 {
     crate::ffi_boundary!(handle = sweep_handle, {
-        sweep(sweep_handle)?.progress().request_cancel();
+        progress(sweep_handle)?.request_cancel();
         Ok(())
     })
 }
@@ -163,6 +160,38 @@ pub unsafe extern "C" fn ferrolab_sweep_last_error(
                 buf,
                 cap,
                 needed,
+            )
+        }
+    })
+}
+
+/// Write the progress of this handle's long jobs: units done and total of the current stage, the
+/// stage and the last training loss. Units are structures (stage 0) of the current or last
+/// `ferrolab_sweep_run`; no loss (NaN). Every output may be NULL. Safe from any thread, also while
+/// a job runs. Returns FERROLAB_OK, FERROLAB_ERR_NULL_POINTER (NULL handle) or _INVALID_HANDLE.
+///
+/// # Safety
+/// `done`, `total`, `stage` and `last_loss` are each NULL or valid for one value.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ferrolab_sweep_progress_info(
+    sweep_handle: *const ferrolab_sweep,
+    done: *mut u64,
+    total: *mut u64,
+    stage: *mut i32,
+    last_loss: *mut f64,
+) -> i32 {
+    crate::ffi_boundary!(handle = sweep_handle, {
+        let at = sweep_handle.addr();
+        // SAFETY: caller's contract.
+        unsafe {
+            handles::write_progress::<SweepHandle>(
+                at,
+                "sweep_handle",
+                SWEEP,
+                done,
+                total,
+                stage,
+                last_loss,
             )
         }
     })
@@ -351,6 +380,38 @@ pub unsafe extern "C" fn ferrolab_dataset_last_error(
                 buf,
                 cap,
                 needed,
+            )
+        }
+    })
+}
+
+/// Write the progress of this handle's long jobs: units done and total of the current stage, the
+/// stage and the last training loss. A dataset runs no jobs: it reports 0 of 0, stage 0 and NaN.
+/// Every output may be NULL. Safe from any thread, also while a job runs. Returns FERROLAB_OK,
+/// FERROLAB_ERR_NULL_POINTER (NULL handle) or _INVALID_HANDLE.
+///
+/// # Safety
+/// `done`, `total`, `stage` and `last_loss` are each NULL or valid for one value.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ferrolab_dataset_progress_info(
+    dataset_handle: *const ferrolab_dataset,
+    done: *mut u64,
+    total: *mut u64,
+    stage: *mut i32,
+    last_loss: *mut f64,
+) -> i32 {
+    crate::ffi_boundary!(handle = dataset_handle, {
+        let at = dataset_handle.addr();
+        // SAFETY: caller's contract.
+        unsafe {
+            handles::write_progress::<Dataset>(
+                at,
+                "dataset_handle",
+                DATASET,
+                done,
+                total,
+                stage,
+                last_loss,
             )
         }
     })

@@ -8,7 +8,8 @@ use crate::handles;
 use crate::status::{FERROLAB_ERR_INVALID_ARGUMENT, FfiError};
 use crate::strings::str_arg;
 use engine::config::Config;
-use engine::design::{DataSource, DesignOutcome, DesignProgress, Stage};
+use engine::design::{DataSource, DesignOutcome, Stage};
+use engine::progress::Progress;
 use std::ffi::c_char;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -33,12 +34,15 @@ struct DesignHandle {
     config: Config,
     out: PathBuf,
     source: DataSource,
-    progress: Mutex<Arc<DesignProgress>>,
     found: Mutex<Option<Found>>,
 }
 
 fn lookup(h: *const ferrolab_design) -> Result<Arc<DesignHandle>, FfiError> {
     handles::get(h.addr(), "design", TYPE_NAME)
+}
+
+fn progress(h: *const ferrolab_design) -> Result<Arc<Progress>, FfiError> {
+    handles::progress::<DesignHandle>(h.addr(), "design", TYPE_NAME)
 }
 
 /// Prepare a design run with the `design.*`, `vae.*`, `pf.*` and `sweep.*` keys of `cfg`
@@ -84,7 +88,6 @@ pub unsafe extern "C" fn ferrolab_design_new(
             config,
             out: PathBuf::from(dir),
             source,
-            progress: Mutex::new(Arc::default()),
             found: Mutex::new(None),
         };
         *out = std::ptr::without_provenance_mut(handles::insert(handle)?);
@@ -102,9 +105,8 @@ pub unsafe extern "C" fn ferrolab_design_new(
 #[unsafe(no_mangle)]
 pub extern "C" fn ferrolab_design_run(design: *const ferrolab_design) -> i32 {
     crate::ffi_boundary!(handle = design, {
-        let h = lookup(design)?;
-        let progress = Arc::new(DesignProgress::default());
-        *h.progress.lock().unwrap_or_else(PoisonError::into_inner) = Arc::clone(&progress);
+        let (h, progress) = (lookup(design)?, progress(design)?);
+        progress.clear_cancel();
         let outcome: DesignOutcome = engine::design::run(&h.config, &h.source, &h.out, &progress)?;
         *h.found.lock().unwrap_or_else(PoisonError::into_inner) =
             match (outcome.chosen, outcome.prediction) {
@@ -142,13 +144,8 @@ pub unsafe extern "C" fn ferrolab_design_progress(
                 out_arg(total, "total")?,
             )
         };
-        let progress = Arc::clone(
-            &lookup(design)?
-                .progress
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner),
-        );
-        *stage = match progress.stage() {
+        let progress = progress(design)?;
+        *stage = match Stage::of(&progress) {
             Stage::Dataset => 0,
             Stage::Training => 1,
             Stage::Analysis => 2,
@@ -156,7 +153,8 @@ pub unsafe extern "C" fn ferrolab_design_progress(
             Stage::Verification => 4,
             Stage::Report => 5,
         };
-        (*done, *total) = progress.stage_progress();
+        let as_usize = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        (*done, *total) = (as_usize(progress.done()), as_usize(progress.total()));
         Ok(())
     })
 }
@@ -167,11 +165,7 @@ pub unsafe extern "C" fn ferrolab_design_progress(
 #[unsafe(no_mangle)]
 pub extern "C" fn ferrolab_design_request_cancel(design: *const ferrolab_design) -> i32 {
     crate::ffi_boundary!(handle = design, {
-        lookup(design)?
-            .progress
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .request_cancel();
+        progress(design)?.request_cancel();
         Ok(())
     })
 }
@@ -240,6 +234,33 @@ pub unsafe extern "C" fn ferrolab_design_last_error(
                 buf,
                 cap,
                 needed,
+            )
+        }
+    })
+}
+
+/// Write the progress of this handle's long jobs: units done and total of the current stage, the
+/// stage and the last training loss. Stages as `ferrolab_design_progress`; units are structures,
+/// epochs or films; the last loss is the beta-VAE's latest epoch loss (NaN before training). Every
+/// output may be NULL. Safe from any thread, also while a job runs. Returns FERROLAB_OK,
+/// FERROLAB_ERR_NULL_POINTER (NULL handle) or _INVALID_HANDLE.
+///
+/// # Safety
+/// `done`, `total`, `stage` and `last_loss` are each NULL or valid for one value.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ferrolab_design_progress_info(
+    design: *const ferrolab_design,
+    done: *mut u64,
+    total: *mut u64,
+    stage: *mut i32,
+    last_loss: *mut f64,
+) -> i32 {
+    crate::ffi_boundary!(handle = design, {
+        let at = design.addr();
+        // SAFETY: caller's contract.
+        unsafe {
+            handles::write_progress::<DesignHandle>(
+                at, "design", TYPE_NAME, done, total, stage, last_loss,
             )
         }
     })

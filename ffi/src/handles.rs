@@ -7,6 +7,7 @@
 //! stale pointer from the host can never cause a use-after-free.
 
 use crate::status::{FERROLAB_ERR_INVALID_HANDLE, FERROLAB_ERR_NULL_POINTER, FfiError};
+use engine::progress::Progress;
 use std::any::Any;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
@@ -18,6 +19,8 @@ const GENERATION_MASK: usize = usize::MAX >> SLOT_BITS;
 struct Live {
     object: Arc<dyn Any + Send + Sync>,
     last_error: Arc<Mutex<String>>,
+    /// The progress of the handle's long jobs (read by `ferrolab_<object>_progress_info`).
+    progress: Arc<Progress>,
 }
 
 #[derive(Default)]
@@ -70,6 +73,7 @@ pub(crate) fn insert<T: Any + Send + Sync>(object: T) -> Result<usize, FfiError>
     entry.live = Some(Live {
         object: Arc::new(object),
         last_error: Arc::default(),
+        progress: Arc::default(),
     });
     Ok((entry.generation << SLOT_BITS) | (slot + 1))
 }
@@ -156,6 +160,56 @@ pub(crate) unsafe fn write_last_error<T: Any + Send + Sync>(
     let message = last_error::<T>(handle, arg, type_name)?;
     // SAFETY: forwarded contract.
     unsafe { crate::strings::write_str(&message, buf, cap, needed) }
+}
+
+/// The progress of a live handle of type `T`: the one its long jobs report to and poll.
+pub(crate) fn progress<T: Any + Send + Sync>(
+    handle: usize,
+    arg: &str,
+    type_name: &str,
+) -> Result<Arc<Progress>, FfiError> {
+    if handle == 0 {
+        return Err(null(arg));
+    }
+    with_live(handle, |live| {
+        live.object.is::<T>().then(|| Arc::clone(&live.progress))
+    })
+    .flatten()
+    .ok_or_else(|| invalid(arg, type_name))
+}
+
+/// Write the progress of a live handle of type `T` (the body of every
+/// `ferrolab_<object>_progress_info`): work done and total of the current stage, the stage,
+/// and the last loss (NaN before any). Every output may be NULL.
+///
+/// # Safety
+/// Each pointer is NULL or valid for one value of its type.
+pub(crate) unsafe fn write_progress<T: Any + Send + Sync>(
+    handle: usize,
+    arg: &str,
+    type_name: &str,
+    done: *mut u64,
+    total: *mut u64,
+    stage: *mut i32,
+    last_loss: *mut f64,
+) -> Result<(), FfiError> {
+    let info = progress::<T>(handle, arg, type_name)?.info();
+    let stage_value = i32::try_from(info.stage).unwrap_or(i32::MAX);
+    // SAFETY: the caller's contract; NULL outputs are skipped.
+    unsafe {
+        for (out, value) in [(done, info.done), (total, info.total)] {
+            if let Some(out) = out.as_mut() {
+                *out = value;
+            }
+        }
+        if let Some(out) = stage.as_mut() {
+            *out = stage_value;
+        }
+        if let Some(out) = last_loss.as_mut() {
+            *out = info.last_loss.unwrap_or(f64::NAN);
+        }
+    }
+    Ok(())
 }
 
 /// The last failure message recorded in a live handle of type `T`.

@@ -2,8 +2,8 @@
 //!
 //! Only argument checking, handles, status codes and panic containment live here; the numerics
 //! are in the core crate. Every export is a plain `extern "C" fn` (so cbindgen sees it) whose
-//! body runs through [`ffi_boundary!`]. Conventions: `../shared/design/c-abi.md` and the header
-//! preamble in `cbindgen.toml`.
+//! body runs through [`ffi_boundary!`]. Conventions: README.md ("The C API in brief") and the
+//! header preamble in `cbindgen.toml`.
 #![deny(missing_docs)]
 #![allow(non_camel_case_types)]
 

@@ -231,3 +231,29 @@ pub unsafe extern "C" fn ferrolab_polycrystal_last_error(
         }
     })
 }
+
+/// Write the progress of this handle's long jobs: units done and total of the current stage, the
+/// stage and the last training loss. A film runs no jobs: it reports 0 of 0, stage 0 and NaN. Every
+/// output may be NULL. Safe from any thread, also while a job runs. Returns FERROLAB_OK,
+/// FERROLAB_ERR_NULL_POINTER (NULL handle) or _INVALID_HANDLE.
+///
+/// # Safety
+/// `done`, `total`, `stage` and `last_loss` are each NULL or valid for one value.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ferrolab_polycrystal_progress_info(
+    film: *const ferrolab_polycrystal,
+    done: *mut u64,
+    total: *mut u64,
+    stage: *mut i32,
+    last_loss: *mut f64,
+) -> i32 {
+    crate::ffi_boundary!(handle = film, {
+        let at = film.addr();
+        // SAFETY: caller's contract.
+        unsafe {
+            handles::write_progress::<Polycrystal>(
+                at, "film", TYPE_NAME, done, total, stage, last_loss,
+            )
+        }
+    })
+}

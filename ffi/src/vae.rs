@@ -6,7 +6,8 @@ use crate::config::{config_or_default, ferrolab_config};
 use crate::handles;
 use crate::status::{FERROLAB_ERR_INVALID_ARGUMENT, FERROLAB_WARN_TRUNCATED, FfiError};
 use crate::strings::str_arg;
-use engine::nn::{EpochRecord, MlpVae, TrainControl, VaeSettings};
+use engine::nn::{EpochRecord, MlpVae, VaeSettings};
+use engine::progress::Progress;
 use ndarray::ArrayView2;
 use std::ffi::c_char;
 use std::path::PathBuf;
@@ -24,14 +25,10 @@ const TYPE_NAME: &str = "ferrolab_vae";
 struct VaeHandle {
     model: RwLock<MlpVae>,
     checkpoint: Mutex<Option<PathBuf>>,
-    /// The control of the current (or last) training run; replaced at each start.
-    control: Mutex<Arc<TrainControl>>,
 }
 
-impl VaeHandle {
-    fn control(&self) -> Arc<TrainControl> {
-        Arc::clone(&self.control.lock().unwrap_or_else(PoisonError::into_inner))
-    }
+fn progress(vae: *const ferrolab_vae) -> Result<Arc<Progress>, FfiError> {
+    handles::progress::<VaeHandle>(vae.addr(), "vae", TYPE_NAME)
 }
 
 fn lookup(vae: *const ferrolab_vae) -> Result<Arc<VaeHandle>, FfiError> {
@@ -52,7 +49,6 @@ fn insert(out: &mut *mut ferrolab_vae, model: MlpVae) -> Result<(), FfiError> {
     let handle = VaeHandle {
         model: RwLock::new(model),
         checkpoint: Mutex::new(None),
-        control: Mutex::new(Arc::default()),
     };
     *out = std::ptr::without_provenance_mut(handles::insert(handle)?);
     Ok(())
@@ -170,15 +166,13 @@ pub unsafe extern "C" fn ferrolab_vae_train(
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
-        let control = Arc::new(match checkpoint {
-            Some(path) => TrainControl::with_checkpoint(path),
-            None => TrainControl::default(),
-        });
-        *h.control.lock().unwrap_or_else(PoisonError::into_inner) = Arc::clone(&control);
+        let progress = progress(vae)?;
+        progress.clear_cancel();
         let mut model = h.model.write().unwrap_or_else(PoisonError::into_inner);
         expect_dim("d", d, model.architecture().input_dim)?;
         let view = ArrayView2::from_shape((n, d), xs).expect("length checked");
-        let result = model.train(view, &control);
+        model.set_checkpoint(checkpoint);
+        let result = model.train(view, &progress);
         *done_out = model.epochs_done();
         // SAFETY: caller's contract.
         let complete = unsafe { write_history(model.history(), loss_history, cap) }?;
@@ -211,8 +205,9 @@ pub unsafe extern "C" fn ferrolab_vae_progress(
     crate::ffi_boundary!(handle = vae, {
         // SAFETY: caller's contract.
         let (done, total) = unsafe { (out_arg(done, "done")?, out_arg(total, "total")?) };
-        let control = lookup(vae)?.control();
-        (*done, *total) = (control.epochs_done(), control.epochs_total());
+        let progress = progress(vae)?;
+        let as_usize = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        (*done, *total) = (as_usize(progress.done()), as_usize(progress.total()));
         Ok(())
     })
 }
@@ -224,7 +219,7 @@ pub unsafe extern "C" fn ferrolab_vae_progress(
 #[unsafe(no_mangle)]
 pub extern "C" fn ferrolab_vae_request_cancel(vae: *const ferrolab_vae) -> i32 {
     crate::ffi_boundary!(handle = vae, {
-        lookup(vae)?.control().request_cancel();
+        progress(vae)?.request_cancel();
         Ok(())
     })
 }
@@ -463,6 +458,33 @@ pub unsafe extern "C" fn ferrolab_vae_last_error(
         // SAFETY: caller's contract.
         unsafe {
             handles::write_last_error::<VaeHandle>(vae.addr(), "vae", TYPE_NAME, buf, cap, needed)
+        }
+    })
+}
+
+/// Write the progress of this handle's long jobs: units done and total of the current stage, the
+/// stage and the last training loss. Units are epochs (stage 0) of the current or last
+/// `ferrolab_vae_train`; the last loss is the latest epoch's mean training loss per row (NaN before
+/// any). Every output may be NULL. Safe from any thread, also while a job runs. Returns
+/// FERROLAB_OK, FERROLAB_ERR_NULL_POINTER (NULL handle) or _INVALID_HANDLE.
+///
+/// # Safety
+/// `done`, `total`, `stage` and `last_loss` are each NULL or valid for one value.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ferrolab_vae_progress_info(
+    vae: *const ferrolab_vae,
+    done: *mut u64,
+    total: *mut u64,
+    stage: *mut i32,
+    last_loss: *mut f64,
+) -> i32 {
+    crate::ffi_boundary!(handle = vae, {
+        let at = vae.addr();
+        // SAFETY: caller's contract.
+        unsafe {
+            handles::write_progress::<VaeHandle>(
+                at, "vae", TYPE_NAME, done, total, stage, last_loss,
+            )
         }
     })
 }

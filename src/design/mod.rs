@@ -8,8 +8,8 @@
 //! and departures from the paper: `docs/inverse-design.md`.
 //!
 //! ```no_run
-//! use ferrolab::design::{DataSource, DesignProgress, run};
-//! let progress = DesignProgress::default(); // poll or cancel it from another thread
+//! use ferrolab::design::{DataSource, run};
+//! let progress = ferrolab::progress::Progress::new(); // poll or cancel it from another thread
 //! let outcome = run(&ferrolab::config::Config::new(), &DataSource::Sample, "design".as_ref(), &progress)?;
 //! if let Some(p) = outcome.prediction {
 //!     println!("D_G = {:.1} +/- {:.1} nm", p.mean[0], p.std[0]);
@@ -24,7 +24,7 @@ mod report;
 
 pub use keys::{DEFAULT_SAMPLES, DesignSettings, TARGETS, TargetMode};
 pub use latent_map::{LatentMap, choose_point, feasible, map_latent, nearest_miss, supported};
-pub use pipeline::{DataSource, DesignOutcome, DesignProgress, Stage, run};
+pub use pipeline::{DataSource, DesignOutcome, Stage, run};
 
 use crate::config::ConfigError;
 

@@ -6,15 +6,15 @@ use super::latent_map::{LatentMap, choose_point, feasible, map_latent, nearest_m
 use crate::analysis::pearson_matrix;
 use crate::config::{Config, Value};
 use crate::gp::{GaussianProcess, GpParams};
-use crate::nn::{MlpVae, TrainControl, VaeSettings};
-use crate::phasefield::dataset::{Dataset, Shard, Sweep, SweepProgress, run_sweep};
+use crate::nn::{MlpVae, VaeSettings};
+use crate::phasefield::dataset::{Dataset, Shard, Sweep, run_sweep};
 use crate::phasefield::params::PhaseFieldParams;
 use crate::phasefield::simulate::simulate_loop;
+use crate::progress::Progress;
 use crate::rng::{Xoshiro256, derive_seed};
 use ndarray::{Array2, Axis};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 /// Where the loops come from.
@@ -55,6 +55,12 @@ impl Stage {
         Stage::Report,
     ];
 
+    /// The stage a design's [`Progress`] is in.
+    pub fn of(progress: &Progress) -> Stage {
+        let index = usize::try_from(progress.stage()).unwrap_or(usize::MAX);
+        Stage::ALL[index.min(Stage::ALL.len() - 1)]
+    }
+
     /// Name used in messages and the report.
     pub fn name(self) -> &'static str {
         match self {
@@ -68,52 +74,13 @@ impl Stage {
     }
 }
 
-/// Progress of a running design, readable and cancellable from any thread.
-#[derive(Debug, Default)]
-pub struct DesignProgress {
-    stage: AtomicUsize,
-    done: AtomicUsize,
-    total: AtomicUsize,
-    cancel: AtomicBool,
-    sweep: SweepProgress,
-}
-
-impl DesignProgress {
-    /// The stage running (or last run).
-    pub fn stage(&self) -> Stage {
-        Stage::ALL[self.stage.load(Ordering::Relaxed).min(Stage::ALL.len() - 1)]
+/// Enter `stage` with `total` units of work, unless the run was cancelled.
+fn enter(progress: &Progress, stage: Stage, total: usize) -> Result<(), DesignError> {
+    if progress.is_cancelled() {
+        return Err(DesignError::Cancelled(stage.name()));
     }
-
-    /// Work done and total of the current stage (structures, epochs or films).
-    pub fn stage_progress(&self) -> (usize, usize) {
-        if self.stage() == Stage::Dataset {
-            return (self.sweep.done(), self.sweep.total());
-        }
-        (
-            self.done.load(Ordering::Relaxed),
-            self.total.load(Ordering::Relaxed),
-        )
-    }
-
-    /// Ask the run to stop soon (within one voltage point or one epoch).
-    pub fn request_cancel(&self) {
-        self.cancel.store(true, Ordering::Relaxed);
-        self.sweep.request_cancel();
-    }
-
-    fn cancelled(&self) -> bool {
-        self.cancel.load(Ordering::Relaxed)
-    }
-
-    fn enter(&self, stage: Stage, total: usize) -> Result<(), DesignError> {
-        if self.cancelled() {
-            return Err(DesignError::Cancelled(stage.name()));
-        }
-        self.stage.store(stage as usize, Ordering::Relaxed);
-        self.done.store(0, Ordering::Relaxed);
-        self.total.store(total, Ordering::Relaxed);
-        Ok(())
-    }
+    progress.begin(stage as u32, total, stage.name());
+    Ok(())
 }
 
 /// The latent point chosen for the design.
@@ -206,7 +173,7 @@ fn dataset_stage(
     cfg: &Config,
     source: &DataSource,
     out: &Path,
-    progress: &DesignProgress,
+    progress: &Progress,
 ) -> Result<(Dataset, Vec<usize>), DesignError> {
     let data = match source {
         DataSource::Existing(path) => Dataset::read(path)?,
@@ -233,7 +200,7 @@ fn dataset_stage(
                 &sweep_cfg,
                 &out.join("dataset"),
                 Shard::new(0, 1)?,
-                &progress.sweep,
+                progress,
             )
             .map_err(|e| match e {
                 crate::phasefield::dataset::DatasetError::Cancelled { .. } => {
@@ -356,7 +323,7 @@ fn verify(
     prediction: &Prediction,
     settings: &DesignSettings,
     points: usize,
-    progress: &DesignProgress,
+    progress: &Progress,
 ) -> Result<(Array2<f64>, Array2<f64>), DesignError> {
     let mut params = PhaseFieldParams::from_config(cfg)?;
     let [d, nu, mu, sigma] = prediction.mean;
@@ -369,7 +336,7 @@ fn verify(
         (0..settings.verify_seeds)
             .into_par_iter()
             .map(|k| {
-                if progress.cancelled() {
+                if progress.is_cancelled() {
                     return Err(DesignError::Cancelled("verification"));
                 }
                 let mut p = params.clone();
@@ -381,7 +348,7 @@ fn verify(
                     }
                     Err(e) => return Err(e.into()),
                 };
-                progress.done.fetch_add(1, Ordering::Relaxed);
+                progress.advance(1);
                 Ok(result)
             })
             .collect()
@@ -401,7 +368,7 @@ pub fn run(
     cfg: &Config,
     source: &DataSource,
     out: &Path,
-    progress: &DesignProgress,
+    progress: &Progress,
 ) -> Result<DesignOutcome, DesignError> {
     let settings = DesignSettings::from_config(cfg)?;
     let pf = PhaseFieldParams::from_config(cfg)?;
@@ -416,7 +383,7 @@ pub fn run(
     std::fs::create_dir_all(out).map_err(|e| io_err(out, e))?;
     let mut stages = Vec::new();
 
-    progress.enter(Stage::Dataset, 0)?;
+    enter(progress, Stage::Dataset, 0)?;
     let started = Instant::now();
     let (data, ok) = dataset_stage(cfg, source, out, progress)?;
     let loops = data.polarization.select(Axis(0), &ok);
@@ -443,16 +410,11 @@ pub fn run(
             vae_settings.validation_fraction,
         );
     }
-    progress.enter(Stage::Training, vae_settings.epochs)?;
+    enter(progress, Stage::Training, vae_settings.epochs)?;
     let started = Instant::now();
     let mut vae = MlpVae::new(&vae_settings, loops.ncols())?;
-    let control = TrainControl::with_checkpoint(out.join("vae_checkpoint.safetensors"));
-    let history = vae.train_with(loops.view(), &control, &mut |r| {
-        progress.done.store(r.epoch, Ordering::Relaxed);
-        if progress.cancelled() {
-            control.request_cancel();
-        }
-    });
+    vae.set_checkpoint(Some(out.join("vae_checkpoint.safetensors")));
+    let history = vae.train(loops.view(), progress);
     let history = history.map_err(|e| match e {
         crate::nn::NnError::Cancelled { .. } => DesignError::Cancelled("training"),
         other => other.into(),
@@ -478,7 +440,7 @@ pub fn run(
         ),
     ));
 
-    progress.enter(Stage::Analysis, 1)?;
+    enter(progress, Stage::Analysis, 1)?;
     let started = Instant::now();
     let correlations = pearson_matrix(latent.view(), parameters.view())
         .map_err(|e| DesignError::Invalid(e.to_string()))?;
@@ -503,7 +465,7 @@ pub fn run(
         ),
     ));
 
-    progress.enter(Stage::InverseDesign, 1)?;
+    enter(progress, Stage::InverseDesign, 1)?;
     let started = Instant::now();
     let (targets, target_rule) = targets(&settings, &features);
     let meets = feasible(&map.features, &targets);
@@ -546,7 +508,7 @@ pub fn run(
         },
     ));
 
-    progress.enter(Stage::Verification, settings.verify_seeds)?;
+    enter(progress, Stage::Verification, settings.verify_seeds)?;
     let started = Instant::now();
     let verification = match &prediction {
         Some(p) => Some(verify(cfg, p, &settings, data.voltage.len(), progress)?),
@@ -561,7 +523,7 @@ pub fn run(
         },
     ));
 
-    progress.enter(Stage::Report, 1)?;
+    enter(progress, Stage::Report, 1)?;
     let mut outcome = DesignOutcome {
         stages,
         parameters,

@@ -3,12 +3,13 @@
 //! spec2im (paper 003) next.
 //!
 //! ```
-//! use ferrolab::nn::{MlpVae, TrainControl, VaeSettings, synthetic_loops};
+//! use ferrolab::nn::{MlpVae, VaeSettings, synthetic_loops};
+//! use ferrolab::progress::Progress;
 //! let loops = synthetic_loops(256, 64, 1); // 256 P-V loops of 64 points
 //! let mut settings = VaeSettings::default(); // paper 000: 256 hidden, 2-D latent, beta 0.1
 //! settings.epochs = 3;
 //! let mut vae = MlpVae::new(&settings, 64)?;
-//! let history = vae.train(loops.view(), &TrainControl::default())?;
+//! let history = vae.train(loops.view(), &Progress::new())?;
 //! assert_eq!(history.len(), 3);
 //! let (z_mean, _z_log_var) = vae.encode(loops.view())?;
 //! let decoded = vae.decode(z_mean.view())?; // in the loops' own units
@@ -67,4 +68,4 @@ pub use mlp_vae::{
 };
 pub use scaling::MinMaxScaling;
 pub use synthetic::synthetic_loops;
-pub use train::{EpochRecord, LossParts, TrainControl, TrainSettings};
+pub use train::{EpochRecord, LossParts, TrainSettings};

@@ -13,10 +13,9 @@ use super::adam::Adam;
 use super::error::{NnError, invalid};
 use super::layout::ParamLayout;
 use super::schedule::BetaSchedule;
+use crate::progress::Progress;
 use crate::rng::Xoshiro256;
 use ndarray::ArrayView2;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 /// Sums over the rows of a batch (not means).
@@ -123,68 +122,6 @@ pub struct EpochRecord {
     pub validation: Option<LossParts>,
     /// Wall-clock seconds of the epoch.
     pub seconds: f64,
-}
-
-/// Progress, cancellation and checkpointing of a training run; share it with other threads.
-///
-/// ```
-/// let control = ferrolab::nn::TrainControl::default();
-/// control.request_cancel(); // a run started with it stops before its next batch
-/// assert_eq!(control.epochs_done(), 0);
-/// ```
-#[derive(Debug, Default)]
-pub struct TrainControl {
-    epochs_done: AtomicUsize,
-    epochs_total: AtomicUsize,
-    batches_done: AtomicUsize,
-    batches_per_epoch: AtomicUsize,
-    cancel: AtomicBool,
-    /// Checkpoint file: resumed from when it exists, written every `checkpoint_every` epochs
-    /// and when the run is cancelled.
-    pub checkpoint: Option<PathBuf>,
-}
-
-impl TrainControl {
-    /// A control that checkpoints to `path`.
-    pub fn with_checkpoint(path: impl Into<PathBuf>) -> Self {
-        Self {
-            checkpoint: Some(path.into()),
-            ..Self::default()
-        }
-    }
-
-    /// Epochs finished, counting those of earlier (resumed) runs.
-    pub fn epochs_done(&self) -> usize {
-        self.epochs_done.load(Ordering::Relaxed)
-    }
-
-    /// Epochs of the whole run (known once it has started).
-    pub fn epochs_total(&self) -> usize {
-        self.epochs_total.load(Ordering::Relaxed)
-    }
-
-    /// Batches finished in the current epoch, and batches per epoch.
-    pub fn batches(&self) -> (usize, usize) {
-        (
-            self.batches_done.load(Ordering::Relaxed),
-            self.batches_per_epoch.load(Ordering::Relaxed),
-        )
-    }
-
-    /// Ask the run to stop before its next batch; the model keeps the state of its last
-    /// finished epoch, so training again continues exactly.
-    pub fn request_cancel(&self) {
-        self.cancel.store(true, Ordering::Relaxed);
-    }
-
-    /// Clear a cancellation request (before training again with the same control).
-    pub fn clear_cancel(&self) {
-        self.cancel.store(false, Ordering::Relaxed);
-    }
-
-    fn cancelled(&self) -> bool {
-        self.cancel.load(Ordering::Relaxed)
-    }
 }
 
 /// Everything besides the weights that an exact resume needs.
@@ -305,8 +242,10 @@ pub struct Job<'a> {
     pub data: ArrayView2<'a, f32>,
     /// Optimisation settings.
     pub settings: &'a TrainSettings,
-    /// Progress, cancellation, checkpoint path.
-    pub control: &'a TrainControl,
+    /// Epochs done of the run, last loss, cancellation.
+    pub progress: &'a Progress,
+    /// Whether checkpoints are written (every `checkpoint_every` epochs).
+    pub checkpointing: bool,
 }
 
 impl Job<'_> {
@@ -324,7 +263,8 @@ impl Job<'_> {
             objective,
             data,
             settings,
-            control,
+            progress,
+            checkpointing,
         } = *self;
         if data.ncols() != objective.row_len() {
             return Err(invalid(format!(
@@ -334,14 +274,8 @@ impl Job<'_> {
             )));
         }
         let (validation, train_rows) = split_rows(data.nrows(), settings)?;
-        let batches = train_rows.len().div_ceil(settings.batch_size);
-        control
-            .epochs_total
-            .store(settings.epochs, Ordering::Relaxed);
-        control
-            .epochs_done
-            .store(state.epochs_done, Ordering::Relaxed);
-        control.batches_per_epoch.store(batches, Ordering::Relaxed);
+        progress.set_total(settings.epochs);
+        progress.set_done(state.epochs_done);
         let mut grad = vec![0.0f32; params.len()];
         let (mut x, mut noise) = (Vec::new(), Vec::new());
         let mut order = train_rows.clone();
@@ -355,8 +289,7 @@ impl Job<'_> {
             state.rng.shuffle(&mut order);
             let mut sums = LossSums::default();
             for (b, chunk) in order.chunks(settings.batch_size).enumerate() {
-                control.batches_done.store(b, Ordering::Relaxed);
-                if control.cancelled() {
+                if progress.is_cancelled() {
                     params.copy_from_slice(&snapshot.0);
                     (state.adam, state.rng) = (snapshot.1, snapshot.2);
                     return Err(NnError::Cancelled {
@@ -410,15 +343,13 @@ impl Job<'_> {
             };
             state.history.push(record);
             state.epochs_done += 1;
-            control
-                .epochs_done
-                .store(state.epochs_done, Ordering::Relaxed);
-            control.batches_done.store(0, Ordering::Relaxed);
+            progress.set_done(state.epochs_done);
+            progress.record_loss(record.train.total);
             on_epoch(&record);
             let due = settings.checkpoint_every > 0
                 && (state.epochs_done.is_multiple_of(settings.checkpoint_every)
                     || state.epochs_done == settings.epochs);
-            if due && control.checkpoint.is_some() {
+            if due && checkpointing {
                 write_checkpoint(params, state)?;
             }
         }

@@ -1,5 +1,5 @@
 //! Phase-field (TDGL) simulation of polycrystalline Hf0.5Zr0.5O2 films and their P-V loops
-//! (paper 000, §4.1; the implementable spec is `../shared/design/physics.md`, and
+//! (paper 000, §4.1; the implementable spec is `docs/physics.md`, and
 //! `docs/physics-notes.md` records where ferrolab departs from it).
 //!
 //! - [`polycrystal`]: the film (grains, boundaries, orientations, non-polar grains);

@@ -2,6 +2,7 @@
  * resumed to the end, its design read back and its report on disk; and bad inputs. Runs in a
  * scratch directory. Prints "design: all checks passed". */
 #include <pthread.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -72,6 +73,14 @@ int main(void) {
     EXPECT(ferrolab_design_progress(design, &stage, &done, &total), FERROLAB_OK, NULL);
     if (stage != 5) {
         printf("FAIL final stage %d\n", (int)stage);
+        failures++;
+    }
+    /* The common progress call: the same stage, and the beta-VAE's last loss. */
+    int32_t stage_info = -1;
+    double last_loss = NAN;
+    EXPECT(ferrolab_design_progress_info(design, NULL, NULL, &stage_info, &last_loss), FERROLAB_OK, NULL);
+    if (stage_info != 5 || !(last_loss > 0.0 && last_loss < 1e6)) {
+        printf("FAIL progress_info stage %d, last loss %g\n", (int)stage_info, last_loss);
         failures++;
     }
     EXPECT(ferrolab_design_result(design, z, mean, NULL), FERROLAB_OK, NULL);

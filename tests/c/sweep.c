@@ -67,7 +67,19 @@ int main(void) {
         failures++;
     }
     EXPECT(ferrolab_sweep_progress(sweep, NULL, &total), FERROLAB_ERR_NULL_POINTER, "argument done");
+    /* The common progress call agrees: structures, stage 0, no loss. */
+    uint64_t done64 = 0, total64 = 0;
+    int32_t stage = -1;
+    double last_loss = 0.0;
+    EXPECT(ferrolab_sweep_progress_info(sweep, &done64, &total64, &stage, &last_loss), FERROLAB_OK, NULL);
+    if (done64 != 81 || total64 != 81 || stage != 0 || last_loss == last_loss) {
+        printf("FAIL progress_info %llu / %llu, stage %d, loss %g\n", (unsigned long long)done64,
+               (unsigned long long)total64, (int)stage, last_loss);
+        failures++;
+    }
     EXPECT(ferrolab_sweep_free(sweep), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_sweep_progress_info(sweep, &done64, NULL, NULL, NULL), FERROLAB_ERR_INVALID_HANDLE,
+           "not a live ferrolab_sweep");
     EXPECT(ferrolab_sweep_run(sweep), FERROLAB_ERR_INVALID_HANDLE, "not a live ferrolab_sweep");
     EXPECT(ferrolab_sweep_request_cancel(sweep), FERROLAB_ERR_INVALID_HANDLE, NULL);
 

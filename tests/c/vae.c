@@ -109,6 +109,32 @@ int main(void) {
         printf("FAIL progress %zu / %zu (%zu)\n", done, total, epochs_done);
         failures++;
     }
+    /* The common progress call: epochs, stage 0, and the last epoch's mean training loss. */
+    uint64_t done64 = 0, total64 = 0;
+    int32_t stage = -1;
+    double last_loss = NAN;
+    EXPECT(ferrolab_vae_progress_info(shared, &done64, &total64, &stage, &last_loss), FERROLAB_OK, NULL);
+    if (done64 != EPOCHS || total64 != EPOCHS || stage != 0 || last_loss != history[3 * (EPOCHS - 1)]) {
+        printf("FAIL progress_info %llu / %llu, stage %d, loss %.17g (history %.17g)\n",
+               (unsigned long long)done64, (unsigned long long)total64, (int)stage, last_loss,
+               history[3 * (EPOCHS - 1)]);
+        failures++;
+    }
+    EXPECT(ferrolab_vae_progress_info(shared, NULL, NULL, NULL, NULL), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_vae_progress_info(NULL, &done64, NULL, NULL, NULL), FERROLAB_ERR_NULL_POINTER, "argument vae");
+    /* Handles without jobs answer the same call: nothing done, no loss. */
+    ferrolab_config *idle = NULL;
+    EXPECT(ferrolab_config_new(&idle), FERROLAB_OK, NULL);
+    last_loss = 0.0;
+    EXPECT(ferrolab_config_progress_info(idle, &done64, &total64, &stage, &last_loss), FERROLAB_OK, NULL);
+    if (done64 != 0 || total64 != 0 || stage != 0 || !isnan(last_loss)) {
+        printf("FAIL idle config progress %llu / %llu, stage %d, loss %g\n",
+               (unsigned long long)done64, (unsigned long long)total64, (int)stage, last_loss);
+        failures++;
+    }
+    EXPECT(ferrolab_vae_progress_info((const ferrolab_vae *)(const void *)idle, &done64, NULL, NULL, NULL),
+           FERROLAB_ERR_INVALID_HANDLE, "not a live ferrolab_vae handle");
+    EXPECT(ferrolab_config_free(idle), FERROLAB_OK, NULL);
 
     /* Same weights: identical decoded grids. */
     static double grid_a[ROWS * D], grid_b[ROWS * D], z[ROWS * 2];

@@ -205,6 +205,7 @@ def test_vae_file_is_readable_by_safetensors_and_numpy_reproduces_the_decoder(tm
     history = vae.train(x)
     assert history.shape == (15, 3)
     assert history[-1, 0] < history[0, 0]
+    assert vae.progress_info() == (15, 15, 0, history[-1, 0])
     path = tmp_path / "model.safetensors"
     vae.save(path)
     arch, decode = _numpy_decoder(path)

@@ -11,7 +11,7 @@ repository's target/release.
 """
 import ctypes
 import os
-from ctypes import POINTER, c_char_p, c_double, c_int32, c_int64, c_size_t, c_void_p
+from ctypes import POINTER, c_char_p, c_double, c_int32, c_int64, c_size_t, c_uint64, c_void_p
 from pathlib import Path
 
 OK = 0
@@ -19,6 +19,9 @@ WARN_TRUNCATED = 1
 
 # Every C function this binding declares: (name, return type, argument types). A test checks
 # that these are exactly the functions of include/ferrolab.h.
+# Every handle's ferrolab_<object>_progress_info(h, done, total, stage, last_loss).
+_PROGRESS_INFO = (c_int32, [c_void_p, POINTER(c_uint64), POINTER(c_uint64), POINTER(c_int32), POINTER(c_double)])
+
 _SIGNATURES = {
     "ferrolab_status_str": (c_char_p, [c_int32]),
     "ferrolab_last_error": (c_int32, [c_char_p, c_size_t, POINTER(c_size_t)]),
@@ -139,6 +142,13 @@ _SIGNATURES = {
     "ferrolab_vae_load": (c_int32, [c_char_p, POINTER(c_void_p)]),
     "ferrolab_vae_free": (c_int32, [c_void_p]),
     "ferrolab_vae_last_error": (c_int32, [c_void_p, c_char_p, c_size_t, POINTER(c_size_t)]),
+    "ferrolab_config_progress_info": _PROGRESS_INFO,
+    "ferrolab_sweep_progress_info": _PROGRESS_INFO,
+    "ferrolab_dataset_progress_info": _PROGRESS_INFO,
+    "ferrolab_design_progress_info": _PROGRESS_INFO,
+    "ferrolab_gp_progress_info": _PROGRESS_INFO,
+    "ferrolab_polycrystal_progress_info": _PROGRESS_INFO,
+    "ferrolab_vae_progress_info": _PROGRESS_INFO,
 }
 
 LOOP_FEATURES = ("ec_mv_per_cm", "pr", "ps", "area", "imprint_v", "offset", "crossings_up",
@@ -192,6 +202,13 @@ def _raise(status):
 def _check(status):
     if status < 0:
         _raise(status)
+
+
+def _progress_info(function, handle):
+    """(done, total, stage, last_loss) of a handle's long jobs; last_loss is NaN before any."""
+    done, total, stage, loss = c_uint64(), c_uint64(), c_int32(), c_double()
+    _check(function(handle, ctypes.byref(done), ctypes.byref(total), ctypes.byref(stage), ctypes.byref(loss)))
+    return done.value, total.value, stage.value, loss.value
 
 
 def version():
@@ -493,6 +510,10 @@ class VAE:
 
     def save(self, path):
         _check(_lib.ferrolab_vae_save(self._handle, str(path).encode()))
+
+    def progress_info(self):
+        """(epochs done, epochs of the run, stage 0, last epoch's mean training loss)."""
+        return _progress_info(_lib.ferrolab_vae_progress_info, self._handle)
 
     def set_checkpoint(self, path):
         """Checkpoint file of later train() calls (None: none)."""

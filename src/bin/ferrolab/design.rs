@@ -4,7 +4,8 @@ use crate::plot::{
     GridMap, bars_png, curves_png, grid_map_png, loops_png, scatter_png, small_multiples_png,
 };
 use crate::settings::config_from;
-use ferrolab::design::{DataSource, DesignOutcome, DesignProgress, Stage, TARGETS, run};
+use ferrolab::design::{DataSource, DesignOutcome, Stage, TARGETS, run};
+use ferrolab::progress::Progress;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -41,7 +42,7 @@ pub fn run_cli(args: &Args) -> Result<(), String> {
         (None, true) => DataSource::FullGrid,
         (None, false) => DataSource::Sample,
     };
-    let progress = DesignProgress::default();
+    let progress = Progress::new();
     let outcome = std::thread::scope(|s| {
         let worker = s.spawn(|| run(&cfg, &source, &args.out, &progress));
         watch(&progress, &worker);
@@ -57,12 +58,12 @@ pub fn run_cli(args: &Args) -> Result<(), String> {
 }
 
 /// One progress bar per stage while the pipeline runs.
-fn watch<T>(progress: &DesignProgress, worker: &std::thread::ScopedJoinHandle<'_, T>) {
+fn watch<T>(progress: &Progress, worker: &std::thread::ScopedJoinHandle<'_, T>) {
     let style = ProgressStyle::with_template("{prefix:>15} {bar:40} {pos}/{len} {elapsed}")
         .expect("valid template");
     let mut current: Option<(Stage, ProgressBar)> = None;
     while !worker.is_finished() {
-        let stage = progress.stage();
+        let stage = Stage::of(progress);
         if current.as_ref().is_none_or(|(s, _)| *s != stage) {
             if let Some((_, bar)) = current.take() {
                 bar.finish();
@@ -72,9 +73,8 @@ fn watch<T>(progress: &DesignProgress, worker: &std::thread::ScopedJoinHandle<'_
             current = Some((stage, bar));
         }
         if let Some((_, bar)) = &current {
-            let (done, total) = progress.stage_progress();
-            bar.set_length(total as u64);
-            bar.set_position(done as u64);
+            bar.set_length(progress.total());
+            bar.set_position(progress.done());
         }
         std::thread::sleep(Duration::from_millis(100));
     }

@@ -2,7 +2,7 @@
 
 use ferrolab::config::Config;
 use ferrolab::phasefield::dataset::{
-    Dataset, FEATURE_NAMES, STATUS_NAMES, Shard, SweepProgress, merge_shards, run_sweep,
+    Dataset, FEATURE_NAMES, STATUS_NAMES, Shard, merge_shards, run_sweep,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
@@ -24,7 +24,7 @@ fn parse_shard(text: Option<&str>) -> Result<Shard, String> {
 /// Run (or resume) a sweep with a progress bar, then print its summary.
 pub fn run(cfg: &Config, out: &Path, shard: Option<&str>) -> Result<(), String> {
     let shard = parse_shard(shard)?;
-    let progress = SweepProgress::default();
+    let progress = ferrolab::progress::Progress::new();
     let start = Instant::now();
     let result = std::thread::scope(|scope| {
         let worker = scope.spawn(|| run_sweep(cfg, out, shard, &progress));
@@ -35,8 +35,8 @@ pub fn run(cfg: &Config, out: &Path, shard: Option<&str>) -> Result<(), String> 
             .expect("valid template"),
         );
         while !worker.is_finished() {
-            bar.set_length(progress.total() as u64);
-            bar.set_position(progress.done() as u64);
+            bar.set_length(progress.total());
+            bar.set_position(progress.done());
             std::thread::sleep(Duration::from_millis(200));
         }
         bar.finish_and_clear();

@@ -6,8 +6,9 @@ use crate::plot::{curves_png, scatter_png};
 use crate::settings::config_from;
 use ferrolab::io::npy::write_npy;
 use ferrolab::io::npz::read_npz;
-use ferrolab::nn::{MlpVae, TrainControl, VaeSettings};
+use ferrolab::nn::{MlpVae, VaeSettings};
 use ferrolab::phasefield::dataset::Dataset;
+use ferrolab::progress::Progress;
 use indicatif::{ProgressBar, ProgressStyle};
 use ndarray::{Array2, Axis};
 use std::fmt::Write as _;
@@ -79,7 +80,7 @@ pub fn run(args: &Args) -> Result<(), String> {
     std::fs::create_dir_all(&args.out).map_err(|e| format!("--out {}: {e}", args.out.display()))?;
     let mut vae = MlpVae::new(&settings, loops.ncols()).map_err(|e| e.to_string())?;
     let checkpoint = args.out.join("checkpoint.safetensors");
-    let control = TrainControl::with_checkpoint(&checkpoint);
+    vae.set_checkpoint(Some(checkpoint.clone()));
     println!(
         "training on {} loops of {} points: hidden {:?}, latent {}, beta {}, {} epochs, batch {}",
         loops.nrows(),
@@ -97,7 +98,7 @@ pub fn run(args: &Args) -> Result<(), String> {
         .map_err(|e| e.to_string())?,
     );
     let history = vae
-        .train_with(loops.view(), &control, &mut |r| {
+        .train_with(loops.view(), &Progress::new(), &mut |r| {
             bar.set_position(r.epoch as u64);
             bar.set_message(format!("loss {:.4}", r.train.total));
         })

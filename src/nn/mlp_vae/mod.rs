@@ -14,7 +14,8 @@ pub(crate) use fast::FastVae;
 
 use super::error::{NnError, invalid};
 use super::scaling::MinMaxScaling;
-use super::train::{self, EpochRecord, Objective, TrainControl, TrainState};
+use super::train::{self, EpochRecord, Objective, TrainState};
+use crate::progress::Progress;
 use crate::rng::Xoshiro256;
 use ndarray::{Array2, ArrayView2};
 
@@ -26,6 +27,8 @@ pub struct MlpVae {
     scaling: Option<MinMaxScaling>,
     state: Option<TrainState>,
     fast: FastVae,
+    /// Checkpoint file of training runs.
+    checkpoint: Option<std::path::PathBuf>,
 }
 
 /// Check that every value of `x` is finite, naming the first bad one.
@@ -124,6 +127,7 @@ impl MlpVae {
             params,
             scaling: None,
             state: None,
+            checkpoint: None,
         })
     }
 
@@ -169,33 +173,39 @@ impl MlpVae {
     /// Train on the rows of `x` (n x input_dim, any finite values; scaled to [0, 1] by one
     /// global min-max fitted on the first call) until `vae.epochs` epochs are done in total,
     /// returning the whole history. A model that was cancelled, or loaded from a checkpoint,
-    /// continues where it stopped (the same data are required); with `control.checkpoint`
-    /// set, an existing checkpoint of the same model and data is resumed from and a new one
-    /// written every `vae.checkpoint_every` epochs and on cancellation. Runs on the library's
-    /// worker pool.
+    /// continues where it stopped (the same data are required); with a checkpoint file set
+    /// ([`MlpVae::set_checkpoint`]), an existing checkpoint of the same model and data is
+    /// resumed from and a new one written every `vae.checkpoint_every` epochs and on
+    /// cancellation. `progress` counts epochs and stops the run before its next batch when
+    /// cancelled. Runs on the library's worker pool.
     pub fn train(
         &mut self,
         x: ArrayView2<f64>,
-        control: &TrainControl,
+        progress: &Progress,
     ) -> Result<Vec<EpochRecord>, NnError> {
-        self.train_with(x, control, &mut |_| {})
+        self.train_with(x, progress, &mut |_| {})
+    }
+
+    /// The checkpoint file of later training runs (None: no checkpoints).
+    pub fn set_checkpoint(&mut self, path: Option<std::path::PathBuf>) {
+        self.checkpoint = path;
     }
 
     /// [`MlpVae::train`], calling `on_epoch` after each epoch (for progress reports).
     pub fn train_with(
         &mut self,
         x: ArrayView2<f64>,
-        control: &TrainControl,
+        progress: &Progress,
         on_epoch: &mut (dyn FnMut(&EpochRecord) + Send),
     ) -> Result<Vec<EpochRecord>, NnError> {
         self.check_input(x, "x")?;
         if x.nrows() == 0 {
             return Err(invalid("x has no rows"));
         }
-        if let Some(path) = &control.checkpoint
+        if let Some(path) = self.checkpoint.clone()
             && path.exists()
         {
-            self.adopt_checkpoint(path)?;
+            self.adopt_checkpoint(&path)?;
         }
         let scaling = match self.scaling {
             Some(s) => s,
@@ -220,7 +230,7 @@ impl MlpVae {
             Some(burn) => burn.as_ref(),
             None => &self.fast,
         };
-        let path = control.checkpoint.clone();
+        let path = self.checkpoint.clone();
         let (arch, settings, scaling) = (&self.arch, &self.settings, self.scaling);
         let write = |p: &[f32], s: &TrainState| match &path {
             Some(path) => io::save(path, arch, settings, scaling, p, Some(s)),
@@ -232,7 +242,8 @@ impl MlpVae {
             objective,
             data: data.view(),
             settings: &training,
-            control,
+            progress,
+            checkpointing: path.is_some(),
         };
         let result = crate::parallel::install(|| job.run(params, &mut state, &write, on_epoch))
             .map_err(|e| NnError::Invalid(e.to_string()))?;
@@ -360,6 +371,7 @@ impl MlpVae {
             params: loaded.params,
             scaling: loaded.scaling,
             state: loaded.state,
+            checkpoint: None,
         })
     }
 

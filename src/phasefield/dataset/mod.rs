@@ -8,10 +8,11 @@
 //!
 //! ```no_run
 //! use ferrolab::config::{Config, Value};
-//! use ferrolab::phasefield::dataset::{Shard, SweepProgress, run_sweep};
+//! use ferrolab::phasefield::dataset::{Shard, run_sweep};
+//! use ferrolab::progress::Progress;
 //! let mut cfg = Config::new();
 //! cfg.set("sweep.levels", Value::I64(2))?; // 16 structures
-//! let data = run_sweep(&cfg, "sweep".as_ref(), Shard::WHOLE, &SweepProgress::default())?;
+//! let data = run_sweep(&cfg, "sweep".as_ref(), Shard::WHOLE, &Progress::new())?;
 //! println!("{} loops of {} points", data.len(), data.voltage.len());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -22,7 +23,7 @@ mod run;
 mod sweep;
 
 pub use format::{Dataset, FEATURE_NAMES, STATUS_NAMES};
-pub use run::{Shard, SweepProgress, merge_shards, run_sweep};
+pub use run::{Shard, merge_shards, run_sweep};
 pub use sweep::{
     Geometry, PARAMETER_NAMES, SamplingMode, StructureSpec, Sweep, SweepMode, SweepSettings,
 };

@@ -10,10 +10,10 @@ use crate::phasefield::error::PhaseFieldError;
 use crate::phasefield::params::PhaseFieldParams;
 use crate::phasefield::polycrystal::Polycrystal;
 use crate::phasefield::simulate::simulate_loop_on;
+use crate::progress::Progress;
 use ndarray::Array2;
 use rayon::prelude::*;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// Structures per checkpoint. Results do not depend on it (nor on the thread count).
 const BATCH: usize = 16;
@@ -42,35 +42,6 @@ impl Shard {
     }
 }
 
-/// Progress of a running sweep, readable and cancellable from any thread.
-#[derive(Debug, Default)]
-pub struct SweepProgress {
-    done: AtomicUsize,
-    total: AtomicUsize,
-    cancel: AtomicBool,
-}
-
-impl SweepProgress {
-    /// Structures finished so far (including those restored from checkpoints).
-    pub fn done(&self) -> usize {
-        self.done.load(Ordering::Relaxed)
-    }
-
-    /// Structures of the run (known once it has started).
-    pub fn total(&self) -> usize {
-        self.total.load(Ordering::Relaxed)
-    }
-
-    /// Ask the run to stop at the next voltage point; finished batches stay checkpointed.
-    pub fn request_cancel(&self) {
-        self.cancel.store(true, Ordering::Relaxed);
-    }
-
-    fn cancelled(&self) -> bool {
-        self.cancel.load(Ordering::Relaxed)
-    }
-}
-
 /// Every key's value, as JSON, by name.
 fn config_json(cfg: &Config) -> serde_json::Map<String, serde_json::Value> {
     keys()
@@ -93,12 +64,12 @@ fn simulate_one(
     sweep: &Sweep,
     params: &PhaseFieldParams,
     index: usize,
-    progress: &SweepProgress,
+    progress: &Progress,
 ) -> Option<StructureResult> {
     let spec = sweep.structure(index);
     let film_params = spec.film(&params.structure);
     let run = Polycrystal::generate(&film_params)
-        .and_then(|film| simulate_loop_on(&film, params, |_, _| !progress.cancelled()));
+        .and_then(|film| simulate_loop_on(&film, params, |_, _| !progress.is_cancelled()));
     let failed = |status| StructureResult {
         status,
         features: [f64::NAN; 8],
@@ -114,7 +85,7 @@ fn simulate_one(
         Err(PhaseFieldError::Runaway { .. }) => failed(1),
         Err(_) => failed(2),
     };
-    progress.done.fetch_add(1, Ordering::Relaxed);
+    progress.advance(1);
     Some(result)
 }
 
@@ -123,19 +94,20 @@ fn simulate_one(
 /// while it runs. A killed or cancelled run resumes from its checkpoints when started again
 /// with the same settings, and the finished files are byte-identical to an uninterrupted run;
 /// shards merge (with [`merge_shards`]) into the bytes of a single run. A structure whose
-/// polarization runs away is recorded with status 1 and the sweep goes on.
+/// polarization runs away is recorded with status 1 and the sweep goes on. `progress` counts
+/// structures (its stage is left to the caller) and stops the run when cancelled.
 pub fn run_sweep(
     cfg: &Config,
     out: &Path,
     shard: Shard,
-    progress: &SweepProgress,
+    progress: &Progress,
 ) -> Result<Dataset, DatasetError> {
     let shard = Shard::new(shard.index, shard.count)?;
     let params = PhaseFieldParams::from_config(cfg)?;
     let sweep = Sweep::from_config(cfg)?;
     let indices: Vec<usize> = (shard.index..sweep.len()).step_by(shard.count).collect();
-    progress.total.store(indices.len(), Ordering::Relaxed);
-    progress.done.store(0, Ordering::Relaxed);
+    progress.set_total(indices.len());
+    progress.set_done(0);
 
     let config = config_json(cfg);
     let shard_meta = (shard.count > 1).then_some((shard.index, shard.count));
@@ -154,7 +126,7 @@ pub fn run_sweep(
     let mut results: Vec<StructureResult> = Vec::with_capacity(indices.len());
     for (chunk, batch) in indices.chunks(BATCH).enumerate() {
         if let Some(saved) = checkpoints.load(chunk, batch.len()) {
-            progress.done.fetch_add(batch.len(), Ordering::Relaxed);
+            progress.advance(batch.len());
             results.extend(saved);
             continue;
         }
@@ -167,7 +139,7 @@ pub fn run_sweep(
         .map_err(|e| DatasetError::Invalid(e.to_string()))?;
         let Some(computed) = computed.into_iter().collect::<Option<Vec<_>>>() else {
             return Err(DatasetError::Cancelled {
-                done: progress.done(),
+                done: usize::try_from(progress.done()).unwrap_or(usize::MAX),
                 total: indices.len(),
             });
         };

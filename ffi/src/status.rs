@@ -5,6 +5,7 @@ use crate::strings::static_cstr;
 use engine::config::ConfigError;
 use engine::design::DesignError;
 use engine::gp::GpError;
+use engine::io::IoError;
 use engine::loops::features::LoopError;
 use engine::nn::NnError;
 use engine::parallel::PoolError;
@@ -113,6 +114,16 @@ impl FfiError {
     }
 }
 
+impl From<IoError> for FfiError {
+    fn from(e: IoError) -> Self {
+        let status = match e {
+            IoError::Os { .. } => FERROLAB_ERR_IO,
+            IoError::Corrupt { .. } | IoError::Unsuitable { .. } => FERROLAB_ERR_CORRUPT_FILE,
+        };
+        Self::new(status, e.to_string())
+    }
+}
+
 impl From<ConfigError> for FfiError {
     fn from(e: ConfigError) -> Self {
         let status = match e {
@@ -184,8 +195,7 @@ impl From<DatasetError> for FfiError {
             DatasetError::Config(c) => c.into(),
             DatasetError::PhaseField(p) => p.into(),
             DatasetError::Invalid(m) => Self::new(FERROLAB_ERR_INVALID_ARGUMENT, m),
-            e @ DatasetError::Io { .. } => Self::new(FERROLAB_ERR_IO, e.to_string()),
-            e @ DatasetError::Corrupt { .. } => Self::new(FERROLAB_ERR_CORRUPT_FILE, e.to_string()),
+            DatasetError::File(e) => e.into(),
             e @ DatasetError::Cancelled { .. } => Self::new(FERROLAB_ERR_CANCELLED, e.to_string()),
         }
     }
@@ -212,6 +222,7 @@ impl From<DesignError> for FfiError {
             DesignError::Config(c) => c.into(),
             DesignError::Invalid(m) => Self::new(FERROLAB_ERR_INVALID_ARGUMENT, m),
             DesignError::Dataset(d) => d.into(),
+            DesignError::File(e) => e.into(),
             DesignError::PhaseField(p) => p.into(),
             DesignError::Nn(n) => n.into(),
             DesignError::Gp(g) => g.into(),

@@ -52,6 +52,9 @@ pub enum DesignError {
     /// An output file could not be written.
     #[error("{0}")]
     Io(String),
+    /// A file could not be read or written, or is damaged (the error names it).
+    #[error(transparent)]
+    File(#[from] crate::io::IoError),
     /// Cancelled on request; finished stages keep their files (the dataset resumes).
     #[error("design cancelled during {0}")]
     Cancelled(&'static str),

@@ -1,13 +1,13 @@
 //! Saving and loading fitted GPs: the training data, the options and every output's fitted
-//! hyper-parameters, as JSON inside a small binary envelope (magic, format version, length,
-//! CRC-32), written atomically. Loading refactors the kernel matrices from the stored
+//! hyper-parameters, as a checked JSON record ([`crate::io::record`]: magic, format version,
+//! length, CRC-32), written atomically. Loading refactors the kernel matrices from the stored
 //! hyper-parameters, which reproduces the saved model exactly.
 
 use super::GpError;
 use super::kernel::{Kernel, KernelKind};
 use super::model::GaussianProcess;
 use super::params::GpParams;
-use crate::io::atomic::write_atomically;
+use crate::io::record::{read_record, write_record};
 use ndarray::Array2;
 use serde_json::{Value, json};
 use std::path::Path;
@@ -61,7 +61,7 @@ impl GaussianProcess {
                 })
             })
             .collect();
-        let body = serde_json::to_vec(&json!({
+        let body = json!({
             "x": matrix_json(x),
             "y": matrix_json(y),
             "options": {
@@ -71,43 +71,15 @@ impl GaussianProcess {
                 "seed": p.seed,
             },
             "outputs": outputs,
-        }))
-        .expect("JSON of plain values");
-        let mut bytes = MAGIC.to_vec();
-        bytes.extend_from_slice(&VERSION.to_le_bytes());
-        bytes.extend_from_slice(&(body.len() as u64).to_le_bytes());
-        bytes.extend_from_slice(&body);
-        bytes.extend_from_slice(&crc32fast::hash(&bytes).to_le_bytes());
-        write_atomically(path, |w| w.write_all(&bytes))
-            .map_err(|e| GpError::Io(format!("{}: {e}", path.display())))
+        });
+        Ok(write_record(path, MAGIC, VERSION, &body)?)
     }
 
     /// Read a model written by [`GaussianProcess::save`], checking its format, version and
     /// checksum.
     pub fn load(path: &Path) -> Result<Self, GpError> {
         let bad = |reason: String| GpError::Corrupt(format!("{}: {reason}", path.display()));
-        let bytes =
-            std::fs::read(path).map_err(|e| GpError::Io(format!("{}: {e}", path.display())))?;
-        if bytes.len() < 24 || &bytes[..8] != MAGIC {
-            return Err(bad("not a ferrolab GP model".into()));
-        }
-        let version = u32::from_le_bytes(bytes[8..12].try_into().unwrap());
-        if version != VERSION {
-            return Err(bad(format!(
-                "model format version {version} is not supported (this ferrolab reads {VERSION})"
-            )));
-        }
-        let (content, crc) = bytes.split_at(bytes.len() - 4);
-        if crc32fast::hash(content).to_le_bytes() != crc {
-            return Err(bad("damaged file (checksum mismatch)".into()));
-        }
-        let len = u64::from_le_bytes(content[12..20].try_into().unwrap()) as usize;
-        let body: Value = serde_json::from_slice(
-            content
-                .get(20..20 + len)
-                .ok_or_else(|| bad("truncated".into()))?,
-        )
-        .map_err(|e| bad(format!("model body: {e}")))?;
+        let body = read_record(path, MAGIC, VERSION, "GP model")?;
         let x = matrix_from(&body["x"], "x").map_err(bad)?;
         let y = matrix_from(&body["y"], "y").map_err(bad)?;
         let options = &body["options"];

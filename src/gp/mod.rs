@@ -54,3 +54,14 @@ pub enum GpError {
         jitter: f64,
     },
 }
+
+impl From<crate::io::IoError> for GpError {
+    fn from(e: crate::io::IoError) -> Self {
+        match e {
+            crate::io::IoError::Os { .. } => GpError::Io(e.to_string()),
+            crate::io::IoError::Corrupt { .. } | crate::io::IoError::Unsuitable { .. } => {
+                GpError::Corrupt(e.to_string())
+            }
+        }
+    }
+}

@@ -245,16 +245,56 @@ pub fn parse_npy(bytes: &[u8]) -> Result<NpyArray, String> {
                 .map_err(|e| format!("bad shape {inner:?}: {e}"))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let data = &bytes[10 + header_len..];
+    let item_size = descr
+        .get(2..)
+        .and_then(|digits| digits.parse::<usize>().ok())
+        .filter(|size| *size > 0)
+        .ok_or_else(|| format!("unsupported element type {descr:?}"))?;
+    // The header's shape must match the bytes present before anything is sized by it.
+    let declared = shape
+        .iter()
+        .try_fold(item_size, |acc, &n| acc.checked_mul(n))
+        .ok_or_else(|| format!("shape {shape:?} of {descr} elements overflows"))?;
+    if declared != data.len() {
+        return Err(format!(
+            "shape {shape:?} of {descr} elements needs {declared} data bytes but the array holds {}",
+            data.len()
+        ));
+    }
     Ok(NpyArray {
         descr,
         shape,
-        data: bytes[10 + header_len..].to_vec(),
+        data: data.to_vec(),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn declared_shapes_must_match_the_data_before_any_allocation() {
+        let mut bytes = to_npy_bytes(&ndarray::array![[1.0f64, 2.0]]);
+        assert!(parse_npy(&bytes).is_ok());
+        bytes.pop();
+        let err = parse_npy(&bytes).unwrap_err();
+        assert!(
+            err.contains("needs 16 data bytes but the array holds 15"),
+            "{err}"
+        );
+        // A header declaring 2^32 x 2^32 x 64 doubles overflows usize: an error, not a panic.
+        let text = to_npy_bytes(&ndarray::array![1.0f64]);
+        let header = std::str::from_utf8(&text[10..text.len() - 8])
+            .unwrap()
+            .replace("(1,), ", "(4294967296, 4294967296, 64), ");
+        let mut huge = b"\x93NUMPY\x01\x00".to_vec();
+        huge.extend_from_slice(&(header.len() as u16).to_le_bytes());
+        huge.extend_from_slice(header.as_bytes());
+        huge.extend_from_slice(&1.0f64.to_le_bytes());
+        let err = parse_npy(&huge).unwrap_err();
+        assert!(err.contains("overflows"), "{err}");
+    }
 
     #[test]
     fn header_is_aligned_and_parsable() {

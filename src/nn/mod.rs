@@ -59,7 +59,6 @@ pub mod scaling;
 pub mod schedule;
 mod synthetic;
 pub mod train;
-pub mod weights;
 
 pub use error::NnError;
 pub use layout::ParamLayout;

@@ -8,7 +8,7 @@ use ferrolab::analysis::{
     Bandwidth, Centring, Dictionary, DictionaryParams, GaussianKde, GaussianMixture, GmmParams,
     KMeans, KMeansParams, Nmf, NmfParams, Pca, PcaParams, RgbToySpec, pearson_matrix, rgb_toy,
 };
-use ferrolab::io::npy::{parse_npy, write_npy};
+use ferrolab::io::npy::write_npy;
 use ndarray::{Array1, Array2, ArrayBase, Data, Dimension};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -124,16 +124,7 @@ pub struct Io {
 }
 
 fn read_matrix(path: &Path, what: &str) -> Result<Array2<f64>, String> {
-    let bad = |e: String| format!("{what} {}: {e}", path.display());
-    let bytes = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
-    let array = parse_npy(&bytes).map_err(bad)?;
-    let [n, d] = array.shape[..] else {
-        return Err(bad(format!(
-            "expected a 2-D matrix (samples x features), found shape {:?}",
-            array.shape
-        )));
-    };
-    Array2::from_shape_vec((n, d), array.to_f64().map_err(bad)?).map_err(|e| bad(e.to_string()))
+    ferrolab::io::matrix::read_matrix(path).map_err(|e| format!("{what} {e}"))
 }
 
 fn save<S: Data<Elem = f64>, D: Dimension>(

@@ -3,7 +3,7 @@
 
 use crate::settings::config_from;
 use ferrolab::gp::{GaussianProcess, GpParams};
-use ferrolab::io::npy::{parse_npy, write_npy};
+use ferrolab::io::npy::write_npy;
 use ndarray::Array2;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -40,47 +40,9 @@ pub enum Command {
     },
 }
 
-/// A float64 matrix from .npy (C order) or .csv (comma-separated, optional header).
+/// A matrix from .npy or .csv, by the project's one set of rules ([`ferrolab::io::matrix`]).
 pub fn read_matrix(path: &Path) -> Result<Array2<f64>, String> {
-    let bad = |e: String| format!("{}: {e}", path.display());
-    let bytes = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
-    if path.extension().is_some_and(|e| e == "npy") {
-        let a = parse_npy(&bytes).map_err(bad)?;
-        let data = a.to_vec::<f64>().map_err(bad)?;
-        let shape = match a.shape[..] {
-            [n] => (n, 1),
-            [n, d] => (n, d),
-            _ => {
-                return Err(bad(format!(
-                    "expected a 1-D or 2-D array, got shape {:?}",
-                    a.shape
-                )));
-            }
-        };
-        return Array2::from_shape_vec(shape, data).map_err(|e| bad(e.to_string()));
-    }
-    let text = String::from_utf8(bytes).map_err(|e| bad(e.to_string()))?;
-    let mut rows: Vec<Vec<f64>> = Vec::new();
-    for (i, line) in text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-    {
-        let parsed: Result<Vec<f64>, _> =
-            line.split(',').map(|t| t.trim().parse::<f64>()).collect();
-        match parsed {
-            Ok(row) => rows.push(row),
-            Err(_) if i == 0 => continue, // a header
-            Err(e) => return Err(bad(format!("line {}: {e}", i + 1))),
-        }
-    }
-    let cols = rows.first().map_or(0, Vec::len);
-    if rows.is_empty() || rows.iter().any(|r| r.len() != cols) {
-        return Err(bad("expected rows of equal length".into()));
-    }
-    Ok(Array2::from_shape_fn((rows.len(), cols), |(i, j)| {
-        rows[i][j]
-    }))
+    ferrolab::io::matrix::read_matrix(path).map_err(|e| e.to_string())
 }
 
 pub fn run(command: &Command) -> Result<(), String> {

@@ -51,7 +51,7 @@ pub fn run(cfg: &Config, out: &Path, shard: Option<&str>) -> Result<(), String> 
         seconds / data.len().max(1) as f64
     );
     summarize(&data);
-    let (npz, json) = ferrolab::phasefield::dataset::format::dataset_files(out);
+    let (npz, json) = ferrolab::io::dataset::dataset_files(out);
     println!("wrote {} and {}", npz.display(), json.display());
     Ok(())
 }

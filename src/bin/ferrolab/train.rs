@@ -1,16 +1,13 @@
 //! `ferrolab train`: paper 000's MLP beta-VAE on a file of loops, with a loss-curve and a
 //! latent-space figure.
 
-use crate::gp::read_matrix;
 use crate::plot::{curves_png, scatter_png};
 use crate::settings::config_from;
 use ferrolab::io::npy::write_npy;
-use ferrolab::io::npz::read_npz;
 use ferrolab::nn::{MlpVae, VaeSettings};
-use ferrolab::phasefield::dataset::Dataset;
 use ferrolab::progress::Progress;
 use indicatif::{ProgressBar, ProgressStyle};
-use ndarray::{Array2, Axis};
+use ndarray::Array2;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -32,46 +29,13 @@ pub struct Args {
     set: Vec<String>,
 }
 
-/// The loops and, for a phase-field dataset, its first material parameter (for colour).
+/// The loops and, for a phase-field dataset, its grain diameters (for colour).
 fn read_loops(path: &Path) -> Result<(Array2<f64>, Option<Vec<f64>>), String> {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-    let json_twin = path.with_extension("json");
-    if ext == "json" || (ext == "npz" && json_twin.exists()) {
-        let data = Dataset::read(path).map_err(|e| e.to_string())?;
-        let ok: Vec<usize> = (0..data.len()).filter(|i| data.status[*i] == 0).collect();
-        if ok.len() < data.len() {
-            eprintln!("skipping {} failed structures", data.len() - ok.len());
-        }
-        let loops = data.polarization.select(Axis(0), &ok);
-        let d_g = ok.iter().map(|i| data.parameters[[*i, 0]]).collect();
-        return Ok((loops, Some(d_g)));
+    let read = ferrolab::io::loops::read_loops(path).map_err(|e| e.to_string())?;
+    if read.skipped > 0 {
+        eprintln!("skipping {} failed structures", read.skipped);
     }
-    if ext == "npz" {
-        let bad = |e: String| format!("{}: {e}", path.display());
-        let bytes = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
-        let members = read_npz(&bytes).map_err(bad)?;
-        let two_d: Vec<&String> = members
-            .iter()
-            .filter(|(_, a)| a.shape.len() == 2)
-            .map(|(k, _)| k)
-            .collect();
-        let name = match (members.contains_key("polarization"), two_d.as_slice()) {
-            (true, _) => "polarization".to_owned(),
-            (false, [only]) => (*only).clone(),
-            _ => {
-                return Err(bad(format!(
-                    "no `polarization` array and not exactly one 2-D array among {:?}",
-                    members.keys().collect::<Vec<_>>()
-                )));
-            }
-        };
-        let a = &members[&name];
-        let values = a.to_vec::<f64>().map_err(bad)?;
-        let loops = Array2::from_shape_vec((a.shape[0], a.shape[1]), values)
-            .map_err(|e| bad(e.to_string()))?;
-        return Ok((loops, None));
-    }
-    Ok((read_matrix(path)?, None))
+    Ok((read.loops, read.grain_diameter_nm))
 }
 
 pub fn run(args: &Args) -> Result<(), String> {

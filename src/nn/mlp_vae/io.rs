@@ -1,24 +1,25 @@
-//! MLP VAE files: the weights under their PyTorch-style names, plus (for a model with a
-//! training state) the optimiser moments under `optimizer.m.<name>` / `optimizer.v.<name>`,
-//! in one safetensors file whose metadata holds the architecture, the data scaling, the
-//! settings, the history and the random-stream position as JSON strings.
+//! MLP VAE files, in the project's network file format ([`crate::io::network`], kind
+//! `mlp_vae`): the weights under their PyTorch-style names, plus (for a model with a training
+//! state) the optimiser moments under `optimizer.m.<name>` / `optimizer.v.<name>`; the
+//! metadata holds the architecture, the data scaling, the settings, and the history and
+//! random-stream position as the state.
 
 use super::super::adam::Adam;
 use super::super::error::NnError;
 use super::super::scaling::MinMaxScaling;
 use super::super::train::{EpochRecord, LossParts, TrainState};
-use super::super::weights::{self, NamedTensor};
 use super::architecture::{Reconstruction, VaeArchitecture};
 use super::keys::{Engine, VaeSettings};
+use crate::io::network::{self, NamedTensor, NetworkFile};
 use crate::rng::Xoshiro256;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 use std::path::Path;
 
-/// Format name in the metadata.
-pub const FORMAT: &str = "ferrolab.mlp_vae";
-/// Format version written; readers accept exactly this version.
-pub const VERSION: u32 = 1;
+/// Model kind in the file.
+pub const KIND: &str = "mlp_vae";
+/// Layout version written; readers accept exactly this version (2: the checksum covers the
+/// metadata too).
+pub const VERSION: u32 = 2;
 
 fn parts_json(p: &LossParts) -> Value {
     json!([p.total, p.reconstruction, p.kl])
@@ -75,30 +76,12 @@ pub(super) fn save(
         }
     };
     add("", params);
-    let mut meta = BTreeMap::new();
-    meta.insert(
-        "architecture".to_string(),
-        json!({
-            "input_dim": arch.input_dim,
-            "hidden": arch.hidden,
-            "latent_dim": arch.latent_dim,
-            "reconstruction": arch.reconstruction.as_str(),
-        })
-        .to_string(),
-    );
-    meta.insert(
-        "scaling".to_string(),
-        scaling
-            .map_or(Value::Null, |s| json!({"min": s.min, "max": s.max}))
-            .to_string(),
-    );
-    meta.insert("settings".to_string(), settings_json(settings).to_string());
-    if let Some(s) = state {
-        add("optimizer.m.", &s.adam.m);
-        add("optimizer.v.", &s.adam.v);
-        let rng: Vec<String> = s.rng.state().iter().map(u64::to_string).collect();
-        meta.insert(
-            "state".to_string(),
+    let state = match state {
+        None => Value::Null,
+        Some(s) => {
+            add("optimizer.m.", &s.adam.m);
+            add("optimizer.v.", &s.adam.v);
+            let rng: Vec<String> = s.rng.state().iter().map(u64::to_string).collect();
             json!({
                 "epochs_done": s.epochs_done,
                 "adam_step": s.adam.step,
@@ -106,10 +89,23 @@ pub(super) fn save(
                 "data_crc": s.data_crc,
                 "history": history_json(&s.history),
             })
-            .to_string(),
-        );
-    }
-    weights::write(path, &tensors, FORMAT, VERSION, meta)
+        }
+    };
+    let file = NetworkFile {
+        kind: KIND.into(),
+        version: VERSION,
+        architecture: json!({
+            "input_dim": arch.input_dim,
+            "hidden": arch.hidden,
+            "latent_dim": arch.latent_dim,
+            "reconstruction": arch.reconstruction.as_str(),
+        }),
+        settings: settings_json(settings),
+        scaling: scaling.map_or(Value::Null, |s| json!({"min": s.min, "max": s.max})),
+        state,
+        tensors,
+    };
+    Ok(network::write(path, &file)?)
 }
 
 /// What a file holds.
@@ -128,10 +124,6 @@ struct Fields<'a> {
 impl Fields<'_> {
     fn bad(&self, what: impl std::fmt::Display) -> NnError {
         NnError::Corrupt(format!("{}: {what}", self.path.display()))
-    }
-
-    fn parse(&self, text: &str, what: &str) -> Result<Value, NnError> {
-        serde_json::from_str(text).map_err(|e| self.bad(format!("metadata `{what}`: {e}")))
     }
 
     fn usize(&self, v: &Value, key: &str) -> Result<usize, NnError> {
@@ -165,72 +157,49 @@ impl Fields<'_> {
     }
 }
 
-fn tensor_values(
-    file: &weights::WeightsFile,
-    path: &Path,
-    name: &str,
-    shape: &[usize],
-) -> Result<Vec<f32>, NnError> {
-    let (_, found, values) = file.tensor(name, path)?;
-    if found != shape {
-        return Err(NnError::Corrupt(format!(
-            "{}: tensor `{name}` has shape {found:?}, the architecture needs {shape:?}",
-            path.display()
-        )));
-    }
-    if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-        return Err(NnError::Corrupt(format!(
-            "{}: tensor `{name}` element {i} is {}",
-            path.display(),
-            values[i]
-        )));
-    }
-    Ok(values.clone())
-}
-
 /// Read a file written by [`save`], checking format, checksum, shapes and values.
 pub(super) fn load(path: &Path) -> Result<Loaded, NnError> {
-    let file = weights::read(path, FORMAT, VERSION)?;
+    let file = network::read(path, KIND, VERSION)?;
     let f = Fields { path };
-    let a = f.parse(file.meta("architecture", path)?, "architecture")?;
+    let a = &file.architecture;
     let hidden: Vec<usize> = serde_json::from_value(a.get("hidden").cloned().unwrap_or_default())
         .map_err(|e| f.bad(format!("`hidden`: {e}")))?;
     let arch = VaeArchitecture {
-        input_dim: f.usize(&a, "input_dim")?,
+        input_dim: f.usize(a, "input_dim")?,
         hidden,
-        latent_dim: f.usize(&a, "latent_dim")?,
+        latent_dim: f.usize(a, "latent_dim")?,
         reconstruction: f
-            .word(&a, "reconstruction")?
+            .word(a, "reconstruction")?
             .parse::<Reconstruction>()
             .map_err(|e| f.bad(format!("`reconstruction`: {e}")))?,
     };
     arch.validate().map_err(|e| f.bad(e))?;
-    let s = f.parse(file.meta("settings", path)?, "settings")?;
+    let s = &file.settings;
     let settings = VaeSettings {
         hidden: arch.hidden.clone(),
         latent_dim: arch.latent_dim,
         reconstruction: arch.reconstruction,
-        epochs: f.usize(&s, "epochs")?,
-        batch_size: f.usize(&s, "batch_size")?,
-        learning_rate: f.f64(&s, "learning_rate")?,
-        beta: f.f64(&s, "beta")?,
-        beta_warmup_epochs: f.usize(&s, "beta_warmup_epochs")?,
+        epochs: f.usize(s, "epochs")?,
+        batch_size: f.usize(s, "batch_size")?,
+        learning_rate: f.f64(s, "learning_rate")?,
+        beta: f.f64(s, "beta")?,
+        beta_warmup_epochs: f.usize(s, "beta_warmup_epochs")?,
         seed: s
             .get("seed")
             .and_then(Value::as_u64)
             .ok_or_else(|| f.bad("`seed` missing"))?,
-        validation_fraction: f.f64(&s, "validation_fraction")?,
-        checkpoint_every: f.usize(&s, "checkpoint_every")?,
+        validation_fraction: f.f64(s, "validation_fraction")?,
+        checkpoint_every: f.usize(s, "checkpoint_every")?,
         engine: f
-            .word(&s, "engine")?
+            .word(s, "engine")?
             .parse::<Engine>()
             .map_err(|e| f.bad(format!("`engine`: {e}")))?,
     };
-    let sc = f.parse(file.meta("scaling", path)?, "scaling")?;
+    let sc = &file.scaling;
     let scaling = if sc.is_null() {
         None
     } else {
-        let (min, max) = (f.f64(&sc, "min")?, f.f64(&sc, "max")?);
+        let (min, max) = (f.f64(sc, "min")?, f.f64(sc, "max")?);
         if max <= min {
             return Err(f.bad(format!("scaling min {min} >= max {max}")));
         }
@@ -240,20 +209,14 @@ pub(super) fn load(path: &Path) -> Result<Loaded, NnError> {
     let read_all = |prefix: &str| -> Result<Vec<f32>, NnError> {
         let mut flat = Vec::with_capacity(layout.total());
         for t in layout.tensors() {
-            flat.extend(tensor_values(
-                &file,
-                path,
-                &format!("{prefix}{}", t.name),
-                &t.shape,
-            )?);
+            flat.extend_from_slice(file.tensor(path, &format!("{prefix}{}", t.name), &t.shape)?);
         }
         Ok(flat)
     };
     let params = read_all("")?;
-    let state = match file.metadata.get("state") {
-        None => None,
-        Some(text) => {
-            let st = f.parse(text, "state")?;
+    let state = match &file.state {
+        Value::Null => None,
+        st => {
             let words: Vec<String> =
                 serde_json::from_value(st.get("rng").cloned().unwrap_or_default())
                     .map_err(|e| f.bad(format!("`rng`: {e}")))?;
@@ -288,7 +251,7 @@ pub(super) fn load(path: &Path) -> Result<Loaded, NnError> {
                 .get("adam_step")
                 .and_then(Value::as_u64)
                 .ok_or_else(|| f.bad("`adam_step` missing"))?;
-            let epochs_done = f.usize(&st, "epochs_done")?;
+            let epochs_done = f.usize(st, "epochs_done")?;
             if history.len() != epochs_done {
                 return Err(f.bad("history length differs from epochs_done"));
             }

@@ -3,6 +3,7 @@
 //! configuration, so a resumed run can only continue the same sweep.
 
 use super::DatasetError;
+use crate::io::IoError;
 use crate::io::atomic::write_atomically;
 use std::path::{Path, PathBuf};
 
@@ -25,7 +26,7 @@ pub(super) struct Checkpoints {
 impl Checkpoints {
     /// Open (or start) the checkpoint directory of a run whose identity is `fingerprint`.
     pub fn open(dir: &Path, fingerprint: &str, points: usize) -> Result<Self, DatasetError> {
-        std::fs::create_dir_all(dir).map_err(|e| DatasetError::io(dir, e))?;
+        std::fs::create_dir_all(dir).map_err(|e| IoError::os(dir, "create", e))?;
         let run = dir.join("run.json");
         match std::fs::read_to_string(&run) {
             Ok(existing) if existing != fingerprint => {
@@ -37,7 +38,7 @@ impl Checkpoints {
             }
             Ok(_) => {}
             Err(_) => write_atomically(&run, |w| w.write_all(fingerprint.as_bytes()))
-                .map_err(|e| DatasetError::io(&run, e))?,
+                .map_err(|e| IoError::os(&run, "write", e))?,
         }
         Ok(Self {
             dir: dir.to_path_buf(),
@@ -108,12 +109,13 @@ impl Checkpoints {
         }
         bytes.extend_from_slice(&crc32fast::hash(&bytes).to_le_bytes());
         let path = self.path(chunk);
-        write_atomically(&path, |w| w.write_all(&bytes)).map_err(|e| DatasetError::io(&path, e))
+        Ok(write_atomically(&path, |w| w.write_all(&bytes))
+            .map_err(|e| IoError::os(&path, "write", e))?)
     }
 
     /// Remove the directory once the dataset is written.
     pub fn finish(self) -> Result<(), DatasetError> {
-        std::fs::remove_dir_all(&self.dir).map_err(|e| DatasetError::io(&self.dir, e))
+        Ok(std::fs::remove_dir_all(&self.dir).map_err(|e| IoError::os(&self.dir, "remove", e))?)
     }
 }
 

@@ -18,17 +18,18 @@
 //! ```
 
 mod checkpoint;
-pub mod format;
 mod run;
 mod sweep;
 
-pub use format::{Dataset, FEATURE_NAMES, STATUS_NAMES};
+/// The dataset format lives with the other file formats, in [`crate::io::dataset`].
+pub use crate::io::dataset::{Dataset, FEATURE_NAMES, STATUS_NAMES};
 pub use run::{Shard, merge_shards, run_sweep};
 pub use sweep::{
     Geometry, PARAMETER_NAMES, SamplingMode, StructureSpec, Sweep, SweepMode, SweepSettings,
 };
 
 use crate::config::ConfigError;
+use crate::io::IoError;
 use crate::phasefield::error::PhaseFieldError;
 
 /// Why a sweep could not run or a dataset could not be read.
@@ -43,22 +44,10 @@ pub enum DatasetError {
     /// The simulation could not be set up (per-structure failures are recorded, not raised).
     #[error(transparent)]
     PhaseField(#[from] PhaseFieldError),
-    /// Reading or writing a file failed.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: String,
-        /// The cause.
-        source: std::io::Error,
-    },
-    /// A file is not a ferrolab dataset, is of another version, or is damaged.
-    #[error("{path}: {reason}")]
-    Corrupt {
-        /// The file.
-        path: String,
-        /// What is wrong.
-        reason: String,
-    },
+    /// Reading or writing a file failed, or a file is not a ferrolab dataset, is of another
+    /// version, or is damaged (the error names the file).
+    #[error(transparent)]
+    File(#[from] IoError),
     /// The run was cancelled; its checkpoints are kept and a new run resumes from them.
     #[error("cancelled after {done} of {total} structures; run again to resume")]
     Cancelled {
@@ -67,20 +56,4 @@ pub enum DatasetError {
         /// Structures of this run.
         total: usize,
     },
-}
-
-impl DatasetError {
-    pub(crate) fn io(path: &std::path::Path, source: std::io::Error) -> Self {
-        Self::Io {
-            path: path.display().to_string(),
-            source,
-        }
-    }
-
-    pub(crate) fn corrupt(path: &std::path::Path, reason: impl Into<String>) -> Self {
-        Self::Corrupt {
-            path: path.display().to_string(),
-            reason: reason.into(),
-        }
-    }
 }

@@ -2,9 +2,9 @@
 //! finished batch checkpointed; resuming, cancelling, sharding and merging.
 
 use super::checkpoint::{Checkpoints, StructureResult};
-use super::format::{Dataset, dataset_files};
 use super::{DatasetError, Sweep};
 use crate::config::{Config, Value};
+use crate::io::dataset::{Dataset, dataset_files};
 use crate::keys;
 use crate::phasefield::error::PhaseFieldError;
 use crate::phasefield::params::PhaseFieldParams;

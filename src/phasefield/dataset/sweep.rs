@@ -74,13 +74,8 @@ impl Validate for SweepSettings {
     }
 }
 
-/// Names of the four swept parameters, in the order of the dataset's `parameters` columns.
-pub const PARAMETER_NAMES: [&str; 4] = [
-    "grain_diameter_nm",
-    "polar_fraction",
-    "orientation_mean_rad",
-    "orientation_spread_rad",
-];
+/// Names of the four swept parameters: the dataset's `parameters` columns.
+pub use crate::io::dataset::PARAMETER_NAMES;
 
 /// A checked sweep.
 #[derive(Clone, Debug, PartialEq)]

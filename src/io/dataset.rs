@@ -18,10 +18,10 @@
 //! value), and the size and CRC-32 of `NAME.npz`, which readers verify. Both files are written
 //! atomically, the JSON last: a dataset exists once its JSON does.
 
-use super::DatasetError;
-use crate::io::atomic::write_atomically;
-use crate::io::npy::to_npy_bytes;
-use crate::io::npz::{npz_bytes, read_npz};
+use super::IoError;
+use super::atomic::write_atomically;
+use super::npy::to_npy_bytes;
+use super::npz::{npz_bytes, read_npz};
 use ndarray::Array2;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -32,6 +32,13 @@ pub const FORMAT: &str = "ferrolab-dataset";
 pub const VERSION: u64 = 1;
 /// Columns of `features`: those of [`LoopFeatures::to_array`](crate::loops::features::LoopFeatures::to_array).
 pub use crate::loops::features::FEATURE_NAMES;
+/// Names of the four swept parameters, in the order of the `parameters` columns.
+pub const PARAMETER_NAMES: [&str; 4] = [
+    "grain_diameter_nm",
+    "polar_fraction",
+    "orientation_mean_rad",
+    "orientation_spread_rad",
+];
 /// Meaning of `status` values 0, 1, 2.
 pub const STATUS_NAMES: [&str; 3] = ["ok", "runaway", "failed"];
 
@@ -114,7 +121,7 @@ impl Dataset {
             "sweep_structures": self.sweep_structures,
             "shard": self.shard.map(|(index, count)| json!({"index": index, "count": count})),
             "points": self.voltage.len(),
-            "parameter_names": super::PARAMETER_NAMES,
+            "parameter_names": PARAMETER_NAMES,
             "feature_names": FEATURE_NAMES,
             "status_names": STATUS_NAMES,
             "status_counts": counts,
@@ -125,16 +132,16 @@ impl Dataset {
     }
 
     /// Write `NAME.npz` then `NAME.json`, each atomically.
-    pub fn write(&self, path: &Path) -> Result<(), DatasetError> {
+    pub fn write(&self, path: &Path) -> Result<(), IoError> {
         let (npz_path, json_path) = dataset_files(path);
-        let npz = self.npz().map_err(|e| DatasetError::io(&npz_path, e))?;
+        let npz = self.npz().map_err(|e| IoError::os(&npz_path, "write", e))?;
         let mut text =
             serde_json::to_string_pretty(&self.metadata(&npz)).expect("JSON of plain values");
         text.push('\n');
         write_atomically(&npz_path, |w| w.write_all(&npz))
-            .map_err(|e| DatasetError::io(&npz_path, e))?;
+            .map_err(|e| IoError::os(&npz_path, "write", e))?;
         write_atomically(&json_path, |w| w.write_all(text.as_bytes()))
-            .map_err(|e| DatasetError::io(&json_path, e))
+            .map_err(|e| IoError::os(&json_path, "write", e))
     }
 
     /// Read and verify a dataset (format, version, archive size and CRC-32, array shapes).
@@ -142,13 +149,13 @@ impl Dataset {
     /// ```no_run
     /// let data = ferrolab::phasefield::dataset::Dataset::read("sweep.json".as_ref())?;
     /// println!("{} loops", data.len());
-    /// # Ok::<(), ferrolab::phasefield::dataset::DatasetError>(())
+    /// # Ok::<(), ferrolab::io::IoError>(())
     /// ```
-    pub fn read(path: &Path) -> Result<Self, DatasetError> {
+    pub fn read(path: &Path) -> Result<Self, IoError> {
         let (npz_path, json_path) = dataset_files(path);
-        let text =
-            std::fs::read_to_string(&json_path).map_err(|e| DatasetError::io(&json_path, e))?;
-        let bad = |reason: String| DatasetError::corrupt(&json_path, reason);
+        let bad = |reason: String| IoError::corrupt(&json_path, reason);
+        let text = String::from_utf8(super::read_file(&json_path)?)
+            .map_err(|e| bad(format!("not UTF-8 text: {e}")))?;
         let meta: Value = serde_json::from_str(&text).map_err(|e| bad(format!("not JSON: {e}")))?;
         if meta["format"] != FORMAT {
             return Err(bad(format!(
@@ -162,8 +169,8 @@ impl Dataset {
                 meta["version"]
             )));
         }
-        let npz = std::fs::read(&npz_path).map_err(|e| DatasetError::io(&npz_path, e))?;
-        let corrupt = |reason: String| DatasetError::corrupt(&npz_path, reason);
+        let npz = super::read_file(&npz_path)?;
+        let corrupt = |reason: String| IoError::corrupt(&npz_path, reason);
         let crc = format!("{:08x}", crc32fast::hash(&npz));
         if meta["npz_bytes"] != npz.len() || meta["npz_crc32"] != crc.as_str() {
             return Err(corrupt(format!(
@@ -186,7 +193,7 @@ impl Dataset {
         let points = meta["points"]
             .as_u64()
             .ok_or_else(|| bad("points missing".into()))? as usize;
-        let matrix = |name: &str, cols: usize| -> Result<Array2<f64>, DatasetError> {
+        let matrix = |name: &str, cols: usize| -> Result<Array2<f64>, IoError> {
             let a = get(name)?;
             if a.shape != [n, cols] {
                 return Err(corrupt(format!(
@@ -199,7 +206,7 @@ impl Dataset {
                 .map_err(|e| corrupt(format!("{name}: {e}")))?;
             Ok(Array2::from_shape_vec((n, cols), data).expect("shape checked"))
         };
-        let vector = |name: &str, len: usize| -> Result<&crate::io::npy::NpyArray, DatasetError> {
+        let vector = |name: &str, len: usize| -> Result<&super::npy::NpyArray, IoError> {
             let a = get(name)?;
             if a.shape != [len] {
                 return Err(corrupt(format!(

@@ -1,0 +1,96 @@
+//! The one error of file reading and writing: every variant names the file.
+
+use std::path::{Path, PathBuf};
+
+/// Why a file could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum IoError {
+    /// The operating system refused (missing file, permissions, full disk...).
+    #[error("cannot {action} {}: {source}", path.display())]
+    Os {
+        /// The file.
+        path: PathBuf,
+        /// "read", "write", "create", ...
+        action: &'static str,
+        /// The system's reason.
+        source: std::io::Error,
+    },
+    /// The file is not of its format, or damaged (bad magic, checksum, truncation, another
+    /// kind of file).
+    #[error("{}: {reason}", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A sound file that does not hold what the caller needs (a 3-D array where a matrix is
+    /// needed, text in a numeric column).
+    #[error("{}: {reason}", path.display())]
+    Unsuitable {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl IoError {
+    /// A refusal of the operating system to `action` the file.
+    pub fn os(path: &Path, action: &'static str, source: std::io::Error) -> Self {
+        Self::Os {
+            path: path.to_owned(),
+            action,
+            source,
+        }
+    }
+
+    /// A damaged file, or one of another format.
+    pub fn corrupt(path: &Path, reason: impl Into<String>) -> Self {
+        Self::Corrupt {
+            path: path.to_owned(),
+            reason: reason.into(),
+        }
+    }
+
+    /// A sound file that does not hold what is needed.
+    pub fn unsuitable(path: &Path, reason: impl Into<String>) -> Self {
+        Self::Unsuitable {
+            path: path.to_owned(),
+            reason: reason.into(),
+        }
+    }
+
+    /// The file the error is about.
+    pub fn path(&self) -> &Path {
+        match self {
+            Self::Os { path, .. } | Self::Corrupt { path, .. } | Self::Unsuitable { path, .. } => {
+                path
+            }
+        }
+    }
+}
+
+/// The whole file, or an error naming it.
+pub fn read_file(path: &Path) -> Result<Vec<u8>, IoError> {
+    std::fs::read(path).map_err(|e| IoError::os(path, "read", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_names_its_file() {
+        let p = Path::new("/no/such/dir/x.npy");
+        let err = read_file(p).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("cannot read /no/such/dir/x.npy: "),
+            "{err}"
+        );
+        assert_eq!(err.path(), p);
+        let err = IoError::corrupt(p, "bad magic");
+        assert_eq!(err.to_string(), "/no/such/dir/x.npy: bad magic");
+    }
+}

@@ -66,13 +66,16 @@ fn tiny_design_runs_end_to_end_and_its_report_matches_its_arrays() {
         .into_iter()
         .map(|f| (0..4).all(|k| f[k] >= targets[[k, 0]] && f[k] <= targets[[k, 1]]))
         .collect();
-    assert_eq!(meets, outcome.meets_targets);
+    assert_eq!(meets, outcome.design.meets_targets);
     let flags = &npz["grid_feasible"].data;
     assert!(flags.iter().zip(&meets).all(|(f, m)| *f == 0 || *m));
 
     // The verification features recomputed from the saved re-simulated loops.
-    let chosen = outcome.chosen.expect("the tiny design finds a region");
-    let prediction = outcome.prediction.unwrap();
+    let chosen = outcome
+        .design
+        .chosen
+        .expect("the tiny design finds a region");
+    let prediction = outcome.design.prediction.unwrap();
     let voltage = array(&npz, "voltage").into_raw_vec_and_offset().0;
     let loops = matrix(array(&npz, "verify_loops"));
     let saved = matrix(array(&npz, "verify_features"));
@@ -112,7 +115,36 @@ fn tiny_design_runs_end_to_end_and_its_report_matches_its_arrays() {
     for (k, p) in prediction.mean.iter().enumerate() {
         assert!((outcome.ranges[k][0]..=outcome.ranges[k][1]).contains(p));
     }
-    // A second run reuses the finished dataset instead of simulating it again.
+    // A re-run with the same settings reuses the dataset and the model: the same arrays.
+    let first_npz = std::fs::read(out.join("design.npz")).unwrap();
+    let reused = |o: &ferrolab::design::DesignOutcome| -> Vec<bool> {
+        o.stages.iter().map(|s| s.reused).collect()
+    };
+    let rerun = run(&cfg, &DataSource::Sample, &out, &progress).unwrap();
+    assert_eq!(reused(&rerun), [true, true, false, false, false, false]);
+    assert_eq!(std::fs::read(out.join("design.npz")).unwrap(), first_npz);
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        report.contains("(`stages.json` records what each depends on): dataset, training."),
+        "{report}"
+    );
+    // Another beta: the dataset still serves, the model is trained again.
+    let mut other_beta = cfg.clone();
+    other_beta.set("vae.beta", Value::F64(0.2)).unwrap();
+    let rerun = run(&other_beta, &DataSource::Sample, &out, &progress).unwrap();
+    assert_eq!(reused(&rerun)[..2], [true, false]);
+    assert_ne!(rerun.model.latent, outcome.model.latent);
+    // Back to the first settings: trained again (the stored model is beta 0.2's), and equal.
+    let rerun = run(&cfg, &DataSource::Sample, &out, &progress).unwrap();
+    assert_eq!(reused(&rerun)[..2], [true, false]);
+    assert_eq!(std::fs::read(out.join("design.npz")).unwrap(), first_npz);
+    // Another sweep seed: other structures, so everything is redone.
+    let mut other_seed = cfg.clone();
+    other_seed.set("sweep.seed", Value::I64(1)).unwrap();
+    let rerun = run(&other_seed, &DataSource::Sample, &out, &progress).unwrap();
+    assert_eq!(reused(&rerun)[..2], [false, false]);
+    assert_ne!(rerun.data.parameters, outcome.data.parameters);
+    // An existing dataset file (here the last run's) is read, never simulated.
     let again = run(
         &cfg,
         &DataSource::Existing(out.join("dataset.json")),
@@ -120,7 +152,7 @@ fn tiny_design_runs_end_to_end_and_its_report_matches_its_arrays() {
         &progress,
     )
     .unwrap();
-    assert_eq!(again.parameters, outcome.parameters);
+    assert_eq!(again.data.parameters, rerun.data.parameters);
     std::fs::remove_dir_all(&out).unwrap();
 }
 

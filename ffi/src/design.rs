@@ -109,7 +109,7 @@ pub extern "C" fn ferrolab_design_run(design: *const ferrolab_design) -> i32 {
         progress.clear_cancel();
         let outcome: DesignOutcome = engine::design::run(&h.config, &h.source, &h.out, &progress)?;
         *h.found.lock().unwrap_or_else(PoisonError::into_inner) =
-            match (outcome.chosen, outcome.prediction) {
+            match (outcome.design.chosen, outcome.design.prediction) {
                 (Some(c), Some(p)) => Some(Found {
                     z: c.z,
                     mean: p.mean,

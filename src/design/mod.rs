@@ -21,10 +21,17 @@ mod keys;
 mod latent_map;
 mod pipeline;
 mod report;
+mod reuse;
+pub mod stages;
 
 pub use keys::{DEFAULT_SAMPLES, DesignSettings, TARGETS, TargetMode};
 pub use latent_map::{LatentMap, choose_point, feasible, map_latent, nearest_miss, supported};
-pub use pipeline::{DataSource, DesignOutcome, Stage, run};
+pub use pipeline::{DesignOutcome, Stage, StageRecord, run};
+pub use reuse::StageHash;
+pub use stages::{
+    Chosen, DataSource, DesignChoice, LatentAnalysis, LoopData, Prediction, TrainedModel,
+    Verification,
+};
 
 use crate::config::ConfigError;
 

@@ -4,7 +4,7 @@ use crate::plot::{
     GridMap, bars_png, curves_png, grid_map_png, loops_png, scatter_png, small_multiples_png,
 };
 use crate::settings::config_from;
-use ferrolab::design::{DataSource, DesignOutcome, Stage, TARGETS, run};
+use ferrolab::design::{DataSource, DesignOutcome, Stage, TARGETS, Verification, run};
 use ferrolab::progress::Progress;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
@@ -49,8 +49,14 @@ pub fn run_cli(args: &Args) -> Result<(), String> {
         worker.join().expect("the design thread does not panic")
     })
     .map_err(|e| e.to_string())?;
-    for (stage, seconds, summary) in &outcome.stages {
-        println!("{:>15}: {seconds:7.1} s  {summary}", stage.name());
+    for s in &outcome.stages {
+        let reused = if s.reused { " (reused)" } else { "" };
+        println!(
+            "{:>15}: {:7.1} s  {}{reused}",
+            s.stage.name(),
+            s.seconds,
+            s.summary
+        );
     }
     figures(&outcome, &args.out)?;
     println!("report: {}", args.out.join("report.md").display());
@@ -84,15 +90,21 @@ fn watch<T>(progress: &Progress, worker: &std::thread::ScopedJoinHandle<'_, T>) 
 }
 
 fn figures(o: &DesignOutcome, out: &Path) -> Result<(), String> {
-    let history: Vec<f64> = o.history.column(0).to_vec();
+    let history: Vec<f64> = o.model.history.column(0).to_vec();
     curves_png(
         &out.join("loss.png"),
         "beta-VAE training loss",
         &[("train", history)],
     )?;
-    let points: Vec<(f64, f64)> = o.latent.rows().into_iter().map(|r| (r[0], r[1])).collect();
+    let points: Vec<(f64, f64)> = o
+        .model
+        .latent
+        .rows()
+        .into_iter()
+        .map(|r| (r[0], r[1]))
+        .collect();
     for (k, (file, label)) in PARAMETERS.iter().enumerate() {
-        let values = o.parameters.column(k).to_vec();
+        let values = o.data.parameters.column(k).to_vec();
         scatter_png(
             &out.join(format!("fig2_latent_{file}.png")),
             "Latent space",
@@ -104,20 +116,20 @@ fn figures(o: &DesignOutcome, out: &Path) -> Result<(), String> {
     small_multiples_png(
         &out.join("fig2e_manifold.png"),
         "Decoded loops over the latent grid [-2, 2]^2 (z1 to the right, z2 up)",
-        &o.voltage,
-        &o.manifold.1,
+        &o.data.voltage,
+        &o.analysis.manifold.1,
         10,
     )?;
     let mut labels = Vec::new();
     let mut values = Vec::new();
-    for k in 0..o.correlations.nrows() {
+    for k in 0..o.analysis.correlations.nrows() {
         for (j, (_, label)) in PARAMETERS.iter().enumerate() {
             labels.push(format!(
                 "z{} {}",
                 k + 1,
                 label.split(' ').next().unwrap_or("")
             ));
-            values.push(o.correlations[[k, j]]);
+            values.push(o.analysis.correlations[[k, j]]);
         }
     }
     bars_png(
@@ -129,14 +141,14 @@ fn figures(o: &DesignOutcome, out: &Path) -> Result<(), String> {
         None,
         (-1.0, 1.0),
     )?;
-    let mark = o.chosen.map(|c| (c.z[0], c.z[1]));
+    let mark = o.design.chosen.map(|c| (c.z[0], c.z[1]));
     for (k, (suffix, name, _)) in TARGETS.iter().enumerate() {
-        let values = o.map.features.column(k).to_vec();
+        let values = o.analysis.map.features.column(k).to_vec();
         grid_map_png(
             &out.join(format!("fig4_{suffix}.png")),
             &GridMap {
                 title: &format!("{name} of decoded loops"),
-                steps: o.map.steps,
+                steps: o.analysis.map.steps,
                 lo: -2.0,
                 hi: 2.0,
                 values: &values,
@@ -149,16 +161,17 @@ fn figures(o: &DesignOutcome, out: &Path) -> Result<(), String> {
     }
     // 0: misses a target, 1: meets them far from the data, 2: the design region.
     let feasible: Vec<f64> = o
+        .design
         .meets_targets
         .iter()
-        .zip(&o.feasible)
+        .zip(&o.design.feasible)
         .map(|(m, f)| f64::from(u8::from(*m) + u8::from(*f)))
         .collect();
     grid_map_png(
         &out.join("fig5_target_region.png"),
         &GridMap {
             title: "Targets met: near data (yellow), far (teal); data (white); design (red)",
-            steps: o.map.steps,
+            steps: o.analysis.map.steps,
             lo: -2.0,
             hi: 2.0,
             values: &feasible,
@@ -168,7 +181,7 @@ fn figures(o: &DesignOutcome, out: &Path) -> Result<(), String> {
             axes: ("z1", "z2"),
         },
     )?;
-    if let Some(p) = &o.prediction {
+    if let Some(p) = &o.design.prediction {
         let labels: Vec<String> = PARAMETERS.iter().map(|(_, l)| (*l).to_owned()).collect();
         let span = |k: usize| (o.ranges[k][1] - o.ranges[k][0]).max(1e-12);
         let scaled: Vec<f64> = (0..4)
@@ -185,13 +198,13 @@ fn figures(o: &DesignOutcome, out: &Path) -> Result<(), String> {
             (0.0, 1.2),
         )?;
     }
-    if let (Some((_, loops)), Some(c)) = (&o.verification, &o.chosen) {
+    if let (Some(Verification { loops, .. }), Some(c)) = (&o.verification, &o.design.chosen) {
         let grey: Vec<Vec<f64>> = loops.rows().into_iter().map(|r| r.to_vec()).collect();
-        let decoded = o.map.loops.row(c.grid_index).to_vec();
+        let decoded = o.analysis.map.loops.row(c.grid_index).to_vec();
         loops_png(
             &out.join("fig7_verification.png"),
             "Re-simulated films with the predicted parameters (grey) and the decoded target loop",
-            &o.voltage,
+            &o.data.voltage,
             &grey,
             &[("decoded at the design point", decoded)],
         )?;

@@ -54,6 +54,7 @@ pub mod config;
 pub mod design;
 pub mod gp;
 pub mod io;
+mod linalg;
 pub mod loops;
 pub mod nn;
 pub mod parallel;

@@ -7,7 +7,7 @@ use ferrolab::phasefield::electrostatics::operator::Operator;
 use ferrolab::phasefield::electrostatics::spectral::SpectralSolver;
 use ferrolab::phasefield::params::{PhaseFieldParams, PoissonMethod};
 use ferrolab::phasefield::polycrystal::{CellClass, Polycrystal};
-use ferrolab::phasefield::simulate::simulate_loop_on;
+use ferrolab::phasefield::pv_loop::simulate_loop_on;
 use ferrolab::phasefield::simulation::Simulation;
 use std::hint::black_box;
 

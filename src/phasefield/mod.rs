@@ -8,8 +8,10 @@
 //! - [`thin_film`]: plane-strain elasticity of film and substrate by finite elements (level 2);
 //! - [`electrostatics`]: the finite-volume Poisson operator and its direct and spectral solvers;
 //! - [`params`]: the simulation parameters and their configuration keys;
-//! - [`simulation`]: the time stepper;
-//! - [`simulate`]: one P-V loop with its features.
+//! - [`simulation`]: the time stepper ([`simulation::Simulation`]: state, one step at a
+//!   given voltage);
+//! - [`pv_loop`]: one P-V loop driven through the stepper ([`pv_loop::simulate_loop`]: the
+//!   voltage protocol, recording, the loop's features).
 
 pub mod dataset;
 pub mod elastic;
@@ -18,6 +20,6 @@ pub mod error;
 pub mod landau;
 pub mod params;
 pub mod polycrystal;
-pub mod simulate;
+pub mod pv_loop;
 pub mod simulation;
 pub mod thin_film;

@@ -62,7 +62,7 @@ pub mod phasefield;
 pub mod progress;
 mod registry;
 pub mod rng;
-pub mod simd;
+pub(crate) mod simd;
 
 pub use registry::{find_key, keys};
 

@@ -2,12 +2,10 @@
 //! paper-size loop. `cargo bench --bench phasefield`; results in benches/README.md.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use ferrolab::phasefield::electrostatics::direct::DirectSolver;
-use ferrolab::phasefield::electrostatics::operator::Operator;
-use ferrolab::phasefield::electrostatics::spectral::SpectralSolver;
+use ferrolab::phasefield::bench_api::{DirectSolver, Operator, SpectralSolver};
 use ferrolab::phasefield::params::{PhaseFieldParams, PoissonMethod};
 use ferrolab::phasefield::polycrystal::{CellClass, Polycrystal};
-use ferrolab::phasefield::simulate::simulate_loop_on;
+use ferrolab::phasefield::pv_loop::simulate_loop_on;
 use ferrolab::phasefield::simulation::Simulation;
 use std::hint::black_box;
 

@@ -1,7 +1,7 @@
 //! Time one paper-size loop (20 x 256 cells, 400 points x 50 steps) on the calling thread.
 //! `cargo run --release --example time_loop [direct|spectral]`
 use ferrolab::phasefield::params::{PhaseFieldParams, PoissonMethod};
-use ferrolab::phasefield::simulate::simulate_loop;
+use ferrolab::phasefield::pv_loop::simulate_loop;
 
 fn main() {
     let mut params = PhaseFieldParams::default();

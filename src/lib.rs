@@ -54,6 +54,7 @@ pub mod config;
 pub mod design;
 pub mod gp;
 pub mod io;
+mod linalg;
 pub mod loops;
 pub mod nn;
 pub mod parallel;
@@ -61,7 +62,7 @@ pub mod phasefield;
 pub mod progress;
 mod registry;
 pub mod rng;
-pub mod simd;
+pub(crate) mod simd;
 
 pub use registry::{find_key, keys};
 

@@ -126,7 +126,7 @@ fn simulate_writes_a_loop_that_matches_the_rust_api() {
         cfg.set(key, I64(value)).unwrap();
     }
     let params = ferrolab::phasefield::params::PhaseFieldParams::from_config(&cfg).unwrap();
-    let run = ferrolab::phasefield::simulate::simulate_loop(&params).unwrap();
+    let run = ferrolab::phasefield::pv_loop::simulate_loop(&params).unwrap();
     assert_eq!(polarization.len(), 40);
     for (a, b) in polarization.iter().zip(&run.polarization) {
         assert!((a - b).abs() <= 1e-9 * b.abs().max(1e-3), "{a} vs {b}");

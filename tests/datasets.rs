@@ -65,7 +65,7 @@ fn a_sweep_writes_what_it_reads_back() {
         )
         .unwrap();
         let run =
-            ferrolab::phasefield::simulate::simulate_loop_on(&film, &params, |_, _| true).unwrap();
+            ferrolab::phasefield::pv_loop::simulate_loop_on(&film, &params, |_, _| true).unwrap();
         assert_eq!(
             data.polarization.row(k).to_vec(),
             run.polarization,

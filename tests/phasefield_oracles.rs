@@ -6,7 +6,7 @@
 use ferrolab::phasefield::error::PhaseFieldError;
 use ferrolab::phasefield::params::{PhaseFieldParams, PoissonMethod};
 use ferrolab::phasefield::polycrystal::{CellClass, Polycrystal};
-use ferrolab::phasefield::simulate::{SimulatedLoop, simulate_loop, simulate_loop_on};
+use ferrolab::phasefield::pv_loop::{SimulatedLoop, simulate_loop, simulate_loop_on};
 use ferrolab::phasefield::simulation::Simulation;
 use ferrolab::rng::Xoshiro256;
 

@@ -5,7 +5,7 @@ use crate::config::{config_or_default, ferrolab_config};
 use crate::status::{FERROLAB_ERR_INVALID_ARGUMENT, FERROLAB_WARN_TRUNCATED, FfiError};
 use engine::loops::features::loop_features;
 use engine::phasefield::params::PhaseFieldParams;
-use engine::phasefield::simulate::simulate_loop;
+use engine::phasefield::pv_loop::simulate_loop;
 
 /// Number of values `ferrolab_loop_features` writes.
 pub const FERROLAB_LOOP_FEATURE_COUNT: usize = 8;

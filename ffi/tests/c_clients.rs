@@ -187,7 +187,7 @@ fn c_loop_example_matches_the_rust_api() {
         cfg.set(key, value).unwrap();
     }
     let params = engine::phasefield::params::PhaseFieldParams::from_config(&cfg).unwrap();
-    let f = engine::phasefield::simulate::simulate_loop(&params)
+    let f = engine::phasefield::pv_loop::simulate_loop(&params)
         .unwrap()
         .features;
     let expected = format!(

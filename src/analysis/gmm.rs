@@ -36,11 +36,11 @@
 //! # Ok::<(), ferrolab::analysis::AnalysisError>(())
 //! ```
 
-use super::AnalysisError;
 use super::keys::GmmSettings;
 use super::kmeans::{KMeans, KMeansParams};
 use super::rows::{checked_points, checked_rows, map_row_blocks};
-use super::small_dense::{cholesky, half_log_det, log_sum_exp, solve_lower};
+use super::{AnalysisError, log_sum_exp};
+use crate::linalg::{cholesky, half_log_det, solve_lower};
 use crate::rng::{Xoshiro256, derive_seed};
 use ndarray::{Array1, Array2, Array3, ArrayView2};
 

@@ -27,9 +27,9 @@
 //! # Ok::<(), ferrolab::analysis::AnalysisError>(())
 //! ```
 
-use super::AnalysisError;
 use super::rows::{checked_points, checked_rows, map_row_blocks};
-use super::small_dense::{cholesky, half_log_det, log_sum_exp, solve_lower};
+use super::{AnalysisError, log_sum_exp};
+use crate::linalg::{cholesky, half_log_det, solve_lower};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 
 /// How the kernel covariance is chosen (see the module docs).

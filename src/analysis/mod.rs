@@ -17,7 +17,6 @@ mod pca;
 mod pearson;
 mod rgb_toy;
 mod rows;
-mod small_dense;
 
 pub use dictionary::{Dictionary, DictionaryInit, DictionaryParams};
 pub use gmm::{CovarianceType, GaussianMixture, GmmInit, GmmParams};
@@ -42,4 +41,25 @@ pub enum AnalysisError {
     /// A configuration key is missing, of the wrong type or out of range.
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
+}
+
+/// `ln Σ exp(v)` without overflow; `-inf` when every term is `-inf` (the mixtures' and KDEs'
+/// log-densities).
+fn log_sum_exp(v: &[f64]) -> f64 {
+    let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if max == f64::NEG_INFINITY {
+        return max;
+    }
+    max + v.iter().map(|x| (x - max).exp()).sum::<f64>().ln()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_sum_exp;
+
+    #[test]
+    fn log_sum_exp_neither_overflows_nor_loses_minus_infinity() {
+        assert!((log_sum_exp(&[1000.0, 1000.0]) - (1000.0 + 2f64.ln())).abs() < 1e-12);
+        assert_eq!(log_sum_exp(&[f64::NEG_INFINITY]), f64::NEG_INFINITY);
+    }
 }

@@ -9,7 +9,7 @@
 //! loop's floor, a1 its height, a2 and a3 the coercive voltages, a4 a linear background and
 //! b0..b3 how sharply each branch turns on either side of its coercive voltage.
 
-use super::spd::solve_spd;
+use crate::linalg::solve_spd;
 
 /// Sharpness of the width switch at the coercive voltage, 1/V (BGlib's value).
 const D: f64 = 1000.0;

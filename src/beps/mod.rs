@@ -18,7 +18,6 @@ mod loop_parameters;
 mod rotation;
 pub mod sho;
 mod sho_kernel;
-mod spd;
 mod synthetic;
 #[cfg(feature = "hdf5")]
 pub mod usid;

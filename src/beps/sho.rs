@@ -7,7 +7,7 @@
 //! units of the largest |R|, which keeps the normal equations well conditioned.
 
 use super::sho_kernel::{Bins, normal_equations, ssr as ssr_at};
-use super::spd::solve_spd;
+use crate::linalg::solve_spd;
 use num_complex::Complex64;
 
 /// Fitted SHO parameters of one spectrum.

@@ -11,7 +11,7 @@
 //! use ferrolab::design::{DataSource, run};
 //! let progress = ferrolab::progress::Progress::new(); // poll or cancel it from another thread
 //! let outcome = run(&ferrolab::config::Config::new(), &DataSource::Sample, "design".as_ref(), &progress)?;
-//! if let Some(p) = outcome.prediction {
+//! if let Some(p) = outcome.design.prediction {
 //!     println!("D_G = {:.1} +/- {:.1} nm", p.mean[0], p.std[0]);
 //! }
 //! # Ok::<(), ferrolab::design::DesignError>(())

@@ -16,7 +16,7 @@ use crate::io::dataset::dataset_files;
 use crate::nn::{MlpVae, VaeSettings};
 use crate::phasefield::dataset::{Dataset, DatasetError, Shard, SweepSettings, run_sweep};
 use crate::phasefield::params::PhaseFieldParams;
-use crate::phasefield::simulate::simulate_loop;
+use crate::phasefield::pv_loop::simulate_loop;
 use crate::progress::Progress;
 use crate::rng::{Xoshiro256, derive_seed};
 use ndarray::{Array2, Axis};

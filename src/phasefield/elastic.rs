@@ -8,7 +8,7 @@
 //! The default Q and stiffness are placeholders of perovskite-order magnitude and a typical
 //! HfO2 film modulus, not HZO data (the paper's source, its ref. 29, could not be read): keep
 //! them configurable and treat results as qualitative. Level 2 (plane strain on film and
-//! substrate) is in [`super::thin_film`].
+//! substrate) is in `super::thin_film`.
 //!
 //! ```
 //! use ferrolab::phasefield::elastic::Electrostriction;

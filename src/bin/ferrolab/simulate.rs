@@ -8,7 +8,7 @@ use ferrolab::io::npy::write_npy;
 use ferrolab::loops::features::FEATURE_NAMES;
 use ferrolab::phasefield::params::PhaseFieldParams;
 use ferrolab::phasefield::polycrystal::Polycrystal;
-use ferrolab::phasefield::simulate::simulate_loop_on;
+use ferrolab::phasefield::pv_loop::simulate_loop_on;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 

@@ -9,7 +9,7 @@ use crate::keys;
 use crate::phasefield::error::PhaseFieldError;
 use crate::phasefield::params::PhaseFieldParams;
 use crate::phasefield::polycrystal::Polycrystal;
-use crate::phasefield::simulate::simulate_loop_on;
+use crate::phasefield::pv_loop::simulate_loop_on;
 use crate::progress::Progress;
 use ndarray::Array2;
 use rayon::prelude::*;

@@ -78,11 +78,6 @@ impl SpectralSolver {
         }
     }
 
-    /// The reference permittivity of the preconditioner.
-    pub fn reference_permittivity(&self) -> f64 {
-        self.eps_ref
-    }
-
     /// `z = A_ref⁻¹ r`: FFT along each row, a tridiagonal solve per mode, inverse FFT.
     fn precondition(&mut self, r: &[f64], z: &mut [f64]) {
         let (n1, n2) = (self.op.n1, self.op.n2);

@@ -1,5 +1,6 @@
 //! One P-V loop of a polycrystalline film (spec §8): the voltage protocol, recording and
-//! features.
+//! features. The time stepping itself is [`super::simulation`]; this module drives it through
+//! a loop.
 
 use super::error::PhaseFieldError;
 use super::params::PhaseFieldParams;
@@ -23,7 +24,7 @@ pub struct SimulatedLoop {
 /// Generate the structure of `params` and simulate its loop.
 ///
 /// ```no_run
-/// use ferrolab::phasefield::{params::PhaseFieldParams, simulate::simulate_loop};
+/// use ferrolab::phasefield::{params::PhaseFieldParams, pv_loop::simulate_loop};
 /// let run = simulate_loop(&PhaseFieldParams::default())?;
 /// println!("Ec = {:.2} MV/cm", run.features.coercive_field_mv_per_cm);
 /// # Ok::<(), ferrolab::phasefield::error::PhaseFieldError>(())
@@ -39,7 +40,7 @@ pub fn simulate_loop(params: &PhaseFieldParams) -> Result<SimulatedLoop, PhaseFi
 ///
 /// ```
 /// use ferrolab::phasefield::{params::PhaseFieldParams, polycrystal::Polycrystal};
-/// use ferrolab::phasefield::simulate::simulate_loop_on;
+/// use ferrolab::phasefield::pv_loop::simulate_loop_on;
 /// let mut params = PhaseFieldParams::default();
 /// params.structure.cells_width = 16;
 /// params.points = 40;

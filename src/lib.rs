@@ -35,18 +35,37 @@
 //! ```
 //!
 //! ## Modules
-//! - [`config`]: the one registry of configuration keys (type, unit, valid range, default, doc).
-//! - [`phasefield`]: phase-field simulation of HZO films; today the polycrystal generator.
-//! - [`analysis`]: linear baselines and statistics around the models: PCA, NMF, dictionary
-//!   learning, Pearson correlation, paper 001's RGB toy spectra.
-//! - [`beps`]: band-excitation spectroscopy: SHO fits, phase rotation, switching-loop fits and
-//!   parameters, synthetic maps, USID HDF5 files (feature `hdf5`).
-//! - [`design`]: paper 000's inverse design, end to end.
+//! - [`config`]: [`Config`](config::Config) and what a key is
+//!   ([`KeySpec`](config::KeySpec)); engines declare their parameter structs with
+//!   [`settings!`](crate::settings) (each key once, on its field) and text options with
+//!   [`text_option!`](crate::text_option). It depends on no engine.
+//! - [`keys`] and [`find_key`] (module `registry`): the one list of configuration keys,
+//!   gathered from every engine's settings; [`Config::new`](config::Config::new) starts from it.
+//! - [`progress`]: [`Progress`](progress::Progress), the one progress and cancel type of long
+//!   jobs (sweeps, training, the design pipeline).
+//! - [`io`]: every file format, behind [`IoError`](io::IoError): NPY and NPZ, matrices from NPY
+//!   or CSV, loops from any of the project's files, the network file of every trained model, the
+//!   checked JSON record of GP files, the dataset format, atomic writes.
+//! - [`phasefield`]: phase-field (TDGL) simulation of HZO films: the polycrystal, Landau and
+//!   elastic energies, the time stepper, one P-V loop, and datasets of loops (sweeps,
+//!   checkpoints, shards).
+//! - [`loops`]: features of any sampled P-V loop (Ec, Pr, Ps, area, imprint, offset).
 //! - [`gp`]: exact Gaussian-process regression on faer.
 //! - [`nn`]: neural networks (paper 000's MLP beta-VAE), trained by a hand-written fast path or burn.
-//! - [`io`]: atomic file writes and NPY arrays.
-//! - [`rng`]: ferrolab's own random streams, identical across dependency upgrades.
+//! - [`analysis`]: linear baselines and statistics around the models: PCA, NMF, dictionary
+//!   learning, k-means, Gaussian mixtures, kernel densities, Pearson correlation, paper 001's RGB
+//!   toy spectra.
+//! - [`beps`]: band-excitation spectroscopy: SHO fits, phase rotation, switching-loop fits and
+//!   parameters, synthetic maps, USID HDF5 files (feature `hdf5`).
+//! - [`design`]: paper 000's inverse design, end to end, in stages (dataset, training, analysis,
+//!   choice, verification, report), reusing an earlier run's dataset and model.
 //! - [`parallel`]: the library-owned worker pool that all parallel work runs in.
+//! - [`rng`]: ferrolab's own random streams, identical across dependency upgrades.
+//! - `linalg` and `simd` (crate-internal): a small dense Cholesky factor shared by `analysis` and
+//!   `beps`; the vector kernels of the phase-field solvers.
+//!
+//! The repository's map (crates, module dependencies, the main job's data flow, where to add
+//! things) is `docs/architecture.md`.
 
 pub mod analysis;
 pub mod beps;

@@ -2,7 +2,7 @@
 //! over the key registry of the core crate (`ferrolab keys` lists the keys).
 
 use crate::arrays::{check_finite, out_arg, slice_in, slice_out};
-use crate::handles;
+use crate::handles::{self, HandleType};
 use crate::status::{FERROLAB_ERR_INVALID_ARGUMENT, FERROLAB_WARN_TRUNCATED, FfiError};
 use crate::strings::{str_arg, write_str};
 use engine::config::{Config, Value};
@@ -17,12 +17,12 @@ pub struct ferrolab_config {
     _opaque: [u8; 0],
 }
 
-const TYPE_NAME: &str = "ferrolab_config";
+const CONFIG: HandleType<ConfigHandle> = HandleType::new("cfg", "ferrolab_config");
 
 struct ConfigHandle(RwLock<Config>);
 
 fn lookup(cfg: *const ferrolab_config) -> Result<std::sync::Arc<ConfigHandle>, FfiError> {
-    handles::get(cfg.addr(), "cfg", TYPE_NAME)
+    CONFIG.get(cfg.addr())
 }
 
 fn set(cfg: *mut ferrolab_config, key: &str, value: Value) -> Result<(), FfiError> {
@@ -31,10 +31,16 @@ fn set(cfg: *mut ferrolab_config, key: &str, value: Value) -> Result<(), FfiErro
     Ok(config.set(key, value)?)
 }
 
-fn get(cfg: *const ferrolab_config, key: &str) -> Result<Value, FfiError> {
+/// Key `key` of `cfg` through one of [`Config`]'s typed getters (`Config::f64`, ...), which
+/// name the key and both types when it holds another type.
+fn get<T>(
+    cfg: *const ferrolab_config,
+    key: &str,
+    typed: impl FnOnce(&Config, &str) -> Result<T, engine::config::ConfigError>,
+) -> Result<T, FfiError> {
     let handle = lookup(cfg)?;
     let config = handle.0.read().unwrap_or_else(PoisonError::into_inner);
-    Ok(config.get(key)?)
+    Ok(typed(&config, key)?)
 }
 
 /// The config a call should use: a copy of `cfg`'s, or the defaults when `cfg` is NULL.
@@ -73,7 +79,7 @@ pub unsafe extern "C" fn ferrolab_config_new(out: *mut *mut ferrolab_config) -> 
 /// Must not run concurrently with other calls on the same handle.
 #[unsafe(no_mangle)]
 pub extern "C" fn ferrolab_config_free(cfg: *mut ferrolab_config) -> i32 {
-    crate::ffi_boundary!({ handles::remove::<ConfigHandle>(cfg.addr(), "cfg", TYPE_NAME) })
+    crate::ffi_boundary!({ CONFIG.free(cfg.addr()) })
 }
 
 /// Set a real-valued key, e.g. `ferrolab_config_set_f64(cfg, "pf.grain_diameter_nm", 10.0)`.
@@ -190,15 +196,6 @@ pub unsafe extern "C" fn ferrolab_config_reset(
     })
 }
 
-fn wrong_getter(key: &str, value: &Value, wanted: engine::config::Kind) -> FfiError {
-    engine::config::ConfigError::WrongType {
-        key: key.to_owned(),
-        expected: value.kind().name(),
-        given: wanted.name(),
-    }
-    .into()
-}
-
 /// Read a real-valued key (its default unless set) into `*out`.
 /// Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE, _INVALID_UTF8,
 /// _UNKNOWN_KEY or _WRONG_TYPE.
@@ -214,13 +211,8 @@ pub unsafe extern "C" fn ferrolab_config_get_f64(
     crate::ffi_boundary!(handle = cfg, {
         // SAFETY: caller's contract.
         let (key, out) = unsafe { (str_arg(key, "key")?, out_arg(out, "out")?) };
-        match get(cfg, key)? {
-            Value::F64(v) => {
-                *out = v;
-                Ok(())
-            }
-            other => Err(wrong_getter(key, &other, engine::config::Kind::F64)),
-        }
+        *out = get(cfg, key, Config::f64)?;
+        Ok(())
     })
 }
 
@@ -237,13 +229,8 @@ pub unsafe extern "C" fn ferrolab_config_get_i64(
     crate::ffi_boundary!(handle = cfg, {
         // SAFETY: caller's contract.
         let (key, out) = unsafe { (str_arg(key, "key")?, out_arg(out, "out")?) };
-        match get(cfg, key)? {
-            Value::I64(v) => {
-                *out = v;
-                Ok(())
-            }
-            other => Err(wrong_getter(key, &other, engine::config::Kind::I64)),
-        }
+        *out = get(cfg, key, Config::i64)?;
+        Ok(())
     })
 }
 
@@ -264,11 +251,9 @@ pub unsafe extern "C" fn ferrolab_config_get_str(
     crate::ffi_boundary!(handle = cfg, {
         // SAFETY: caller's contract.
         let key = unsafe { str_arg(key, "key") }?;
-        match get(cfg, key)? {
-            // SAFETY: caller's contract.
-            Value::Str(v) => unsafe { write_str(&v, buf, cap, needed) },
-            other => Err(wrong_getter(key, &other, engine::config::Kind::Str)),
-        }
+        let value = get(cfg, key, Config::str)?;
+        // SAFETY: caller's contract.
+        unsafe { write_str(&value, buf, cap, needed) }
     })
 }
 
@@ -314,10 +299,7 @@ pub unsafe extern "C" fn ferrolab_config_get_f64_array(
     crate::ffi_boundary!(handle = cfg, {
         // SAFETY: caller's contract.
         let key = unsafe { str_arg(key, "key") }?;
-        match get(cfg, key)? {
-            Value::F64Array(v) => write_array(&v, out, cap, len),
-            other => Err(wrong_getter(key, &other, engine::config::Kind::F64Array)),
-        }
+        write_array(&get(cfg, key, Config::f64_array)?, out, cap, len)
     })
 }
 
@@ -337,10 +319,7 @@ pub unsafe extern "C" fn ferrolab_config_get_i64_array(
     crate::ffi_boundary!(handle = cfg, {
         // SAFETY: caller's contract.
         let key = unsafe { str_arg(key, "key") }?;
-        match get(cfg, key)? {
-            Value::I64Array(v) => write_array(&v, out, cap, len),
-            other => Err(wrong_getter(key, &other, engine::config::Kind::I64Array)),
-        }
+        write_array(&get(cfg, key, Config::i64_array)?, out, cap, len)
     })
 }
 
@@ -360,16 +339,7 @@ pub unsafe extern "C" fn ferrolab_config_last_error(
 ) -> i32 {
     crate::ffi_boundary!({
         // SAFETY: caller's contract.
-        unsafe {
-            handles::write_last_error::<ConfigHandle>(
-                cfg.addr(),
-                "cfg",
-                TYPE_NAME,
-                buf,
-                cap,
-                needed,
-            )
-        }
+        unsafe { CONFIG.write_last_error(cfg.addr(), buf, cap, needed) }
     })
 }
 
@@ -390,13 +360,8 @@ pub unsafe extern "C" fn ferrolab_config_progress_info(
     last_loss: *mut f64,
 ) -> i32 {
     crate::ffi_boundary!(handle = cfg, {
-        let at = cfg.addr();
         // SAFETY: caller's contract.
-        unsafe {
-            handles::write_progress::<ConfigHandle>(
-                at, "cfg", TYPE_NAME, done, total, stage, last_loss,
-            )
-        }
+        unsafe { CONFIG.write_progress(cfg.addr(), done, total, stage, last_loss) }
     })
 }
 

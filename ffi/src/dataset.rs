@@ -2,7 +2,7 @@
 
 use crate::arrays::{out_arg, slice_out};
 use crate::config::{config_or_default, ferrolab_config};
-use crate::handles;
+use crate::handles::{self, HandleType};
 use crate::status::{FERROLAB_ERR_INVALID_ARGUMENT, FfiError};
 use crate::strings::str_arg;
 use engine::config::Config;
@@ -25,8 +25,8 @@ pub struct ferrolab_dataset {
     _opaque: [u8; 0],
 }
 
-const SWEEP: &str = "ferrolab_sweep";
-const DATASET: &str = "ferrolab_dataset";
+const SWEEP: HandleType<SweepHandle> = HandleType::new("sweep", "ferrolab_sweep");
+const DATASET: HandleType<Dataset> = HandleType::new("dataset", "ferrolab_dataset");
 
 struct SweepHandle {
     config: Config,
@@ -35,15 +35,15 @@ struct SweepHandle {
 }
 
 fn progress(h: *const ferrolab_sweep) -> Result<Arc<Progress>, FfiError> {
-    handles::progress::<SweepHandle>(h.addr(), "sweep", SWEEP)
+    SWEEP.progress(h.addr())
 }
 
 fn sweep(h: *const ferrolab_sweep) -> Result<Arc<SweepHandle>, FfiError> {
-    handles::get(h.addr(), "sweep", SWEEP)
+    SWEEP.get(h.addr())
 }
 
 fn dataset(h: *const ferrolab_dataset) -> Result<Arc<Dataset>, FfiError> {
-    handles::get(h.addr(), "dataset", DATASET)
+    DATASET.get(h.addr())
 }
 
 /// Prepare a sweep of the `sweep.*` and `pf.*` keys of `cfg` (NULL: paper 000's 10^4-loop
@@ -112,11 +112,7 @@ pub unsafe extern "C" fn ferrolab_sweep_progress(
 ) -> i32 {
     crate::ffi_boundary!(handle = sweep_handle, {
         // SAFETY: caller's contract.
-        let (done, total) = unsafe { (out_arg(done, "done")?, out_arg(total, "total")?) };
-        let progress = progress(sweep_handle)?;
-        let as_usize = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
-        (*done, *total) = (as_usize(progress.done()), as_usize(progress.total()));
-        Ok(())
+        unsafe { SWEEP.write_counts(sweep_handle.addr(), done, total) }
     })
 }
 
@@ -135,7 +131,7 @@ pub extern "C" fn ferrolab_sweep_request_cancel(sweep_handle: *const ferrolab_sw
 /// returns FERROLAB_ERR_INVALID_HANDLE.
 #[unsafe(no_mangle)]
 pub extern "C" fn ferrolab_sweep_free(sweep_handle: *mut ferrolab_sweep) -> i32 {
-    crate::ffi_boundary!({ handles::remove::<SweepHandle>(sweep_handle.addr(), "sweep", SWEEP) })
+    crate::ffi_boundary!({ SWEEP.free(sweep_handle.addr()) })
 }
 
 /// Copy the message of the last failed call on this sweep into `buf`, snprintf-style (see
@@ -152,16 +148,7 @@ pub unsafe extern "C" fn ferrolab_sweep_last_error(
 ) -> i32 {
     crate::ffi_boundary!({
         // SAFETY: caller's contract.
-        unsafe {
-            handles::write_last_error::<SweepHandle>(
-                sweep_handle.addr(),
-                "sweep",
-                SWEEP,
-                buf,
-                cap,
-                needed,
-            )
-        }
+        unsafe { SWEEP.write_last_error(sweep_handle.addr(), buf, cap, needed) }
     })
 }
 
@@ -181,19 +168,8 @@ pub unsafe extern "C" fn ferrolab_sweep_progress_info(
     last_loss: *mut f64,
 ) -> i32 {
     crate::ffi_boundary!(handle = sweep_handle, {
-        let at = sweep_handle.addr();
         // SAFETY: caller's contract.
-        unsafe {
-            handles::write_progress::<SweepHandle>(
-                at,
-                "sweep_handle",
-                SWEEP,
-                done,
-                total,
-                stage,
-                last_loss,
-            )
-        }
+        unsafe { SWEEP.write_progress(sweep_handle.addr(), done, total, stage, last_loss) }
     })
 }
 
@@ -356,7 +332,7 @@ pub unsafe extern "C" fn ferrolab_dataset_structures(
 /// FERROLAB_ERR_INVALID_HANDLE.
 #[unsafe(no_mangle)]
 pub extern "C" fn ferrolab_dataset_free(dataset_handle: *mut ferrolab_dataset) -> i32 {
-    crate::ffi_boundary!({ handles::remove::<Dataset>(dataset_handle.addr(), "dataset", DATASET) })
+    crate::ffi_boundary!({ DATASET.free(dataset_handle.addr()) })
 }
 
 /// Copy the message of the last failed call on this dataset into `buf`, snprintf-style.
@@ -372,16 +348,7 @@ pub unsafe extern "C" fn ferrolab_dataset_last_error(
 ) -> i32 {
     crate::ffi_boundary!({
         // SAFETY: caller's contract.
-        unsafe {
-            handles::write_last_error::<Dataset>(
-                dataset_handle.addr(),
-                "dataset",
-                DATASET,
-                buf,
-                cap,
-                needed,
-            )
-        }
+        unsafe { DATASET.write_last_error(dataset_handle.addr(), buf, cap, needed) }
     })
 }
 
@@ -401,18 +368,7 @@ pub unsafe extern "C" fn ferrolab_dataset_progress_info(
     last_loss: *mut f64,
 ) -> i32 {
     crate::ffi_boundary!(handle = dataset_handle, {
-        let at = dataset_handle.addr();
         // SAFETY: caller's contract.
-        unsafe {
-            handles::write_progress::<Dataset>(
-                at,
-                "dataset_handle",
-                DATASET,
-                done,
-                total,
-                stage,
-                last_loss,
-            )
-        }
+        unsafe { DATASET.write_progress(dataset_handle.addr(), done, total, stage, last_loss) }
     })
 }

@@ -4,7 +4,7 @@
 
 use crate::arrays::{out_arg, slice_out};
 use crate::config::{config_or_default, ferrolab_config};
-use crate::handles;
+use crate::handles::{self, HandleType};
 use crate::status::{FERROLAB_ERR_INVALID_ARGUMENT, FfiError};
 use crate::strings::str_arg;
 use engine::config::Config;
@@ -21,7 +21,7 @@ pub struct ferrolab_design {
     _opaque: [u8; 0],
 }
 
-const TYPE_NAME: &str = "ferrolab_design";
+const DESIGN: HandleType<DesignHandle> = HandleType::new("design", "ferrolab_design");
 
 /// What a finished run found, kept for `ferrolab_design_result`.
 struct Found {
@@ -38,11 +38,11 @@ struct DesignHandle {
 }
 
 fn lookup(h: *const ferrolab_design) -> Result<Arc<DesignHandle>, FfiError> {
-    handles::get(h.addr(), "design", TYPE_NAME)
+    DESIGN.get(h.addr())
 }
 
 fn progress(h: *const ferrolab_design) -> Result<Arc<Progress>, FfiError> {
-    handles::progress::<DesignHandle>(h.addr(), "design", TYPE_NAME)
+    DESIGN.progress(h.addr())
 }
 
 /// Prepare a design run with the `design.*`, `vae.*`, `pf.*` and `sweep.*` keys of `cfg`
@@ -209,7 +209,7 @@ pub unsafe extern "C" fn ferrolab_design_result(
 /// returns FERROLAB_ERR_INVALID_HANDLE.
 #[unsafe(no_mangle)]
 pub extern "C" fn ferrolab_design_free(design: *mut ferrolab_design) -> i32 {
-    crate::ffi_boundary!({ handles::remove::<DesignHandle>(design.addr(), "design", TYPE_NAME) })
+    crate::ffi_boundary!({ DESIGN.free(design.addr()) })
 }
 
 /// Copy the message of the last failed call on this design handle into `buf`,
@@ -226,16 +226,7 @@ pub unsafe extern "C" fn ferrolab_design_last_error(
 ) -> i32 {
     crate::ffi_boundary!({
         // SAFETY: caller's contract.
-        unsafe {
-            handles::write_last_error::<DesignHandle>(
-                design.addr(),
-                "design",
-                TYPE_NAME,
-                buf,
-                cap,
-                needed,
-            )
-        }
+        unsafe { DESIGN.write_last_error(design.addr(), buf, cap, needed) }
     })
 }
 
@@ -256,12 +247,7 @@ pub unsafe extern "C" fn ferrolab_design_progress_info(
     last_loss: *mut f64,
 ) -> i32 {
     crate::ffi_boundary!(handle = design, {
-        let at = design.addr();
         // SAFETY: caller's contract.
-        unsafe {
-            handles::write_progress::<DesignHandle>(
-                at, "design", TYPE_NAME, done, total, stage, last_loss,
-            )
-        }
+        unsafe { DESIGN.write_progress(design.addr(), done, total, stage, last_loss) }
     })
 }

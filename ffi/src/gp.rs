@@ -2,7 +2,7 @@
 
 use crate::arrays::{check_finite, out_arg, shape_len, slice_in, slice_out};
 use crate::config::{config_or_default, ferrolab_config};
-use crate::handles;
+use crate::handles::{self, HandleType};
 use crate::status::{FERROLAB_ERR_INVALID_ARGUMENT, FERROLAB_WARN_TRUNCATED, FfiError};
 use crate::strings::str_arg;
 use engine::gp::{GaussianProcess, GpParams};
@@ -16,10 +16,10 @@ pub struct ferrolab_gp {
     _opaque: [u8; 0],
 }
 
-const TYPE_NAME: &str = "ferrolab_gp";
+const GP: HandleType<GaussianProcess> = HandleType::new("gp", "ferrolab_gp");
 
 fn lookup(gp: *const ferrolab_gp) -> Result<Arc<GaussianProcess>, FfiError> {
-    handles::get(gp.addr(), "gp", TYPE_NAME)
+    GP.get(gp.addr())
 }
 
 /// Fit one GP per column of `y` (n x m, row-major) on inputs `x` (n x d, row-major) with the
@@ -311,7 +311,7 @@ pub unsafe extern "C" fn ferrolab_gp_load(path: *const c_char, out: *mut *mut fe
 /// FERROLAB_ERR_INVALID_HANDLE.
 #[unsafe(no_mangle)]
 pub extern "C" fn ferrolab_gp_free(gp: *mut ferrolab_gp) -> i32 {
-    crate::ffi_boundary!({ handles::remove::<GaussianProcess>(gp.addr(), "gp", TYPE_NAME) })
+    crate::ffi_boundary!({ GP.free(gp.addr()) })
 }
 
 /// Copy the message of the last failed call on this GP into `buf`, snprintf-style.
@@ -327,16 +327,7 @@ pub unsafe extern "C" fn ferrolab_gp_last_error(
 ) -> i32 {
     crate::ffi_boundary!({
         // SAFETY: caller's contract.
-        unsafe {
-            handles::write_last_error::<GaussianProcess>(
-                gp.addr(),
-                "gp",
-                TYPE_NAME,
-                buf,
-                cap,
-                needed,
-            )
-        }
+        unsafe { GP.write_last_error(gp.addr(), buf, cap, needed) }
     })
 }
 
@@ -356,12 +347,7 @@ pub unsafe extern "C" fn ferrolab_gp_progress_info(
     last_loss: *mut f64,
 ) -> i32 {
     crate::ffi_boundary!(handle = gp, {
-        let at = gp.addr();
         // SAFETY: caller's contract.
-        unsafe {
-            handles::write_progress::<GaussianProcess>(
-                at, "gp", TYPE_NAME, done, total, stage, last_loss,
-            )
-        }
+        unsafe { GP.write_progress(gp.addr(), done, total, stage, last_loss) }
     })
 }

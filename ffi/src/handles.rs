@@ -9,6 +9,7 @@
 use crate::status::{FERROLAB_ERR_INVALID_HANDLE, FERROLAB_ERR_NULL_POINTER, FfiError};
 use engine::progress::Progress;
 use std::any::Any;
+use std::marker::PhantomData;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 /// Bits of the handle value that hold slot + 1; the rest hold the generation.
@@ -93,7 +94,7 @@ fn null(arg: &str) -> FfiError {
 
 /// The object behind `handle`, shared with the registry (so a concurrent free cannot pull it
 /// away during the call).
-pub(crate) fn get<T: Any + Send + Sync>(
+fn get<T: Any + Send + Sync>(
     handle: usize,
     arg: &str,
     type_name: &str,
@@ -108,11 +109,7 @@ pub(crate) fn get<T: Any + Send + Sync>(
 
 /// Release `handle`; 0 (NULL) is a no-op. A stale, foreign or wrong-type handle is an error
 /// and changes nothing.
-pub(crate) fn remove<T: Any + Send + Sync>(
-    handle: usize,
-    arg: &str,
-    type_name: &str,
-) -> Result<(), FfiError> {
+fn remove<T: Any + Send + Sync>(handle: usize, arg: &str, type_name: &str) -> Result<(), FfiError> {
     if handle == 0 {
         return Ok(());
     }
@@ -149,7 +146,7 @@ pub(crate) fn record_error(handle: usize, message: &str) {
 ///
 /// # Safety
 /// As for [`write_str`](crate::strings::write_str).
-pub(crate) unsafe fn write_last_error<T: Any + Send + Sync>(
+unsafe fn write_last_error<T: Any + Send + Sync>(
     handle: usize,
     arg: &str,
     type_name: &str,
@@ -163,7 +160,7 @@ pub(crate) unsafe fn write_last_error<T: Any + Send + Sync>(
 }
 
 /// The progress of a live handle of type `T`: the one its long jobs report to and poll.
-pub(crate) fn progress<T: Any + Send + Sync>(
+fn progress<T: Any + Send + Sync>(
     handle: usize,
     arg: &str,
     type_name: &str,
@@ -184,7 +181,7 @@ pub(crate) fn progress<T: Any + Send + Sync>(
 ///
 /// # Safety
 /// Each pointer is NULL or valid for one value of its type.
-pub(crate) unsafe fn write_progress<T: Any + Send + Sync>(
+unsafe fn write_progress<T: Any + Send + Sync>(
     handle: usize,
     arg: &str,
     type_name: &str,
@@ -231,6 +228,95 @@ fn last_error<T: Any + Send + Sync>(
     })
     .flatten()
     .ok_or_else(|| invalid(arg, type_name))
+}
+
+/// A handle type of the C API: the argument name its calls use in messages and its C type
+/// name. One constant per type; every export on that type goes through it.
+pub(crate) struct HandleType<T> {
+    arg: &'static str,
+    name: &'static str,
+    object: PhantomData<fn() -> T>,
+}
+
+impl<T: Any + Send + Sync> HandleType<T> {
+    /// The type whose C name is `name`, passed as argument `arg`.
+    pub(crate) const fn new(arg: &'static str, name: &'static str) -> Self {
+        Self {
+            arg,
+            name,
+            object: PhantomData,
+        }
+    }
+
+    /// The object behind a live handle of this type.
+    pub(crate) fn get(&self, handle: usize) -> Result<Arc<T>, FfiError> {
+        get(handle, self.arg, self.name)
+    }
+
+    /// Release a handle of this type (0 is a no-op): the body of `ferrolab_<object>_free`.
+    pub(crate) fn free(&self, handle: usize) -> Result<(), FfiError> {
+        remove::<T>(handle, self.arg, self.name)
+    }
+
+    /// The progress of a live handle of this type.
+    pub(crate) fn progress(&self, handle: usize) -> Result<Arc<Progress>, FfiError> {
+        progress::<T>(handle, self.arg, self.name)
+    }
+
+    /// The body of `ferrolab_<object>_last_error`.
+    ///
+    /// # Safety
+    /// As for [`write_str`](crate::strings::write_str).
+    pub(crate) unsafe fn write_last_error(
+        &self,
+        handle: usize,
+        buf: *mut std::ffi::c_char,
+        cap: usize,
+        needed: *mut usize,
+    ) -> Result<(), FfiError> {
+        // SAFETY: forwarded contract.
+        unsafe { write_last_error::<T>(handle, self.arg, self.name, buf, cap, needed) }
+    }
+
+    /// The body of `ferrolab_<object>_progress_info`.
+    ///
+    /// # Safety
+    /// Each pointer is NULL or valid for one value of its type.
+    pub(crate) unsafe fn write_progress(
+        &self,
+        handle: usize,
+        done: *mut u64,
+        total: *mut u64,
+        stage: *mut i32,
+        last_loss: *mut f64,
+    ) -> Result<(), FfiError> {
+        // SAFETY: forwarded contract.
+        unsafe { write_progress::<T>(handle, self.arg, self.name, done, total, stage, last_loss) }
+    }
+
+    /// Units done and total of the current stage as size_t (the older
+    /// `ferrolab_<object>_progress` calls; both outputs required).
+    ///
+    /// # Safety
+    /// `done` and `total` are NULL or valid for one size_t each.
+    pub(crate) unsafe fn write_counts(
+        &self,
+        handle: usize,
+        done: *mut usize,
+        total: *mut usize,
+    ) -> Result<(), FfiError> {
+        // SAFETY: caller's contract.
+        let (done, total) = unsafe {
+            (
+                crate::arrays::out_arg(done, "done")?,
+                crate::arrays::out_arg(total, "total")?,
+            )
+        };
+        let progress = self.progress(handle)?;
+        let as_usize = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        (*done, *total) = (as_usize(progress.done()), as_usize(progress.total()));
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use crate::arrays::{out_arg, slice_out};
 use crate::config::{config_or_default, ferrolab_config};
-use crate::handles;
+use crate::handles::{self, HandleType};
 use crate::status::{FERROLAB_ERR_INVALID_ARGUMENT, FfiError};
 use engine::phasefield::polycrystal::{Polycrystal, PolycrystalParams};
 use std::ffi::c_char;
@@ -15,10 +15,10 @@ pub struct ferrolab_polycrystal {
     _opaque: [u8; 0],
 }
 
-const TYPE_NAME: &str = "ferrolab_polycrystal";
+const FILM: HandleType<Polycrystal> = HandleType::new("film", "ferrolab_polycrystal");
 
 fn lookup(p: *const ferrolab_polycrystal) -> Result<Arc<Polycrystal>, FfiError> {
-    handles::get(p.addr(), "film", TYPE_NAME)
+    FILM.get(p.addr())
 }
 
 /// Generate the film described by the `pf.*` structure keys of `cfg` (NULL: the defaults, the
@@ -52,7 +52,7 @@ pub unsafe extern "C" fn ferrolab_polycrystal_new(
 /// FERROLAB_ERR_INVALID_HANDLE. Must not run concurrently with other calls on the handle.
 #[unsafe(no_mangle)]
 pub extern "C" fn ferrolab_polycrystal_free(film: *mut ferrolab_polycrystal) -> i32 {
-    crate::ffi_boundary!({ handles::remove::<Polycrystal>(film.addr(), "film", TYPE_NAME) })
+    crate::ffi_boundary!({ FILM.free(film.addr()) })
 }
 
 /// Write the grid shape: `*n_rows` cells across the thickness (row 0 at the bottom electrode),
@@ -219,16 +219,7 @@ pub unsafe extern "C" fn ferrolab_polycrystal_last_error(
 ) -> i32 {
     crate::ffi_boundary!({
         // SAFETY: caller's contract.
-        unsafe {
-            handles::write_last_error::<Polycrystal>(
-                film.addr(),
-                "film",
-                TYPE_NAME,
-                buf,
-                cap,
-                needed,
-            )
-        }
+        unsafe { FILM.write_last_error(film.addr(), buf, cap, needed) }
     })
 }
 
@@ -248,12 +239,7 @@ pub unsafe extern "C" fn ferrolab_polycrystal_progress_info(
     last_loss: *mut f64,
 ) -> i32 {
     crate::ffi_boundary!(handle = film, {
-        let at = film.addr();
         // SAFETY: caller's contract.
-        unsafe {
-            handles::write_progress::<Polycrystal>(
-                at, "film", TYPE_NAME, done, total, stage, last_loss,
-            )
-        }
+        unsafe { FILM.write_progress(film.addr(), done, total, stage, last_loss) }
     })
 }

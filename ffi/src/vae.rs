@@ -3,7 +3,7 @@
 
 use crate::arrays::{check_finite, out_arg, shape_len, slice_in, slice_out};
 use crate::config::{config_or_default, ferrolab_config};
-use crate::handles;
+use crate::handles::{self, HandleType};
 use crate::status::{FERROLAB_ERR_INVALID_ARGUMENT, FERROLAB_WARN_TRUNCATED, FfiError};
 use crate::strings::str_arg;
 use engine::nn::{EpochRecord, MlpVae, VaeSettings};
@@ -20,7 +20,7 @@ pub struct ferrolab_vae {
     _opaque: [u8; 0],
 }
 
-const TYPE_NAME: &str = "ferrolab_vae";
+const VAE: HandleType<VaeHandle> = HandleType::new("vae", "ferrolab_vae");
 
 struct VaeHandle {
     model: RwLock<MlpVae>,
@@ -28,11 +28,11 @@ struct VaeHandle {
 }
 
 fn progress(vae: *const ferrolab_vae) -> Result<Arc<Progress>, FfiError> {
-    handles::progress::<VaeHandle>(vae.addr(), "vae", TYPE_NAME)
+    VAE.progress(vae.addr())
 }
 
 fn lookup(vae: *const ferrolab_vae) -> Result<Arc<VaeHandle>, FfiError> {
-    handles::get(vae.addr(), "vae", TYPE_NAME)
+    VAE.get(vae.addr())
 }
 
 fn expect_dim(what: &str, given: usize, model: usize) -> Result<(), FfiError> {
@@ -54,7 +54,8 @@ fn insert(out: &mut *mut ferrolab_vae, model: MlpVae) -> Result<(), FfiError> {
     Ok(())
 }
 
-/// Write up to `cap` rows (total, reconstruction, KL per row) of `history` into `out`.
+/// Write up to `cap` rows (total, reconstruction, KL per row) of `history` into `out`;
+/// FERROLAB_WARN_TRUNCATED when more epochs are done than `cap`.
 ///
 /// # Safety
 /// `out` is NULL (with cap 0) or valid for `3 * cap` doubles.
@@ -62,7 +63,7 @@ unsafe fn write_history(
     history: &[EpochRecord],
     out: *mut f64,
     cap: usize,
-) -> Result<bool, FfiError> {
+) -> Result<(), FfiError> {
     if cap > 0 {
         let len = cap.checked_mul(3).ok_or_else(|| {
             FfiError::new(
@@ -76,7 +77,13 @@ unsafe fn write_history(
             row.copy_from_slice(&[r.train.total, r.train.reconstruction, r.train.kl]);
         }
     }
-    Ok(history.len() <= cap)
+    if history.len() > cap {
+        return Err(FfiError::new(
+            FERROLAB_WARN_TRUNCATED,
+            format!("cap = {cap} rows but {} epochs are done", history.len()),
+        ));
+    }
+    Ok(())
 }
 
 /// Make an untrained VAE for rows of `input_dim` values with the `vae.*` keys of `cfg` (NULL:
@@ -175,18 +182,13 @@ pub unsafe extern "C" fn ferrolab_vae_train(
         let result = model.train(view, &progress);
         *done_out = model.epochs_done();
         // SAFETY: caller's contract.
-        let complete = unsafe { write_history(model.history(), loss_history, cap) }?;
-        result?;
-        if !complete {
-            return Err(FfiError::new(
-                FERROLAB_WARN_TRUNCATED,
-                format!(
-                    "cap = {cap} rows but {} epochs are done",
-                    model.epochs_done()
-                ),
-            ));
+        let written = unsafe { write_history(model.history(), loss_history, cap) };
+        // An unusable output is reported before the run's outcome, a truncation after it.
+        if written.as_ref().is_err_and(|e| e.status < 0) {
+            return written;
         }
-        Ok(())
+        result?;
+        written
     })
 }
 
@@ -204,11 +206,7 @@ pub unsafe extern "C" fn ferrolab_vae_progress(
 ) -> i32 {
     crate::ffi_boundary!(handle = vae, {
         // SAFETY: caller's contract.
-        let (done, total) = unsafe { (out_arg(done, "done")?, out_arg(total, "total")?) };
-        let progress = progress(vae)?;
-        let as_usize = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
-        (*done, *total) = (as_usize(progress.done()), as_usize(progress.total()));
-        Ok(())
+        unsafe { VAE.write_counts(vae.addr(), done, total) }
     })
 }
 
@@ -273,16 +271,7 @@ pub unsafe extern "C" fn ferrolab_vae_history(
         let model = h.model.read().unwrap_or_else(PoisonError::into_inner);
         *done = model.epochs_done();
         // SAFETY: caller's contract.
-        if !unsafe { write_history(model.history(), loss_history, cap) }? {
-            return Err(FfiError::new(
-                FERROLAB_WARN_TRUNCATED,
-                format!(
-                    "cap = {cap} rows but {} epochs are done",
-                    model.epochs_done()
-                ),
-            ));
-        }
-        Ok(())
+        unsafe { write_history(model.history(), loss_history, cap) }
     })
 }
 
@@ -440,7 +429,7 @@ pub unsafe extern "C" fn ferrolab_vae_load(
 /// FERROLAB_ERR_INVALID_HANDLE.
 #[unsafe(no_mangle)]
 pub extern "C" fn ferrolab_vae_free(vae: *mut ferrolab_vae) -> i32 {
-    crate::ffi_boundary!({ handles::remove::<VaeHandle>(vae.addr(), "vae", TYPE_NAME) })
+    crate::ffi_boundary!({ VAE.free(vae.addr()) })
 }
 
 /// Copy the message of the last failed call on this VAE into `buf`, snprintf-style.
@@ -456,9 +445,7 @@ pub unsafe extern "C" fn ferrolab_vae_last_error(
 ) -> i32 {
     crate::ffi_boundary!({
         // SAFETY: caller's contract.
-        unsafe {
-            handles::write_last_error::<VaeHandle>(vae.addr(), "vae", TYPE_NAME, buf, cap, needed)
-        }
+        unsafe { VAE.write_last_error(vae.addr(), buf, cap, needed) }
     })
 }
 
@@ -479,12 +466,7 @@ pub unsafe extern "C" fn ferrolab_vae_progress_info(
     last_loss: *mut f64,
 ) -> i32 {
     crate::ffi_boundary!(handle = vae, {
-        let at = vae.addr();
         // SAFETY: caller's contract.
-        unsafe {
-            handles::write_progress::<VaeHandle>(
-                at, "vae", TYPE_NAME, done, total, stage, last_loss,
-            )
-        }
+        unsafe { VAE.write_progress(vae.addr(), done, total, stage, last_loss) }
     })
 }

@@ -16,6 +16,8 @@
 //! ```
 
 mod error;
+#[cfg(test)]
+mod fixture;
 mod hint;
 mod setting;
 pub mod settings;
@@ -250,46 +252,8 @@ pub fn check_value(spec: &KeySpec, value: &Value) -> Result<(), ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::ops::Bound::{Excluded, Included, Unbounded};
-    use std::sync::LazyLock;
-
-    crate::text_option! {
-        /// A test word.
-        pub enum Choice {
-            /// First.
-            A = "a",
-            /// Second.
-            B = "b",
-        }
-    }
-
-    impl settings::Validate for TestSettings {
-        type Error = ConfigError;
-        fn check_together(&self) -> Result<(), ConfigError> {
-            Ok(())
-        }
-    }
-
-    crate::settings! {
-        /// Test settings.
-        pub struct TestSettings {
-            /// a word
-            pub choice: Choice = Choice::A => "t.choice";
-            /// an integer
-            pub count: i64 = 3 => "t.count", valid Valid::Int(Included(1), Included(10));
-            /// a length
-            pub length_nm: f64 = 1.5 => "t.length_nm", unit "nm", valid Valid::Real(Excluded(0.0), Unbounded);
-            /// positive reals
-            pub scales: Vec<f64> = vec![1.0, 2.0] => "t.scales", valid Valid::Real(Excluded(0.0), Unbounded);
-            /// positive integers
-            pub widths: Vec<usize> = vec![256] => "t.widths", valid Valid::Int(Included(1), Unbounded);
-        }
-    }
-
-    static TABLE: LazyLock<Vec<KeySpec>> = LazyLock::new(TestSettings::keys);
-
     fn config() -> Config {
-        Config::over(&TABLE)
+        Config::over(fixture::table())
     }
 
     #[test]
@@ -361,8 +325,8 @@ mod tests {
     #[test]
     fn describe_lists_type_unit_range_default_and_doc() {
         assert_eq!(
-            TABLE[2].describe(),
-            "t.length_nm: a real number, unit nm, valid (0, inf), default 1.5. a length"
+            config().spec("t.length_nm").unwrap().describe(),
+            "t.length_nm: a real number, unit nm, valid (0, inf), default 1.5. A length."
         );
     }
 

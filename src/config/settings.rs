@@ -293,76 +293,20 @@ macro_rules! __setting_values {
 
 #[cfg(test)]
 mod tests {
+    use crate::config::fixture::{Choice, Inner, Outer, table};
     use crate::config::{Config, Valid, Value};
-    use std::ops::Bound::{Excluded, Included, Unbounded};
-
-    crate::text_option! {
-        /// A test option.
-        pub enum Choice {
-            /// First.
-            A = "a",
-            /// Second.
-            B = "b",
-        }
-    }
-
-    crate::settings! {
-        /// Nested test settings.
-        pub struct Inner {
-            /// A length.
-            pub length_nm: f64 = 1.5 => "t.length_nm", unit "nm", valid Valid::Real(Excluded(0.0), Unbounded);
-        }
-    }
-
-    crate::settings! {
-        /// Test settings.
-        pub struct Outer {
-            /// A word,
-            /// on two lines.
-            pub choice: Choice = Choice::A => "t.choice";
-            /// A count.
-            pub count: usize = 3 => "t.count", valid Valid::Int(Included(1), Included(10));
-            /// A flag.
-            pub flag: bool = true => "t.flag";
-            /// A window.
-            pub window: [f64; 2] = [0.0, 1.0] => "t.window", valid Valid::Real(Included(0.0), Included(5.0));
-            /// Keyless.
-            pub size: usize = 7;
-            /// Nested.
-            pub inner: Inner;
-        }
-    }
-
-    impl crate::config::settings::Validate for Inner {
-        type Error = crate::config::ConfigError;
-        fn check_together(&self) -> Result<(), Self::Error> {
-            Ok(())
-        }
-    }
-
-    impl crate::config::settings::Validate for Outer {
-        type Error = crate::config::ConfigError;
-        fn check_together(&self) -> Result<(), Self::Error> {
-            self.inner.check_together()
-        }
-    }
-
-    fn table() -> &'static [crate::config::KeySpec] {
-        static TABLE: std::sync::LazyLock<Vec<crate::config::KeySpec>> =
-            std::sync::LazyLock::new(|| {
-                let mut keys = Outer::keys();
-                keys.extend(Inner::keys());
-                keys.sort_by_key(|k| k.name);
-                keys
-            });
-        &TABLE
-    }
+    use std::ops::Bound::Included;
 
     #[test]
     fn keys_carry_the_declaration() {
         let keys = Outer::keys();
         let names: Vec<_> = keys.iter().map(|k| k.name).collect();
-        assert_eq!(names, ["t.choice", "t.count", "t.flag", "t.window"]);
+        assert_eq!(
+            names,
+            [
+                "t.choice", "t.count", "t.flag", "t.window", "t.scales", "t.widths"
+            ]
+        );
         assert_eq!(keys[0].doc, "A word, on two lines.");
         assert_eq!(keys[0].valid, Valid::OneOf(&["a", "b"]));
         assert_eq!(keys[0].default, Value::Str("a".into()));
@@ -423,7 +367,15 @@ mod tests {
         let names: Vec<_> = values.iter().map(|(k, _)| *k).collect();
         assert_eq!(
             names,
-            ["t.choice", "t.count", "t.flag", "t.window", "t.length_nm"]
+            [
+                "t.choice",
+                "t.count",
+                "t.flag",
+                "t.window",
+                "t.scales",
+                "t.widths",
+                "t.length_nm"
+            ]
         );
     }
 }

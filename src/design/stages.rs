@@ -268,12 +268,15 @@ pub fn train(
         }
     };
     let history = vae.history();
-    if history.is_empty() {
+    let Some(last) = history.last() else {
         return Err(DesignError::Invalid(format!(
             "{} holds no training history",
             model_path.display()
         )));
-    }
+    };
+    // A reused model reports like a trained one: every epoch done, its last loss.
+    progress.set_done(history.len());
+    progress.record_loss(last.train.total);
     let history = Array2::from_shape_fn((history.len(), 3), |(i, j)| {
         let t = history[i].train;
         [t.total, t.reconstruction, t.kl][j]

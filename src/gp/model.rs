@@ -237,17 +237,8 @@ impl GaussianProcess {
 
     /// K(query, training) (nq x n) of one output's kernel, transposed (n x nq).
     fn cross_covariance(&self, out: &OutputModel, xq: &Array2<f64>) -> Mat<f64> {
-        let train: Vec<&[f64]> = self
-            .x
-            .rows()
-            .into_iter()
-            .map(|r| r.to_slice().unwrap())
-            .collect();
-        let query: Vec<&[f64]> = xq
-            .rows()
-            .into_iter()
-            .map(|r| r.to_slice().unwrap())
-            .collect();
+        let train = row_slices(&self.x);
+        let query = row_slices(xq);
         Mat::from_fn(train.len(), query.len(), |i, q| {
             out.kernel.eval(train[i], query[q])
         })
@@ -415,17 +406,8 @@ impl GaussianProcess {
         let m = self.outputs.len();
         let mut mean = Array2::zeros((nq, m));
         let mut std = Array2::zeros((nq, m));
-        let train: Vec<&[f64]> = self
-            .x
-            .rows()
-            .into_iter()
-            .map(|r| r.to_slice().unwrap())
-            .collect();
-        let query: Vec<&[f64]> = xq
-            .rows()
-            .into_iter()
-            .map(|r| r.to_slice().unwrap())
-            .collect();
+        let train = row_slices(&self.x);
+        let query = row_slices(&xq);
         for (j, out) in self.outputs.iter().enumerate() {
             // K*ᵀ (n x nq), then V = L⁻¹ K*ᵀ.
             let mut v = Mat::from_fn(n, nq, |i, q| out.kernel.eval(train[i], query[q]));
@@ -451,4 +433,12 @@ impl GaussianProcess {
         }
         Ok((mean, std))
     }
+}
+
+/// The rows of a standard-layout matrix as slices.
+fn row_slices(a: &Array2<f64>) -> Vec<&[f64]> {
+    a.rows()
+        .into_iter()
+        .map(|r| r.to_slice().expect("standard layout"))
+        .collect()
 }

@@ -8,30 +8,8 @@
 #include <string.h>
 
 #include "ferrolab.h"
+#include "check.h"
 
-static int failures = 0;
-
-static void expect(const char *what, int32_t got, int32_t want, const char *fragment) {
-    char message[1024] = "";
-    ferrolab_last_error(message, sizeof message, NULL);
-    if (got != want) {
-        printf("FAIL %s: status %d (%s), want %d; message: %s\n", what, (int)got,
-               ferrolab_status_str(got), (int)want, message);
-        failures++;
-    } else if (fragment != NULL && strstr(message, fragment) == NULL) {
-        printf("FAIL %s: message \"%s\" lacks \"%s\"\n", what, message, fragment);
-        failures++;
-    }
-}
-
-static void near(const char *what, double got, double want, double tol) {
-    if (!(fabs(got - want) <= tol)) {
-        printf("FAIL %s: %.15g, want %.15g\n", what, got, want);
-        failures++;
-    }
-}
-
-#define EXPECT(call, want, fragment) expect(#call, (call), (want), (fragment))
 #define N 8
 
 int main(void) {
@@ -139,7 +117,5 @@ int main(void) {
     near("r with -x", r[1], -1.0, 1e-15);
     EXPECT(ferrolab_pearson_matrix(a, NULL, N, 1, 2, r), FERROLAB_ERR_NULL_POINTER, "b");
 
-    if (failures) return 1;
-    printf("analysis: all checks passed\n");
-    return 0;
+    return finish("analysis");
 }

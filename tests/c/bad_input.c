@@ -6,24 +6,8 @@
 #include <string.h>
 
 #include "ferrolab.h"
+#include "check.h"
 
-static int failures = 0;
-
-/* Check a status and that the thread's last message contains `fragment`. */
-static void expect(const char *what, int32_t got, int32_t want, const char *fragment) {
-    char message[1024] = "";
-    ferrolab_last_error(message, sizeof message, NULL);
-    if (got != want) {
-        printf("FAIL %s: status %d (%s), want %d; message: %s\n", what, (int)got,
-               ferrolab_status_str(got), (int)want, message);
-        failures++;
-    } else if (fragment != NULL && strstr(message, fragment) == NULL) {
-        printf("FAIL %s: message \"%s\" lacks \"%s\"\n", what, message, fragment);
-        failures++;
-    }
-}
-
-#define EXPECT(call, want, fragment) expect(#call, (call), (want), (fragment))
 
 int main(void) {
     char buf[256];
@@ -284,10 +268,5 @@ int main(void) {
     EXPECT(ferrolab_gp_predict(gp, gq, 1, 1, gmean, NULL), FERROLAB_ERR_INVALID_HANDLE, "not a live ferrolab_gp");
     EXPECT(ferrolab_gp_free(gp), FERROLAB_ERR_INVALID_HANDLE, NULL);
 
-    if (failures != 0) {
-        printf("bad_input: %d checks failed\n", failures);
-        return 1;
-    }
-    printf("bad_input: all checks passed\n");
-    return 0;
+    return finish("bad_input");
 }

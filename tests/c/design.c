@@ -8,19 +8,8 @@
 #include <time.h>
 
 #include "ferrolab.h"
+#include "check.h"
 
-static int failures = 0;
-
-static void expect(const char *what, int32_t got, int32_t want, const char *fragment) {
-    char message[1024] = "";
-    ferrolab_last_error(message, sizeof message, NULL);
-    if (got != want || (fragment != NULL && strstr(message, fragment) == NULL)) {
-        printf("FAIL %s: status %d, want %d; message: %s\n", what, (int)got, (int)want, message);
-        failures++;
-    }
-}
-
-#define EXPECT(call, want, fragment) expect(#call, (call), (want), (fragment))
 
 static void *run(void *design) {
     static int32_t status;
@@ -108,8 +97,5 @@ int main(void) {
     EXPECT(ferrolab_design_free(design), FERROLAB_OK, NULL);
     EXPECT(ferrolab_config_set_i64(cfg, "design.grid_steps", 2), FERROLAB_ERR_OUT_OF_RANGE, "design.grid_steps");
     EXPECT(ferrolab_config_free(cfg), FERROLAB_OK, NULL);
-    if (failures == 0) {
-        printf("design: all checks passed\n");
-    }
-    return failures == 0 ? 0 : 1;
+    return finish("design");
 }

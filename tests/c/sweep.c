@@ -7,19 +7,8 @@
 #include <string.h>
 
 #include "ferrolab.h"
+#include "check.h"
 
-static int failures = 0;
-
-static void expect(const char *what, int32_t got, int32_t want, const char *fragment) {
-    char message[1024] = "";
-    ferrolab_last_error(message, sizeof message, NULL);
-    if (got != want || (fragment != NULL && strstr(message, fragment) == NULL)) {
-        printf("FAIL %s: status %d, want %d; message: %s\n", what, (int)got, (int)want, message);
-        failures++;
-    }
-}
-
-#define EXPECT(call, want, fragment) expect(#call, (call), (want), (fragment))
 
 static void *run(void *sweep) {
     static int32_t status;
@@ -132,10 +121,5 @@ int main(void) {
     EXPECT(ferrolab_config_free(cfg), FERROLAB_OK, NULL);
     remove("c_sweep.npz");
     remove("c_sweep.json");
-    if (failures != 0) {
-        printf("sweep: %d checks failed\n", failures);
-        return 1;
-    }
-    printf("sweep: all checks passed\n");
-    return 0;
+    return finish("sweep");
 }

@@ -9,19 +9,8 @@
 #include <time.h>
 
 #include "ferrolab.h"
+#include "check.h"
 
-static int failures = 0;
-
-static void expect(const char *what, int32_t got, int32_t want, const char *fragment) {
-    char message[1024] = "";
-    ferrolab_last_error(message, sizeof message, NULL);
-    if (got != want || (fragment != NULL && strstr(message, fragment) == NULL)) {
-        printf("FAIL %s: status %d, want %d; message: %s\n", what, (int)got, (int)want, message);
-        failures++;
-    }
-}
-
-#define EXPECT(call, want, fragment) expect(#call, (call), (want), (fragment))
 
 enum { N = 256, D = 40, EPOCHS = 12, GRID = 5, ROWS = GRID * GRID };
 
@@ -216,8 +205,5 @@ int main(void) {
     EXPECT(ferrolab_vae_free(NULL), FERROLAB_OK, NULL);
     EXPECT(ferrolab_vae_encode(loaded, loops, N, D, mean_a, NULL, 2), FERROLAB_ERR_INVALID_HANDLE, "not a live ferrolab_vae");
     EXPECT(ferrolab_vae_free(loaded), FERROLAB_ERR_INVALID_HANDLE, NULL);
-    if (failures == 0) {
-        printf("vae: all checks passed\n");
-    }
-    return failures == 0 ? 0 : 1;
+    return finish("vae");
 }

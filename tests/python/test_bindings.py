@@ -162,6 +162,25 @@ def test_gp_through_ctypes_matches_scikit_learn_reference():
     assert gp.hyperparameters(0)["length_scales"] == case["length_scale"]
 
 
+def _network_crc(meta, tensors):
+    """The network file's CRC-32 recomputed from its documented definition (src/io/network.rs):
+    every metadata entry but crc32, by key (length as u64 LE, then the UTF-8 bytes, for key and
+    value), then every tensor by name (name, each dimension as u64 LE, the f32 LE values)."""
+    import struct
+    import zlib
+
+    crc = 0
+    for key in sorted(k for k in meta if k != "crc32"):
+        for text in (key, meta[key]):
+            raw = text.encode()
+            crc = zlib.crc32(struct.pack("<Q", len(raw)) + raw, crc)
+    for name in sorted(tensors):
+        t = tensors[name]
+        crc = zlib.crc32(name.encode() + b"".join(struct.pack("<Q", d) for d in t.shape), crc)
+        crc = zlib.crc32(np.ascontiguousarray(t, dtype="<f4").tobytes(), crc)
+    return f"{crc:08x}"
+
+
 def _numpy_decoder(path):
     """Paper 000's decoder re-implemented in NumPy from the safetensors file alone."""
     import json
@@ -173,7 +192,8 @@ def _numpy_decoder(path):
         w = {name: f.get_tensor(name) for name in f.keys()}
     arch = json.loads(meta["architecture"])
     scaling = json.loads(meta["scaling"])
-    assert meta["format"] == "ferrolab.mlp_vae" and meta["format_version"] == "1"
+    assert meta["format"] == "ferrolab.mlp_vae" and meta["format_version"] == "2"
+    assert meta["crc32"] == _network_crc(meta, w)
 
     def decode(z):
         h = z.astype(np.float64)

@@ -89,6 +89,26 @@ fn spectra(
     Ok((lead, a))
 }
 
+impl BepsInput {
+    /// Spectra of a map or a list, with one loop over all steps when a voltage per step is
+    /// given (a map only).
+    fn with_voltage(
+        freq: Vec<f64>,
+        (re, im): (Array2<f64>, Array2<f64>),
+        lead: Vec<usize>,
+        voltage: Option<Vec<f64>>,
+    ) -> Result<Self, String> {
+        let loops = whole_loops(&lead, voltage).map_err(|e| format!("--voltage: {e}"))?;
+        Ok(Self {
+            freq,
+            re,
+            im,
+            lead,
+            loops,
+        })
+    }
+}
+
 /// One loop of all steps, for maps (rows x cols x steps) with a voltage per step.
 fn whole_loops(lead: &[usize], voltage: Option<Vec<f64>>) -> Result<Vec<LoopSteps>, String> {
     match (lead, voltage) {
@@ -131,14 +151,7 @@ fn load_npz(path: &Path) -> Result<BepsInput, String> {
         .get("voltage")
         .map(|v| v.to_f64().map_err(bad))
         .transpose()?;
-    let loops = whole_loops(&lead, voltage).map_err(bad)?;
-    Ok(BepsInput {
-        freq,
-        re,
-        im,
-        lead,
-        loops,
-    })
+    BepsInput::with_voltage(freq, (re, im), lead, voltage)
 }
 
 fn load_npy(source: &Source) -> Result<BepsInput, String> {
@@ -162,14 +175,7 @@ fn load_npy(source: &Source) -> Result<BepsInput, String> {
                 .map_err(|e| format!("--voltage {}: {e}", v.display()))
         })
         .transpose()?;
-    let loops = whole_loops(&lead, voltage).map_err(|e| format!("--voltage: {e}"))?;
-    Ok(BepsInput {
-        freq,
-        re,
-        im,
-        lead,
-        loops,
-    })
+    BepsInput::with_voltage(freq, (re, im), lead, voltage)
 }
 
 #[cfg(feature = "hdf5")]

@@ -24,40 +24,47 @@ pub fn loop_png(
     polarization: &[f64],
     title: &str,
 ) -> Result<(), String> {
-    register_font();
-    let render = || -> Result<(), Box<dyn std::error::Error>> {
-        let tmp = path.with_extension("tmp.png");
-        {
-            let root = BitMapBackend::new(&tmp, (900, 650)).into_drawing_area();
-            root.fill(&WHITE)?;
-            let (v_lo, v_hi) = range(voltage);
-            let (p_lo, p_hi) = range(polarization);
-            let pad = 0.08 * (p_hi - p_lo).max(1e-6);
-            let mut chart = ChartBuilder::on(&root)
-                .caption(title, ("sans-serif", 20))
-                .margin(20)
-                .x_label_area_size(50)
-                .y_label_area_size(80)
-                .build_cartesian_2d(v_lo..v_hi, (p_lo - pad)..(p_hi + pad))?;
-            chart
-                .configure_mesh()
-                .x_desc("Voltage (V)")
-                .y_desc("Polarization (C/m²)")
-                .label_style(("sans-serif", 16))
-                .draw()?;
-            // Close the cycle back to its first point.
-            let closed = voltage
-                .iter()
-                .zip(polarization)
-                .chain(voltage.iter().zip(polarization).take(1))
-                .map(|(v, p)| (*v, *p));
-            chart.draw_series(LineSeries::new(closed, BLUE.stroke_width(2)))?;
-            root.present()?;
-        }
-        std::fs::rename(&tmp, path)?;
+    render_png(path, (900, 650), |root| {
+        let mut chart = pv_chart(root, title, 20, range(voltage), range(polarization))?;
+        // Close the cycle back to its first point.
+        let closed = voltage
+            .iter()
+            .zip(polarization)
+            .chain(voltage.iter().zip(polarization).take(1))
+            .map(|(v, p)| (*v, *p));
+        chart.draw_series(LineSeries::new(closed, BLUE.stroke_width(2)))?;
         Ok(())
-    };
-    render().map_err(|e| format!("{}: {e}", path.display()))
+    })
+}
+
+type Chart<'a, 'b> = ChartContext<
+    'a,
+    BitMapBackend<'b>,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// Axes of a P-V plot: voltage (V) across, polarization (C/m²) up, its range padded by 8 %.
+fn pv_chart<'a, 'b>(
+    root: &'a DrawingArea<BitMapBackend<'b>, plotters::coord::Shift>,
+    title: &str,
+    caption_size: u32,
+    (v_lo, v_hi): (f64, f64),
+    (p_lo, p_hi): (f64, f64),
+) -> Result<Chart<'a, 'b>, Box<dyn std::error::Error>> {
+    let pad = 0.08 * (p_hi - p_lo).max(1e-6);
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, ("sans-serif", caption_size))
+        .margin(20)
+        .x_label_area_size(50)
+        .y_label_area_size(80)
+        .build_cartesian_2d(v_lo..v_hi, (p_lo - pad)..(p_hi + pad))?;
+    chart
+        .configure_mesh()
+        .x_desc("Voltage (V)")
+        .y_desc("Polarization (C/m²)")
+        .label_style(("sans-serif", 16))
+        .draw()?;
+    Ok(chart)
 }
 
 fn range(x: &[f64]) -> (f64, f64) {
@@ -348,21 +355,7 @@ pub fn loops_png(
             .copied()
             .filter(|v| v.is_finite())
             .collect();
-        let (p_lo, p_hi) = range(&all);
-        let (v_lo, v_hi) = range(voltage);
-        let pad = 0.08 * (p_hi - p_lo);
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, ("sans-serif", 18))
-            .margin(20)
-            .x_label_area_size(50)
-            .y_label_area_size(80)
-            .build_cartesian_2d(v_lo..v_hi, (p_lo - pad)..(p_hi + pad))?;
-        chart
-            .configure_mesh()
-            .x_desc("Voltage (V)")
-            .y_desc("Polarization (C/m²)")
-            .label_style(("sans-serif", 16))
-            .draw()?;
+        let mut chart = pv_chart(root, title, 18, range(voltage), range(&all))?;
         for g in grey {
             let pts = voltage.iter().zip(g).map(|(v, p)| (*v, *p));
             chart.draw_series(LineSeries::new(pts, BLACK.mix(0.35).stroke_width(1)))?;

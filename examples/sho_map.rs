@@ -6,7 +6,8 @@
 //! cargo run --release --example sho_map -- [ROWS COLS STEPS] [THREADS]
 //! ```
 
-use ferrolab::beps::{FitProgress, ShoFlag, SyntheticSpec, fit_spectra, synthetic_beps};
+use ferrolab::beps::{ShoFlag, SyntheticSpec, fit_spectra, synthetic_beps};
+use ferrolab::progress::Progress;
 use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -27,7 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &data.freq_hz,
         data.re.view(),
         data.im.view(),
-        &FitProgress::default(),
+        &Progress::new(),
     )?;
     let seconds = started.elapsed().as_secs_f64();
     let ok = fits.iter().filter(|f| f.flag == ShoFlag::Ok).count();

@@ -56,7 +56,7 @@
 //!   learning, k-means, Gaussian mixtures, kernel densities, Pearson correlation, paper 001's RGB
 //!   toy spectra.
 //! - [`beps`]: band-excitation spectroscopy: SHO fits, phase rotation, switching-loop fits and
-//!   parameters, synthetic maps, USID HDF5 files (feature `hdf5`).
+//!   parameters, synthetic maps (USID HDF5 input is read by `io::usid`, feature `hdf5`).
 //! - [`design`]: paper 000's inverse design, end to end, in stages (dataset, training, analysis,
 //!   choice, verification, report), reusing an earlier run's dataset and model.
 //! - [`parallel`]: the library-owned worker pool that all parallel work runs in.

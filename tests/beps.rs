@@ -1,6 +1,7 @@
 //! SHO fitting against SciPy and against known synthetic parameters.
 
-use ferrolab::beps::{FitProgress, ShoFlag, SyntheticSpec, fit_spectra, sho, synthetic_beps};
+use ferrolab::beps::{ShoFlag, SyntheticSpec, fit_spectra, sho, synthetic_beps};
+use ferrolab::progress::Progress;
 
 /// The same least-squares minimum as scipy.optimize.least_squares started from the truth
 /// (tests/oracles/sho_reference.py), from ferrolab's own initial guess.
@@ -69,7 +70,7 @@ fn synthetic_parameters_are_recovered_within_their_standard_errors() {
         &data.freq_hz,
         data.re.view(),
         data.im.view(),
-        &FitProgress::default(),
+        &Progress::new(),
     )
     .unwrap();
     assert_eq!(fits.len(), 4 * 4 * 24);
@@ -103,16 +104,8 @@ fn batch_fit_rejects_mismatched_shapes_and_can_be_cancelled() {
         ..Default::default()
     });
     let short = &data.freq_hz[..10];
-    assert!(
-        fit_spectra(
-            short,
-            data.re.view(),
-            data.im.view(),
-            &FitProgress::default()
-        )
-        .is_err()
-    );
-    let progress = FitProgress::default();
+    assert!(fit_spectra(short, data.re.view(), data.im.view(), &Progress::new()).is_err());
+    let progress = Progress::new();
     progress.request_cancel();
     let err = fit_spectra(&data.freq_hz, data.re.view(), data.im.view(), &progress).unwrap_err();
     assert!(err.to_string().contains("cancelled"), "{err}");

@@ -3,10 +3,11 @@
 //! script stored.
 #![cfg(feature = "hdf5")]
 
-use ferrolab::beps::usid::read_usid_beps;
 use ferrolab::beps::{
-    FitProgress, fit_loops, fit_spectra, loop_function, phase_rotation, piezoresponse, rising_first,
+    fit_loops, fit_spectra, loop_function, phase_rotation, piezoresponse, rising_first,
 };
+use ferrolab::io::usid::read_usid_beps;
+use ferrolab::progress::Progress;
 use hdf5_metno as hdf5;
 use ndarray::Array2;
 use std::path::{Path, PathBuf};
@@ -24,7 +25,7 @@ fn truth(name: &str) -> Vec<f64> {
 fn reads_the_bglib_layout() {
     let data = read_usid_beps(&fixture(), None).unwrap();
     assert_eq!(data.dataset, "/Measurement_000/Channel_000/Raw_Data");
-    let names = |dims: &[ferrolab::beps::usid::UsidDim]| {
+    let names = |dims: &[ferrolab::io::usid::UsidDim]| {
         dims.iter()
             .map(|d| (d.label.clone(), d.size))
             .collect::<Vec<_>>()
@@ -60,7 +61,7 @@ fn sho_and_loop_fits_recover_the_stored_parameters() {
         &data.freq_hz,
         data.re.view(),
         data.im.view(),
-        &FitProgress::default(),
+        &Progress::new(),
     )
     .unwrap();
     let sho = truth("/Truth/SHO");

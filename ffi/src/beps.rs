@@ -4,7 +4,8 @@
 use crate::arrays::{check_finite, shape_len, slice_in, slice_out};
 use crate::config::{config_or_default, ferrolab_config};
 use crate::status::{FERROLAB_ERR_INVALID_ARGUMENT, FfiError};
-use engine::beps::{FitProgress, fit_spectra, fits_to_arrays};
+use engine::beps::{fit_spectra, fits_to_arrays};
+use engine::progress::Progress;
 use ndarray::ArrayView2;
 
 /// Fit the simple harmonic oscillator R(w) = A w0^2 e^{i phi} / (w^2 - w0^2 - i w w0 / Q) to
@@ -65,7 +66,7 @@ pub unsafe extern "C" fn ferrolab_sho_fit(
             ));
         }
         let view = |s| ArrayView2::from_shape((n_spectra, n_freq), s).expect("length checked");
-        let fits = fit_spectra(f, view(r), view(i), &FitProgress::default())
+        let fits = fit_spectra(f, view(r), view(i), &Progress::new())
             .map_err(|e| FfiError::new(FERROLAB_ERR_INVALID_ARGUMENT, e.to_string()))?;
         let (p, e, q, codes) = fits_to_arrays(&fits);
         // SAFETY: caller's contract.

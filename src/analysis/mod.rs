@@ -1,6 +1,6 @@
 //! Statistics and linear baselines around the models: Pearson correlation (paper 000's
 //! Fig. 3), PCA / uncentred truncated SVD, NMF, lasso sparse coding and dictionary learning
-//! (issue 9; GMM, k-means and KDE join them). The decompositions take `n samples x d features`
+//! (issue 9), and GMM, k-means and KDE. The decompositions take `n samples x d features`
 //! matrices, check them (errors name the argument), and implement linfa's `Fit` / `Predict`.
 
 mod dense;

@@ -1,32 +1,9 @@
 //! SHO fits of many spectra (pixels x voltage steps) in parallel, with progress and cancel.
 
 use super::sho::{ShoFit, fit};
+use crate::progress::Progress;
 use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-
-/// Progress of a batch fit, readable and cancellable from any thread.
-#[derive(Debug, Default)]
-pub struct FitProgress {
-    done: AtomicUsize,
-    total: AtomicUsize,
-    cancel: AtomicBool,
-}
-
-impl FitProgress {
-    /// Spectra fitted so far and in all.
-    pub fn counts(&self) -> (usize, usize) {
-        (
-            self.done.load(Ordering::Relaxed),
-            self.total.load(Ordering::Relaxed),
-        )
-    }
-
-    /// Ask the fit to stop at the next chunk of spectra.
-    pub fn request_cancel(&self) {
-        self.cancel.store(true, Ordering::Relaxed);
-    }
-}
 
 /// Why a batch fit stopped.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -46,13 +23,14 @@ pub enum BatchError {
 
 /// Fit every row of `re` / `im` (n_spectra x n_freq) against `freq_hz` on the library's worker
 /// pool; one [`ShoFit`] per row, in order. Degenerate rows are flagged, never an error.
+/// `progress` counts spectra and stops the fit at its next chunk of 256 when cancelled.
 ///
 /// ```
-/// use ferrolab::beps::{FitProgress, fit_spectra, sho::response};
+/// use ferrolab::beps::{fit_spectra, sho::response};
 /// let f: Vec<f64> = (0..48).map(|k| 290e3 + 20e3 * k as f64 / 47.0).collect();
 /// let re = ndarray::Array2::from_shape_fn((3, 48), |(i, k)| response(f[k], 299e3 + 1e3 * i as f64, 1e-3, 120.0, 0.2).re);
 /// let im = ndarray::Array2::from_shape_fn((3, 48), |(i, k)| response(f[k], 299e3 + 1e3 * i as f64, 1e-3, 120.0, 0.2).im);
-/// let fits = fit_spectra(&f, re.view(), im.view(), &FitProgress::default())?;
+/// let fits = fit_spectra(&f, re.view(), im.view(), &ferrolab::progress::Progress::new())?;
 /// assert!((fits[2].frequency - 301e3).abs() < 1e-3);
 /// # Ok::<(), ferrolab::beps::BatchError>(())
 /// ```
@@ -60,7 +38,7 @@ pub fn fit_spectra(
     freq_hz: &[f64],
     re: ArrayView2<f64>,
     im: ArrayView2<f64>,
-    progress: &FitProgress,
+    progress: &Progress,
 ) -> Result<Vec<ShoFit>, BatchError> {
     if re.dim() != im.dim() || re.ncols() != freq_hz.len() {
         return Err(BatchError::Invalid(format!(
@@ -73,14 +51,14 @@ pub fn fit_spectra(
         )));
     }
     let n = re.nrows();
-    progress.total.store(n, Ordering::Relaxed);
-    progress.done.store(0, Ordering::Relaxed);
+    progress.set_total(n);
+    progress.set_done(0);
     const CHUNK: usize = 256;
     let chunks: Vec<Option<Vec<ShoFit>>> = crate::parallel::install(|| {
         (0..n.div_ceil(CHUNK))
             .into_par_iter()
             .map(|c| {
-                if progress.cancel.load(Ordering::Relaxed) {
+                if progress.is_cancelled() {
                     return None;
                 }
                 let rows = c * CHUNK..((c + 1) * CHUNK).min(n);
@@ -94,7 +72,7 @@ pub fn fit_spectra(
                         }
                     })
                     .collect();
-                progress.done.fetch_add(rows.len(), Ordering::Relaxed);
+                progress.advance(rows.len());
                 Some(fits)
             })
             .collect()
@@ -106,7 +84,7 @@ pub fn fit_spectra(
             Some(fits) => out.extend(fits),
             None => {
                 return Err(BatchError::Cancelled {
-                    done: progress.done.load(Ordering::Relaxed),
+                    done: usize::try_from(progress.done()).unwrap_or(usize::MAX),
                     total: n,
                 });
             }

@@ -4,9 +4,10 @@
 //! data with known parameters.
 //!
 //! ```
-//! use ferrolab::beps::{FitProgress, SyntheticSpec, fit_spectra, synthetic_beps};
+//! use ferrolab::progress::Progress;
+//! use ferrolab::beps::{SyntheticSpec, fit_spectra, synthetic_beps};
 //! let data = synthetic_beps(&SyntheticSpec { rows: 2, cols: 2, steps: 4, ..Default::default() });
-//! let fits = fit_spectra(&data.freq_hz, data.re.view(), data.im.view(), &FitProgress::default())?;
+//! let fits = fit_spectra(&data.freq_hz, data.re.view(), data.im.view(), &Progress::new())?;
 //! let error = (fits[0].frequency - data.truth[[0, 1]]).abs();
 //! assert!(error < 5.0 * fits[0].std_errors[1] + 1.0, "{error} Hz");
 //! # Ok::<(), ferrolab::beps::BatchError>(())
@@ -19,10 +20,8 @@ mod rotation;
 pub mod sho;
 mod sho_kernel;
 mod synthetic;
-#[cfg(feature = "hdf5")]
-pub mod usid;
 
-pub use batch::{BatchError, FitProgress, fit_spectra, fits_to_arrays};
+pub use batch::{BatchError, fit_spectra, fits_to_arrays};
 pub use loop_fit::{LoopFit, fit_loop, fit_loops, loop_function, loop_initial_guess, rising_first};
 pub use loop_parameters::{LoopParameters, NUCLEATION_FRACTION, loop_parameters};
 pub use rotation::{phase_rotation, piezoresponse};

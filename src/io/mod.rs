@@ -2,7 +2,8 @@
 //! ([`IoError`], naming the file): atomic writes, NPY arrays and NPZ archives, matrices from
 //! NPY or CSV ([`matrix`]), P-V loops from any of the project's files ([`loops`]), and the
 //! network file format of every trained model ([`network`]), the checked JSON record of models
-//! that are data rather than tensors ([`record`]), and the dataset format ([`dataset`]).
+//! that are data rather than tensors ([`record`]), the dataset format ([`dataset`]), and USID HDF5 band-excitation files (`usid`, with the
+//! `hdf5` feature).
 
 pub mod atomic;
 pub mod dataset;
@@ -13,5 +14,7 @@ pub mod network;
 pub mod npy;
 pub mod npz;
 pub mod record;
+#[cfg(feature = "hdf5")]
+pub mod usid;
 
 pub use error::{IoError, read_file};

@@ -1,4 +1,6 @@
-//! Writing NumPy `.npy` files (format version 1.0), little-endian, C order.
+//! Writing and reading NumPy `.npy` arrays (format version 1.0), little-endian, C order:
+//! [`to_npy_bytes`] and [`write_npy`] write them; [`parse_npy`] reads them back (or NumPy's own)
+//! into an [`NpyArray`].
 
 use super::atomic::write_atomically;
 use ndarray::{ArrayBase, Data, Dimension};

@@ -1,5 +1,7 @@
 //! NPZ archives (a zip of `.npy` members, stored uncompressed as `numpy.savez` does), written
-//! byte-for-byte deterministically: fixed member order and a fixed 1980-01-01 timestamp.
+//! and read. [`npz_bytes`] writes them byte-for-byte deterministically: fixed member order and
+//! a fixed 1980-01-01 timestamp. [`read_npz`] reads every member back as an
+//! [`NpyArray`](super::npy::NpyArray), by name.
 
 use super::npy::{NpyArray, parse_npy};
 use std::collections::BTreeMap;

@@ -26,7 +26,8 @@
 //! - [`train`]: the loop: seeded shuffling, reparameterisation noise, validation split,
 //!   history, progress, cancellation, checkpoints, exact resume. A model plugs in through the
 //!   [`train::Objective`] trait (loss and gradient of one mini-batch);
-//! - [`weights`]: safetensors files with JSON metadata and a CRC-32, for models and checkpoints;
+//! - [`crate::io::network`]: the network file format (safetensors with JSON metadata and a
+//!   CRC-32), for models and checkpoints;
 //! - [`scaling`]: one global min-max scaling, stored with every model.
 //!
 //! Gradients come from two engines. The hand-written fused path ([`mlp_vae`]'s `fast` module:
@@ -40,8 +41,8 @@
 //! ## Where the next models go
 //! - `lstm_vae/` (paper 001): encoder and decoder LSTMs written with burn's `Lstm` in
 //!   `burn_engine`, exposed through an [`train::Objective`]; shares [`adam`], [`schedule`],
-//!   [`train`], [`weights`] and [`scaling`] unchanged. Its input is a batch of sequences, so
-//!   `Objective` takes rows of `sequence_length x channels` values.
+//!   [`train`], [`crate::io::network`] and [`scaling`] unchanged. Its input is a batch of
+//!   sequences, so `Objective` takes rows of `sequence_length x channels` values.
 //! - `rvae/` (paper 004): the rotationally invariant VAE adds rotation and translation latents
 //!   and a coordinate-grid decoder; the same trainer, with its extra noise dimensions declared
 //!   by `Objective::noise_dim`.

@@ -2,6 +2,9 @@
 //! (paper 000, §4.1; the implementable spec is `docs/physics.md`, and
 //! `docs/physics-notes.md` records where ferrolab departs from it).
 //!
+//! - [`dataset`]: parallel, checkpointed, shardable sweeps over the grain statistics
+//!   (paper 000, Table 1) into datasets of P-V loops;
+//! - [`error`]: the errors of the phase-field engine ([`error::PhaseFieldError`]);
 //! - [`polycrystal`]: the film (grains, boundaries, orientations, non-polar grains);
 //! - [`landau`]: the Landau energy presets;
 //! - [`elastic`]: the clamped-film elastic energy (level 1, off by default);

@@ -4,12 +4,13 @@
 use crate::beps_input::{BepsInput, LoopSteps, Source, load};
 use crate::plot::{GridMap, grid_map_png};
 use ferrolab::beps::{
-    FitProgress, SyntheticSpec, fit_loops, fit_spectra, fits_to_arrays, loop_parameters,
-    phase_rotation, piezoresponse, rising_first, synthetic_beps,
+    SyntheticSpec, fit_loops, fit_spectra, fits_to_arrays, loop_parameters, phase_rotation,
+    piezoresponse, rising_first, synthetic_beps,
 };
 use ferrolab::io::atomic::write_atomically;
 use ferrolab::io::npy::to_npy_bytes;
 use ferrolab::io::npz::npz_bytes;
+use ferrolab::progress::Progress;
 use indicatif::{ProgressBar, ProgressStyle};
 use ndarray::{Array1, Array2, ArrayD, IxDyn};
 use std::path::{Path, PathBuf};
@@ -146,7 +147,7 @@ fn fit(source: &Source, out: &Path, step: usize) -> Result<(), String> {
     }
     std::fs::create_dir_all(out).map_err(|e| format!("--out {}: {e}", out.display()))?;
 
-    let progress = FitProgress::default();
+    let progress = Progress::new();
     let started = Instant::now();
     let fits = std::thread::scope(|s| {
         let worker = s.spawn(|| fit_spectra(&freq, re.view(), im.view(), &progress));
@@ -157,7 +158,7 @@ fn fit(source: &Source, out: &Path, step: usize) -> Result<(), String> {
             .expect("valid template"),
         );
         while !worker.is_finished() {
-            bar.set_position(progress.counts().0 as u64);
+            bar.set_position(progress.done());
             std::thread::sleep(Duration::from_millis(100));
         }
         bar.finish_and_clear();

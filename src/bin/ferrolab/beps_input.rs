@@ -181,7 +181,7 @@ fn load_npy(source: &Source) -> Result<BepsInput, String> {
 #[cfg(feature = "hdf5")]
 fn load_usid(path: &Path, dataset: Option<&str>) -> Result<BepsInput, String> {
     let data =
-        ferrolab::beps::usid::read_usid_beps(path, dataset).map_err(|e| format!("--data {e}"))?;
+        ferrolab::io::usid::read_usid_beps(path, dataset).map_err(|e| format!("--data {e}"))?;
     let steps = data.n_steps();
     let lead = match data.grid() {
         Some((rows, cols)) => vec![rows, cols, steps],
@@ -215,7 +215,7 @@ fn load_usid(path: &Path, dataset: Option<&str>) -> Result<BepsInput, String> {
 }
 
 #[cfg(feature = "hdf5")]
-fn describe(dims: &[ferrolab::beps::usid::UsidDim]) -> String {
+fn describe(dims: &[ferrolab::io::usid::UsidDim]) -> String {
     dims.iter()
         .map(|d| format!("{} ({})", d.label, d.size))
         .collect::<Vec<_>>()

@@ -2,9 +2,9 @@
 //! run in parallel, checkpointed so that a killed run resumes to the same bytes, and
 //! shardable across machines (shards merge to the bytes of one run).
 //!
-//! The format (see [`format`]) is an NPZ archive of arrays plus a JSON file with the metadata,
-//! the full configuration and a checksum of the archive; nothing in either depends on when or
-//! where the run happened.
+//! The format (see [`crate::io::dataset`]) is an NPZ archive of arrays plus a JSON file with
+//! the metadata, the full configuration and a checksum of the archive; nothing in either
+//! depends on when or where the run happened.
 //!
 //! ```no_run
 //! use ferrolab::config::{Config, Value};

@@ -11,12 +11,12 @@
 //! faster than `DC_Offset`), so each dimension's stride is found from the indices themselves.
 //!
 //! ```no_run
-//! let data = ferrolab::beps::usid::read_usid_beps("scan.h5".as_ref(), None)?;
+//! let data = ferrolab::io::usid::read_usid_beps("scan.h5".as_ref(), None)?;
 //! println!("{} spectra of {} bins", data.re.nrows(), data.freq_hz.len());
 //! for group in data.loop_groups()? {
 //!     println!("{}: {} voltage steps", group.label, group.steps.len());
 //! }
-//! # Ok::<(), ferrolab::beps::usid::UsidError>(())
+//! # Ok::<(), ferrolab::io::usid::UsidError>(())
 //! ```
 
 use hdf5::types::{FixedAscii, TypeDescriptor, VarLenUnicode};
@@ -156,14 +156,14 @@ impl UsidBeps {
 /// error lists the candidates when there are several).
 ///
 /// ```
-/// use ferrolab::beps::usid::read_usid_beps;
+/// use ferrolab::io::usid::read_usid_beps;
 /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/usid/beps_small.h5");
 /// let data = read_usid_beps(path.as_ref(), None)?;
 /// assert_eq!((data.grid(), data.n_positions(), data.n_steps()), (Some((3, 4)), 12, 32));
 /// assert_eq!(data.freq_hz.len(), 24);
 /// let groups = data.loop_groups()?;
 /// assert_eq!((groups[0].label.as_str(), groups[0].steps.len()), ("Field=1", 16));
-/// # Ok::<(), ferrolab::beps::usid::UsidError>(())
+/// # Ok::<(), ferrolab::io::usid::UsidError>(())
 /// ```
 pub fn read_usid_beps(path: &Path, dataset: Option<&str>) -> Result<UsidBeps, UsidError> {
     let at = |e: String| UsidError(format!("{}: {e}", path.display()));

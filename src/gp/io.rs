@@ -126,7 +126,11 @@ impl GaussianProcess {
         {
             return Err(bad("inconsistent shapes or non-finite data".into()));
         }
-        GaussianProcess::refit(x, y, params, &fitted)
+        // Hyper-parameters outside the keys' ranges can only come from a damaged file.
+        GaussianProcess::refit(x, y, params, &fitted).map_err(|e| match e {
+            GpError::Config(e) => bad(format!("stored hyper-parameters: {e}")),
+            other => other,
+        })
     }
 }
 
@@ -164,6 +168,24 @@ mod tests {
                 .to_string()
                 .contains("not a ferrolab GP model")
         );
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    /// A file whose checksum is sound but whose hyper-parameters are outside their keys'
+    /// ranges (written by hand here) is refused as corrupt, naming the key.
+    #[test]
+    fn hyper_parameters_outside_their_ranges_are_corrupt() {
+        let x = ndarray::array![[0.0], [1.0], [2.0]];
+        let y = ndarray::array![[0.0], [1.0], [0.5]];
+        let gp = GaussianProcess::fit(x.view(), y.view(), &GpParams::default()).unwrap();
+        let path = std::env::temp_dir().join(format!("ferrolab-gp-neg-{}.bin", std::process::id()));
+        gp.save(&path).unwrap();
+        let mut body = read_record(&path, MAGIC, VERSION, "GP model").unwrap();
+        body["outputs"][0]["length_scales"] = json!([-1.0]);
+        write_record(&path, MAGIC, VERSION, &body).unwrap();
+        let err = GaussianProcess::load(&path).err().unwrap();
+        assert!(matches!(err, GpError::Corrupt(_)), "{err:?}");
+        assert!(err.to_string().contains("gp.length_scale"), "{err}");
         std::fs::remove_file(&path).unwrap();
     }
 }

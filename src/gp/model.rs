@@ -6,6 +6,7 @@ use super::fit::{Data, Factor, evaluate, factor, solve};
 use super::kernel::Kernel;
 use super::optimize::minimize;
 use super::params::{BOUNDS, GpParams, KernelChoice};
+use crate::config::Checked;
 use crate::rng::{Xoshiro256, derive_seed};
 use faer::{Mat, Par};
 use ndarray::{Array2, ArrayView1, ArrayView2};
@@ -48,7 +49,7 @@ fn check_finite(what: &str, values: impl IntoIterator<Item = f64>) -> Result<(),
 /// Fit one output: optimise (from the configured start and `n_restarts` random ones) or keep
 /// the hyper-parameters, then factor.
 fn fit_output(
-    params: &GpParams,
+    params: &Checked<GpParams>,
     x: ArrayView2<f64>,
     y_raw: ArrayView1<f64>,
     output: usize,
@@ -150,7 +151,7 @@ impl GaussianProcess {
     /// # Ok::<(), ferrolab::gp::GpError>(())
     /// ```
     pub fn fit(x: ArrayView2<f64>, y: ArrayView2<f64>, params: &GpParams) -> Result<Self, GpError> {
-        params.validate()?;
+        let params = params.clone().checked()?;
         let (n, d) = x.dim();
         if n == 0 || d == 0 {
             return Err(GpError::Invalid(format!(
@@ -177,20 +178,21 @@ impl GaussianProcess {
             };
             (0..m)
                 .into_par_iter()
-                .map(|j| fit_output(params, x.view(), y.column(j), j, inner))
+                .map(|j| fit_output(&params, x.view(), y.column(j), j, inner))
                 .collect::<Result<Vec<_>, _>>()
         })
         .map_err(|e| GpError::Invalid(e.to_string()))??;
         Ok(Self {
             x,
             y: y.to_owned(),
-            params: params.clone(),
+            params: params.into_inner(),
             outputs,
         })
     }
 
     /// Refit with every output's hyper-parameters fixed at `fitted` (kernel, noise): the
-    /// deterministic reconstruction used when loading a saved model.
+    /// deterministic reconstruction used when loading a saved model. Every output's settings
+    /// are checked against the `gp.*` keys' ranges first.
     pub(crate) fn refit(
         x: Array2<f64>,
         y: Array2<f64>,
@@ -208,7 +210,8 @@ impl GaussianProcess {
                     noise_variance: *noise,
                     optimize: false,
                     ..params.clone()
-                };
+                }
+                .checked()?;
                 fit_output(&fixed, x.view(), y.column(j), j, Par::Seq)
             })
             .collect::<Result<Vec<_>, _>>()?;

@@ -83,7 +83,7 @@ mod registry;
 pub mod rng;
 pub(crate) mod simd;
 
-pub use registry::{find_key, keys};
+pub use registry::{find_key, keys, keys_markdown};
 
 /// The crate version, `MAJOR.MINOR.PATCH`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -3,7 +3,7 @@
 //! listing, `ferrolab keys` and the docs all show this list. It lives at the crate root so
 //! that [`config`](crate::config) depends on no engine.
 
-use crate::config::{Config, KeySpec};
+use crate::config::{Config, KeySpec, Kind};
 use std::sync::LazyLock;
 
 /// Each engine's settings, in the order their keys are gathered.
@@ -51,6 +51,49 @@ pub fn find_key(name: &str) -> Option<&'static KeySpec> {
         .map(|i| &keys()[i])
 }
 
+/// The key reference as Markdown: one table per engine prefix (`pf`, `sweep`, `gp`, ...) with
+/// each key's type, unit, valid values, default and doc. `docs/keys.md` is this text (a test
+/// keeps it so); `ferrolab keys --markdown` prints it.
+///
+/// ```
+/// let md = ferrolab::keys_markdown();
+/// assert!(md.contains("| `pf.points` | integer |"));
+/// ```
+pub fn keys_markdown() -> String {
+    let mut out = String::from(
+        "# Configuration keys\n\nGenerated from the settings structs that declare them \
+         (`ferrolab keys --markdown`); do not edit. Set them with `--set KEY=VALUE` on the \
+         command line, `ferrolab_config_set_*` in C, or `Config::set` in Rust.\n",
+    );
+    let mut prefix = "";
+    for k in keys() {
+        let this = k.name.split('.').next().unwrap_or_default();
+        if this != prefix {
+            prefix = this;
+            out.push_str(&format!(
+                "\n## `{prefix}.*`\n\n| key | type | unit | valid | default | meaning |\n|---|---|---|---|---|---|\n"
+            ));
+        }
+        let kind = match k.kind() {
+            Kind::F64 => "real",
+            Kind::I64 => "integer",
+            Kind::Str => "text",
+            Kind::F64Array => "list of reals",
+            Kind::I64Array => "list of integers",
+        };
+        let cell = |text: String| text.replace('|', "\\|");
+        out.push_str(&format!(
+            "| `{}` | {kind} | {} | {} | {} | {} |\n",
+            k.name,
+            cell(k.unit.to_owned()),
+            cell(k.valid.to_string()),
+            cell(k.default.to_string()),
+            cell(k.doc.to_owned()),
+        ));
+    }
+    out
+}
+
 impl Config {
     /// Every key of the crate at its default.
     ///
@@ -67,8 +110,25 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Kind, Valid, Value};
+    use crate::config::{Valid, Value};
     use std::collections::BTreeSet;
+
+    /// `docs/keys.md` is the generated reference; regenerate it with
+    /// `FERROLAB_REGEN_DOCS=1 cargo test --release --lib registry`.
+    #[test]
+    fn docs_keys_md_is_up_to_date() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/keys.md");
+        let fresh = keys_markdown();
+        if std::env::var_os("FERROLAB_REGEN_DOCS").is_some() {
+            std::fs::write(path, &fresh).unwrap();
+        }
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            committed == fresh,
+            "docs/keys.md differs from the key list; regenerate it with \
+             FERROLAB_REGEN_DOCS=1 cargo test --release --lib registry"
+        );
+    }
 
     #[test]
     fn names_are_unique_and_well_formed() {

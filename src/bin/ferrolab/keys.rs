@@ -6,9 +6,16 @@ pub struct Args {
     /// Only keys starting with this prefix (e.g. `pf.`).
     #[arg(default_value = "")]
     prefix: String,
+    /// Print the whole reference as Markdown (the text of docs/keys.md) instead.
+    #[arg(long)]
+    markdown: bool,
 }
 
 pub fn run(args: &Args) -> Result<(), String> {
+    if args.markdown {
+        print!("{}", ferrolab::keys_markdown());
+        return Ok(());
+    }
     let keys: Vec<_> = ferrolab::keys()
         .iter()
         .filter(|k| k.name.starts_with(&args.prefix))

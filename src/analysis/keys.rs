@@ -100,8 +100,8 @@ crate::settings! {
         pub n_init: usize = 1 => "kmeans.n_init", unit "runs", valid Valid::Int(Included(1), Included(10_000));
         /// At most this many Lloyd iterations per run.
         pub max_iter: usize = 300 => "kmeans.max_iter", unit "iterations", valid Valid::Int(Included(1), Included(1_000_000));
-        /// Stop when the summed squared centre shift is below this fraction of the mean per-
-        /// feature variance.
+        /// Stop when the summed squared centre shift is below this fraction of the mean
+        /// per-feature variance.
         pub tol: f64 = 1e-4 => "kmeans.tol", valid Valid::Real(Included(0.0), Included(1.0));
         /// Seed of the k-means++ draws.
         pub seed: u64 = 0 => "kmeans.seed", valid Valid::Int(Included(0), Included(i64::MAX));

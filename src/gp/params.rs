@@ -49,8 +49,8 @@ crate::settings! {
         /// Correlation: "rbf" (one length scale), "rbf_ard" (one per input dimension),
         /// "matern32", "matern52" (ARD when gp.length_scale lists one value per dimension).
         pub kernel: KernelChoice = KernelChoice::Rbf => "gp.kernel";
-        /// Signal variance sigma^2 (the starting value when optimised). Paper 000 / scikit-
-        /// learn: 1.0.
+        /// Signal variance sigma^2 (the starting value when optimised). Paper 000 /
+        /// scikit-learn: 1.0.
         pub signal_variance: f64 = 1.0 => "gp.signal_variance", valid Valid::Real(Excluded(0.0), Included(1e10));
         /// Length scale(s): one value, or one per input dimension for ARD (a single value is
         /// used for every dimension). Starting values when optimised.

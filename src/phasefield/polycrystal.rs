@@ -50,8 +50,8 @@ crate::settings! {
         /// Mean grain diameter D_G (equivalent-circle); sets the grain count round(4 h W / (pi
         /// D_G^2)), at least 1. Paper 000 samples 5-25 nm.
         pub grain_diameter_nm: f64 = 16.2 => "pf.grain_diameter_nm", unit "nm", valid Valid::Real(Excluded(0.0), Included(100_000.0));
-        /// Fraction nu_ortho of grains in the polar orthorhombic phase; the others are non-
-        /// polar. Paper 000 samples 0.5-1.
+        /// Fraction nu_ortho of grains in the polar orthorhombic phase; the others are
+        /// non-polar. Paper 000 samples 0.5-1.
         pub polar_fraction: f64 = 0.87 => "pf.polar_fraction", valid Valid::Real(Included(0.0), Included(1.0));
         /// Mean mu_theta of the grains' polar-axis angle from the film normal. Paper 000
         /// samples 0-pi/4.

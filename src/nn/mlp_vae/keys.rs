@@ -57,8 +57,8 @@ crate::settings! {
         /// 0: never.
         pub checkpoint_every: usize = 10 => "vae.checkpoint_every", unit "epochs", valid Valid::Int(Included(0), Included(1_000_000));
         /// Gradient engine: "fast" (hand-written fused path) or "burn" (burn's autodiff; needs
-        /// ferrolab built with the `burn` feature). Both give the same gradients to f32 round-
-        /// off.
+        /// ferrolab built with the `burn` feature). Both give the same gradients to f32
+        /// round-off.
         pub engine: Engine = Engine::Fast => "vae.engine";
     }
 }

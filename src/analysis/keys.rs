@@ -68,7 +68,9 @@ crate::settings! {
         /// the first one's (scikit-learn's criterion and default).
         pub tol: f64 = 1e-4 => "nmf.tol", valid Valid::Real(Included(0.0), Included(1.0));
         /// At most this many coordinate-descent iterations (each updates W, then H).
-        pub max_iter: usize = 200 => "nmf.max_iter", unit "iterations", valid Valid::Int(Included(1), Included(1_000_000));
+        pub max_iter: usize = 200
+            => "nmf.max_iter", unit "iterations",
+            valid Valid::Int(Included(1), Included(1_000_000));
         /// Seed of the random start (nmf.init = "random").
         pub seed: u64 = 0 => "nmf.seed", valid Valid::Int(Included(0), Included(i64::MAX));
     }
@@ -84,7 +86,9 @@ crate::settings! {
         /// (scikit-learn's default).
         pub tol: f64 = 1e-8 => "dictionary.tol", valid Valid::Real(Included(0.0), Included(1.0));
         /// At most this many alternations of sparse coding and dictionary update.
-        pub max_iter: usize = 1000 => "dictionary.max_iter", unit "iterations", valid Valid::Int(Included(1), Included(1_000_000));
+        pub max_iter: usize = 1000
+            => "dictionary.max_iter", unit "iterations",
+            valid Valid::Int(Included(1), Included(1_000_000));
         /// 1: centre every feature and divide it by its standard deviation first, as paper 001
         /// does; the MSE is then in standardised units.
         pub standardise: bool = false => "dictionary.standardise";
@@ -97,9 +101,12 @@ crate::settings! {
     /// The `kmeans.*` keys.
     pub struct KMeansSettings {
         /// Independent k-means++ runs; the one with the lowest inertia is kept.
-        pub n_init: usize = 1 => "kmeans.n_init", unit "runs", valid Valid::Int(Included(1), Included(10_000));
+        pub n_init: usize = 1
+            => "kmeans.n_init", unit "runs", valid Valid::Int(Included(1), Included(10_000));
         /// At most this many Lloyd iterations per run.
-        pub max_iter: usize = 300 => "kmeans.max_iter", unit "iterations", valid Valid::Int(Included(1), Included(1_000_000));
+        pub max_iter: usize = 300
+            => "kmeans.max_iter", unit "iterations",
+            valid Valid::Int(Included(1), Included(1_000_000));
         /// Stop when the summed squared centre shift is below this fraction of the mean
         /// per-feature variance.
         pub tol: f64 = 1e-4 => "kmeans.tol", valid Valid::Real(Included(0.0), Included(1.0));
@@ -117,11 +124,15 @@ crate::settings! {
         /// EM stops when the mean log-likelihood per sample changes by less.
         pub tol: f64 = 1e-3 => "gmm.tol", valid Valid::Real(Included(0.0), Included(1e3));
         /// Added to every covariance diagonal so the components stay positive definite.
-        pub reg_covar: f64 = 1e-6 => "gmm.reg_covar", valid Valid::Real(Included(0.0), Included(1e6));
+        pub reg_covar: f64 = 1e-6
+            => "gmm.reg_covar", valid Valid::Real(Included(0.0), Included(1e6));
         /// At most this many EM iterations per run.
-        pub max_iter: usize = 100 => "gmm.max_iter", unit "iterations", valid Valid::Int(Included(1), Included(1_000_000));
+        pub max_iter: usize = 100
+            => "gmm.max_iter", unit "iterations",
+            valid Valid::Int(Included(1), Included(1_000_000));
         /// Independent EM runs; the one with the highest likelihood is kept.
-        pub n_init: usize = 1 => "gmm.n_init", unit "runs", valid Valid::Int(Included(1), Included(10_000));
+        pub n_init: usize = 1
+            => "gmm.n_init", unit "runs", valid Valid::Int(Included(1), Included(10_000));
         /// Starting responsibilities: one k-means run's labels, or seeded random ones.
         pub init: GmmStart = GmmStart::KMeans => "gmm.init";
         /// Seed of the runs' random streams.
@@ -139,7 +150,8 @@ crate::settings! {
         pub bandwidth: BandwidthRule = BandwidthRule::Scott => "kde.bandwidth";
         /// The factor (kde.bandwidth = "factor") or the kernel width h in data units
         /// ("isotropic").
-        pub bandwidth_value: f64 = 1.0 => "kde.bandwidth_value", valid Valid::Real(Excluded(0.0), Included(1e12));
+        pub bandwidth_value: f64 = 1.0
+            => "kde.bandwidth_value", valid Valid::Real(Excluded(0.0), Included(1e12));
     }
 }
 

@@ -20,7 +20,8 @@ crate::settings! {
     /// Nested test settings.
     pub struct Inner {
         /// A length.
-        pub length_nm: f64 = 1.5 => "t.length_nm", unit "nm", valid Valid::Real(Excluded(0.0), Unbounded);
+        pub length_nm: f64 = 1.5
+            => "t.length_nm", unit "nm", valid Valid::Real(Excluded(0.0), Unbounded);
     }
 }
 
@@ -35,9 +36,11 @@ crate::settings! {
         /// A flag.
         pub flag: bool = true => "t.flag";
         /// A window.
-        pub window: [f64; 2] = [0.0, 1.0] => "t.window", valid Valid::Real(Included(0.0), Included(5.0));
+        pub window: [f64; 2] = [0.0, 1.0]
+            => "t.window", valid Valid::Real(Included(0.0), Included(5.0));
         /// Positive reals.
-        pub scales: Vec<f64> = vec![1.0, 2.0] => "t.scales", valid Valid::Real(Excluded(0.0), Unbounded);
+        pub scales: Vec<f64> = vec![1.0, 2.0]
+            => "t.scales", valid Valid::Real(Excluded(0.0), Unbounded);
         /// Positive integers.
         pub widths: Vec<usize> = vec![256] => "t.widths", valid Valid::Int(Included(1), Unbounded);
         /// Keyless.

@@ -73,7 +73,8 @@ impl<T> Deref for Checked<T> {
 ///     /// Settings of a toy engine.
 ///     pub struct ToySettings {
 ///         /// Iterations to run.
-///         pub iterations: usize = 10 => "toy.iterations", unit "steps", valid Valid::Int(Included(1), Included(100));
+///         pub iterations: usize = 10
+///             => "toy.iterations", unit "steps", valid Valid::Int(Included(1), Included(100));
 ///         /// Whether to print progress.
 ///         pub verbose: bool = false => "toy.verbose";
 ///         /// The data's width (no key: the data fix it).
@@ -147,7 +148,9 @@ macro_rules! settings {
             }
 
             /// Check every field against its key's range, then the fields together.
-            pub fn validate(&self) -> Result<(), <Self as $crate::config::settings::Validate>::Error> {
+            pub fn validate(
+                &self,
+            ) -> Result<(), <Self as $crate::config::settings::Validate>::Error> {
                 self.check_keys()?;
                 $crate::config::settings::Validate::check_together(self)
             }

@@ -51,12 +51,16 @@ crate::settings! {
         pub kernel: KernelChoice = KernelChoice::Rbf => "gp.kernel";
         /// Signal variance sigma^2 (the starting value when optimised). Paper 000 /
         /// scikit-learn: 1.0.
-        pub signal_variance: f64 = 1.0 => "gp.signal_variance", valid Valid::Real(Excluded(0.0), Included(1e10));
+        pub signal_variance: f64 = 1.0
+            => "gp.signal_variance", valid Valid::Real(Excluded(0.0), Included(1e10));
         /// Length scale(s): one value, or one per input dimension for ARD (a single value is
         /// used for every dimension). Starting values when optimised.
-        pub length_scales: Vec<f64> = vec![1.0] => "gp.length_scale", unit "input units", valid Valid::Real(Excluded(0.0), Included(1e10));
+        pub length_scales: Vec<f64> = vec![1.0]
+            => "gp.length_scale", unit "input units",
+            valid Valid::Real(Excluded(0.0), Included(1e10));
         /// White-noise variance. Paper 000: 0.005, fixed.
-        pub noise_variance: f64 = 0.005 => "gp.noise_variance", valid Valid::Real(Included(0.0), Included(1e10));
+        pub noise_variance: f64 = 0.005
+            => "gp.noise_variance", valid Valid::Real(Included(0.0), Included(1e10));
         /// 1: maximise the log marginal likelihood over the log hyper-parameters (bounded
         /// quasi-Newton); 0: keep them fixed.
         pub optimize: bool = true => "gp.optimize";

@@ -74,17 +74,23 @@ crate::settings! {
         pub model: ElasticModel = ElasticModel::Off => "pf.elastic";
         /// Substrate thickness below the film in cells, for pf.elastic = 2 (clamped at its
         /// bottom, no misfit). Paper 000: 12 (6 nm).
-        pub substrate_cells: usize = 12 => "pf.substrate_cells", unit "cells", valid Valid::Int(Included(1), Included(1000));
+        pub substrate_cells: usize = 12
+            => "pf.substrate_cells", unit "cells", valid Valid::Int(Included(1), Included(1000));
         /// Electrostrictive Q11 along the polar axis. Placeholder of perovskite magnitude, not
         /// HZO data.
-        pub q11: f64 = 0.05 => "pf.q11", unit "m^4 C^-2", valid Valid::Real(Included(-10.0), Included(10.0));
+        pub q11: f64 = 0.05
+            => "pf.q11", unit "m^4 C^-2", valid Valid::Real(Included(-10.0), Included(10.0));
         /// Electrostrictive Q12 across the polar axis. Placeholder of perovskite magnitude, not
         /// HZO data.
-        pub q12: f64 = -0.015 => "pf.q12", unit "m^4 C^-2", valid Valid::Real(Included(-10.0), Included(10.0));
+        pub q12: f64 = -0.015
+            => "pf.q12", unit "m^4 C^-2", valid Valid::Real(Included(-10.0), Included(10.0));
         /// Young's modulus of the film (isotropic). Placeholder: a typical HfO2 film value.
-        pub young_modulus_gpa: f64 = 250.0 => "pf.young_modulus_gpa", unit "GPa", valid Valid::Real(Excluded(0.0), Included(10_000.0));
+        pub young_modulus_gpa: f64 = 250.0
+            => "pf.young_modulus_gpa", unit "GPa",
+            valid Valid::Real(Excluded(0.0), Included(10_000.0));
         /// Poisson's ratio of the film (isotropic). Placeholder.
-        pub poisson_ratio: f64 = 0.3 => "pf.poisson_ratio", valid Valid::Real(Excluded(-1.0), Excluded(0.5));
+        pub poisson_ratio: f64 = 0.3
+            => "pf.poisson_ratio", valid Valid::Real(Excluded(-1.0), Excluded(0.5));
     }
 }
 

@@ -48,12 +48,16 @@ crate::settings! {
         pub landau: LandauPreset = LandauPreset::Paper => "pf.landau";
         /// Isotropic gradient coefficient G11 (polar-polar bonds only). Assumed: paper 000's
         /// source (its ref. 29) is not available; see physics spec §4.
-        pub gradient_coefficient: f64 = 2.0e-10 => "pf.gradient_coefficient", unit "J m^3 C^-2", valid Valid::Real(Included(0.0), Included(1e-6));
+        pub gradient_coefficient: f64 = 2.0e-10
+            => "pf.gradient_coefficient", unit "J m^3 C^-2",
+            valid Valid::Real(Included(0.0), Included(1e-6));
         /// Relative permittivity of grains (background of polar grains, total of non-polar
         /// ones). Paper 000: 30.
-        pub permittivity_grain: f64 = 30.0 => "pf.permittivity_grain", valid Valid::Real(Included(1.0), Included(10_000.0));
+        pub permittivity_grain: f64 = 30.0
+            => "pf.permittivity_grain", valid Valid::Real(Included(1.0), Included(10_000.0));
         /// Relative permittivity of grain boundaries. Paper 000: 12.
-        pub permittivity_boundary: f64 = 12.0 => "pf.permittivity_boundary", valid Valid::Real(Included(1.0), Included(10_000.0));
+        pub permittivity_boundary: f64 = 12.0
+            => "pf.permittivity_boundary", valid Valid::Real(Included(1.0), Included(10_000.0));
         /// Electrostatics of non-polar cells: "consistent" (permittivity only) or
         /// "paper_literal" (paper 000 read literally: permittivity 2 eps_r - 1).
         pub nonpolar: NonPolarModel = NonPolarModel::Consistent => "pf.nonpolar";
@@ -62,20 +66,26 @@ crate::settings! {
         pub poisson: PoissonMethod = PoissonMethod::Direct => "pf.poisson";
         /// Time step in units of t0 = 1/(|alpha1| L0); sub-stepped automatically when explicit
         /// Euler would be unstable. Paper 000: 0.06.
-        pub time_step_t0: f64 = 0.06 => "pf.time_step_t0", unit "t0", valid Valid::Real(Excluded(0.0), Included(1.0));
+        pub time_step_t0: f64 = 0.06
+            => "pf.time_step_t0", unit "t0", valid Valid::Real(Excluded(0.0), Included(1.0));
         /// Time steps at each voltage point before it is recorded. Paper 000: 50.
-        pub hold_steps: usize = 50 => "pf.hold_steps", unit "steps", valid Valid::Int(Included(1), Included(1_000_000));
+        pub hold_steps: usize = 50
+            => "pf.hold_steps", unit "steps", valid Valid::Int(Included(1), Included(1_000_000));
         /// Voltage points per loop (even): -V_max up to +V_max and back down, one full cycle.
         /// Paper 000: 400.
         pub points: usize = 400 => "pf.points", valid Valid::Int(Included(4), Included(1_000_000));
         /// Voltage amplitude of the loop (top electrode; the bottom one is grounded). Paper
         /// 000: 4 V.
-        pub v_max: f64 = 4.0 => "pf.v_max", unit "V", valid Valid::Real(Excluded(0.0), Included(1000.0));
+        pub v_max: f64 = 4.0
+            => "pf.v_max", unit "V", valid Valid::Real(Excluded(0.0), Included(1000.0));
         /// Full voltage cycles run before the recorded one (1 removes the start-up transient).
-        pub precycles: usize = 0 => "pf.precycles", unit "cycles", valid Valid::Int(Included(0), Included(1000));
+        pub precycles: usize = 0
+            => "pf.precycles", unit "cycles", valid Valid::Int(Included(0), Included(1000));
         /// Runaway guard: a polar cell beyond this |p| stops the simulation with an error
         /// naming the cell and step (spec §3.2).
-        pub polarization_guard: f64 = 0.45 => "pf.polarization_guard", unit "C/m^2", valid Valid::Real(Excluded(0.0), Included(100.0));
+        pub polarization_guard: f64 = 0.45
+            => "pf.polarization_guard", unit "C/m^2",
+            valid Valid::Real(Excluded(0.0), Included(100.0));
         /// The elastic model and material.
         pub elastic: ElasticParams;
     }

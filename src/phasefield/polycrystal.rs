@@ -42,29 +42,41 @@ crate::settings! {
     pub struct PolycrystalParams {
         /// Grid cells across the film thickness (between the electrodes). Paper 000: 20 (10 nm
         /// at 0.5 nm).
-        pub cells_thickness: usize = 20 => "pf.cells_thickness", unit "cells", valid Valid::Int(Included(1), Included(10_000));
+        pub cells_thickness: usize = 20
+            => "pf.cells_thickness", unit "cells", valid Valid::Int(Included(1), Included(10_000));
         /// Grid cells across the film width (periodic). Paper 000: 256 (128 nm at 0.5 nm).
-        pub cells_width: usize = 256 => "pf.cells_width", unit "cells", valid Valid::Int(Included(1), Included(1_000_000));
+        pub cells_width: usize = 256
+            => "pf.cells_width", unit "cells", valid Valid::Int(Included(1), Included(1_000_000));
         /// Grid spacing (square cells). Paper 000: 0.5 nm.
-        pub cell_size_nm: f64 = 0.5 => "pf.cell_size_nm", unit "nm", valid Valid::Real(Excluded(0.0), Included(10.0));
+        pub cell_size_nm: f64 = 0.5
+            => "pf.cell_size_nm", unit "nm", valid Valid::Real(Excluded(0.0), Included(10.0));
         /// Mean grain diameter D_G (equivalent-circle); sets the grain count round(4 h W / (pi
         /// D_G^2)), at least 1. Paper 000 samples 5-25 nm.
-        pub grain_diameter_nm: f64 = 16.2 => "pf.grain_diameter_nm", unit "nm", valid Valid::Real(Excluded(0.0), Included(100_000.0));
+        pub grain_diameter_nm: f64 = 16.2
+            => "pf.grain_diameter_nm", unit "nm",
+            valid Valid::Real(Excluded(0.0), Included(100_000.0));
         /// Fraction nu_ortho of grains in the polar orthorhombic phase; the others are
         /// non-polar. Paper 000 samples 0.5-1.
-        pub polar_fraction: f64 = 0.87 => "pf.polar_fraction", valid Valid::Real(Included(0.0), Included(1.0));
+        pub polar_fraction: f64 = 0.87
+            => "pf.polar_fraction", valid Valid::Real(Included(0.0), Included(1.0));
         /// Mean mu_theta of the grains' polar-axis angle from the film normal. Paper 000
         /// samples 0-pi/4.
-        pub orientation_mean_rad: f64 = 0.54 => "pf.orientation_mean_rad", unit "rad", valid Valid::Real(Included(-PI), Included(PI));
+        pub orientation_mean_rad: f64 = 0.54
+            => "pf.orientation_mean_rad", unit "rad",
+            valid Valid::Real(Included(-PI), Included(PI));
         /// Standard deviation sigma_theta of the grains' polar-axis angle (normal
         /// distribution). Paper 000 samples 0-pi/5.
-        pub orientation_spread_rad: f64 = 0.38 => "pf.orientation_spread_rad", unit "rad", valid Valid::Real(Included(0.0), Included(PI));
+        pub orientation_spread_rad: f64 = 0.38
+            => "pf.orientation_spread_rad", unit "rad",
+            valid Valid::Real(Included(0.0), Included(PI));
         /// Lower end of the grain-boundary width, drawn uniformly once per structure. Paper
         /// 000: 1 nm.
-        pub gb_width_min_nm: f64 = 1.0 => "pf.gb_width_min_nm", unit "nm", valid Valid::Real(Included(0.0), Included(100.0));
+        pub gb_width_min_nm: f64 = 1.0
+            => "pf.gb_width_min_nm", unit "nm", valid Valid::Real(Included(0.0), Included(100.0));
         /// Upper end of the grain-boundary width, drawn uniformly once per structure. Paper
         /// 000: 2 nm.
-        pub gb_width_max_nm: f64 = 2.0 => "pf.gb_width_max_nm", unit "nm", valid Valid::Real(Included(0.0), Included(100.0));
+        pub gb_width_max_nm: f64 = 2.0
+            => "pf.gb_width_max_nm", unit "nm", valid Valid::Real(Included(0.0), Included(100.0));
         /// Seed of the structure's random streams (geometry, orientations, phase selection).
         pub seed: u64 = 0 => "pf.seed", valid Valid::Int(Included(0), Included(i64::MAX));
     }

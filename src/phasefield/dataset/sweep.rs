@@ -41,7 +41,8 @@ crate::settings! {
         /// Levels per parameter in grid mode (levels^4 structures). Paper 000: 10.
         pub levels: usize = 10 => "sweep.levels", valid Valid::Int(Included(1), Included(1000));
         /// Structures drawn in random mode.
-        pub samples: usize = 10_000 => "sweep.samples", valid Valid::Int(Included(1), Included(100_000_000));
+        pub samples: usize = 10_000
+            => "sweep.samples", valid Valid::Int(Included(1), Included(100_000_000));
         /// Master seed: structure k gets seed derive_seed(master, k) (src/rng.rs), or
         /// derive_seed(master, D_G level) in paired geometry.
         pub seed: u64 = 0 => "sweep.seed", valid Valid::Int(Included(0), Included(i64::MAX));
@@ -50,13 +51,20 @@ crate::settings! {
         /// orientation draws.
         pub geometry: Geometry = Geometry::Independent => "sweep.geometry";
         /// [min, max] of the mean grain diameter D_G. Paper 000: 5-25 nm.
-        pub grain_diameter_nm: [f64; 2] = [5.0, 25.0] => "sweep.grain_diameter_nm", unit "nm", valid Valid::Real(Included(0.1), Included(100_000.0));
+        pub grain_diameter_nm: [f64; 2] = [5.0, 25.0]
+            => "sweep.grain_diameter_nm", unit "nm",
+            valid Valid::Real(Included(0.1), Included(100_000.0));
         /// [min, max] of the polar fraction nu_ortho. Paper 000: 0.5-1.
-        pub polar_fraction: [f64; 2] = [0.5, 1.0] => "sweep.polar_fraction", valid Valid::Real(Included(0.0), Included(1.0));
+        pub polar_fraction: [f64; 2] = [0.5, 1.0]
+            => "sweep.polar_fraction", valid Valid::Real(Included(0.0), Included(1.0));
         /// [min, max] of the mean orientation mu_theta. Paper 000: 0-pi/4.
-        pub orientation_mean_rad: [f64; 2] = [0.0, PI / 4.0] => "sweep.orientation_mean_rad", unit "rad", valid Valid::Real(Included(-PI), Included(PI));
+        pub orientation_mean_rad: [f64; 2] = [0.0, PI / 4.0]
+            => "sweep.orientation_mean_rad", unit "rad",
+            valid Valid::Real(Included(-PI), Included(PI));
         /// [min, max] of the orientation spread sigma_theta. Paper 000: 0-pi/5.
-        pub orientation_spread_rad: [f64; 2] = [0.0, PI / 5.0] => "sweep.orientation_spread_rad", unit "rad", valid Valid::Real(Included(0.0), Included(PI));
+        pub orientation_spread_rad: [f64; 2] = [0.0, PI / 5.0]
+            => "sweep.orientation_spread_rad", unit "rad",
+            valid Valid::Real(Included(0.0), Included(PI));
     }
 }
 

@@ -145,14 +145,21 @@ fn tiny_design_runs_end_to_end_and_its_report_matches_its_arrays() {
     assert_eq!(reused(&rerun)[..2], [false, false]);
     assert_ne!(rerun.data.parameters, outcome.data.parameters);
     // An existing dataset file (here the last run's) is read, never simulated.
+    // design.manifold_steps sets the decoded manifold's grid: 3 x 3 points over [-2, 2]^2.
+    let mut coarse = cfg.clone();
+    coarse.set("design.manifold_steps", Value::I64(3)).unwrap();
     let again = run(
-        &cfg,
+        &coarse,
         &DataSource::Existing(out.join("dataset.json")),
         &out,
         &progress,
     )
     .unwrap();
     assert_eq!(again.data.parameters, rerun.data.parameters);
+    let (z, decoded) = &again.analysis.manifold;
+    assert_eq!((z.nrows(), decoded.nrows()), (9, 9));
+    assert_eq!(z.row(4).to_vec(), [0.0, 0.0]);
+    assert_eq!(z.row(8).to_vec(), [2.0, 2.0]);
     std::fs::remove_dir_all(&out).unwrap();
 }
 

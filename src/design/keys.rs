@@ -56,6 +56,9 @@ crate::settings! {
         /// the targets (paper Fig. 4-5).
         pub grid_steps: usize = 61
             => "design.grid_steps", valid Valid::Int(Included(8), Included(1000));
+        /// Points per axis of the decoded manifold over [-2, 2]^2 (paper Fig. 2e: 10).
+        pub manifold_steps: usize = 10
+            => "design.manifold_steps", valid Valid::Int(Included(2), Included(100));
         /// A latent grid point counts for the design only if an encoded dataset loop lies
         /// within this distance: decoded loops far from the data are extrapolations, and the
         /// GPs know nothing there.

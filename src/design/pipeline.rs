@@ -208,8 +208,9 @@ pub fn run(
         || fresh(stages::analyse(&data, &model, thickness_m, &settings)),
         |a: &LatentAnalysis| {
             format!(
-                "correlations, 10 x 10 manifold, features of {} decoded loops",
-                a.map.z.nrows()
+                "correlations, {steps} x {steps} manifold, features of {} decoded loops",
+                a.map.z.nrows(),
+                steps = settings.manifold_steps
             )
         },
     )?;

@@ -79,7 +79,8 @@ pub struct LatentAnalysis {
     pub correlations: Array2<f64>,
     /// Pearson r of each latent variable with Ec, Pr, Ps, area (2 x 4).
     pub feature_correlations: Array2<f64>,
-    /// 10 x 10 decoded manifold over [-2, 2]^2: points (100 x 2) and loops (100 x points).
+    /// Decoded manifold over [-2, 2]^2, design.manifold_steps per axis: points (steps² x 2)
+    /// and loops (steps² x points).
     pub manifold: (Array2<f64>, Array2<f64>),
     /// Features of decoded loops over the fine latent grid.
     pub map: LatentMap,
@@ -315,7 +316,7 @@ pub fn analyse(
     Ok(LatentAnalysis {
         correlations,
         feature_correlations,
-        manifold: model.vae.decode_grid(-2.0, 2.0, 10)?,
+        manifold: model.vae.decode_grid(-2.0, 2.0, settings.manifold_steps)?,
         map: map_latent(&model.vae, &data.voltage, thickness_m, settings.grid_steps)?,
     })
 }

@@ -212,6 +212,20 @@ fn fast_gradient_equals_burn_autodiff() {
     }
 }
 
+/// A model trained on `data` without interruption.
+fn straight_run(settings: &VaeSettings, data: &ndarray::Array2<f64>) -> MlpVae {
+    let mut vae = MlpVae::new(settings, data.ncols()).unwrap();
+    vae.train(data.view(), &Progress::new()).unwrap();
+    vae
+}
+
+/// A fresh model for rows of `d` values that checkpoints to `path`.
+fn checkpointed(settings: &VaeSettings, d: usize, path: &std::path::Path) -> MlpVae {
+    let mut vae = MlpVae::new(settings, d).unwrap();
+    vae.set_checkpoint(Some(path.to_owned()));
+    vae
+}
+
 fn quick_settings(epochs: usize) -> VaeSettings {
     let mut s = VaeSettings {
         hidden: vec![64],
@@ -267,13 +281,11 @@ fn resume_from_checkpoint_equals_an_uninterrupted_run() {
     let mut settings = quick_settings(6);
     settings.checkpoint_every = 2;
     settings.validation_fraction = 0.2;
-    let mut straight = MlpVae::new(&settings, 30).unwrap();
-    straight.train(data.view(), &Progress::new()).unwrap();
+    let straight = straight_run(&settings, &data);
 
     let path = dir.join("ckpt.safetensors");
     let progress = Progress::new();
-    let mut first = MlpVae::new(&settings, 30).unwrap();
-    first.set_checkpoint(Some(path.clone()));
+    let mut first = checkpointed(&settings, 30, &path);
     let err = first
         .train_with(data.view(), &progress, &mut |r| {
             if r.epoch == 3 {
@@ -284,8 +296,7 @@ fn resume_from_checkpoint_equals_an_uninterrupted_run() {
     assert_eq!(err, NnError::Cancelled { epochs_done: 3 });
     assert_eq!((progress.done(), progress.total()), (3, 6));
     progress.clear_cancel();
-    let mut resumed = MlpVae::new(&settings, 30).unwrap();
-    resumed.set_checkpoint(Some(path.clone()));
+    let mut resumed = checkpointed(&settings, 30, &path);
     let history = resumed.train(data.view(), &progress).unwrap();
     assert_eq!(progress.last_loss(), Some(history[5].train.total));
     assert_eq!(resumed.parameters(), straight.parameters());
@@ -377,12 +388,10 @@ fn mid_epoch_cancel_from_another_thread_resumes_exactly() {
     let mut settings = quick_settings(8);
     settings.batch_size = 16;
     settings.checkpoint_every = 2;
-    let mut straight = MlpVae::new(&settings, 40).unwrap();
-    straight.train(data.view(), &Progress::new()).unwrap();
+    let straight = straight_run(&settings, &data);
     let path = dir.join("ckpt.safetensors");
     let progress = Progress::new();
-    let mut vae = MlpVae::new(&settings, 40).unwrap();
-    vae.set_checkpoint(Some(path.clone()));
+    let mut vae = checkpointed(&settings, 40, &path);
     // Half an epoch after the third, by the uninterrupted run's clock: mid-epoch.
     let half_epoch = std::time::Duration::from_secs_f64(straight.history()[3].seconds / 2.0);
     let result = std::thread::scope(|s| {
@@ -403,8 +412,7 @@ fn mid_epoch_cancel_from_another_thread_resumes_exactly() {
         Err(NnError::Cancelled { epochs_done }) => assert!((3..8).contains(&epochs_done)),
         other => assert_eq!(other.unwrap().len(), 8),
     }
-    let mut resumed = MlpVae::new(&settings, 40).unwrap();
-    resumed.set_checkpoint(Some(path.clone()));
+    let mut resumed = checkpointed(&settings, 40, &path);
     resumed.train(data.view(), &Progress::new()).unwrap();
     assert_eq!(resumed.parameters(), straight.parameters());
     std::fs::remove_dir_all(dir).unwrap();

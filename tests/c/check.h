@@ -34,6 +34,19 @@ static inline void near(const char *what, double got, double want, double tol) {
     }
 }
 
+/* Join a worker thread that ran a cancellable call (it returns a pointer to its status): the
+ * call was cancelled or finished before the cancellation reached it. */
+#define JOIN_CANCELLED(worker)                                                              \
+    do {                                                                                    \
+        void *result_ = NULL;                                                               \
+        pthread_join((worker), &result_);                                                   \
+        int32_t status_ = *(int32_t *)result_;                                              \
+        if (status_ != FERROLAB_ERR_CANCELLED && status_ != FERROLAB_OK) {                  \
+            printf("FAIL first run returned %d\n", (int)status_);                           \
+            failures++;                                                                     \
+        }                                                                                   \
+    } while (0)
+
 /* The exit status of a client named `name`, with the line the harness looks for. */
 static inline int finish(const char *name) {
     if (failures != 0) {

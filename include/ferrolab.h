@@ -90,6 +90,14 @@
 // Error: a file is damaged, foreign or of an unsupported version (the message says which).
 #define FERROLAB_ERR_CORRUPT_FILE -14
 
+// Error: the call would need more memory than its input justifies or than the documented
+// limit allows (the message names the argument and the bytes); nothing was allocated.
+#define FERROLAB_ERR_OUT_OF_MEMORY -15
+
+// Error: the handle or output folder is in use by another call (a run, a save) that must
+// finish first; try again later.
+#define FERROLAB_ERR_BUSY -16
+
 // Major version of ferrolab.
 #define FERROLAB_VERSION_MAJOR 0
 

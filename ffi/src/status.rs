@@ -49,6 +49,12 @@ pub const FERROLAB_ERR_CANCELLED: i32 = -12;
 pub const FERROLAB_ERR_IO: i32 = -13;
 /// Error: a file is damaged, foreign or of an unsupported version (the message says which).
 pub const FERROLAB_ERR_CORRUPT_FILE: i32 = -14;
+/// Error: the call would need more memory than its input justifies or than the documented
+/// limit allows (the message names the argument and the bytes); nothing was allocated.
+pub const FERROLAB_ERR_OUT_OF_MEMORY: i32 = -15;
+/// Error: the handle or output folder is in use by another call (a run, a save) that must
+/// finish first; try again later.
+pub const FERROLAB_ERR_BUSY: i32 = -16;
 
 /// Static text of every code, in one table so that the header docs and the function agree.
 const TEXTS: &[(i32, &str)] = &[
@@ -78,6 +84,24 @@ const TEXTS: &[(i32, &str)] = &[
     (
         FERROLAB_ERR_THREAD_POOL,
         "worker pool could not be sized or started\0",
+    ),
+    (
+        FERROLAB_ERR_NUMERICAL,
+        "computation became unphysical or did not converge\0",
+    ),
+    (FERROLAB_ERR_CANCELLED, "cancelled on request\0"),
+    (FERROLAB_ERR_IO, "a file could not be read or written\0"),
+    (
+        FERROLAB_ERR_CORRUPT_FILE,
+        "file damaged, foreign or of an unsupported version\0",
+    ),
+    (
+        FERROLAB_ERR_OUT_OF_MEMORY,
+        "the call would need more memory than allowed\0",
+    ),
+    (
+        FERROLAB_ERR_BUSY,
+        "in use by another call; try again later\0",
     ),
 ];
 
@@ -250,5 +274,32 @@ mod tests {
         }
         let unknown = unsafe { CStr::from_ptr(ferrolab_status_str(-12345)) };
         assert_eq!(unknown.to_str().unwrap(), "unknown status code");
+    }
+
+    /// Every status code the header defines has its own text (the header is what C users
+    /// see; a code added there without text would read "unknown status code").
+    #[test]
+    fn every_code_in_the_header_has_its_text() {
+        let header = include_str!("../../include/ferrolab.h");
+        let mut codes = Vec::new();
+        for line in header.lines() {
+            let mut words = line.split_whitespace();
+            if let (Some("#define"), Some(name), Some(value)) =
+                (words.next(), words.next(), words.next())
+                && ["FERROLAB_OK", "FERROLAB_WARN_", "FERROLAB_ERR_"]
+                    .iter()
+                    .any(|p| name.starts_with(p))
+            {
+                codes.push((name, value.parse::<i32>().unwrap()));
+            }
+        }
+        assert!(codes.len() >= 18, "{codes:?}");
+        let mut texts = std::collections::BTreeSet::new();
+        for (name, code) in codes {
+            let text = unsafe { CStr::from_ptr(ferrolab_status_str(code)) };
+            let text = text.to_str().unwrap();
+            assert_ne!(text, "unknown status code", "{name} = {code}");
+            assert!(texts.insert(text), "{name} shares its text");
+        }
     }
 }

@@ -144,14 +144,15 @@ fn with(cfg: &Config, pairs: &[(&str, Value)]) -> Result<Config, DesignError> {
     Ok(c)
 }
 
-/// The configuration of the sweep a design simulates.
+/// The configuration of the sweep a design simulates (an existing dataset needs none: its
+/// sample settings are returned but never run).
 fn sweep_config(cfg: &Config, source: &DataSource) -> Result<Config, DesignError> {
     let pairs = match source {
         DataSource::FullGrid => [
             ("sweep.mode", Value::Str("grid".into())),
             ("sweep.levels", Value::I64(10)),
         ],
-        _ => [
+        DataSource::Sample | DataSource::Existing(_) => [
             ("sweep.mode", Value::Str("random".into())),
             ("sweep.samples", Value::I64(cfg.i64("design.samples")?)),
         ],

@@ -357,8 +357,8 @@ int32_t ferrolab_loop_fit(const double *voltage,
 // loops measured at `voltage` (n_steps values): per loop, into `out` (n_loops x 10): V+, V-,
 // width, imprint (V), R+, R-, switchable response, loop area (response x V), and the
 // nucleation biases of branches 1 and 2 (V; where a branch has switched 3 % of its height).
-// Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_ARGUMENT (sizes),
-// _NON_FINITE (voltage).
+// Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_ARGUMENT (sizes; a loop needs
+// at least 2 steps), _NON_FINITE (voltage).
 //
 // # Safety
 // `voltage` is valid for n_steps doubles, `params` for n_loops*9, `out` for n_loops*10.

@@ -361,6 +361,25 @@ fn beps_fit_reads_complex_npy_with_frequencies() {
             assert!((got - want).abs() < 1e-6 * want.abs(), "{p:?}");
         }
     }
+    // A header declaring 2^32 x 2^32 x 64 spectra over one value of data: an error naming the
+    // file, not a panic.
+    let huge = dir.join("huge.npy");
+    std::fs::write(&huge, complex_npy(&[1 << 32, 1 << 32, 64], &[(1.0, 0.0)])).unwrap();
+    let (ok, _, err) = ferrolab(&[
+        "beps",
+        "fit",
+        "--data",
+        huge.to_str().unwrap(),
+        "--freq",
+        freq_file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        !ok && err.contains("huge.npy") && err.contains("overflows"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
     std::fs::remove_dir_all(dir).unwrap();
 }
 

@@ -225,6 +225,46 @@ fn damaged_and_foreign_files_are_rejected_with_clear_errors() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("missing.json"), "{err}");
+    for shard in ["\"x\"", "{\"index\": 5, \"count\": 2}"] {
+        std::fs::write(
+            &json,
+            text.replace("\"shard\": null", &format!("\"shard\": {shard}")),
+        )
+        .unwrap();
+        let err = Dataset::read(&json).unwrap_err().to_string();
+        assert!(err.contains("is not {\"index\": i, \"count\": n}"), "{err}");
+    }
+    std::fs::write(&json, [0xff, 0xfe, b'{']).unwrap();
+    let err = Dataset::read(&json).unwrap_err();
+    assert!(
+        matches!(err, ferrolab::io::IoError::Corrupt { .. }),
+        "non-UTF-8 metadata is corrupt, not an I/O failure: {err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A dataset declaring 2^61 structures, with an archive whose sound checksum covers an `index`
+/// member declaring 2^61 values over no data: an error, not a panic (8 x 2^61 overflows).
+#[test]
+fn declared_sizes_beyond_the_data_are_corrupt() {
+    let dir = scratch("huge");
+    let out = dir.join("sweep");
+    run_sweep(&config(), &out, Shard::WHOLE, &Progress::new()).unwrap();
+    let (npz, json) = (out.with_extension("npz"), out.with_extension("json"));
+    let header = "{'descr': '<u8', 'fortran_order': False, 'shape': (2305843009213693952,), }\n";
+    let mut index = b"\x93NUMPY\x01\x00".to_vec();
+    index.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    index.extend_from_slice(header.as_bytes());
+    let archive = ferrolab::io::npz::npz_bytes(&[("index", index)]).unwrap();
+    std::fs::write(&npz, &archive).unwrap();
+    let mut meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    meta["structures"] = (1u64 << 61).into();
+    meta["npz_bytes"] = archive.len().into();
+    meta["npz_crc32"] = format!("{:08x}", crc32fast::hash(&archive)).into();
+    std::fs::write(&json, meta.to_string()).unwrap();
+    let err = Dataset::read(&json).unwrap_err().to_string();
+    assert!(err.contains("overflows"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

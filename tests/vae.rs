@@ -417,3 +417,29 @@ fn mid_epoch_cancel_from_another_thread_resumes_exactly() {
     assert_eq!(resumed.parameters(), straight.parameters());
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A file with a sound checksum but settings or an architecture that cannot be right (written
+/// by hand through the network format) is refused as corrupt before training or allocation.
+#[test]
+fn hand_made_files_with_impossible_settings_are_corrupt() {
+    use ferrolab::io::network;
+    let dir = scratch("impossible");
+    let data = synthetic_loops(64, 20, 1);
+    let path = dir.join("model.safetensors");
+    straight_run(&quick_settings(2), &data).save(&path).unwrap();
+    let good = network::read(&path, "mlp_vae", 2).unwrap();
+    let mut bad = good.clone();
+    bad.settings["batch_size"] = 0.into();
+    network::write(&path, &bad).unwrap();
+    let err = MlpVae::load(&path).err().unwrap();
+    assert!(matches!(err, NnError::Corrupt(_)), "{err:?}");
+    assert!(err.to_string().contains("vae.batch_size"), "{err}");
+    // 64 hidden layers of 65536 (in range each) would ask for ~1 TB: refused from the file's
+    // size, nothing allocated.
+    let mut huge = good;
+    huge.architecture["hidden"] = vec![65536; 64].into();
+    network::write(&path, &huge).unwrap();
+    let err = MlpVae::load(&path).err().unwrap().to_string();
+    assert!(err.contains("but the file holds"), "{err}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

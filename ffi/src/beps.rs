@@ -212,8 +212,8 @@ pub const FERROLAB_LOOP_PARAMETER_COUNT: usize = 10;
 /// loops measured at `voltage` (n_steps values): per loop, into `out` (n_loops x 10): V+, V-,
 /// width, imprint (V), R+, R-, switchable response, loop area (response x V), and the
 /// nucleation biases of branches 1 and 2 (V; where a branch has switched 3 % of its height).
-/// Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_ARGUMENT (sizes),
-/// _NON_FINITE (voltage).
+/// Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_ARGUMENT (sizes; a loop needs
+/// at least 2 steps), _NON_FINITE (voltage).
 ///
 /// # Safety
 /// `voltage` is valid for n_steps doubles, `params` for n_loops*9, `out` for n_loops*10.
@@ -226,13 +226,21 @@ pub unsafe extern "C" fn ferrolab_loop_parameters(
     out: *mut f64,
 ) -> i32 {
     crate::ffi_boundary!({
+        if n_steps < 2 {
+            return Err(FfiError::new(
+                FERROLAB_ERR_INVALID_ARGUMENT,
+                format!("n_steps = {n_steps}: a loop needs at least 2 voltage steps"),
+            ));
+        }
         shape_len(n_loops, n_steps, "loops")?;
+        let params_len = shape_len(n_loops, 9, "params")?;
+        let out_len = shape_len(n_loops, FERROLAB_LOOP_PARAMETER_COUNT, "out")?;
         // SAFETY: caller's contract.
         let (v, p, o) = unsafe {
             (
                 slice_in(voltage, n_steps, "voltage")?,
-                slice_in(params, n_loops * 9, "params")?,
-                slice_out(out, n_loops * FERROLAB_LOOP_PARAMETER_COUNT, "out")?,
+                slice_in(params, params_len, "params")?,
+                slice_out(out, out_len, "out")?,
             )
         };
         check_finite(v, "voltage")?;

@@ -4,7 +4,8 @@
 //! integer, and the object lives in the registry. Looking up a freed handle finds a newer
 //! generation (or an empty slot), a foreign pointer finds no matching slot, and a handle of
 //! another type fails the downcast; none of these reads memory outside the registry, so a
-//! stale pointer from the host can never cause a use-after-free.
+//! stale pointer from the host can never cause a use-after-free. The generation half is mixed
+//! with a per-process random key, so a forged small integer (1, 2, ...) names no live handle.
 
 use crate::status::{FERROLAB_ERR_INVALID_HANDLE, FERROLAB_ERR_NULL_POINTER, FfiError};
 use engine::progress::Progress;
@@ -41,9 +42,27 @@ static REGISTRY: RwLock<Registry> = RwLock::new(Registry {
     free: Vec::new(),
 });
 
+/// The per-process key mixed into the generation half of every handle (the slot half stays as
+/// it is, so a handle is never 0).
+fn key() -> usize {
+    static KEY: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *KEY.get_or_init(|| {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u32(std::process::id());
+        // Never 0: generation 0 must not be reachable from a forged small integer.
+        (h.finish() as usize & GENERATION_MASK).max(1) << SLOT_BITS
+    })
+}
+
+fn encode(slot: usize, generation: usize) -> usize {
+    ((generation << SLOT_BITS) | (slot + 1)) ^ key()
+}
+
 fn decode(handle: usize) -> Option<(usize, usize)> {
-    let slot = (handle & SLOT_MASK).checked_sub(1)?;
-    Some((slot, handle >> SLOT_BITS))
+    let raw = handle ^ key();
+    let slot = (raw & SLOT_MASK).checked_sub(1)?;
+    Some((slot, raw >> SLOT_BITS))
 }
 
 fn with_live<R>(handle: usize, f: impl FnOnce(&Live) -> R) -> Option<R> {
@@ -76,7 +95,7 @@ pub(crate) fn insert<T: Any + Send + Sync>(object: T) -> Result<usize, FfiError>
         last_error: Arc::default(),
         progress: Arc::default(),
     });
-    Ok((entry.generation << SLOT_BITS) | (slot + 1))
+    Ok(encode(slot, entry.generation))
 }
 
 fn invalid(arg: &str, type_name: &str) -> FfiError {
@@ -369,5 +388,23 @@ mod tests {
         record_error(b, "boom");
         assert_eq!(last_error::<A>(b, "h", "A").unwrap(), "boom");
         remove::<A>(b, "h", "A").unwrap();
+    }
+
+    /// Small integers forged by a host name no live handle, even while the first slots hold
+    /// live objects, so a forged `free(1)` cannot release someone's object.
+    #[test]
+    fn forged_small_integers_are_not_handles() {
+        let live: Vec<usize> = (0..16).map(|i| insert(A(i)).unwrap()).collect();
+        for forged in 1..=64usize {
+            assert!(
+                get::<A>(forged, "h", "A").is_err(),
+                "{forged} names a live handle"
+            );
+            assert!(remove::<A>(forged, "h", "A").is_err());
+        }
+        for (i, h) in live.into_iter().enumerate() {
+            assert_eq!(get::<A>(h, "h", "A").unwrap().0, i as i32);
+            remove::<A>(h, "h", "A").unwrap();
+        }
     }
 }

@@ -99,7 +99,8 @@ fn solve_shape(fit: &LoopFit, branch: usize, target: f64, lo: f64, hi: f64) -> f
     0.5 * (a + b)
 }
 
-/// Switching parameters of `fit` for a loop measured at `voltage`.
+/// Switching parameters of `fit` for a loop measured at `voltage`; a branch of fewer than two
+/// steps has no sweep direction, and its nucleation bias is NaN.
 ///
 /// ```
 /// use ferrolab::beps::{fit_loop, loop_function, loop_parameters};
@@ -119,6 +120,9 @@ pub fn loop_parameters(voltage: &[f64], fit: &LoopFit) -> LoopParameters {
     // A branch swept upwards starts in the lower state (nucleates at y = fraction); one swept
     // downwards starts in the upper state (nucleates at y = 1 - fraction).
     let nucleation = |branch: usize, range: std::ops::Range<usize>| {
+        if range.len() < 2 {
+            return f64::NAN; // no direction to sweep in
+        }
         let rising = voltage[range.end - 1] > voltage[range.start];
         let target = if rising {
             NUCLEATION_FRACTION
@@ -145,6 +149,21 @@ pub fn loop_parameters(voltage: &[f64], fit: &LoopFit) -> LoopParameters {
 mod tests {
     use super::*;
     use crate::beps::fit_loop;
+
+    /// One or two voltages give NaN nucleation biases, never an out-of-bounds index.
+    #[test]
+    fn too_short_loops_give_nan_biases() {
+        let fit = LoopFit {
+            params: [-1.0, 2.0, 2.0, -1.0, 0.0, 1.0, 1.0, 1.0, 1.0],
+            r2: f64::NAN,
+            converged: true,
+        };
+        let one = loop_parameters(&[0.0], &fit);
+        assert!(one.nucleation_1.is_nan() && one.nucleation_2.is_nan());
+        assert_eq!(one.width, 3.0);
+        let two = loop_parameters(&[-1.0, 1.0], &fit);
+        assert!(two.nucleation_1.is_nan() && two.nucleation_2.is_nan());
+    }
 
     /// Nucleation biases bracket the coercive voltages on the correct sides, and the area of a
     /// loop with sharp branches approaches width x height.

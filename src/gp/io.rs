@@ -82,12 +82,24 @@ impl GaussianProcess {
         let body = read_record(path, MAGIC, VERSION, "GP model")?;
         let x = matrix_from(&body["x"], "x").map_err(bad)?;
         let y = matrix_from(&body["y"], "y").map_err(bad)?;
+        // Every option must be present with its type: a default in place of a damaged value
+        // would silently change predictions.
         let options = &body["options"];
+        let option = |name: &str| {
+            let value = &options[name];
+            (!value.is_null())
+                .then_some(value)
+                .ok_or_else(|| bad(format!("option {name} missing")))
+        };
+        let mistyped = |name: &str| bad(format!("option {name} has the wrong type"));
+        let flag = |name: &str| option(name)?.as_bool().ok_or_else(|| mistyped(name));
         let params = GpParams {
-            jitter: options["jitter"].as_f64().unwrap_or(1e-10),
-            normalize_y: options["normalize_y"].as_bool().unwrap_or(false),
-            predict_latent: options["predict_latent"].as_bool().unwrap_or(false),
-            seed: options["seed"].as_u64().unwrap_or(0),
+            jitter: option("jitter")?
+                .as_f64()
+                .ok_or_else(|| mistyped("jitter"))?,
+            normalize_y: flag("normalize_y")?,
+            predict_latent: flag("predict_latent")?,
+            seed: option("seed")?.as_u64().ok_or_else(|| mistyped("seed"))?,
             ..GpParams::default()
         };
         let fitted = body["outputs"]
@@ -172,7 +184,8 @@ mod tests {
     }
 
     /// A file whose checksum is sound but whose hyper-parameters are outside their keys'
-    /// ranges (written by hand here) is refused as corrupt, naming the key.
+    /// ranges, or whose options are missing or mistyped (written by hand here), is refused as
+    /// corrupt, naming the key or option.
     #[test]
     fn hyper_parameters_outside_their_ranges_are_corrupt() {
         let x = ndarray::array![[0.0], [1.0], [2.0]];
@@ -186,6 +199,19 @@ mod tests {
         let err = GaussianProcess::load(&path).err().unwrap();
         assert!(matches!(err, GpError::Corrupt(_)), "{err:?}");
         assert!(err.to_string().contains("gp.length_scale"), "{err}");
+        for (option, value, fragment) in [
+            ("jitter", json!("1e-10"), "option jitter has the wrong type"),
+            ("jitter", json!(-1.0), "gp.jitter"),
+            ("seed", serde_json::Value::Null, "option seed missing"),
+        ] {
+            let mut body = read_record(&path, MAGIC, VERSION, "GP model").unwrap();
+            body["outputs"][0]["length_scales"] = json!([1.0]);
+            body["options"][option] = value;
+            write_record(&path, MAGIC, VERSION, &body).unwrap();
+            let err = GaussianProcess::load(&path).err().unwrap();
+            assert!(matches!(err, GpError::Corrupt(_)), "{err:?}");
+            assert!(err.to_string().contains(fragment), "{err}");
+        }
         std::fs::remove_file(&path).unwrap();
     }
 }

@@ -219,10 +219,17 @@ impl Dataset {
         let typed = |name: &str, e: String| corrupt(format!("{name}: {e}"));
         let shard = match &meta["shard"] {
             Value::Null => None,
-            s => Some((
-                s["index"].as_u64().unwrap_or_default() as usize,
-                s["count"].as_u64().unwrap_or_default() as usize,
-            )),
+            s => {
+                let part = |name: &str| s[name].as_u64().and_then(|v| usize::try_from(v).ok());
+                match (part("index"), part("count")) {
+                    (Some(index), Some(count)) if index < count => Some((index, count)),
+                    _ => {
+                        return Err(bad(format!(
+                            "shard {s} is not {{\"index\": i, \"count\": n}} with i < n"
+                        )));
+                    }
+                }
+            }
         };
         Ok(Self {
             index: vector("index", n)?

@@ -71,8 +71,14 @@ impl IoError {
     }
 }
 
-/// The whole file, or an error naming it.
+/// The whole file, or an error naming it. Only regular files are read: a FIFO or device would
+/// block or never end, so they are refused before being opened.
 pub fn read_file(path: &Path) -> Result<Vec<u8>, IoError> {
+    let meta = std::fs::metadata(path).map_err(|e| IoError::os(path, "read", e))?;
+    if !meta.is_file() {
+        let what = std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file");
+        return Err(IoError::os(path, "read", what));
+    }
     std::fs::read(path).map_err(|e| IoError::os(path, "read", e))
 }
 
@@ -92,5 +98,24 @@ mod tests {
         assert_eq!(err.path(), p);
         let err = IoError::corrupt(p, "bad magic");
         assert_eq!(err.to_string(), "/no/such/dir/x.npy: bad magic");
+    }
+
+    /// A FIFO given as a file is refused at once instead of blocking for a writer.
+    #[cfg(unix)]
+    #[test]
+    fn fifos_and_directories_are_refused_without_blocking() {
+        let dir = std::env::temp_dir().join(format!("ferrolab-fifo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let fifo = dir.join("model.bin");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(
+            made.is_ok_and(|s| s.success()),
+            "mkfifo (coreutils) makes the FIFO"
+        );
+        let err = read_file(&fifo).unwrap_err().to_string();
+        assert!(err.contains("not a regular file"), "{err}");
+        let err = read_file(&dir).unwrap_err().to_string();
+        assert!(err.contains("not a regular file"), "{err}");
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }

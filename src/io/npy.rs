@@ -4,7 +4,7 @@
 
 use super::atomic::write_atomically;
 use ndarray::{ArrayBase, Data, Dimension};
-use std::io::{self, Write};
+use std::io::Write;
 use std::path::Path;
 
 /// Element types that have an NPY type code.
@@ -83,15 +83,17 @@ where
     out
 }
 
-/// Write `array` to `path` as `.npy`, atomically.
+/// Write `array` to `path` as `.npy`, atomically; an error names the file.
 ///
 /// ```
 /// let path = std::env::temp_dir().join("ferrolab-npy-doc.npy");
 /// ferrolab::io::npy::write_npy(&path, &ndarray::array![1u8, 2, 3])?;
-/// # std::fs::remove_file(&path)?;
-/// # Ok::<(), std::io::Error>(())
+/// # std::fs::remove_file(&path).unwrap();
+/// let err = ferrolab::io::npy::write_npy("/proc/x/p.npy".as_ref(), &ndarray::array![1u8]);
+/// assert!(err.unwrap_err().to_string().starts_with("cannot write /proc/x/p.npy: "));
+/// # Ok::<(), ferrolab::io::IoError>(())
 /// ```
-pub fn write_npy<S, D, T>(path: &Path, array: &ArrayBase<S, D>) -> io::Result<()>
+pub fn write_npy<S, D, T>(path: &Path, array: &ArrayBase<S, D>) -> Result<(), super::IoError>
 where
     S: Data<Elem = T>,
     D: Dimension,
@@ -99,6 +101,7 @@ where
 {
     let bytes = to_npy_bytes(array);
     write_atomically(path, |w: &mut dyn Write| w.write_all(&bytes))
+        .map_err(|e| super::IoError::os(path, "write", e))
 }
 
 /// An array read from `.npy` bytes: its type code, shape and little-endian data.

@@ -268,5 +268,11 @@ int main(void) {
     EXPECT(ferrolab_gp_predict(gp, gq, 1, 1, gmean, NULL), FERROLAB_ERR_INVALID_HANDLE, "not a live ferrolab_gp");
     EXPECT(ferrolab_gp_free(gp), FERROLAB_ERR_INVALID_HANDLE, NULL);
 
+    /* Loop parameters of a one-step "loop": an input error, not a caught panic. */
+    double one_v = 0.0, fit9[9] = {-1, 2, 2, -1, 0, 1, 1, 1, 1}, lp[FERROLAB_LOOP_PARAMETER_COUNT];
+    EXPECT(ferrolab_loop_parameters(&one_v, 1, fit9, 1, lp), FERROLAB_ERR_INVALID_ARGUMENT, "n_steps = 1");
+    double two_v[2] = {-1.0, 1.0};
+    EXPECT(ferrolab_loop_parameters(two_v, 2, fit9, SIZE_MAX / 4, lp), FERROLAB_ERR_INVALID_ARGUMENT, NULL);
+
     return finish("bad_input");
 }

@@ -133,14 +133,14 @@ fn save<S: Data<Elem = f64>, D: Dimension>(
     array: &ArrayBase<S, D>,
 ) -> Result<(), String> {
     let path = out.join(name);
-    write_npy(&path, array).map_err(|e| format!("{}: {e}", path.display()))
+    write_npy(&path, array).map_err(|e| e.to_string())
 }
 
 /// Cluster labels as int64 (0-based).
 fn save_labels(out: &Path, labels: impl Iterator<Item = usize>) -> Result<(), String> {
     let labels: Array1<i64> = labels.map(|l| l as i64).collect();
     let path = out.join("labels.npy");
-    write_npy(&path, &labels).map_err(|e| format!("{}: {e}", path.display()))
+    write_npy(&path, &labels).map_err(|e| e.to_string())
 }
 
 fn prepare(io: &Io) -> Result<Array2<f64>, String> {

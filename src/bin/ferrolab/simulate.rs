@@ -60,7 +60,6 @@ pub fn run(args: &Args) -> Result<(), String> {
     let seconds = start.elapsed().as_secs_f64();
 
     let path = |name: &str| args.out.join(name);
-    let io = |name: &str, e: std::io::Error| format!("{}: {e}", path(name).display());
     let table = ndarray::Array2::from_shape_fn((run.voltage.len(), 2), |(k, c)| {
         if c == 0 {
             run.voltage[k]
@@ -68,7 +67,7 @@ pub fn run(args: &Args) -> Result<(), String> {
             run.polarization[k]
         }
     });
-    write_npy(&path("loop.npy"), &table).map_err(|e| io("loop.npy", e))?;
+    write_npy(&path("loop.npy"), &table).map_err(|e| e.to_string())?;
     write_atomically(&path("loop.csv"), |w| {
         writeln!(w, "voltage_V,polarization_C_per_m2")?;
         for (v, p) in run.voltage.iter().zip(&run.polarization) {
@@ -76,14 +75,14 @@ pub fn run(args: &Args) -> Result<(), String> {
         }
         Ok(())
     })
-    .map_err(|e| io("loop.csv", e))?;
+    .map_err(|e| e.to_string())?;
     let f = run.features;
     write_atomically(&path("features.csv"), |w| {
         let values: Vec<String> = f.to_array().iter().map(f64::to_string).collect();
         writeln!(w, "{}", FEATURE_NAMES.join(","))?;
         writeln!(w, "{}", values.join(","))
     })
-    .map_err(|e| io("features.csv", e))?;
+    .map_err(|e| e.to_string())?;
     let s = &params.structure;
     let title = format!(
         "D_G {} nm, ν {}, μ_θ {} rad, σ_θ {} rad, seed {}: Ec {:.2} MV/cm, Pr {:.3}, Ps {:.3} C/m²",

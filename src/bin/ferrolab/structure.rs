@@ -46,16 +46,15 @@ pub fn run(args: &Args) -> Result<(), String> {
 /// Write the maps of a film into `dir`: classes.npy (0 polar, 1 non-polar grain, 2 grain
 /// boundary), grains.npy, orientation_rad.npy and structure.png.
 pub fn write_structure(film: &Polycrystal, dir: &Path, scale: u32) -> Result<(), String> {
-    let io = |name: &str, e: std::io::Error| format!("{}: {e}", dir.join(name).display());
     write_npy(&dir.join("classes.npy"), &film.classes().mapv(|c| c as u8))
-        .map_err(|e| io("classes.npy", e))?;
-    write_npy(&dir.join("grains.npy"), film.grain_of_cell()).map_err(|e| io("grains.npy", e))?;
+        .map_err(|e| e.to_string())?;
+    write_npy(&dir.join("grains.npy"), film.grain_of_cell()).map_err(|e| e.to_string())?;
     write_npy(
         &dir.join("orientation_rad.npy"),
         &film.cell_orientation_rad(),
     )
-    .map_err(|e| io("orientation_rad.npy", e))?;
-    write_png(&dir.join("structure.png"), film, scale).map_err(|e| io("structure.png", e))
+    .map_err(|e| e.to_string())?;
+    write_png(&dir.join("structure.png"), film, scale).map_err(|e| e.to_string())
 }
 
 /// Polar cells coloured by orientation (blue at -pi/2 through white at 0 to red at +pi/2),

@@ -195,6 +195,11 @@ pub(super) fn load(path: &Path) -> Result<Loaded, NnError> {
             .parse::<Engine>()
             .map_err(|e| f.bad(format!("`engine`: {e}")))?,
     };
+    // Settings outside their keys' ranges (a batch of 0 rows, say) can only come from a
+    // damaged or hand-made file: refuse them before they reach training.
+    settings
+        .validate()
+        .map_err(|e| f.bad(format!("settings: {e}")))?;
     let sc = &file.scaling;
     let scaling = if sc.is_null() {
         None
@@ -206,6 +211,15 @@ pub(super) fn load(path: &Path) -> Result<Loaded, NnError> {
         Some(MinMaxScaling { min, max })
     };
     let layout = arch.layout();
+    // The architecture sizes the buffers below: it must not ask for more values than the
+    // file holds (checked before anything is allocated from it).
+    let present: usize = file.tensors.iter().map(|t| t.2.len()).sum();
+    if layout.total() > present {
+        return Err(f.bad(format!(
+            "the architecture needs {} parameters but the file holds {present} values",
+            layout.total()
+        )));
+    }
     let read_all = |prefix: &str| -> Result<Vec<f32>, NnError> {
         let mut flat = Vec::with_capacity(layout.total());
         for t in layout.tensors() {

@@ -16,6 +16,7 @@ impl From<AnalysisError> for FfiError {
         match e {
             AnalysisError::Config(c) => c.into(),
             AnalysisError::Invalid(m) => Self::new(FERROLAB_ERR_INVALID_ARGUMENT, m),
+            AnalysisError::Numerical(m) => Self::new(crate::status::FERROLAB_ERR_NUMERICAL, m),
         }
     }
 }

@@ -206,6 +206,7 @@ impl From<GpError> for FfiError {
             GpError::Invalid(m) => Self::new(FERROLAB_ERR_INVALID_ARGUMENT, m),
             GpError::Io(m) => Self::new(FERROLAB_ERR_IO, m),
             GpError::Corrupt(m) => Self::new(FERROLAB_ERR_CORRUPT_FILE, m),
+            GpError::Numerical(m) => Self::new(FERROLAB_ERR_NUMERICAL, m),
             e @ GpError::NotPositiveDefinite { .. } => {
                 Self::new(FERROLAB_ERR_NUMERICAL, e.to_string())
             }

@@ -352,6 +352,9 @@ impl KMeans {
     /// assert_eq!(km.centres(), ndarray::array![[0.0, 0.5], [4.0, 0.5]]);
     /// assert_eq!(km.n_iter(), 2); // the second iteration confirms the labels
     /// assert!(KMeans::fit(x.view(), &KMeansParams::new(5)).is_err());
+    /// let huge = ndarray::array![[1e308, 0.0], [-1e308, 0.0], [0.0, 1.0]];
+    /// let err = KMeans::fit(huge.view(), &KMeansParams::new(2)).unwrap_err(); // overflows
+    /// assert!(err.to_string().contains("rescale x"), "{err}");
     /// # Ok::<(), ferrolab::analysis::AnalysisError>(())
     /// ```
     pub fn fit(x: ArrayView2<f64>, params: &KMeansParams) -> Result<Self, AnalysisError> {
@@ -408,6 +411,13 @@ impl KMeans {
     }
 
     fn from_run(run: Run, k: usize, d: usize) -> Result<Self, AnalysisError> {
+        // Finite samples near 1e308 overflow their squared distances: an error, never centres
+        // of infinity reported as a clustering.
+        if !(run.inertia.is_finite() && run.centres.iter().all(|c| c.is_finite())) {
+            return Err(AnalysisError::Numerical(
+                "x: the clustering overflows double precision (non-finite centres or inertia); rescale x".into(),
+            ));
+        }
         Ok(Self {
             centres: Array2::from_shape_vec((k, d), run.centres)
                 .map_err(|e| AnalysisError::Invalid(e.to_string()))?,

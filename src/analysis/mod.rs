@@ -41,6 +41,9 @@ pub enum AnalysisError {
     /// A configuration key is missing, of the wrong type or out of range.
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
+    /// Finite inputs overflowed double precision on the way (the message says what to rescale).
+    #[error("{0}")]
+    Numerical(String),
 }
 
 /// `ln Σ exp(v)` without overflow; `-inf` when every term is `-inf` (the mixtures' and KDEs'

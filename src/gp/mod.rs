@@ -47,6 +47,10 @@ pub enum GpError {
     /// A model file is damaged, foreign or of another format version.
     #[error("{0}")]
     Corrupt(String),
+    /// The fit left double precision (finite inputs too large to square, say); the message
+    /// names the output and says what to rescale.
+    #[error("{0}")]
+    Numerical(String),
     /// The kernel matrix stayed singular even with the largest jitter tried.
     #[error("the kernel matrix is not positive definite even with jitter {jitter:e} added")]
     NotPositiveDefinite {

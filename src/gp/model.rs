@@ -126,6 +126,21 @@ fn fit_output(
     let fit: f64 = y.iter().zip(&alpha).map(|(a, b)| a * b).sum();
     let log_det: f64 = (0..y.len()).map(|i| f.l[(i, i)].ln()).sum();
     let lml = -0.5 * fit - log_det - 0.5 * n * (2.0 * std::f64::consts::PI).ln();
+    // Finite inputs can still overflow double precision on the way (|y| near 1e308 squared,
+    // distances of huge x): a non-finite fit is an error, never a model predicting NaN.
+    let finite = lml.is_finite()
+        && y_mean.is_finite()
+        && y_scale.is_finite()
+        && alpha.iter().all(|a| a.is_finite());
+    if !finite {
+        let largest =
+            |values: &mut dyn Iterator<Item = f64>| values.fold(0.0f64, |m, v| m.max(v.abs()));
+        return Err(GpError::Numerical(format!(
+            "output {output}: the fit overflows double precision (largest |x| {:e}, largest |y| {:e}); rescale x and y",
+            largest(&mut x.iter().copied()),
+            largest(&mut y_raw.iter().copied()),
+        )));
+    }
     Ok(OutputModel {
         kernel,
         noise_variance: noise,

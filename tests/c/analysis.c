@@ -94,6 +94,10 @@ int main(void) {
     near("mixture variance", covariances[0], 0.25 + 1e-6, 1e-6);
     EXPECT(ferrolab_kmeans(NULL, g, 8, 2, 9, centres, NULL, NULL), FERROLAB_ERR_INVALID_ARGUMENT,
            "n_clusters");
+    /* Finite values whose squares overflow: a numerical error, not infinite centres. */
+    double huge[6] = {1e308, 0.0, -1e308, 0.0, 0.0, 1.0};
+    EXPECT(ferrolab_kmeans(NULL, huge, 3, 2, 2, centres, NULL, NULL), FERROLAB_ERR_NUMERICAL,
+           "rescale x");
 
     /* One sample with an isotropic width of 1 is the standard normal density. */
     EXPECT(ferrolab_config_new(&cfg), FERROLAB_OK, NULL);

@@ -226,6 +226,12 @@ int main(void) {
     EXPECT(ferrolab_gp_fit(NULL, gx, 6, 1, gy, 0, &gp), FERROLAB_ERR_INVALID_ARGUMENT, "y is 6 x 0");
     gy[2] = INFINITY;
     EXPECT(ferrolab_gp_fit(NULL, gx, 6, 1, gy, 1, &gp), FERROLAB_ERR_NON_FINITE, "y[2]");
+    gy[2] = 1e308; /* finite, but its square is not: a numerical error, never NaN predictions */
+    EXPECT(ferrolab_gp_fit(NULL, gx, 6, 1, gy, 1, &gp), FERROLAB_ERR_NUMERICAL, "rescale x and y");
+    if (gp != NULL) {
+        printf("FAIL gp_fit with 1e308 left a handle\n");
+        failures++;
+    }
     gy[2] = 0.9;
     EXPECT(ferrolab_gp_fit(foreign, gx, 6, 1, gy, 1, &gp), FERROLAB_ERR_INVALID_HANDLE, "argument cfg");
     EXPECT(ferrolab_gp_fit(NULL, gx, 6, 1, gy, 1, NULL), FERROLAB_ERR_NULL_POINTER, "argument out");

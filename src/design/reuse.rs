@@ -1,8 +1,8 @@
-//! Reusing a stage's output from an earlier run: each stage that leaves files behind (the
-//! dataset, the trained model, the verification films) records a hash of everything its
-//! output depends on (its settings and the hash of its inputs) in `OUT/stages.json`. A re-run
-//! reuses the files only when the stored hash matches the one it computes now; otherwise the
-//! stage is redone and its hash replaced.
+//! Reusing a stage's output from an earlier run: each stage that leaves files of its own behind
+//! (the dataset and the trained model) records a hash of everything its output depends on (its
+//! settings and the hash of its inputs) in `OUT/stages.json`. A re-run reuses the files only
+//! when the stored hash matches the one it computes now; otherwise the stage is redone and its
+//! hash replaced. The other stages are quick and always run again.
 
 use super::DesignError;
 use crate::config::Value;

@@ -251,7 +251,6 @@ impl From<DesignError> for FfiError {
             DesignError::PhaseField(p) => p.into(),
             DesignError::Nn(n) => n.into(),
             DesignError::Gp(g) => g.into(),
-            DesignError::Io(m) => Self::new(FERROLAB_ERR_IO, m),
             e @ DesignError::Cancelled(_) => Self::new(FERROLAB_ERR_CANCELLED, e.to_string()),
         }
     }

@@ -56,9 +56,6 @@ pub enum DesignError {
     /// The GPs could not be fitted.
     #[error(transparent)]
     Gp(#[from] crate::gp::GpError),
-    /// An output file could not be written.
-    #[error("{0}")]
-    Io(String),
     /// A file could not be read or written, or is damaged (the error names it).
     #[error(transparent)]
     File(#[from] crate::io::IoError),

@@ -158,7 +158,7 @@ pub fn run(
         )));
     }
     let ranges = Sweep::from_config(cfg)?.ranges;
-    std::fs::create_dir_all(out).map_err(|e| DesignError::Io(format!("{}: {e}", out.display())))?;
+    std::fs::create_dir_all(out).map_err(|e| crate::io::IoError::os(out, "create", e))?;
     let mut log = StageLog::open(out);
     let mut stages = Stages {
         progress,

@@ -23,7 +23,7 @@ const PARAMETER_LABELS: [&str; 4] = [
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), DesignError> {
     write_atomically(path, |w| w.write_all(bytes))
-        .map_err(|e| DesignError::Io(format!("{}: {e}", path.display())))
+        .map_err(|e| crate::io::IoError::os(path, "write", e).into())
 }
 
 /// `design.npz`: the dataset, latent space, maps, targets, design and verification arrays.
@@ -83,8 +83,7 @@ pub fn write_arrays(o: &DesignOutcome, path: &Path) -> Result<(), DesignError> {
         ("verify_features", to_npy_bytes(&verify_features)),
         ("verify_loops", to_npy_bytes(&verify_loops)),
     ];
-    let bytes =
-        npz_bytes(&members).map_err(|e| DesignError::Io(format!("{}: {e}", path.display())))?;
+    let bytes = npz_bytes(&members).map_err(|e| crate::io::IoError::os(path, "write", e))?;
     write_file(path, &bytes)
 }
 

@@ -21,7 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     ferrolab::parallel::set_num_threads(args.get(3).copied().unwrap_or(2))?;
     let started = Instant::now();
-    let data = synthetic_beps(&spec);
+    let data = synthetic_beps(&spec)?;
     let generated = started.elapsed().as_secs_f64();
     let started = Instant::now();
     let fits = fit_spectra(

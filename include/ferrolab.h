@@ -555,7 +555,9 @@ int32_t ferrolab_config_key_describe(const char *key, char *buf, size_t cap, siz
 // grid) writing `path.npz` and `path.json` (checkpoints in `path.partial/` meanwhile), taking
 // shard `shard_index` of `shard_count` (0 of 1: the whole sweep). The configuration is
 // copied. Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_UTF8, _INVALID_HANDLE,
-// _INVALID_ARGUMENT (shard), a configuration error naming the key.
+// _INVALID_ARGUMENT (shard), a configuration error naming the key, or
+// FERROLAB_ERR_OUT_OF_MEMORY when the run's results would exceed the memory budget
+// (`ferrolab_set_max_alloc_bytes`).
 //
 // # Safety
 // `path` is NULL or a NUL-terminated string; `out` is NULL or valid for one pointer.
@@ -898,6 +900,25 @@ int32_t ferrolab_gp_progress_info(const ferrolab_gp *gp,
                                   uint64_t *total,
                                   int32_t *stage,
                                   double *last_loss);
+
+// Set the memory budget of the process in bytes (0: back to the default, which is the
+// environment variable FERROLAB_MAX_ALLOC_BYTES if set, else half the physical memory).
+//
+// Every call whose allocation depends on a size it is given (configuration keys, counts,
+// array sizes, a file's header) computes its peak allocation first and returns
+// FERROLAB_ERR_OUT_OF_MEMORY, naming the argument and the bytes, instead of allocating more
+// than this. Affects calls that start afterwards, on every handle. Thread-safe.
+//
+// Returns FERROLAB_OK.
+int32_t ferrolab_set_max_alloc_bytes(uint64_t bytes);
+
+// Write the memory budget in force, in bytes, to `*out`.
+//
+// Returns FERROLAB_OK or FERROLAB_ERR_NULL_POINTER.
+//
+// # Safety
+// `out` is NULL or valid for writing one `uint64_t`.
+int32_t ferrolab_max_alloc_bytes(uint64_t *out);
 
 // Simulate one P-V loop of the polycrystalline HZO film described by `cfg` (NULL: paper 000's
 // defaults; see `ferrolab_config_key_describe` for the `pf.*` keys) and write its

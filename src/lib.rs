@@ -73,6 +73,7 @@ pub mod config;
 pub mod design;
 pub mod gp;
 pub mod io;
+pub mod limits;
 mod linalg;
 pub mod loops;
 pub mod nn;

@@ -65,7 +65,7 @@ fn synthetic_parameters_are_recovered_within_their_standard_errors() {
         snr: 20.0,
         ..Default::default()
     };
-    let data = synthetic_beps(&spec);
+    let data = synthetic_beps(&spec).unwrap();
     let fits = fit_spectra(
         &data.freq_hz,
         data.re.view(),
@@ -102,7 +102,8 @@ fn batch_fit_rejects_mismatched_shapes_and_can_be_cancelled() {
         cols: 2,
         steps: 200,
         ..Default::default()
-    });
+    })
+    .unwrap();
     let short = &data.freq_hz[..10];
     assert!(fit_spectra(short, data.re.view(), data.im.view(), &Progress::new()).is_err());
     let progress = Progress::new();

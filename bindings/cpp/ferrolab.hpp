@@ -65,6 +65,9 @@ inline std::string version() { return ferrolab_version_string(); }
 // Size ferrolab's worker pool (0 = one thread per core).
 inline void set_num_threads(size_t n) { detail::check(ferrolab_set_num_threads(n)); }
 
+// Set the process's memory budget in bytes (0 = the default: half the physical memory).
+inline void set_max_alloc_bytes(uint64_t n) { detail::check(ferrolab_set_max_alloc_bytes(n)); }
+
 // Options: every key at its default until set; see ferrolab_config_* in ferrolab.h.
 class Config {
 public:

@@ -54,6 +54,15 @@ function num_threads()
     Int(n[])
 end
 
+"Set the process's memory budget in bytes (0 = the default: half the physical memory)."
+set_max_alloc_bytes(n::Integer) = check(ccall((:ferrolab_set_max_alloc_bytes, lib), Int32, (UInt64,), n))
+"The memory budget in force, in bytes."
+function max_alloc_bytes()
+    n = Ref{UInt64}(0)
+    check(ccall((:ferrolab_max_alloc_bytes, lib), Int32, (Ref{UInt64},), n))
+    Int(n[])
+end
+
 "Options: every key at its default until set."
 mutable struct Config
     handle::Ptr{Cvoid}

@@ -17,6 +17,7 @@ impl From<AnalysisError> for FfiError {
             AnalysisError::Config(c) => c.into(),
             AnalysisError::Invalid(m) => Self::new(FERROLAB_ERR_INVALID_ARGUMENT, m),
             AnalysisError::Numerical(m) => Self::new(crate::status::FERROLAB_ERR_NUMERICAL, m),
+            AnalysisError::TooLarge(t) => t.into(),
         }
     }
 }

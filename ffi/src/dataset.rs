@@ -50,7 +50,9 @@ fn dataset(h: *const ferrolab_dataset) -> Result<Arc<Dataset>, FfiError> {
 /// grid) writing `path.npz` and `path.json` (checkpoints in `path.partial/` meanwhile), taking
 /// shard `shard_index` of `shard_count` (0 of 1: the whole sweep). The configuration is
 /// copied. Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_UTF8, _INVALID_HANDLE,
-/// _INVALID_ARGUMENT (shard), a configuration error naming the key.
+/// _INVALID_ARGUMENT (shard), a configuration error naming the key, or
+/// FERROLAB_ERR_OUT_OF_MEMORY when the run's results would exceed the memory budget
+/// (`ferrolab_set_max_alloc_bytes`).
 ///
 /// # Safety
 /// `path` is NULL or a NUL-terminated string; `out` is NULL or valid for one pointer.
@@ -68,9 +70,10 @@ pub unsafe extern "C" fn ferrolab_sweep_new(
         *out = std::ptr::null_mut();
         let config = config_or_default(cfg)?;
         // Check the settings now rather than when the run starts.
-        engine::phasefield::params::PhaseFieldParams::from_config(&config)?;
-        engine::phasefield::dataset::Sweep::from_config(&config)?;
+        let params = engine::phasefield::params::PhaseFieldParams::from_config(&config)?;
         let shard = Shard::new(shard_index, shard_count)?;
+        engine::phasefield::dataset::Sweep::from_config(&config)?
+            .check_memory(shard, params.points)?;
         let handle = SweepHandle {
             config,
             path: PathBuf::from(path),

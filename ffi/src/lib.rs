@@ -17,6 +17,7 @@ pub mod dataset;
 pub mod design;
 pub mod gp;
 mod handles;
+pub mod limits;
 pub mod phasefield;
 pub mod polycrystal;
 pub mod status;

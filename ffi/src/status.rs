@@ -6,6 +6,7 @@ use engine::config::ConfigError;
 use engine::design::DesignError;
 use engine::gp::GpError;
 use engine::io::IoError;
+use engine::limits::TooLarge;
 use engine::loops::features::LoopError;
 use engine::nn::NnError;
 use engine::parallel::PoolError;
@@ -207,6 +208,7 @@ impl From<GpError> for FfiError {
             GpError::Io(m) => Self::new(FERROLAB_ERR_IO, m),
             GpError::Corrupt(m) => Self::new(FERROLAB_ERR_CORRUPT_FILE, m),
             GpError::Numerical(m) => Self::new(FERROLAB_ERR_NUMERICAL, m),
+            GpError::TooLarge(t) => t.into(),
             e @ GpError::NotPositiveDefinite { .. } => {
                 Self::new(FERROLAB_ERR_NUMERICAL, e.to_string())
             }
@@ -221,8 +223,15 @@ impl From<DatasetError> for FfiError {
             DatasetError::PhaseField(p) => p.into(),
             DatasetError::Invalid(m) => Self::new(FERROLAB_ERR_INVALID_ARGUMENT, m),
             DatasetError::File(e) => e.into(),
+            DatasetError::TooLarge(t) => t.into(),
             e @ DatasetError::Cancelled { .. } => Self::new(FERROLAB_ERR_CANCELLED, e.to_string()),
         }
+    }
+}
+
+impl From<TooLarge> for FfiError {
+    fn from(e: TooLarge) -> Self {
+        Self::new(FERROLAB_ERR_OUT_OF_MEMORY, e.to_string())
     }
 }
 
@@ -237,6 +246,7 @@ impl From<NnError> for FfiError {
             NnError::Numerical(m) => Self::new(FERROLAB_ERR_NUMERICAL, m),
             NnError::Io(m) => Self::new(FERROLAB_ERR_IO, m),
             NnError::Corrupt(m) => Self::new(FERROLAB_ERR_CORRUPT_FILE, m),
+            NnError::TooLarge(t) => t.into(),
         }
     }
 }

@@ -251,6 +251,12 @@ fn cpp_example_runs() {
 }
 
 #[test]
+fn sizes_beyond_the_memory_budget_are_refused_before_allocating() {
+    let out = run(&compile("tests/c/limits.c", Link::Shared));
+    assert!(out.contains("limits: all checks passed"), "{out}");
+}
+
+#[test]
 fn bad_input_is_rejected_with_named_messages() {
     let out = run(&compile("tests/c/bad_input.c", Link::Shared));
     assert!(out.contains("bad_input: all checks passed"), "{out}");

@@ -146,6 +146,7 @@ impl Dictionary {
         if k == 0 {
             return invalid("n_components = 0: it must be at least 1".into());
         }
+        super::check_factor_memory(n, d, k, 3)?;
         let (mean, scale) = if params.standardise {
             mean_and_scale(x)
         } else {

@@ -438,6 +438,12 @@ impl GaussianMixture {
                 "n_components = {k} is larger than the {n} samples of x"
             )));
         }
+        // Covariances, their factors and their updates (k x d x d each), responsibilities.
+        let bytes = crate::limits::total(&[
+            crate::limits::bytes_of::<f64>(&[3, k, d, d]),
+            crate::limits::bytes_of::<f64>(&[2, n, k]),
+        ]);
+        crate::limits::check(&format!("n_components = {k} for x of {n} x {d}"), bytes)?;
         let runs = match &params.init {
             GmmInit::Labels(labels) => {
                 if labels.len() != n {

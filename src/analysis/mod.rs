@@ -41,9 +41,28 @@ pub enum AnalysisError {
     /// A configuration key is missing, of the wrong type or out of range.
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
+    /// The call would need more memory than the process's budget; nothing was allocated.
+    #[error(transparent)]
+    TooLarge(#[from] crate::limits::TooLarge),
     /// Finite inputs overflowed double precision on the way (the message says what to rescale).
     #[error("{0}")]
     Numerical(String),
+}
+
+/// Refuse the work of a factorisation with `k` components of an n x d matrix when its factors,
+/// their products and their updates (`copies` of n x k plus k x d plus k x k, a bound on the
+/// working set) would exceed the memory budget ([`crate::limits`]).
+fn check_factor_memory(n: usize, d: usize, k: usize, copies: usize) -> Result<(), AnalysisError> {
+    use crate::limits::{bytes_of, check, total};
+    let bytes = total(&[
+        bytes_of::<f64>(&[copies, n, k]),
+        bytes_of::<f64>(&[copies, k, d]),
+        bytes_of::<f64>(&[k, k]),
+    ]);
+    Ok(check(
+        &format!("n_components = {k} for x of {n} x {d}"),
+        bytes,
+    )?)
 }
 
 /// `ln Σ exp(v)` without overflow; `-inf` when every term is `-inf` (the mixtures' and KDEs'

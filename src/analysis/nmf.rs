@@ -130,6 +130,7 @@ impl Nmf {
         if k == 0 {
             return invalid("n_components = 0: it must be at least 1".into());
         }
+        super::check_factor_memory(n, d, k, 3)?;
         if k > n.min(d) && matches!(params.init, NmfInit::Nndsvd | NmfInit::Nndsvda) {
             return invalid(format!(
                 "n_components = {k}: an NNDSVD start needs k <= min(n, d) = {} for x of {n} x {d}",

@@ -6,7 +6,8 @@
 //! ```
 //! use ferrolab::progress::Progress;
 //! use ferrolab::beps::{SyntheticSpec, fit_spectra, synthetic_beps};
-//! let data = synthetic_beps(&SyntheticSpec { rows: 2, cols: 2, steps: 4, ..Default::default() });
+//! let data = synthetic_beps(&SyntheticSpec { rows: 2, cols: 2, steps: 4, ..Default::default() })
+//!     .expect("a small valid spec");
 //! let fits = fit_spectra(&data.freq_hz, data.re.view(), data.im.view(), &Progress::new())?;
 //! let error = (fits[0].frequency - data.truth[[0, 1]]).abs();
 //! assert!(error < 5.0 * fits[0].std_errors[1] + 1.0, "{error} Hz");
@@ -26,4 +27,4 @@ pub use loop_fit::{LoopFit, fit_loop, fit_loops, loop_function, loop_initial_gue
 pub use loop_parameters::{LoopParameters, NUCLEATION_FRACTION, loop_parameters};
 pub use rotation::{phase_rotation, piezoresponse};
 pub use sho::{ShoFit, ShoFlag};
-pub use synthetic::{SyntheticBeps, SyntheticSpec, synthetic_beps};
+pub use synthetic::{SyntheticBeps, SyntheticError, SyntheticSpec, synthetic_beps};

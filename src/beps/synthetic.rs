@@ -40,6 +40,53 @@ impl Default for SyntheticSpec {
     }
 }
 
+/// Why a synthetic data set could not be made.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum SyntheticError {
+    /// A size, the band or the SNR is unusable (the message names it).
+    #[error("{0}")]
+    Invalid(String),
+    /// The data set would exceed the process's memory budget; nothing was allocated.
+    #[error(transparent)]
+    TooLarge(#[from] crate::limits::TooLarge),
+}
+
+impl SyntheticSpec {
+    /// Refuse empty or unusable specs and data sets larger than the memory budget (the arrays
+    /// and room for one copy and the file bytes of a writer).
+    pub fn check(&self) -> Result<(), SyntheticError> {
+        let invalid = |m: String| Err(SyntheticError::Invalid(m));
+        let [f_lo, f_hi] = self.band_hz;
+        if self.rows == 0 || self.cols == 0 || self.steps == 0 {
+            return invalid(format!(
+                "size = {} x {} x {}: rows, columns and steps must be at least 1",
+                self.rows, self.cols, self.steps
+            ));
+        }
+        if self.bins < 2 {
+            return invalid(format!("bins = {}: at least 2 are needed", self.bins));
+        }
+        if !(f_lo.is_finite() && f_hi.is_finite() && 0.0 < f_lo && f_lo < f_hi) {
+            return invalid(format!(
+                "band_hz = [{f_lo}, {f_hi}]: need finite 0 < low < high"
+            ));
+        }
+        if !(self.snr.is_finite() && self.snr > 0.0) {
+            return invalid(format!("snr = {}: must be finite and positive", self.snr));
+        }
+        let spectra = [self.rows, self.cols, self.steps]
+            .iter()
+            .try_fold(1usize, |acc, &d| acc.checked_mul(d));
+        let bytes =
+            spectra.and_then(|n| crate::limits::bytes_of::<f64>(&[3, n, 2 * self.bins + 4]));
+        let what = format!(
+            "size = {} x {} x {} with {} bins",
+            self.rows, self.cols, self.steps, self.bins
+        );
+        Ok(crate::limits::check(&what, bytes)?)
+    }
+}
+
 /// A synthetic data set: spectra in C order (row, column, step), the true parameters of each
 /// and the voltage of each step.
 pub struct SyntheticBeps {
@@ -63,10 +110,13 @@ pub struct SyntheticBeps {
 ///
 /// ```
 /// use ferrolab::beps::{SyntheticSpec, synthetic_beps};
-/// let data = synthetic_beps(&SyntheticSpec { rows: 2, cols: 3, steps: 8, ..Default::default() });
+/// let data = synthetic_beps(&SyntheticSpec { rows: 2, cols: 3, steps: 8, ..Default::default() })?;
 /// assert_eq!(data.re.dim(), (2 * 3 * 8, 64));
+/// assert!(synthetic_beps(&SyntheticSpec { snr: 0.0, ..Default::default() }).is_err());
+/// # Ok::<(), ferrolab::beps::SyntheticError>(())
 /// ```
-pub fn synthetic_beps(spec: &SyntheticSpec) -> SyntheticBeps {
+pub fn synthetic_beps(spec: &SyntheticSpec) -> Result<SyntheticBeps, SyntheticError> {
+    spec.check()?;
     let [f_lo, f_hi] = spec.band_hz;
     let freq_hz: Vec<f64> = (0..spec.bins)
         .map(|k| f_lo + (f_hi - f_lo) * k as f64 / (spec.bins.max(2) - 1) as f64)
@@ -128,12 +178,12 @@ pub fn synthetic_beps(spec: &SyntheticSpec) -> SyntheticBeps {
                 .assign(&ndarray::arr1(&[amplitude, w0, q, phase]));
         }
     }
-    SyntheticBeps {
+    Ok(SyntheticBeps {
         freq_hz,
         voltage,
         re,
         im,
         truth,
         noise_std,
-    }
+    })
 }

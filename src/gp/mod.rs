@@ -51,6 +51,9 @@ pub enum GpError {
     /// names the output and says what to rescale.
     #[error("{0}")]
     Numerical(String),
+    /// The call would need more memory than the process's budget; nothing was allocated.
+    #[error(transparent)]
+    TooLarge(#[from] crate::limits::TooLarge),
     /// The kernel matrix stayed singular even with the largest jitter tried.
     #[error("the kernel matrix is not positive definite even with jitter {jitter:e} added")]
     NotPositiveDefinite {

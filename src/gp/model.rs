@@ -7,6 +7,7 @@ use super::kernel::Kernel;
 use super::optimize::minimize;
 use super::params::{BOUNDS, GpParams, KernelChoice};
 use crate::config::Checked;
+use crate::limits;
 use crate::rng::{Xoshiro256, derive_seed};
 use faer::{Mat, Par};
 use ndarray::{Array2, ArrayView1, ArrayView2};
@@ -182,8 +183,9 @@ impl GaussianProcess {
         }
         check_finite("x", x.iter().copied())?;
         check_finite("y", y.iter().copied())?;
-        let x = x.as_standard_layout().to_owned();
         let m = y.ncols();
+        check_fit_memory(n, m)?;
+        let x = x.as_standard_layout().to_owned();
         let outputs = crate::parallel::install(|| {
             // Parallel across outputs; one output gets the whole pool for its matrix work.
             let inner = if m == 1 {
@@ -214,6 +216,7 @@ impl GaussianProcess {
         params: GpParams,
         fitted: &[(Kernel, f64)],
     ) -> Result<Self, GpError> {
+        check_fit_memory(x.nrows(), 1)?;
         let outputs = fitted
             .iter()
             .enumerate()
@@ -285,6 +288,7 @@ impl GaussianProcess {
     /// # Ok::<(), ferrolab::gp::GpError>(())
     /// ```
     pub fn predict_mean(&self, xq: ArrayView2<f64>) -> Result<Array2<f64>, GpError> {
+        self.check_cross_memory(xq.nrows(), None)?;
         let xq = self.check_query(xq)?;
         let mut mean = Array2::zeros((xq.nrows(), self.outputs.len()));
         for (j, out) in self.outputs.iter().enumerate() {
@@ -304,6 +308,7 @@ impl GaussianProcess {
         xq: ArrayView2<f64>,
         output: usize,
     ) -> Result<Array2<f64>, GpError> {
+        self.check_cross_memory(xq.nrows(), None)?;
         let xq = self.check_query(xq)?;
         let out = self.outputs.get(output).ok_or_else(|| {
             GpError::Invalid(format!(
@@ -356,6 +361,7 @@ impl GaussianProcess {
         n_samples: usize,
         seed: u64,
     ) -> Result<Array2<f64>, GpError> {
+        self.check_cross_memory(xq.nrows(), Some(n_samples))?;
         let cov = self.predict_covariance(xq, output)?;
         let mean = self.predict_mean(xq)?;
         let nq = cov.nrows();
@@ -409,6 +415,26 @@ impl GaussianProcess {
         Ok(draws)
     }
 
+    /// Refuse predictions at `nq` points (and `n_samples` joint draws) whose matrices would
+    /// exceed the memory budget: the cross-covariance (n x nq) and, for covariances and draws,
+    /// the nq x nq covariance, its factor and the draws with their normals.
+    fn check_cross_memory(&self, nq: usize, n_samples: Option<usize>) -> Result<(), GpError> {
+        let n = self.x.nrows();
+        let cross = limits::bytes_of::<f64>(&[n, nq]);
+        let (what, bytes) = match n_samples {
+            None => (format!("xq with {nq} rows"), cross),
+            Some(s) => (
+                format!("n_samples = {s} at xq with {nq} rows"),
+                limits::total(&[
+                    cross,
+                    limits::bytes_of::<f64>(&[3, nq, nq]),
+                    limits::bytes_of::<f64>(&[2, s, nq]),
+                ]),
+            ),
+        };
+        Ok(limits::check(&what, bytes)?)
+    }
+
     /// Predicted means and standard deviations (nq x m each) at the rows of `xq` (nq x d).
     pub fn predict(&self, xq: ArrayView2<f64>) -> Result<(Array2<f64>, Array2<f64>), GpError> {
         let (nq, d) = xq.dim();
@@ -419,6 +445,7 @@ impl GaussianProcess {
             )));
         }
         check_finite("xq", xq.iter().copied())?;
+        self.check_cross_memory(nq, None)?;
         let xq = xq.as_standard_layout().to_owned();
         let n = self.x.nrows();
         let m = self.outputs.len();
@@ -459,4 +486,11 @@ fn row_slices(a: &Array2<f64>) -> Vec<&[f64]> {
         .into_iter()
         .map(|r| r.to_slice().expect("standard layout"))
         .collect()
+}
+/// Refuse a fit on `n` points with `m` outputs whose matrices would exceed the memory budget:
+/// per output fitted at once, the kernel matrix, its factor and the optimiser's gradients.
+fn check_fit_memory(n: usize, m: usize) -> Result<(), GpError> {
+    let at_once = m.min(crate::parallel::num_threads());
+    let bytes = limits::bytes_of::<f64>(&[4, n, n, at_once]);
+    Ok(limits::check(&format!("x with {n} rows"), bytes)?)
 }

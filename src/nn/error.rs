@@ -24,6 +24,9 @@ pub enum NnError {
     /// The loss or the weights became NaN or infinite.
     #[error("{0}")]
     Numerical(String),
+    /// The network would need more memory than the process's budget; nothing was allocated.
+    #[error(transparent)]
+    TooLarge(#[from] crate::limits::TooLarge),
     /// A file could not be read or written (the message names it).
     #[error("{0}")]
     Io(String),

@@ -29,6 +29,8 @@ _SIGNATURES = {
     "ferrolab_abi_version": (c_int32, []),
     "ferrolab_set_num_threads": (c_int32, [c_size_t]),
     "ferrolab_num_threads": (c_int32, [POINTER(c_size_t)]),
+    "ferrolab_set_max_alloc_bytes": (c_int32, [c_uint64]),
+    "ferrolab_max_alloc_bytes": (c_int32, [POINTER(c_uint64)]),
     "ferrolab_config_new": (c_int32, [POINTER(c_void_p)]),
     "ferrolab_config_free": (c_int32, [c_void_p]),
     "ferrolab_config_set_f64": (c_int32, [c_void_p, c_char_p, c_double]),
@@ -224,6 +226,21 @@ def status_str(code):
 def set_num_threads(n):
     """Size ferrolab's worker pool (0 = one thread per core)."""
     _check(_lib.ferrolab_set_num_threads(n))
+
+
+def set_max_alloc_bytes(n):
+    """Set the process's memory budget in bytes (0 = the default: half the physical memory).
+
+    Calls whose allocation a size drives raise an error instead of allocating more.
+    """
+    _check(_lib.ferrolab_set_max_alloc_bytes(n))
+
+
+def max_alloc_bytes():
+    """The memory budget in force, in bytes."""
+    out = c_uint64(0)
+    _check(_lib.ferrolab_max_alloc_bytes(ctypes.byref(out)))
+    return out.value
 
 
 def keys():

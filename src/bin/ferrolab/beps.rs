@@ -79,7 +79,7 @@ pub fn run(command: &Command) -> Result<(), String> {
                 snr: *snr,
                 ..Default::default()
             };
-            let data = synthetic_beps(&spec);
+            let data = synthetic_beps(&spec).map_err(|e| e.to_string())?;
             let shape = [spec.rows, spec.cols, spec.steps, spec.bins];
             let dyn_shape = |a: &Array2<f64>, last: usize| {
                 ArrayD::from_shape_vec(

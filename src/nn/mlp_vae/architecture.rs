@@ -2,6 +2,7 @@
 
 use super::super::error::{NnError, invalid};
 use super::super::layout::ParamLayout;
+use super::fast::SHARD_ROWS;
 use std::ops::Range;
 
 crate::text_option! {
@@ -96,6 +97,40 @@ impl VaeArchitecture {
             )));
         }
         Ok(())
+    }
+
+    /// Refuse an architecture whose training would need more memory than the process's budget
+    /// ([`crate::limits`]): the parameters, Adam's two moments and, per worker, a gradient and
+    /// the activations of one shard of rows (checked arithmetic; nothing is allocated here).
+    pub fn check_memory(&self) -> Result<(), NnError> {
+        let workers = crate::parallel::num_threads() as u128;
+        let widths = self.hidden.iter().try_fold(
+            self.input_dim as u128 + self.latent_dim as u128,
+            |acc, &h| acc.checked_add(2 * h as u128),
+        );
+        let parameters = self.hidden.iter().chain([&self.latent_dim]).try_fold(
+            (0u128, self.input_dim as u128),
+            |(count, fan_in), &width| {
+                // This layer and its mirror in the decoder; the latent layer twice (mean and
+                // log-variance heads) plus the decoder's output layer.
+                let layer = fan_in
+                    .checked_mul(width as u128)?
+                    .checked_add(width as u128)?;
+                Some((count.checked_add(layer.checked_mul(2)?)?, width as u128))
+            },
+        );
+        let bytes = parameters.zip(widths).and_then(|((count, _), widths)| {
+            let per_worker = count.checked_add(widths.checked_mul(4 * SHARD_ROWS as u128)?)?;
+            count
+                .checked_mul(3)?
+                .checked_add(per_worker.checked_mul(workers)?)?
+                .checked_mul(size_of::<f32>() as u128)
+        });
+        let what = format!(
+            "VAE of input_dim = {}, vae.hidden = {:?}, vae.latent_dim = {}",
+            self.input_dim, self.hidden, self.latent_dim
+        );
+        Ok(crate::limits::check(&what, bytes)?)
     }
 
     /// Tensor names and shapes in storage order (PyTorch-style names, `[out, in]` weights).

@@ -110,6 +110,7 @@ impl MlpVae {
         };
         arch.validate()?;
         settings.validate().map_err(|e| invalid(e.to_string()))?;
+        arch.check_memory()?;
         let mut params = vec![0.0f32; arch.layout().total()];
         let mut rng = Xoshiro256::substream(settings.seed, 2);
         for layer in arch.layers().all() {
@@ -364,6 +365,7 @@ impl MlpVae {
     /// Read a model written by [`MlpVae::save`] (or a checkpoint).
     pub fn load(path: &std::path::Path) -> Result<Self, NnError> {
         let loaded = io::load(path)?;
+        loaded.arch.check_memory()?;
         Ok(Self {
             fast: FastVae::new(&loaded.arch),
             arch: loaded.arch,

@@ -44,6 +44,9 @@ pub enum DatasetError {
     /// The simulation could not be set up (per-structure failures are recorded, not raised).
     #[error(transparent)]
     PhaseField(#[from] PhaseFieldError),
+    /// The run would need more memory than the process's budget; nothing was allocated.
+    #[error(transparent)]
+    TooLarge(#[from] crate::limits::TooLarge),
     /// Reading or writing a file failed, or a file is not a ferrolab dataset, is of another
     /// version, or is damaged (the error names the file).
     #[error(transparent)]

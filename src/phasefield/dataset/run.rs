@@ -105,6 +105,7 @@ pub fn run_sweep(
     let shard = Shard::new(shard.index, shard.count)?;
     let params = PhaseFieldParams::from_config(cfg)?;
     let sweep = Sweep::from_config(cfg)?;
+    sweep.check_memory(shard, params.points)?;
     let indices: Vec<usize> = (shard.index..sweep.len()).step_by(shard.count).collect();
     progress.set_total(indices.len());
     progress.set_done(0);

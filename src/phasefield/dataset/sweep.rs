@@ -1,9 +1,10 @@
 //! Which structures a sweep simulates (paper 000, Table 1): a grid over the four grain
 //! statistics or a random sample of their box, with a seed per structure.
 
-use super::DatasetError;
+use super::{DatasetError, Shard};
 use crate::config::settings::Validate;
 use crate::config::{Config, Valid};
+use crate::limits::TooLarge;
 use crate::phasefield::polycrystal::PolycrystalParams;
 use crate::rng::{Xoshiro256, derive_seed};
 use std::f64::consts::PI;
@@ -164,6 +165,25 @@ impl Sweep {
             SweepMode::Grid { levels } => levels.pow(4),
             SweepMode::Random { samples } => samples,
         }
+    }
+
+    /// Refuse a run of shard `shard` that would hold more than the process's memory budget
+    /// ([`crate::limits`]): per structure, its loop of `points` values (the results, the
+    /// dataset's array and the file's buffer) and its parameters, features, index and seed.
+    pub fn check_memory(&self, shard: Shard, points: usize) -> Result<(), TooLarge> {
+        let structures = self.len().div_ceil(shard.count);
+        let per_structure = crate::limits::bytes_of::<f64>(&[3, points])
+            .and_then(|loops| loops.checked_add(8 * (4 + 8 + 2 + 6)));
+        let what = match self.mode {
+            SweepMode::Grid { levels } => {
+                format!("sweep.levels = {levels} ({structures} structures)")
+            }
+            SweepMode::Random { samples } => format!("sweep.samples = {samples}"),
+        };
+        crate::limits::check(
+            &what,
+            per_structure.and_then(|b| b.checked_mul(structures as u128)),
+        )
     }
 
     /// Whether the sweep is empty (never, for a checked sweep).

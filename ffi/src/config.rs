@@ -337,7 +337,7 @@ pub unsafe extern "C" fn ferrolab_config_last_error(
     cap: usize,
     needed: *mut usize,
 ) -> i32 {
-    crate::ffi_boundary!({
+    crate::ffi_boundary!(reader, {
         // SAFETY: caller's contract.
         unsafe { CONFIG.write_last_error(cfg.addr(), buf, cap, needed) }
     })

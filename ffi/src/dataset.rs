@@ -149,7 +149,7 @@ pub unsafe extern "C" fn ferrolab_sweep_last_error(
     cap: usize,
     needed: *mut usize,
 ) -> i32 {
-    crate::ffi_boundary!({
+    crate::ffi_boundary!(reader, {
         // SAFETY: caller's contract.
         unsafe { SWEEP.write_last_error(sweep_handle.addr(), buf, cap, needed) }
     })
@@ -349,7 +349,7 @@ pub unsafe extern "C" fn ferrolab_dataset_last_error(
     cap: usize,
     needed: *mut usize,
 ) -> i32 {
-    crate::ffi_boundary!({
+    crate::ffi_boundary!(reader, {
         // SAFETY: caller's contract.
         unsafe { DATASET.write_last_error(dataset_handle.addr(), buf, cap, needed) }
     })

@@ -224,7 +224,7 @@ pub unsafe extern "C" fn ferrolab_design_last_error(
     cap: usize,
     needed: *mut usize,
 ) -> i32 {
-    crate::ffi_boundary!({
+    crate::ffi_boundary!(reader, {
         // SAFETY: caller's contract.
         unsafe { DESIGN.write_last_error(design.addr(), buf, cap, needed) }
     })

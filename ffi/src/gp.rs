@@ -325,7 +325,7 @@ pub unsafe extern "C" fn ferrolab_gp_last_error(
     cap: usize,
     needed: *mut usize,
 ) -> i32 {
-    crate::ffi_boundary!({
+    crate::ffi_boundary!(reader, {
         // SAFETY: caller's contract.
         unsafe { GP.write_last_error(gp.addr(), buf, cap, needed) }
     })

@@ -217,7 +217,7 @@ pub unsafe extern "C" fn ferrolab_polycrystal_last_error(
     cap: usize,
     needed: *mut usize,
 ) -> i32 {
-    crate::ffi_boundary!({
+    crate::ffi_boundary!(reader, {
         // SAFETY: caller's contract.
         unsafe { FILM.write_last_error(film.addr(), buf, cap, needed) }
     })

@@ -443,7 +443,7 @@ pub unsafe extern "C" fn ferrolab_vae_last_error(
     cap: usize,
     needed: *mut usize,
 ) -> i32 {
-    crate::ffi_boundary!({
+    crate::ffi_boundary!(reader, {
         // SAFETY: caller's contract.
         unsafe { VAE.write_last_error(vae.addr(), buf, cap, needed) }
     })

@@ -2,6 +2,7 @@
  * keys and wrong types: each call must return the documented status and a message naming the
  * argument or key, and nothing may crash. Prints "bad_input: all checks passed" on success. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -60,7 +61,9 @@ int main(void) {
     EXPECT(ferrolab_config_set_f64_array(cfg, "pf.grain_diameter_nm", NULL, 3), FERROLAB_ERR_NULL_POINTER, "argument values");
     EXPECT(ferrolab_config_set_i64_array(cfg, "pf.seed", NULL, 2), FERROLAB_ERR_NULL_POINTER, "argument values");
     EXPECT(ferrolab_config_reset(cfg, NULL), FERROLAB_ERR_NULL_POINTER, "argument key");
-    EXPECT(ferrolab_config_last_error(NULL, buf, sizeof buf, NULL), FERROLAB_ERR_NULL_POINTER, "argument cfg");
+    /* Reading a handle's message, even when that fails, leaves the thread's message alone. */
+    EXPECT(ferrolab_config_last_error(NULL, buf, sizeof buf, NULL), FERROLAB_ERR_NULL_POINTER,
+           "ferrolab_config_reset: argument key is NULL");
 
     /* Unknown keys, with a hint for a near miss; invalid UTF-8. */
     EXPECT(ferrolab_config_set_f64(cfg, "pf.grain_diametre_nm", 10.0), FERROLAB_ERR_UNKNOWN_KEY,
@@ -100,10 +103,15 @@ int main(void) {
         printf("FAIL handle message: %s\n", buf);
         failures++;
     }
+    EXPECT(ferrolab_config_set_f64(cfg, "pf.nope", 1.0), FERROLAB_ERR_UNKNOWN_KEY, "pf.nope");
+    EXPECT(ferrolab_gp_last_error((const ferrolab_gp *)(uintptr_t)7, buf, sizeof buf, NULL),
+           FERROLAB_ERR_INVALID_HANDLE, "ferrolab_config_set_f64: unknown configuration key \"pf.nope\"");
+    EXPECT(ferrolab_config_last_error(cfg, buf, 3, &needed), FERROLAB_WARN_TRUNCATED,
+           "ferrolab_config_set_f64: unknown configuration key \"pf.nope\"");
 
     /* Freed and foreign handles: refused, never dereferenced (valgrind checks the latter). */
     EXPECT(ferrolab_config_free(cfg), FERROLAB_OK, NULL);
-    EXPECT(ferrolab_config_free(cfg), FERROLAB_ERR_INVALID_HANDLE, "argument cfg is not a live ferrolab_config");
+    EXPECT(ferrolab_config_free(cfg), FERROLAB_ERR_INVALID_HANDLE, "argument cfg is not a live ferrolab_config handle");
     EXPECT(ferrolab_config_set_f64(cfg, "pf.grain_diameter_nm", 64.0), FERROLAB_ERR_INVALID_HANDLE, "freed");
     EXPECT(ferrolab_config_set_i64(cfg, "pf.seed", 1), FERROLAB_ERR_INVALID_HANDLE, NULL);
     EXPECT(ferrolab_config_set_str(cfg, "pf.seed", "x"), FERROLAB_ERR_INVALID_HANDLE, NULL);
@@ -115,7 +123,8 @@ int main(void) {
     EXPECT(ferrolab_config_get_str(cfg, "pf.seed", buf, sizeof buf, NULL), FERROLAB_ERR_INVALID_HANDLE, NULL);
     EXPECT(ferrolab_config_get_f64_array(cfg, "pf.grain_diameter_nm", NULL, 0, &n), FERROLAB_ERR_INVALID_HANDLE, NULL);
     EXPECT(ferrolab_config_get_i64_array(cfg, "pf.seed", NULL, 0, &n), FERROLAB_ERR_INVALID_HANDLE, NULL);
-    EXPECT(ferrolab_config_last_error(cfg, buf, sizeof buf, NULL), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_config_last_error(cfg, buf, sizeof buf, NULL), FERROLAB_ERR_INVALID_HANDLE,
+           "ferrolab_config_get_i64_array: argument cfg is not a live ferrolab_config handle");
 
     /* A new handle reuses the slot but the stale pointer stays dead. */
     ferrolab_config *fresh = NULL;

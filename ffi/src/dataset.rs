@@ -3,6 +3,7 @@
 use crate::arrays::{out_arg, slice_out};
 use crate::config::{config_or_default, ferrolab_config};
 use crate::handles::{self, HandleType};
+use crate::running::Running;
 use crate::status::{FERROLAB_ERR_INVALID_ARGUMENT, FfiError};
 use crate::strings::str_arg;
 use engine::config::Config;
@@ -32,6 +33,7 @@ struct SweepHandle {
     config: Config,
     path: PathBuf,
     shard: Shard,
+    running: Running,
 }
 
 fn progress(h: *const ferrolab_sweep) -> Result<Arc<Progress>, FfiError> {
@@ -78,6 +80,7 @@ pub unsafe extern "C" fn ferrolab_sweep_new(
             config,
             path: PathBuf::from(path),
             shard,
+            running: Running::default(),
         };
         *out = std::ptr::without_provenance_mut(handles::insert(handle)?);
         Ok(())
@@ -89,11 +92,14 @@ pub unsafe extern "C" fn ferrolab_sweep_new(
 /// same sweep (killed, cancelled or failed); the finished files are identical to an
 /// uninterrupted run. Structures whose polarization runs away are recorded (status 1), not
 /// errors. Returns FERROLAB_OK, FERROLAB_ERR_CANCELLED, FERROLAB_ERR_IO, FERROLAB_ERR_INVALID_HANDLE,
-/// _INVALID_ARGUMENT (checkpoints of another sweep at the path).
+/// _INVALID_ARGUMENT (checkpoints of another sweep at the path), _BUSY (this handle is running
+/// on another thread, or another run, of any handle or process, is writing the same path; the
+/// running one is not disturbed).
 #[unsafe(no_mangle)]
 pub extern "C" fn ferrolab_sweep_run(sweep_handle: *const ferrolab_sweep) -> i32 {
     crate::ffi_boundary!(handle = sweep_handle, {
         let (h, progress) = (sweep(sweep_handle)?, progress(sweep_handle)?);
+        let _running = h.running.enter("sweep")?;
         progress.clear_cancel();
         progress.begin(0, 0, "sweep");
         run_sweep(&h.config, &h.path, h.shard, &progress)?;

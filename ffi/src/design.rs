@@ -5,6 +5,7 @@
 use crate::arrays::{out_arg, slice_out};
 use crate::config::{config_or_default, ferrolab_config};
 use crate::handles::{self, HandleType};
+use crate::running::Running;
 use crate::status::{FERROLAB_ERR_INVALID_ARGUMENT, FfiError};
 use crate::strings::str_arg;
 use engine::config::Config;
@@ -35,6 +36,7 @@ struct DesignHandle {
     out: PathBuf,
     source: DataSource,
     found: Mutex<Option<Found>>,
+    running: Running,
 }
 
 fn lookup(h: *const ferrolab_design) -> Result<Arc<DesignHandle>, FfiError> {
@@ -89,6 +91,7 @@ pub unsafe extern "C" fn ferrolab_design_new(
             out: PathBuf::from(dir),
             source,
             found: Mutex::new(None),
+            running: Running::default(),
         };
         *out = std::ptr::without_provenance_mut(handles::insert(handle)?);
         Ok(())
@@ -101,11 +104,13 @@ pub unsafe extern "C" fn ferrolab_design_new(
 /// says by how much they are missed; `ferrolab_design_result` then returns
 /// FERROLAB_ERR_INVALID_ARGUMENT). Returns FERROLAB_OK, FERROLAB_ERR_CANCELLED (a later run
 /// resumes the dataset), FERROLAB_ERR_IO, _CORRUPT_FILE (dataset), _NUMERICAL,
-/// _INVALID_ARGUMENT (too few loops), _INVALID_HANDLE.
+/// _INVALID_ARGUMENT (too few loops), _INVALID_HANDLE, _BUSY (this handle is running on another
+/// thread, or another run, of any handle or process, is writing the same folder).
 #[unsafe(no_mangle)]
 pub extern "C" fn ferrolab_design_run(design: *const ferrolab_design) -> i32 {
     crate::ffi_boundary!(handle = design, {
         let (h, progress) = (lookup(design)?, progress(design)?);
+        let _running = h.running.enter("design")?;
         progress.clear_cancel();
         let outcome: DesignOutcome = engine::design::run(&h.config, &h.source, &h.out, &progress)?;
         *h.found.lock().unwrap_or_else(PoisonError::into_inner) =

@@ -20,6 +20,7 @@ mod handles;
 pub mod limits;
 pub mod phasefield;
 pub mod polycrystal;
+mod running;
 pub mod status;
 mod strings;
 pub mod threads;

@@ -143,6 +143,7 @@ impl From<IoError> for FfiError {
     fn from(e: IoError) -> Self {
         let status = match e {
             IoError::Os { .. } => FERROLAB_ERR_IO,
+            IoError::Busy { .. } => FERROLAB_ERR_BUSY,
             IoError::Corrupt { .. } | IoError::Unsuitable { .. } => FERROLAB_ERR_CORRUPT_FILE,
         };
         Self::new(status, e.to_string())

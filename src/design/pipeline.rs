@@ -159,6 +159,8 @@ pub fn run(
     }
     let ranges = Sweep::from_config(cfg)?.ranges;
     std::fs::create_dir_all(out).map_err(|e| crate::io::IoError::os(out, "create", e))?;
+    // One run per output directory: a second one fails at once rather than interleave.
+    let _lock = crate::io::lock::RunLock::acquire(&out.join(".lock"))?;
     let mut log = StageLog::open(out);
     let mut stages = Stages {
         progress,

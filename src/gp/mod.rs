@@ -65,7 +65,9 @@ pub enum GpError {
 impl From<crate::io::IoError> for GpError {
     fn from(e: crate::io::IoError) -> Self {
         match e {
-            crate::io::IoError::Os { .. } => GpError::Io(e.to_string()),
+            crate::io::IoError::Os { .. } | crate::io::IoError::Busy { .. } => {
+                GpError::Io(e.to_string())
+            }
             crate::io::IoError::Corrupt { .. } | crate::io::IoError::Unsuitable { .. } => {
                 GpError::Corrupt(e.to_string())
             }

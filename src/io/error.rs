@@ -24,6 +24,12 @@ pub enum IoError {
         /// What is wrong.
         reason: String,
     },
+    /// Another run (thread or process) holds the lock of this output; try again when it ends.
+    #[error("{} is in use by another run (a sweep or design writing there): wait for it to finish", path.display())]
+    Busy {
+        /// The lock file.
+        path: PathBuf,
+    },
     /// A sound file that does not hold what the caller needs (a 3-D array where a matrix is
     /// needed, text in a numeric column).
     #[error("{}: {reason}", path.display())]
@@ -64,9 +70,10 @@ impl IoError {
     /// The file the error is about.
     pub fn path(&self) -> &Path {
         match self {
-            Self::Os { path, .. } | Self::Corrupt { path, .. } | Self::Unsuitable { path, .. } => {
-                path
-            }
+            Self::Os { path, .. }
+            | Self::Corrupt { path, .. }
+            | Self::Unsuitable { path, .. }
+            | Self::Busy { path } => path,
         }
     }
 }

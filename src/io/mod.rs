@@ -2,12 +2,13 @@
 //! ([`IoError`], naming the file): atomic writes, NPY arrays and NPZ archives, matrices from
 //! NPY or CSV ([`matrix`]), P-V loops from any of the project's files ([`loops`]), and the
 //! network file format of every trained model ([`network`]), the checked JSON record of models
-//! that are data rather than tensors ([`record`]), the dataset format ([`dataset`]), and USID HDF5 band-excitation files (`usid`, with the
+//! that are data rather than tensors ([`record`]), the dataset format ([`dataset`]), one run per output ([`lock`]), and USID HDF5 band-excitation files (`usid`, with the
 //! `hdf5` feature).
 
 pub mod atomic;
 pub mod dataset;
 mod error;
+pub mod lock;
 pub mod loops;
 pub mod matrix;
 pub mod network;

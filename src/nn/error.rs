@@ -43,7 +43,9 @@ pub(crate) fn invalid(msg: impl Into<String>) -> NnError {
 impl From<crate::io::IoError> for NnError {
     fn from(e: crate::io::IoError) -> Self {
         match e {
-            crate::io::IoError::Os { .. } => NnError::Io(e.to_string()),
+            crate::io::IoError::Os { .. } | crate::io::IoError::Busy { .. } => {
+                NnError::Io(e.to_string())
+            }
             crate::io::IoError::Corrupt { .. } | crate::io::IoError::Unsuitable { .. } => {
                 NnError::Corrupt(e.to_string())
             }

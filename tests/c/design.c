@@ -45,6 +45,12 @@ int main(void) {
     for (;;) {
         EXPECT(ferrolab_design_progress(design, &stage, &done, &total), FERROLAB_OK, NULL);
         if (stage > 0 || done >= 4) {
+            /* Neither this handle nor another on the same folder may start a second run. */
+            EXPECT(ferrolab_design_run(design), FERROLAB_ERR_BUSY, "this design is already running");
+            ferrolab_design *twin = NULL;
+            EXPECT(ferrolab_design_new(cfg, "c_design", NULL, 0, &twin), FERROLAB_OK, NULL);
+            EXPECT(ferrolab_design_run(twin), FERROLAB_ERR_BUSY, "c_design/.lock is in use by another run");
+            EXPECT(ferrolab_design_free(twin), FERROLAB_OK, NULL);
             EXPECT(ferrolab_design_request_cancel(design), FERROLAB_OK, NULL);
             break;
         }

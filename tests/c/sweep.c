@@ -37,6 +37,18 @@ int main(void) {
     for (;;) {
         EXPECT(ferrolab_sweep_progress(sweep, &done, &total), FERROLAB_OK, NULL);
         if (done >= 20) {
+            /* A second run of this handle, or of another handle on the same path, is refused
+             * without disturbing the first. */
+            EXPECT(ferrolab_sweep_run(sweep), FERROLAB_ERR_BUSY, "this sweep is already running");
+            ferrolab_sweep *twin = NULL;
+            EXPECT(ferrolab_sweep_new(cfg, "c_sweep", 0, 1, &twin), FERROLAB_OK, NULL);
+            EXPECT(ferrolab_sweep_run(twin), FERROLAB_ERR_BUSY, "c_sweep.partial/lock is in use by another run");
+            EXPECT(ferrolab_sweep_free(twin), FERROLAB_OK, NULL);
+            EXPECT(ferrolab_sweep_progress(sweep, &done, &total), FERROLAB_OK, NULL);
+            if (done < 20 || total != 81) {
+                printf("FAIL the refused runs reset the progress: %zu / %zu\n", done, total);
+                failures++;
+            }
             EXPECT(ferrolab_sweep_request_cancel(sweep), FERROLAB_OK, NULL);
             break;
         }

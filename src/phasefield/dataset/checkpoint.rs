@@ -5,6 +5,7 @@
 use super::DatasetError;
 use crate::io::IoError;
 use crate::io::atomic::write_atomically;
+use crate::io::lock::RunLock;
 use std::path::{Path, PathBuf};
 
 const MAGIC: &[u8; 8] = b"FLCHUNK1";
@@ -21,12 +22,16 @@ pub(super) struct StructureResult {
 pub(super) struct Checkpoints {
     dir: PathBuf,
     points: usize,
+    /// Held for the whole run: a second run of this output fails with `IoError::Busy`.
+    _lock: RunLock,
 }
 
 impl Checkpoints {
-    /// Open (or start) the checkpoint directory of a run whose identity is `fingerprint`.
+    /// Open (or start) the checkpoint directory of a run whose identity is `fingerprint`,
+    /// taking its lock first.
     pub fn open(dir: &Path, fingerprint: &str, points: usize) -> Result<Self, DatasetError> {
         std::fs::create_dir_all(dir).map_err(|e| IoError::os(dir, "create", e))?;
+        let lock = RunLock::acquire(&dir.join("lock"))?;
         let run = dir.join("run.json");
         match std::fs::read_to_string(&run) {
             Ok(existing) if existing != fingerprint => {
@@ -43,6 +48,7 @@ impl Checkpoints {
         Ok(Self {
             dir: dir.to_path_buf(),
             points,
+            _lock: lock,
         })
     }
 
@@ -113,7 +119,8 @@ impl Checkpoints {
             .map_err(|e| IoError::os(&path, "write", e))?)
     }
 
-    /// Remove the directory once the dataset is written.
+    /// Remove the directory once the dataset is written (the lock goes with it: a run that
+    /// waited on it finds the finished files or starts afresh).
     pub fn finish(self) -> Result<(), DatasetError> {
         Ok(std::fs::remove_dir_all(&self.dir).map_err(|e| IoError::os(&self.dir, "remove", e))?)
     }

@@ -257,6 +257,12 @@ fn sizes_beyond_the_memory_budget_are_refused_before_allocating() {
 }
 
 #[test]
+fn concurrent_saves_of_one_handle_all_succeed_and_loads_see_whole_files() {
+    let out = run(&compile("tests/c/saves.c", Link::Shared));
+    assert!(out.contains("saves: all checks passed"), "{out}");
+}
+
+#[test]
 fn bad_input_is_rejected_with_named_messages() {
     let out = run(&compile("tests/c/bad_input.c", Link::Shared));
     assert!(out.contains("bad_input: all checks passed"), "{out}");

@@ -186,6 +186,18 @@ fn gp_fit_and_predict_on_csv_files() {
     );
     let (ok, _, err) = ferrolab(&["gp", "fit", "--x", &path("x.csv"), "--y", &path("q.csv")]);
     assert!(!ok && err.contains("y is 2 x 1, x has 20 rows"), "{err}");
+    // An output that cannot be written is named in the error.
+    let (ok, _, err) = ferrolab(&[
+        "gp",
+        "predict",
+        "--model",
+        &path("m.gp"),
+        "--x",
+        &path("q.csv"),
+        "--out",
+        "/proc/no-such-dir/p",
+    ]);
+    assert!(!ok && err.contains("/proc/no-such-dir/p_mean.npy"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -380,7 +392,58 @@ fn beps_fit_reads_complex_npy_with_frequencies() {
         "{err}"
     );
     assert!(!err.contains("panicked"), "{err}");
+    // Frequencies that are not increasing, or not numbers, are refused, not fitted to NaN.
+    let mut bad_freq: Vec<f64> = (0..40).map(|k| 290e3 + 500.0 * k as f64).collect();
+    bad_freq.swap(3, 4);
+    for (freq, fragment) in [
+        (
+            bad_freq.clone(),
+            "freq_hz[4] = 291500 is not above freq_hz[3] = 292000",
+        ),
+        (
+            [&bad_freq[..10], &[f64::NAN], &bad_freq[11..]].concat(),
+            "freq_hz[10] = NaN: frequencies must be finite",
+        ),
+    ] {
+        ferrolab::io::npy::write_npy(&freq_file, &ndarray::Array1::from(freq)).unwrap();
+        let (ok, _, err) = ferrolab(&[
+            "beps",
+            "fit",
+            "--data",
+            data.to_str().unwrap(),
+            "--freq",
+            freq_file.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(!ok && err.contains(fragment), "{err}");
+    }
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn beps_synthetic_refuses_empty_noiseless_and_oversized_maps() {
+    let out = std::env::temp_dir().join(format!("ferrolab-cli-syn-{}.npz", std::process::id()));
+    let out = out.to_str().unwrap();
+    for (args, fragment) in [
+        (
+            &["--snr", "nan"][..],
+            "snr = NaN: must be finite and positive",
+        ),
+        (&["--snr", "0"], "snr = 0: must be finite and positive"),
+        (
+            &["--size", "0", "0", "0"],
+            "size = 0 x 0 x 0: rows, columns and steps must be at least 1",
+        ),
+        (
+            &["--size", "1000", "1000", "1000"],
+            "size = 1000 x 1000 x 1000 with 64 bins: needs",
+        ),
+    ] {
+        let (ok, _, err) = ferrolab(&[&["beps", "synthetic", "--out", out], args].concat());
+        assert!(!ok && err.contains(fragment), "{args:?}: {err}");
+        assert!(!std::path::Path::new(out).exists());
+    }
 }
 
 #[cfg(feature = "hdf5")]

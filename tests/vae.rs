@@ -222,7 +222,7 @@ fn straight_run(settings: &VaeSettings, data: &ndarray::Array2<f64>) -> MlpVae {
 /// A fresh model for rows of `d` values that checkpoints to `path`.
 fn checkpointed(settings: &VaeSettings, d: usize, path: &std::path::Path) -> MlpVae {
     let mut vae = MlpVae::new(settings, d).unwrap();
-    vae.set_checkpoint(Some(path.to_owned()));
+    vae.set_checkpoint(Some(path.to_owned())).unwrap();
     vae
 }
 
@@ -308,13 +308,13 @@ fn resume_from_checkpoint_equals_an_uninterrupted_run() {
     assert_eq!(strip(&history), strip(straight.history()));
     assert!(history.iter().all(|r| r.validation.is_some()));
     // The in-memory model continues too.
-    first.set_checkpoint(None);
+    first.set_checkpoint(None).unwrap();
     first.train(data.view(), &Progress::new()).unwrap();
     assert_eq!(first.parameters(), straight.parameters());
     // Other data are refused.
     let other = synthetic_loops(200, 30, 5);
     let mut again = MlpVae::new(&settings, 30).unwrap();
-    again.set_checkpoint(Some(path));
+    again.set_checkpoint(Some(path)).unwrap();
     assert!(matches!(
         again.train(other.view(), &progress),
         Err(NnError::Invalid(m)) if m.contains("differs")

@@ -39,12 +39,6 @@ pub unsafe extern "C" fn ferrolab_sho_fit(
     crate::ffi_boundary!({
         config_or_default(cfg)?;
         let len = shape_len(n_spectra, n_freq, "re")?;
-        if n_freq < 5 {
-            return Err(FfiError::new(
-                FERROLAB_ERR_INVALID_ARGUMENT,
-                format!("n_freq = {n_freq}: the SHO fit needs at least 5 frequencies"),
-            ));
-        }
         // SAFETY: caller's contract.
         let (f, r, i) = unsafe {
             (
@@ -54,17 +48,6 @@ pub unsafe extern "C" fn ferrolab_sho_fit(
             )
         };
         check_finite(f, "freq_hz")?;
-        if let Some(k) = (1..n_freq).find(|&k| f[k] <= f[k - 1]) {
-            return Err(FfiError::new(
-                FERROLAB_ERR_INVALID_ARGUMENT,
-                format!(
-                    "freq_hz[{k}] = {} is not above freq_hz[{}] = {}: frequencies must increase",
-                    f[k],
-                    k - 1,
-                    f[k - 1]
-                ),
-            ));
-        }
         let view = |s| ArrayView2::from_shape((n_spectra, n_freq), s).expect("length checked");
         let fits = fit_spectra(f, view(r), view(i), &Progress::new())
             .map_err(|e| FfiError::new(FERROLAB_ERR_INVALID_ARGUMENT, e.to_string()))?;

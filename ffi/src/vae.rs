@@ -113,7 +113,8 @@ pub unsafe extern "C" fn ferrolab_vae_new(
 /// Checkpoint file of later `ferrolab_vae_train` calls (NULL: none): resumed from when it
 /// exists (same model, settings and data), rewritten atomically every `vae.checkpoint_every`
 /// epochs and when training is cancelled. Returns FERROLAB_OK, or FERROLAB_ERR_INVALID_UTF8,
-/// _INVALID_HANDLE.
+/// _INVALID_HANDLE, _IO (its folder is missing or read-only, or it is a link or not a regular
+/// file: checked now, not at the first checkpoint).
 ///
 /// # Safety
 /// `path` is NULL or a NUL-terminated string.
@@ -130,6 +131,10 @@ pub unsafe extern "C" fn ferrolab_vae_set_checkpoint(
             // SAFETY: caller's contract.
             Some(PathBuf::from(unsafe { str_arg(path, "path") }?))
         };
+        if let Some(p) = &path {
+            engine::io::atomic::check_writable(p)
+                .map_err(|e| engine::io::IoError::os(p, "write a checkpoint to", e))?;
+        }
         *h.checkpoint.lock().unwrap_or_else(PoisonError::into_inner) = path;
         Ok(())
     })
@@ -178,7 +183,7 @@ pub unsafe extern "C" fn ferrolab_vae_train(
         let mut model = h.model.write().unwrap_or_else(PoisonError::into_inner);
         expect_dim("d", d, model.architecture().input_dim)?;
         let view = ArrayView2::from_shape((n, d), xs).expect("length checked");
-        model.set_checkpoint(checkpoint);
+        model.set_checkpoint(checkpoint)?;
         let result = model.train(view, &progress);
         *done_out = model.epochs_done();
         // SAFETY: caller's contract.

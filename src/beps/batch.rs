@@ -21,8 +21,35 @@ pub enum BatchError {
     },
 }
 
+/// The frequencies a fit can use: at least 5, finite and increasing.
+fn check_frequencies(f: &[f64]) -> Result<(), BatchError> {
+    let invalid = |m: String| Err(BatchError::Invalid(m));
+    if f.len() < 5 {
+        return invalid(format!(
+            "n_freq = {}: the SHO fit needs at least 5 frequencies",
+            f.len()
+        ));
+    }
+    if let Some(k) = f.iter().position(|v| !v.is_finite()) {
+        return invalid(format!(
+            "freq_hz[{k}] = {}: frequencies must be finite",
+            f[k]
+        ));
+    }
+    if let Some(k) = (1..f.len()).find(|&k| f[k] <= f[k - 1]) {
+        return invalid(format!(
+            "freq_hz[{k}] = {} is not above freq_hz[{}] = {}: frequencies must increase",
+            f[k],
+            k - 1,
+            f[k - 1]
+        ));
+    }
+    Ok(())
+}
+
 /// Fit every row of `re` / `im` (n_spectra x n_freq) against `freq_hz` on the library's worker
-/// pool; one [`ShoFit`] per row, in order. Degenerate rows are flagged, never an error.
+/// pool; one [`ShoFit`] per row, in order. Degenerate rows are flagged, never an error; the
+/// frequencies must be at least 5, finite and increasing.
 /// `progress` counts spectra and stops the fit at its next chunk of 256 when cancelled.
 ///
 /// ```
@@ -50,6 +77,7 @@ pub fn fit_spectra(
             freq_hz.len()
         )));
     }
+    check_frequencies(freq_hz)?;
     let n = re.nrows();
     progress.set_total(n);
     progress.set_done(0);

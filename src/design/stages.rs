@@ -257,7 +257,7 @@ pub fn train(
             log.forget("training")?;
             let mut vae = MlpVae::new(&vae_settings, data.loops.ncols())?;
             let checkpoint = out.join("vae_checkpoint.safetensors");
-            vae.set_checkpoint(Some(checkpoint.clone()));
+            vae.set_checkpoint(Some(checkpoint.clone()))?;
             vae.train(data.loops.view(), progress)
                 .map_err(|e| match e {
                     crate::nn::NnError::Cancelled { .. } => DesignError::Cancelled("training"),

@@ -50,6 +50,21 @@ pub fn write_atomically(
     result
 }
 
+/// Check now that [`write_atomically`] could write `path` later: it is absent or a regular
+/// file, and its directory exists and takes a new file (probed with a temporary, removed at
+/// once). For paths written long after they are given, such as checkpoints.
+///
+/// ```
+/// use ferrolab::io::atomic::check_writable;
+/// assert!(check_writable(&std::env::temp_dir().join("ferrolab-probe.bin")).is_ok());
+/// assert!(check_writable("/proc/no-such-dir/model.safetensors".as_ref()).is_err());
+/// ```
+pub fn check_writable(path: &Path) -> io::Result<()> {
+    refuse_non_regular(path)?;
+    let (tmp, _file) = create_temporary(path)?;
+    fs::remove_file(tmp)
+}
+
 /// An error unless `path` is absent or a regular file (links are not followed).
 fn refuse_non_regular(path: &Path) -> io::Result<()> {
     match fs::symlink_metadata(path) {

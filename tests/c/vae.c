@@ -166,6 +166,10 @@ int main(void) {
     EXPECT(ferrolab_vae_set_checkpoint(fresh, "c_vae_checkpoint.safetensors"), FERROLAB_OK, NULL);
     EXPECT(ferrolab_vae_train(fresh, loops, N / 2, D, history, EPOCHS, &done), FERROLAB_ERR_INVALID_ARGUMENT, "differs");
     EXPECT(ferrolab_vae_set_checkpoint(fresh, NULL), FERROLAB_OK, NULL);
+    /* A checkpoint that could never be written is refused now, not at the first checkpoint. */
+    EXPECT(ferrolab_vae_set_checkpoint(fresh, "no_such_dir/checkpoint.safetensors"), FERROLAB_ERR_IO,
+           "no_such_dir/checkpoint.safetensors");
+    EXPECT(ferrolab_vae_set_checkpoint(fresh, "."), FERROLAB_ERR_IO, "not a regular file");
     EXPECT(ferrolab_vae_train(fresh, loops, N, D, history, 2, &done), FERROLAB_WARN_TRUNCATED, "cap = 2");
     EXPECT(ferrolab_vae_decode(fresh, z, ROWS, 3, decoded, D), FERROLAB_ERR_INVALID_ARGUMENT, "latent_dim = 3");
     EXPECT(ferrolab_vae_decode_grid(fresh, 2.0, -2.0, GRID, NULL, decoded, ROWS, D), FERROLAB_ERR_INVALID_ARGUMENT, "lo < hi");

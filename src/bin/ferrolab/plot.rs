@@ -95,7 +95,7 @@ fn ramp(t: f64) -> RGBColor {
     RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
 }
 
-/// Render into `path` atomically (through a temporary file).
+/// Render into `path`: drawn in memory, then written atomically like every other output.
 fn render_png(
     path: &Path,
     size: (u32, u32),
@@ -104,18 +104,31 @@ fn render_png(
     ) -> Result<(), Box<dyn std::error::Error>>,
 ) -> Result<(), String> {
     register_font();
-    let tmp = path.with_extension("tmp.png");
-    let result = (|| -> Result<(), Box<dyn std::error::Error>> {
-        {
-            let root = BitMapBackend::new(&tmp, size).into_drawing_area();
-            root.fill(&WHITE)?;
-            draw(&root)?;
-            root.present()?;
-        }
-        std::fs::rename(&tmp, path)?;
+    let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
+    (|| -> Result<(), Box<dyn std::error::Error>> {
+        let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+        root.fill(&WHITE)?;
+        draw(&root)?;
+        root.present()?;
         Ok(())
-    })();
-    result.map_err(|e| format!("{}: {e}", path.display()))
+    })()
+    .map_err(|e| format!("{}: {e}", path.display()))?;
+    write_rgb_png(path, size, &rgb)
+}
+
+/// Encode 8-bit RGB pixels (rows top to bottom) as a PNG and write it atomically; errors name
+/// the file.
+pub fn write_rgb_png(path: &Path, (width, height): (u32, u32), rgb: &[u8]) -> Result<(), String> {
+    let named = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+    let mut bytes = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut bytes, width, height);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header().map_err(|e| named(&e))?;
+        writer.write_image_data(rgb).map_err(|e| named(&e))?;
+    }
+    ferrolab::io::atomic::write_atomically(path, |w| w.write_all(&bytes)).map_err(|e| named(&e))
 }
 
 /// Training curves: each named series of per-epoch values.

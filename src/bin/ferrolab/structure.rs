@@ -54,12 +54,12 @@ pub fn write_structure(film: &Polycrystal, dir: &Path, scale: u32) -> Result<(),
         &film.cell_orientation_rad(),
     )
     .map_err(|e| e.to_string())?;
-    write_png(&dir.join("structure.png"), film, scale).map_err(|e| e.to_string())
+    write_png(&dir.join("structure.png"), film, scale)
 }
 
 /// Polar cells coloured by orientation (blue at -pi/2 through white at 0 to red at +pi/2),
 /// non-polar grains grey, grain boundaries black; the top electrode at the top of the image.
-fn write_png(path: &Path, film: &Polycrystal, scale: u32) -> std::io::Result<()> {
+fn write_png(path: &Path, film: &Polycrystal, scale: u32) -> Result<(), String> {
     let classes = film.classes();
     let theta = film.cell_orientation_rad();
     let (n1, n2) = classes.dim();
@@ -80,17 +80,7 @@ fn write_png(path: &Path, film: &Polycrystal, scale: u32) -> std::io::Result<()>
             }
         }
     }
-    let mut bytes = Vec::new();
-    {
-        let mut encoder = png::Encoder::new(&mut bytes, width as u32, height as u32);
-        encoder.set_color(png::ColorType::Rgb);
-        encoder.set_depth(png::BitDepth::Eight);
-        let mut writer = encoder.write_header().map_err(std::io::Error::other)?;
-        writer
-            .write_image_data(&rgb)
-            .map_err(std::io::Error::other)?;
-    }
-    ferrolab::io::atomic::write_atomically(path, |w| w.write_all(&bytes))
+    crate::plot::write_rgb_png(path, (width as u32, height as u32), &rgb)
 }
 
 /// Blue (t = -1) to white (0) to red (+1).

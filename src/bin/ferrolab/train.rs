@@ -44,7 +44,8 @@ pub fn run(args: &Args) -> Result<(), String> {
     std::fs::create_dir_all(&args.out).map_err(|e| format!("--out {}: {e}", args.out.display()))?;
     let mut vae = MlpVae::new(&settings, loops.ncols()).map_err(|e| e.to_string())?;
     let checkpoint = args.out.join("checkpoint.safetensors");
-    vae.set_checkpoint(Some(checkpoint.clone()));
+    vae.set_checkpoint(Some(checkpoint.clone()))
+        .map_err(|e| e.to_string())?;
     println!(
         "training on {} loops of {} points: hidden {:?}, latent {}, beta {}, {} epochs, batch {}",
         loops.nrows(),

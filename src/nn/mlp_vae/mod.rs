@@ -187,9 +187,16 @@ impl MlpVae {
         self.train_with(x, progress, &mut |_| {})
     }
 
-    /// The checkpoint file of later training runs (None: no checkpoints).
-    pub fn set_checkpoint(&mut self, path: Option<std::path::PathBuf>) {
+    /// The checkpoint file of later training runs (None: no checkpoints). Refused now, naming
+    /// it, when it could not be written then (its folder is missing or read-only, or it is a
+    /// link or not a regular file).
+    pub fn set_checkpoint(&mut self, path: Option<std::path::PathBuf>) -> Result<(), NnError> {
+        if let Some(p) = &path {
+            crate::io::atomic::check_writable(p)
+                .map_err(|e| NnError::Io(format!("checkpoint {}: {e}", p.display())))?;
+        }
         self.checkpoint = path;
+        Ok(())
     }
 
     /// [`MlpVae::train`], calling `on_epoch` after each epoch (for progress reports).

@@ -1,6 +1,9 @@
 //! Real C and C++ programs against the built library: compiled with the header, linked to
 //! `libferrolab.so` (and once to `libferrolab.a`), run, and, when FERROLAB_VALGRIND=1, run again
-//! under valgrind. Also checks that the library exports exactly the committed symbol list.
+//! under valgrind; when FERROLAB_SANITIZE=1, each is also compiled a second time with
+//! AddressSanitizer, LeakSanitizer and UndefinedBehaviorSanitizer and run (`.ci/run` sets both).
+//! Every run sets FERROLAB_CHECK_HANDLES=1, so a client that exits with a handle it never
+//! freed fails. Also checks that the library exports exactly the committed symbol list.
 //!
 //! `cargo test` does not build a cdylib, so the library is built here with the same command
 //! as the README (`cargo build [--release]` at the root), which is a no-op when it is fresh.
@@ -62,8 +65,38 @@ enum Link {
     Static,
 }
 
-/// Compile one C (.c) or C++ (.cpp) program with all warnings as errors; returns the binary.
-fn compile(source: &str, link: Link) -> PathBuf {
+/// A compiled client: the plain program and, when FERROLAB_SANITIZE=1, the same source built
+/// with the sanitizers (a separate binary, `<name>-asan`: valgrind cannot run an ASan program).
+struct Client {
+    binary: PathBuf,
+    sanitized: Option<PathBuf>,
+}
+
+fn env_flag(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| v == "1")
+}
+
+/// Compile one C (.c) or C++ (.cpp) program with all warnings as errors, and a sanitized copy
+/// when FERROLAB_SANITIZE=1.
+fn compile(source: &str, link: Link) -> Client {
+    let binary = compile_as(source, &link, false);
+    let sanitized = env_flag("FERROLAB_SANITIZE").then(|| compile_as(source, &link, true));
+    Client { binary, sanitized }
+}
+
+/// The flags of the sanitized build. The library itself is the normal, uninstrumented one:
+/// the ASan runtime linked into the executable intercepts malloc, free, memcpy and friends for
+/// the whole process, so the library's allocations are tracked too and what crosses the C
+/// boundary is checked (a client reading past an array the library filled, a buffer the library
+/// writes past through memcpy, a double free, leaks of the client's own memory); out-of-bounds
+/// accesses inside Rust code are not (they are not instrumented, and safe Rust checks them).
+const SANITIZE_FLAGS: [&str; 3] = [
+    "-fsanitize=address,undefined",
+    "-fno-omit-frame-pointer",
+    "-fno-sanitize-recover=all",
+];
+
+fn compile_as(source: &str, link: &Link, sanitize: bool) -> PathBuf {
     let source = root().join(source);
     let cpp = source.extension().is_some_and(|e| e == "cpp");
     let stem = source.file_stem().unwrap().to_str().unwrap();
@@ -71,7 +104,8 @@ fn compile(source: &str, link: Link) -> PathBuf {
         Link::Shared => "",
         Link::Static => "-static",
     };
-    let binary = clients_dir().join(format!("{stem}{suffix}"));
+    let variant = if sanitize { "-asan" } else { "" };
+    let binary = clients_dir().join(format!("{stem}{suffix}{variant}"));
     let lib = library_dir();
     let mut cc = Command::new(if cpp { "c++" } else { "cc" });
     cc.arg(if cpp { "-std=c++17" } else { "-std=c99" })
@@ -83,6 +117,7 @@ fn compile(source: &str, link: Link) -> PathBuf {
             "-g",
             "-pthread",
         ])
+        .args(if sanitize { &SANITIZE_FLAGS[..] } else { &[] })
         .arg("-I")
         .arg(root().join("include"))
         .arg("-I")
@@ -104,23 +139,35 @@ fn compile(source: &str, link: Link) -> PathBuf {
     let output = cc.output().expect("the C compiler runs");
     assert!(
         output.status.success(),
-        "compiling {}: {}",
+        "compiling {}{}: {}",
         source.display(),
+        if sanitize { " with the sanitizers" } else { "" },
         String::from_utf8_lossy(&output.stderr)
     );
     binary
 }
 
-/// Run a client; when FERROLAB_VALGRIND=1 also under valgrind (definite leaks and memory
-/// errors fail; the worker pool's idle threads are "possibly lost" by design).
-fn run(binary: &Path) -> String {
-    // Clients that write files do so in a scratch directory of their own.
+/// A client's command, in a scratch directory of its own (clients that write files do so
+/// there), with the library's exit check for handles never freed.
+fn client_command(program: &str, binary: &Path) -> Command {
     let dir = clients_dir().join(format!(
         "{}-run",
         binary.file_name().unwrap().to_str().unwrap()
     ));
     std::fs::create_dir_all(&dir).unwrap();
-    let output = Command::new(binary).current_dir(&dir).output().unwrap();
+    let mut command = Command::new(program);
+    command.current_dir(&dir).env("FERROLAB_CHECK_HANDLES", "1");
+    command
+}
+
+/// Run a client; when FERROLAB_VALGRIND=1 also under valgrind (definite leaks and memory
+/// errors fail; the worker pool's idle threads are "possibly lost" by design); when
+/// FERROLAB_SANITIZE=1 also its sanitized build, where any report fails.
+fn run(client: &Client) -> String {
+    let binary = &client.binary;
+    let output = client_command(binary.to_str().unwrap(), binary)
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(
         output.status.success(),
@@ -129,8 +176,8 @@ fn run(binary: &Path) -> String {
         output.status,
         String::from_utf8_lossy(&output.stderr)
     );
-    if std::env::var("FERROLAB_VALGRIND").is_ok_and(|v| v == "1") {
-        let output = Command::new("valgrind")
+    if env_flag("FERROLAB_VALGRIND") {
+        let output = client_command("valgrind", binary)
             .args([
                 "--error-exitcode=99",
                 "--leak-check=full",
@@ -139,7 +186,6 @@ fn run(binary: &Path) -> String {
                 "-q",
             ])
             .arg(binary)
-            .current_dir(&dir)
             .output()
             .expect("valgrind is installed (.ci/run installs it)");
         assert!(
@@ -150,7 +196,49 @@ fn run(binary: &Path) -> String {
             String::from_utf8_lossy(&output.stderr)
         );
     }
+    if let Some(sanitized) = &client.sanitized {
+        run_sanitized(sanitized, &stdout);
+    }
     stdout
+}
+
+/// Run a client's sanitized build: the first report (memory error, leak, undefined behaviour)
+/// stops it with a non-zero status; it must also end as the plain build ended. LeakSanitizer
+/// needs no suppressions: it scans thread stacks and globals, so the worker pool's idle threads
+/// and the library's global state are reachable, not leaks (a forgotten handle is reachable
+/// too, which is why FERROLAB_CHECK_HANDLES exists).
+fn run_sanitized(binary: &Path, plain_stdout: &str) {
+    let output = client_command(binary.to_str().unwrap(), binary)
+        .env(
+            "ASAN_OPTIONS",
+            "detect_leaks=1:abort_on_error=0:halt_on_error=1",
+        )
+        .env("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
+        .env_remove("LSAN_OPTIONS")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let reported = [
+        "ERROR: AddressSanitizer",
+        "ERROR: LeakSanitizer",
+        "runtime error:",
+    ]
+    .iter()
+    .any(|m| stderr.contains(m));
+    assert!(
+        output.status.success() && !reported,
+        "{} (sanitized) failed ({}):\n{}\n{stderr}",
+        binary.display(),
+        output.status,
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let last = |s: &str| s.lines().last().unwrap_or_default().to_owned();
+    assert_eq!(
+        last(&String::from_utf8_lossy(&output.stdout)),
+        last(plain_stdout),
+        "{} (sanitized) ended differently",
+        binary.display()
+    );
 }
 
 #[test]

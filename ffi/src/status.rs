@@ -144,6 +144,7 @@ impl From<IoError> for FfiError {
         let status = match e {
             IoError::Os { .. } => FERROLAB_ERR_IO,
             IoError::Busy { .. } => FERROLAB_ERR_BUSY,
+            IoError::TooLarge { .. } => FERROLAB_ERR_OUT_OF_MEMORY,
             IoError::Corrupt { .. } | IoError::Unsuitable { .. } => FERROLAB_ERR_CORRUPT_FILE,
         };
         Self::new(status, e.to_string())

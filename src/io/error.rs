@@ -24,6 +24,15 @@ pub enum IoError {
         /// What is wrong.
         reason: String,
     },
+    /// Reading the file would take more memory than the process's budget
+    /// ([`crate::limits`]); nothing was read.
+    #[error("{source}")]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The bytes needed and the budget.
+        source: crate::limits::TooLarge,
+    },
     /// Another run (thread or process) holds the lock of this output; try again when it ends.
     #[error("{} is in use by another run (a sweep or design writing there): wait for it to finish", path.display())]
     Busy {
@@ -73,19 +82,27 @@ impl IoError {
             Self::Os { path, .. }
             | Self::Corrupt { path, .. }
             | Self::Unsuitable { path, .. }
+            | Self::TooLarge { path, .. }
             | Self::Busy { path } => path,
         }
     }
 }
 
 /// The whole file, or an error naming it. Only regular files are read: a FIFO or device would
-/// block or never end, so they are refused before being opened.
+/// block or never end, so they are refused before being opened; a file larger than the memory
+/// budget is refused before its buffer is allocated.
 pub fn read_file(path: &Path) -> Result<Vec<u8>, IoError> {
     let meta = std::fs::metadata(path).map_err(|e| IoError::os(path, "read", e))?;
     if !meta.is_file() {
         let what = std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file");
         return Err(IoError::os(path, "read", what));
     }
+    crate::limits::check(&path.display().to_string(), Some(meta.len().into())).map_err(
+        |source| IoError::TooLarge {
+            path: path.to_path_buf(),
+            source,
+        },
+    )?;
     std::fs::read(path).map_err(|e| IoError::os(path, "read", e))
 }
 

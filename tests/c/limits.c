@@ -91,6 +91,15 @@ int main(void) {
     }
     EXPECT(ferrolab_gp_sample(gp, many, 1000, 1, 0, 100, 7, many), FERROLAB_ERR_OUT_OF_MEMORY,
            "more than the memory budget of 1 MiB");
+    /* A file larger than the budget is refused before its buffer is allocated. */
+    FILE *big_file = fopen("two_mib.gp", "wb");
+    for (int k = 0; big_file != NULL && k < 2 << 20; k++) fputc('x', big_file);
+    if (big_file != NULL) fclose(big_file);
+    ferrolab_gp *unread = NULL;
+    EXPECT(ferrolab_gp_load("two_mib.gp", &unread), FERROLAB_ERR_OUT_OF_MEMORY, "two_mib.gp: needs 2097152 bytes (2 MiB)");
+    ferrolab_vae *unread_vae = NULL;
+    EXPECT(ferrolab_vae_load("two_mib.gp", &unread_vae), FERROLAB_ERR_OUT_OF_MEMORY, "two_mib.gp: needs");
+    remove("two_mib.gp");
     EXPECT(ferrolab_set_max_alloc_bytes(0), FERROLAB_OK, NULL);
     EXPECT(ferrolab_max_alloc_bytes(&lowered), FERROLAB_OK, NULL);
     if (lowered != budget) {

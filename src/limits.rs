@@ -33,16 +33,33 @@ pub const ENV_VAR: &str = "FERROLAB_MAX_ALLOC_BYTES";
 /// Budget when the physical memory cannot be read (non-Linux systems): 8 GiB.
 const FALLBACK_BYTES: u64 = 8 << 30;
 
-/// A call that would allocate more than the budget; nothing was allocated.
+/// A call that would allocate more than the budget (or more than the system would give);
+/// nothing was allocated.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{what}: needs {}, more than the memory budget of {} (ferrolab_set_max_alloc_bytes or {ENV_VAR})", needed(*.bytes), human(*.limit as u128))]
 pub struct TooLarge {
     /// The argument or key whose size asked for it, with its value.
     pub what: String,
     /// The bytes needed; `None` when the count itself overflows 128 bits.
     pub bytes: Option<u128>,
-    /// The budget in force.
-    pub limit: u64,
+    /// The budget in force, or `None` when the bytes were within it but the system refused
+    /// to allocate them.
+    pub limit: Option<u64>,
+}
+
+impl std::fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let needed = needed(self.bytes);
+        match self.limit {
+            Some(limit) => write!(
+                f,
+                "{}: needs {needed}, more than the memory budget of {} \
+                 (ferrolab_set_max_alloc_bytes or {ENV_VAR})",
+                self.what,
+                human(limit.into())
+            ),
+            None => write!(f, "{}: the system could not allocate {needed}", self.what),
+        }
+    }
 }
 
 fn needed(bytes: Option<u128>) -> String {
@@ -141,8 +158,23 @@ pub fn check(what: &str, bytes: Option<u128>) -> Result<(), TooLarge> {
         _ => Err(TooLarge {
             what: what.to_owned(),
             bytes,
-            limit,
+            limit: Some(limit),
         }),
+    }
+}
+
+/// The error for `bytes` that passed [`check`] but that the system refused to allocate (a
+/// `try_reserve` failure).
+///
+/// ```
+/// let err = ferrolab::limits::refused("x.npy", 3 << 30);
+/// assert_eq!(err.to_string(), "x.npy: the system could not allocate 3221225472 bytes (3 GiB)");
+/// ```
+pub fn refused(what: &str, bytes: u128) -> TooLarge {
+    TooLarge {
+        what: what.to_owned(),
+        bytes: Some(bytes),
+        limit: None,
     }
 }
 

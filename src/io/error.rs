@@ -97,13 +97,21 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, IoError> {
         let what = std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file");
         return Err(IoError::os(path, "read", what));
     }
-    crate::limits::check(&path.display().to_string(), Some(meta.len().into())).map_err(
-        |source| IoError::TooLarge {
-            path: path.to_path_buf(),
-            source,
-        },
-    )?;
-    std::fs::read(path).map_err(|e| IoError::os(path, "read", e))
+    let refuse = |source| IoError::TooLarge {
+        path: path.to_path_buf(),
+        source,
+    };
+    let what = path.display().to_string();
+    crate::limits::check(&what, Some(meta.len().into())).map_err(refuse)?;
+    // Within the budget the system may still refuse: an error, never an abort.
+    let mut bytes = Vec::new();
+    bytes
+        .try_reserve_exact(meta.len() as usize)
+        .map_err(|_| refuse(crate::limits::refused(&what, meta.len().into())))?;
+    std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_to_end(&mut f, &mut bytes))
+        .map_err(|e| IoError::os(path, "read", e))?;
+    Ok(bytes)
 }
 
 #[cfg(test)]

@@ -162,8 +162,15 @@ mod tests {
         std::fs::write(&path, &bytes).unwrap();
         assert!(ck.load(6, 2).is_none());
         assert!(!path.exists(), "a damaged chunk is removed");
+        let twin = Checkpoints::open(&dir, "{\"a\": 1}", 3);
+        assert!(
+            matches!(twin, Err(DatasetError::File(IoError::Busy { .. }))),
+            "one run at a time"
+        );
+        drop(ck);
         let other = Checkpoints::open(&dir, "{\"a\": 2}", 3);
         assert!(matches!(other, Err(DatasetError::Invalid(_))));
+        let ck = Checkpoints::open(&dir, "{\"a\": 1}", 3).unwrap();
         ck.finish().unwrap();
         assert!(!dir.exists());
     }

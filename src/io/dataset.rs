@@ -172,7 +172,9 @@ impl Dataset {
         let npz = super::read_file(&npz_path)?;
         let corrupt = |reason: String| IoError::corrupt(&npz_path, reason);
         let crc = format!("{:08x}", crc32fast::hash(&npz));
-        if meta["npz_bytes"] != npz.len() || meta["npz_crc32"] != crc.as_str() {
+        let sound = meta["npz_bytes"] == npz.len() && meta["npz_crc32"] == crc.as_str();
+        // Fuzzing builds skip the comparison so mutated archives reach the parsing behind it.
+        if !sound && !cfg!(fuzzing) {
             return Err(corrupt(format!(
                 "archive is damaged or does not belong to {} ({} bytes, CRC-32 {crc}; expected {} bytes, {})",
                 json_path.display(),

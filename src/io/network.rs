@@ -232,7 +232,8 @@ pub fn read(path: &Path, kind: &str, version: u32) -> Result<NetworkFile, IoErro
     tensors.sort_by(|a, b| a.0.cmp(&b.0));
     let computed = checksum(&metadata, &tensors);
     let stored = metadata.get(CRC_KEY).map(String::as_str);
-    if stored != Some(computed.as_str()) {
+    // Fuzzing builds skip the comparison so mutated files reach the parsing behind it.
+    if stored != Some(computed.as_str()) && !cfg!(fuzzing) {
         return Err(bad(format!(
             "checksum mismatch (stored {}, computed {computed}): the file is damaged",
             stored.unwrap_or("none")

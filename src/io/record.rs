@@ -60,7 +60,8 @@ pub fn read_record(
         )));
     }
     let (content, crc) = bytes.split_at(bytes.len() - 4);
-    if crc32fast::hash(content).to_le_bytes() != crc {
+    // Fuzzing builds skip the comparison so mutated files reach the parsing behind it.
+    if crc32fast::hash(content).to_le_bytes() != crc && !cfg!(fuzzing) {
         return Err(bad("damaged file (checksum mismatch)".into()));
     }
     let len = u64::from_le_bytes(content[12..HEADER].try_into().expect("8 bytes"));

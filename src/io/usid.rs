@@ -297,57 +297,98 @@ fn dims_of(
     let read_value = values
         .read_raw::<f64>()
         .map_err(|e| format!("{}: {e}", values.name()))?;
-    let flat = |p: usize, j: usize| {
-        if points_first {
-            p * n_dims + j
-        } else {
-            j * points + p
-        }
+    let grid = AncillaryGrid {
+        labels: &labels,
+        units: &units,
+        indices: &read_index,
+        values: &read_value,
+        points,
+        points_first,
     };
-    let index = |p, j| read_index[flat(p, j)];
-    // Stride of a dimension: the first point where its index is not 0.
-    let mut dims: Vec<(usize, usize, UsidDim)> = (0..n_dims)
-        .map(|j| {
-            let size = (0..points).map(|p| index(p, j)).max().unwrap_or(0) as usize + 1;
-            let stride = (0..points).find(|&p| index(p, j) != 0).unwrap_or(points);
-            let values = (0..size)
-                .map(|i| {
-                    (0..points)
-                        .find(|&p| index(p, j) == i as u64)
-                        .map_or(f64::NAN, |p| read_value[flat(p, j)])
-                })
-                .collect();
-            let dim = UsidDim {
-                label: labels[j].clone(),
-                units: units.get(j).cloned().unwrap_or_default(),
-                size,
-                values,
-            };
-            (stride, j, dim)
-        })
-        .collect();
-    dims.sort_by_key(|(stride, _, _)| *stride);
-    // A full grid: the point p has index (p / stride) % size in every dimension.
-    let mut stride = 1;
-    for (found, j, dim) in &dims {
-        let regular = (*found == stride || dim.size == 1)
-            && (0..points).all(|p| index(p, *j) as usize == (p / stride) % dim.size);
-        if !regular {
+    grid.dims().map_err(|e| format!("{}: {e}", indices.name()))
+}
+
+/// What [`dims_of`] read from an ancillary pair, as it is in the file: the part of the reading
+/// that is this crate's parsing rather than libhdf5's (public for the fuzz target).
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug)]
+pub struct AncillaryGrid<'a> {
+    /// The `labels` attribute, one per dimension.
+    pub labels: &'a [String],
+    /// The `units` attribute (may be shorter).
+    pub units: &'a [String],
+    /// `points x labels` indices (or transposed, see `points_first`).
+    pub indices: &'a [u64],
+    /// The values, laid out as the indices.
+    pub values: &'a [f64],
+    /// Points along the main dataset's axis.
+    pub points: usize,
+    /// Whether the points run along the first axis (positions) or the second (spectroscopic).
+    pub points_first: bool,
+}
+
+impl AncillaryGrid<'_> {
+    /// The dimensions, fastest first, or why the points are not a full grid.
+    pub fn dims(&self) -> Result<Vec<UsidDim>, String> {
+        let (n_dims, points) = (self.labels.len(), self.points);
+        let len = points.checked_mul(n_dims);
+        if len != Some(self.indices.len()) || len != Some(self.values.len()) {
             return Err(format!(
-                "{}: dimension {} does not vary as a regular grid",
-                indices.name(),
-                dim.label
+                "{} indices and {} values for {points} points of {n_dims} dimensions",
+                self.indices.len(),
+                self.values.len()
             ));
         }
-        stride *= dim.size;
+        let flat = |p: usize, j: usize| {
+            if self.points_first {
+                p * n_dims + j
+            } else {
+                j * points + p
+            }
+        };
+        let index = |p, j| self.indices[flat(p, j)];
+        // Stride of a dimension: the first point where its index is not 0.
+        let mut dims: Vec<(usize, usize, UsidDim)> = (0..n_dims)
+            .map(|j| {
+                let size = (0..points).map(|p| index(p, j)).max().unwrap_or(0) as usize + 1;
+                let stride = (0..points).find(|&p| index(p, j) != 0).unwrap_or(points);
+                let values = (0..size)
+                    .map(|i| {
+                        (0..points)
+                            .find(|&p| index(p, j) == i as u64)
+                            .map_or(f64::NAN, |p| self.values[flat(p, j)])
+                    })
+                    .collect();
+                let dim = UsidDim {
+                    label: self.labels[j].clone(),
+                    units: self.units.get(j).cloned().unwrap_or_default(),
+                    size,
+                    values,
+                };
+                (stride, j, dim)
+            })
+            .collect();
+        dims.sort_by_key(|(stride, _, _)| *stride);
+        // A full grid: the point p has index (p / stride) % size in every dimension.
+        let mut stride = 1;
+        for (found, j, dim) in &dims {
+            let regular = (*found == stride || dim.size == 1)
+                && (0..points).all(|p| index(p, *j) as usize == (p / stride) % dim.size);
+            if !regular {
+                return Err(format!(
+                    "dimension {} does not vary as a regular grid",
+                    dim.label
+                ));
+            }
+            stride *= dim.size;
+        }
+        if stride != points {
+            return Err(format!(
+                "the dimensions' sizes multiply to {stride}, not {points}"
+            ));
+        }
+        Ok(dims.into_iter().map(|(_, _, d)| d).collect())
     }
-    if stride != points {
-        return Err(format!(
-            "{}: the dimensions' sizes multiply to {stride}, not {points}",
-            indices.name()
-        ));
-    }
-    Ok(dims.into_iter().map(|(_, _, d)| d).collect())
 }
 
 fn hz_per_unit(units: &str) -> f64 {

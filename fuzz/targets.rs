@@ -1,0 +1,194 @@
+//! The body of every fuzz target: bytes in, the loader called, its `Result` ignored (only a
+//! panic, an abort, a huge allocation or a hang is a finding). Shared by the cargo-fuzz targets
+//! (`fuzz_targets/*.rs`) and the corpus replay test of the main crate (`tests/fuzz_corpus.rs`),
+//! so both run exactly the same code.
+
+use ferrolab::config::{Config, Kind, Value};
+use std::path::{Path, PathBuf};
+
+/// Every target, by name: the directories under `corpus/`, `seeds/` and `regressions/`.
+pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+    ("npy", npy),
+    ("npz", npz),
+    ("matrix", matrix),
+    ("dataset", dataset),
+    ("vae", vae),
+    ("gp", gp),
+    ("config", config),
+    #[cfg(feature = "hdf5")]
+    ("usid", usid),
+];
+
+/// This process's scratch directory.
+pub fn scratch_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("ferrolab-fuzz-{}", std::process::id()))
+}
+
+/// `bytes` written to `name` in this process's scratch directory: the loaders that take a
+/// path read it back (one file per name, reused by every run).
+fn scratch(name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = scratch_dir();
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).expect("scratch file");
+    path
+}
+
+/// NPY arrays: the header parser, then every conversion a reader applies.
+pub fn npy(data: &[u8]) {
+    let Ok(array) = ferrolab::io::npy::parse_npy(data) else {
+        return;
+    };
+    let _ = array.to_f64();
+    let _ = array.to_complex();
+    let _ = array.to_vec::<u64>();
+    let _ = ferrolab::io::matrix::npy_matrix(Path::new("fuzz.npy"), &array);
+}
+
+/// NPZ archives as P-V loops: every member parsed, then the loops chosen among them.
+pub fn npz(data: &[u8]) {
+    let _ = ferrolab::io::loops::read_loops(&scratch("loops.npz", data));
+}
+
+/// Matrices: NPY or CSV, as the command line reads them.
+pub fn matrix(data: &[u8]) {
+    let _ = ferrolab::io::matrix::read_matrix(&scratch("matrix.csv", data));
+}
+
+/// Datasets, read as loops: the JSON metadata, a NUL byte (which JSON cannot hold), the NPZ
+/// archive.
+pub fn dataset(data: &[u8]) {
+    let split = data.iter().position(|b| *b == 0).unwrap_or(data.len());
+    let (json, npz) = (&data[..split], data.get(split + 1..).unwrap_or_default());
+    scratch("dataset.npz", npz);
+    let _ = ferrolab::io::loops::read_loops(&scratch("dataset.json", json));
+}
+
+/// MLP VAE files: the network file format (safetensors) and the model read from it.
+pub fn vae(data: &[u8]) {
+    let _ = ferrolab::nn::MlpVae::load(&scratch("vae.safetensors", data));
+}
+
+/// GP model files: the checked JSON record and the model refitted from it.
+pub fn gp(data: &[u8]) {
+    let _ = ferrolab::gp::GaussianProcess::load(&scratch("gp.bin", data));
+}
+
+/// Configuration text: one `key=value` per line, each value parsed by its key's type as
+/// `--set` does, then every engine's settings read from the result (text options parsed,
+/// ranges and settings checked together).
+pub fn config(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let mut cfg = Config::new();
+    for line in text.lines() {
+        let (key, text) = line.split_once('=').unwrap_or((line, ""));
+        let _ = ferrolab::find_key(key);
+        // An unknown key's error computes its "did you mean" hint.
+        let Ok(spec) = cfg.spec(key) else {
+            continue;
+        };
+        let list = text.trim().trim_start_matches('[').trim_end_matches(']');
+        let items = || list.split(',').map(str::trim);
+        let value = match spec.kind() {
+            Kind::F64 => text.trim().parse().ok().map(Value::F64),
+            Kind::I64 => text.trim().parse().ok().map(Value::I64),
+            Kind::Str => Some(Value::Str(text.to_owned())),
+            Kind::F64Array => items()
+                .map(str::parse)
+                .collect::<Result<_, _>>()
+                .ok()
+                .map(Value::F64Array),
+            Kind::I64Array => items()
+                .map(str::parse)
+                .collect::<Result<_, _>>()
+                .ok()
+                .map(Value::I64Array),
+        };
+        if let Some(value) = value {
+            let _ = cfg.set(key, value);
+        }
+    }
+    use ferrolab::{analysis, design, gp, nn, phasefield};
+    let _ = phasefield::polycrystal::PolycrystalParams::from_config(&cfg);
+    let _ = phasefield::params::PhaseFieldParams::from_config(&cfg);
+    let _ = phasefield::elastic::ElasticParams::from_config(&cfg);
+    let _ = phasefield::dataset::SweepSettings::from_config(&cfg);
+    let _ = gp::GpParams::from_config(&cfg);
+    let _ = nn::VaeSettings::from_config(&cfg);
+    let _ = design::DesignSettings::from_config(&cfg);
+    let _ = analysis::NmfSettings::from_config(&cfg);
+    let _ = analysis::DictionarySettings::from_config(&cfg);
+    let _ = analysis::KMeansSettings::from_config(&cfg);
+    let _ = analysis::GmmSettings::from_config(&cfg);
+    let _ = analysis::KdeSettings::from_config(&cfg);
+}
+
+/// Labels and units a USID ancillary dataset may carry (chosen by a byte of the input).
+#[cfg(feature = "hdf5")]
+pub const USID_WORDS: [&str; 8] = [
+    "Frequency",
+    "DC_Offset",
+    "Field",
+    "Cycle",
+    "X",
+    "Y",
+    "kHz",
+    "V",
+];
+
+/// USID ancillary grids: what `read_usid_beps` parses out of a sound HDF5 container (libhdf5
+/// itself is C and not ours to fuzz; see README.md). The input is byte 0: points along the
+/// first axis (bit 0); byte 1: dimensions (mod 5); one label byte and one unit byte per
+/// dimension; then the indices, one byte each, or 0xff and 8 bytes (u64, little-endian). Each
+/// value is its index.
+#[cfg(feature = "hdf5")]
+pub fn usid(data: &[u8]) {
+    use ferrolab::io::usid::{AncillaryGrid, UsidBeps};
+    let [flags, n_dims, rest @ ..] = data else {
+        return;
+    };
+    let n_dims = usize::from(n_dims % 5);
+    if rest.len() < 2 * n_dims {
+        return;
+    }
+    let (words, mut rest) = rest.split_at(2 * n_dims);
+    let word = |b: &u8| USID_WORDS[usize::from(*b) % USID_WORDS.len()].to_owned();
+    let labels: Vec<String> = words[..n_dims].iter().map(word).collect();
+    let units: Vec<String> = words[n_dims..].iter().map(word).collect();
+    let mut indices = Vec::new();
+    while let [b, tail @ ..] = rest {
+        rest = tail;
+        indices.push(match (b, rest.split_first_chunk::<8>()) {
+            (0xff, Some((wide, tail))) => {
+                rest = tail;
+                u64::from_le_bytes(*wide)
+            }
+            _ => u64::from(*b),
+        });
+    }
+    let points = indices.len().checked_div(n_dims).unwrap_or(indices.len());
+    indices.truncate(points * n_dims);
+    let values: Vec<f64> = indices.iter().map(|i| *i as f64).collect();
+    let grid = AncillaryGrid {
+        labels: &labels,
+        units: &units,
+        indices: &indices,
+        values: &values,
+        points,
+        points_first: flags & 1 == 1,
+    };
+    let Ok(steps) = grid.dims() else {
+        return;
+    };
+    let data = UsidBeps {
+        dataset: "fuzz".into(),
+        freq_hz: Vec::new(),
+        re: ndarray::Array2::zeros((0, 0)),
+        im: ndarray::Array2::zeros((0, 0)),
+        positions: Vec::new(),
+        steps,
+    };
+    let _ = (data.n_steps(), data.loop_groups());
+}

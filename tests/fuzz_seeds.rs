@@ -1,0 +1,273 @@
+//! Writes `fuzz/seeds/<target>/`: valid files of every format version the loaders accept,
+//! made by the library's own writers, from which the fuzz targets start. Run after a format
+//! changes (and commit the output):
+//! `cargo test --release --features hdf5 --test fuzz_seeds -- --ignored`.
+
+#[allow(dead_code)]
+#[path = "../fuzz/targets.rs"]
+mod targets;
+
+use ferrolab::gp::{GaussianProcess, GpParams, KernelChoice};
+use ferrolab::io::npy::to_npy_bytes;
+use ferrolab::io::npz::npz_bytes;
+use ferrolab::nn::mlp_vae::Reconstruction;
+use ferrolab::nn::{MlpVae, VaeSettings, synthetic_loops};
+use ferrolab::phasefield::dataset::Dataset;
+use ferrolab::progress::Progress;
+use ndarray::{Array0, Array2, Array3, array};
+use std::path::{Path, PathBuf};
+
+fn seeds(target: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/seeds")
+        .join(target);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) {
+    std::fs::write(dir.join(name), bytes).unwrap();
+}
+
+/// A file written by a library writer that takes a path, as bytes.
+fn written(name: &str, save: impl FnOnce(&Path)) -> Vec<u8> {
+    let path = std::env::temp_dir().join(format!("ferrolab-seed-{}-{name}", std::process::id()));
+    save(&path);
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    bytes
+}
+
+/// A complex NPY array (no writer in the library: NumPy writes them).
+fn complex_npy(descr: &str, parts: &[u8]) -> Vec<u8> {
+    let dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': (2,), }}\n");
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(dict.as_bytes());
+    bytes.extend_from_slice(parts);
+    bytes
+}
+
+fn npy_seeds() {
+    let dir = seeds("npy");
+    let matrix = array![[1.0, -2.5], [3.0, 4e-3]];
+    write(&dir, "f8-2d.npy", &to_npy_bytes(&matrix));
+    write(&dir, "f4-1d.npy", &to_npy_bytes(&array![1.5f32, 2.0, -3.0]));
+    write(&dir, "u8-1d.npy", &to_npy_bytes(&array![7u64, 8]));
+    write(&dir, "i4-1d.npy", &to_npy_bytes(&array![0i32, 2]));
+    write(&dir, "u1-1d.npy", &to_npy_bytes(&array![1u8, 2, 3]));
+    write(
+        &dir,
+        "f8-3d.npy",
+        &to_npy_bytes(&Array3::<f64>::ones((2, 1, 2))),
+    );
+    write(
+        &dir,
+        "f8-0d.npy",
+        &to_npy_bytes(&Array0::from_elem((), 1.0f64)),
+    );
+    let c16: Vec<u8> = [1.0f64, -2.0, 0.5, 0.25]
+        .iter()
+        .flat_map(|x| x.to_le_bytes())
+        .collect();
+    write(&dir, "c16-1d.npy", &complex_npy("<c16", &c16));
+    let c8: Vec<u8> = [1.0f32, -2.0, 0.5, 0.25]
+        .iter()
+        .flat_map(|x| x.to_le_bytes())
+        .collect();
+    write(&dir, "c8-1d.npy", &complex_npy("<c8", &c8));
+}
+
+fn npz_seeds() {
+    let dir = seeds("npz");
+    let loops = to_npy_bytes(&array![[1.0, 2.0, 1.0], [0.5, 0.2, 0.1]]);
+    let other = to_npy_bytes(&array![[9.0f32]]);
+    let vector = to_npy_bytes(&array![1u64, 2]);
+    for (name, members) in [
+        (
+            "polarization",
+            vec![("polarization", loops.clone()), ("other", other.clone())],
+        ),
+        ("only-2d", vec![("x", loops.clone()), ("v", vector)]),
+        ("two-2d", vec![("x", loops), ("y", other)]),
+    ] {
+        write(&dir, &format!("{name}.npz"), &npz_bytes(&members).unwrap());
+    }
+}
+
+fn matrix_seeds() {
+    let dir = seeds("matrix");
+    write(&dir, "header.csv", b"x,y\n1, 2\n\n3,4e-3\n");
+    write(&dir, "plain.csv", b"0.1,0.2,0.1,-0.1\n0.3,0.4,0.3,-0.3\n");
+    write(&dir, "column.csv", b"-1\n2.5\nNaN\n");
+    write(
+        &dir,
+        "f8.npy",
+        &to_npy_bytes(&array![[1.0, -2.5], [3.0, 4e-3]]),
+    );
+    write(&dir, "f4.npy", &to_npy_bytes(&array![1.0f32, 2.0]));
+}
+
+/// Dataset version 1, whole sweep and shard, as the target reads it: JSON, NUL, NPZ.
+fn dataset_seeds() {
+    let dir = seeds("dataset");
+    let mut config = serde_json::Map::new();
+    config.insert("pf.points".into(), 4.into());
+    let data = Dataset {
+        index: vec![0, 1],
+        parameters: array![[10.0, 0.8, 0.0, 0.1], [12.0, 0.9, 0.1, 0.2]],
+        seed: vec![5, 6],
+        status: vec![0, 2],
+        voltage: vec![0.0, 1.0, 0.0, -1.0],
+        polarization: array![[0.0, 0.2, 0.1, -0.2], [f64::NAN; 4]],
+        features: Array2::zeros((2, 8)),
+        sweep_structures: 4,
+        shard: None,
+        config,
+    };
+    let sharded = Dataset {
+        shard: Some((1, 2)),
+        ..data.clone()
+    };
+    for (name, d) in [("whole", data), ("shard", sharded)] {
+        let base =
+            std::env::temp_dir().join(format!("ferrolab-seed-{}-{name}", std::process::id()));
+        d.write(&base).unwrap();
+        let (npz, json) = ferrolab::io::dataset::dataset_files(&base);
+        let mut bytes = std::fs::read(&json).unwrap();
+        bytes.push(0);
+        bytes.extend(std::fs::read(&npz).unwrap());
+        write(&dir, &format!("{name}.bin"), &bytes);
+        for p in [npz, json] {
+            std::fs::remove_file(p).unwrap();
+        }
+    }
+}
+
+/// VAE files of the one version the loader reads, fresh and trained (with scaling, optimiser
+/// state and history), each reconstruction.
+fn vae_seeds() {
+    let dir = seeds("vae");
+    let settings = VaeSettings {
+        hidden: vec![4],
+        latent_dim: 2,
+        epochs: 2,
+        batch_size: 4,
+        ..VaeSettings::default()
+    };
+    let fresh = MlpVae::new(&settings, 6).unwrap();
+    write(
+        &dir,
+        "fresh-bce.safetensors",
+        &written("fresh", |p| fresh.save(p).unwrap()),
+    );
+    let mse = VaeSettings {
+        hidden: vec![3, 2],
+        reconstruction: Reconstruction::Mse,
+        ..settings
+    };
+    let mut trained = MlpVae::new(&mse, 6).unwrap();
+    trained
+        .train(synthetic_loops(8, 6, 0).view(), &Progress::new())
+        .unwrap();
+    let bytes = written("trained", |p| trained.save(p).unwrap());
+    write(&dir, "trained-mse.safetensors", &bytes);
+}
+
+/// GP files of the one version the loader reads: one and two outputs, each kernel.
+fn gp_seeds() {
+    let dir = seeds("gp");
+    let x = array![[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]];
+    let y = array![[0.0, 1.0], [1.0, 0.2], [0.5, 0.3]];
+    for (name, kernel, normalize_y, outputs) in [
+        ("rbf", KernelChoice::Rbf, false, 1),
+        ("rbf-ard", KernelChoice::RbfArd, true, 2),
+        ("matern32", KernelChoice::Matern32, false, 2),
+        ("matern52", KernelChoice::Matern52, true, 1),
+    ] {
+        let params = GpParams {
+            kernel,
+            normalize_y,
+            optimize: false,
+            ..GpParams::default()
+        };
+        let gp =
+            GaussianProcess::fit(x.view(), y.slice(ndarray::s![.., ..outputs]), &params).unwrap();
+        write(
+            &dir,
+            &format!("{name}.bin"),
+            &written(name, |p| gp.save(p).unwrap()),
+        );
+    }
+}
+
+/// Every key at its default, one file per engine prefix, as `key=value` lines.
+fn config_seeds() {
+    let dir = seeds("config");
+    let mut files: std::collections::BTreeMap<&str, String> = Default::default();
+    for key in ferrolab::keys() {
+        let prefix = key.name.split('.').next().unwrap();
+        let value = match key.default_value() {
+            ferrolab::config::Value::Str(s) => s,
+            other => other.to_string(),
+        };
+        let text = files.entry(prefix).or_default();
+        text.push_str(&format!("{}={value}\n", key.name));
+    }
+    for (prefix, text) in files {
+        write(&dir, &format!("{prefix}.txt"), text.as_bytes());
+    }
+}
+
+/// The ancillary grids of the USID fixture (written by pyUSID) in the target's encoding.
+#[cfg(feature = "hdf5")]
+fn usid_seeds() {
+    use hdf5_metno as hdf5;
+    let dir = seeds("usid");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/usid/beps_small.h5");
+    let file = hdf5::File::open(fixture).unwrap();
+    let word = |w: &str| {
+        let at = targets::USID_WORDS.iter().position(|u| *u == w);
+        at.unwrap_or(targets::USID_WORDS.len() - 1) as u8
+    };
+    for (name, points_first) in [("Position_Indices", true), ("Spectroscopic_Indices", false)] {
+        let d = file
+            .dataset(&format!("/Measurement_000/Channel_000/{name}"))
+            .unwrap();
+        let strings = |attr: &str| -> Vec<String> {
+            let a = d.attr(attr).unwrap();
+            match a.read_raw::<hdf5::types::VarLenUnicode>() {
+                Ok(v) => v.iter().map(|s| s.as_str().to_owned()).collect(),
+                Err(_) => a
+                    .read_raw::<hdf5::types::FixedAscii<256>>()
+                    .unwrap()
+                    .iter()
+                    .map(|s| s.as_str().trim_end().to_owned())
+                    .collect(),
+            }
+        };
+        let (labels, units) = (strings("labels"), strings("units"));
+        let mut bytes = vec![u8::from(points_first), labels.len() as u8];
+        bytes.extend(labels.iter().map(|l| word(l)));
+        bytes.extend(units.iter().map(|u| word(u)));
+        for i in d.read_raw::<u64>().unwrap() {
+            bytes.push(u8::try_from(i).unwrap());
+        }
+        write(&dir, &format!("{name}.bin"), &bytes);
+    }
+}
+
+#[test]
+#[ignore = "writes fuzz/seeds/; run by hand after a format changes"]
+fn write_fuzz_seeds() {
+    npy_seeds();
+    npz_seeds();
+    matrix_seeds();
+    dataset_seeds();
+    vae_seeds();
+    gp_seeds();
+    config_seeds();
+    #[cfg(feature = "hdf5")]
+    usid_seeds();
+}

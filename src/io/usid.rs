@@ -347,18 +347,24 @@ impl AncillaryGrid<'_> {
             }
         };
         let index = |p, j| self.indices[flat(p, j)];
+        // In a full grid every index is below the number of points; a larger one would size
+        // the dimension (and its values) beyond the file, and u64::MAX + 1 wraps to a size 0.
+        if let Some(big) = self.indices.iter().find(|&&i| i >= points as u64) {
+            return Err(format!(
+                "index {big} is out of range for {points} points, so not a regular grid"
+            ));
+        }
         // Stride of a dimension: the first point where its index is not 0.
         let mut dims: Vec<(usize, usize, UsidDim)> = (0..n_dims)
             .map(|j| {
                 let size = (0..points).map(|p| index(p, j)).max().unwrap_or(0) as usize + 1;
                 let stride = (0..points).find(|&p| index(p, j) != 0).unwrap_or(points);
-                let values = (0..size)
-                    .map(|i| {
-                        (0..points)
-                            .find(|&p| index(p, j) == i as u64)
-                            .map_or(f64::NAN, |p| self.values[flat(p, j)])
-                    })
-                    .collect();
+                // Each index's value at its first point, in one pass (walking back, the first
+                // point is written last).
+                let mut values = vec![f64::NAN; size];
+                for p in (0..points).rev() {
+                    values[index(p, j) as usize] = self.values[flat(p, j)];
+                }
                 let dim = UsidDim {
                     label: self.labels[j].clone(),
                     units: self.units.get(j).cloned().unwrap_or_default(),
@@ -445,4 +451,36 @@ fn read_main(file: &File, main: &Dataset) -> Result<UsidBeps, String> {
         positions,
         steps,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grid<'a>(labels: &'a [String], indices: &'a [u64], values: &'a [f64]) -> AncillaryGrid<'a> {
+        AncillaryGrid {
+            labels,
+            units: &[],
+            indices,
+            values,
+            points: indices.len() / labels.len(),
+            points_first: true,
+        }
+    }
+
+    #[test]
+    fn grids_are_read_and_out_of_range_indices_refused() {
+        let labels = ["X".to_string(), "Y".to_string()];
+        let indices = [0, 0, 1, 0, 0, 1, 1, 1];
+        let values = [0.0, 5.0, 0.5, 5.0, 0.0, 6.0, 0.5, 6.0];
+        let dims = grid(&labels, &indices, &values).dims().unwrap();
+        assert_eq!((dims[0].size, &dims[1].values[..]), (2, &[5.0, 6.0][..]));
+        // Found by fuzzing: u64::MAX sized a dimension of 0 (a division by zero), and any
+        // large index sized its values beyond the file.
+        for big in [4, 1 << 40, u64::MAX] {
+            let indices = [0, 0, big, 0, 0, 1, 1, 1];
+            let err = grid(&labels, &indices, &values).dims().unwrap_err();
+            assert!(err.contains("out of range for 4 points"), "{err}");
+        }
+    }
 }

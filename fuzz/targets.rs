@@ -6,8 +6,11 @@
 use ferrolab::config::{Config, Kind, Value};
 use std::path::{Path, PathBuf};
 
+/// A target's body.
+pub type Body = fn(&[u8]);
+
 /// Every target, by name: the directories under `corpus/`, `seeds/` and `regressions/`.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Body)] = &[
     ("npy", npy),
     ("npz", npz),
     ("matrix", matrix),

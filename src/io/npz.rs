@@ -42,9 +42,15 @@ pub fn read_npz(bytes: &[u8]) -> Result<BTreeMap<String, NpyArray>, String> {
             .name()
             .map_err(|e| format!("NPZ member {i}: {e}"))?
             .into_owned();
+        // A compressed member may declare far more than the archive holds (a zip bomb): its
+        // size is checked against the memory budget, and no more than it is read.
+        let size = member.size();
+        crate::limits::check(&format!("NPZ member {name}"), Some(size.into()))
+            .map_err(|e| e.to_string())?;
         let mut data = Vec::new();
         // The zip reader checks each member's CRC-32 while reading (outside fuzzing builds).
-        member
+        (&mut member)
+            .take(size)
             .read_to_end(&mut data)
             .map_err(|e| format!("NPZ member {name}: {e}"))?;
         let key = name.strip_suffix(".npy").unwrap_or(&name).to_owned();

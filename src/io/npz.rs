@@ -48,11 +48,19 @@ pub fn read_npz(bytes: &[u8]) -> Result<BTreeMap<String, NpyArray>, String> {
         crate::limits::check(&format!("NPZ member {name}"), Some(size.into()))
             .map_err(|e| e.to_string())?;
         let mut data = Vec::new();
-        // The zip reader checks each member's CRC-32 while reading (outside fuzzing builds).
-        (&mut member)
+        // The zip reader checks each member's CRC-32 when it reaches the member's end, which
+        // the final read (after the declared size) does; more bytes than declared are damage.
+        let mut past_end = [0u8; 1];
+        let read = (&mut member)
             .take(size)
             .read_to_end(&mut data)
+            .and_then(|_| member.read(&mut past_end))
             .map_err(|e| format!("NPZ member {name}: {e}"))?;
+        if read != 0 {
+            return Err(format!(
+                "NPZ member {name}: longer than its declared {size} bytes"
+            ));
+        }
         let key = name.strip_suffix(".npy").unwrap_or(&name).to_owned();
         out.insert(
             key,

@@ -65,7 +65,7 @@ pub enum GpError {
 impl From<crate::io::IoError> for GpError {
     fn from(e: crate::io::IoError) -> Self {
         match e {
-            crate::io::IoError::TooLarge { source, .. } => GpError::TooLarge(source),
+            crate::io::IoError::TooLarge { source, .. } => GpError::TooLarge(*source),
             crate::io::IoError::Os { .. } | crate::io::IoError::Busy { .. } => {
                 GpError::Io(e.to_string())
             }

@@ -30,8 +30,8 @@ pub enum IoError {
     TooLarge {
         /// The file.
         path: PathBuf,
-        /// The bytes needed and the budget.
-        source: crate::limits::TooLarge,
+        /// The bytes needed and the budget (boxed: a rare error should not grow every result).
+        source: Box<crate::limits::TooLarge>,
     },
     /// Another run (thread or process) holds the lock of this output; try again when it ends.
     #[error("{} is in use by another run (a sweep or design writing there): wait for it to finish", path.display())]
@@ -99,7 +99,7 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, IoError> {
     }
     let refuse = |source| IoError::TooLarge {
         path: path.to_path_buf(),
-        source,
+        source: Box::new(source),
     };
     let what = path.display().to_string();
     crate::limits::check(&what, Some(meta.len().into())).map_err(refuse)?;

@@ -43,7 +43,7 @@ pub(crate) fn invalid(msg: impl Into<String>) -> NnError {
 impl From<crate::io::IoError> for NnError {
     fn from(e: crate::io::IoError) -> Self {
         match e {
-            crate::io::IoError::TooLarge { source, .. } => NnError::TooLarge(source),
+            crate::io::IoError::TooLarge { source, .. } => NnError::TooLarge(*source),
             crate::io::IoError::Os { .. } | crate::io::IoError::Busy { .. } => {
                 NnError::Io(e.to_string())
             }

@@ -572,7 +572,9 @@ int32_t ferrolab_sweep_new(const ferrolab_config *cfg,
 // same sweep (killed, cancelled or failed); the finished files are identical to an
 // uninterrupted run. Structures whose polarization runs away are recorded (status 1), not
 // errors. Returns FERROLAB_OK, FERROLAB_ERR_CANCELLED, FERROLAB_ERR_IO, FERROLAB_ERR_INVALID_HANDLE,
-// _INVALID_ARGUMENT (checkpoints of another sweep at the path).
+// _INVALID_ARGUMENT (checkpoints of another sweep at the path), _BUSY (this handle is running
+// on another thread, or another run, of any handle or process, is writing the same path; the
+// running one is not disturbed).
 int32_t ferrolab_sweep_run(const ferrolab_sweep *sweep_handle);
 
 // Write the structures finished so far and the structures of the run (0 before it starts).
@@ -710,7 +712,8 @@ int32_t ferrolab_design_new(const ferrolab_config *cfg,
 // says by how much they are missed; `ferrolab_design_result` then returns
 // FERROLAB_ERR_INVALID_ARGUMENT). Returns FERROLAB_OK, FERROLAB_ERR_CANCELLED (a later run
 // resumes the dataset), FERROLAB_ERR_IO, _CORRUPT_FILE (dataset), _NUMERICAL,
-// _INVALID_ARGUMENT (too few loops), _INVALID_HANDLE.
+// _INVALID_ARGUMENT (too few loops), _INVALID_HANDLE, _BUSY (this handle is running on another
+// thread, or another run, of any handle or process, is writing the same folder).
 int32_t ferrolab_design_run(const ferrolab_design *design);
 
 // The running stage (0 dataset, 1 training, 2 analysis, 3 inverse design, 4 verification,
@@ -1089,7 +1092,8 @@ int32_t ferrolab_vae_new(const ferrolab_config *cfg, size_t input_dim, ferrolab_
 // Checkpoint file of later `ferrolab_vae_train` calls (NULL: none): resumed from when it
 // exists (same model, settings and data), rewritten atomically every `vae.checkpoint_every`
 // epochs and when training is cancelled. Returns FERROLAB_OK, or FERROLAB_ERR_INVALID_UTF8,
-// _INVALID_HANDLE.
+// _INVALID_HANDLE, _IO (its folder is missing or read-only, or it is a link or not a regular
+// file: checked now, not at the first checkpoint).
 //
 // # Safety
 // `path` is NULL or a NUL-terminated string.

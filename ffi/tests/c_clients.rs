@@ -448,3 +448,91 @@ fn exported_symbols_are_exactly_the_committed_list_and_the_header() {
         "exports differ from the header's functions"
     );
 }
+
+/// The install script's layout as a C user meets it: a versioned SONAME with its links, and a
+/// C example built once through pkg-config and once through CMake's `find_package`.
+#[test]
+fn installed_library_builds_with_pkg_config_and_cmake() {
+    let lib = library_dir();
+    let prefix = clients_dir().join("install-prefix");
+    let _ = std::fs::remove_dir_all(&prefix);
+    let status = Command::new("bash")
+        .arg(root().join("ffi/install.sh"))
+        .args(["--no-build", "--prefix"])
+        .arg(&prefix)
+        .env("CARGO_TARGET_DIR", lib.parent().unwrap())
+        .status()
+        .expect("bash runs");
+    assert!(status.success(), "install.sh failed");
+    let libdir = prefix.join("lib");
+    let soname = Command::new("patchelf")
+        .arg("--print-soname")
+        .arg(libdir.join("libferrolab.so"))
+        .output()
+        .expect("patchelf is installed (.ci/run installs it)");
+    assert_eq!(String::from_utf8_lossy(&soname.stdout).trim(), "libferrolab.so.1");
+    assert!(libdir.join("libferrolab.so.1").exists() && libdir.join("libferrolab.a").exists());
+
+    // pkg-config.
+    let flags = Command::new("pkg-config")
+        .args(["--cflags", "--libs", "ferrolab"])
+        .env("PKG_CONFIG_PATH", libdir.join("pkgconfig"))
+        .output()
+        .unwrap();
+    assert!(flags.status.success(), "{}", String::from_utf8_lossy(&flags.stderr));
+    let flags = String::from_utf8(flags.stdout).unwrap();
+    let binary = clients_dir().join("gp_regression-pkgconfig");
+    let cc = Command::new("cc")
+        .arg(root().join("examples/c/gp_regression.c"))
+        .args(flags.split_whitespace())
+        .arg(format!("-Wl,-rpath,{}", libdir.display()))
+        .arg("-lm")
+        .arg("-o")
+        .arg(&binary)
+        .output()
+        .unwrap();
+    assert!(cc.status.success(), "{}", String::from_utf8_lossy(&cc.stderr));
+    let out = Command::new(&binary).current_dir(clients_dir()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // CMake.
+    let project = clients_dir().join("cmake-project");
+    let _ = std::fs::remove_dir_all(&project);
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(
+        project.join("CMakeLists.txt"),
+        format!(
+            "cmake_minimum_required(VERSION 3.16)\nproject(uses_ferrolab C)\n\
+             find_package(ferrolab 0.1 REQUIRED)\n\
+             add_executable(config_basics {})\n\
+             target_link_libraries(config_basics ferrolab::ferrolab)\n",
+            root().join("examples/c/config_basics.c").display()
+        ),
+    )
+    .unwrap();
+    let build = project.join("build");
+    for args in [
+        vec![
+            "-S".into(),
+            project.display().to_string(),
+            "-B".into(),
+            build.display().to_string(),
+            format!("-DCMAKE_PREFIX_PATH={}", prefix.display()),
+        ],
+        vec!["--build".into(), build.display().to_string()],
+    ] {
+        let out = Command::new("cmake")
+            .args(&args)
+            .output()
+            .expect("cmake is installed (.ci/run installs it)");
+        assert!(
+            out.status.success(),
+            "cmake {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = Command::new(build.join("config_basics")).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && stdout.contains("ferrolab 0."), "{stdout}");
+}

@@ -470,7 +470,10 @@ fn installed_library_builds_with_pkg_config_and_cmake() {
         .arg(libdir.join("libferrolab.so"))
         .output()
         .expect("patchelf is installed (.ci/run installs it)");
-    assert_eq!(String::from_utf8_lossy(&soname.stdout).trim(), "libferrolab.so.1");
+    assert_eq!(
+        String::from_utf8_lossy(&soname.stdout).trim(),
+        "libferrolab.so.1"
+    );
     assert!(libdir.join("libferrolab.so.1").exists() && libdir.join("libferrolab.a").exists());
 
     // pkg-config.
@@ -479,7 +482,11 @@ fn installed_library_builds_with_pkg_config_and_cmake() {
         .env("PKG_CONFIG_PATH", libdir.join("pkgconfig"))
         .output()
         .unwrap();
-    assert!(flags.status.success(), "{}", String::from_utf8_lossy(&flags.stderr));
+    assert!(
+        flags.status.success(),
+        "{}",
+        String::from_utf8_lossy(&flags.stderr)
+    );
     let flags = String::from_utf8(flags.stdout).unwrap();
     let binary = clients_dir().join("gp_regression-pkgconfig");
     let cc = Command::new("cc")
@@ -491,9 +498,20 @@ fn installed_library_builds_with_pkg_config_and_cmake() {
         .arg(&binary)
         .output()
         .unwrap();
-    assert!(cc.status.success(), "{}", String::from_utf8_lossy(&cc.stderr));
-    let out = Command::new(&binary).current_dir(clients_dir()).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        cc.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cc.stderr)
+    );
+    let out = Command::new(&binary)
+        .current_dir(clients_dir())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // CMake.
     let project = clients_dir().join("cmake-project");
@@ -534,5 +552,8 @@ fn installed_library_builds_with_pkg_config_and_cmake() {
     }
     let out = Command::new(build.join("config_basics")).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success() && stdout.contains("ferrolab 0."), "{stdout}");
+    assert!(
+        out.status.success() && stdout.contains("ferrolab 0."),
+        "{stdout}"
+    );
 }

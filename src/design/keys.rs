@@ -68,7 +68,8 @@ crate::settings! {
         /// 1: on a dataset smaller than the paper's 10,000 loops, raise vae.epochs so the
         /// number of Adam steps equals vae.epochs epochs on 10,000 loops (paper 000: 200 x 79
         /// steps); with a few hundred loops, 200 epochs leave the second latent variable
-        /// unused. 0: exactly vae.epochs.
+        /// unused. Below the default design.samples (480) the steps shrink in proportion, so
+        /// trial runs stay quick. 0: exactly vae.epochs.
         pub paper_steps: bool = true => "design.paper_steps";
         /// Training points of the GPs from latent to material parameters: min(this, dataset
         /// size), drawn with design.seed. Paper 000: 1,000.

@@ -189,10 +189,13 @@ pub fn run(
             format!(
                 "{} epochs{}, final loss {:.4} per loop (reconstruction {:.4}, KL {:.4})",
                 m.history.nrows(),
-                if m.history.nrows() > m.requested_epochs {
+                if m.history.nrows() != m.requested_epochs {
                     format!(
-                        " (vae.epochs = {} raised to match the paper's Adam steps on 10,000 loops)",
-                        m.requested_epochs
+                        " (vae.epochs = {} set to {:.0} % of the paper's Adam steps on 10,000 \
+                         loops: all of them from design.samples = {} up, in proportion below)",
+                        m.requested_epochs,
+                        100.0 * stages::step_share(settings.samples),
+                        crate::design::keys::DEFAULT_SAMPLES
                     )
                 } else {
                     String::new()

@@ -241,6 +241,7 @@ pub fn train(
             vae_settings.batch_size,
             data.loops.nrows(),
             vae_settings.validation_fraction,
+            step_share(settings.samples),
         );
     }
     progress.set_total(vae_settings.epochs);
@@ -509,26 +510,41 @@ pub fn verify(
     })
 }
 
-/// Epochs that give as many Adam steps on `n` rows as `epochs` epochs on paper 000's 10,000
-/// loops (never fewer than `epochs`).
+/// The share of the paper's Adam steps a run trains: all of them from the default
+/// `design.samples` (480) up, in proportion below it (a quick 48-loop run trains a tenth), so
+/// small trial runs stay quick and the default main job trains exactly as before.
+pub fn step_share(samples: usize) -> f64 {
+    (samples as f64 / super::keys::DEFAULT_SAMPLES as f64).min(1.0)
+}
+
+/// Epochs that give `share` of the Adam steps of `epochs` epochs on paper 000's 10,000 loops
+/// on `n` rows (never fewer than `share` x `epochs`).
 ///
 /// ```text
-/// paper_epochs(200, 128, 430, 0.0) == 3950   // 200 x 79 steps / 4 batches per epoch
+/// paper_epochs(200, 128, 430, 0.0, 1.0) == 3950   // 200 x 79 steps / 4 batches per epoch
+/// paper_epochs(200, 128, 48, 0.0, 0.1) == 1580    // a tenth of the steps, 1 batch per epoch
 /// ```
-fn paper_epochs(epochs: usize, batch: usize, n: usize, validation: f64) -> usize {
+fn paper_epochs(epochs: usize, batch: usize, n: usize, validation: f64, share: f64) -> usize {
     let train = n - (validation * n as f64).round() as usize;
-    let paper_steps = epochs * 10_000usize.div_ceil(batch);
-    paper_steps
+    let paper_steps = (epochs * 10_000usize.div_ceil(batch)) as f64 * share;
+    let floor = (epochs as f64 * share).ceil() as usize;
+    (paper_steps.ceil() as usize)
         .div_ceil(train.div_ceil(batch).max(1))
-        .max(epochs)
+        .max(floor)
+        .max(1)
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn paper_epochs_match_the_papers_adam_steps() {
-        assert_eq!(super::paper_epochs(200, 128, 430, 0.0), 3950);
-        assert_eq!(super::paper_epochs(200, 128, 10_000, 0.0), 200);
-        assert_eq!(super::paper_epochs(200, 128, 20_000, 0.0), 200);
+        assert_eq!(super::paper_epochs(200, 128, 430, 0.0, 1.0), 3950);
+        assert_eq!(super::paper_epochs(200, 128, 10_000, 0.0, 1.0), 200);
+        assert_eq!(super::paper_epochs(200, 128, 20_000, 0.0, 1.0), 200);
+        // Below the default design.samples, the steps shrink in proportion.
+        assert_eq!(super::step_share(480), 1.0);
+        assert_eq!(super::step_share(4800), 1.0);
+        assert_eq!(super::step_share(48), 0.1);
+        assert_eq!(super::paper_epochs(200, 128, 48, 0.0, 0.1), 1580);
     }
 }

@@ -240,6 +240,7 @@ fn fit(source: &Source, out: &Path, step: usize) -> Result<(), String> {
                         points: &[],
                         mark: None,
                         colour_range: true,
+                        value_name: name,
                         axes: ("column", "row"),
                     },
                 )?;

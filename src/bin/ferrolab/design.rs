@@ -155,6 +155,7 @@ fn figures(o: &DesignOutcome, out: &Path) -> Result<(), String> {
                 points: &[],
                 mark: None,
                 colour_range: true,
+                value_name: name,
                 axes: ("z1", "z2"),
             },
         )?;
@@ -178,6 +179,7 @@ fn figures(o: &DesignOutcome, out: &Path) -> Result<(), String> {
             points: &points,
             mark,
             colour_range: false,
+            value_name: "",
             axes: ("z1", "z2"),
         },
     )?;

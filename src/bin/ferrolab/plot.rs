@@ -131,6 +131,40 @@ pub fn write_rgb_png(path: &Path, (width, height): (u32, u32), rgb: &[u8]) -> Re
     ferrolab::io::atomic::write_atomically(path, |w| w.write_all(&bytes)).map_err(|e| named(&e))
 }
 
+/// Width in pixels of the colour bar beside every colour-coded plot.
+const COLOUR_BAR_WIDTH: u32 = 130;
+
+/// A vertical colour bar of the ramp over `[lo, hi]`, labelled `label`, filling `area`.
+fn colour_bar(
+    area: &DrawingArea<BitMapBackend, plotters::coord::Shift>,
+    (lo, hi): (f64, f64),
+    label: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let hi = if hi > lo { hi } else { lo + 1.0 };
+    let mut chart = ChartBuilder::on(area)
+        .margin_top(50)
+        .margin_bottom(60)
+        .margin_right(10)
+        .y_label_area_size(80)
+        .build_cartesian_2d(0.0..1.0, lo..hi)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .disable_x_axis()
+        .y_desc(label)
+        .label_style(("sans-serif", 14))
+        .draw()?;
+    const BANDS: usize = 128;
+    chart.draw_series((0..BANDS).map(|k| {
+        let at = |k: usize| lo + (hi - lo) * k as f64 / BANDS as f64;
+        Rectangle::new(
+            [(0.0, at(k)), (1.0, at(k + 1))],
+            ramp((k as f64 + 0.5) / BANDS as f64).filled(),
+        )
+    }))?;
+    Ok(())
+}
+
 /// Training curves: each named series of per-epoch values.
 pub fn curves_png(path: &Path, title: &str, series: &[(&str, Vec<f64>)]) -> Result<(), String> {
     let epochs = series.iter().map(|(_, v)| v.len()).max().unwrap_or(1);
@@ -138,8 +172,7 @@ pub fn curves_png(path: &Path, title: &str, series: &[(&str, Vec<f64>)]) -> Resu
     series_png(path, title, ("Epoch", "Loss per loop"), &x, series)
 }
 
-/// A scatter of 2-D points, coloured by `values` on a ramp when given (the colour range is
-/// stated in the title).
+/// A scatter of 2-D points, coloured by `values` on a ramp when given (with a colour bar).
 pub fn scatter_png(
     path: &Path,
     title: &str,
@@ -147,20 +180,17 @@ pub fn scatter_png(
     points: &[(f64, f64)],
     values: Option<(&str, &[f64])>,
 ) -> Result<(), String> {
-    render_png(path, (800, 700), |root| {
+    render_png(path, (800 + COLOUR_BAR_WIDTH, 700), |root| {
+        let (root, bar) = root.split_horizontally(800);
         let xs: Vec<f64> = points.iter().map(|p| p.0).collect();
         let ys: Vec<f64> = points.iter().map(|p| p.1).collect();
         let ((x_lo, x_hi), (y_lo, y_hi)) = (range(&xs), range(&ys));
         let (pad_x, pad_y) = (0.05 * (x_hi - x_lo), 0.05 * (y_hi - y_lo));
-        let caption = match values {
-            Some((name, v)) => {
-                let (lo, hi) = range(v);
-                format!("{title} (colour: {name}, {lo:.3} dark to {hi:.3} yellow)")
-            }
-            None => title.to_owned(),
-        };
-        let mut chart = ChartBuilder::on(root)
-            .caption(caption, ("sans-serif", 18))
+        if let Some((name, v)) = values {
+            colour_bar(&bar, range(v), name)?;
+        }
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 18))
             .margin(20)
             .x_label_area_size(50)
             .y_label_area_size(70)
@@ -194,7 +224,7 @@ pub fn scatter_png(
 /// A map of `values` on a square grid over `[lo, hi]^2` (`steps` per axis, the second
 /// coordinate fastest), NaN in grey, with optional points and one marked point on top.
 pub struct GridMap<'a> {
-    /// Title (the colour range is appended).
+    /// Title.
     pub title: &'a str,
     /// Points per axis.
     pub steps: usize,
@@ -208,24 +238,25 @@ pub struct GridMap<'a> {
     pub points: &'a [(f64, f64)],
     /// A point marked with a red cross (e.g. the chosen design).
     pub mark: Option<(f64, f64)>,
-    /// Append the colour range to the title (off for yes/no maps).
+    /// Draw a colour bar (off for yes/no maps).
     pub colour_range: bool,
+    /// What the colour shows, the colour bar's label.
+    pub value_name: &'a str,
     /// Axis labels (x, y).
     pub axes: (&'a str, &'a str),
 }
 
 /// Draw a [`GridMap`].
 pub fn grid_map_png(path: &Path, m: &GridMap) -> Result<(), String> {
-    render_png(path, (800, 760), |root| {
+    render_png(path, (800 + COLOUR_BAR_WIDTH, 760), |root| {
+        let (root, bar) = root.split_horizontally(800);
         let finite: Vec<f64> = m.values.iter().copied().filter(|v| v.is_finite()).collect();
         let (lo_v, hi_v) = range(&finite);
-        let caption = if m.colour_range {
-            format!("{} (colour {lo_v:.3} dark to {hi_v:.3} yellow)", m.title)
-        } else {
-            m.title.to_owned()
-        };
-        let mut chart = ChartBuilder::on(root)
-            .caption(caption, ("sans-serif", 18))
+        if m.colour_range {
+            colour_bar(&bar, (lo_v, hi_v), m.value_name)?;
+        }
+        let mut chart = ChartBuilder::on(&root)
+            .caption(m.title, ("sans-serif", 18))
             .margin(20)
             .x_label_area_size(50)
             .y_label_area_size(60)

@@ -137,8 +137,18 @@ const COLOUR_BAR_WIDTH: u32 = 130;
 /// A vertical colour bar of the ramp over `[lo, hi]`, labelled `label`, filling `area`.
 fn colour_bar(
     area: &DrawingArea<BitMapBackend, plotters::coord::Shift>,
+    range: (f64, f64),
+    label: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    palette_bar(area, range, label, ramp)
+}
+
+/// A vertical colour bar of `palette` (over t in [0, 1]) spanning `[lo, hi]`.
+fn palette_bar(
+    area: &DrawingArea<BitMapBackend, plotters::coord::Shift>,
     (lo, hi): (f64, f64),
     label: &str,
+    palette: impl Fn(f64) -> RGBColor,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let hi = if hi > lo { hi } else { lo + 1.0 };
     let mut chart = ChartBuilder::on(area)
@@ -159,10 +169,76 @@ fn colour_bar(
         let at = |k: usize| lo + (hi - lo) * k as f64 / BANDS as f64;
         Rectangle::new(
             [(0.0, at(k)), (1.0, at(k + 1))],
-            ramp((k as f64 + 0.5) / BANDS as f64).filled(),
+            palette((k as f64 + 0.5) / BANDS as f64).filled(),
         )
     }))?;
     Ok(())
+}
+
+/// A film's cells over its width and thickness in nm (row 0 at the bottom), with a legend of
+/// the cell classes and a colour bar of the polar cells' orientation.
+pub struct CellMap<'a> {
+    /// Title.
+    pub title: &'a str,
+    /// The colour of each cell, rows along the thickness.
+    pub colours: &'a ndarray::Array2<[u8; 3]>,
+    /// Width and thickness of the film, nm.
+    pub extent_nm: (f64, f64),
+    /// Pixels per cell edge.
+    pub scale: u32,
+    /// Classes drawn in a fixed colour, with their names.
+    pub legend: &'a [(&'a str, [u8; 3])],
+    /// The colour bar: range, label and palette (over t in [0, 1]).
+    pub bar: ((f64, f64), &'a str, fn(f64) -> [u8; 3]),
+}
+
+/// Draw a [`CellMap`].
+pub fn cell_map_png(path: &Path, m: &CellMap) -> Result<(), String> {
+    let (rows, cols) = m.colours.dim();
+    let rgb = |c: [u8; 3]| RGBColor(c[0], c[1], c[2]);
+    let plot_w = (cols as u32 * m.scale).max(400) + 90;
+    let plot_h = (rows as u32 * m.scale).max(80) + 150;
+    render_png(path, (plot_w + COLOUR_BAR_WIDTH, plot_h), |root| {
+        let (root, bar) = root.split_horizontally(plot_w);
+        let (range, label, palette) = m.bar;
+        palette_bar(&bar, range, label, |t| rgb(palette(t)))?;
+        let (w, t) = m.extent_nm;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(m.title, ("sans-serif", 16))
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(50)
+            .build_cartesian_2d(0.0..w, 0.0..t)?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_desc("width (nm)")
+            .y_desc("thickness (nm)")
+            .label_style(("sans-serif", 13))
+            .draw()?;
+        let (dx, dy) = (w / cols as f64, t / rows as f64);
+        chart.draw_series(m.colours.indexed_iter().map(|((i, j), c)| {
+            let (x, y) = (j as f64 * dx, i as f64 * dy);
+            Rectangle::new([(x, y), (x + dx, y + dy)], rgb(*c).filled())
+        }))?;
+        for (name, colour) in m.legend {
+            let colour = rgb(*colour);
+            chart
+                .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())?
+                .label(*name)
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 10, y + 5)], colour.filled())
+                });
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 13))
+            .draw()?;
+        Ok(())
+    })
 }
 
 /// Training curves: each named series of per-epoch values.

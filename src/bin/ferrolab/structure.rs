@@ -57,30 +57,37 @@ pub fn write_structure(film: &Polycrystal, dir: &Path, scale: u32) -> Result<(),
     write_png(&dir.join("structure.png"), film, scale)
 }
 
-/// Polar cells coloured by orientation (blue at -pi/2 through white at 0 to red at +pi/2),
-/// non-polar grains grey, grain boundaries black; the top electrode at the top of the image.
+/// The film over its width and thickness: polar cells coloured by orientation (blue at -90
+/// degrees through white at 0 to red at +90, with a colour bar), non-polar grains grey, grain
+/// boundaries black (a legend), the top electrode at the top.
 fn write_png(path: &Path, film: &Polycrystal, scale: u32) -> Result<(), String> {
-    let classes = film.classes();
+    const BOUNDARY: [u8; 3] = [0, 0, 0];
+    const NON_POLAR: [u8; 3] = [150, 150, 150];
     let theta = film.cell_orientation_rad();
-    let (n1, n2) = classes.dim();
-    let s = scale as usize;
-    let (width, height) = (n2 * s, n1 * s);
-    let mut rgb = vec![0u8; width * height * 3];
-    for ((i, j), class) in classes.indexed_iter() {
-        let colour = match class {
-            CellClass::GrainBoundary => [0, 0, 0],
-            CellClass::NonPolarGrain => [150, 150, 150],
+    let colours = ndarray::Array2::from_shape_fn(film.classes().dim(), |(i, j)| {
+        match film.classes()[[i, j]] {
+            CellClass::GrainBoundary => BOUNDARY,
+            CellClass::NonPolarGrain => NON_POLAR,
             CellClass::Polar => diverging(theta[[i, j]] / std::f64::consts::FRAC_PI_2),
-        };
-        for dy in 0..s {
-            let row = (n1 - 1 - i) * s + dy;
-            for dx in 0..s {
-                let at = (row * width + j * s + dx) * 3;
-                rgb[at..at + 3].copy_from_slice(&colour);
-            }
         }
-    }
-    crate::plot::write_rgb_png(path, (width as u32, height as u32), &rgb)
+    });
+    crate::plot::cell_map_png(
+        path,
+        &crate::plot::CellMap {
+            title: &format!(
+                "{} grains, mean diameter {} nm",
+                film.grain_count(),
+                film.params().grain_diameter_nm
+            ),
+            colours: &colours,
+            extent_nm: (film.params().width_nm(), film.params().thickness_nm()),
+            scale,
+            legend: &[("grain boundary", BOUNDARY), ("non-polar grain", NON_POLAR)],
+            bar: ((-90.0, 90.0), "polar axis angle (degrees)", |t| {
+                diverging(2.0 * t - 1.0)
+            }),
+        },
+    )
 }
 
 /// Blue (t = -1) to white (0) to red (+1).

@@ -188,8 +188,10 @@ pub struct CellMap<'a> {
     pub scale: u32,
     /// Classes drawn in a fixed colour, with their names.
     pub legend: &'a [(&'a str, [u8; 3])],
-    /// The colour bar: range, label and palette (over t in [0, 1]).
-    pub bar: ((f64, f64), &'a str, fn(f64) -> [u8; 3]),
+    /// The colour bar's range and label.
+    pub bar: ((f64, f64), &'a str),
+    /// The colour of the polar cells, over t in [0, 1] of the bar's range.
+    pub palette: fn(f64) -> [u8; 3],
 }
 
 /// Draw a [`CellMap`].
@@ -200,8 +202,8 @@ pub fn cell_map_png(path: &Path, m: &CellMap) -> Result<(), String> {
     let plot_h = (rows as u32 * m.scale).max(80) + 150;
     render_png(path, (plot_w + COLOUR_BAR_WIDTH, plot_h), |root| {
         let (root, bar) = root.split_horizontally(plot_w);
-        let (range, label, palette) = m.bar;
-        palette_bar(&bar, range, label, |t| rgb(palette(t)))?;
+        let (range, label) = m.bar;
+        palette_bar(&bar, range, label, |t| rgb((m.palette)(t)))?;
         let (w, t) = m.extent_nm;
         let mut chart = ChartBuilder::on(&root)
             .caption(m.title, ("sans-serif", 16))

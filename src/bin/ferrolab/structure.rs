@@ -83,9 +83,8 @@ fn write_png(path: &Path, film: &Polycrystal, scale: u32) -> Result<(), String> 
             extent_nm: (film.params().width_nm(), film.params().thickness_nm()),
             scale,
             legend: &[("grain boundary", BOUNDARY), ("non-polar grain", NON_POLAR)],
-            bar: ((-90.0, 90.0), "polar axis angle (degrees)", |t| {
-                diverging(2.0 * t - 1.0)
-            }),
+            bar: ((-90.0, 90.0), "polar axis angle (degrees)"),
+            palette: |t| diverging(2.0 * t - 1.0),
         },
     )
 }

@@ -57,7 +57,9 @@ fn strip_c_comments(text: &str) -> String {
 fn header_prototypes(text: &str) -> BTreeMap<String, Prototype> {
     let code: String = strip_c_comments(text)
         .lines()
-        .filter(|l| !l.trim_start().starts_with('#') && !l.contains("extern \"C\"") && l.trim() != "}")
+        .filter(|l| {
+            !l.trim_start().starts_with('#') && !l.contains("extern \"C\"") && l.trim() != "}"
+        })
         .collect::<Vec<_>>()
         .join("\n");
     let mut out = BTreeMap::new();
@@ -94,7 +96,9 @@ fn strip_julia_comments(text: &str) -> String {
     let mut i = 0;
     while i < b.len() {
         if text[i..].starts_with("\"\"\"") {
-            let end = text[i + 3..].find("\"\"\"").map_or(b.len(), |j| i + 3 + j + 3);
+            let end = text[i + 3..]
+                .find("\"\"\"")
+                .map_or(b.len(), |j| i + 3 + j + 3);
             out.push_str(&text[i..end]);
             i = end;
         } else if b[i] == b'"' {
@@ -158,7 +162,11 @@ fn julia_ccalls(file: &str, text: &str) -> Vec<CCall> {
     while let Some(k) = code[from..].find("ccall(") {
         let start = from + k;
         from = start + 6;
-        if code[..start].chars().last().is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '@') {
+        if code[..start]
+            .chars()
+            .last()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '@')
+        {
             continue;
         }
         let (mut depth, mut end) = (1, from);
@@ -268,7 +276,10 @@ fn drift(header: &str, sources: &[(String, String)]) -> (Vec<String>, usize) {
             };
             called.insert(call.name.clone());
             if !julia_types(&p.ret).contains(&call.ret) {
-                errors.push(format!("{}: {} returns `{}`, Julia says {}", call.at, call.name, p.ret, call.ret));
+                errors.push(format!(
+                    "{}: {} returns `{}`, Julia says {}",
+                    call.at, call.name, p.ret, call.ret
+                ));
             }
             if call.types.len() != p.params.len() || call.values != p.params.len() {
                 errors.push(format!(
@@ -297,7 +308,9 @@ fn drift(header: &str, sources: &[(String, String)]) -> (Vec<String>, usize) {
     let unwrapped: BTreeSet<&str> = UNWRAPPED.iter().map(|(n, _)| *n).collect();
     for name in protos.keys() {
         if !called.contains(name) && !unwrapped.contains(name.as_str()) {
-            errors.push(format!("{name} is in the header but no Julia ccall calls it (nor is it in UNWRAPPED)"));
+            errors.push(format!(
+                "{name} is in the header but no Julia ccall calls it (nor is it in UNWRAPPED)"
+            ));
         }
         if called.contains(name) && unwrapped.contains(name.as_str()) {
             errors.push(format!("{name} is wrapped but listed in UNWRAPPED"));
@@ -305,7 +318,9 @@ fn drift(header: &str, sources: &[(String, String)]) -> (Vec<String>, usize) {
     }
     for name in &unwrapped {
         if !protos.contains_key(*name) {
-            errors.push(format!("UNWRAPPED lists {name}, which the header does not declare"));
+            errors.push(format!(
+                "UNWRAPPED lists {name}, which the header does not declare"
+            ));
         }
     }
     (errors, called.len())
@@ -319,9 +334,17 @@ fn header() -> String {
 fn every_julia_ccall_matches_the_header() {
     let header = header();
     let protos = header_prototypes(&header);
-    assert!(protos.len() > 90, "parsed only {} prototypes from the header", protos.len());
+    assert!(
+        protos.len() > 90,
+        "parsed only {} prototypes from the header",
+        protos.len()
+    );
     let (errors, wrapped) = drift(&header, &julia_sources());
-    assert!(errors.is_empty(), "Julia bindings drift from include/ferrolab.h:\n{}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "Julia bindings drift from include/ferrolab.h:\n{}",
+        errors.join("\n")
+    );
     assert_eq!(wrapped + UNWRAPPED.len(), protos.len());
 }
 
@@ -338,7 +361,10 @@ fn the_parser_sees_every_prototype_and_every_type() {
     // Every C type in the header has a Julia spelling in the table.
     for (name, p) in &protos {
         for c in p.params.iter().chain([&p.ret]) {
-            assert!(!julia_types(c).is_empty(), "{name}: no Julia mapping for `{c}`");
+            assert!(
+                !julia_types(c).is_empty(),
+                "{name}: no Julia mapping for `{c}`"
+            );
         }
     }
 }
@@ -347,7 +373,12 @@ fn the_parser_sees_every_prototype_and_every_type() {
 fn a_wrong_type_or_count_is_caught() {
     let header = header();
     let good = "f() = ccall((:ferrolab_set_num_threads, lib), Int32, (Csize_t,), n) # (Int32,)\n";
-    assert!(drift(&header, &[("x.jl".into(), good.into())]).0.iter().all(|e| e.contains("no Julia ccall")));
+    assert!(
+        drift(&header, &[("x.jl".into(), good.into())])
+            .0
+            .iter()
+            .all(|e| e.contains("no Julia ccall"))
+    );
     for bad in [
         "f() = ccall((:ferrolab_set_num_threads, lib), Int32, (Int32,), n)",
         "f() = ccall((:ferrolab_set_num_threads, lib), Int32, (Csize_t, Csize_t), n, n)",

@@ -377,16 +377,20 @@ fn beps_fit_reads_complex_npy_with_frequencies() {
     // file, not a panic.
     let huge = dir.join("huge.npy");
     std::fs::write(&huge, complex_npy(&[1 << 32, 1 << 32, 64], &[(1.0, 0.0)])).unwrap();
-    let (ok, _, err) = ferrolab(&[
-        "beps",
-        "fit",
-        "--data",
-        huge.to_str().unwrap(),
-        "--freq",
-        freq_file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    // `beps fit` of an .npy file against the frequencies in `freq_file`.
+    let fit_npy = |data: &std::path::Path| {
+        ferrolab(&[
+            "beps",
+            "fit",
+            "--data",
+            data.to_str().unwrap(),
+            "--freq",
+            freq_file.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    let (ok, _, err) = fit_npy(&huge);
     assert!(
         !ok && err.contains("huge.npy") && err.contains("overflows"),
         "{err}"
@@ -406,16 +410,7 @@ fn beps_fit_reads_complex_npy_with_frequencies() {
         ),
     ] {
         ferrolab::io::npy::write_npy(&freq_file, &ndarray::Array1::from(freq)).unwrap();
-        let (ok, _, err) = ferrolab(&[
-            "beps",
-            "fit",
-            "--data",
-            data.to_str().unwrap(),
-            "--freq",
-            freq_file.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ]);
+        let (ok, _, err) = fit_npy(&data);
         assert!(!ok && err.contains(fragment), "{err}");
     }
     std::fs::remove_dir_all(dir).unwrap();

@@ -43,8 +43,10 @@ fn install_panic_hook() {
 /// (restored however `body` ends, so a caught panic does not leave the mark set).
 fn inside<R>(body: impl FnOnce() -> R) -> std::thread::Result<R> {
     install_panic_hook();
-    DEPTH.with(|d| d.set(d.get() + 1));
-    PANIC_LOCATION.with(|slot| slot.borrow_mut().clear());
+    // Only the outermost export clears the location: a nested one keeps its caller's.
+    if DEPTH.with(|d| d.replace(d.get() + 1)) == 0 {
+        PANIC_LOCATION.with(|slot| slot.borrow_mut().clear());
+    }
     let result = catch_unwind(AssertUnwindSafe(body));
     DEPTH.with(|d| d.set(d.get() - 1));
     result

@@ -565,3 +565,145 @@ fn analyze_runs_the_baselines_on_npy_files() {
     }
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Launcher variables that `--shard auto` reads; cleared so the tests' own environment (a CI
+/// job under Slurm, say) does not leak in.
+const LAUNCHER_VARIABLES: [&str; 13] = [
+    "OMPI_COMM_WORLD_RANK",
+    "OMPI_COMM_WORLD_SIZE",
+    "PMI_RANK",
+    "PMI_SIZE",
+    "PMIX_RANK",
+    "PMIX_SIZE",
+    "SLURM_PROCID",
+    "SLURM_NTASKS",
+    "SLURM_ARRAY_TASK_ID",
+    "SLURM_ARRAY_TASK_MIN",
+    "SLURM_ARRAY_TASK_MAX",
+    "SLURM_ARRAY_TASK_STEP",
+    "SLURM_ARRAY_TASK_COUNT",
+];
+
+/// `ferrolab simulate --sweep` of a tiny sweep (16 structures of 20 points) into `out`, as
+/// launcher rank `rank` (Open MPI's variables) when given, with the extra arguments.
+fn tiny_sweep(out: &std::path::Path, rank: Option<(usize, usize)>, extra: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ferrolab"));
+    command
+        .args(["simulate", "--sweep", "--out"])
+        .arg(out)
+        .args([
+            "--set",
+            "sweep.levels=2",
+            "--set",
+            "pf.cells_width=16",
+            "--set",
+            "pf.points=20",
+            "--set",
+            "pf.hold_steps=5",
+        ]);
+    command.args(extra);
+    for name in LAUNCHER_VARIABLES {
+        command.env_remove(name);
+    }
+    if let Some((rank, size)) = rank {
+        command
+            .env("OMPI_COMM_WORLD_RANK", rank.to_string())
+            .env("OMPI_COMM_WORLD_SIZE", size.to_string());
+    }
+    command
+}
+
+fn sweep_scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("ferrolab_cli_{name}_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn shard_auto_ranks_merge_into_the_bytes_of_one_run() {
+    let dir = sweep_scratch("shard_auto");
+    // Rank 1 done before rank 0 starts: rank 0 finds its shard at once.
+    for r in [1, 0] {
+        let output = tiny_sweep(&dir.join("seq"), Some((r, 2)), &["--shard", "auto"])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+    }
+    // Two ranks at once, as mpirun -np 2 starts them (no MPI needed: only the variables are
+    // read).
+    let ranks: Vec<_> = (0..2)
+        .map(|r| {
+            tiny_sweep(&dir.join("par"), Some((r, 2)), &["--shard", "auto"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("the CLI starts")
+        })
+        .collect();
+    for (r, child) in ranks.into_iter().enumerate() {
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "rank {r}: {stderr}");
+        assert!(stderr.contains(&format!("rank {r} of 2")), "{stderr}");
+    }
+    let whole = tiny_sweep(&dir.join("whole"), None, &[]).output().unwrap();
+    assert!(whole.status.success());
+    for ext in ["npz", "json"] {
+        let whole = std::fs::read(dir.join(format!("whole.{ext}"))).unwrap();
+        for name in ["seq", "par"] {
+            let merged = std::fs::read(dir.join(format!("{name}.{ext}"))).unwrap();
+            assert!(merged == whole, "{name}.{ext} differs from one run's");
+        }
+        assert!(dir.join(format!("par.shard-1-of-2.{ext}")).exists());
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn shard_auto_reports_missing_and_failed_ranks() {
+    let dir = sweep_scratch("shard_auto_fail");
+    // Outside a launcher: the variables are named.
+    let output = tiny_sweep(&dir.join("x"), None, &["--shard", "auto"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("OMPI_COMM_WORLD_RANK") && stderr.contains("SLURM_ARRAY_TASK_ID"),
+        "{stderr}"
+    );
+    // Rank 1 never runs (a crashed peer): rank 0 gives up after the timeout.
+    let output = tiny_sweep(
+        &dir.join("lone"),
+        Some((0, 2)),
+        &["--shard", "auto", "--shard-timeout", "1"],
+    )
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("waiting for shard(s) 1 of 2")
+            && stderr.contains("shard(s) 1 of 2 missing after 1 s")
+            && stderr.contains("ferrolab merge"),
+        "{stderr}"
+    );
+    assert!(!dir.join("lone.npz").exists());
+    // Rank 1 fails (its checkpoint directory cannot be made): rank 0 stops waiting at once.
+    std::fs::write(dir.join("bad.shard-1-of-2.partial"), "not a directory").unwrap();
+    let output = tiny_sweep(&dir.join("bad"), Some((1, 2)), &["--shard", "auto"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(dir.join("bad.shard-1-of-2.failed").exists());
+    let start = std::time::Instant::now();
+    let output = tiny_sweep(&dir.join("bad"), Some((0, 2)), &["--shard", "auto"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("rank 1 failed"), "{stderr}");
+    assert!(start.elapsed().as_secs() < 60);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -9,6 +9,7 @@ mod beps_input;
 mod design;
 mod gp;
 mod keys;
+mod launcher;
 mod plot;
 mod settings;
 mod simulate;

@@ -28,15 +28,26 @@ pub struct Args {
     #[arg(long)]
     sweep: bool,
     /// With --sweep, run shard I of N (structures with index = I mod N); merge the shards with
-    /// `ferrolab merge`.
-    #[arg(long, value_name = "I/N", requires = "sweep")]
+    /// `ferrolab merge`. `auto`: under mpirun, mpiexec, srun or a Slurm job array, each process
+    /// takes the shard of its rank (from the launcher's environment) into OUT.shard-I-of-N,
+    /// and rank 0 merges them into OUT, the bytes of a one-machine run.
+    #[arg(long, value_name = "I/N|auto", requires = "sweep")]
     shard: Option<String>,
+    /// With --shard auto, how long rank 0 waits for the other shards after its own.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 3600,
+        requires = "shard"
+    )]
+    shard_timeout: u64,
 }
 
 pub fn run(args: &Args) -> Result<(), String> {
     let cfg = config_from(&args.set)?;
     if args.sweep {
-        return crate::sweep::run(&cfg, &args.out, args.shard.as_deref());
+        let timeout = std::time::Duration::from_secs(args.shard_timeout);
+        return crate::sweep::run(&cfg, &args.out, args.shard.as_deref(), timeout);
     }
     let params = PhaseFieldParams::from_config(&cfg).map_err(|e| e.to_string())?;
     let film = Polycrystal::generate(&params.structure).map_err(|e| e.to_string())?;

@@ -6,7 +6,7 @@ use ferrolab::phasefield::dataset::{
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 fn parse_shard(text: Option<&str>) -> Result<Shard, String> {
     let Some(text) = text else {
@@ -21,9 +21,16 @@ fn parse_shard(text: Option<&str>) -> Result<Shard, String> {
     Shard::new(i, n).map_err(|e| format!("--shard {text}: {e}"))
 }
 
-/// Run (or resume) a sweep with a progress bar, then print its summary.
-pub fn run(cfg: &Config, out: &Path, shard: Option<&str>) -> Result<(), String> {
-    let shard = parse_shard(shard)?;
+/// Run (or resume) a sweep with a progress bar, then print its summary. `shard` is `I/N`,
+/// `auto` (see [`run_auto`]) or none (the whole sweep).
+pub fn run(cfg: &Config, out: &Path, shard: Option<&str>, timeout: Duration) -> Result<(), String> {
+    if shard == Some("auto") {
+        return run_auto(cfg, out, timeout);
+    }
+    run_shard(cfg, out, parse_shard(shard)?).map(|_| ())
+}
+
+fn run_shard(cfg: &Config, out: &Path, shard: Shard) -> Result<Dataset, String> {
     let progress = ferrolab::progress::Progress::new();
     let start = Instant::now();
     let result = std::thread::scope(|scope| {
@@ -53,6 +60,133 @@ pub fn run(cfg: &Config, out: &Path, shard: Option<&str>) -> Result<(), String> 
     summarize(&data);
     let (npz, json) = ferrolab::io::dataset::dataset_files(out);
     println!("wrote {} and {}", npz.display(), json.display());
+    Ok(data)
+}
+
+/// Path of shard `index` of `count` of the dataset `out`: `OUT.shard-I-of-N` (`.npz`, `.json`).
+fn shard_path(out: &Path, index: usize, count: usize) -> PathBuf {
+    let (npz, _) = ferrolab::io::dataset::dataset_files(out);
+    npz.with_extension(format!("shard-{index}-of-{count}"))
+}
+
+/// The marker a rank leaves when its shard fails, so that rank 0 stops waiting for it.
+fn failure_marker(shard: &Path) -> PathBuf {
+    let mut name = shard.as_os_str().to_os_string();
+    name.push(".failed");
+    PathBuf::from(name)
+}
+
+/// `--shard auto`: rank and size from the launcher's environment ([`crate::launcher`]); each
+/// rank runs its shard into `OUT.shard-I-of-N`; rank 0 then waits up to `timeout` for the
+/// others' files and merges them into `out`, the bytes of a one-process run. A rank whose run
+/// fails leaves `OUT.shard-I-of-N.failed` with its error, which ends rank 0's wait at once; a
+/// rank that dies silently is reported when the timeout expires.
+fn run_auto(cfg: &Config, out: &Path, timeout: Duration) -> Result<(), String> {
+    let rank = crate::launcher::detect()?;
+    let (r, n) = (rank.rank, rank.size);
+    eprintln!("shard auto: rank {r} of {n} (from {})", rank.source);
+    if n == 1 {
+        return run_shard(cfg, out, Shard::WHOLE).map(|_| ());
+    }
+    let started = SystemTime::now();
+    let mine = shard_path(out, r, n);
+    let marker = failure_marker(&mine);
+    match std::fs::remove_file(&marker) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(format!("{}: {e}", marker.display()));
+        }
+        _ => {}
+    }
+    let shard = Shard::new(r, n).map_err(|e| e.to_string())?;
+    let own = match run_shard(cfg, &mine, shard) {
+        Ok(data) => data,
+        Err(e) => {
+            // Best effort: the error is reported here in any case.
+            let _ = std::fs::write(&marker, format!("{e}\n"));
+            return Err(e);
+        }
+    };
+    if r != 0 {
+        println!(
+            "rank {r} done; rank 0 merges the shards into {}",
+            out.display()
+        );
+        return Ok(());
+    }
+
+    let mut shards: Vec<Option<Dataset>> = (0..n).map(|_| None).collect();
+    let waiting = Instant::now();
+    let mut reported: Option<Instant> = None;
+    loop {
+        for (i, slot) in shards.iter_mut().enumerate().skip(1) {
+            if slot.is_some() {
+                continue;
+            }
+            let path = shard_path(out, i, n);
+            let marker = failure_marker(&path);
+            // A marker older than this run (with a little slack for clocks) is a stale one.
+            let fresh = std::fs::metadata(&marker)
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t + Duration::from_secs(10) >= started);
+            if fresh {
+                let why = std::fs::read_to_string(&marker).unwrap_or_default();
+                return Err(format!(
+                    "--shard auto: rank {i} failed ({}): {}",
+                    marker.display(),
+                    why.trim()
+                ));
+            }
+            // Read only complete shards of this sweep (files of another run are still to be
+            // replaced, a half-written pair fails its checksum until the JSON is renamed in).
+            if let Ok(data) = Dataset::read(&path)
+                && data.shard == Some((i, n))
+                && data.config == own.config
+            {
+                *slot = Some(data);
+            }
+        }
+        let missing: Vec<usize> = (1..n).filter(|&i| shards[i].is_none()).collect();
+        if missing.is_empty() {
+            break;
+        }
+        let list = missing
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        if waiting.elapsed() >= timeout {
+            let pattern = shard_path(out, 999_999, n);
+            let pattern = pattern.to_string_lossy().replace("999999", "*");
+            return Err(format!(
+                "--shard auto: shard(s) {list} of {n} missing after {} s (--shard-timeout): a \
+                 rank crashed or is still running. Finish them with --shard I/{n} --out \
+                 {}, then: ferrolab merge {pattern}.json --out {}",
+                timeout.as_secs(),
+                shard_path(out, missing[0], n).display(),
+                out.display()
+            ));
+        }
+        if reported.is_none_or(|t| t.elapsed() >= Duration::from_secs(10)) {
+            eprintln!(
+                "rank 0: waiting for shard(s) {list} of {n} ({:.0} s of --shard-timeout {} s)",
+                waiting.elapsed().as_secs_f64(),
+                timeout.as_secs()
+            );
+            reported = Some(Instant::now());
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    shards[0] = Some(own);
+    let shards: Vec<Dataset> = shards.into_iter().flatten().collect();
+    let merged = merge_shards(&shards).map_err(|e| e.to_string())?;
+    merged.write(out).map_err(|e| e.to_string())?;
+    let (npz, json) = ferrolab::io::dataset::dataset_files(out);
+    println!(
+        "merged {n} shards into {} structures: wrote {} and {}",
+        merged.len(),
+        npz.display(),
+        json.display()
+    );
     Ok(())
 }
 

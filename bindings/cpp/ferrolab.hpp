@@ -1,12 +1,31 @@
 // ferrolab.hpp: a header-only C++17 wrapper over ferrolab.h. Handles become move-only RAII
 // objects and failed calls become ferrolab::Error exceptions carrying the status and message.
 // The C header stays the source of truth; this file adds no behaviour of its own.
+//
+// Conventions:
+// - Every C function returning a negative status throws ferrolab::Error, whose status() is
+//   that code and whose what() is the calling thread's `ferrolab_last_error` message.
+//   Warnings (positive statuses, e.g. FERROLAB_WARN_TRUNCATED) are handled here or ignored.
+// - Arrays in: std::vector for 1-D data, ferrolab::Matrix (row-major, rows x cols) for 2-D.
+//   Their sizes are checked before C is called; a mismatch throws ferrolab::Error with
+//   status FERROLAB_ERR_INVALID_ARGUMENT and a message naming the function and argument
+//   (one exception type for every failure, whichever side found it).
+// - Arrays out are returned by value, already sized from the inputs or the handle's shape.
+// - Optional configuration: functions take `ConfigRef cfg = {}`, which is either a Config
+//   or nothing (the C API's NULL: the defaults).
+// - A moved-from object holds no handle; calls on it reach C with NULL and throw
+//   (FERROLAB_ERR_NULL_POINTER). Handles are released by the destructors (`ferrolab_*_free`).
+// Thread-safety is the C API's: const methods may run concurrently on one object.
 #ifndef FERROLAB_HPP
 #define FERROLAB_HPP
 
+#include <array>
 #include <cstdint>
+#include <limits>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -26,15 +45,28 @@ private:
 };
 
 namespace detail {
-// The calling thread's last failure message, in full.
-inline std::string last_error_message() {
-    std::string text(256, '\0');
-    size_t needed = 0;
-    while (ferrolab_last_error(text.data(), text.size(), &needed) == FERROLAB_WARN_TRUNCATED) {
+// Read an snprintf-style string output in full, growing the buffer as needed. `on_error`
+// turns a negative status into an exception.
+template <typename Call, typename OnError> std::string read_string_with(Call call, OnError on_error) {
+    std::string text(64, '\0');
+    for (;;) {
+        size_t needed = 0;
+        int32_t status = call(&text[0], text.size(), &needed);
+        if (status < 0) {
+            on_error(status);
+        }
+        if (needed <= text.size()) {
+            text.resize(needed > 0 ? needed - 1 : 0);
+            return text;
+        }
         text.resize(needed);
     }
-    text.resize(needed > 0 ? needed - 1 : 0);
-    return text;
+}
+
+// The calling thread's last failure message, in full.
+inline std::string last_error_message() {
+    return read_string_with([](char *b, size_t c, size_t *n) { return ferrolab_last_error(b, c, n); },
+                            [](int32_t) {});
 }
 
 inline void check(int32_t status) {
@@ -43,85 +75,202 @@ inline void check(int32_t status) {
     }
 }
 
-// Read an snprintf-style string output in full, growing the buffer as needed.
 template <typename Call> std::string read_string(Call call) {
-    std::string text(64, '\0');
-    for (;;) {
-        size_t needed = 0;
-        int32_t status = call(text.data(), text.size(), &needed);
-        if (status == FERROLAB_OK) {
-            text.resize(needed - 1);
-            return text;
-        }
-        check(status);
-        text.resize(needed);
+    return read_string_with(call, [](int32_t status) { check(status); });
+}
+
+// A size check done on this side of the boundary.
+inline void require(bool ok, const std::string &message) {
+    if (!ok) {
+        throw Error(FERROLAB_ERR_INVALID_ARGUMENT, message);
     }
 }
+
+// Owns one C handle and frees it once.
+template <typename T, int32_t (*Free)(T *)> class Owned {
+public:
+    Owned() = default;
+    explicit Owned(T *handle) : handle_(handle) {}
+    ~Owned() { Free(handle_); }
+    Owned(const Owned &) = delete;
+    Owned &operator=(const Owned &) = delete;
+    Owned(Owned &&other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+    Owned &operator=(Owned &&other) noexcept {
+        if (this != &other) {
+            Free(handle_);
+            handle_ = std::exchange(other.handle_, nullptr);
+        }
+        return *this;
+    }
+    T *get() const noexcept { return handle_; }
+    T **out() noexcept { return &handle_; }
+
+private:
+    T *handle_ = nullptr;
+};
 } // namespace detail
+
+// A row-major matrix of doubles: rows x cols values in `data`.
+struct Matrix {
+    size_t rows = 0;
+    size_t cols = 0;
+    std::vector<double> data;
+
+    Matrix() = default;
+    // Zero-filled.
+    Matrix(size_t r, size_t c) : rows(r), cols(c), data(r * c, 0.0) {}
+    // From values; throws Error (FERROLAB_ERR_INVALID_ARGUMENT) unless values.size() == r * c.
+    Matrix(size_t r, size_t c, std::vector<double> values) : rows(r), cols(c), data(std::move(values)) {
+        detail::require(c == 0 || (r <= data.size() / c && data.size() == r * c),
+                        "ferrolab::Matrix: " + std::to_string(data.size()) + " values for a " +
+                            std::to_string(r) + " x " + std::to_string(c) + " matrix");
+    }
+    double &operator()(size_t i, size_t j) { return data[i * cols + j]; }
+    double operator()(size_t i, size_t j) const { return data[i * cols + j]; }
+    // Re-checks the shape (the members are public and may have been changed).
+    void validate(const char *what) const {
+        detail::require(cols == 0 || (rows <= data.size() / cols && data.size() == rows * cols),
+                        std::string(what) + ": " + std::to_string(data.size()) + " values for a " +
+                            std::to_string(rows) + " x " + std::to_string(cols) + " matrix");
+    }
+};
+
+// Progress of a handle's long jobs (`ferrolab_*_progress_info`).
+struct Progress {
+    uint64_t done = 0;
+    uint64_t total = 0;
+    int32_t stage = 0;
+    double last_loss = 0.0;
+};
+
+// ---- Process-wide functions ----
 
 // The library version ("MAJOR.MINOR.PATCH").
 inline std::string version() { return ferrolab_version_string(); }
+// The C ABI version of the loaded library (compare with FERROLAB_ABI_VERSION).
+inline int32_t abi_version() { return ferrolab_abi_version(); }
+// Static English text for a status code.
+inline std::string status_str(int32_t code) { return ferrolab_status_str(code); }
+// The calling thread's last failure message ("" if none).
+inline std::string last_error() { return detail::last_error_message(); }
 
 // Size ferrolab's worker pool (0 = one thread per core).
 inline void set_num_threads(size_t n) { detail::check(ferrolab_set_num_threads(n)); }
+inline size_t num_threads() {
+    size_t n = 0;
+    detail::check(ferrolab_num_threads(&n));
+    return n;
+}
 
 // Set the process's memory budget in bytes (0 = the default: half the physical memory).
 inline void set_max_alloc_bytes(uint64_t n) { detail::check(ferrolab_set_max_alloc_bytes(n)); }
+inline uint64_t max_alloc_bytes() {
+    uint64_t n = 0;
+    detail::check(ferrolab_max_alloc_bytes(&n));
+    return n;
+}
+
+// ---- Config ----
 
 // Options: every key at its default until set; see ferrolab_config_* in ferrolab.h.
+//
+// `set` picks the C setter from the value's type: any integer type or bool -> set_i64,
+// float/double -> set_f64, const char * / std::string -> set_str, std::vector<double> ->
+// set_f64_array, std::vector of an integer type -> set_i64_array. So `cfg.set("pf.seed", 7)`
+// and `cfg.set("pf.grain_diameter_nm", 10.0)` both compile. (A braced list such as {1, 2} is
+// ambiguous: write std::vector<int64_t>{1, 2}.)
 class Config {
 public:
-    Config() { detail::check(ferrolab_config_new(&handle_)); }
-    ~Config() { ferrolab_config_free(handle_); }
-    Config(const Config &) = delete;
-    Config &operator=(const Config &) = delete;
-    Config(Config &&other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
-    Config &operator=(Config &&other) noexcept {
-        std::swap(handle_, other.handle_);
-        return *this;
-    }
+    Config() { detail::check(ferrolab_config_new(h_.out())); }
 
-    void set(const std::string &key, double value) {
-        detail::check(ferrolab_config_set_f64(handle_, key.c_str(), value));
+    template <typename T, std::enable_if_t<std::is_integral_v<T>, int> = 0>
+    void set(const std::string &key, T value) {
+        if constexpr (std::is_unsigned_v<T> && sizeof(T) >= sizeof(int64_t)) {
+            detail::require(value <= static_cast<T>(std::numeric_limits<int64_t>::max()),
+                            "ferrolab::Config::set: " + key + " = " + std::to_string(value) +
+                                " does not fit in int64_t");
+        }
+        detail::check(ferrolab_config_set_i64(h_.get(), key.c_str(), static_cast<int64_t>(value)));
     }
-    void set(const std::string &key, int64_t value) {
-        detail::check(ferrolab_config_set_i64(handle_, key.c_str(), value));
+    template <typename T, std::enable_if_t<std::is_floating_point_v<T>, int> = 0>
+    void set(const std::string &key, T value) {
+        detail::check(ferrolab_config_set_f64(h_.get(), key.c_str(), static_cast<double>(value)));
     }
-    void set(const std::string &key, const std::string &value) {
-        detail::check(ferrolab_config_set_str(handle_, key.c_str(), value.c_str()));
+    void set(const std::string &key, const char *value) {
+        detail::check(ferrolab_config_set_str(h_.get(), key.c_str(), value));
     }
+    void set(const std::string &key, const std::string &value) { set(key, value.c_str()); }
     void set(const std::string &key, const std::vector<double> &values) {
-        detail::check(ferrolab_config_set_f64_array(handle_, key.c_str(), values.data(), values.size()));
+        detail::check(ferrolab_config_set_f64_array(h_.get(), key.c_str(), values.data(), values.size()));
     }
     void set(const std::string &key, const std::vector<int64_t> &values) {
-        detail::check(ferrolab_config_set_i64_array(handle_, key.c_str(), values.data(), values.size()));
+        detail::check(ferrolab_config_set_i64_array(h_.get(), key.c_str(), values.data(), values.size()));
     }
-    void reset(const std::string &key) { detail::check(ferrolab_config_reset(handle_, key.c_str())); }
+    template <typename T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, int64_t>, int> = 0>
+    void set(const std::string &key, const std::vector<T> &values) {
+        std::vector<int64_t> wide;
+        wide.reserve(values.size());
+        for (T v : values) {
+            if constexpr (std::is_unsigned_v<T> && sizeof(T) >= sizeof(int64_t)) {
+                detail::require(v <= static_cast<T>(std::numeric_limits<int64_t>::max()),
+                                "ferrolab::Config::set: " + key + " holds a value beyond int64_t");
+            }
+            wide.push_back(static_cast<int64_t>(v));
+        }
+        set(key, wide);
+    }
+    void reset(const std::string &key) { detail::check(ferrolab_config_reset(h_.get(), key.c_str())); }
 
     double get_f64(const std::string &key) const {
         double value = 0.0;
-        detail::check(ferrolab_config_get_f64(handle_, key.c_str(), &value));
+        detail::check(ferrolab_config_get_f64(h_.get(), key.c_str(), &value));
         return value;
     }
     int64_t get_i64(const std::string &key) const {
         int64_t value = 0;
-        detail::check(ferrolab_config_get_i64(handle_, key.c_str(), &value));
+        detail::check(ferrolab_config_get_i64(h_.get(), key.c_str(), &value));
         return value;
     }
     std::string get_str(const std::string &key) const {
         return detail::read_string([&](char *b, size_t c, size_t *n) {
-            return ferrolab_config_get_str(handle_, key.c_str(), b, c, n);
+            return ferrolab_config_get_str(h_.get(), key.c_str(), b, c, n);
         });
     }
+    std::vector<double> get_f64_array(const std::string &key) const {
+        return get_array<double>(key, ferrolab_config_get_f64_array);
+    }
+    std::vector<int64_t> get_i64_array(const std::string &key) const {
+        return get_array<int64_t>(key, ferrolab_config_get_i64_array);
+    }
 
-    // Every known key, in name order.
-    static std::vector<std::string> keys() {
+    // The message of the last failed call on this config (from any thread).
+    std::string last_error() const {
+        return detail::read_string([&](char *b, size_t c, size_t *n) {
+            return ferrolab_config_last_error(h_.get(), b, c, n);
+        });
+    }
+    // A config runs no jobs: 0 of 0, stage 0, NaN.
+    Progress progress_info() const {
+        Progress p;
+        detail::check(ferrolab_config_progress_info(h_.get(), &p.done, &p.total, &p.stage, &p.last_loss));
+        return p;
+    }
+
+    static size_t key_count() {
         size_t count = 0;
         detail::check(ferrolab_config_key_count(&count));
+        return count;
+    }
+    // Name of key `index` (name order).
+    static std::string key_name(size_t index) {
+        return detail::read_string(
+            [&](char *b, size_t c, size_t *n) { return ferrolab_config_key_name(index, b, c, n); });
+    }
+    // Every known key, in name order.
+    static std::vector<std::string> keys() {
         std::vector<std::string> names;
-        for (size_t i = 0; i < count; i++) {
-            names.push_back(detail::read_string(
-                [&](char *b, size_t c, size_t *n) { return ferrolab_config_key_name(i, b, c, n); }));
+        for (size_t i = 0, count = key_count(); i < count; i++) {
+            names.push_back(key_name(i));
         }
         return names;
     }
@@ -132,11 +281,620 @@ public:
         });
     }
 
-    const ferrolab_config *get() const noexcept { return handle_; }
-    ferrolab_config *get() noexcept { return handle_; }
+    const ferrolab_config *get() const noexcept { return h_.get(); }
+    ferrolab_config *get() noexcept { return h_.get(); }
 
 private:
-    ferrolab_config *handle_ = nullptr;
+    template <typename T, typename Fn> std::vector<T> get_array(const std::string &key, Fn fn) const {
+        size_t len = 0;
+        detail::check(fn(h_.get(), key.c_str(), nullptr, 0, &len));
+        std::vector<T> values(len);
+        for (;;) {
+            size_t now = 0;
+            detail::check(fn(h_.get(), key.c_str(), values.data(), values.size(), &now));
+            if (now <= values.size()) {
+                values.resize(now);
+                return values;
+            }
+            values.resize(now);
+        }
+    }
+    detail::Owned<ferrolab_config, ferrolab_config_free> h_;
+};
+
+// A Config or nothing (the defaults): the `cfg` argument of functions that take options.
+class ConfigRef {
+public:
+    ConfigRef() = default;
+    ConfigRef(std::nullptr_t) {}
+    ConfigRef(const Config &cfg) : ptr_(cfg.get()) {}
+    const ferrolab_config *get() const noexcept { return ptr_; }
+
+private:
+    const ferrolab_config *ptr_ = nullptr;
+};
+
+// ---- Analysis (stateless) ----
+
+enum class Center : int32_t { None = 0, Mean = 1, Standardize = 2 };
+
+struct PcaResult {
+    Matrix components;                       // k x d
+    std::vector<double> explained_variance; // k
+    Matrix scores;                           // n x k
+};
+inline PcaResult pca(const Matrix &x, size_t k, Center center = Center::Mean) {
+    x.validate("ferrolab::pca: x");
+    PcaResult r{Matrix(k, x.cols), std::vector<double>(k), Matrix(x.rows, k)};
+    detail::check(ferrolab_pca(x.data.data(), x.rows, x.cols, k, static_cast<int32_t>(center),
+                               r.components.data.data(), r.explained_variance.data(),
+                               r.scores.data.data()));
+    return r;
+}
+
+struct NmfResult {
+    Matrix w; // n x k
+    Matrix h; // k x d
+    double reconstruction_error = 0.0;
+};
+inline NmfResult nmf(const Matrix &x, size_t k, ConfigRef cfg = {}) {
+    x.validate("ferrolab::nmf: x");
+    NmfResult r{Matrix(x.rows, k), Matrix(k, x.cols), 0.0};
+    detail::check(ferrolab_nmf(cfg.get(), x.data.data(), x.rows, x.cols, k, r.w.data.data(),
+                               r.h.data.data(), &r.reconstruction_error));
+    return r;
+}
+
+struct DictionaryResult {
+    Matrix codes;      // n x k
+    Matrix dictionary; // k x d
+    double mse = 0.0;
+};
+inline DictionaryResult dictionary_learning(const Matrix &x, size_t k, double lambda, ConfigRef cfg = {}) {
+    x.validate("ferrolab::dictionary_learning: x");
+    DictionaryResult r{Matrix(x.rows, k), Matrix(k, x.cols), 0.0};
+    detail::check(ferrolab_dictionary_learning(cfg.get(), x.data.data(), x.rows, x.cols, k, lambda,
+                                               r.codes.data.data(), r.dictionary.data.data(), &r.mse));
+    return r;
+}
+
+// Correlation of every column of a (n x p) with every column of b (n x q): p x q.
+inline Matrix pearson_matrix(const Matrix &a, const Matrix &b) {
+    a.validate("ferrolab::pearson_matrix: a");
+    b.validate("ferrolab::pearson_matrix: b");
+    detail::require(a.rows == b.rows, "ferrolab::pearson_matrix: a has " + std::to_string(a.rows) +
+                                          " rows, b " + std::to_string(b.rows));
+    Matrix r(a.cols, b.cols);
+    detail::check(ferrolab_pearson_matrix(a.data.data(), b.data.data(), a.rows, a.cols, b.cols, r.data.data()));
+    return r;
+}
+
+struct KmeansResult {
+    Matrix centres;              // k x d
+    std::vector<int32_t> labels; // n
+    double inertia = 0.0;
+};
+inline KmeansResult kmeans(const Matrix &x, size_t k, ConfigRef cfg = {}) {
+    x.validate("ferrolab::kmeans: x");
+    KmeansResult r{Matrix(k, x.cols), std::vector<int32_t>(x.rows), 0.0};
+    detail::check(ferrolab_kmeans(cfg.get(), x.data.data(), x.rows, x.cols, k, r.centres.data.data(),
+                                  r.labels.data(), &r.inertia));
+    return r;
+}
+
+struct GmmResult {
+    std::vector<double> weights;     // k
+    Matrix means;                    // k x d
+    std::vector<double> covariances; // k x d x d
+    std::vector<int32_t> labels;     // n
+    double mean_log_likelihood = 0.0;
+};
+inline GmmResult gmm(const Matrix &x, size_t k, ConfigRef cfg = {}) {
+    x.validate("ferrolab::gmm: x");
+    GmmResult r{std::vector<double>(k), Matrix(k, x.cols), std::vector<double>(k * x.cols * x.cols),
+                std::vector<int32_t>(x.rows), 0.0};
+    detail::check(ferrolab_gmm(cfg.get(), x.data.data(), x.rows, x.cols, k, r.weights.data(),
+                               r.means.data.data(), r.covariances.data(), r.labels.data(),
+                               &r.mean_log_likelihood));
+    return r;
+}
+
+// Kernel density of `data` (n x d) at `points` (m x d).
+inline std::vector<double> kde(const Matrix &data, const Matrix &points, ConfigRef cfg = {}) {
+    data.validate("ferrolab::kde: data");
+    points.validate("ferrolab::kde: points");
+    detail::require(data.cols == points.cols, "ferrolab::kde: data has " + std::to_string(data.cols) +
+                                                  " columns, points " + std::to_string(points.cols));
+    std::vector<double> density(points.rows);
+    detail::check(ferrolab_kde(cfg.get(), data.data.data(), data.rows, data.cols, points.data.data(),
+                               points.rows, density.data()));
+    return density;
+}
+
+struct ShoFit {
+    Matrix params;              // n_spectra x 4: amplitude, frequency (Hz), Q, phase (rad)
+    Matrix std_errors;          // n_spectra x 4
+    std::vector<double> r2;     // n_spectra
+    std::vector<int32_t> flags; // n_spectra
+};
+// Fit spectra `re`, `im` (n_spectra x n_freq) sampled at `freq_hz` (n_freq).
+inline ShoFit sho_fit(const std::vector<double> &freq_hz, const Matrix &re, const Matrix &im, ConfigRef cfg = {}) {
+    re.validate("ferrolab::sho_fit: re");
+    im.validate("ferrolab::sho_fit: im");
+    detail::require(re.rows == im.rows && re.cols == im.cols && re.cols == freq_hz.size(),
+                    "ferrolab::sho_fit: re and im must both be n_spectra x " + std::to_string(freq_hz.size()));
+    size_t n = re.rows;
+    ShoFit r{Matrix(n, 4), Matrix(n, 4), std::vector<double>(n), std::vector<int32_t>(n)};
+    detail::check(ferrolab_sho_fit(cfg.get(), freq_hz.data(), freq_hz.size(), re.data.data(), im.data.data(), n,
+                                   r.params.data.data(), r.std_errors.data.data(), r.r2.data(), r.flags.data()));
+    return r;
+}
+
+// ---- BEPS and loops (stateless) ----
+
+inline double phase_rotation(const std::vector<double> &amplitude, const std::vector<double> &phase) {
+    detail::require(amplitude.size() == phase.size(), "ferrolab::phase_rotation: amplitude and phase differ in length");
+    double theta = 0.0;
+    detail::check(ferrolab_phase_rotation(amplitude.data(), phase.data(), amplitude.size(), &theta));
+    return theta;
+}
+
+inline std::vector<double> piezoresponse(const std::vector<double> &amplitude, const std::vector<double> &phase,
+                                         double theta) {
+    detail::require(amplitude.size() == phase.size(), "ferrolab::piezoresponse: amplitude and phase differ in length");
+    std::vector<double> out(amplitude.size());
+    detail::check(ferrolab_piezoresponse(amplitude.data(), phase.data(), amplitude.size(), theta, out.data()));
+    return out;
+}
+
+struct LoopFit {
+    Matrix params;          // n_loops x 9
+    std::vector<double> r2; // n_loops
+};
+// Fit `loops` (n_loops x n_steps) measured at `voltage` (n_steps).
+inline LoopFit loop_fit(const std::vector<double> &voltage, const Matrix &loops) {
+    loops.validate("ferrolab::loop_fit: loops");
+    detail::require(loops.cols == voltage.size(), "ferrolab::loop_fit: loops must have " +
+                                                      std::to_string(voltage.size()) + " columns (one per voltage)");
+    LoopFit r{Matrix(loops.rows, 9), std::vector<double>(loops.rows)};
+    detail::check(ferrolab_loop_fit(voltage.data(), voltage.size(), loops.data.data(), loops.rows,
+                                    r.params.data.data(), r.r2.data()));
+    return r;
+}
+
+// Switching parameters (n_loops x FERROLAB_LOOP_PARAMETER_COUNT) of fitted loops (n_loops x 9).
+inline Matrix loop_parameters(const std::vector<double> &voltage, const Matrix &params) {
+    params.validate("ferrolab::loop_parameters: params");
+    detail::require(params.cols == 9, "ferrolab::loop_parameters: params must have 9 columns");
+    Matrix out(params.rows, FERROLAB_LOOP_PARAMETER_COUNT);
+    detail::check(ferrolab_loop_parameters(voltage.data(), voltage.size(), params.data.data(), params.rows,
+                                           out.data.data()));
+    return out;
+}
+
+// Features of a P-V loop: Ec, Pr, Ps, area, imprint, offset, crossings up, crossings down.
+inline std::array<double, FERROLAB_LOOP_FEATURE_COUNT>
+loop_features(const std::vector<double> &voltage, const std::vector<double> &polarization, double thickness_m) {
+    detail::require(voltage.size() == polarization.size(),
+                    "ferrolab::loop_features: voltage and polarization differ in length");
+    std::array<double, FERROLAB_LOOP_FEATURE_COUNT> f{};
+    detail::check(ferrolab_loop_features(voltage.data(), polarization.data(), voltage.size(), thickness_m, f.data(),
+                                         f.size()));
+    return f;
+}
+
+// ---- Phase field ----
+
+struct Loop {
+    std::vector<double> voltage;      // V
+    std::vector<double> polarization; // C/m^2
+};
+// Simulate one P-V loop of the film described by `cfg`.
+inline Loop pf_simulate_loop(ConfigRef cfg = {}) {
+    size_t n = 0;
+    detail::check(ferrolab_pf_simulate_loop(cfg.get(), nullptr, nullptr, 0, &n));
+    Loop loop{std::vector<double>(n), std::vector<double>(n)};
+    detail::check(ferrolab_pf_simulate_loop(cfg.get(), loop.voltage.data(), loop.polarization.data(), n, &n));
+    detail::require(n == loop.voltage.size(), "ferrolab::pf_simulate_loop: the loop length changed");
+    return loop;
+}
+
+// A generated film (`ferrolab_polycrystal_*`).
+class Polycrystal {
+public:
+    explicit Polycrystal(ConfigRef cfg = {}) { detail::check(ferrolab_polycrystal_new(cfg.get(), h_.out())); }
+
+    struct Shape {
+        size_t rows = 0; // across the thickness
+        size_t cols = 0; // across the width
+    };
+    Shape shape() const {
+        Shape s;
+        detail::check(ferrolab_polycrystal_shape(h_.get(), &s.rows, &s.cols));
+        return s;
+    }
+    size_t grain_count() const {
+        size_t n = 0;
+        detail::check(ferrolab_polycrystal_grain_count(h_.get(), &n));
+        return n;
+    }
+    struct Cells {
+        size_t rows = 0, cols = 0;
+        std::vector<int32_t> classes;        // 0 polar, 1 non-polar grain, 2 grain boundary
+        std::vector<int32_t> grains;         // nearest grain
+        std::vector<double> orientation_rad; // polar axis from the film normal
+    };
+    Cells cells() const {
+        Shape s = shape();
+        size_t n = s.rows * s.cols;
+        Cells c{s.rows, s.cols, std::vector<int32_t>(n), std::vector<int32_t>(n), std::vector<double>(n)};
+        detail::check(ferrolab_polycrystal_cells(h_.get(), c.classes.data(), c.grains.data(),
+                                                 c.orientation_rad.data(), s.rows, s.cols));
+        return c;
+    }
+    struct Grains {
+        std::vector<double> orientation_rad;
+        std::vector<int32_t> polar; // 1 polar, 0 non-polar
+        Matrix seeds_nm;            // n_grains x 2: across the thickness, across the width
+    };
+    Grains grains() const {
+        size_t n = grain_count();
+        Grains g{std::vector<double>(n), std::vector<int32_t>(n), Matrix(n, 2)};
+        detail::check(ferrolab_polycrystal_grains(h_.get(), g.orientation_rad.data(), g.polar.data(),
+                                                  g.seeds_nm.data.data(), n));
+        return g;
+    }
+    std::string last_error() const {
+        return detail::read_string(
+            [&](char *b, size_t c, size_t *n) { return ferrolab_polycrystal_last_error(h_.get(), b, c, n); });
+    }
+    Progress progress_info() const {
+        Progress p;
+        detail::check(ferrolab_polycrystal_progress_info(h_.get(), &p.done, &p.total, &p.stage, &p.last_loss));
+        return p;
+    }
+    const ferrolab_polycrystal *get() const noexcept { return h_.get(); }
+
+private:
+    detail::Owned<ferrolab_polycrystal, ferrolab_polycrystal_free> h_;
+};
+
+// ---- Sweep and dataset ----
+
+// A sweep run writing `path.npz` and `path.json` (`ferrolab_sweep_*`).
+class Sweep {
+public:
+    Sweep(ConfigRef cfg, const std::string &path, size_t shard_index = 0, size_t shard_count = 1) {
+        detail::check(ferrolab_sweep_new(cfg.get(), path.c_str(), shard_index, shard_count, h_.out()));
+    }
+    // Blocks until done; throws Error(FERROLAB_ERR_CANCELLED) after request_cancel.
+    void run() const { detail::check(ferrolab_sweep_run(h_.get())); }
+    // Structures done and total.
+    std::pair<size_t, size_t> progress() const {
+        size_t done = 0, total = 0;
+        detail::check(ferrolab_sweep_progress(h_.get(), &done, &total));
+        return {done, total};
+    }
+    void request_cancel() const { detail::check(ferrolab_sweep_request_cancel(h_.get())); }
+    std::string last_error() const {
+        return detail::read_string(
+            [&](char *b, size_t c, size_t *n) { return ferrolab_sweep_last_error(h_.get(), b, c, n); });
+    }
+    Progress progress_info() const {
+        Progress p;
+        detail::check(ferrolab_sweep_progress_info(h_.get(), &p.done, &p.total, &p.stage, &p.last_loss));
+        return p;
+    }
+    const ferrolab_sweep *get() const noexcept { return h_.get(); }
+
+private:
+    detail::Owned<ferrolab_sweep, ferrolab_sweep_free> h_;
+};
+
+// A dataset read from disk (`ferrolab_dataset_*`); `path` is NAME, NAME.json or NAME.npz.
+class Dataset {
+public:
+    explicit Dataset(const std::string &path) { detail::check(ferrolab_dataset_open(path.c_str(), h_.out())); }
+
+    struct Shape {
+        size_t n_structures = 0;
+        size_t n_points = 0;
+    };
+    Shape shape() const {
+        Shape s;
+        detail::check(ferrolab_dataset_shape(h_.get(), &s.n_structures, &s.n_points));
+        return s;
+    }
+    struct Loops {
+        std::vector<double> voltage; // n_points
+        Matrix polarization;         // n_structures x n_points
+    };
+    Loops loops() const {
+        Shape s = shape();
+        Loops l{std::vector<double>(s.n_points), Matrix(s.n_structures, s.n_points)};
+        detail::check(ferrolab_dataset_loops(h_.get(), l.voltage.data(), l.polarization.data.data(), s.n_structures,
+                                             s.n_points));
+        return l;
+    }
+    struct Structures {
+        Matrix parameters;           // n x 4: D_G nm, nu, mu rad, sigma rad
+        Matrix features;             // n x FERROLAB_LOOP_FEATURE_COUNT
+        std::vector<int32_t> status; // 0 ok, 1 runaway, 2 failed
+        std::vector<uint64_t> seed;
+        std::vector<uint64_t> index;
+    };
+    Structures structures() const {
+        size_t n = shape().n_structures;
+        Structures s{Matrix(n, 4), Matrix(n, FERROLAB_LOOP_FEATURE_COUNT), std::vector<int32_t>(n),
+                     std::vector<uint64_t>(n), std::vector<uint64_t>(n)};
+        detail::check(ferrolab_dataset_structures(h_.get(), s.parameters.data.data(), s.features.data.data(),
+                                                  s.status.data(), s.seed.data(), s.index.data(), n));
+        return s;
+    }
+    std::string last_error() const {
+        return detail::read_string(
+            [&](char *b, size_t c, size_t *n) { return ferrolab_dataset_last_error(h_.get(), b, c, n); });
+    }
+    Progress progress_info() const {
+        Progress p;
+        detail::check(ferrolab_dataset_progress_info(h_.get(), &p.done, &p.total, &p.stage, &p.last_loss));
+        return p;
+    }
+    const ferrolab_dataset *get() const noexcept { return h_.get(); }
+
+private:
+    detail::Owned<ferrolab_dataset, ferrolab_dataset_free> h_;
+};
+
+// ---- Models ----
+
+// Fitted Gaussian processes, one per output column (`ferrolab_gp_*`).
+class GaussianProcess {
+public:
+    // Fit on x (n x d) and y (n x m).
+    static GaussianProcess fit(const Matrix &x, const Matrix &y, ConfigRef cfg = {}) {
+        x.validate("ferrolab::GaussianProcess::fit: x");
+        y.validate("ferrolab::GaussianProcess::fit: y");
+        detail::require(x.rows == y.rows, "ferrolab::GaussianProcess::fit: x has " + std::to_string(x.rows) +
+                                              " rows, y " + std::to_string(y.rows));
+        GaussianProcess gp;
+        detail::check(ferrolab_gp_fit(cfg.get(), x.data.data(), x.rows, x.cols, y.data.data(), y.cols, gp.h_.out()));
+        return gp;
+    }
+    static GaussianProcess load(const std::string &path) {
+        GaussianProcess gp;
+        detail::check(ferrolab_gp_load(path.c_str(), gp.h_.out()));
+        return gp;
+    }
+
+    struct Shape {
+        size_t d = 0; // inputs
+        size_t m = 0; // outputs
+    };
+    Shape shape() const {
+        Shape s;
+        detail::check(ferrolab_gp_shape(h_.get(), &s.d, &s.m));
+        return s;
+    }
+    struct Prediction {
+        Matrix mean; // nq x m
+        Matrix std;  // nq x m
+    };
+    Prediction predict(const Matrix &xq) const {
+        xq.validate("ferrolab::GaussianProcess::predict: xq");
+        size_t m = shape().m;
+        Prediction p{Matrix(xq.rows, m), Matrix(xq.rows, m)};
+        detail::check(
+            ferrolab_gp_predict(h_.get(), xq.data.data(), xq.rows, xq.cols, p.mean.data.data(), p.std.data.data()));
+        return p;
+    }
+    // Predictive covariance (nq x nq) of one output.
+    Matrix predict_covariance(const Matrix &xq, size_t output) const {
+        xq.validate("ferrolab::GaussianProcess::predict_covariance: xq");
+        Matrix cov(xq.rows, xq.rows);
+        detail::check(
+            ferrolab_gp_predict_covariance(h_.get(), xq.data.data(), xq.rows, xq.cols, output, cov.data.data()));
+        return cov;
+    }
+    // Joint posterior draws (n_samples x nq) of one output.
+    Matrix sample(const Matrix &xq, size_t output, size_t n_samples, uint64_t seed) const {
+        xq.validate("ferrolab::GaussianProcess::sample: xq");
+        Matrix s(n_samples, xq.rows);
+        detail::check(ferrolab_gp_sample(h_.get(), xq.data.data(), xq.rows, xq.cols, output, n_samples, seed,
+                                         s.data.data()));
+        return s;
+    }
+    std::vector<double> log_marginal_likelihood() const {
+        std::vector<double> lml(shape().m);
+        detail::check(ferrolab_gp_log_marginal_likelihood(h_.get(), lml.data(), lml.size()));
+        return lml;
+    }
+    struct Hyperparameters {
+        double signal_variance = 0.0;
+        std::vector<double> length_scales; // 1, or d for ARD
+        double noise_variance = 0.0;
+        double jitter = 0.0;
+    };
+    Hyperparameters hyperparameters(size_t output) const {
+        Hyperparameters hp;
+        hp.length_scales.resize(shape().d);
+        size_t n = 0;
+        detail::check(ferrolab_gp_hyperparameters(h_.get(), output, &hp.signal_variance, hp.length_scales.data(),
+                                                  hp.length_scales.size(), &n, &hp.noise_variance, &hp.jitter));
+        hp.length_scales.resize(n < hp.length_scales.size() ? n : hp.length_scales.size());
+        return hp;
+    }
+    void save(const std::string &path) const { detail::check(ferrolab_gp_save(h_.get(), path.c_str())); }
+    std::string last_error() const {
+        return detail::read_string(
+            [&](char *b, size_t c, size_t *n) { return ferrolab_gp_last_error(h_.get(), b, c, n); });
+    }
+    Progress progress_info() const {
+        Progress p;
+        detail::check(ferrolab_gp_progress_info(h_.get(), &p.done, &p.total, &p.stage, &p.last_loss));
+        return p;
+    }
+    const ferrolab_gp *get() const noexcept { return h_.get(); }
+
+private:
+    GaussianProcess() = default;
+    detail::Owned<ferrolab_gp, ferrolab_gp_free> h_;
+};
+
+// A variational autoencoder (`ferrolab_vae_*`).
+class Vae {
+public:
+    // Untrained, for rows of `input_dim` values, with the vae.* keys of `cfg`.
+    explicit Vae(size_t input_dim, ConfigRef cfg = {}) {
+        detail::check(ferrolab_vae_new(cfg.get(), input_dim, h_.out()));
+    }
+    static Vae load(const std::string &path) {
+        Vae vae;
+        detail::check(ferrolab_vae_load(path.c_str(), vae.h_.out()));
+        return vae;
+    }
+
+    // Checkpoint file of later train() calls; std::nullopt for none.
+    void set_checkpoint(const std::optional<std::string> &path) const {
+        detail::check(ferrolab_vae_set_checkpoint(h_.get(), path ? path->c_str() : nullptr));
+    }
+    // Train on x (n x d) up to vae.epochs epochs in total; returns the epochs done. The loss
+    // history is read with history(). Throws Error(FERROLAB_ERR_CANCELLED) after request_cancel.
+    size_t train(const Matrix &x) const {
+        x.validate("ferrolab::Vae::train: x");
+        size_t epochs = 0;
+        detail::check(ferrolab_vae_train(h_.get(), x.data.data(), x.rows, x.cols, nullptr, 0, &epochs));
+        return epochs;
+    }
+    // Epochs done and epochs of the run.
+    std::pair<size_t, size_t> progress() const {
+        size_t done = 0, total = 0;
+        detail::check(ferrolab_vae_progress(h_.get(), &done, &total));
+        return {done, total};
+    }
+    void request_cancel() const { detail::check(ferrolab_vae_request_cancel(h_.get())); }
+    struct Shape {
+        size_t input_dim = 0;
+        size_t latent_dim = 0;
+    };
+    Shape shape() const {
+        Shape s;
+        detail::check(ferrolab_vae_shape(h_.get(), &s.input_dim, &s.latent_dim));
+        return s;
+    }
+    // Training history: epochs x 3 (total, reconstruction, KL).
+    Matrix history() const {
+        size_t epochs = 0;
+        detail::check(ferrolab_vae_history(h_.get(), nullptr, 0, &epochs));
+        for (;;) {
+            Matrix h(epochs, 3);
+            size_t now = 0;
+            detail::check(ferrolab_vae_history(h_.get(), h.data.data(), epochs, &now));
+            if (now <= epochs) {
+                return Matrix(now, 3, std::vector<double>(h.data.begin(), h.data.begin() + 3 * now));
+            }
+            epochs = now;
+        }
+    }
+    struct Encoding {
+        Matrix z_mean;    // n x latent_dim
+        Matrix z_log_var; // n x latent_dim
+    };
+    Encoding encode(const Matrix &x) const {
+        x.validate("ferrolab::Vae::encode: x");
+        size_t latent = shape().latent_dim;
+        Encoding e{Matrix(x.rows, latent), Matrix(x.rows, latent)};
+        detail::check(ferrolab_vae_encode(h_.get(), x.data.data(), x.rows, x.cols, e.z_mean.data.data(),
+                                          e.z_log_var.data.data(), latent));
+        return e;
+    }
+    // Decode z (n x latent_dim) into n x input_dim.
+    Matrix decode(const Matrix &z) const {
+        z.validate("ferrolab::Vae::decode: z");
+        Matrix x(z.rows, shape().input_dim);
+        detail::check(ferrolab_vae_decode(h_.get(), z.data.data(), z.rows, z.cols, x.data.data(), x.cols));
+        return x;
+    }
+    struct Grid {
+        Matrix z; // steps^latent_dim x latent_dim
+        Matrix x; // steps^latent_dim x input_dim
+    };
+    // Decode the regular grid over [lo, hi]^latent_dim, `steps` points per axis.
+    Grid decode_grid(double lo, double hi, size_t steps) const {
+        Shape s = shape();
+        size_t rows = 1;
+        for (size_t i = 0; i < s.latent_dim; i++) {
+            detail::require(steps == 0 || rows <= size_t(10000000) / steps,
+                            "ferrolab::Vae::decode_grid: more than 10^7 grid points");
+            rows *= steps;
+        }
+        Grid g{Matrix(rows, s.latent_dim), Matrix(rows, s.input_dim)};
+        detail::check(ferrolab_vae_decode_grid(h_.get(), lo, hi, steps, g.z.data.data(), g.x.data.data(), rows,
+                                               s.input_dim));
+        return g;
+    }
+    void save(const std::string &path) const { detail::check(ferrolab_vae_save(h_.get(), path.c_str())); }
+    std::string last_error() const {
+        return detail::read_string(
+            [&](char *b, size_t c, size_t *n) { return ferrolab_vae_last_error(h_.get(), b, c, n); });
+    }
+    Progress progress_info() const {
+        Progress p;
+        detail::check(ferrolab_vae_progress_info(h_.get(), &p.done, &p.total, &p.stage, &p.last_loss));
+        return p;
+    }
+    const ferrolab_vae *get() const noexcept { return h_.get(); }
+
+private:
+    Vae() = default;
+    detail::Owned<ferrolab_vae, ferrolab_vae_free> h_;
+};
+
+// An inverse-design run writing into `out_dir` (`ferrolab_design_*`). `dataset`: std::nullopt
+// to simulate the loops (`full` for the paper's 10^4 grid), else an existing dataset's path.
+class Design {
+public:
+    Design(ConfigRef cfg, const std::string &out_dir, const std::optional<std::string> &dataset = std::nullopt,
+           bool full = false) {
+        detail::check(ferrolab_design_new(cfg.get(), out_dir.c_str(), dataset ? dataset->c_str() : nullptr,
+                                          full ? 1 : 0, h_.out()));
+    }
+    // Blocks until done; throws Error(FERROLAB_ERR_CANCELLED) after request_cancel.
+    void run() const { detail::check(ferrolab_design_run(h_.get())); }
+    struct Stage {
+        int32_t stage = 0; // 0 dataset, 1 training, 2 analysis, 3 inverse design, 4 verification, 5 report
+        size_t done = 0;
+        size_t total = 0;
+    };
+    Stage progress() const {
+        Stage s;
+        detail::check(ferrolab_design_progress(h_.get(), &s.stage, &s.done, &s.total));
+        return s;
+    }
+    void request_cancel() const { detail::check(ferrolab_design_request_cancel(h_.get())); }
+    struct Result {
+        std::array<double, 2> z{};
+        std::array<double, 4> mean{}; // D_G nm, nu, mu rad, sigma rad
+        std::array<double, 4> std{};
+    };
+    Result result() const {
+        Result r;
+        detail::check(ferrolab_design_result(h_.get(), r.z.data(), r.mean.data(), r.std.data()));
+        return r;
+    }
+    std::string last_error() const {
+        return detail::read_string(
+            [&](char *b, size_t c, size_t *n) { return ferrolab_design_last_error(h_.get(), b, c, n); });
+    }
+    Progress progress_info() const {
+        Progress p;
+        detail::check(ferrolab_design_progress_info(h_.get(), &p.done, &p.total, &p.stage, &p.last_loss));
+        return p;
+    }
+    const ferrolab_design *get() const noexcept { return h_.get(); }
+
+private:
+    detail::Owned<ferrolab_design, ferrolab_design_free> h_;
 };
 
 } // namespace ferrolab

@@ -10,7 +10,7 @@ int main() {
     std::cout << "ferrolab " << ferrolab::version() << "\n";
     ferrolab::Config cfg;
     cfg.set("pf.grain_diameter_nm", 10.0);
-    cfg.set("pf.seed", int64_t{7});
+    cfg.set("pf.seed", 7);
     std::cout << "pf.grain_diameter_nm = " << cfg.get_f64("pf.grain_diameter_nm") << "\n";
     try {
         cfg.set("pf.grain_diameter_nm", -1.0);

@@ -401,6 +401,62 @@ fn cpp_wrapper_manages_handles() {
     assert!(out.contains("wrapper: all checks passed"), "{out}");
 }
 
+/// bindings/cpp/ferrolab.hpp: Config.
+#[test]
+fn cpp_config_sets_every_type_and_round_trips() {
+    let out = run(&compile("tests/cpp/cpp_config.cpp", Link::Shared));
+    assert!(out.contains("config: all checks passed"), "{out}");
+}
+
+/// bindings/cpp/ferrolab.hpp: Polycrystal.
+#[test]
+fn cpp_polycrystal_matches_the_c_api() {
+    let out = run(&compile("tests/cpp/cpp_polycrystal.cpp", Link::Shared));
+    assert!(out.contains("polycrystal: all checks passed"), "{out}");
+}
+
+/// bindings/cpp/ferrolab.hpp: the free functions.
+#[test]
+fn cpp_free_functions_match_the_c_api() {
+    let out = run(&compile("tests/cpp/cpp_analysis.cpp", Link::Shared));
+    assert!(out.contains("analysis: all checks passed"), "{out}");
+}
+
+/// bindings/cpp/ferrolab.hpp: GaussianProcess.
+#[test]
+fn cpp_gaussian_process_matches_the_c_api() {
+    let out = run(&compile("tests/cpp/cpp_gp.cpp", Link::Shared));
+    assert!(out.contains("gp: all checks passed"), "{out}");
+}
+
+/// bindings/cpp/ferrolab.hpp: Vae.
+#[test]
+fn cpp_vae_matches_the_c_api() {
+    let out = run(&compile("tests/cpp/cpp_vae.cpp", Link::Shared));
+    assert!(out.contains("vae: all checks passed"), "{out}");
+}
+
+/// bindings/cpp/ferrolab.hpp: Sweep.
+#[test]
+fn cpp_sweep_runs_and_cancels() {
+    let out = run(&compile("tests/cpp/cpp_sweep.cpp", Link::Shared));
+    assert!(out.contains("sweep: all checks passed"), "{out}");
+}
+
+/// bindings/cpp/ferrolab.hpp: Dataset.
+#[test]
+fn cpp_dataset_matches_the_c_api() {
+    let out = run(&compile("tests/cpp/cpp_dataset.cpp", Link::Shared));
+    assert!(out.contains("dataset: all checks passed"), "{out}");
+}
+
+/// bindings/cpp/ferrolab.hpp: Design.
+#[test]
+fn cpp_design_checks_arguments_and_cancels() {
+    let out = run(&compile("tests/cpp/cpp_design.cpp", Link::Shared));
+    assert!(out.contains("design: all checks passed"), "{out}");
+}
+
 /// Names of the functions the header declares.
 fn header_functions() -> Vec<String> {
     let header = std::fs::read_to_string(root().join("include/ferrolab.h")).unwrap();

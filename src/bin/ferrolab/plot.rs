@@ -1,6 +1,7 @@
 //! Figures of the command line: P-V loops as PNG (plotters, with an embedded DejaVu font so
 //! no system font is needed).
 
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 use std::path::Path;
 use std::sync::Once;
@@ -243,11 +244,28 @@ pub fn cell_map_png(path: &Path, m: &CellMap) -> Result<(), String> {
     })
 }
 
-/// Training curves: each named series of per-epoch values.
+/// Training curves: each named series of per-epoch values, on a logarithmic loss axis when the
+/// losses span a decade or more (early epochs would otherwise flatten the rest into one line).
 pub fn curves_png(path: &Path, title: &str, series: &[(&str, Vec<f64>)]) -> Result<(), String> {
     let epochs = series.iter().map(|(_, v)| v.len()).max().unwrap_or(1);
     let x: Vec<f64> = (1..=epochs).map(|e| e as f64).collect();
-    series_png(path, title, ("Epoch", "Loss per loop"), &x, series)
+    let all: Vec<f64> = series.iter().flat_map(|s| s.1.iter().copied()).collect();
+    let (lo, hi) = range(&all);
+    if spans_decades(&all) {
+        let descs = ("Epoch", "Loss per loop (log scale)");
+        let y = (lo / 1.25..hi * 1.25).log_scale();
+        render_png(path, (900, 600), |root| {
+            series_chart(root, title, descs, &x, series, y)
+        })
+    } else {
+        series_png(path, title, ("Epoch", "Loss per loop"), &x, series)
+    }
+}
+
+/// Whether positive values span at least a factor of ten: the rule for a logarithmic axis.
+fn spans_decades(values: &[f64]) -> bool {
+    let (lo, hi) = range(values);
+    values.iter().all(|v| v.is_finite() && *v > 0.0) && hi >= 10.0 * lo
 }
 
 /// A scatter of 2-D points, coloured by `values` on a ramp when given (with a colour bar).
@@ -506,43 +524,89 @@ pub fn loops_png(
 pub fn series_png(
     path: &Path,
     title: &str,
-    (x_desc, y_desc): (&str, &str),
+    descs: (&str, &str),
     x: &[f64],
     series: &[(&str, Vec<f64>)],
 ) -> Result<(), String> {
+    let all: Vec<f64> = series.iter().flat_map(|s| s.1.iter().copied()).collect();
+    let (lo, hi) = range(&all);
+    let pad = 0.08 * (hi - lo);
     render_png(path, (900, 600), |root| {
-        let all: Vec<f64> = series.iter().flat_map(|s| s.1.iter().copied()).collect();
-        let (lo, hi) = range(&all);
-        let (x_lo, x_hi) = range(x);
-        let pad = 0.08 * (hi - lo);
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, ("sans-serif", 18))
-            .margin(20)
-            .x_label_area_size(50)
-            .y_label_area_size(80)
-            .build_cartesian_2d(x_lo..x_hi, (lo - pad)..(hi + pad))?;
-        chart
-            .configure_mesh()
-            .x_desc(x_desc)
-            .y_desc(y_desc)
-            .label_style(("sans-serif", 16))
-            .draw()?;
-        for (k, (name, values)) in series.iter().enumerate() {
-            let color = Palette99::pick(k).to_rgba();
-            chart
-                .draw_series(LineSeries::new(
-                    x.iter().zip(values).map(|(a, b)| (*a, *b)),
-                    color.stroke_width(2),
-                ))?
-                .label(*name)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
-        }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 16))
-            .draw()?;
-        Ok(())
+        series_chart(root, title, descs, x, series, (lo - pad)..(hi + pad))
     })
+}
+
+/// Draws named curves on a y axis of any scale (linear range or `log_scale()`).
+fn series_chart<Y>(
+    root: &DrawingArea<BitMapBackend, plotters::coord::Shift>,
+    title: &str,
+    (x_desc, y_desc): (&str, &str),
+    x: &[f64],
+    series: &[(&str, Vec<f64>)],
+    y_axis: Y,
+) -> Result<(), Box<dyn std::error::Error>>
+where
+    Y: AsRangedCoord<Value = f64>,
+    Y::CoordDescType: ValueFormatter<f64>,
+{
+    let (x_lo, x_hi) = range(x);
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 18))
+        .margin(20)
+        .x_label_area_size(50)
+        .y_label_area_size(80)
+        .build_cartesian_2d(x_lo..x_hi, y_axis)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .label_style(("sans-serif", 16))
+        .draw()?;
+    for (k, (name, values)) in series.iter().enumerate() {
+        let color = Palette99::pick(k).to_rgba();
+        chart
+            .draw_series(LineSeries::new(
+                x.iter().zip(values).map(|(a, b)| (*a, *b)),
+                color.stroke_width(2),
+            ))?
+            .label(*name)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 16))
+        .draw()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loss_axis_turns_logarithmic_at_one_decade() {
+        assert!(spans_decades(&[100.0, 30.0, 10.0]));
+        assert!(!spans_decades(&[100.0, 30.0, 10.5]));
+        assert!(
+            !spans_decades(&[100.0, -1.0]),
+            "a log axis needs positive losses"
+        );
+        assert!(!spans_decades(&[100.0, f64::NAN, 1.0]));
+    }
+
+    #[test]
+    fn training_curves_draw_on_either_axis() {
+        let dir = std::env::temp_dir().join(format!("ferrolab-curves-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let decaying: Vec<f64> = (0..40).map(|e| 500.0 * 0.8f64.powi(e) + 1.0).collect();
+        let flat: Vec<f64> = (0..40).map(|e| 5.0 - 0.01 * e as f64).collect();
+        for (name, values) in [("log.png", decaying), ("linear.png", flat)] {
+            let path = dir.join(name);
+            curves_png(&path, "loss", &[("train", values)]).unwrap();
+            assert!(std::fs::metadata(&path).unwrap().len() > 1000);
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -54,11 +54,14 @@ pub mod adam;
 mod burn_engine;
 pub mod elementwise;
 mod error;
+pub mod layers;
 pub mod layout;
 pub mod mlp_vae;
+pub mod real;
 pub mod scaling;
 pub mod schedule;
 mod synthetic;
+pub mod tensor;
 pub mod train;
 
 pub use error::NnError;

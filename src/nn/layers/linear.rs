@@ -1,0 +1,177 @@
+//! Linear (dense) layer on the last axis: `y = x W^T + b` for every row of every leading axis,
+//! so the same layer serves batches `(B, F)`, every time step of `(B, T, F)` and every
+//! coordinate row. Weights in PyTorch's `[out, in]` convention.
+
+use super::super::error::NnError;
+use super::super::layout::ParamLayout;
+use super::super::real::Real;
+use super::super::tensor::Tensor;
+use super::gemm::{gemm, mat, mat_mut};
+use super::init::{InitScheme, glorot_uniform, uniform};
+use super::shards::{map_reduce_grad, shards};
+use super::{Layer, Weights, check_shape};
+use crate::rng::Xoshiro256;
+use rayon::prelude::*;
+use std::ops::Range;
+
+/// A dense layer from `fan_in` to `fan_out` features.
+#[derive(Clone, Debug)]
+pub struct Linear {
+    name: String,
+    /// Input features.
+    pub fan_in: usize,
+    /// Output features.
+    pub fan_out: usize,
+    weight: Range<usize>,
+    bias: Range<usize>,
+}
+
+impl Linear {
+    /// Declares `NAME.weight` `[fan_out, fan_in]` and `NAME.bias` `[fan_out]` in `layout`.
+    pub fn new(layout: &mut ParamLayout, name: &str, fan_in: usize, fan_out: usize) -> Self {
+        let weight = layout.push(&format!("{name}.weight"), &[fan_out, fan_in]);
+        let bias = layout.push(&format!("{name}.bias"), &[fan_out]);
+        Self {
+            name: name.to_owned(),
+            fan_in,
+            fan_out,
+            weight,
+            bias,
+        }
+    }
+
+    /// Initial weights of `scheme`.
+    pub fn init<T: Real>(&self, params: &mut [T], scheme: InitScheme, rng: &mut Xoshiro256) {
+        match scheme {
+            InitScheme::Keras => {
+                glorot_uniform(
+                    &mut params[self.weight.clone()],
+                    self.fan_in,
+                    self.fan_out,
+                    rng,
+                );
+                params[self.bias.clone()].fill(T::zero());
+            }
+            InitScheme::PyTorch => {
+                let bound = 1.0 / (self.fan_in as f64).sqrt();
+                uniform(&mut params[self.weight.clone()], bound, rng);
+                uniform(&mut params[self.bias.clone()], bound, rng);
+            }
+        }
+    }
+
+    fn span(&self) -> Range<usize> {
+        self.weight.start..self.bias.end
+    }
+}
+
+impl<T: Real> Layer<T> for Linear {
+    /// The input (for the weight gradient).
+    type Saved = Tensor<T>;
+
+    fn forward(&self, w: Weights<T>, x: &Tensor<T>) -> Result<(Tensor<T>, Tensor<T>), NnError> {
+        let rank = x.shape.len().max(1);
+        check_shape(&self.name, x, rank, &[Some(self.fan_in)])?;
+        let rows = x.data.len() / self.fan_in;
+        let mut shape = x.shape.clone();
+        *shape.last_mut().expect("rank >= 1") = self.fan_out;
+        let mut y = Tensor::zeros(&shape);
+        let (weight, bias) = (&w.params[self.weight.clone()], &w.params[self.bias.clone()]);
+        let ranges = shards(rows);
+        let mut outs: Vec<&mut [T]> = split_rows(&mut y.data, &ranges, self.fan_out);
+        outs.par_iter_mut().zip(&ranges).for_each(|(out, r)| {
+            out.chunks_exact_mut(self.fan_out)
+                .for_each(|row| row.copy_from_slice(bias));
+            gemm(
+                mat_mut(out, r.len(), self.fan_out),
+                true,
+                mat(&x.data[r.start * self.fan_in..], r.len(), self.fan_in),
+                mat(weight, self.fan_out, self.fan_in).transpose(),
+            );
+        });
+        Ok((y, x.clone()))
+    }
+
+    fn backward(
+        &self,
+        w: Weights<T>,
+        x: &Tensor<T>,
+        dy: &Tensor<T>,
+        dparams: &mut [T],
+    ) -> Tensor<T> {
+        let rows = x.data.len() / self.fan_in;
+        let weight = &w.params[self.weight.clone()];
+        let (nw, span) = (self.weight.len(), self.span());
+        let dxs = map_reduce_grad(rows, &mut dparams[span], |r, g| {
+            let dy_r = mat(&dy.data[r.start * self.fan_out..], r.len(), self.fan_out);
+            let x_r = mat(&x.data[r.start * self.fan_in..], r.len(), self.fan_in);
+            let (gw, gb) = g.split_at_mut(nw);
+            gemm(
+                mat_mut(gw, self.fan_out, self.fan_in),
+                false,
+                dy_r.transpose(),
+                x_r,
+            );
+            for row in
+                dy.data[r.start * self.fan_out..r.end * self.fan_out].chunks_exact(self.fan_out)
+            {
+                gb.iter_mut().zip(row).for_each(|(a, b)| *a += *b);
+            }
+            let mut dx = vec![T::zero(); r.len() * self.fan_in];
+            gemm(
+                mat_mut(&mut dx, r.len(), self.fan_in),
+                false,
+                dy_r,
+                mat(weight, self.fan_out, self.fan_in),
+            );
+            dx
+        });
+        Tensor {
+            shape: x.shape.clone(),
+            data: dxs.concat(),
+        }
+    }
+}
+
+/// Disjoint mutable row blocks of `data` for the given row ranges (`width` values per row).
+pub(crate) fn split_rows<'a, T>(
+    mut data: &'a mut [T],
+    ranges: &[Range<usize>],
+    width: usize,
+) -> Vec<&'a mut [T]> {
+    let mut out = Vec::with_capacity(ranges.len());
+    for r in ranges {
+        let (head, tail) = data.split_at_mut(r.len() * width);
+        out.push(head);
+        data = tail;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::gradcheck::check_layer;
+    use super::*;
+
+    #[test]
+    fn gradients_match_finite_differences_and_f32_matches_f64() {
+        let mut layout = ParamLayout::default();
+        let layer = Linear::new(&mut layout, "dense", 5, 3);
+        for shape in [vec![4, 5], vec![3, 7, 5], vec![70, 5]] {
+            check_layer(&layer, &layout, &shape, |p, rng| {
+                layer.init(p, InitScheme::PyTorch, rng)
+            });
+        }
+    }
+
+    #[test]
+    fn a_wrong_input_width_names_the_layer() {
+        let mut layout = ParamLayout::default();
+        let layer = Linear::new(&mut layout, "decoder.out", 5, 3);
+        let p = vec![0.0f64; layout.total()];
+        let err = layer
+            .forward(Weights::params(&p), &Tensor::zeros(&[2, 4]))
+            .unwrap_err();
+        assert!(err.to_string().contains("decoder.out"), "{err}");
+    }
+}

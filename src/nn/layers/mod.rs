@@ -1,0 +1,111 @@
+//! The layer set every network of the project is composed of (docs/nn.md).
+//!
+//! A layer is a small immutable description (sizes and where its tensors sit in the model's
+//! flat parameter vector); its [`Layer::forward`] returns the output and what
+//! [`Layer::backward`] needs, and `backward` returns the input gradient while adding the
+//! parameter gradients into the model's flat gradient vector. Layers are written once,
+//! generic over [`Real`] (`f32` to train, `f64` to check gradients), and split the batch into
+//! shards whose boundaries depend on the batch size only, so results do not depend on the
+//! number of threads.
+
+mod activation;
+mod axis;
+mod batch_norm;
+mod broadcast;
+mod gemm;
+pub mod init;
+mod layer_norm;
+mod linear;
+mod lstm;
+mod penalties;
+mod shards;
+
+#[cfg(test)]
+pub(crate) mod gradcheck;
+
+pub use activation::{Activation, ActivationLayer};
+pub use batch_norm::{BatchNorm, BatchNormConvention};
+pub use broadcast::{RepeatTime, add_broadcast, add_broadcast_backward};
+pub use layer_norm::LayerNorm;
+pub use linear::Linear;
+pub use lstm::{BiLstm, Lstm, LstmOutput};
+pub use penalties::{activity_l1, gaussian_kl, reparameterise, reparameterise_backward};
+
+use super::error::NnError;
+use super::real::Real;
+use super::tensor::Tensor;
+
+/// The model's values a layer reads: trainable parameters and non-trainable state (running
+/// statistics of normalisation layers), each one flat vector addressed through the model's
+/// [`super::ParamLayout`]s.
+#[derive(Clone, Copy, Debug)]
+pub struct Weights<'a, T> {
+    /// Trainable parameters.
+    pub params: &'a [T],
+    /// Running statistics and other state that training updates without gradients.
+    pub state: &'a [T],
+}
+
+impl<'a, T> Weights<'a, T> {
+    /// Parameters without state.
+    pub fn params(params: &'a [T]) -> Self {
+        Self { params, state: &[] }
+    }
+}
+
+/// One differentiable operation with its parameters.
+pub trait Layer<T: Real> {
+    /// What the forward pass keeps for the backward pass.
+    type Saved;
+
+    /// The training-mode forward pass: the output and what backward needs. Fails, naming the
+    /// layer, when the input's shape does not fit.
+    fn forward(&self, w: Weights<T>, x: &Tensor<T>) -> Result<(Tensor<T>, Self::Saved), NnError>;
+
+    /// The input gradient from the output gradient `dy`; parameter gradients are added into
+    /// `dparams` (the model's whole flat gradient, at this layer's ranges).
+    fn backward(
+        &self,
+        w: Weights<T>,
+        saved: &Self::Saved,
+        dy: &Tensor<T>,
+        dparams: &mut [T],
+    ) -> Tensor<T>;
+
+    /// The inference-mode forward pass (normalisation layers use their running statistics).
+    fn infer(&self, w: Weights<T>, x: &Tensor<T>) -> Result<Tensor<T>, NnError> {
+        self.forward(w, x).map(|(y, _)| y)
+    }
+}
+
+/// `Err` naming `layer` unless `x` has `rank` axes and its trailing axes equal `trailing`
+/// (`None` entries match any extent).
+pub(crate) fn check_shape<T>(
+    layer: &str,
+    x: &Tensor<T>,
+    rank: usize,
+    trailing: &[Option<usize>],
+) -> Result<(), NnError> {
+    let fits = x.shape.len() == rank
+        && x.shape[rank - trailing.len()..]
+            .iter()
+            .zip(trailing)
+            .all(|(have, want)| want.is_none_or(|w| w == *have))
+        && x.data.len() == x.shape.iter().product::<usize>();
+    if fits {
+        Ok(())
+    } else {
+        let want: Vec<String> = std::iter::repeat_n("B".to_string(), rank - trailing.len())
+            .chain(
+                trailing
+                    .iter()
+                    .map(|t| t.map_or("*".into(), |v| v.to_string())),
+            )
+            .collect();
+        Err(NnError::Invalid(format!(
+            "{layer}: input of shape {:?} does not fit ({})",
+            x.shape,
+            want.join(", ")
+        )))
+    }
+}

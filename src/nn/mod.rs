@@ -56,6 +56,7 @@ pub mod elementwise;
 mod error;
 pub mod layers;
 pub mod layout;
+pub mod lstm_vae;
 pub mod mlp_vae;
 pub mod real;
 pub mod scaling;

@@ -13,6 +13,11 @@ pub trait Real:
     fn of(v: f64) -> Self;
     /// The value as `f64` (exact).
     fn to_f64_exact(self) -> f64;
+    /// The logistic function in place (`f32`: the vectorised kernel of
+    /// [`super::elementwise::sigmoid`]; `f64`: libm).
+    fn sigmoid_in_place(values: &mut [Self]);
+    /// The hyperbolic tangent in place (`f32`: [`super::elementwise::tanh`]; `f64`: libm).
+    fn tanh_in_place(values: &mut [Self]);
 }
 
 impl Real for f32 {
@@ -22,6 +27,12 @@ impl Real for f32 {
     fn to_f64_exact(self) -> f64 {
         f64::from(self)
     }
+    fn sigmoid_in_place(values: &mut [Self]) {
+        super::elementwise::sigmoid(values);
+    }
+    fn tanh_in_place(values: &mut [Self]) {
+        super::elementwise::tanh(values);
+    }
 }
 
 impl Real for f64 {
@@ -30,5 +41,13 @@ impl Real for f64 {
     }
     fn to_f64_exact(self) -> f64 {
         self
+    }
+    fn sigmoid_in_place(values: &mut [Self]) {
+        values
+            .iter_mut()
+            .for_each(|v| *v = 1.0 / (1.0 + (-*v).exp()));
+    }
+    fn tanh_in_place(values: &mut [Self]) {
+        values.iter_mut().for_each(|v| *v = v.tanh());
     }
 }

@@ -12,7 +12,6 @@ use super::super::error::NnError;
 use super::super::layout::ParamLayout;
 use super::super::real::Real;
 use super::super::tensor::Tensor;
-use super::activation::sigmoid;
 use super::gemm::{gemm, mat, mat_mut};
 use super::init::{InitScheme, glorot_uniform, orthogonal, uniform};
 use super::shards::{map_reduce_grad, shards};
@@ -56,6 +55,7 @@ pub struct ShardSaved<T> {
     /// Activated gates `sigmoid(i), sigmoid(f), tanh(g), sigmoid(o)` per step.
     gates: Vec<T>,
     c: Vec<T>,
+    tanh_c: Vec<T>,
     h: Vec<T>,
 }
 
@@ -131,14 +131,16 @@ impl Lstm {
             mat(&p[self.weight_ih.clone()], 4 * h, c_in).transpose(),
         );
         let w_hh = mat(&p[self.weight_hh.clone()], 4 * h, h);
-        let mut c = vec![T::zero(); steps * rows * h];
-        let mut hs = vec![T::zero(); steps * rows * h];
         let block = rows * h;
+        let mut c = vec![T::zero(); steps * block];
+        let mut tanh_c = vec![T::zero(); steps * block];
+        let mut hs = vec![T::zero(); steps * block];
+        let mut c_prev = vec![T::zero(); block];
         for s in 0..steps {
             let t = self.time_of(s, steps);
             let g = &mut gates[t * rows * 4 * h..(t + 1) * rows * 4 * h];
-            let prev = (s > 0).then(|| self.time_of(s - 1, steps));
-            if let Some(tp) = prev {
+            if s > 0 {
+                let tp = self.time_of(s - 1, steps);
                 gemm(
                     mat_mut(g, rows, 4 * h),
                     true,
@@ -146,16 +148,36 @@ impl Lstm {
                     w_hh.transpose(),
                 );
             }
-            for r in 0..rows {
-                let gr = &mut g[r * 4 * h..(r + 1) * 4 * h];
+            // Slice-wide activations (vectorised), then the cell update row by row.
+            for gr in g.chunks_exact_mut(4 * h) {
+                T::sigmoid_in_place(&mut gr[..2 * h]);
+                T::tanh_in_place(&mut gr[2 * h..3 * h]);
+                T::sigmoid_in_place(&mut gr[3 * h..]);
+            }
+            let ct = &mut c[t * block..(t + 1) * block];
+            for ((gr, c_row), cp) in g
+                .chunks_exact(4 * h)
+                .zip(ct.chunks_exact_mut(h))
+                .zip(c_prev.chunks_exact(h))
+            {
+                let (i, f, gg) = (&gr[..h], &gr[h..2 * h], &gr[2 * h..3 * h]);
                 for k in 0..h {
-                    let (i, f) = (sigmoid(gr[k]), sigmoid(gr[h + k]));
-                    let (gg, o) = (gr[2 * h + k].tanh(), sigmoid(gr[3 * h + k]));
-                    let c_prev = prev.map_or(T::zero(), |tp| c[tp * block + r * h + k]);
-                    let ct = f * c_prev + i * gg;
-                    c[t * block + r * h + k] = ct;
-                    hs[t * block + r * h + k] = o * ct.tanh();
-                    (gr[k], gr[h + k], gr[2 * h + k], gr[3 * h + k]) = (i, f, gg, o);
+                    c_row[k] = f[k] * cp[k] + i[k] * gg[k];
+                }
+            }
+            c_prev.copy_from_slice(ct);
+            let tc = &mut tanh_c[t * block..(t + 1) * block];
+            tc.copy_from_slice(ct);
+            T::tanh_in_place(tc);
+            let ht = &mut hs[t * block..(t + 1) * block];
+            for ((gr, h_row), tc_row) in g
+                .chunks_exact(4 * h)
+                .zip(ht.chunks_exact_mut(h))
+                .zip(tc.chunks_exact(h))
+            {
+                let o = &gr[3 * h..];
+                for k in 0..h {
+                    h_row[k] = o[k] * tc_row[k];
                 }
             }
         }
@@ -164,6 +186,7 @@ impl Lstm {
             x: xt,
             gates,
             c,
+            tanh_c,
             h: hs,
         }
     }
@@ -184,30 +207,31 @@ impl Lstm {
         let w_hh = mat(&p[self.weight_hh.clone()], 4 * h, h);
         let mut dgates = vec![T::zero(); steps * rows * 4 * h];
         let mut dc_next = vec![T::zero(); block];
+        let zeros = vec![T::zero(); block];
         for step in (0..steps).rev() {
             let t = self.time_of(step, steps);
             let prev = (step > 0).then(|| self.time_of(step - 1, steps));
+            let c_prev = prev.map_or(&zeros[..], |tp| &s.c[tp * block..(tp + 1) * block]);
             let g = &s.gates[t * rows * 4 * h..(t + 1) * rows * 4 * h];
+            let tc = &s.tanh_c[t * block..(t + 1) * block];
+            let dh_t = &dh[t * block..(t + 1) * block];
             let dg = &mut dgates[t * rows * 4 * h..(t + 1) * rows * 4 * h];
             for r in 0..rows {
+                let gr = &g[r * 4 * h..(r + 1) * 4 * h];
+                let (i, f, gg, o) = (&gr[..h], &gr[h..2 * h], &gr[2 * h..3 * h], &gr[3 * h..]);
+                let row = r * h..(r + 1) * h;
+                let (tcr, dhr, cpr) = (&tc[row.clone()], &dh_t[row.clone()], &c_prev[row.clone()]);
+                let dcn = &mut dc_next[row];
+                let (di, rest) = dg[r * 4 * h..(r + 1) * 4 * h].split_at_mut(h);
+                let (df, rest) = rest.split_at_mut(h);
+                let (dgg, dout) = rest.split_at_mut(h);
                 for k in 0..h {
-                    let j = r * h + k;
-                    let (i, f, gg, o) = (
-                        g[r * 4 * h + k],
-                        g[r * 4 * h + h + k],
-                        g[r * 4 * h + 2 * h + k],
-                        g[r * 4 * h + 3 * h + k],
-                    );
-                    let tc = s.c[t * block + j].tanh();
-                    let dht = dh[t * block + j];
-                    let dc = dc_next[j] + dht * o * (T::one() - tc * tc);
-                    let c_prev = prev.map_or(T::zero(), |tp| s.c[tp * block + j]);
-                    let d = &mut dg[r * 4 * h..(r + 1) * 4 * h];
-                    d[k] = dc * gg * i * (T::one() - i);
-                    d[h + k] = dc * c_prev * f * (T::one() - f);
-                    d[2 * h + k] = dc * i * (T::one() - gg * gg);
-                    d[3 * h + k] = dht * tc * o * (T::one() - o);
-                    dc_next[j] = dc * f;
+                    let dc = dcn[k] + dhr[k] * o[k] * (T::one() - tcr[k] * tcr[k]);
+                    di[k] = dc * gg[k] * i[k] * (T::one() - i[k]);
+                    df[k] = dc * cpr[k] * f[k] * (T::one() - f[k]);
+                    dgg[k] = dc * i[k] * (T::one() - gg[k] * gg[k]);
+                    dout[k] = dhr[k] * tcr[k] * o[k] * (T::one() - o[k]);
+                    dcn[k] = dc * f[k];
                 }
             }
             if let Some(tp) = prev {

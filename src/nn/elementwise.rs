@@ -119,10 +119,10 @@ fn tanh_body(y: &mut [f32]) {
         let a = v.abs();
         let z = a * a;
         let mut p = -5.704_988_7e-3_f32;
-        p = p * z + 2.063_908_9e-2;
+        p = p * z + 2.063_909e-2;
         p = p * z - 5.373_971_6e-2;
         p = p * z + 0.133_314_42;
-        p = p * z - 0.333_332_82;
+        p = p * z - 0.333_332_8;
         let small = p * z * a + a;
         let e = exp_nonpositive(-2.0 * a);
         let large = (1.0 - e) / (1.0 + e);

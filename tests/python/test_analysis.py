@@ -1,12 +1,8 @@
 """The linear baselines through the Python binding against NumPy's own linear algebra."""
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bindings" / "python"))
-import ferrolab  # noqa: E402
+import ferrolab
 
 
 def test_pca_matches_numpy_svd():

@@ -1,16 +1,19 @@
-"""Cross-language tests: the Python ctypes binding against the built library and header, and
-the CLI's NPY output read by numpy. Run by .ci/run after `cargo build --release`."""
+"""Cross-language tests: the Python package (installed) against the built library and header,
+and the CLI's NPY output read by numpy. Run by .ci/run after `cargo build --release`, with the
+package installed in a virtual environment."""
+import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import ferrolab
+
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "bindings" / "python"))
-import ferrolab  # noqa: E402
+TARGET = Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target")
+EXE = (TARGET if TARGET.is_absolute() else ROOT / TARGET) / "release" / "ferrolab"
 
 
 def header_functions():
@@ -40,9 +43,8 @@ def test_config_round_trip_and_errors():
 
 
 def test_cli_structure_maps_load_in_numpy(tmp_path):
-    exe = ROOT / "target" / "release" / "ferrolab"
     out = tmp_path / "film"
-    subprocess.run([str(exe), "structure", "--set", "pf.grain_diameter_nm=10",
+    subprocess.run([str(EXE), "structure", "--set", "pf.grain_diameter_nm=10",
                     "--set", "pf.seed=3", "--out", str(out)], check=True, capture_output=True)
     classes = np.load(out / "classes.npy")
     grains = np.load(out / "grains.npy")
@@ -75,8 +77,7 @@ def test_polycrystal_through_ctypes_matches_the_cli_maps(tmp_path):
     cfg.set("pf.grain_diameter_nm", 10.0)
     cfg.set("pf.seed", 3)
     film = ferrolab.Polycrystal(cfg)
-    exe = ROOT / "target" / "release" / "ferrolab"
-    subprocess.run([str(exe), "structure", "--set", "pf.grain_diameter_nm=10", "--set", "pf.seed=3",
+    subprocess.run([str(EXE), "structure", "--set", "pf.grain_diameter_nm=10", "--set", "pf.seed=3",
                     "--out", str(tmp_path)], check=True, capture_output=True)
     assert np.array_equal(film.classes, np.load(tmp_path / "classes.npy"))
     assert np.array_equal(film.grains, np.load(tmp_path / "grains.npy"))
@@ -111,9 +112,8 @@ def test_sweep_dataset_is_plain_numpy_and_its_checksum_holds(tmp_path):
     import json
     import zlib
 
-    exe = ROOT / "target" / "release" / "ferrolab"
     out = tmp_path / "sweep"
-    subprocess.run([str(exe), "simulate", "--sweep", "--out", str(out), "--set", "sweep.levels=2",
+    subprocess.run([str(EXE), "simulate", "--sweep", "--out", str(out), "--set", "sweep.levels=2",
                     "--set", "pf.cells_width=16", "--set", "pf.points=20", "--set", "pf.hold_steps=5"],
                    check=True, capture_output=True)
     meta = json.loads((tmp_path / "sweep.json").read_text())

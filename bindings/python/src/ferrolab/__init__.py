@@ -1,8 +1,8 @@
 """ferrolab from Python through ctypes: a thin layer over include/ferrolab.h.
 
 Handles become objects that free themselves, failed calls raise FerrolabError with the status
-and message. The library is found through FERROLAB_LIB (a path to libferrolab.so) or in the
-repository's target/release.
+and message. The library is the copy bundled in the package by `pip install ./bindings/python`
+(see setup.py), or, without one (a source checkout on PYTHONPATH), the path in FERROLAB_LIB.
 
     import ferrolab
     cfg = ferrolab.Config()
@@ -158,10 +158,15 @@ LOOP_FEATURES = ("ec_mv_per_cm", "pr", "ps", "area", "imprint_v", "offset", "cro
 
 
 def _find_library():
+    # The bundled copy first: it is the library this package was built with.
+    bundled = Path(__file__).resolve().parent / "libferrolab.so"
+    if bundled.is_file():
+        return str(bundled)
     env = os.environ.get("FERROLAB_LIB")
     if env:
         return env
-    return str(Path(__file__).resolve().parents[3] / "target" / "release" / "libferrolab.so")
+    raise ImportError("ferrolab: no libferrolab.so bundled and FERROLAB_LIB is not set; install the package "
+                      "with `pip install ./bindings/python`, which builds and bundles the library")
 
 
 _lib = ctypes.CDLL(_find_library())

@@ -291,3 +291,48 @@ def test_loop_parameters_of_a_fitted_loop():
     assert abs(names["imprint"] - 0.5) < 1e-12 and abs(names["width"] - 4.0) < 1e-12
     assert names["nucleation_1"] < 2.5 and names["nucleation_2"] > -1.5
     assert 0 < names["area"] < 2.0 * 16
+
+
+# The built-in exception each status must also be: argument, range and type errors ValueError,
+# IO errors OSError, corrupt files ValueError, numerical failures ArithmeticError, cancelled and
+# internal errors RuntimeError (and the memory budget MemoryError).
+EXPECTED_BASES = {
+    "PANIC": RuntimeError, "NULL_POINTER": ValueError, "INVALID_ARGUMENT": ValueError, "NON_FINITE": ValueError,
+    "INVALID_HANDLE": ValueError, "UNKNOWN_KEY": ValueError, "OUT_OF_RANGE": ValueError, "WRONG_TYPE": ValueError,
+    "INVALID_UTF8": ValueError, "THREAD_POOL": RuntimeError, "NUMERICAL": ArithmeticError,
+    "CANCELLED": RuntimeError, "IO": OSError, "CORRUPT_FILE": ValueError, "OUT_OF_MEMORY": MemoryError,
+    "BUSY": RuntimeError,
+}
+
+
+def test_every_status_of_the_header_maps_to_an_exception_with_the_right_bases():
+    import pickle
+
+    codes = dict(re.findall(r"^#define FERROLAB_ERR_(\w+) (-\d+)$", (ROOT / "include" / "ferrolab.h").read_text(),
+                            re.M))
+    assert set(codes) == set(EXPECTED_BASES)
+    for name, code in codes.items():
+        assert getattr(ferrolab.errors, f"ERR_{name}") == int(code)
+        err = ferrolab.errors.from_status(int(code), f"message of {name}")
+        assert type(err) is not ferrolab.FerrolabError, name
+        assert isinstance(err, ferrolab.FerrolabError) and isinstance(err, EXPECTED_BASES[name]), name
+        assert err.status == int(code) and err.message == str(err) == f"message of {name}"
+        again = pickle.loads(pickle.dumps(err))
+        assert type(again) is type(err) and again.status == err.status and again.message == err.message
+    assert type(ferrolab.errors.from_status(-99, "new")) is ferrolab.FerrolabError
+
+
+def test_failed_calls_raise_the_exception_of_their_kind(tmp_path):
+    with pytest.raises(ValueError) as err:
+        ferrolab.Config().set("pf.polar_fraction", 2.0)
+    assert isinstance(err.value, ferrolab.OutOfRangeError) and "pf.polar_fraction" in str(err.value)
+    with pytest.raises(OSError) as err:
+        ferrolab.read_dataset(tmp_path / "missing")
+    assert isinstance(err.value, ferrolab.FileError) and err.value.status == -13
+    cfg = ferrolab.Config()
+    for key, value in (("pf.cells_width", 16), ("pf.points", 20), ("pf.hold_steps", 5),
+                       ("pf.polarization_guard", 0.01)):
+        cfg.set(key, value)
+    with pytest.raises(ArithmeticError) as err:
+        ferrolab.simulate_loop(cfg)
+    assert isinstance(err.value, ferrolab.NumericalError) and "pf.polarization_guard" in str(err.value)

@@ -1,7 +1,8 @@
 """ferrolab from Python through ctypes: a thin layer over include/ferrolab.h.
 
-Handles become objects that free themselves, failed calls raise FerrolabError with the status
-and message. The library is the copy bundled in the package by `pip install ./bindings/python`
+Handles become objects that free themselves, failed calls raise a FerrolabError subclass (see
+ferrolab.errors: also ValueError, OSError, ArithmeticError, MemoryError or RuntimeError by kind)
+with the status and message. The library is the copy bundled in the package by `pip install ./bindings/python`
 (see setup.py), or, without one (a source checkout on PYTHONPATH), the path in FERROLAB_LIB.
 
     import ferrolab
@@ -13,6 +14,11 @@ import ctypes
 import os
 from ctypes import POINTER, c_char_p, c_double, c_int32, c_int64, c_size_t, c_uint64, c_void_p
 from pathlib import Path
+
+from . import errors
+from .errors import (ArgumentError, BusyError, CancelledError, CorruptFileError, FerrolabError, FileError,
+                     InternalError, NonFiniteError, NumericalError, OutOfMemoryError,
+                     OutOfRangeError, ThreadPoolError, UnknownKeyError, WrongTypeError)
 
 OK = 0
 WARN_TRUNCATED = 1
@@ -176,14 +182,6 @@ for _name, (_restype, _argtypes) in _SIGNATURES.items():
     _fn.argtypes = _argtypes
 
 
-class FerrolabError(RuntimeError):
-    """A failed call: `status` is the code, the text is ferrolab's message."""
-
-    def __init__(self, status, message):
-        super().__init__(message)
-        self.status = status
-
-
 def _read_string(call):
     size = 128
     while True:
@@ -203,7 +201,7 @@ def last_error():
 
 
 def _raise(status):
-    raise FerrolabError(status, last_error())
+    raise errors.from_status(status, last_error())
 
 
 def _check(status):

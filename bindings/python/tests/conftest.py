@@ -73,3 +73,16 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
                                 + (f"; never: {', '.join(missing)}" if missing else "")
                                 + (" (a full run must call them all: FAILED)" if _coverage_failed else ""))
 
+
+@pytest.fixture
+def no_c_calls(monkeypatch):
+    """Make every C function fail the test if called: checks done in Python must refuse first.
+    The _free functions stay: the garbage collector releases earlier objects at any moment."""
+    for name in _lib._SIGNATURES:
+        if name.endswith("_free"):
+            continue
+
+        def refuse(*args, name=name):
+            raise AssertionError(f"{name} was called")
+
+        monkeypatch.setattr(_lib.lib, name, refuse)

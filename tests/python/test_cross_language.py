@@ -85,3 +85,14 @@ def test_cli_sweep_dataset_is_plain_numpy_and_the_packages(tmp_path):
     ferrolab.run_sweep(tmp_path / "package", levels=2, pf__cells_width=16, pf__points=20, pf__hold_steps=5)
     assert (tmp_path / "package.npz").read_bytes() == raw
 
+
+def test_readme_python_example_runs(capsys):
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("\n## Python\n"):]
+    section = section[:section.index("\n## ", 1)]
+    blocks = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    assert len(blocks) == 1
+    exec(compile(blocks[0], "README.md", "exec"), {})
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("Ec = ") and "MV/cm" in out[0]
+    assert out[1].startswith("GaussianProcess(kernel='matern52') [") and out[1].endswith("True")

@@ -19,7 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import Distribution, setup
 from setuptools.command.bdist_wheel import bdist_wheel
 from setuptools.command.build_py import build_py
 
@@ -88,16 +88,19 @@ class BuildPyWithLibrary(build_py):
             subprocess.run([strip, "--strip-unneeded", str(dest)], check=True)
 
 
-class PlatformWheel(bdist_wheel):
-    """A wheel tagged py3-none-<platform>: it carries a native library but no extension module."""
+class NativeLibraryDistribution(Distribution):
+    """Installed as platform-specific (platlib, a non-pure wheel), for the library it carries."""
 
-    def finalize_options(self):
-        super().finalize_options()
-        self.root_is_pure = False
+    def has_ext_modules(self):
+        return True
+
+
+class PlatformWheel(bdist_wheel):
+    """Tagged py3-none-<platform>: a native library, but no extension module tied to one Python."""
 
     def get_tag(self):
         _, _, platform = super().get_tag()
         return "py3", "none", platform
 
 
-setup(cmdclass={"build_py": BuildPyWithLibrary, "bdist_wheel": PlatformWheel})
+setup(distclass=NativeLibraryDistribution, cmdclass={"build_py": BuildPyWithLibrary, "bdist_wheel": PlatformWheel})

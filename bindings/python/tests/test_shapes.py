@@ -150,3 +150,16 @@ def test_every_array_checking_wrapper_has_a_wrong_shape_case():
     assert {"GaussianProcess.fit", "Vae.decode", "sho_fit", "Config.set"} <= wrappers  # the search works
     tested = {wrapper for wrapper, _, _ in CASES.values()} | {"Config.set"}  # Config.set: TYPE_CASES
     assert wrappers - tested == set()
+
+
+@pytest.mark.parametrize("call", [
+    lambda: ferrolab.GaussianProcess().fit(np.zeros((0, 2)), np.zeros(0)),
+    lambda: ferrolab.sho_fit(np.zeros(0), np.zeros(0), np.zeros(0)),
+    lambda: ferrolab.loop_fit(np.zeros(0), np.zeros((2, 0))),
+    lambda: ferrolab.pca(np.zeros((0, 3)), 1),
+    lambda: ferrolab.Vae().fit(np.zeros((0, 4))),
+], ids=["gp fit", "sho fit", "loop fit", "pca", "vae fit"])
+def test_empty_arrays_reach_c_which_refuses_them(call):
+    # Empty arrays have consistent shapes, so the checks pass them on; C names the empty size.
+    with pytest.raises(ferrolab.ArgumentError, match="positive|n_freq|n_steps"):
+        call()

@@ -54,7 +54,8 @@ def sho_fit(freq_hz, re, im, config=None):
     f = a.array("freq_hz", freq_hz, ("f",))
     re = a.array("re", re, ("f",), ("n", "f"))
     im = a.array("im", im, re.shape)
-    re, im = re.reshape(-1, a.dim("f")), im.reshape(-1, a.dim("f"))
+    if re.ndim == 1:  # one spectrum: one row
+        re, im = re[None, :], im[None, :]
     cfg = build("sho_fit", config, {}, "")
     n = re.shape[0]
     params, errors_, r2, flags = np.zeros((n, 4)), np.zeros((n, 4)), np.zeros(n), np.zeros(n, np.int32)
@@ -98,7 +99,9 @@ def loop_fit(voltage, loops):
     """
     a = Args("loop_fit")
     v = a.array("voltage", voltage, ("s",))
-    loops = a.array("loops", loops, ("s",), ("n", "s")).reshape(-1, a.dim("s"))
+    loops = a.array("loops", loops, ("s",), ("n", "s"))
+    if loops.ndim == 1:  # one loop: one row
+        loops = loops[None, :]
     n = loops.shape[0]
     params, r2 = np.zeros((n, len(LOOP_FIT_PARAMETERS))), np.zeros(n)
     _lib.check(_lib.lib.ferrolab_loop_fit(_lib.ptr(v), v.size, _lib.ptr(loops), n, _lib.ptr(params), _lib.ptr(r2)))
@@ -111,7 +114,9 @@ def loop_parameters(voltage, params):
     a = Args("loop_parameters")
     v = a.array("voltage", voltage, (None,))
     nine = len(LOOP_FIT_PARAMETERS)
-    params = a.array("params", params, (nine,), (None, nine)).reshape(-1, nine)
+    params = a.array("params", params, (nine,), (None, nine))
+    if params.ndim == 1:  # one loop's parameters: one row
+        params = params[None, :]
     n = params.shape[0]
     out = np.zeros((n, len(LOOP_PARAMETERS)))
     _lib.check(_lib.lib.ferrolab_loop_parameters(_lib.ptr(v), v.size, _lib.ptr(params), n, _lib.ptr(out)))

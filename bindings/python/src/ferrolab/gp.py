@@ -42,7 +42,7 @@ class GaussianProcess(Estimator):
         X = a.array("X", X, ("n", "d"))
         y = a.array("y", y, ("n",), ("n", "m"))
         n, d = X.shape
-        y2 = y.reshape(n, -1)
+        y2 = y[:, None] if y.ndim == 1 else y
         cfg = self._config()
         self._model = _Model(new_handle(_lib.lib.ferrolab_gp_fit, cfg._h, _lib.ptr(X), n, d, _lib.ptr(y2),
                                         y2.shape[1]))

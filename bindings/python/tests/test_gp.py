@@ -109,3 +109,29 @@ def test_non_finite_inputs_name_the_element():
     x[3, 1] = np.nan
     with pytest.raises(ferrolab.NonFiniteError, match=r"x\[7\] = NaN"):  # row-major index of [3, 1]
         ferrolab.GaussianProcess().fit(x, Y)
+
+
+def test_scikit_learns_own_tools_accept_the_estimators():
+    # scikit-learn is not a dependency (and CI does not install it: about a minute); where it is
+    # installed, its clone, cross-validation, grid search and pipelines must take the estimators.
+    sklearn = pytest.importorskip("sklearn")
+    from sklearn.base import clone
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
+    from sklearn.model_selection import GridSearchCV, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    gp = ferrolab.GaussianProcess(kernel="matern52")
+    assert repr(clone(gp)) == repr(gp) and sklearn.base.is_regressor(gp)
+    assert cross_val_score(gp, X, Y[:, 0], cv=3, scoring="r2").min() > 0.5
+    search = GridSearchCV(gp, {"kernel": ["rbf", "matern32"]}, cv=3, scoring="r2").fit(X, Y[:, 0])
+    assert search.best_params_["kernel"] in ("rbf", "matern32")
+    pipe = make_pipeline(ferrolab.Vae(epochs=2, hidden=[8]), StandardScaler()).fit(np.abs(X))
+    assert pipe.transform(np.abs(X[:3])).shape == (3, 2)
+    # The paper's GP is scikit-learn's ConstantKernel * RBF + a fixed WhiteKernel, optimised.
+    theirs = GaussianProcessRegressor(ConstantKernel(1.0) * RBF(1.0) + WhiteKernel(0.005, noise_level_bounds="fixed"),
+                                      random_state=0).fit(X, Y[:, 0])
+    ours = ferrolab.GaussianProcess().fit(X, Y[:, 0])
+    np.testing.assert_allclose(ours.predict(XQ), theirs.predict(XQ), atol=1e-6)
+    assert ours.log_marginal_likelihood() >= theirs.log_marginal_likelihood_value_ - 1e-6

@@ -37,6 +37,8 @@ class Estimator:
 
     _prefix = None
     _extra = {}  # parameters that are not configuration keys: name -> (default, doc)
+    # scikit-learn's kind of estimator: "regressor", or None for a transformer.
+    _estimator_type = None
 
     @classmethod
     def _defaults(cls):
@@ -106,6 +108,18 @@ class Estimator:
         changed = [f"{name}={getattr(self, name)!r}" for name, default in self._defaults().items()
                    if not _same(getattr(self, name), default)]
         return f"{type(self).__name__}({', '.join(changed)})"
+
+    def __sklearn_tags__(self):
+        """The tags scikit-learn (1.6 and later) reads before using an estimator in a pipeline, a
+        search or cross-validation. Only scikit-learn calls this, so it is imported here: the
+        package itself does not depend on it."""
+        from sklearn.utils import RegressorTags, Tags, TargetTags, TransformerTags
+
+        regressor = self._estimator_type == "regressor"
+        return Tags(estimator_type=self._estimator_type,
+                    target_tags=TargetTags(required=regressor, multi_output=regressor),
+                    transformer_tags=None if regressor else TransformerTags(preserves_dtype=["float64"]),
+                    regressor_tags=RegressorTags() if regressor else None)
 
     def _config(self):
         """A Config holding the parameters that are keys (their values are checked here, by C)."""

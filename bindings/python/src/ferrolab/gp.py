@@ -30,6 +30,7 @@ class GaussianProcess(Estimator):
     """
 
     _prefix = "gp."
+    _estimator_type = "regressor"
 
     def fit(self, X, y):
         """Fit on `X` (n_samples, n_features) and `y` (n_samples,) or (n_samples, n_outputs).

@@ -3,14 +3,14 @@ binding) on the same data, one run each, with a quality number for both so the t
 like with like. Prints the best of 3 calls' seconds (1 for scikit-learn's dictionary learning)
 and the ratio.
 
-Run after `cargo build --release`:
+Run with the Python package installed (`pip install ./bindings/python`) and scikit-learn:
     python3 benches/analysis_peer/compare.py [--quick] [NAMES]
 NAMES: any of pca nmf dictionary kmeans gmm kde (all by default); --quick uses smaller data.
 """
 import sys
 import time
-from pathlib import Path
 
+import ferrolab
 import numpy as np
 import sklearn
 from sklearn.cluster import KMeans
@@ -18,10 +18,6 @@ from sklearn.decomposition import NMF, PCA, DictionaryLearning
 from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import KernelDensity
 from sklearn.preprocessing import StandardScaler
-
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "bindings" / "python"))
-import ferrolab  # noqa: E402
 
 QUICK = "--quick" in sys.argv
 rng = np.random.default_rng(0)

@@ -2,17 +2,15 @@
 at a time, complex residual split in real and imaginary parts) against ferrolab_sho_fit on the
 same spectra, through the Python binding. Prints seconds per spectrum and the ratio.
 
-Run after `cargo build --release`: python3 benches/beps_peer/compare.py [N_SPECTRA]
+Run with the Python package installed (`pip install ./bindings/python`) and SciPy:
+    python3 benches/beps_peer/compare.py [N_SPECTRA]
 """
 import sys
 import time
-from pathlib import Path
 
+import ferrolab
 import numpy as np
 from scipy.optimize import least_squares
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bindings" / "python"))
-import ferrolab  # noqa: E402
 
 n = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
 rng = np.random.default_rng(3)

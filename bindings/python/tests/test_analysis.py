@@ -1,12 +1,13 @@
-"""The linear baselines through the Python binding against NumPy's own linear algebra."""
-import sys
-from pathlib import Path
+"""The linear baselines against NumPy's own linear algebra and scikit-learn's results
+(tests/oracles/*_reference.json), with their keyword options."""
+import json
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bindings" / "python"))
-import ferrolab  # noqa: E402
+import ferrolab
+
+from conftest import ROOT
 
 
 def test_pca_matches_numpy_svd():
@@ -31,7 +32,7 @@ def test_nmf_error_and_pearson_agree_with_numpy():
     assert abs(err - np.linalg.norm(x - w @ h)) < 1e-9 * err
     r = ferrolab.pearson_matrix(x[:, :2], x[:, 2:5])
     assert np.allclose(r, np.corrcoef(x[:, :2].T, x[:, 2:5].T)[:2, 2:], atol=1e-14)
-    with pytest.raises(ferrolab.FerrolabError, match="x\\[0, 0\\]"):
+    with pytest.raises(ferrolab.ArgumentError, match="x\\[0, 0\\]"):
         ferrolab.nmf(-x, 3)
 
 
@@ -70,3 +71,45 @@ def test_kmeans_and_mixture_agree_on_separated_groups():
         members = x[glabels == c]
         assert np.allclose(means[c], members.mean(axis=0), atol=1e-6)
         assert np.allclose(covs[c], np.cov(members.T, bias=True) + 1e-6 * np.eye(2), atol=1e-6)
+
+
+CLUSTERING = json.loads((ROOT / "tests" / "oracles" / "clustering_reference.json").read_text())
+
+
+@pytest.mark.parametrize("case", CLUSTERING["kde"][:6], ids=lambda c: f"{c['data']}-{c['bandwidth']}")
+def test_kde_bandwidth_options_match_scipy(case):
+    data = np.array(CLUSTERING["data"][case["data"]])
+    data = data.reshape(len(data), -1)
+    points = np.array(case["points"]).reshape(len(case["points"]), -1)
+    # scipy's bw_method: a rule's name, or a number that scales the data covariance ("factor").
+    options = ({"bandwidth": case["bandwidth"]} if isinstance(case["bandwidth"], str)
+               else {"bandwidth": "factor", "bandwidth_value": case["bandwidth"]})
+    np.testing.assert_allclose(ferrolab.kde(data, points, **options), case["density"], rtol=1e-12)
+
+
+@pytest.mark.parametrize("case", CLUSTERING["kernel_density"], ids=lambda c: c["data"])
+def test_isotropic_kde_matches_scikit_learns_kernel_density(case):
+    data = np.array(CLUSTERING["data"][case["data"]])
+    data = data.reshape(len(data), -1)
+    points = np.array(case["points"]).reshape(len(case["points"]), -1)
+    cfg = ferrolab.Config({"kde.bandwidth": "isotropic", "kde.bandwidth_value": case["bandwidth"]})
+    np.testing.assert_allclose(np.log(ferrolab.kde(data, points, cfg)), case["score_samples"], rtol=1e-12)
+
+
+def test_mixture_and_pca_options_take_effect():
+    x = np.array(CLUSTERING["data"]["blobs2d"])
+    result = ferrolab.gmm(x, 4, covariance="spherical", n_init=2)
+    for cov in result.covariances:
+        assert cov[0, 1] == 0.0 and cov[0, 0] == cov[1, 1]
+    assert ferrolab.gmm(x, 4).covariances[:, 0, 1].any()  # "full" by default
+    rng = np.random.default_rng(9)
+    y = rng.normal(size=(30, 4)) * [1.0, 10.0, 100.0, 1000.0]
+    raw = ferrolab.pca(y, 2, center="none")
+    standard = ferrolab.pca(y, 2, center="standardize")
+    assert raw.explained_variance.tolist() == ferrolab.pca(y, 2, center=0).explained_variance.tolist()
+    # Standardised, no feature dominates; raw, the largest-scale one does.
+    assert abs(raw.components[0, 3]) > 0.99 and abs(standard.components[0, 3]) < 0.99
+    with pytest.raises(ferrolab.ArgumentError, match="center must be one of"):
+        ferrolab.pca(y, 2, center="centre")
+    with pytest.raises(ferrolab.UnknownKeyError, match="kmeans.n_inits"):
+        ferrolab.kmeans(y, 2, n_inits=3)

@@ -1,0 +1,165 @@
+"""Every wrapper that takes arrays refuses wrong shapes and types before C is called.
+
+C reads as many values as the sizes it is given say, so a mismatch that reached it would be read
+past the end of an array (two such bugs were in the old binding: a GP fitted on 40 inputs and 10
+outputs, an SHO fit of 32-bin spectra on 64 frequencies). Each case below runs with every C
+function replaced by one that fails the test (`no_c_calls`), and must raise a ValueError naming the
+argument with the expected and the given shape.
+"""
+import ast
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import ferrolab
+
+RNG = np.random.default_rng(0)
+
+
+@pytest.fixture(scope="module")
+def gp():
+    return ferrolab.GaussianProcess(optimize=0).fit(RNG.normal(size=(12, 2)), RNG.normal(size=12))
+
+
+@pytest.fixture
+def vae():
+    # Per test: a case may change its parameters.
+    return ferrolab.Vae(hidden=[8], epochs=2, batch_size=20).fit(RNG.uniform(size=(40, 6)))
+
+
+# description -> (the wrapper whose check refuses, the call, the message expected).
+CASES = {
+    # The two bugs of the old binding.
+    "gp fit, 40 inputs and 10 outputs": ("GaussianProcess.fit",
+        lambda gp, vae: ferrolab.GaussianProcess().fit(np.zeros((40, 2)), np.zeros(10)),
+        r"GaussianProcess.fit: y must have shape \(n,\) or \(n, m\) with n = 40 \(from X.shape\[0\]\); "
+        r"got shape \(10,\)"),
+    "sho fit, 64 frequencies and 32-bin spectra": ("sho_fit",
+        lambda gp, vae: ferrolab.sho_fit(np.linspace(1, 2, 64), np.zeros((3, 32)), np.zeros((3, 32))),
+        r"sho_fit: re must have shape \(f,\) or \(n, f\) with f = 64 \(from freq_hz.shape\[0\]\); "
+        r"got shape \(3, 32\)"),
+    # Gaussian processes.
+    "gp fit, 1-D X": ("GaussianProcess.fit",lambda gp, vae: ferrolab.GaussianProcess().fit(np.zeros(5), np.zeros(5)),
+                      r"X must have shape \(n, d\); got shape \(5,\)"),
+    "gp fit, 3-D y": ("GaussianProcess.fit",lambda gp, vae: ferrolab.GaussianProcess().fit(np.zeros((5, 1)), np.zeros((5, 1, 1))),
+                      r"y must have shape \(n,\) or \(n, m\); got shape \(5, 1, 1\)"),
+    "gp predict, other input dimension": ("GaussianProcess.predict",
+        lambda gp, vae: gp.predict(np.zeros((4, 3))),
+        r"GaussianProcess.predict: X must have shape \(nq, d\) with d = 2 \(from the fitted model\); "
+        r"got shape \(4, 3\)"),
+    "gp predict covariance, 1-D X": ("GaussianProcess.predict",lambda gp, vae: gp.predict(np.zeros(2), return_cov=True),
+                                     r"X must have shape \(nq, d\); got shape \(2,\)"),
+    "gp sample_y, other input dimension": ("GaussianProcess.sample_y",lambda gp, vae: gp.sample_y(np.zeros((4, 1)), 3),
+                                           r"sample_y: X must have shape \(nq, d\) with d = 2"),
+    # The VAE.
+    "vae fit, 1-D X": ("Vae.fit",lambda gp, vae: ferrolab.Vae().fit(np.zeros(6)), r"Vae.fit: X must have shape \(n, d\)"),
+    "vae fit, warm start with other rows": ("Vae.fit",
+        lambda gp, vae: vae.set_params(warm_start=True).fit(np.zeros((5, 7))),
+        r"Vae.fit: X must have shape \(n, d\) with d = 6 \(from the model trained so far\); got shape \(5, 7\)"),
+    "vae encode, other row length": ("Vae.encode",lambda gp, vae: vae.encode(np.zeros((3, 5))),
+                                     r"Vae.encode: X must have shape \(n, d\) with d = 6 \(from the model\)"),
+    "vae transform, 1-D X": ("Vae.encode",lambda gp, vae: vae.transform(np.zeros(6)), r"X must have shape \(n, d\)"),
+    "vae decode, other latent dimension": ("Vae.decode",
+        lambda gp, vae: vae.inverse_transform(np.zeros((3, 3))),
+        r"Vae.decode: Z must have shape \(n, k\) with k = 2 \(from the model's latent_dim\); got shape \(3, 3\)"),
+    # Linear baselines.
+    "pca, 1-D x": ("pca",lambda gp, vae: ferrolab.pca(np.zeros(10), 1), r"pca: x must have shape \(n, d\)"),
+    "nmf, 3-D x": ("nmf",lambda gp, vae: ferrolab.nmf(np.zeros((2, 2, 2)), 1), r"nmf: x must have shape \(n, d\)"),
+    "dictionary learning, 1-D x": ("dictionary_learning",lambda gp, vae: ferrolab.dictionary_learning(np.zeros(4), 2, 0.1),
+                                   r"dictionary_learning: x must have shape \(n, d\)"),
+    "pearson, different row counts": ("pearson_matrix",
+        lambda gp, vae: ferrolab.pearson_matrix(np.zeros((10, 2)), np.zeros((9, 3))),
+        r"pearson_matrix: b must have shape \(n, q\) with n = 10 \(from a.shape\[0\]\); got shape \(9, 3\)"),
+    "kmeans, 1-D x": ("kmeans",lambda gp, vae: ferrolab.kmeans(np.zeros(10), 2), r"kmeans: x must have shape \(n, d\)"),
+    "gmm, 1-D x": ("gmm",lambda gp, vae: ferrolab.gmm(np.zeros(10), 2), r"gmm: x must have shape \(n, d\)"),
+    "kde, points of another dimension": ("kde",
+        lambda gp, vae: ferrolab.kde(np.zeros((20, 2)), np.zeros((5, 3))),
+        r"kde: points must have shape \(m, d\) with d = 2 \(from data.shape\[1\]\); got shape \(5, 3\)"),
+    # Band excitation.
+    "sho fit, im of another shape": ("sho_fit",
+        lambda gp, vae: ferrolab.sho_fit(np.linspace(1, 2, 8), np.zeros((3, 8)), np.zeros((2, 8))),
+        r"sho_fit: im must have shape \(3, 8\); got shape \(2, 8\)"),
+    "phase rotation, lengths differ": ("phase_rotation",lambda gp, vae: ferrolab.phase_rotation(np.zeros(5), np.zeros(4)),
+                                       r"phase_rotation: phase must have shape \(5,\); got shape \(4,\)"),
+    "piezoresponse, shapes differ": ("piezoresponse",lambda gp, vae: ferrolab.piezoresponse(np.zeros((2, 3)), np.zeros(6), 0.1),
+                                     r"piezoresponse: phase must have shape \(2, 3\); got shape \(6,\)"),
+    "loop fit, loops of another length": ("loop_fit",
+        lambda gp, vae: ferrolab.loop_fit(np.zeros(20), np.zeros((4, 18))),
+        r"loop_fit: loops must have shape \(s,\) or \(n, s\) with s = 20 \(from voltage.shape\[0\]\)"),
+    "loop parameters, 8 columns": ("loop_parameters",lambda gp, vae: ferrolab.loop_parameters(np.zeros(20), np.zeros((3, 8))),
+                                   r"loop_parameters: params must have shape \(9,\) or \(any, 9\); got shape \(3, 8\)"),
+    "loop features, lengths differ": ("loop_features",
+        lambda gp, vae: ferrolab.loop_features(np.zeros(40), np.zeros(39), 1e-8),
+        r"loop_features: polarization must have shape \(n,\) with n = 40 \(from voltage.shape\[0\]\)"),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_wrong_shapes_are_refused_before_c(case, gp, vae, no_c_calls):
+    _, call, message = CASES[case]
+    with pytest.raises(ValueError, match=message) as err:
+        call(gp, vae)
+    assert isinstance(err.value, ferrolab.ArgumentError)
+    assert err.value.status == ferrolab.errors.ERR_INVALID_ARGUMENT
+
+
+@pytest.fixture
+def cfg():
+    return ferrolab.Config()
+
+
+TYPE_CASES = {
+    "gp fit, complex y": lambda gp, vae, cfg: ferrolab.GaussianProcess().fit(np.zeros((3, 1)), np.ones(3, complex)),
+    "gp predict, text": lambda gp, vae, cfg: gp.predict([["a", "b"]]),
+    "vae fit, objects": lambda gp, vae, cfg: ferrolab.Vae().fit(np.array([[object(), 1.0]])),
+    "sho fit, complex spectra": lambda gp, vae, cfg: ferrolab.sho_fit([1.0, 2.0], np.ones(2, complex), np.ones(2)),
+    "kmeans, text": lambda gp, vae, cfg: ferrolab.kmeans([["1", "2"]], 1),
+    "config, list key of floats for integers": lambda gp, vae, cfg: cfg.set("vae.hidden", [4.5]),
+}
+
+
+@pytest.mark.parametrize("case", TYPE_CASES)
+def test_non_numbers_are_refused_before_c(case, gp, vae, cfg, no_c_calls):
+    with pytest.raises(ValueError) as err:
+        TYPE_CASES[case](gp, vae, cfg)
+    assert isinstance(err.value, ferrolab.WrongTypeError) and isinstance(err.value, TypeError)
+    assert err.value.status == ferrolab.errors.ERR_WRONG_TYPE
+
+
+def array_checking_wrappers():
+    """The public functions and methods of the package that check arrays themselves (call
+    `Args.array`, or `GaussianProcess._query` which does), found in the package's source."""
+    found = set()
+    for path in Path(ferrolab.__file__).parent.glob("*.py"):
+        for node in ast.parse(path.read_text()).body:
+            scopes = [(f"{node.name}.", node.body)] if isinstance(node, ast.ClassDef) else [("", [node])]
+            for prefix, body in scopes:
+                for fn in body:
+                    if not isinstance(fn, ast.FunctionDef) or fn.name.startswith("_"):
+                        continue
+                    calls = {c.func.attr for c in ast.walk(fn) if isinstance(c, ast.Call)
+                             and isinstance(c.func, ast.Attribute)}
+                    if calls & {"array", "_query"}:
+                        found.add(prefix + fn.name)
+    return found
+
+
+def test_every_array_checking_wrapper_has_a_wrong_shape_case():
+    wrappers = array_checking_wrappers()
+    assert {"GaussianProcess.fit", "Vae.decode", "sho_fit", "Config.set"} <= wrappers  # the search works
+    tested = {wrapper for wrapper, _, _ in CASES.values()} | {"Config.set"}  # Config.set: TYPE_CASES
+    assert wrappers - tested == set()
+
+
+@pytest.mark.parametrize("call", [
+    lambda: ferrolab.GaussianProcess().fit(np.zeros((0, 2)), np.zeros(0)),
+    lambda: ferrolab.sho_fit(np.zeros(0), np.zeros(0), np.zeros(0)),
+    lambda: ferrolab.loop_fit(np.zeros(0), np.zeros((2, 0))),
+    lambda: ferrolab.pca(np.zeros((0, 3)), 1),
+    lambda: ferrolab.Vae().fit(np.zeros((0, 4))),
+], ids=["gp fit", "sho fit", "loop fit", "pca", "vae fit"])
+def test_empty_arrays_reach_c_which_refuses_them(call):
+    # Empty arrays have consistent shapes, so the checks pass them on; C names the empty size.
+    with pytest.raises(ferrolab.ArgumentError, match="positive|n_freq|n_steps"):
+        call()

@@ -5,7 +5,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use ferrolab::nn::mlp_vae::fast_objective;
-use ferrolab::nn::train::Objective;
+use ferrolab::nn::train::{LossWeights, Objective};
 use ferrolab::nn::{Reconstruction, VaeArchitecture};
 use ferrolab::rng::Xoshiro256;
 use std::hint::black_box;
@@ -31,7 +31,15 @@ fn step(c: &mut Criterion, name: &str, objective: &dyn Objective, arch: &VaeArch
         b.iter(|| {
             ferrolab::parallel::install(|| {
                 objective
-                    .loss_and_gradient(&params, &x, &noise, 0.1, 1.0 / 128.0, &mut grad)
+                    .loss_and_gradient(
+                        &params,
+                        &mut [],
+                        &x,
+                        &noise,
+                        LossWeights::beta_only(0.1),
+                        1.0 / 128.0,
+                        &mut grad,
+                    )
                     .unwrap()
             })
             .unwrap();

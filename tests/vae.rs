@@ -2,7 +2,7 @@
 //! the gradients, analytic limits, and behaviour users rely on (determinism, exact resume,
 //! files that round-trip and reject damage).
 
-use ferrolab::nn::train::Objective;
+use ferrolab::nn::train::{LossWeights, Objective};
 use ferrolab::nn::{
     MlpVae, NnError, Reconstruction, VaeArchitecture, VaeSettings, synthetic_loops,
 };
@@ -54,10 +54,18 @@ fn fast_gradient_matches_finite_differences() {
         let obj = fast(&arch);
         let beta = 0.7f32;
         let mut grad = vec![0.0; params.len()];
-        obj.loss_and_gradient(&params, &x, &noise, beta, 1.0, &mut grad)
-            .unwrap();
+        obj.loss_and_gradient(
+            &params,
+            &mut [],
+            &x,
+            &noise,
+            LossWeights::beta_only(f64::from(beta)),
+            1.0,
+            &mut grad,
+        )
+        .unwrap();
         let total = |p: &[f32]| {
-            let s = obj.loss(p, &x, &noise).unwrap();
+            let s = obj.loss(p, &[], &x, &noise).unwrap();
             s.reconstruction + f64::from(beta) * s.kl
         };
         // One random direction inside each tensor, so a wrong small block cannot hide.
@@ -101,17 +109,26 @@ fn shard_split_does_not_change_the_gradient() {
     let (params, x, noise) = problem(&arch, 150);
     let obj = fast(&arch);
     let mut whole = vec![0.0; params.len()];
-    obj.loss_and_gradient(&params, &x, &noise, 0.1, 1.0, &mut whole)
-        .unwrap();
+    obj.loss_and_gradient(
+        &params,
+        &mut [],
+        &x,
+        &noise,
+        LossWeights::beta_only(0.1),
+        1.0,
+        &mut whole,
+    )
+    .unwrap();
     let mut summed = vec![0.0f64; params.len()];
     let (d, k) = (arch.input_dim, arch.latent_dim);
     for r in 0..150 {
         let mut g = vec![0.0; params.len()];
         obj.loss_and_gradient(
             &params,
+            &mut [],
             &x[r * d..(r + 1) * d],
             &noise[r * k..(r + 1) * k],
-            0.1,
+            LossWeights::beta_only(0.1),
             1.0,
             &mut g,
         )
@@ -150,7 +167,7 @@ fn kl_term_matches_closed_form() {
     let obj = fast(vae.architecture());
     let noise = vec![0.0f32; 20 * 2];
     let sums = obj
-        .loss(vae.parameters(), scaled.as_slice().unwrap(), &noise)
+        .loss(vae.parameters(), &[], scaled.as_slice().unwrap(), &noise)
         .unwrap();
     assert!(
         (sums.kl - closed).abs() < 1e-5 * closed.max(1.0),
@@ -169,10 +186,26 @@ fn fast_gradient_equals_burn_autodiff() {
         let obj = fast(&arch);
         let (mut g_fast, mut g_burn) = (vec![0.0; params.len()], vec![0.0; params.len()]);
         let s_fast = obj
-            .loss_and_gradient(&params, &x, &noise, 0.3, 1.0 / 150.0, &mut g_fast)
+            .loss_and_gradient(
+                &params,
+                &mut [],
+                &x,
+                &noise,
+                LossWeights::beta_only(0.3),
+                1.0 / 150.0,
+                &mut g_fast,
+            )
             .unwrap();
         let s_burn = burn
-            .loss_and_gradient(&params, &x, &noise, 0.3, 1.0 / 150.0, &mut g_burn)
+            .loss_and_gradient(
+                &params,
+                &mut [],
+                &x,
+                &noise,
+                LossWeights::beta_only(0.3),
+                1.0 / 150.0,
+                &mut g_burn,
+            )
             .unwrap();
         let rel = |a: f64, b: f64| (a - b).abs() / b.abs().max(1e-12);
         assert!(rel(s_fast.reconstruction, s_burn.reconstruction) < 1e-5);
@@ -196,10 +229,26 @@ fn fast_gradient_equals_burn_autodiff() {
         let (params, x, noise) = problem(&paper, 128);
         let (burn, obj) = (ferrolab::nn::mlp_vae::burn_objective(&paper), fast(&paper));
         let (mut g_fast, mut g_burn) = (vec![0.0; params.len()], vec![0.0; params.len()]);
-        obj.loss_and_gradient(&params, &x, &noise, 0.1, 1.0 / 128.0, &mut g_fast)
-            .unwrap();
-        burn.loss_and_gradient(&params, &x, &noise, 0.1, 1.0 / 128.0, &mut g_burn)
-            .unwrap();
+        obj.loss_and_gradient(
+            &params,
+            &mut [],
+            &x,
+            &noise,
+            LossWeights::beta_only(0.1),
+            1.0 / 128.0,
+            &mut g_fast,
+        )
+        .unwrap();
+        burn.loss_and_gradient(
+            &params,
+            &mut [],
+            &x,
+            &noise,
+            LossWeights::beta_only(0.1),
+            1.0 / 128.0,
+            &mut g_burn,
+        )
+        .unwrap();
         let scale = g_burn.iter().fold(0.0f32, |m, v| m.max(v.abs()));
         let worst = g_fast
             .iter()

@@ -6,7 +6,7 @@
 use super::error::NnError;
 use super::layout::ParamLayout;
 use super::mlp_vae::{Reconstruction, VaeArchitecture};
-use super::train::{LossSums, Objective};
+use super::train::{LossSums, LossWeights, Objective};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor, TensorData};
 
@@ -121,12 +121,14 @@ impl Objective for BurnVae {
     fn loss_and_gradient(
         &self,
         params: &[f32],
+        _state: &mut [f32],
         x: &[f32],
         noise: &[f32],
-        beta: f32,
+        weights: LossWeights,
         grad_scale: f32,
         grad: &mut [f32],
     ) -> Result<LossSums, NnError> {
+        let beta = weights.beta as f32;
         let device = Self::device(true);
         let leaves = self.leaves(params, &device, true);
         let (xt, nt, _) = self.inputs(x, noise, &device);
@@ -134,6 +136,7 @@ impl Objective for BurnVae {
         let sums = LossSums {
             reconstruction: scalar(terms.reconstruction.clone().detach())?,
             kl: scalar(terms.kl.clone().detach())?,
+            l1: 0.0,
         };
         let objective = (terms.reconstruction.sum() + terms.kl.sum() * beta) * grad_scale;
         let grads = objective.backward();
@@ -148,7 +151,13 @@ impl Objective for BurnVae {
         Ok(sums)
     }
 
-    fn loss(&self, params: &[f32], x: &[f32], noise: &[f32]) -> Result<LossSums, NnError> {
+    fn loss(
+        &self,
+        params: &[f32],
+        _: &[f32],
+        x: &[f32],
+        noise: &[f32],
+    ) -> Result<LossSums, NnError> {
         let device = Self::device(false);
         let leaves = self.leaves(params, &device, false);
         let (xt, nt, _) = self.inputs(x, noise, &device);
@@ -156,6 +165,7 @@ impl Objective for BurnVae {
         Ok(LossSums {
             reconstruction: scalar(terms.reconstruction)?,
             kl: scalar(terms.kl)?,
+            l1: 0.0,
         })
     }
 }

@@ -12,7 +12,7 @@
 use super::adam::Adam;
 use super::error::{NnError, invalid};
 use super::layout::ParamLayout;
-use super::schedule::BetaSchedule;
+use super::schedule::{BetaSchedule, Schedule};
 use crate::progress::Progress;
 use crate::rng::Xoshiro256;
 use ndarray::ArrayView2;
@@ -25,6 +25,36 @@ pub struct LossSums {
     pub reconstruction: f64,
     /// KL divergence summed over rows.
     pub kl: f64,
+    /// L1 activity penalty summed over rows (0 for models without one).
+    pub l1: f64,
+}
+
+impl LossSums {
+    fn add(&mut self, other: LossSums) {
+        self.reconstruction += other.reconstruction;
+        self.kl += other.kl;
+        self.l1 += other.l1;
+    }
+
+    fn is_finite(&self) -> bool {
+        self.reconstruction.is_finite() && self.kl.is_finite() && self.l1.is_finite()
+    }
+}
+
+/// The weights of the loss terms in one epoch: `reconstruction + beta kl + lambda l1`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LossWeights {
+    /// Weight of the KL divergence.
+    pub beta: f64,
+    /// Weight of the L1 activity penalty.
+    pub lambda: f64,
+}
+
+impl LossWeights {
+    /// A KL weight without an L1 term (paper 000).
+    pub fn beta_only(beta: f64) -> Self {
+        Self { beta, lambda: 0.0 }
+    }
 }
 
 /// What the training loop needs from a model: the loss and its gradient on one mini-batch.
@@ -35,20 +65,34 @@ pub trait Objective: Sync {
     fn row_len(&self) -> usize;
     /// Standard-normal draws per row (the reparameterisation noise); 0 for deterministic models.
     fn noise_dim(&self) -> usize;
+    /// Values of non-trainable state (running statistics of normalisation layers); 0 for
+    /// models without.
+    fn state_len(&self) -> usize {
+        0
+    }
     /// Loss sums of the rows `x` (rows x `row_len`, scaled) with noise `noise` (rows x
-    /// `noise_dim`), and the gradient of `(sum reconstruction + beta sum kl) * grad_scale` with
-    /// respect to `params`, written over `grad`.
+    /// `noise_dim`), and the gradient of
+    /// `(sum reconstruction + beta sum kl + lambda sum l1) * grad_scale` with respect to
+    /// `params`, written over `grad`. Training mode: `state` is updated from the batch.
+    #[allow(clippy::too_many_arguments)]
     fn loss_and_gradient(
         &self,
         params: &[f32],
+        state: &mut [f32],
         x: &[f32],
         noise: &[f32],
-        beta: f32,
+        weights: LossWeights,
         grad_scale: f32,
         grad: &mut [f32],
     ) -> Result<LossSums, NnError>;
-    /// Loss sums without the gradient (validation).
-    fn loss(&self, params: &[f32], x: &[f32], noise: &[f32]) -> Result<LossSums, NnError>;
+    /// Loss sums without the gradient, in inference mode (validation).
+    fn loss(
+        &self,
+        params: &[f32],
+        state: &[f32],
+        x: &[f32],
+        noise: &[f32],
+    ) -> Result<LossSums, NnError>;
 }
 
 /// Optimisation settings (the `vae.*` keys; defaults are paper 000's).
@@ -60,8 +104,8 @@ pub struct TrainSettings {
     pub batch_size: usize,
     /// Adam's learning rate.
     pub learning_rate: f64,
-    /// Weight of the KL term per epoch.
-    pub beta: BetaSchedule,
+    /// Weights of the loss terms per epoch.
+    pub schedule: Schedule,
     /// Seed of every random choice.
     pub seed: u64,
     /// Fraction of rows held out for validation (0: none).
@@ -76,10 +120,10 @@ impl Default for TrainSettings {
             epochs: 200,
             batch_size: 128,
             learning_rate: 1e-3,
-            beta: BetaSchedule {
+            schedule: Schedule::Beta(BetaSchedule {
                 beta: 0.1,
                 warmup_epochs: 0,
-            },
+            }),
             seed: 0,
             validation_fraction: 0.0,
             checkpoint_every: 10,
@@ -90,21 +134,24 @@ impl Default for TrainSettings {
 /// Per-row means of one epoch's losses.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct LossParts {
-    /// Reconstruction + beta KL.
+    /// Reconstruction + beta KL + lambda L1.
     pub total: f64,
     /// Reconstruction loss per row.
     pub reconstruction: f64,
     /// KL divergence per row.
     pub kl: f64,
+    /// L1 activity penalty per row.
+    pub l1: f64,
 }
 
 impl LossParts {
-    fn from_sums(s: LossSums, rows: usize, beta: f64) -> Self {
+    fn from_sums(s: LossSums, rows: usize, w: LossWeights) -> Self {
         let n = rows as f64;
         Self {
-            total: (s.reconstruction + beta * s.kl) / n,
+            total: (s.reconstruction + w.beta * s.kl + w.lambda * s.l1) / n,
             reconstruction: s.reconstruction / n,
             kl: s.kl / n,
+            l1: s.l1 / n,
         }
     }
 }
@@ -116,6 +163,8 @@ pub struct EpochRecord {
     pub epoch: usize,
     /// Beta used in this epoch.
     pub beta: f64,
+    /// Lambda (L1 weight) used in this epoch.
+    pub lambda: f64,
     /// Training losses averaged over the epoch's batches (weighted by rows).
     pub train: LossParts,
     /// Losses on the held-out rows after the epoch, if any are held out.
@@ -212,11 +261,11 @@ fn draw_noise(rng: &mut Xoshiro256, count: usize, out: &mut Vec<f32>) {
 /// Loss of the held-out rows, in batches, with the validation noise stream.
 fn validation_loss(
     objective: &dyn Objective,
-    params: &[f32],
+    (params, model_state): (&[f32], &[f32]),
     data: ArrayView2<f32>,
     rows: &[usize],
     settings: &TrainSettings,
-    beta: f64,
+    weights: LossWeights,
 ) -> Result<LossParts, NnError> {
     let mut rng = Xoshiro256::substream(settings.seed, 3);
     let (mut x, mut noise) = (Vec::new(), Vec::new());
@@ -224,15 +273,15 @@ fn validation_loss(
     for chunk in rows.chunks(settings.batch_size) {
         gather(data, chunk, &mut x);
         draw_noise(&mut rng, chunk.len() * objective.noise_dim(), &mut noise);
-        let s = objective.loss(params, &x, &noise)?;
-        sums.reconstruction += s.reconstruction;
-        sums.kl += s.kl;
+        sums.add(objective.loss(params, model_state, &x, &noise)?);
     }
-    Ok(LossParts::from_sums(sums, rows.len(), beta))
+    Ok(LossParts::from_sums(sums, rows.len(), weights))
 }
 
-/// A checkpoint writer: the weights and the state after an epoch.
-pub type CheckpointWriter<'a> = dyn Fn(&[f32], &TrainState) -> Result<(), NnError> + Sync + 'a;
+/// A checkpoint writer: the weights, the model's state values and the training state after an
+/// epoch.
+pub type CheckpointWriter<'a> =
+    dyn Fn(&[f32], &[f32], &TrainState) -> Result<(), NnError> + Sync + 'a;
 
 /// One training run: a model's objective on scaled rows with its settings and control.
 pub struct Job<'a> {
@@ -249,12 +298,13 @@ pub struct Job<'a> {
 }
 
 impl Job<'_> {
-    /// Train `params` until `settings.epochs` epochs are done in total, continuing from
-    /// `state`. On cancellation `params` and `state` hold the last finished epoch.
-    /// `on_epoch` sees each record as it is made.
+    /// Train `params` (and the model's non-trainable `model_state`) until `settings.epochs`
+    /// epochs are done in total, continuing from `state`. On cancellation all three hold the
+    /// last finished epoch. `on_epoch` sees each record as it is made.
     pub fn run(
         &self,
         params: &mut [f32],
+        model_state: &mut [f32],
         state: &mut TrainState,
         write_checkpoint: &CheckpointWriter<'_>,
         on_epoch: &mut (dyn FnMut(&EpochRecord) + Send),
@@ -282,16 +332,22 @@ impl Job<'_> {
         while state.epochs_done < settings.epochs {
             let started = Instant::now();
             let epoch = state.epochs_done;
-            let beta = settings.beta.at_epoch(epoch);
+            let weights = settings.schedule.weights_at(epoch);
             // The epoch's starting point, restored if it is cancelled half-way.
-            let snapshot = (params.to_vec(), state.adam.clone(), state.rng.clone());
+            let snapshot = (
+                params.to_vec(),
+                model_state.to_vec(),
+                state.adam.clone(),
+                state.rng.clone(),
+            );
             order.copy_from_slice(&train_rows);
             state.rng.shuffle(&mut order);
             let mut sums = LossSums::default();
             for (b, chunk) in order.chunks(settings.batch_size).enumerate() {
                 if progress.is_cancelled() {
                     params.copy_from_slice(&snapshot.0);
-                    (state.adam, state.rng) = (snapshot.1, snapshot.2);
+                    model_state.copy_from_slice(&snapshot.1);
+                    (state.adam, state.rng) = (snapshot.2, snapshot.3);
                     return Err(NnError::Cancelled {
                         epochs_done: state.epochs_done,
                     });
@@ -304,22 +360,23 @@ impl Job<'_> {
                 );
                 let s = objective.loss_and_gradient(
                     params,
+                    model_state,
                     &x,
                     &noise,
-                    beta as f32,
+                    weights,
                     1.0 / chunk.len() as f32,
                     &mut grad,
                 )?;
-                if !(s.reconstruction.is_finite() && s.kl.is_finite()) {
+                if !s.is_finite() {
                     return Err(NnError::Numerical(format!(
-                        "the loss became {} (reconstruction) / {} (KL) in epoch {}, batch {b}: lower vae.learning_rate",
+                        "the loss became {} (reconstruction) / {} (KL) / {} (L1) in epoch {}, batch {b}: lower the learning rate",
                         s.reconstruction,
                         s.kl,
+                        s.l1,
                         epoch + 1
                     )));
                 }
-                sums.reconstruction += s.reconstruction;
-                sums.kl += s.kl;
+                sums.add(s);
                 state.adam.update(params, &grad);
             }
             let validation_parts = if validation.is_empty() {
@@ -327,17 +384,18 @@ impl Job<'_> {
             } else {
                 Some(validation_loss(
                     objective,
-                    params,
+                    (params, model_state),
                     data,
                     &validation,
                     settings,
-                    beta,
+                    weights,
                 )?)
             };
             let record = EpochRecord {
                 epoch: epoch + 1,
-                beta,
-                train: LossParts::from_sums(sums, train_rows.len(), beta),
+                beta: weights.beta,
+                lambda: weights.lambda,
+                train: LossParts::from_sums(sums, train_rows.len(), weights),
                 validation: validation_parts,
                 seconds: started.elapsed().as_secs_f64(),
             };
@@ -350,7 +408,7 @@ impl Job<'_> {
                 && (state.epochs_done.is_multiple_of(settings.checkpoint_every)
                     || state.epochs_done == settings.epochs);
             if due && checkpointing {
-                write_checkpoint(params, state)?;
+                write_checkpoint(params, model_state, state)?;
             }
         }
         Ok(())

@@ -10,7 +10,7 @@
 use super::super::elementwise::{bce_with_logits, sigmoid, squared_error};
 use super::super::error::NnError;
 use super::super::layout::ParamLayout;
-use super::super::train::{LossSums, Objective};
+use super::super::train::{LossSums, LossWeights, Objective};
 use super::architecture::{Dense, Layers, Reconstruction, VaeArchitecture};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
@@ -291,7 +291,11 @@ impl FastVae {
         // Keep the buffer for the next call.
         dout.fill(0.0);
         w.y = dout;
-        LossSums { reconstruction, kl }
+        LossSums {
+            reconstruction,
+            kl,
+            l1: 0.0,
+        }
     }
 
     /// Encode rows of scaled data: (mean, log-variance), each rows x latent.
@@ -354,12 +358,14 @@ impl Objective for FastVae {
     fn loss_and_gradient(
         &self,
         params: &[f32],
+        _state: &mut [f32],
         x: &[f32],
         noise: &[f32],
-        beta: f32,
+        weights: LossWeights,
         grad_scale: f32,
         grad: &mut [f32],
     ) -> Result<LossSums, NnError> {
+        let beta = weights.beta as f32;
         let (d, k) = (self.arch.input_dim, self.arch.latent_dim);
         let rows = x.len() / d;
         let count = rows.div_ceil(SHARD_ROWS).max(1);
@@ -400,7 +406,13 @@ impl Objective for FastVae {
         Ok(sums)
     }
 
-    fn loss(&self, params: &[f32], x: &[f32], noise: &[f32]) -> Result<LossSums, NnError> {
+    fn loss(
+        &self,
+        params: &[f32],
+        _: &[f32],
+        x: &[f32],
+        noise: &[f32],
+    ) -> Result<LossSums, NnError> {
         let (d, k) = (self.arch.input_dim, self.arch.latent_dim);
         let sums = x
             .par_chunks(SHARD_ROWS * d)
@@ -421,6 +433,7 @@ impl Objective for FastVae {
             .fold(LossSums::default(), |acc, (r, kl)| LossSums {
                 reconstruction: acc.reconstruction + r,
                 kl: acc.kl + kl,
+                l1: 0.0,
             }))
     }
 }

@@ -153,6 +153,7 @@ impl Fields<'_> {
             total: a[0],
             reconstruction: a[1],
             kl: a[2],
+            l1: 0.0,
         })
     }
 }
@@ -250,6 +251,8 @@ pub(super) fn load(path: &Path) -> Result<Loaded, NnError> {
                 history.push(EpochRecord {
                     epoch: f.usize(h, "epoch")?,
                     beta: f.f64(h, "beta")?,
+                    // No L1 term in this model.
+                    lambda: 0.0,
                     train: f.parts(h.get("train").unwrap_or(&Value::Null))?,
                     validation: match h.get("validation") {
                         Some(v) if !v.is_null() => Some(f.parts(v)?),

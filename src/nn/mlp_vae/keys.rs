@@ -1,7 +1,7 @@
 //! The `vae.*` configuration keys and the settings read from them.
 
 use super::super::error::NnError;
-use super::super::schedule::BetaSchedule;
+use super::super::schedule::{BetaSchedule, Schedule};
 use super::super::train::TrainSettings;
 use super::architecture::Reconstruction;
 use crate::config::Valid;
@@ -87,17 +87,17 @@ impl VaeSettings {
     ///
     /// ```
     /// let t = ferrolab::nn::VaeSettings::default().training();
-    /// assert_eq!((t.epochs, t.batch_size, t.beta.beta), (200, 128, 0.1));
+    /// assert_eq!((t.epochs, t.batch_size, t.schedule.weights_at(0).beta), (200, 128, 0.1));
     /// ```
     pub fn training(&self) -> TrainSettings {
         TrainSettings {
             epochs: self.epochs,
             batch_size: self.batch_size,
             learning_rate: self.learning_rate,
-            beta: BetaSchedule {
+            schedule: Schedule::Beta(BetaSchedule {
                 beta: self.beta,
                 warmup_epochs: self.beta_warmup_epochs,
-            },
+            }),
             seed: self.seed,
             validation_fraction: self.validation_fraction,
             checkpoint_every: self.checkpoint_every,

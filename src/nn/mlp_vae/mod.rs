@@ -240,7 +240,7 @@ impl MlpVae {
         };
         let path = self.checkpoint.clone();
         let (arch, settings, scaling) = (&self.arch, &self.settings, self.scaling);
-        let write = |p: &[f32], s: &TrainState| match &path {
+        let write = |p: &[f32], _: &[f32], s: &TrainState| match &path {
             Some(path) => io::save(path, arch, settings, scaling, p, Some(s)),
             None => Ok(()),
         };
@@ -253,10 +253,11 @@ impl MlpVae {
             progress,
             checkpointing: path.is_some(),
         };
-        let result = crate::parallel::install(|| job.run(params, &mut state, &write, on_epoch))
-            .map_err(|e| NnError::Invalid(e.to_string()))?;
+        let result =
+            crate::parallel::install(|| job.run(params, &mut [], &mut state, &write, on_epoch))
+                .map_err(|e| NnError::Invalid(e.to_string()))?;
         if matches!(result, Err(NnError::Cancelled { .. })) {
-            write(params, &state)?;
+            write(params, &[], &state)?;
         }
         let history = state.history.clone();
         self.state = Some(state);

@@ -14,6 +14,7 @@ const SETTINGS: &[fn() -> Vec<KeySpec>] = &[
     crate::phasefield::dataset::SweepSettings::keys,
     crate::gp::GpParams::keys,
     crate::nn::VaeSettings::keys,
+    crate::nn::lstm_vae::LstmVaeSettings::keys,
     crate::design::DesignSettings::keys,
     crate::analysis::NmfSettings::keys,
     crate::analysis::DictionarySettings::keys,

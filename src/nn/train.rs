@@ -278,6 +278,9 @@ fn validation_loss(
     Ok(LossParts::from_sums(sums, rows.len(), weights))
 }
 
+/// Sees each epoch's record with the parameters and model state after it.
+pub type EpochObserver<'a> = dyn FnMut(&EpochRecord, &[f32], &[f32]) + Send + 'a;
+
 /// A checkpoint writer: the weights, the model's state values and the training state after an
 /// epoch.
 pub type CheckpointWriter<'a> =
@@ -295,19 +298,23 @@ pub struct Job<'a> {
     pub progress: &'a Progress,
     /// Whether checkpoints are written (every `checkpoint_every` epochs).
     pub checkpointing: bool,
+    /// Epochs the progress reports count to (a staged run trains to `settings.epochs` one
+    /// stage at a time, while its progress counts the whole run).
+    pub epochs_total: usize,
 }
 
 impl Job<'_> {
     /// Train `params` (and the model's non-trainable `model_state`) until `settings.epochs`
     /// epochs are done in total, continuing from `state`. On cancellation all three hold the
-    /// last finished epoch. `on_epoch` sees each record as it is made.
+    /// last finished epoch. `on_epoch` sees each record as it is made, with the parameters
+    /// and model state after the epoch.
     pub fn run(
         &self,
         params: &mut [f32],
         model_state: &mut [f32],
         state: &mut TrainState,
         write_checkpoint: &CheckpointWriter<'_>,
-        on_epoch: &mut (dyn FnMut(&EpochRecord) + Send),
+        on_epoch: &mut EpochObserver<'_>,
     ) -> Result<(), NnError> {
         let Job {
             objective,
@@ -315,6 +322,7 @@ impl Job<'_> {
             settings,
             progress,
             checkpointing,
+            ..
         } = *self;
         if data.ncols() != objective.row_len() {
             return Err(invalid(format!(
@@ -324,7 +332,7 @@ impl Job<'_> {
             )));
         }
         let (validation, train_rows) = split_rows(data.nrows(), settings)?;
-        progress.set_total(settings.epochs);
+        progress.set_total(self.epochs_total);
         progress.set_done(state.epochs_done);
         let mut grad = vec![0.0f32; params.len()];
         let (mut x, mut noise) = (Vec::new(), Vec::new());
@@ -403,7 +411,7 @@ impl Job<'_> {
             state.epochs_done += 1;
             progress.set_done(state.epochs_done);
             progress.record_loss(record.train.total);
-            on_epoch(&record);
+            on_epoch(&record, params, model_state);
             let due = settings.checkpoint_every > 0
                 && (state.epochs_done.is_multiple_of(settings.checkpoint_every)
                     || state.epochs_done == settings.epochs);

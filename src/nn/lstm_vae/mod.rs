@@ -2,11 +2,12 @@
 //! embeddings around a 16-channel latent layer, trained with staged beta and lambda.
 
 mod architecture;
-// The public model (training with staged beta and lambda, files) builds on these next; until
-// then only their tests use them.
-#[allow(dead_code)]
 mod block;
-#[allow(dead_code)]
+mod keys;
+mod model;
 mod network;
+mod objective;
 
 pub use architecture::LstmVaeArchitecture;
+pub use keys::{BetaStepRule, LstmVaeSettings, StageOptimizer, Variant};
+pub use model::{LstmVae, StageRecord};

@@ -4,7 +4,9 @@
 //!
 //! Loss per mini-batch of B rows, as the paper's Keras code computes it:
 //! `mean_{b,t,c} (x - x_hat)^2 + beta mean_{b,j} KL_bj + lambda (1/B) sum_{b,k} (|e_bk| + |d_bk|)`
-//! with `e` the encoder's and `d` the decoder's L1-penalised dense activations.
+//! with `e` the encoder's and `d` the decoder's L1-penalised dense activations. Per row, the
+//! terms are the mean squared error over steps and channels, the KL averaged over latent
+//! channels and the L1 sum; the trainer sums them over rows and scales by 1/B.
 
 use super::super::error::NnError;
 use super::super::layers::init::InitScheme;
@@ -16,6 +18,7 @@ use super::super::layers::{
 use super::super::layout::ParamLayout;
 use super::super::real::Real;
 use super::super::tensor::Tensor;
+use super::super::train::{LossSums, LossWeights};
 use super::architecture::LstmVaeArchitecture;
 use super::block::{Block, BlockSaved, KERAS_NORM_EPS};
 use crate::rng::Xoshiro256;
@@ -40,17 +43,6 @@ pub(crate) struct Network {
     decoder_blocks: Vec<Block>,
     decoder_norm: Option<LayerNorm>,
     output: Linear,
-}
-
-/// The loss terms of one mini-batch, each already averaged as in the loss.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub(crate) struct LossTerms {
-    /// Mean squared error over rows, steps and channels.
-    pub mse: f64,
-    /// KL divergence averaged over rows and latent channels.
-    pub kl: f64,
-    /// L1 activity of both embeddings, summed and divided by the rows.
-    pub l1: f64,
 }
 
 /// What an encoder pass gives, each `(B, k)`.
@@ -283,19 +275,70 @@ impl Network {
         self.output.infer(w, &h)
     }
 
-    /// The loss of one mini-batch `x` with reparameterisation noise `eps` (`B x latent`), and
-    /// its gradient added into `grad`. Training mode: BatchNorm normalises with the batch's
-    /// statistics, which are returned for the running update.
-    #[allow(clippy::too_many_arguments)]
-    pub fn loss_and_gradient<T: Real>(
+    /// Folds a training batch's BatchNorm statistics into the running ones.
+    pub fn update_running<T: Real>(&self, state: &mut [T], saved: &<BatchNorm as Layer<T>>::Saved) {
+        if let Some(n) = &self.encoder_norm {
+            n.update_running(state, saved);
+        }
+    }
+
+    /// The loss sums of `x` in inference mode (no gradient), with noise `eps`.
+    pub fn loss_inference<T: Real>(
         &self,
         w: Weights<T>,
         x: &Tensor<T>,
         eps: &[T],
-        beta: f64,
-        lambda: f64,
+    ) -> Result<LossSums, NnError> {
+        let enc = self.encode(w, x)?;
+        let (z, _) = reparameterise(&enc.mu.data, &enc.log_var.data, eps);
+        let z = Tensor {
+            shape: enc.mu.shape.clone(),
+            data: z,
+        };
+        let recon = self.decode(w, &z)?;
+        let row_len = self.arch.row_len() as f64;
+        let latent = self.arch.latent as f64;
+        let sse: f64 = recon
+            .data
+            .iter()
+            .zip(&x.data)
+            .map(|(r, t)| (*r - *t).to_f64_exact().powi(2))
+            .sum();
+        let kl = gaussian_kl(
+            &enc.mu.data,
+            &enc.log_var.data,
+            T::zero(),
+            &mut vec![T::zero(); z.data.len()],
+            &mut vec![T::zero(); z.data.len()],
+        );
+        let d = RELU.infer(w, &self.decoder_embedding.infer(w, &z)?)?;
+        let l1: f64 = d
+            .data
+            .iter()
+            .chain(&enc.embedding.data)
+            .map(|v| v.abs().to_f64_exact())
+            .sum();
+        Ok(LossSums {
+            reconstruction: sse / row_len,
+            kl: kl / latent,
+            l1,
+        })
+    }
+
+    /// The loss sums of one mini-batch `x` with reparameterisation noise `eps` (`B x latent`),
+    /// and the gradient of `(sum mse + beta sum kl + lambda sum l1) * grad_scale` added into
+    /// `grad`. Training mode: BatchNorm normalises with the batch's statistics, which are
+    /// returned for the running update.
+    #[allow(clippy::too_many_arguments)]
+    pub fn batch_loss_and_gradient<T: Real>(
+        &self,
+        w: Weights<T>,
+        x: &Tensor<T>,
+        eps: &[T],
+        weights: LossWeights,
+        grad_scale: f64,
         grad: &mut [T],
-    ) -> Result<(LossTerms, Option<<BatchNorm as Layer<T>>::Saved>), NnError> {
+    ) -> Result<(LossSums, Option<<BatchNorm as Layer<T>>::Saved>), NnError> {
         let rows = x.batch();
         let latent = self.arch.latent;
         if eps.len() != rows * latent {
@@ -335,6 +378,7 @@ impl Network {
 
         // Loss and the gradient of each term at its input.
         let n = recon.data.len() as f64;
+        let row_len = n / rows as f64;
         if n as usize != x.data.len() {
             return Err(NnError::Invalid(format!(
                 "the decoder gives {} values per batch but x holds {}",
@@ -347,7 +391,7 @@ impl Network {
         for ((g, r), t) in drecon.data.iter_mut().zip(&recon.data).zip(&x.data) {
             let e = *r - *t;
             sse += (e * e).to_f64_exact();
-            *g = T::of(2.0 / n) * e;
+            *g = T::of(2.0 * grad_scale / row_len) * e;
         }
         let (mut dmu, mut dlv) = (
             vec![T::zero(); rows * latent],
@@ -356,11 +400,11 @@ impl Network {
         let kl = gaussian_kl(
             &enc.mu.data,
             &enc.log_var.data,
-            T::of(beta / (rows * latent) as f64),
+            T::of(grad_scale * weights.beta / latent as f64),
             &mut dmu,
             &mut dlv,
         );
-        let l1_scale = T::of(lambda / rows as f64);
+        let l1_scale = T::of(grad_scale * weights.lambda);
         let mut d_l1 = vec![T::zero(); d.data.len()];
         let mut e_l1 = vec![T::zero(); enc.embedding.data.len()];
         let l1 = activity_l1(&d.data, l1_scale, &mut d_l1)
@@ -407,12 +451,12 @@ impl Network {
         for (b, s) in self.encoder_blocks.iter().zip(&es.blocks).rev() {
             g = b.backward(w, s, &g, grad);
         }
-        let terms = LossTerms {
-            mse: sse / n,
-            kl: kl / (rows * latent) as f64,
-            l1: l1 / rows as f64,
+        let sums = LossSums {
+            reconstruction: sse / row_len,
+            kl: kl / latent as f64,
+            l1,
         };
-        Ok((terms, es.norm))
+        Ok((sums, es.norm))
     }
 }
 
@@ -455,27 +499,32 @@ mod tests {
                 )
                 .unwrap();
             let eps: Vec<f64> = (0..rows * 2).map(|_| rng.normal()).collect();
-            let (beta, lambda) = (0.3, 0.05);
+            // The paper's batch loss: sums over rows scaled by 1/B.
+            let weights = LossWeights {
+                beta: 0.3,
+                lambda: 0.05,
+            };
+            let scale = 1.0 / rows as f64;
             let loss = |p: &[f64]| {
                 let w = Weights {
                     params: p,
                     state: &s,
                 };
                 let (t, _) = net
-                    .loss_and_gradient(w, &x, &eps, beta, lambda, &mut vec![0.0; p.len()])
+                    .batch_loss_and_gradient(w, &x, &eps, weights, scale, &mut vec![0.0; p.len()])
                     .unwrap();
-                t.mse + beta * t.kl + lambda * t.l1
+                (t.reconstruction + weights.beta * t.kl + weights.lambda * t.l1) * scale
             };
             let mut grad = vec![0.0; p.len()];
-            net.loss_and_gradient(
+            net.batch_loss_and_gradient(
                 Weights {
                     params: &p,
                     state: &s,
                 },
                 &x,
                 &eps,
-                beta,
-                lambda,
+                weights,
+                scale,
                 &mut grad,
             )
             .unwrap();

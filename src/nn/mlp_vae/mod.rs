@@ -252,10 +252,14 @@ impl MlpVae {
             settings: &training,
             progress,
             checkpointing: path.is_some(),
+            epochs_total: training.epochs,
         };
-        let result =
-            crate::parallel::install(|| job.run(params, &mut [], &mut state, &write, on_epoch))
-                .map_err(|e| NnError::Invalid(e.to_string()))?;
+        let result = crate::parallel::install(|| {
+            job.run(params, &mut [], &mut state, &write, &mut |r, _, _| {
+                on_epoch(r)
+            })
+        })
+        .map_err(|e| NnError::Invalid(e.to_string()))?;
         if matches!(result, Err(NnError::Cancelled { .. })) {
             write(params, &[], &state)?;
         }

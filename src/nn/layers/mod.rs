@@ -22,6 +22,8 @@ mod shards;
 
 #[cfg(test)]
 pub(crate) mod gradcheck;
+#[cfg(test)]
+mod pytorch_parity;
 
 pub use activation::{Activation, ActivationLayer};
 pub use batch_norm::{BatchNorm, BatchNormConvention};

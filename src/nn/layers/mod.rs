@@ -20,6 +20,8 @@ mod lstm;
 mod penalties;
 mod shards;
 
+#[cfg(all(test, feature = "burn"))]
+mod burn_reference;
 #[cfg(test)]
 pub(crate) mod gradcheck;
 #[cfg(test)]

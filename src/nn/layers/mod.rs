@@ -20,8 +20,12 @@ mod lstm;
 mod penalties;
 mod shards;
 
+#[cfg(all(test, feature = "burn"))]
+mod burn_reference;
 #[cfg(test)]
 pub(crate) mod gradcheck;
+#[cfg(test)]
+mod pytorch_parity;
 
 pub use activation::{Activation, ActivationLayer};
 pub use batch_norm::{BatchNorm, BatchNormConvention};

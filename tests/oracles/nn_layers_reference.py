@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""PyTorch reference values for ferrolab's layer set (src/nn/layers/, docs/nn.md).
+
+For tiny sizes, each layer is built in PyTorch in float64, its weights and input are drawn from
+a seeded NumPy generator, and the backward pass runs on loss = sum(y * r) for a seeded
+projection r. The JSON keeps, per case: the weights (under PyTorch's names and shapes), the
+inputs, r, the output, and the gradients of the loss in every input and weight.
+src/nn/layers/pytorch_parity.rs maps the names onto ferrolab's layouts and runs the same case in
+f64 (relative error below 1e-10) and f32 (below 1e-4). CI never runs this script; it reads the
+committed JSON.
+
+Conventions pinned here, as ferrolab implements them:
+- LSTM: PyTorch has two biases per gate; bias_hh is 0 and bias_ih is ferrolab's single `bias`
+  (gate order i, f, g, o in both). `Last` of a bidirectional LSTM is the concatenation of both
+  directions' final states h_n[0], h_n[1] (Keras' Bidirectional(return_sequences=False)), not
+  output[:, -1], whose backward half has read one step only.
+- LayerNorm over time (Keras axis=1 on (B, T, C)): nn.LayerNorm(T, eps=1e-3) on x.transpose(1, 2).
+- BatchNorm1d in training mode (momentum 0.1, unbiased running variance), the running
+  statistics after that one step, then an eval-mode forward on a second input.
+- KL and L1 are sums; the reparameterisation's noise eps is an input without gradient.
+
+Generated with torch 2.15.0+cu132 (the PyPI wheel, run on the CPU in float64) and numpy 2.4.6;
+the versions are also written into the JSON. Regenerate, with a Python that has torch and numpy
+(a virtual environment: python3 -m venv /work/torchenv && /work/torchenv/bin/pip install torch
+numpy), from the repository root:
+    /work/torchenv/bin/python tests/oracles/nn_layers_reference.py > tests/oracles/nn_layers_reference.json
+"""
+import json
+import sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+torch.set_default_dtype(torch.float64)
+rng = np.random.default_rng(20250101)
+
+
+def normal(*shape, scale=1.0):
+    return scale * rng.standard_normal(shape)
+
+
+def flat(t):
+    """A tensor as {shape, data} with the data row-major (float64, exact in JSON)."""
+    a = t.detach().numpy() if isinstance(t, torch.Tensor) else np.asarray(t)
+    return dict(shape=list(a.shape), data=[float(v) for v in a.reshape(-1)])
+
+
+def run(name, forward, inputs, params=None, extra=None, **config):
+    """One case: forward(**inputs) with the module's parameters set to `params`, then the
+    gradients of sum(y * r) in every input and parameter."""
+    params = params or {}
+    # PyTorch adds into .grad: a module shared by two cases (sequence and last state) would
+    # otherwise carry the first case's weight gradients into the second.
+    for p in params.values():
+        p.grad = None
+    leaves = {k: torch.tensor(v, requires_grad=True) for k, v in inputs.items()}
+    y = forward(**leaves)
+    r = torch.tensor(normal(*y.shape))
+    (y * r).sum().backward()
+    case = dict(name=name, **config,
+                inputs={k: flat(v) for k, v in inputs.items()},
+                params={k: flat(p) for k, p in params.items()},
+                r=flat(r), output=flat(y),
+                grad_inputs={k: flat(v.grad) for k, v in leaves.items()},
+                grad_params={k: flat(p.grad) for k, p in params.items()})
+    case.update(extra or {})
+    return case
+
+
+def set_params(module, values):
+    """Copies the arrays of `values` into the module's parameters of the same names."""
+    with torch.no_grad():
+        for k, v in values.items():
+            getattr(module, k).copy_(torch.tensor(v))
+    return {k: getattr(module, k) for k in values}
+
+
+cases = []
+
+# Linear on (B, F) and on every time step of (B, T, F): weight [out, in].
+for name, shape in [("linear_rows", (4, 5)), ("linear_sequence", (2, 3, 5))]:
+    lin = nn.Linear(5, 3)
+    p = set_params(lin, dict(weight=normal(3, 5, scale=0.5), bias=normal(3, scale=0.5)))
+    cases.append(run(name, lambda x: lin(x), dict(x=normal(*shape)), p,
+                     layer="linear", fan_in=5, fan_out=3))
+
+# LSTM, one direction, every step's output and the last state.
+B, T, C, H = 3, 5, 3, 4
+
+
+def lstm_weights(suffix=""):
+    return {f"weight_ih_l0{suffix}": normal(4 * H, C, scale=0.5),
+            f"weight_hh_l0{suffix}": normal(4 * H, H, scale=0.5),
+            f"bias_ih_l0{suffix}": normal(4 * H, scale=0.5),
+            f"bias_hh_l0{suffix}": np.zeros(4 * H)}
+
+
+lstm = nn.LSTM(C, H, batch_first=True)
+p = set_params(lstm, lstm_weights())
+x = normal(B, T, C)
+cases.append(run("lstm_sequence", lambda x: lstm(x)[0], dict(x=x), p,
+                 layer="lstm", input=C, hidden=H, returns="sequence"))
+cases.append(run("lstm_last", lambda x: lstm(x)[1][0][0], dict(x=x), p,
+                 layer="lstm", input=C, hidden=H, returns="last"))
+
+# Bidirectional: forward then backward direction on the last axis.
+bilstm = nn.LSTM(C, H, batch_first=True, bidirectional=True)
+p = set_params(bilstm, {**lstm_weights(), **lstm_weights("_reverse")})
+x = normal(B, T, C)
+cases.append(run("bilstm_sequence", lambda x: bilstm(x)[0], dict(x=x), p,
+                 layer="bilstm", input=C, hidden=H, returns="sequence"))
+
+def final_states(x):
+    h_n = bilstm(x)[1][0]  # (directions, B, H)
+    return torch.cat([h_n[0], h_n[1]], dim=1)
+
+
+cases.append(run("bilstm_last", final_states, dict(x=x), p,
+                 layer="bilstm", input=C, hidden=H, returns="last"))
+
+# LayerNorm over the channels (PyTorch's default use) and over time (Keras axis=1).
+B, T, C = 3, 6, 4
+ln = nn.LayerNorm(C, eps=1e-5)
+p = set_params(ln, dict(weight=1 + normal(C, scale=0.3), bias=normal(C, scale=0.3)))
+cases.append(run("layer_norm_channels", lambda x: ln(x), dict(x=normal(B, T, C)), p,
+                 layer="layer_norm", axis=2, n=C, eps=1e-5))
+ln_t = nn.LayerNorm(T, eps=1e-3)
+p = set_params(ln_t, dict(weight=1 + normal(T, scale=0.3), bias=normal(T, scale=0.3)))
+cases.append(run("layer_norm_time", lambda x: ln_t(x.transpose(1, 2)).transpose(1, 2),
+                 dict(x=normal(B, T, C)), p, layer="layer_norm", axis=1, n=T, eps=1e-3))
+
+# BatchNorm1d on (B, C) and (B, C, L): one training step from given running statistics, then
+# inference with the updated statistics.
+for name, shape in [("batch_norm_features", (6, 4)), ("batch_norm_channels", (4, 3, 5))]:
+    c = shape[1]
+    bn = nn.BatchNorm1d(c, eps=1e-5, momentum=0.1)
+    p = set_params(bn, dict(weight=1 + normal(c, scale=0.3), bias=normal(c, scale=0.3)))
+    running_mean, running_var = normal(c, scale=0.5), 0.5 + rng.uniform(size=c)
+    with torch.no_grad():
+        bn.running_mean.copy_(torch.tensor(running_mean))
+        bn.running_var.copy_(torch.tensor(running_var))
+    bn.train()
+    case = run(name, lambda x: bn(x), dict(x=normal(*shape, scale=2.0) + 1.0), p,
+               layer="batch_norm", channels=c, eps=1e-5, momentum=0.1)
+    bn.eval()
+    x_eval = normal(*shape)
+    with torch.no_grad():
+        y_eval = bn(torch.tensor(x_eval))
+    case.update(state_before=dict(running_mean=flat(running_mean), running_var=flat(running_var)),
+                state_after=dict(running_mean=flat(bn.running_mean), running_var=flat(bn.running_var)),
+                eval_input=flat(x_eval), eval_output=flat(y_eval))
+    cases.append(case)
+
+# Activations (inputs are draws of a normal, never exactly 0).
+for name, f in [("relu", F.relu), ("leaky_relu", lambda x: F.leaky_relu(x, 0.1)),
+                ("tanh", torch.tanh), ("sigmoid", torch.sigmoid)]:
+    cases.append(run(name, lambda x, f=f: f(x), dict(x=normal(2, 3, 4, scale=2.0)),
+                     layer="activation", activation=name))
+
+# Repeat over time: (B, C) -> (B, T, C).
+cases.append(run("repeat_time", lambda x: x.unsqueeze(1).expand(3, 5, 4), dict(x=normal(3, 4)),
+                 layer="repeat_time", steps=5))
+
+# Residual add of a one-channel (B, T, 1) input to every channel of (B, T, C).
+cases.append(run("add_broadcast", lambda a, b: a + b, dict(a=normal(2, 3, 4), b=normal(2, 3, 1)),
+                 layer="add_broadcast"))
+
+# The variational pieces, on (B, latent) = (3, 2); eps is fixed noise, not differentiated.
+eps = normal(3, 2)
+cases.append(run("reparameterise", lambda mu, log_var: mu + torch.exp(log_var / 2) * torch.tensor(eps),
+                 dict(mu=normal(3, 2), log_var=normal(3, 2, scale=0.5)), layer="reparameterise",
+                 extra=dict(eps=flat(eps))))
+cases.append(run("gaussian_kl",
+                 lambda mu, log_var: (0.5 * (mu ** 2 + torch.exp(log_var) - log_var - 1)).sum(),
+                 dict(mu=normal(3, 2), log_var=normal(3, 2, scale=0.5)), layer="gaussian_kl"))
+cases.append(run("activity_l1", lambda a: a.abs().sum(), dict(a=normal(3, 4)), layer="activity_l1"))
+
+# One case per line, so a regenerated fixture diffs case by case.
+header = json.dumps(dict(torch=torch.__version__, numpy=np.__version__))[:-1]
+sys.stdout.write(header + ', "cases": [\n')
+sys.stdout.write(",\n".join(json.dumps(c, separators=(",", ":")) for c in cases))
+sys.stdout.write("\n]}\n")

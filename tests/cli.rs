@@ -556,13 +556,22 @@ fn analyze_runs_the_baselines_on_npy_files() {
         "rgb-toy",
         "--spectra",
         "1000",
+        "--seeds",
+        "2",
         "--out",
         toy.to_str().unwrap(),
     ]);
-    assert!(ok && stdout.contains("validation MSE"), "{stdout}{err}");
-    for name in ["best", "median", "worst"] {
+    assert!(
+        ok && stdout.contains("validation MSE on the gamut over 2 seeds: omp (2 of 3 atoms)"),
+        "{stdout}{err}"
+    );
+    for name in ["best", "median", "worst", "code1"] {
         assert!(toy.join(format!("rgb_toy_{name}.png")).exists());
     }
+    let npz = ferrolab::io::npz::read_npz(&std::fs::read(toy.join("rgb_toy.npz")).unwrap());
+    let npz = npz.unwrap();
+    assert_eq!(npz["gamut_mse_omp"].shape, vec![9261]);
+    assert_eq!(npz["seed_mse"].shape, vec![2, 4]);
     std::fs::remove_dir_all(dir).unwrap();
 }
 

@@ -2,7 +2,9 @@
 //! Fig. 3), PCA / uncentred truncated SVD, NMF, lasso sparse coding, orthogonal matching
 //! pursuit and dictionary learning (issue 9; paper 001's baseline), and GMM, k-means and KDE.
 //! The decompositions take `n samples x d features` matrices, check them (errors name the
-//! argument), and implement linfa's `Fit` / `Predict`. Paper 001's RGB toy spectra are here too.
+//! argument), and implement linfa's `Fit` / `Predict`. Paper 001's data are here too: its RGB
+//! toy spectra with their validation sets, and the standard scaling (per step or per channel)
+//! that both the baselines and the networks of `nn` apply.
 
 mod dense;
 mod dictionary;
@@ -19,6 +21,7 @@ mod pca;
 mod pearson;
 mod rgb_toy;
 mod rows;
+mod scaler;
 
 pub use dictionary::{Dictionary, DictionaryInit, DictionaryParams, DictionaryTransform};
 pub use gmm::{CovarianceType, GaussianMixture, GmmInit, GmmParams};
@@ -33,7 +36,11 @@ pub use nmf::{Nmf, NmfInit, NmfParams};
 pub use omp::{omp_nonzero_rule, orthogonal_mp};
 pub use pca::{Centring, Pca, PcaParams};
 pub use pearson::{pearson, pearson_matrix};
-pub use rgb_toy::{RgbToy, RgbToySpec, rgb_toy, rgb_toy_value};
+pub use rgb_toy::{
+    RGB_GAMUT_LEVELS, RGB_IMAGE_SIDE, RgbToy, RgbToySpec, rgb_toy, rgb_toy_colours, rgb_toy_gamut,
+    rgb_toy_image, rgb_toy_value,
+};
+pub use scaler::{ScalerMode, StandardScaler};
 
 /// Why an analysis could not run.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]

@@ -10,8 +10,9 @@ use ferrolab::analysis::{
     RGB_GAMUT_LEVELS, RGB_IMAGE_SIDE, RgbToySpec, ScalerMode, StandardScaler, pearson_matrix,
     rgb_toy, rgb_toy_gamut, rgb_toy_image,
 };
+use ferrolab::beps::{MechanismSpec, mechanism_map, mechanism_spectra, read_fit_loops};
 use ferrolab::io::npy::{to_npy_bytes, write_npy};
-use ndarray::{Array1, Array2, ArrayBase, Axis, Data, Dimension};
+use ndarray::{Array1, Array2, Array3, ArrayBase, Axis, Data, Dimension};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -124,6 +125,46 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         seed: u64,
         /// Settings as key=value (dictionary.*; the transforms compared are always both).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
+    /// Paper 001's dictionary-learning baseline on BEPS loops: piezoresponse and resonance of
+    /// every pixel, each channel standardised with one global mean and std, stacked into
+    /// 2 x steps values (P0, R0, P1, R1, ...), n = 5 atoms, lambda = 1. The data: a synthetic
+    /// map of three known switching mechanisms (default; `ferrolab::beps::mechanism_map`), or
+    /// one loop of `ferrolab beps fit` output (--fit DIR --loop Field=1 --loop Cycle=1).
+    /// Prints per-pixel MSE statistics (standardised units) for OMP (scikit-learn's default:
+    /// all 5 atoms for 192 values) and lasso codes, and, for the synthetic map, the noise floor,
+    /// the errors against the noiseless loops and the best |Pearson| of each true mechanism
+    /// weight with a code; writes OUT/beps_dl.npz (per-pixel MSE maps, codes, atoms, the
+    /// channels' mean and std, the true weights) and PNG maps of the per-pixel MSE.
+    BepsDl {
+        /// Output directory.
+        #[arg(long, default_value = "beps_dl")]
+        out: PathBuf,
+        /// `ferrolab beps fit` output directory to read instead of the synthetic map.
+        #[arg(long)]
+        fit: Option<PathBuf>,
+        /// Name=value part of the label of the loop to read from --fit (repeatable), e.g.
+        /// --loop Field=1 --loop Cycle=1; the labels are in DIR/loop_groups.txt.
+        #[arg(long = "loop", value_name = "NAME=VALUE")]
+        select: Vec<String>,
+        /// Seed of the synthetic map.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Grid rows, columns and voltage steps of the synthetic map.
+        #[arg(long, num_args = 3, value_names = ["ROWS", "COLS", "STEPS"], default_values_t = [60, 60, 96])]
+        size: Vec<usize>,
+        /// Noise of the synthetic map, as a fraction of each channel's range.
+        #[arg(long, default_value_t = 0.03)]
+        noise: f64,
+        /// Number of atoms.
+        #[arg(long, default_value_t = 5)]
+        k: usize,
+        /// L1 penalty on the codes.
+        #[arg(long, default_value_t = 1.0)]
+        lambda: f64,
+        /// Settings as key=value (dictionary.*).
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
     },
@@ -340,6 +381,24 @@ pub fn run(command: &Command) -> Result<(), String> {
             seed,
             set,
         } => rgb_toy_baseline(out, *spectra, *seeds, *seed, set)?,
+        Command::BepsDl {
+            out,
+            fit,
+            select,
+            seed,
+            size,
+            noise,
+            k,
+            lambda,
+            set,
+        } => beps_dl(
+            out,
+            fit.as_deref(),
+            select,
+            (*seed, size, *noise),
+            (*k, *lambda),
+            set,
+        )?,
     }
     println!("done in {:.2} s", started.elapsed().as_secs_f64());
     Ok(())
@@ -551,5 +610,244 @@ fn rgb_toy_baseline(
         "wrote {}, rgb_toy_{{best,median,worst}}.png and rgb_toy_code{{1,2,3}}.png",
         path.display()
     );
+    Ok(())
+}
+
+/// The BEPS loops and, for the synthetic map, the truth, and the grid.
+struct BepsData {
+    loops: Array3<f64>,
+    truth: Option<Truth>,
+    grid: (usize, usize),
+    what: String,
+}
+
+/// What the synthetic map knows: the weights (pixels x mechanisms), the noise standard
+/// deviations and the noiseless loops.
+struct Truth {
+    weights: Array2<f64>,
+    noise_std: [f64; 2],
+    clean: Array3<f64>,
+}
+
+/// The synthetic map's seed, size (rows, columns, steps) and noise fraction.
+type SyntheticMap<'a> = (u64, &'a [usize], f64);
+
+fn beps_data(
+    fit: Option<&Path>,
+    select: &[String],
+    (seed, size, noise): SyntheticMap,
+) -> Result<BepsData, String> {
+    match fit {
+        Some(dir) => {
+            let select: Vec<&str> = select.iter().map(String::as_str).collect();
+            let read = read_fit_loops(dir, &select).map_err(|e| format!("--fit {e}"))?;
+            Ok(BepsData {
+                what: format!(
+                    "loop `{}` of {} ({} x {} pixels, {} steps)",
+                    read.label,
+                    dir.display(),
+                    read.grid.0,
+                    read.grid.1,
+                    read.steps.len()
+                ),
+                loops: read.data,
+                truth: None,
+                grid: read.grid,
+            })
+        }
+        None => {
+            if !select.is_empty() {
+                return Err("--loop selects a loop of --fit output; give --fit DIR".into());
+            }
+            let spec = MechanismSpec {
+                rows: size[0],
+                cols: size[1],
+                steps: size[2],
+                seed,
+                noise_fraction: noise,
+                ..Default::default()
+            };
+            let map = mechanism_map(&spec).map_err(|e| e.to_string())?;
+            Ok(BepsData {
+                what: format!(
+                    "the synthetic map of 3 mechanisms (seed {seed}, {} x {} pixels, {} steps, noise std {:.4} / {:.4})",
+                    spec.rows,
+                    spec.cols,
+                    spec.steps,
+                    map.noise_std()[0],
+                    map.noise_std()[1]
+                ),
+                loops: map.spectra().to_owned(),
+                truth: Some(Truth {
+                    weights: map.mixing_pixels().to_owned(),
+                    noise_std: map.noise_std(),
+                    clean: mechanism_spectra(map.mixing_pixels(), &spec)
+                        .map_err(|e| e.to_string())?,
+                }),
+                grid: (spec.rows, spec.cols),
+            })
+        }
+    }
+}
+
+/// Median, 90th percentile and maximum of `v`.
+fn quantiles(v: &[f64]) -> (f64, f64, f64) {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    let at = |q: f64| s[((s.len() - 1) as f64 * q).round() as usize];
+    (at(0.5), at(0.9), s[s.len() - 1])
+}
+
+fn beps_dl(
+    out: &Path,
+    fit: Option<&Path>,
+    select: &[String],
+    synthetic: SyntheticMap,
+    (k, lambda): (usize, f64),
+    set: &[String],
+) -> Result<(), String> {
+    let text = |e: ferrolab::analysis::AnalysisError| e.to_string();
+    let cfg = config_from(set)?;
+    let params = DictionaryParams::from_config(&cfg, k, lambda).map_err(text)?;
+    let data = beps_data(fit, select, synthetic)?;
+    std::fs::create_dir_all(out).map_err(|e| format!("--out {}: {e}", out.display()))?;
+    let (pixels, steps, _) = data.loops.dim();
+    let scaler = StandardScaler::fit(data.loops.view(), ScalerMode::PerChannel).map_err(text)?;
+    let z = scaler.apply(data.loops.view()).map_err(text)?;
+    // Interleaved P0, R0, P1, R1, ...: the standard layout of pixels x steps x 2.
+    let x = z
+        .into_shape_with_order((pixels, 2 * steps))
+        .map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    let dl = Dictionary::fit(
+        x.view(),
+        &DictionaryParams {
+            standardise: false,
+            ..params
+        },
+    )
+    .map_err(text)?;
+    println!(
+        "dictionary learning (n = {k}, lambda = {lambda}) on {}: {} iterations in {:.2} s",
+        data.what,
+        dl.n_iter(),
+        started.elapsed().as_secs_f64()
+    );
+    println!(
+        "channels standardised globally: piezoresponse mean {:.4e} std {:.4e}, resonance mean {:.4e} std {:.4e}",
+        scaler.mean()[[0, 0]],
+        scaler.std()[[0, 0]],
+        scaler.mean()[[0, 1]],
+        scaler.std()[[0, 1]]
+    );
+    if let Some(Truth {
+        noise_std: noise, ..
+    }) = &data.truth
+    {
+        // What a perfect model would leave: the noise variance in standardised units, averaged
+        // over the two channels.
+        let floor = 0.5
+            * ((noise[0] / scaler.std()[[0, 0]]).powi(2)
+                + (noise[1] / scaler.std()[[0, 1]]).powi(2));
+        println!("noise floor (MSE of the noiseless spectra against the data): {floor:.4}");
+    }
+    let rules = [DictionaryTransform::default(), DictionaryTransform::Lasso];
+    let mut members = Vec::new();
+    for rule in rules {
+        let name = rule.describe(2 * steps, k);
+        let errors = dl.reconstruction_errors(x.view(), rule).map_err(text)?;
+        let (median, p90, max) = quantiles(&errors.to_vec());
+        println!(
+            "per-pixel MSE, {name}: mean {:.4}, median {median:.4}, 90th percentile {p90:.4}, max {max:.4}",
+            errors.mean().unwrap_or(f64::NAN)
+        );
+        let codes = dl.transform_with(x.view(), rule).map_err(text)?;
+        if let Some(Truth {
+            weights: truth,
+            clean,
+            ..
+        }) = &data.truth
+        {
+            // The error against what was measured includes the noise; against the noiseless
+            // loops it is the model's own.
+            let z_clean = scaler.apply(clean.view()).map_err(text)?;
+            let z_clean = z_clean
+                .into_shape_with_order((pixels, 2 * steps))
+                .map_err(|e| e.to_string())?;
+            let residual = &z_clean - &codes.dot(&dl.atoms());
+            let clean_errors: Vec<f64> = residual
+                .rows()
+                .into_iter()
+                .map(|r| r.dot(&r) / r.len() as f64)
+                .collect();
+            let (median, p90, max) = quantiles(&clean_errors);
+            println!(
+                "  against the noiseless loops: mean {:.4}, median {median:.4}, 90th percentile {p90:.4}, max {max:.4}",
+                clean_errors.iter().sum::<f64>() / clean_errors.len() as f64
+            );
+            let r = pearson_matrix(truth.view(), codes.view()).map_err(text)?;
+            let best: Vec<String> = r
+                .rows()
+                .into_iter()
+                .enumerate()
+                .map(|(j, row)| {
+                    let b = row.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+                    format!("m{} {b:.3}", j + 1)
+                })
+                .collect();
+            println!(
+                "  best |Pearson| of each true weight with a code: {}",
+                best.join(", ")
+            );
+            let with_truth = (0..truth.ncols())
+                .map(|j| {
+                    let r = ferrolab::analysis::pearson(errors.view(), truth.column(j));
+                    r.map(|r| format!("m{} {r:+.3}", j + 1))
+                })
+                .collect::<Result<Vec<String>, _>>()
+                .map_err(text)?;
+            println!(
+                "  Pearson of the per-pixel MSE with the true weights: {}",
+                with_truth.join(", ")
+            );
+        }
+        let tag = if rule == DictionaryTransform::Lasso {
+            "lasso"
+        } else {
+            "omp"
+        };
+        let (rows, cols) = data.grid;
+        if rows == cols {
+            square_map_png(
+                &out.join(format!("mse_{tag}.png")),
+                &format!("per-pixel MSE, {name}"),
+                "MSE (standardised)",
+                rows,
+                &errors.to_vec(),
+            )?;
+        }
+        members.push((
+            format!("mse_{tag}"),
+            to_npy_bytes(
+                &errors
+                    .into_shape_with_order((rows, cols))
+                    .map_err(|e| e.to_string())?,
+            ),
+        ));
+        members.push((format!("codes_{tag}"), to_npy_bytes(&codes)));
+    }
+    members.push(("atoms".into(), to_npy_bytes(&dl.atoms())));
+    members.push(("mean".into(), to_npy_bytes(&scaler.mean())));
+    members.push(("std".into(), to_npy_bytes(&scaler.std())));
+    if let Some(truth) = &data.truth {
+        members.push(("truth".into(), to_npy_bytes(&truth.weights)));
+    }
+    let named: Vec<(&str, Vec<u8>)> = members
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.clone()))
+        .collect();
+    let path = out.join("beps_dl.npz");
+    npz_write(&path, &named)?;
+    println!("wrote {} and the per-pixel MSE maps", path.display());
     Ok(())
 }

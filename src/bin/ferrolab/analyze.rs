@@ -124,7 +124,8 @@ pub enum Command {
         /// First training seed.
         #[arg(long, default_value_t = 0)]
         seed: u64,
-        /// Settings as key=value (dictionary.*; the transforms compared are always both).
+        /// Settings as key=value (dictionary.*; both transforms are always compared, OMP with
+        /// dictionary.transform_nonzero atoms).
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
     },
@@ -421,6 +422,15 @@ fn spread(values: &[f64]) -> String {
     format!("{mean:.4} +- {sd:.4} (range {lo:.4}-{hi:.4})")
 }
 
+/// The OMP rule of the settings (dictionary.transform_nonzero), or scikit-learn's default when
+/// they ask for lasso codes: the baselines always compare both.
+fn omp_rule(params: &DictionaryParams) -> DictionaryTransform {
+    match params.transform {
+        DictionaryTransform::Lasso => DictionaryTransform::default(),
+        omp => omp,
+    }
+}
+
 fn npz_write(path: &Path, members: &[(&str, Vec<u8>)]) -> Result<(), String> {
     let bytes = ferrolab::io::npz::npz_bytes(members).map_err(|e| e.to_string())?;
     ferrolab::io::atomic::write_atomically(path, |w| w.write_all(&bytes))
@@ -472,7 +482,7 @@ fn rgb_toy_baseline(
     let image = rgb_toy_image(&t).map_err(text)?;
     let gamut = rgb_toy_gamut(&t, RGB_GAMUT_LEVELS).map_err(text)?;
     let params = DictionaryParams::from_config(&cfg, 3, 0.57).map_err(text)?;
-    let rules = [DictionaryTransform::default(), DictionaryTransform::Lasso];
+    let rules = [omp_rule(&params), DictionaryTransform::Lasso];
     let names: Vec<String> = rules.iter().map(|r| r.describe(t.len(), 3)).collect();
     println!(
         "paper 001's dictionary-learning baseline: n = 3, lambda = 0.57, {spectra} training \
@@ -485,7 +495,10 @@ fn rgb_toy_baseline(
     // [image, gamut] x [omp, lasso] per seed.
     let mut results: Vec<[[f64; 2]; 2]> = Vec::new();
     let mut first = None;
-    for s in seed..seed + seeds as u64 {
+    let end = seed
+        .checked_add(seeds as u64)
+        .ok_or("--seed + --seeds: beyond the largest seed")?;
+    for s in seed..end {
         let train = rgb_toy(&RgbToySpec {
             spectra,
             seed: s,
@@ -723,7 +736,7 @@ fn beps_dl(
         x.view(),
         &DictionaryParams {
             standardise: false,
-            ..params
+            ..params.clone()
         },
     )
     .map_err(text)?;
@@ -751,7 +764,7 @@ fn beps_dl(
                 + (noise[1] / scaler.std()[[0, 1]]).powi(2));
         println!("noise floor (MSE of the noiseless spectra against the data): {floor:.4}");
     }
-    let rules = [DictionaryTransform::default(), DictionaryTransform::Lasso];
+    let rules = [omp_rule(&params), DictionaryTransform::Lasso];
     let mut members = Vec::new();
     for rule in rules {
         let name = rule.describe(2 * steps, k);

@@ -50,15 +50,27 @@ fn rgb_toy_function_matches_pytorch() {
         count += 1;
     }
     assert_eq!(count, 40);
-    // Every colour switches inside the default grid: the tanh term changes sign.
+    // The default grid is the paper code's linspace(-1, 1, 25): the tanh switch at
+    // t = 2 (R - 0.5) lies inside it, at least 0.1 from either end (|tanh| >= tanh(2) there),
+    // for every colour with 0.05 <= R <= 0.95; the extreme colours switch at the ends.
     let toy = ferrolab::analysis::rgb_toy(&ferrolab::analysis::RgbToySpec {
         spectra: 200,
         ..Default::default()
-    });
+    })
+    .unwrap();
+    assert_eq!(
+        (toy.t.len(), toy.t[0], toy.t[12], toy.t[24]),
+        (25, -1.0, 0.0, 1.0)
+    );
     for (colour, row) in toy.rgb.rows().into_iter().zip(toy.spectra.rows()) {
         let tanh_first = (20.0 * (toy.t[0] - 2.0 * (colour[0] - 0.5))).tanh();
         let tanh_last = (20.0 * (toy.t[24] - 2.0 * (colour[0] - 0.5))).tanh();
-        assert!(tanh_first < -0.99 && tanh_last > 0.99, "{colour}");
+        if (0.05..=0.95).contains(&colour[0]) {
+            assert!(
+                tanh_first <= -2f64.tanh() && tanh_last >= 2f64.tanh(),
+                "{colour}"
+            );
+        }
         assert!(row.iter().all(|v| v.is_finite()));
     }
 }

@@ -268,8 +268,10 @@ fn dictionary_learning_reaches_scikit_learn_objective() {
     let xv = matrix(&d["x_valid"]);
     let lambda = d["alpha"].as_f64().unwrap();
     let k = d["n_components"].as_u64().unwrap() as usize;
+    // The reference codes new data by lasso (transform_algorithm='lasso_cd').
     let params = DictionaryParams {
         standardise: true,
+        transform: DictionaryTransform::Lasso,
         ..DictionaryParams::new(k, lambda)
     };
     let dl = Dictionary::fit(x.view(), &params).unwrap();

@@ -302,6 +302,50 @@ fn beps_synthetic_then_fit_recovers_the_map() {
     for (g, w) in got.chunks(4).zip(want.chunks(4)) {
         assert!((g[1] - w[1]).abs() < 2e-3 * w[1], "{} vs {}", g[1], w[1]);
     }
+    // The fit output read back as paper 001's two channels: one loop, `all`, of every step.
+    assert_eq!(
+        std::fs::read_to_string(fit.join("loop_groups.txt")).unwrap(),
+        "all\n"
+    );
+    let loops = ferrolab::beps::read_fit_loops(&fit, &[]).unwrap();
+    assert_eq!((loops.label.as_str(), loops.grid), ("all", (6, 6)));
+    assert_eq!(loops.steps, vec![0, 1, 2, 3]);
+    assert_eq!(
+        loops.voltage.as_deref(),
+        Some(&truth["voltage"].to_vec::<f64>().unwrap()[..])
+    );
+    let piezo = npz["piezoresponse"].to_vec::<f64>().unwrap();
+    for p in 0..36 {
+        for k in 0..4 {
+            assert_eq!(loops.data[[p, k, 0]], piezo[p * 4 + k]);
+            assert_eq!(loops.data[[p, k, 1]], got[(p * 4 + k) * 4 + 1]);
+        }
+    }
+    let err = ferrolab::beps::read_fit_loops(&fit, &["Cycle=1"]).unwrap_err();
+    assert!(
+        err.to_string().contains("matches none of the loops `all`"),
+        "{err}"
+    );
+    // Paper 001's dictionary-learning baseline on that loop.
+    let (ok, out, err) = ferrolab(&[
+        "analyze",
+        "beps-dl",
+        "--fit",
+        fit.to_str().unwrap(),
+        "--out",
+        dir.join("dl").to_str().unwrap(),
+        "--k",
+        "3",
+    ]);
+    // 8 values per pixel: scikit-learn's rule codes with 1 of the 3 atoms.
+    assert!(
+        ok && out.contains("loop `all`") && out.contains("per-pixel MSE, omp (1 of 3 atoms)"),
+        "{out}{err}"
+    );
+    let dl =
+        ferrolab::io::npz::read_npz(&std::fs::read(dir.join("dl/beps_dl.npz")).unwrap()).unwrap();
+    assert_eq!(dl["mse_omp"].shape, vec![6, 6]);
+    assert_eq!(dl["atoms"].shape, vec![3, 8]);
     let (ok, _, err) = ferrolab(&[
         "beps",
         "fit",
@@ -467,6 +511,27 @@ fn beps_fit_reads_a_usid_file() {
     assert_eq!(npz["loop_params"].shape, vec![3, 4, 2, 9]);
     let groups = std::fs::read_to_string(dir.join("loop_groups.txt")).unwrap();
     assert_eq!(groups, "Field=1\nField=0\n");
+    // The off-field loop (Field=1; Field varies fastest, so its steps are the even ones) read
+    // back as piezoresponse and resonance.
+    let loops = ferrolab::beps::read_fit_loops(&dir, &["Field=1"]).unwrap();
+    assert_eq!(loops.label, "Field=1");
+    assert_eq!(loops.steps, (0..16).map(|k| 2 * k).collect::<Vec<_>>());
+    assert_eq!(loops.data.dim(), (12, 16, 2));
+    let params = npz["params"].to_vec::<f64>().unwrap();
+    let piezo = npz["piezoresponse"].to_vec::<f64>().unwrap();
+    for p in 0..12 {
+        for (k, &step) in loops.steps.iter().enumerate() {
+            assert_eq!(loops.data[[p, k, 0]], piezo[p * 32 + step]);
+            assert_eq!(loops.data[[p, k, 1]], params[(p * 32 + step) * 4 + 1]);
+        }
+    }
+    let err = ferrolab::beps::read_fit_loops(&dir, &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("matches 2 of the loops `Field=1`, `Field=0`"),
+        "{err}"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -556,13 +621,41 @@ fn analyze_runs_the_baselines_on_npy_files() {
         "rgb-toy",
         "--spectra",
         "1000",
+        "--seeds",
+        "2",
         "--out",
         toy.to_str().unwrap(),
     ]);
-    assert!(ok && stdout.contains("validation MSE"), "{stdout}{err}");
-    for name in ["best", "median", "worst"] {
+    assert!(
+        ok && stdout.contains("validation MSE on the gamut over 2 seeds: omp (2 of 3 atoms)"),
+        "{stdout}{err}"
+    );
+    for name in ["best", "median", "worst", "code1"] {
         assert!(toy.join(format!("rgb_toy_{name}.png")).exists());
     }
+    let npz = ferrolab::io::npz::read_npz(&std::fs::read(toy.join("rgb_toy.npz")).unwrap());
+    let npz = npz.unwrap();
+    assert_eq!(npz["gamut_mse_omp"].shape, vec![9261]);
+    assert_eq!(npz["seed_mse"].shape, vec![2, 4]);
+    // The synthetic BEPS map of three mechanisms, small: 32 values per pixel, so OMP codes
+    // with 3 of the 5 atoms.
+    let (ok, stdout, err) = ferrolab(&[
+        "analyze",
+        "beps-dl",
+        "--size",
+        "12",
+        "12",
+        "16",
+        "--out",
+        dir.join("beps_dl").to_str().unwrap(),
+    ]);
+    assert!(
+        ok && stdout.contains("per-pixel MSE, omp (3 of 5 atoms)")
+            && stdout.contains("best |Pearson| of each true weight"),
+        "{stdout}{err}"
+    );
+    let (ok, _, err) = ferrolab(&["analyze", "beps-dl", "--loop", "Field=1"]);
+    assert!(!ok && err.contains("--fit"), "{err}");
     std::fs::remove_dir_all(dir).unwrap();
 }
 

@@ -65,7 +65,7 @@ def selu(z):
 def dictionary():
     """Paper 001's toy spectra: 3 atoms, lambda 0.57, standardised per time step."""
     n = 2000 if QUICK else 10000
-    t = np.linspace(-1.2, 1.2, 25)
+    t = np.linspace(-1, 1, 25)
     c = rng.uniform(size=(n, 3))
     toy = (np.tanh(20 * (t - 2 * (c[:, :1] - 0.5))) + selu(t - 2 * (c[:, 1:2] - 0.5))
            + 1 / (1 + np.exp(20 * (t - (c[:, 2:] - 0.5)))))

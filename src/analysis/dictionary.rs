@@ -20,6 +20,11 @@
 //! Both steps are exact block minimisations (the coding from a warm start), so the objective
 //! never increases. The loop stops when an iteration lowers the objective by less than
 //! `tol` times its value (scikit-learn's criterion) or after `max_iter` iterations.
+//!
+//! New data are coded on the learnt atoms by one of two rules ([`DictionaryTransform`],
+//! key `dictionary.transform`): orthogonal matching pursuit with scikit-learn's default number
+//! of non-zeros (the default, as `DictionaryLearning.transform` in the environment of paper
+//! 001's code), or the lasso codes of the learning objective.
 
 use super::AnalysisError;
 use super::dense::{
@@ -27,6 +32,7 @@ use super::dense::{
     thin_svd, unstandardise,
 };
 use super::lasso::{LassoSettings, check_lambda, encode_gram};
+use super::omp::{check_nonzero, encode_omp_gram, omp_nonzero_rule};
 use crate::rng::Xoshiro256;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, s};
 
@@ -53,6 +59,63 @@ pub enum DictionaryInit {
     },
 }
 
+/// How [`Dictionary::transform`] codes data on the learnt atoms.
+///
+/// ```
+/// use ferrolab::analysis::DictionaryTransform;
+/// // The default is paper 001's: scikit-learn's OMP with its rule for the number of non-zeros.
+/// assert_eq!(DictionaryTransform::default(), DictionaryTransform::Omp { n_nonzero: None });
+/// assert_eq!(DictionaryTransform::default().n_nonzero(25, 3), Some(2));
+/// assert_eq!(DictionaryTransform::Lasso.n_nonzero(25, 3), None);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DictionaryTransform {
+    /// Orthogonal matching pursuit ([`orthogonal_mp`](super::orthogonal_mp)) with at most
+    /// `n_nonzero` atoms per row; `None`: scikit-learn's default
+    /// [`omp_nonzero_rule`](super::omp_nonzero_rule)`(d, k)` (2 of 3 atoms for 25 features,
+    /// 5 of 5 for 192).
+    Omp {
+        /// Non-zero coefficients per row, 1..=k, or `None` for the rule.
+        n_nonzero: Option<usize>,
+    },
+    /// The lasso codes with the dictionary's lambda: the coding step of the learning objective.
+    Lasso,
+}
+
+impl Default for DictionaryTransform {
+    fn default() -> Self {
+        Self::Omp { n_nonzero: None }
+    }
+}
+
+impl DictionaryTransform {
+    /// The number of non-zeros OMP uses for `d` features and `k` atoms (`None` for lasso).
+    ///
+    /// ```
+    /// use ferrolab::analysis::DictionaryTransform;
+    /// assert_eq!(DictionaryTransform::Omp { n_nonzero: Some(3) }.n_nonzero(25, 3), Some(3));
+    /// ```
+    pub fn n_nonzero(self, d: usize, k: usize) -> Option<usize> {
+        match self {
+            Self::Omp { n_nonzero } => Some(n_nonzero.unwrap_or_else(|| omp_nonzero_rule(d, k))),
+            Self::Lasso => None,
+        }
+    }
+
+    /// A short name for reports: `omp (2 of 3 atoms)` or `lasso`.
+    ///
+    /// ```
+    /// use ferrolab::analysis::DictionaryTransform;
+    /// assert_eq!(DictionaryTransform::default().describe(192, 5), "omp (5 of 5 atoms)");
+    /// ```
+    pub fn describe(self, d: usize, k: usize) -> String {
+        match self.n_nonzero(d, k) {
+            Some(n) => format!("omp ({n} of {k} atoms)"),
+            None => "lasso".into(),
+        }
+    }
+}
+
 /// Settings of dictionary learning; fit with [`Dictionary::fit`] or linfa's `Fit`.
 ///
 /// ```
@@ -77,6 +140,8 @@ pub struct DictionaryParams {
     pub standardise: bool,
     /// The sparse coder's settings (fit and transform).
     pub coding: LassoSettings,
+    /// How [`Dictionary::transform`] codes data (the learning always uses lasso codes).
+    pub transform: DictionaryTransform,
 }
 
 impl DictionaryParams {
@@ -119,6 +184,7 @@ pub struct Dictionary {
     scale: Array1<f64>,
     lambda: f64,
     coding: LassoSettings,
+    transform: DictionaryTransform,
 }
 
 impl Dictionary {
@@ -145,6 +211,9 @@ impl Dictionary {
         let k = params.n_components;
         if k == 0 {
             return invalid("n_components = 0: it must be at least 1".into());
+        }
+        if let DictionaryTransform::Omp { n_nonzero: Some(m) } = params.transform {
+            check_nonzero(m, k).map_err(|e| AnalysisError::Invalid(format!("transform: {e}")))?;
         }
         super::check_factor_memory(n, d, k, 3)?;
         let (mean, scale) = if params.standardise {
@@ -185,6 +254,7 @@ impl Dictionary {
             scale,
             lambda,
             coding: params.coding,
+            transform: params.transform,
         })
     }
 
@@ -282,36 +352,81 @@ impl Dictionary {
         (self.mean.view(), self.scale.view())
     }
 
-    /// The lasso codes (m x k) of new data `x` (m x d) on the learned atoms, after the fitted
-    /// standardisation.
+    /// The codes (m x k) of new data `x` (m x d) on the learned atoms, after the fitted
+    /// standardisation, by the rule fitted with ([`DictionaryParams::transform`]; OMP with
+    /// scikit-learn's number of non-zeros by default).
     ///
     /// ```
-    /// use ferrolab::analysis::{Dictionary, DictionaryParams};
+    /// use ferrolab::analysis::{Dictionary, DictionaryParams, DictionaryTransform};
     /// use ndarray::array;
     /// let x = array![[1.0, 0.0], [0.0, 1.0], [2.0, 0.1]];
-    /// let dl = Dictionary::fit(x.view(), &DictionaryParams::new(2, 0.0))?;
+    /// let params = DictionaryParams { transform: DictionaryTransform::Lasso, ..DictionaryParams::new(2, 0.0) };
+    /// let dl = Dictionary::fit(x.view(), &params)?;
     /// let codes = dl.transform(array![[3.0, 1.0]].view())?;
     /// let back = dl.inverse_transform(codes.view())?;
     /// assert!((back[[0, 0]] - 3.0).abs() < 1e-8 && (back[[0, 1]] - 1.0).abs() < 1e-8);
     /// # Ok::<(), ferrolab::analysis::AnalysisError>(())
     /// ```
     pub fn transform(&self, x: ArrayView2<f64>) -> Result<Array2<f64>, AnalysisError> {
+        self.transform_with(x, self.transform)
+    }
+
+    /// The codes of `x` by the rule `rule`, whatever the fitted one.
+    ///
+    /// Errors: bad `x` (empty, non-finite, other columns than fitted), an OMP `n_nonzero`
+    /// outside 1..=k.
+    ///
+    /// ```
+    /// use ferrolab::analysis::{Dictionary, DictionaryParams, DictionaryTransform};
+    /// use ndarray::array;
+    /// let x = array![[1.0, 0.0, 0.2], [0.0, 1.0, 0.1], [1.0, 1.0, 0.0], [0.5, 0.0, 1.0]];
+    /// let dl = Dictionary::fit(x.view(), &DictionaryParams::new(3, 0.1))?;
+    /// let one = dl.transform_with(x.view(), DictionaryTransform::Omp { n_nonzero: Some(1) })?;
+    /// assert!(one.rows().into_iter().all(|g| g.iter().filter(|v| **v != 0.0).count() <= 1));
+    /// # Ok::<(), ferrolab::analysis::AnalysisError>(())
+    /// ```
+    pub fn transform_with(
+        &self,
+        x: ArrayView2<f64>,
+        rule: DictionaryTransform,
+    ) -> Result<Array2<f64>, AnalysisError> {
         check_matrix(x, "x")?;
         check_columns(x, "x", self.atoms.ncols())?;
+        let (d, k) = (self.atoms.ncols(), self.atoms.nrows());
+        let n_nonzero = rule.n_nonzero(d, k);
+        if let Some(m) = n_nonzero {
+            check_nonzero(m, k)?;
+        }
+        super::check_factor_memory(x.nrows(), d, k, 2)?;
         let z = standardise(x, self.mean.view(), self.scale.view());
-        let mut codes = Array2::zeros((x.nrows(), self.atoms.nrows()));
+        let mut codes = Array2::zeros((x.nrows(), k));
         in_pool(|| {
             let gram = matmul(self.atoms.view(), false, self.atoms.view(), true);
             let cov = matmul(z.view(), false, self.atoms.view(), true);
-            encode_gram(
-                gram.view(),
-                cov.view(),
-                self.lambda,
-                &mut codes,
-                self.coding,
-            );
+            match n_nonzero {
+                Some(m) => encode_omp_gram(gram.view(), cov.view(), m, &mut codes),
+                None => encode_gram(
+                    gram.view(),
+                    cov.view(),
+                    self.lambda,
+                    &mut codes,
+                    self.coding,
+                ),
+            }
         })?;
         Ok(codes)
+    }
+
+    /// The rule [`transform`](Self::transform) uses.
+    ///
+    /// ```
+    /// use ferrolab::analysis::{Dictionary, DictionaryParams, DictionaryTransform};
+    /// let dl = Dictionary::fit(ndarray::array![[1.0, 0.0], [0.0, 1.0]].view(), &DictionaryParams::new(2, 0.1))?;
+    /// assert_eq!(dl.transform_rule(), DictionaryTransform::default());
+    /// # Ok::<(), ferrolab::analysis::AnalysisError>(())
+    /// ```
+    pub fn transform_rule(&self) -> DictionaryTransform {
+        self.transform
     }
 
     /// Data (m x d, original units) of codes (m x k): `G D * scale + mean`.
@@ -345,14 +460,42 @@ impl Dictionary {
     /// use ndarray::array;
     /// let x = array![[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]];
     /// let dl = Dictionary::fit(x.view(), &DictionaryParams::new(2, 0.0))?;
-    /// assert!(dl.reconstruction_mse(array![[0.5, 2.0]].view())? < 1e-12);
+    /// // 2 features: OMP codes with 1 atom.
+    /// assert!(dl.reconstruction_mse(array![[0.5, 2.0]].view())? > 0.01);
     /// # Ok::<(), ferrolab::analysis::AnalysisError>(())
     /// ```
     pub fn reconstruction_mse(&self, x: ArrayView2<f64>) -> Result<f64, AnalysisError> {
-        let codes = self.transform(x)?;
+        let errors = self.reconstruction_errors(x, self.transform)?;
+        Ok(errors.mean().unwrap_or(f64::NAN))
+    }
+
+    /// The reconstruction error of every row of `x` (its mean squared error over the d
+    /// features, in the fitted units) when coded by `rule`: per-spectrum errors, such as paper
+    /// 001's best/median/worst spectra and per-pixel error maps.
+    ///
+    /// ```
+    /// use ferrolab::analysis::{Dictionary, DictionaryParams, DictionaryTransform};
+    /// use ndarray::array;
+    /// let x = array![[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]];
+    /// let dl = Dictionary::fit(x.view(), &DictionaryParams::new(2, 0.0))?;
+    /// let exact = dl.reconstruction_errors(array![[0.5, 2.0]].view(), DictionaryTransform::Lasso)?;
+    /// assert!(exact[0] < 1e-12);
+    /// # Ok::<(), ferrolab::analysis::AnalysisError>(())
+    /// ```
+    pub fn reconstruction_errors(
+        &self,
+        x: ArrayView2<f64>,
+        rule: DictionaryTransform,
+    ) -> Result<Array1<f64>, AnalysisError> {
+        let codes = self.transform_with(x, rule)?;
         let z = standardise(x, self.mean.view(), self.scale.view());
-        let ss = in_pool(|| residual_ss(z.view(), codes.view(), self.atoms.view()))?;
-        Ok(ss / z.len() as f64)
+        let reconstruction = in_pool(|| matmul(codes.view(), false, self.atoms.view(), false))?;
+        let d = z.ncols() as f64;
+        Ok(z.rows()
+            .into_iter()
+            .zip(reconstruction.rows())
+            .map(|(a, b)| a.iter().zip(b).map(|(u, v)| (u - v).powi(2)).sum::<f64>() / d)
+            .collect())
     }
 }
 

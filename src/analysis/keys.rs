@@ -4,8 +4,8 @@
 //! settings, so its defaults are the keys'.
 
 use super::{
-    AnalysisError, Bandwidth, CovarianceType, DictionaryInit, DictionaryParams, GmmInit, GmmParams,
-    KMeansInit, KMeansParams, NmfInit, NmfParams,
+    AnalysisError, Bandwidth, CovarianceType, DictionaryInit, DictionaryParams,
+    DictionaryTransform, GmmInit, GmmParams, KMeansInit, KMeansParams, NmfInit, NmfParams,
 };
 use crate::analysis::lasso::LassoSettings;
 use crate::config::settings::Validate;
@@ -31,6 +31,16 @@ crate::text_option! {
         Svd = "svd",
         /// Seeded random (`dictionary.seed`).
         Random = "random",
+    }
+}
+
+crate::text_option! {
+    /// How a learnt dictionary codes data (`dictionary.transform`).
+    pub enum DictionaryCoding {
+        /// Orthogonal matching pursuit (scikit-learn's default transform).
+        Omp = "omp",
+        /// Lasso codes with the learning's lambda.
+        Lasso = "lasso",
     }
 }
 
@@ -94,6 +104,17 @@ crate::settings! {
         pub standardise: bool = false => "dictionary.standardise";
         /// Seed of the random start (dictionary.init = "random").
         pub seed: u64 = 0 => "dictionary.seed", valid Valid::Int(Included(0), Included(i64::MAX));
+        /// How the learnt atoms code data (reconstructions, validation errors): "omp"
+        /// (orthogonal matching pursuit with dictionary.transform_nonzero atoms, scikit-learn's
+        /// default transform, used by paper 001's code) or "lasso" (the lasso codes of the
+        /// learning objective). The training codes are always the lasso ones.
+        pub transform: DictionaryCoding = DictionaryCoding::Omp => "dictionary.transform";
+        /// Non-zero coefficients per OMP code, at most the number of atoms; 0: scikit-learn's
+        /// default int(min(max(features / 10, 1), atoms)) (paper 001: 2 of 3 atoms for the
+        /// 25-step toy spectra, 5 of 5 for the 192-value BEPS loops).
+        pub transform_nonzero: usize = 0
+            => "dictionary.transform_nonzero", unit "atoms",
+            valid Valid::Int(Included(0), Included(1_000_000));
     }
 }
 
@@ -224,6 +245,12 @@ impl DictionaryParams {
             },
             standardise: s.standardise,
             coding: LassoSettings::default(),
+            transform: match s.transform {
+                DictionaryCoding::Omp => DictionaryTransform::Omp {
+                    n_nonzero: (s.transform_nonzero > 0).then_some(s.transform_nonzero),
+                },
+                DictionaryCoding::Lasso => DictionaryTransform::Lasso,
+            },
         }
     }
 

@@ -83,7 +83,7 @@ impl<D: Data<Elem = f64>> PredictInplace<ArrayBase<D, Ix2>, Array2<f64>> for Nmf
 }
 
 impl<D: Data<Elem = f64>> PredictInplace<ArrayBase<D, Ix2>, Array2<f64>> for Dictionary {
-    /// The lasso codes ([`Dictionary::transform`]); NaN for bad input.
+    /// The codes of [`Dictionary::transform`] (OMP or lasso, as fitted); NaN for bad input.
     fn predict_inplace(&self, x: &ArrayBase<D, Ix2>, y: &mut Array2<f64>) {
         assign_or_nan(self.transform(x.view()), y);
     }

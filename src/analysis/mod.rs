@@ -1,7 +1,10 @@
 //! Statistics and linear baselines around the models: Pearson correlation (paper 000's
-//! Fig. 3), PCA / uncentred truncated SVD, NMF, lasso sparse coding and dictionary learning
-//! (issue 9), and GMM, k-means and KDE. The decompositions take `n samples x d features`
-//! matrices, check them (errors name the argument), and implement linfa's `Fit` / `Predict`.
+//! Fig. 3), PCA / uncentred truncated SVD, NMF, lasso sparse coding, orthogonal matching
+//! pursuit and dictionary learning (issue 9; paper 001's baseline), and GMM, k-means and KDE.
+//! The decompositions take `n samples x d features` matrices, check them (errors name the
+//! argument), and implement linfa's `Fit` / `Predict`. Paper 001's data are here too: its RGB
+//! toy spectra with their validation sets, and the standard scaling (per step or per channel)
+//! that both the baselines and the networks of `nn` apply.
 
 mod dense;
 mod dictionary;
@@ -13,24 +16,31 @@ mod lasso;
 mod linfa_cluster_traits;
 mod linfa_traits;
 mod nmf;
+mod omp;
 mod pca;
 mod pearson;
 mod rgb_toy;
 mod rows;
+mod scaler;
 
-pub use dictionary::{Dictionary, DictionaryInit, DictionaryParams};
+pub use dictionary::{Dictionary, DictionaryInit, DictionaryParams, DictionaryTransform};
 pub use gmm::{CovarianceType, GaussianMixture, GmmInit, GmmParams};
 pub use kde::{Bandwidth, GaussianKde};
 pub use keys::{
-    BandwidthRule, DictionarySettings, DictionaryStart, GmmSettings, GmmStart, KMeansSettings,
-    KdeSettings, NmfSettings, NmfStart,
+    BandwidthRule, DictionaryCoding, DictionarySettings, DictionaryStart, GmmSettings, GmmStart,
+    KMeansSettings, KdeSettings, NmfSettings, NmfStart,
 };
 pub use kmeans::{KMeans, KMeansInit, KMeansParams};
 pub use lasso::{LassoSettings, sparse_encode};
 pub use nmf::{Nmf, NmfInit, NmfParams};
+pub use omp::{omp_nonzero_rule, orthogonal_mp};
 pub use pca::{Centring, Pca, PcaParams};
 pub use pearson::{pearson, pearson_matrix};
-pub use rgb_toy::{RgbToy, RgbToySpec, rgb_toy, rgb_toy_value};
+pub use rgb_toy::{
+    RGB_GAMUT_LEVELS, RGB_IMAGE_SIDE, RgbToy, RgbToySpec, rgb_toy, rgb_toy_colours, rgb_toy_gamut,
+    rgb_toy_image, rgb_toy_value,
+};
+pub use scaler::{ScalerMode, StandardScaler};
 
 /// Why an analysis could not run.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]

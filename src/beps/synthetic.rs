@@ -104,6 +104,31 @@ pub struct SyntheticBeps {
     pub noise_std: f64,
 }
 
+/// One cycle of a triangle wave 0 -> +`amplitude` -> -`amplitude` -> 0 sampled at `steps`
+/// evenly spaced phases k / steps (k = 0..steps): the first point is 0 and the last one
+/// step before the return to 0, so consecutive cycles join without a repeated point. With
+/// `steps` a multiple of 4 the extremes are sampled exactly (at k = steps / 4 and 3 steps / 4).
+///
+/// ```
+/// let v = ferrolab::beps::triangle_wave(8, 2.0);
+/// assert_eq!(v, vec![0.0, 1.0, 2.0, 1.0, 0.0, -1.0, -2.0, -1.0]);
+/// ```
+pub fn triangle_wave(steps: usize, amplitude: f64) -> Vec<f64> {
+    (0..steps)
+        .map(|s| {
+            let t = s as f64 / steps as f64;
+            amplitude
+                * if t < 0.25 {
+                    4.0 * t
+                } else if t < 0.75 {
+                    2.0 - 4.0 * t
+                } else {
+                    4.0 * t - 4.0
+                }
+        })
+        .collect()
+}
+
 /// Generate a data set. Per pixel: resonance 300 kHz +- 3 kHz varying smoothly over the grid,
 /// Q in [80, 200], a switching loop with coercive voltages drawn around +-3 V; the response
 /// amplitude follows |loop| and the phase flips by pi with the polarization's sign.
@@ -122,18 +147,7 @@ pub fn synthetic_beps(spec: &SyntheticSpec) -> Result<SyntheticBeps, SyntheticEr
         .map(|k| f_lo + (f_hi - f_lo) * k as f64 / (spec.bins.max(2) - 1) as f64)
         .collect();
     // One triangle-wave cycle 0 -> +10 -> -10 -> 0 V.
-    let voltage: Vec<f64> = (0..spec.steps)
-        .map(|s| {
-            let t = s as f64 / spec.steps as f64;
-            10.0 * if t < 0.25 {
-                4.0 * t
-            } else if t < 0.75 {
-                2.0 - 4.0 * t
-            } else {
-                4.0 * t - 4.0
-            }
-        })
-        .collect();
+    let voltage = triangle_wave(spec.steps, 10.0);
     let n = spec.rows * spec.cols * spec.steps;
     let mut truth = Array2::zeros((n, 4));
     let amplitude0 = 1e-3;

@@ -28,8 +28,10 @@ pub enum Command {
     /// Q at --step. With voltages, each pixel's piezoresponse loop is fitted too: loop_params
     /// (rows x cols x 9), loop_r2 and switching (rows x cols x 10: V+, V-, width, imprint, R+,
     /// R-, switchable, area, nucleation biases 1 and 2); a USID file with in- and out-of-field
-    /// steps or cycles gives one loop per combination (rows x cols x loops x ..., named in
-    /// OUT/loop_groups.txt).
+    /// steps or cycles gives one loop per combination (rows x cols x loops x ...). The loops
+    /// are named in OUT/loop_groups.txt (`all`, or e.g. `Field=1, Cycle=0`) and their steps
+    /// are loop_steps (loops x steps, indices into the step axis) and loop_voltage in fit.npz,
+    /// which `ferrolab::beps::read_fit_loops` reads back as piezoresponse and resonance loops.
     Fit {
         /// Input: .npz, .npy (complex) or .h5/.hdf5 (USID).
         #[arg(long)]
@@ -252,8 +254,8 @@ fn fit(source: &Source, out: &Path, step: usize) -> Result<(), String> {
 }
 
 /// Fit every pixel's loop of every group; NPZ members loop_params (rows x cols [x groups] x 9),
-/// loop_r2 and switching (x 10), and OUT/loop_groups.txt naming the groups when there are
-/// several.
+/// loop_r2 and switching (x 10), loop_steps and loop_voltage (groups x steps per loop), and
+/// OUT/loop_groups.txt naming the groups in the same order.
 fn fit_pixel_loops(
     response: &[f64],
     [rows, cols, steps]: [usize; 3],
@@ -289,11 +291,23 @@ fn fit_pixel_loops(
     let mut shape = vec![rows, cols];
     if groups.len() > 1 {
         shape.push(groups.len());
-        let labels: String = groups.iter().map(|g| format!("{}\n", g.label)).collect();
-        let path = out.join("loop_groups.txt");
-        write_atomically(&path, |w| w.write_all(labels.as_bytes()))
-            .map_err(|e| format!("{}: {e}", path.display()))?;
     }
+    // Every group's label, also a lone `all`: the reader of the steps below needs them.
+    let labels: String = groups.iter().map(|g| format!("{}\n", g.label)).collect();
+    let path = out.join("loop_groups.txt");
+    write_atomically(&path, |w| w.write_all(labels.as_bytes()))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    // The groups' step indices and voltages, groups x steps (every group of a map has the same
+    // number of steps: one per DC value).
+    let per_group = groups.first().map_or(0, |g| g.steps.len());
+    if groups.iter().any(|g| g.steps.len() != per_group) {
+        return Err("loop groups of different lengths cannot be stored as one array".into());
+    }
+    let loop_steps = Array2::from_shape_fn((groups.len(), per_group), |(g, k)| {
+        groups[g].steps[k] as i64
+    });
+    let loop_voltage =
+        Array2::from_shape_fn((groups.len(), per_group), |(g, k)| groups[g].voltage[k]);
     let array = |values: Vec<f64>, last: Option<usize>| {
         let mut dims = shape.clone();
         dims.extend(last);
@@ -303,5 +317,7 @@ fn fit_pixel_loops(
         ("loop_params", array(params, Some(9))),
         ("loop_r2", array(r2, None)),
         ("switching", array(switching, Some(10))),
+        ("loop_steps", to_npy_bytes(&loop_steps)),
+        ("loop_voltage", to_npy_bytes(&loop_voltage)),
     ])
 }

@@ -19,7 +19,9 @@ int main() {
     ferrolab::Sweep twin(cfg, "cpp_sweep");
     bool busy_seen = false;
     for (int tries = 0; tries < 2000 && !busy_seen; tries++) {
-        if (sweep.progress().second > 0) {
+        // A finished structure means the worker's run holds the lock (the total is known from
+        // the start, so it would let the twin win the race and the worker throw BUSY).
+        if (sweep.progress().first > 0) {
             try {
                 twin.run(); // the run may also have finished already
                 break;

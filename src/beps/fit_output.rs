@@ -298,17 +298,20 @@ mod tests {
             (field + 2 * (dc + 2 * cycle)) as i64
         });
         let loop_voltage = Array2::from_shape_fn((4, 2), |(_, dc)| dc as f64);
-        let members = [
-            ("params", to_npy_bytes(&params)),
-            ("piezoresponse", to_npy_bytes(&piezo)),
-            ("loop_steps", to_npy_bytes(&loop_steps)),
-            ("loop_voltage", to_npy_bytes(&loop_voltage)),
-        ];
-        std::fs::write(
-            dir.join("fit.npz"),
-            crate::io::npz::npz_bytes(&members).unwrap(),
-        )
-        .unwrap();
+        let write_fit = |params: &Array4<f64>| {
+            let members = [
+                ("params", to_npy_bytes(params)),
+                ("piezoresponse", to_npy_bytes(&piezo)),
+                ("loop_steps", to_npy_bytes(&loop_steps)),
+                ("loop_voltage", to_npy_bytes(&loop_voltage)),
+            ];
+            std::fs::write(
+                dir.join("fit.npz"),
+                crate::io::npz::npz_bytes(&members).unwrap(),
+            )
+            .unwrap();
+        };
+        write_fit(&params);
         let labels = "Field=1, Cycle=0\nField=0, Cycle=0\nField=1, Cycle=1\nField=0, Cycle=1\n";
         std::fs::write(dir.join("loop_groups.txt"), labels).unwrap();
 
@@ -333,17 +336,7 @@ mod tests {
         // A failed SHO fit (NaN) in the chosen loop is refused, naming where.
         let mut bad = params.clone();
         bad[[0, 1, 6, 1]] = f64::NAN;
-        let members = [
-            ("params", to_npy_bytes(&bad)),
-            ("piezoresponse", to_npy_bytes(&piezo)),
-            ("loop_steps", to_npy_bytes(&loop_steps)),
-            ("loop_voltage", to_npy_bytes(&loop_voltage)),
-        ];
-        std::fs::write(
-            dir.join("fit.npz"),
-            crate::io::npz::npz_bytes(&members).unwrap(),
-        )
-        .unwrap();
+        write_fit(&bad);
         let e = err(&["Field=1", "Cycle=1"]);
         assert!(
             e.contains("resonance frequency of pixel (row 0, column 1) at step 6"),

@@ -4,6 +4,14 @@
 use super::real::Real;
 
 /// Values in row-major order with their shape; the first axis is the batch.
+///
+/// ```
+/// use ferrolab::nn::tensor::Tensor;
+/// let x = Tensor::from_vec(&[2, 3, 1], vec![1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0]).unwrap();
+/// assert_eq!((x.batch(), x.row_len()), (2, 3));
+/// assert!(Tensor::from_vec(&[2, 2], vec![1.0f64]).is_none()); // 4 values needed
+/// assert_eq!(x.cast::<f64>().data[5], 6.0);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Tensor<T> {
     /// Extent of each axis, batch first.

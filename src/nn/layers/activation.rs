@@ -77,7 +77,14 @@ impl Activation {
 
     /// Applies the activation in place.
     pub fn apply_in_place<T: Real>(self, values: &mut [T]) {
-        values.iter_mut().for_each(|v| *v = self.apply(*v));
+        match self {
+            // The vectorised kernels (f32) the LSTM gates use.
+            Self::Sigmoid => T::sigmoid_in_place(values),
+            Self::Tanh => T::tanh_in_place(values),
+            Self::Relu | Self::LeakyRelu(_) | Self::Identity => {
+                values.iter_mut().for_each(|v| *v = self.apply(*v))
+            }
+        }
     }
 
     /// Multiplies `grad` by the derivative at the inputs whose activations are `output`.

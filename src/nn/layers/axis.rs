@@ -2,6 +2,7 @@
 //! the axis they normalise over (LayerNorm) or keep (BatchNorm's channels).
 
 use super::super::error::NnError;
+use super::super::real::Real;
 
 /// Extents before, at and after one axis; element `(o, k, i)` sits at `(o n + k) inner + i`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,4 +33,13 @@ impl AxisView {
     pub fn at(&self, o: usize, k: usize, i: usize) -> usize {
         (o * self.n + k) * self.inner + i
     }
+}
+
+/// Mean and biased variance (divided by the count) of `x` at `indices`: the statistics both
+/// normalisation layers normalise with.
+pub(crate) fn moments<T: Real>(x: &[T], indices: impl Iterator<Item = usize> + Clone) -> (T, T) {
+    let n = T::of(indices.clone().count() as f64);
+    let mean = indices.clone().map(|j| x[j]).sum::<T>() / n;
+    let var = indices.map(|j| (x[j] - mean).powi(2)).sum::<T>() / n;
+    (mean, var)
 }

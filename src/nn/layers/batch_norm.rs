@@ -11,7 +11,7 @@ use super::super::error::NnError;
 use super::super::layout::ParamLayout;
 use super::super::real::Real;
 use super::super::tensor::Tensor;
-use super::axis::AxisView;
+use super::axis::{AxisView, moments};
 use super::{Layer, Weights};
 use std::ops::Range;
 
@@ -119,7 +119,6 @@ impl<T: Real> Layer<T> for BatchNorm {
     fn forward(&self, w: Weights<T>, x: &Tensor<T>) -> Result<(Tensor<T>, Self::Saved), NnError> {
         let v = AxisView::new(&self.name, &x.shape, self.axis, self.channels)?;
         let (gamma, beta) = (&w.params[self.weight.clone()], &w.params[self.bias.clone()]);
-        let m = T::of((v.outer * v.inner) as f64);
         let eps = T::of(self.convention.eps());
         let mut y = Tensor::zeros(&x.shape);
         let mut normalised = vec![T::zero(); x.data.len()];
@@ -127,8 +126,7 @@ impl<T: Real> Layer<T> for BatchNorm {
         for c in 0..v.n {
             let values =
                 || (0..v.outer).flat_map(move |o| (0..v.inner).map(move |i| v.at(o, c, i)));
-            let mean = values().map(|j| x.data[j]).sum::<T>() / m;
-            let var = values().map(|j| (x.data[j] - mean).powi(2)).sum::<T>() / m;
+            let (mean, var) = moments(&x.data, values());
             let s = T::one() / (var + eps).sqrt();
             for j in values() {
                 normalised[j] = (x.data[j] - mean) * s;

@@ -7,7 +7,7 @@ use super::super::error::NnError;
 use super::super::layout::ParamLayout;
 use super::super::real::Real;
 use super::super::tensor::Tensor;
-use super::axis::AxisView;
+use super::axis::{AxisView, moments};
 use super::{Layer, Weights};
 use std::ops::Range;
 
@@ -60,14 +60,9 @@ impl<T: Real> Layer<T> for LayerNorm {
         let mut y = Tensor::zeros(&x.shape);
         let mut normalised = vec![T::zero(); x.data.len()];
         let mut inv_std = Vec::with_capacity(v.outer * v.inner);
-        let n = T::of(v.n as f64);
         for o in 0..v.outer {
             for i in 0..v.inner {
-                let mean = (0..v.n).map(|k| x.data[v.at(o, k, i)]).sum::<T>() / n;
-                let var = (0..v.n)
-                    .map(|k| (x.data[v.at(o, k, i)] - mean).powi(2))
-                    .sum::<T>()
-                    / n;
+                let (mean, var) = moments(&x.data, (0..v.n).map(|k| v.at(o, k, i)));
                 let s = T::one() / (var + T::of(self.eps)).sqrt();
                 for k in 0..v.n {
                     let j = v.at(o, k, i);

@@ -119,7 +119,7 @@ impl Lstm {
     /// The recurrence over one shard of `rows` sequences, `x` batch-first.
     fn forward_shard<T: Real>(&self, p: &[T], x: &[T], rows: usize, steps: usize) -> ShardSaved<T> {
         let (c_in, h) = (self.input, self.hidden);
-        let xt = batch_to_time(x, rows, steps, c_in);
+        let xt = swap_leading(x, rows, steps, c_in);
         let mut gates = vec![T::zero(); steps * rows * 4 * h];
         for block in gates.chunks_exact_mut(4 * h) {
             block.copy_from_slice(&p[self.bias.clone()]);
@@ -274,29 +274,17 @@ impl Lstm {
             mat(&dgates, all, 4 * h),
             mat(&p[self.weight_ih.clone()], 4 * h, c_in),
         );
-        time_to_batch(&dxt, rows, steps, c_in)
+        swap_leading(&dxt, steps, rows, c_in)
     }
 }
 
-/// `(rows, T, C)` -> `(T, rows, C)`.
-fn batch_to_time<T: Real>(x: &[T], rows: usize, steps: usize, c: usize) -> Vec<T> {
+/// `(a, b, C)` -> `(b, a, C)`: batch-first to time-major and back.
+fn swap_leading<T: Real>(x: &[T], a: usize, b: usize, c: usize) -> Vec<T> {
     let mut out = vec![T::zero(); x.len()];
-    for r in 0..rows {
-        for t in 0..steps {
-            out[(t * rows + r) * c..(t * rows + r + 1) * c]
-                .copy_from_slice(&x[(r * steps + t) * c..(r * steps + t + 1) * c]);
-        }
-    }
-    out
-}
-
-/// `(T, rows, C)` -> `(rows, T, C)`.
-fn time_to_batch<T: Real>(x: &[T], rows: usize, steps: usize, c: usize) -> Vec<T> {
-    let mut out = vec![T::zero(); x.len()];
-    for r in 0..rows {
-        for t in 0..steps {
-            out[(r * steps + t) * c..(r * steps + t + 1) * c]
-                .copy_from_slice(&x[(t * rows + r) * c..(t * rows + r + 1) * c]);
+    for i in 0..a {
+        for j in 0..b {
+            out[(j * a + i) * c..(j * a + i + 1) * c]
+                .copy_from_slice(&x[(i * b + j) * c..(i * b + j + 1) * c]);
         }
     }
     out
@@ -329,7 +317,7 @@ impl<T: Real> Layer<T> for Lstm {
         let mut data = Vec::with_capacity(b * steps * h);
         for s in &saved {
             match self.output {
-                LstmOutput::Sequence => data.extend(time_to_batch(&s.h, s.rows, steps, h)),
+                LstmOutput::Sequence => data.extend(swap_leading(&s.h, steps, s.rows, h)),
                 LstmOutput::Last => {
                     let t = self.time_of(steps - 1, steps);
                     data.extend_from_slice(&s.h[t * s.rows * h..(t + 1) * s.rows * h]);
@@ -359,19 +347,12 @@ impl<T: Real> Layer<T> for Lstm {
         let (steps, h) = (saved.steps, self.hidden);
         let b: usize = saved.shards.iter().map(|s| s.rows).sum();
         let dy_row = dy.data.len() / b.max(1);
-        let dxs = map_reduce_grad(b, &mut dparams[self.span()], |r, grad| {
-            let shard = saved.shards.iter().scan(0, |start, s| {
-                let at = *start;
-                *start += s.rows;
-                Some((at, s))
-            });
-            let (_, s) = shard
-                .into_iter()
-                .find(|(at, _)| *at == r.start)
-                .expect("shards are fixed by the batch size");
+        let dxs = map_reduce_grad(b, &mut dparams[self.span()], |k, r, grad| {
+            // Shards depend on the batch size only: the k-th is the k-th of forward.
+            let s = &saved.shards[k];
             let dy_r = &dy.data[r.start * dy_row..r.end * dy_row];
             let dh = match self.output {
-                LstmOutput::Sequence => batch_to_time(dy_r, r.len(), steps, h),
+                LstmOutput::Sequence => swap_leading(dy_r, r.len(), steps, h),
                 LstmOutput::Last => {
                     let mut dh = vec![T::zero(); steps * r.len() * h];
                     let t = self.time_of(steps - 1, steps);

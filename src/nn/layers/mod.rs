@@ -7,6 +7,29 @@
 //! generic over [`Real`] (`f32` to train, `f64` to check gradients), and split the batch into
 //! shards whose boundaries depend on the batch size only, so results do not depend on the
 //! number of threads.
+//!
+//! ```
+//! use ferrolab::nn::ParamLayout;
+//! use ferrolab::nn::layers::init::InitScheme;
+//! use ferrolab::nn::layers::{BiLstm, Layer, Linear, LstmOutput, Weights};
+//! use ferrolab::nn::tensor::Tensor;
+//! let mut layout = ParamLayout::default();
+//! let lstm = BiLstm::new(&mut layout, "encoder.lstm", 1, 8, LstmOutput::Last);
+//! let dense = Linear::new(&mut layout, "encoder.dense", 16, 2);
+//! let mut params = vec![0.0f32; layout.total()];
+//! let mut rng = ferrolab::rng::Xoshiro256::seed_from_u64(0);
+//! lstm.init(&mut params, InitScheme::Keras, &mut rng);
+//! dense.init(&mut params, InitScheme::Keras, &mut rng);
+//! let w = Weights::params(&params);
+//! let x = Tensor::from_vec(&[4, 10, 1], (0..40).map(|i| (i as f32 * 0.1).sin()).collect()).unwrap();
+//! let (h, saved_lstm) = lstm.forward(w, &x)?; // (4, 16): both directions' final states
+//! let (y, saved_dense) = dense.forward(w, &h)?; // (4, 2)
+//! let mut grad = vec![0.0f32; layout.total()];
+//! let dh = dense.backward(w, &saved_dense, &y, &mut grad); // gradient of |y|^2 / 2
+//! let dx = lstm.backward(w, &saved_lstm, &dh, &mut grad);
+//! assert_eq!((y.shape.clone(), dx.shape), (vec![4, 2], vec![4, 10, 1]));
+//! # Ok::<(), ferrolab::nn::NnError>(())
+//! ```
 
 mod activation;
 mod axis;

@@ -16,20 +16,21 @@ pub(crate) fn shards(rows: usize) -> Vec<Range<usize>> {
     (0..n).map(|k| k * rows / n..(k + 1) * rows / n).collect()
 }
 
-/// Runs `work` on every shard in parallel; each call gets the shard's rows and its own
+/// Runs `work` on every shard in parallel; each call gets the shard's index and rows, its own
 /// zeroed gradient buffer as long as `grad` (a layer's parameter span), and the buffers are
 /// then added into `grad` in shard order. Returns the per-shard results in shard order.
 pub(crate) fn map_reduce_grad<T: Real, R: Send>(
     rows: usize,
     grad: &mut [T],
-    work: impl Fn(Range<usize>, &mut [T]) -> R + Sync,
+    work: impl Fn(usize, Range<usize>, &mut [T]) -> R + Sync,
 ) -> Vec<R> {
     let grad_len = grad.len();
     let parts: Vec<(R, Vec<T>)> = shards(rows)
         .into_par_iter()
-        .map(|range| {
+        .enumerate()
+        .map(|(k, range)| {
             let mut g = vec![T::zero(); grad_len];
-            let r = work(range, &mut g);
+            let r = work(k, range, &mut g);
             (r, g)
         })
         .collect();

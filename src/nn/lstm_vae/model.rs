@@ -160,6 +160,22 @@ impl LstmVae {
                 data.iter().nth(bad).unwrap_or(&0.0)
             )));
         }
+        // What a batch keeps for backpropagation: per LSTM direction, step and row about 16 h
+        // values (input, four gates, cell, tanh(cell), output, and their gradients).
+        let a = &self.net.arch;
+        let directions = 2 * (4 * a.blocks + 2);
+        let batch = self.settings.batch_size.min(data.nrows());
+        let bytes = crate::limits::bytes_of::<f32>(&[
+            batch,
+            a.steps.max(a.output_steps),
+            a.hidden,
+            16,
+            directions,
+        ]);
+        crate::limits::check(
+            &format!("lstm_vae.batch_size = {batch}: one batch's activations"),
+            bytes,
+        )?;
         let data32 = data.mapv(|v| v as f32);
         let crc = train::data_crc(data32.view());
         let s = self.settings.clone();
@@ -172,7 +188,7 @@ impl LstmVae {
             }
             None => {
                 let mut st = TrainState::new(self.params.len(), &self.training(s.epochs, 0.0), crc);
-                st.adam.eps = s.adam_eps;
+                st.adam = self.fresh_adam();
                 st
             }
         };
@@ -181,6 +197,13 @@ impl LstmVae {
                 .map_err(|e| NnError::Invalid(e.to_string()))?;
         self.train_state = Some(state);
         result
+    }
+
+    /// Adam with the model's learning rate and Keras' epsilon.
+    fn fresh_adam(&self) -> Adam {
+        let mut adam = Adam::new(self.params.len(), self.settings.learning_rate);
+        adam.eps = self.settings.adam_eps;
+        adam
     }
 
     fn training(&self, epochs: usize, beta_step: f64) -> TrainSettings {
@@ -313,9 +336,7 @@ impl LstmVae {
         if complete && self.settings.stage_optimizer == StageOptimizer::Restart {
             self.params.copy_from_slice(&best.params);
             self.state.copy_from_slice(&best.state);
-            let mut adam = Adam::new(self.params.len(), self.settings.learning_rate);
-            adam.eps = self.settings.adam_eps;
-            state.adam = adam;
+            state.adam = self.fresh_adam();
         }
         Ok(())
     }
@@ -547,6 +568,15 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("rows of 8"), "{err}");
+        let mut s = tiny();
+        s.batch_size = 1 << 20;
+        let mut huge = LstmVae::new(&s, 8).unwrap();
+        let rows = Array2::zeros((1 << 20, 8));
+        let err = huge
+            .train(rows.view(), &Progress::new())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("lstm_vae.batch_size"), "{err}");
         let mut s = tiny();
         s.target_active = 4;
         assert!(

@@ -110,6 +110,49 @@ impl StandardScaler {
         })
     }
 
+    /// A scaler from stored statistics (a saved model's): `mean` and `std` shaped as
+    /// [`mean`](Self::mean) for `steps` steps, every std finite and positive.
+    ///
+    /// ```
+    /// use ferrolab::analysis::{ScalerMode, StandardScaler};
+    /// let x = ndarray::array![[[0.0], [1.0]], [[2.0], [3.0]]];
+    /// let s = StandardScaler::fit(x.view(), ScalerMode::PerStep)?;
+    /// let again = StandardScaler::from_parts(s.mode(), 2, s.mean().to_owned(), s.std().to_owned())?;
+    /// assert_eq!(again, s);
+    /// assert!(StandardScaler::from_parts(s.mode(), 3, s.mean().to_owned(), s.std().to_owned()).is_err());
+    /// # Ok::<(), ferrolab::analysis::AnalysisError>(())
+    /// ```
+    pub fn from_parts(
+        mode: ScalerMode,
+        steps: usize,
+        mean: Array2<f64>,
+        std: Array2<f64>,
+    ) -> Result<Self, AnalysisError> {
+        let groups = if mode == ScalerMode::PerStep {
+            steps
+        } else {
+            1
+        };
+        if steps == 0 || mean.nrows() != groups || mean.ncols() == 0 || std.dim() != mean.dim() {
+            return invalid(format!(
+                "scaler statistics of shape {:?} and {:?} do not fit {steps} steps",
+                mean.dim(),
+                std.dim()
+            ));
+        }
+        if mean.iter().any(|m| !m.is_finite()) || std.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
+            return invalid(
+                "scaler statistics must be finite with positive standard deviations".into(),
+            );
+        }
+        Ok(Self {
+            mode,
+            steps,
+            mean,
+            std,
+        })
+    }
+
     /// The grouping fitted.
     ///
     /// ```

@@ -146,6 +146,43 @@ impl Value {
             Value::I64Array(_) => Kind::I64Array,
         }
     }
+
+    /// The value as JSON: a number, text or a list (how files record settings).
+    ///
+    /// ```
+    /// use ferrolab::config::{Kind, Value};
+    /// let v = Value::F64Array(vec![0.5, 2.0]);
+    /// assert_eq!(Value::from_json(Kind::F64Array, &v.to_json()), Some(v));
+    /// assert_eq!(Value::from_json(Kind::I64, &serde_json::json!("3")), None);
+    /// ```
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::F64(x) => serde_json::json!(x),
+            Value::I64(x) => serde_json::json!(x),
+            Value::Str(x) => serde_json::json!(x),
+            Value::F64Array(x) => serde_json::json!(x),
+            Value::I64Array(x) => serde_json::json!(x),
+        }
+    }
+
+    /// A JSON value read as a value of `kind` (None when it is not one; an integer reads as a
+    /// real).
+    pub fn from_json(kind: Kind, json: &serde_json::Value) -> Option<Value> {
+        let items = || json.as_array().map(|a| a.iter());
+        match kind {
+            Kind::F64 => json.as_f64().map(Value::F64),
+            Kind::I64 => json.as_i64().map(Value::I64),
+            Kind::Str => json.as_str().map(|s| Value::Str(s.to_owned())),
+            Kind::F64Array => items()?
+                .map(serde_json::Value::as_f64)
+                .collect::<Option<_>>()
+                .map(Value::F64Array),
+            Kind::I64Array => items()?
+                .map(serde_json::Value::as_i64)
+                .collect::<Option<_>>()
+                .map(Value::I64Array),
+        }
+    }
 }
 
 fn write_list<T: fmt::Display>(f: &mut fmt::Formatter<'_>, items: &[T]) -> fmt::Result {

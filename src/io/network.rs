@@ -33,9 +33,9 @@
 use super::IoError;
 use super::atomic::write_atomically;
 use super::error::read_file;
-use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use safetensors::tensor::{Dtype, SafeTensors};
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
@@ -156,30 +156,51 @@ pub fn write(path: &Path, file: &NetworkFile) -> Result<(), IoError> {
     metadata.insert(FORMAT_KEY.into(), format_word(&file.kind));
     metadata.insert(VERSION_KEY.into(), file.version.to_string());
     metadata.insert(CRC_KEY.into(), checksum(&metadata, &file.tensors));
-    let bytes: Vec<(&str, Vec<u8>, &[usize])> = file
+    if let Some((name, shape, values)) = file
         .tensors
         .iter()
-        .map(|(n, s, v)| {
-            (
-                n.as_str(),
-                v.iter().flat_map(|x| x.to_le_bytes()).collect(),
-                &s[..],
-            )
-        })
-        .collect();
-    let views = bytes
-        .iter()
-        .map(|(n, raw, s)| {
-            TensorView::new(Dtype::F32, s.to_vec(), raw)
-                .map(|v| ((*n).to_owned(), v))
-                .map_err(|e| IoError::unsuitable(path, format!("tensor `{n}`: {e}")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let meta: HashMap<String, String> = metadata.into_iter().collect();
-    let out = safetensors::serialize(views, Some(meta))
-        .map_err(|e| IoError::unsuitable(path, e.to_string()))?;
+        .find(|(_, shape, values)| shape.iter().product::<usize>() != values.len())
+    {
+        return Err(IoError::unsuitable(
+            path,
+            format!(
+                "tensor `{name}` has shape {shape:?} but {} values",
+                values.len()
+            ),
+        ));
+    }
+    let out = serialize(&metadata, &file.tensors);
     write_atomically(path, |w: &mut dyn Write| w.write_all(&out))
         .map_err(|e| IoError::os(path, "write", e))
+}
+
+/// The safetensors bytes of `tensors` (sorted by name, stored contiguously in that order) with
+/// `metadata`: an 8-byte little-endian header length, the JSON header padded with spaces to a
+/// multiple of 8 bytes, the data. Written here rather than by `safetensors::serialize`, whose
+/// metadata map has no fixed order: a model file must come out byte-identical every time.
+fn serialize(metadata: &BTreeMap<String, String>, tensors: &[NamedTensor]) -> Vec<u8> {
+    let mut sorted: Vec<&NamedTensor> = tensors.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut header = serde_json::Map::new();
+    header.insert("__metadata__".into(), serde_json::json!(metadata));
+    let mut offset = 0usize;
+    for (name, shape, values) in &sorted {
+        let end = offset + 4 * values.len();
+        header.insert(
+            name.clone(),
+            serde_json::json!({"dtype": "F32", "shape": shape, "data_offsets": [offset, end]}),
+        );
+        offset = end;
+    }
+    let mut text = Value::Object(header).to_string().into_bytes();
+    text.resize(text.len().div_ceil(8) * 8, b' ');
+    let mut out = Vec::with_capacity(8 + text.len() + offset);
+    out.extend_from_slice(&(text.len() as u64).to_le_bytes());
+    out.extend_from_slice(&text);
+    for (_, _, values) in sorted {
+        out.extend(values.iter().flat_map(|x| x.to_le_bytes()));
+    }
+    out
 }
 
 /// Read a network file of `kind` (without the `ferrolab.` prefix) and `version`: kind,
@@ -286,6 +307,24 @@ mod tests {
         let path = scratch("round-trip");
         write(&path, &sample()).unwrap();
         assert_eq!(read(&path, "t", 3).unwrap(), sample());
+        // The same content gives the same bytes, and the safetensors reader takes them.
+        let first = std::fs::read(&path).unwrap();
+        write(&path, &sample()).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(first, bytes);
+        let parsed = SafeTensors::deserialize(&bytes).unwrap();
+        assert_eq!(parsed.tensor("b").unwrap().shape(), &[1, 1]);
+        assert_eq!(
+            parsed.tensor("a").unwrap().data(),
+            &[0, 0, 128, 63, 0, 0, 0, 64]
+        );
+        let mut bad = sample();
+        bad.tensors[0].1 = vec![3];
+        let err = write(&path, &bad).unwrap_err().to_string();
+        assert!(
+            err.contains("tensor `a` has shape [3] but 2 values"),
+            "{err}"
+        );
         let err = read(&path, "t", 4).unwrap_err().to_string();
         assert!(
             err.contains("ferrolab.t format version 3, this build reads version 4"),

@@ -40,6 +40,22 @@ crate::text_option! {
     }
 }
 
+crate::text_option! {
+    /// How rows are standardised before training (`lstm_vae.scaling`); the statistics come from
+    /// the first training data and are stored with the model.
+    pub enum Scaling {
+        /// The paper's choice for the variant: per step for "toy", one mean and std per
+        /// channel for "beps".
+        Variant = "variant",
+        /// One mean and std per step and channel (the paper's toy spectra).
+        PerStep = "per_step",
+        /// One mean and std per channel over all steps (the paper's BEPS loops).
+        PerChannel = "per_channel",
+        /// Rows are used as given.
+        None = "none",
+    }
+}
+
 crate::settings! {
     /// Everything the `lstm_vae.*` keys set. Defaults: paper 001's toy model (h = 128, three
     /// blocks, 16 + 16 latents) and schedule (2000 priming epochs, stages of 100 epochs, beta
@@ -98,6 +114,13 @@ crate::settings! {
         /// A latent channel is active when its KL, averaged over the data, exceeds this.
         pub active_threshold: f64 = 0.05
             => "lstm_vae.active_threshold", unit "nat", valid Valid::Real(Excluded(0.0), Included(1e6));
+        /// How rows are standardised: "variant" (per step for "toy", per channel for "beps"),
+        /// "per_step", "per_channel" or "none".
+        pub scaling: Scaling = Scaling::Variant => "lstm_vae.scaling";
+        /// Write the checkpoint file (when one is given) every this many epochs and at the
+        /// end of every stage; 0: only at stage ends and on cancellation.
+        pub checkpoint_every: usize = 50
+            => "lstm_vae.checkpoint_every", unit "epochs", valid Valid::Int(Included(0), Included(10_000_000));
         /// The stage selected is the first whose active-channel count equals this. Paper 001:
         /// 3 (toy), 5 (BEPS).
         pub target_active: usize = 3

@@ -3,11 +3,13 @@
 
 mod architecture;
 mod block;
+mod io;
 mod keys;
 mod model;
 mod network;
 mod objective;
 
 pub use architecture::LstmVaeArchitecture;
-pub use keys::{BetaStepRule, LstmVaeSettings, StageOptimizer, Variant};
-pub use model::{LstmVae, StageRecord};
+pub use io::{KIND, VERSION};
+pub use keys::{BetaStepRule, LstmVaeSettings, Scaling, StageOptimizer, Variant};
+pub use model::{Encoding, LstmVae, StageRecord};

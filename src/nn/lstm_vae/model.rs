@@ -8,11 +8,13 @@ use super::super::schedule::{Schedule, StagedSchedule};
 use super::super::tensor::Tensor;
 use super::super::train::{self, EpochRecord, TrainSettings, TrainState};
 use super::architecture::LstmVaeArchitecture;
-use super::keys::{BetaStepRule, LstmVaeSettings, StageOptimizer, Variant};
+use super::keys::{BetaStepRule, LstmVaeSettings, Scaling, StageOptimizer, Variant};
 use super::network::Network;
+use crate::analysis::{ScalerMode, StandardScaler};
 use crate::progress::Progress;
 use crate::rng::Xoshiro256;
-use ndarray::{Array2, ArrayView2};
+use ndarray::{Array2, Array3, ArrayView2};
+use std::path::PathBuf;
 
 /// One stage of a staged run (stage 0: priming) at its best epoch.
 #[derive(Clone, Debug, PartialEq)]
@@ -33,13 +35,33 @@ pub struct StageRecord {
     pub active: usize,
 }
 
+/// One set of weights: parameters and the state of the normalisation layers.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Kept {
+    pub params: Vec<f32>,
+    pub state: Vec<f32>,
+}
+
 /// The best weights seen so far in the running stage.
-#[derive(Clone, Debug)]
-struct Best {
-    loss: f64,
-    epoch: usize,
-    params: Vec<f32>,
-    state: Vec<f32>,
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Best {
+    pub loss: f64,
+    pub epoch: usize,
+    pub weights: Kept,
+}
+
+/// What [`LstmVae::encode`] gives, each `rows x width`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Encoding {
+    /// Latent means (the paper's maps and the active-channel test use these).
+    pub mu: Array2<f64>,
+    /// Latent log-variances.
+    pub log_var: Array2<f64>,
+    /// One sample `mu + exp(log_var / 2) eps`, eps seeded by `lstm_vae.seed`.
+    pub z: Array2<f64>,
+    /// The encoder's L1-penalised dense activations before the latent layer
+    /// (`lstm_vae.embedding` wide; the paper's code calls them `embedding_pre`).
+    pub embedding: Array2<f64>,
 }
 
 /// Paper 001's LSTM beta-VAE with its staged training.
@@ -54,20 +76,22 @@ struct Best {
 /// let mut vae = LstmVae::new(&s, 6)?;
 /// vae.train(rows.view(), &Progress::new())?;
 /// assert_eq!(vae.stages().len(), 3); // priming and two stages
-/// assert_eq!(vae.encode(rows.view())?.0.dim(), (16, 2));
+/// assert_eq!(vae.encode(rows.view())?.mu.dim(), (16, 2));
 /// # Ok::<(), ferrolab::nn::NnError>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct LstmVae {
-    settings: LstmVaeSettings,
-    net: Network,
-    params: Vec<f32>,
-    state: Vec<f32>,
-    train_state: Option<TrainState>,
-    beta_step: Option<f64>,
-    best: Option<Best>,
-    stages: Vec<StageRecord>,
-    selected: Option<(usize, Vec<f32>, Vec<f32>)>,
+    pub(super) settings: LstmVaeSettings,
+    pub(super) net: Network,
+    pub(super) scaler: Option<StandardScaler>,
+    pub(super) params: Vec<f32>,
+    pub(super) state: Vec<f32>,
+    pub(super) train_state: Option<TrainState>,
+    pub(super) beta_step: Option<f64>,
+    pub(super) best: Option<Best>,
+    pub(super) stages: Vec<StageRecord>,
+    pub(super) selected: Option<(usize, Kept)>,
+    pub(super) checkpoint: Option<PathBuf>,
 }
 
 impl LstmVae {
@@ -97,6 +121,7 @@ impl LstmVae {
         Ok(Self {
             settings: settings.clone(),
             net,
+            scaler: None,
             params,
             state,
             train_state: None,
@@ -107,6 +132,7 @@ impl LstmVae {
             best: None,
             stages: Vec::new(),
             selected: None,
+            checkpoint: None,
         })
     }
 
@@ -115,9 +141,20 @@ impl LstmVae {
         &self.net.arch
     }
 
+    /// The settings the model was made (or last trained) with.
+    pub fn settings(&self) -> &LstmVaeSettings {
+        &self.settings
+    }
+
     /// Trainable parameters.
     pub fn parameter_count(&self) -> usize {
         self.params.len()
+    }
+
+    /// The standardisation fitted on the first training data (None before training, or with
+    /// `lstm_vae.scaling = "none"`).
+    pub fn scaler(&self) -> Option<&StandardScaler> {
+        self.scaler.as_ref()
     }
 
     /// The finished stages in order (priming first).
@@ -136,29 +173,54 @@ impl LstmVae {
         self.beta_step
     }
 
-    /// One record per finished epoch.
+    /// One record per finished epoch (`seconds` is NaN for epochs read from a file).
     pub fn history(&self) -> &[EpochRecord] {
         self.train_state.as_ref().map_or(&[], |s| &s.history)
     }
 
-    /// Trains on `data` (rows x `row_len`, already standardised) until `lstm_vae.epochs`
-    /// epochs are done in total, one stage at a time, keeping each stage's best weights and
-    /// selecting the stage with the target active-channel count. Cancelling keeps the last
-    /// finished epoch; a later call continues from there.
-    pub fn train(&mut self, data: ArrayView2<f64>, progress: &Progress) -> Result<(), NnError> {
-        let row_len = self.net.arch.row_len();
-        if data.ncols() != row_len || data.nrows() == 0 {
-            return Err(invalid(format!(
-                "data has shape ({}, {}); the model takes rows of {row_len} values",
-                data.nrows(),
-                data.ncols()
-            )));
+    /// Epochs finished so far.
+    pub fn epochs_done(&self) -> usize {
+        self.train_state.as_ref().map_or(0, |s| s.epochs_done)
+    }
+
+    /// Sets the epochs to train in total (to train a finished model further).
+    pub fn set_epochs(&mut self, epochs: usize) -> Result<(), NnError> {
+        if epochs == 0 {
+            return Err(invalid("lstm_vae.epochs = 0: must be at least 1"));
         }
-        if let Some(bad) = data.iter().position(|v| !v.is_finite()) {
-            return Err(invalid(format!(
-                "data element {bad} is {}",
-                data.iter().nth(bad).unwrap_or(&0.0)
-            )));
+        self.settings.epochs = epochs;
+        Ok(())
+    }
+
+    /// The checkpoint file of later training runs (None: none). With one set, training
+    /// first adopts the file if it exists (a checkpoint of this model and data: a run killed
+    /// at any moment resumes to the same bytes), then rewrites it every
+    /// `lstm_vae.checkpoint_every` epochs, at the end of every stage and on cancellation.
+    /// Refused now, naming it, when it could not be written (missing or read-only folder, a
+    /// link, not a regular file).
+    pub fn set_checkpoint(&mut self, path: Option<PathBuf>) -> Result<(), NnError> {
+        if let Some(p) = &path {
+            crate::io::atomic::check_writable(p)
+                .map_err(|e| NnError::Io(format!("checkpoint {}: {e}", p.display())))?;
+        }
+        self.checkpoint = path;
+        Ok(())
+    }
+
+    /// Trains on `data` (rows x `row_len` in their own units; standardised as
+    /// `lstm_vae.scaling` says with statistics fitted on the first call) until
+    /// `lstm_vae.epochs` epochs are done in total, one stage at a time, keeping each stage's
+    /// best weights and selecting the stage with the target active-channel count. Cancelling
+    /// keeps the last finished epoch; a later call continues from there on the same data.
+    pub fn train(&mut self, data: ArrayView2<f64>, progress: &Progress) -> Result<(), NnError> {
+        self.check_rows(data, "data")?;
+        if data.nrows() == 0 {
+            return Err(invalid("data has no rows"));
+        }
+        if let Some(path) = self.checkpoint.clone()
+            && path.exists()
+        {
+            self.adopt_checkpoint(&path)?;
         }
         // What a batch keeps for backpropagation: per LSTM direction, step and row about 16 h
         // values (input, four gates, cell, tanh(cell), output, and their gradients).
@@ -176,27 +238,77 @@ impl LstmVae {
             &format!("lstm_vae.batch_size = {batch}: one batch's activations"),
             bytes,
         )?;
-        let data32 = data.mapv(|v| v as f32);
+        let scaler = match &self.scaler {
+            Some(s) => Some(s.clone()),
+            None if self.train_state.is_none() => self.fit_scaler(data)?,
+            None => None,
+        };
+        let data32 = standardised(scaler.as_ref(), data, &self.net.arch)?;
         let crc = train::data_crc(data32.view());
-        let s = self.settings.clone();
         let mut state = match self.train_state.take() {
             Some(st) if st.data_crc == crc => st,
-            Some(_) => {
+            Some(st) => {
+                self.train_state = Some(st);
                 return Err(invalid(
                     "data differ from the data this model was trained on; train a new model",
                 ));
             }
             None => {
-                let mut st = TrainState::new(self.params.len(), &self.training(s.epochs, 0.0), crc);
+                let mut st = TrainState::new(self.params.len(), &self.training(0, 0.0), crc);
                 st.adam = self.fresh_adam();
                 st
             }
         };
+        self.scaler = scaler;
         let result =
             crate::parallel::install(|| self.run_stages(data32.view(), &mut state, progress))
-                .map_err(|e| NnError::Invalid(e.to_string()))?;
+                .map_err(|e| NnError::Invalid(e.to_string()));
         self.train_state = Some(state);
+        let result = result?;
+        if matches!(result, Err(NnError::Cancelled { .. })) {
+            self.write_checkpoint()?;
+        }
         result
+    }
+
+    /// The scaler `lstm_vae.scaling` asks for, fitted on `data`.
+    fn fit_scaler(&self, data: ArrayView2<f64>) -> Result<Option<StandardScaler>, NnError> {
+        let mode = match (self.settings.scaling, self.settings.variant) {
+            (Scaling::None, _) => return Ok(None),
+            (Scaling::PerStep, _) | (Scaling::Variant, Variant::Toy) => ScalerMode::PerStep,
+            (Scaling::PerChannel, _) | (Scaling::Variant, Variant::Beps) => ScalerMode::PerChannel,
+        };
+        let rows = as_sequences(data, &self.net.arch)?;
+        StandardScaler::fit(rows.view(), mode)
+            .map(Some)
+            .map_err(|e| invalid(format!("data: {e}")))
+    }
+
+    /// Takes everything from the checkpoint at `path` when it holds this model (same
+    /// architecture and settings but for `lstm_vae.epochs` and `checkpoint_every`).
+    fn adopt_checkpoint(&mut self, path: &std::path::Path) -> Result<(), NnError> {
+        let mut theirs = Self::load(path)?;
+        let mut comparable = theirs.settings.clone();
+        comparable.epochs = self.settings.epochs;
+        comparable.checkpoint_every = self.settings.checkpoint_every;
+        if comparable != self.settings || theirs.net.arch != self.net.arch {
+            return Err(invalid(format!(
+                "{} is a checkpoint of another model (architecture or lstm_vae.* settings differ): remove it or give another path",
+                path.display()
+            )));
+        }
+        theirs.settings = comparable;
+        theirs.checkpoint = self.checkpoint.take();
+        *self = theirs;
+        Ok(())
+    }
+
+    /// Saves to the checkpoint file, if one is set.
+    fn write_checkpoint(&self) -> Result<(), NnError> {
+        match &self.checkpoint {
+            Some(path) => self.save(path),
+            None => Ok(()),
+        }
     }
 
     /// Adam with the model's learning rate and Keras' epsilon.
@@ -229,6 +341,8 @@ impl LstmVae {
         }
     }
 
+    /// Trains stage by stage, in pieces that end at stage ends and checkpoint times, so that
+    /// every checkpoint is written between epochs with the whole model at hand.
     fn run_stages(
         &mut self,
         data: ArrayView2<f32>,
@@ -236,6 +350,7 @@ impl LstmVae {
         progress: &Progress,
     ) -> Result<(), NnError> {
         let total = self.settings.epochs;
+        let every = self.settings.checkpoint_every;
         while state.epochs_done < total {
             let stage = self.schedule(0.0).stage_of(state.epochs_done);
             let beta_step = match (stage, self.beta_step) {
@@ -247,11 +362,14 @@ impl LstmVae {
                     b
                 }
             };
-            let end = self.schedule(beta_step).stage_end(stage).min(total);
+            let stage_end = self.schedule(beta_step).stage_end(stage);
+            let mut end = stage_end.min(total);
+            if let Some(k) = state.epochs_done.checked_div(every) {
+                end = end.min((k + 1) * every);
+            }
             let training = self.training(end, beta_step);
-            let net = &self.net;
             let job = train::Job {
-                objective: net,
+                objective: &self.net,
                 // A reborrow: views are invariant in their lifetime.
                 data: data.view(),
                 settings: &training,
@@ -265,8 +383,10 @@ impl LstmVae {
                     *best = Some(Best {
                         loss: r.train.total,
                         epoch: r.epoch,
-                        params: p.to_vec(),
-                        state: st.to_vec(),
+                        weights: Kept {
+                            params: p.to_vec(),
+                            state: st.to_vec(),
+                        },
                     });
                 }
             };
@@ -278,8 +398,19 @@ impl LstmVae {
                 &no_checkpoints,
                 &mut keep_best,
             )?;
-            let complete = end == self.schedule(beta_step).stage_end(stage);
-            self.finish_stage(stage, beta_step, data, state, complete)?;
+            if end == stage_end || end == total {
+                self.finish_stage(stage, beta_step, data, state, end == stage_end)?;
+            }
+            if self.checkpoint.is_some() {
+                // The state lives outside `self` while training: lend it for the write.
+                self.train_state = Some(std::mem::replace(
+                    state,
+                    TrainState::new(0, &self.training(0, 0.0), 0),
+                ));
+                let written = self.write_checkpoint();
+                *state = self.train_state.take().expect("just set");
+                written?;
+            }
         }
         Ok(())
     }
@@ -303,13 +434,7 @@ impl LstmVae {
         }) else {
             return Ok(());
         };
-        let channel_kl = channel_kl(
-            &self.net,
-            &best.params,
-            &best.state,
-            data,
-            self.settings.batch_size,
-        )?;
+        let channel_kl = channel_kl(&self.net, &best.weights, data, self.settings.batch_size)?;
         let active = channel_kl
             .iter()
             .filter(|k| **k > self.settings.active_threshold)
@@ -331,67 +456,229 @@ impl LstmVae {
             active,
         });
         if stage > 0 && active == self.settings.target_active && self.selected.is_none() {
-            self.selected = Some((stage, best.params.clone(), best.state.clone()));
+            self.selected = Some((stage, best.weights.clone()));
         }
         if complete && self.settings.stage_optimizer == StageOptimizer::Restart {
-            self.params.copy_from_slice(&best.params);
-            self.state.copy_from_slice(&best.state);
+            self.params.copy_from_slice(&best.weights.params);
+            self.state.copy_from_slice(&best.weights.state);
             state.adam = self.fresh_adam();
         }
         Ok(())
     }
 
     /// The weights in use: the selected stage's, else the latest.
-    fn weights(&self) -> (&[f32], &[f32]) {
+    fn weights(&self) -> Weights<'_, f32> {
         match &self.selected {
-            Some((_, p, s)) => (p, s),
-            None => (&self.params, &self.state),
+            Some((_, k)) => Weights {
+                params: &k.params,
+                state: &k.state,
+            },
+            None => Weights {
+                params: &self.params,
+                state: &self.state,
+            },
         }
     }
 
-    /// Latent means and log-variances `(rows x latent each)` of `data` (standardised rows).
-    pub fn encode(&self, data: ArrayView2<f64>) -> Result<(Array2<f64>, Array2<f64>), NnError> {
-        let (params, state) = self.weights();
-        let x = self.rows_tensor(data)?;
-        let enc = crate::parallel::install(|| self.net.encode(Weights { params, state }, &x))
-            .map_err(|e| NnError::Invalid(e.to_string()))??;
-        let shape = (data.nrows(), self.net.arch.latent);
-        let to = |t: Tensor<f32>| {
-            Array2::from_shape_vec(shape, t.data.iter().map(|v| f64::from(*v)).collect())
+    /// Latent means, log-variances, a sample and the encoder's embedding of `data` (rows in
+    /// their own units, standardised as in training), with the selected stage's weights (the
+    /// latest when none is selected).
+    pub fn encode(&self, data: ArrayView2<f64>) -> Result<Encoding, NnError> {
+        self.check_rows(data, "data")?;
+        let a = &self.net.arch;
+        let n = data.nrows();
+        check_output(n, 3 * a.latent + a.embedding, "the encoding")?;
+        let x = standardised(self.scaler.as_ref(), data, a)?;
+        let mut out = Encoding {
+            mu: Array2::zeros((n, a.latent)),
+            log_var: Array2::zeros((n, a.latent)),
+            z: Array2::zeros((n, a.latent)),
+            embedding: Array2::zeros((n, a.embedding)),
         };
-        Ok((
-            to(enc.mu).map_err(|e| invalid(e.to_string()))?,
-            to(enc.log_var).map_err(|e| invalid(e.to_string()))?,
-        ))
+        let mut rng = Xoshiro256::substream(self.settings.seed, 5);
+        self.in_batches(n, |rows| {
+            let input = self.net.input(
+                x.slice(ndarray::s![rows.clone(), ..])
+                    .as_slice()
+                    .expect("standard layout"),
+                rows.len(),
+            )?;
+            let enc = self.net.encode(self.weights(), &input)?;
+            let r = rows.start;
+            for (k, (m, lv)) in enc.mu.data.iter().zip(&enc.log_var.data).enumerate() {
+                let (i, j) = (r + k / a.latent, k % a.latent);
+                let (m, lv) = (f64::from(*m), f64::from(*lv));
+                out.mu[[i, j]] = m;
+                out.log_var[[i, j]] = lv;
+                out.z[[i, j]] = m + (0.5 * lv).exp() * rng.normal();
+            }
+            for (k, e) in enc.embedding.data.iter().enumerate() {
+                out.embedding[[r + k / a.embedding, k % a.embedding]] = f64::from(*e);
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Decoded rows (in the data's units) of latent codes `z` (rows x `lstm_vae.latent`).
+    pub fn decode(&self, z: ArrayView2<f64>) -> Result<Array2<f64>, NnError> {
+        let a = &self.net.arch;
+        if z.ncols() != a.latent {
+            return Err(invalid(format!(
+                "z has {} columns; the model has {} latent channels",
+                z.ncols(),
+                a.latent
+            )));
+        }
+        check_finite(z, "z")?;
+        let decoded = self.decode_standardised(z)?;
+        match &self.scaler {
+            None => Ok(decoded),
+            Some(s) => {
+                let seq = as_sequences(decoded.view(), a)?;
+                let raw = s
+                    .invert(seq.view())
+                    .map_err(|e| invalid(format!("z: {e}")))?;
+                Ok(raw
+                    .into_shape_with_order((z.nrows(), a.row_len()))
+                    .map_err(|e| invalid(e.to_string()))?)
+            }
+        }
+    }
+
+    /// The decoder's output in standardised units.
+    fn decode_standardised(&self, z: ArrayView2<f64>) -> Result<Array2<f64>, NnError> {
+        let a = &self.net.arch;
+        let n = z.nrows();
+        check_output(n, a.row_len(), "the decoded rows")?;
+        let z32: Vec<f32> = z.iter().map(|v| *v as f32).collect();
+        let mut out = Array2::zeros((n, a.row_len()));
+        self.in_batches(n, |rows| {
+            let zt = Tensor::from_vec(
+                &[rows.len(), a.latent],
+                z32[rows.start * a.latent..rows.end * a.latent].to_vec(),
+            )
+            .ok_or_else(|| invalid("z batch shape"))?;
+            let y = self.net.decode(self.weights(), &zt)?;
+            for (k, v) in y.data.iter().enumerate() {
+                out[[rows.start + k / a.row_len(), k % a.row_len()]] = f64::from(*v);
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// `data` through the encoder's means and the decoder, in the data's units.
+    pub fn reconstruct(&self, data: ArrayView2<f64>) -> Result<Array2<f64>, NnError> {
+        let enc = self.encode(data)?;
+        self.decode(enc.mu.view())
+    }
+
+    /// Reconstruction minus data in standardised units, rows x values: the paper's errors
+    /// (their squares averaged over a row are its per-pixel MSE; per column, its per-index
+    /// errors).
+    pub fn residuals(&self, data: ArrayView2<f64>) -> Result<Array2<f64>, NnError> {
+        let enc = self.encode(data)?;
+        let recon = self.decode_standardised(enc.mu.view())?;
+        let x = standardised(self.scaler.as_ref(), data, &self.net.arch)?;
+        Ok(recon - x.mapv(f64::from))
     }
 
     /// Mean KL per latent channel over `data` with the weights in use (nat).
     pub fn channel_kl(&self, data: ArrayView2<f64>) -> Result<Vec<f64>, NnError> {
-        let (params, state) = self.weights();
-        let x = data.mapv(|v| v as f32);
+        self.check_rows(data, "data")?;
+        let x = standardised(self.scaler.as_ref(), data, &self.net.arch)?;
+        let (params, state) = (self.weights().params, self.weights().state);
+        let kept = Kept {
+            params: params.to_vec(),
+            state: state.to_vec(),
+        };
         crate::parallel::install(|| {
-            channel_kl(&self.net, params, state, x.view(), self.settings.batch_size)
+            channel_kl(&self.net, &kept, x.view(), self.settings.batch_size)
         })
         .map_err(|e| NnError::Invalid(e.to_string()))?
     }
 
-    fn rows_tensor(&self, data: ArrayView2<f64>) -> Result<Tensor<f32>, NnError> {
+    /// Runs `f` on consecutive row ranges of at most `lstm_vae.batch_size` rows, on the
+    /// library's pool.
+    fn in_batches(
+        &self,
+        n: usize,
+        mut f: impl FnMut(std::ops::Range<usize>) -> Result<(), NnError> + Send,
+    ) -> Result<(), NnError> {
+        let batch = self.settings.batch_size.max(1);
+        crate::parallel::install(|| {
+            (0..n)
+                .step_by(batch)
+                .try_for_each(|start| f(start..(start + batch).min(n)))
+        })
+        .map_err(|e| NnError::Invalid(e.to_string()))?
+    }
+
+    fn check_rows(&self, data: ArrayView2<f64>, name: &str) -> Result<(), NnError> {
         let row_len = self.net.arch.row_len();
         if data.ncols() != row_len {
             return Err(invalid(format!(
-                "data has {} columns; the model takes rows of {row_len}",
+                "{name} has shape ({}, {}); the model takes rows of {row_len} values",
+                data.nrows(),
                 data.ncols()
             )));
         }
-        self.net.input(
-            &data.iter().map(|v| *v as f32).collect::<Vec<_>>(),
-            data.nrows(),
-        )
+        check_finite(data, name)
     }
 }
 
+fn check_finite(x: ArrayView2<f64>, name: &str) -> Result<(), NnError> {
+    match x.iter().position(|v| !v.is_finite()) {
+        Some(bad) => Err(invalid(format!(
+            "{name} element {bad} is {}",
+            x.iter().nth(bad).unwrap_or(&0.0)
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Refuses outputs of `rows x width` f64 values beyond the memory budget.
+fn check_output(rows: usize, width: usize, what: &str) -> Result<(), NnError> {
+    let bytes = crate::limits::bytes_of::<f64>(&[rows, width]);
+    Ok(crate::limits::check(
+        &format!("{rows} rows: {what}"),
+        bytes,
+    )?)
+}
+
+/// Rows of `arch.row_len()` values as `(rows, steps, channels)` sequences: the toy's one
+/// channel, or the BEPS variant's interleaved piezoresponse and resonance.
+fn as_sequences(data: ArrayView2<f64>, arch: &LstmVaeArchitecture) -> Result<Array3<f64>, NnError> {
+    data.as_standard_layout()
+        .into_owned()
+        .into_shape_with_order((data.nrows(), arch.output_steps, arch.output_channels))
+        .map_err(|e| invalid(format!("data rows: {e}")))
+}
+
+/// `data` standardised by `scaler` (as given without one), as f32 in standard layout.
+fn standardised(
+    scaler: Option<&StandardScaler>,
+    data: ArrayView2<f64>,
+    arch: &LstmVaeArchitecture,
+) -> Result<Array2<f32>, NnError> {
+    let n = data.nrows();
+    let scaled = match scaler {
+        None => data.to_owned(),
+        Some(s) => s
+            .apply(as_sequences(data, arch)?.view())
+            .map_err(|e| invalid(format!("data: {e}")))?
+            .into_shape_with_order((n, arch.row_len()))
+            .map_err(|e| invalid(e.to_string()))?,
+    };
+    Ok(scaled.mapv(|v| v as f32).as_standard_layout().to_owned())
+}
+
 /// The shapes of `settings` for rows of `row_len` values.
-fn architecture(s: &LstmVaeSettings, row_len: usize) -> Result<LstmVaeArchitecture, NnError> {
+pub(super) fn architecture(
+    s: &LstmVaeSettings,
+    row_len: usize,
+) -> Result<LstmVaeArchitecture, NnError> {
     let (output_steps, output_channels, normalisation) = match s.variant {
         Variant::Toy => (row_len, 1, true),
         Variant::Beps if row_len.is_multiple_of(2) => (row_len / 2, 2, false),
@@ -431,21 +718,24 @@ fn auto60(history: &[EpochRecord]) -> Result<f64, NnError> {
     Ok(1.5 * last.train.reconstruction / last.train.kl)
 }
 
-/// Mean KL per latent channel over `data` in inference mode.
+/// Mean KL per latent channel over `data` (standardised) in inference mode.
 fn channel_kl(
     net: &Network,
-    params: &[f32],
-    state: &[f32],
+    weights: &Kept,
     data: ArrayView2<f32>,
     batch: usize,
 ) -> Result<Vec<f64>, NnError> {
+    let w = Weights {
+        params: &weights.params,
+        state: &weights.state,
+    };
     let latent = net.arch.latent;
     let mut sums = vec![0.0f64; latent];
     let rows: Vec<f32> = data.iter().copied().collect();
     let row_len = net.arch.row_len();
     for chunk in rows.chunks(batch.max(1) * row_len) {
         let x = net.input(chunk, chunk.len() / row_len)?;
-        let enc = net.encode(Weights { params, state }, &x)?;
+        let enc = net.encode(w, &x)?;
         for (k, (m, lv)) in enc.mu.data.iter().zip(&enc.log_var.data).enumerate() {
             let (m, lv) = (f64::from(*m), f64::from(*lv));
             sums[k % latent] += 0.5 * (m * m + lv.exp() - lv - 1.0);
@@ -554,6 +844,141 @@ mod tests {
         // The last stage (epochs 11-12, cut short by lstm_vae.epochs) began with a fresh Adam.
         assert_eq!(restart.train_state.as_ref().unwrap().adam.step, 2 * 3);
         assert_eq!(keep.train_state.as_ref().unwrap().adam.step, 36);
+    }
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("ferrolab-lstm-vae-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir.join(name)
+    }
+
+    /// Asserts two files are equal, showing where they first differ.
+    fn same_bytes(a: &std::path::Path, b: &std::path::Path) {
+        let (x, y) = (std::fs::read(a).unwrap(), std::fs::read(b).unwrap());
+        if let Some(k) = (0..x.len().min(y.len())).find(|&k| x[k] != y[k]) {
+            let around = |v: &[u8]| {
+                String::from_utf8_lossy(&v[k.saturating_sub(80)..(k + 80).min(v.len())])
+                    .into_owned()
+            };
+            panic!("files differ at byte {k}:\n{}\n{}", around(&x), around(&y));
+        }
+        assert_eq!(x.len(), y.len());
+    }
+
+    #[test]
+    fn a_saved_model_loads_to_the_same_bytes_and_outputs() {
+        let mut vae = LstmVae::new(&tiny(), 8).unwrap();
+        let x = data().mapv(|v| 3.0 * v + 10.0);
+        vae.train(x.view(), &Progress::new()).unwrap();
+        let (a, b) = (scratch("a.safetensors"), scratch("b.safetensors"));
+        vae.save(&a).unwrap();
+        let again = LstmVae::load(&a).unwrap();
+        again.save(&b).unwrap();
+        same_bytes(&a, &b);
+        assert_eq!(again.stages(), vae.stages());
+        assert_eq!(again.selected_stage(), vae.selected_stage());
+        assert_eq!(again.scaler(), vae.scaler());
+        assert_eq!(
+            again.encode(x.view()).unwrap(),
+            vae.encode(x.view()).unwrap()
+        );
+        // The history keeps everything but wall-clock time.
+        let strip = |h: &[EpochRecord]| {
+            h.iter()
+                .map(|r| (r.epoch, r.beta, r.lambda, r.train))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(strip(again.history()), strip(vae.history()));
+        // A damaged byte is caught by the checksum.
+        let mut bytes = std::fs::read(&a).unwrap();
+        let k = bytes.len() - 3;
+        bytes[k] ^= 1;
+        std::fs::write(&b, &bytes).unwrap();
+        let err = LstmVae::load(&b).unwrap_err().to_string();
+        assert!(err.contains("checksum") || err.contains("crc"), "{err}");
+    }
+
+    #[test]
+    fn encode_decode_and_residuals_work_in_the_data_units() {
+        let mut s = tiny();
+        s.epochs = 6;
+        let mut vae = LstmVae::new(&s, 8).unwrap();
+        let x = data().mapv(|v| 0.5 * v - 4.0);
+        vae.train(x.view(), &Progress::new()).unwrap();
+        let scaler = vae.scaler().unwrap();
+        assert_eq!(scaler.mode(), ScalerMode::PerStep);
+        assert_eq!(scaler.mean().dim(), (8, 1));
+        let enc = vae.encode(x.view()).unwrap();
+        assert_eq!(enc.embedding.dim(), (48, 4));
+        assert_eq!(enc.z.dim(), (48, 3));
+        let recon = vae.reconstruct(x.view()).unwrap();
+        let res = vae.residuals(x.view()).unwrap();
+        // residual = (recon - x) / std, per step.
+        for ((i, t), r) in res.indexed_iter() {
+            let want = (recon[[i, t]] - x[[i, t]]) / scaler.std()[[t, 0]];
+            assert!((r - want).abs() < 1e-5 * (1.0 + want.abs()), "{r} {want}");
+        }
+        // Batching does not change the encoding.
+        let mut one = vae.clone();
+        one.settings.batch_size = 5;
+        assert_eq!(one.encode(x.view()).unwrap(), enc);
+        let err = vae
+            .decode(Array2::zeros((2, 4)).view())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("3 latent channels"), "{err}");
+    }
+
+    #[test]
+    fn the_beps_variant_scales_each_channel_globally() {
+        let mut s = tiny();
+        (s.variant, s.epochs) = (Variant::Beps, 2);
+        let mut vae = LstmVae::new(&s, 8).unwrap();
+        // Channel 1 (odd columns) a hundred times channel 0.
+        let x = Array2::from_shape_fn((16, 8), |(i, k)| {
+            ((i * 3 + k / 2) as f64).sin() * if k % 2 == 1 { 100.0 } else { 1.0 }
+        });
+        vae.train(x.view(), &Progress::new()).unwrap();
+        let scaler = vae.scaler().unwrap();
+        assert_eq!(scaler.mode(), ScalerMode::PerChannel);
+        assert_eq!(scaler.mean().dim(), (1, 2));
+        assert!((scaler.std()[[0, 1]] / scaler.std()[[0, 0]] - 100.0).abs() < 1e-9);
+        assert_eq!(vae.reconstruct(x.view()).unwrap().dim(), (16, 8));
+    }
+
+    #[test]
+    fn a_run_resumed_from_its_checkpoint_writes_the_same_bytes() {
+        let mut s = tiny();
+        s.checkpoint_every = 2;
+        let whole = scratch("whole.safetensors");
+        let mut vae = LstmVae::new(&s, 8).unwrap();
+        vae.train(data().view(), &Progress::new()).unwrap();
+        vae.save(&whole).unwrap();
+        // A run that stops after epoch 5 (its last checkpoint: epoch 5, the end of stage 1
+        // would be 7), then a new process that finds the checkpoint.
+        let ckpt = scratch("resume.ckpt");
+        let _ = std::fs::remove_file(&ckpt);
+        let mut first = s.clone();
+        first.epochs = 5;
+        let mut vae = LstmVae::new(&first, 8).unwrap();
+        vae.set_checkpoint(Some(ckpt.clone())).unwrap();
+        vae.train(data().view(), &Progress::new()).unwrap();
+        let mut resumed = LstmVae::new(&s, 8).unwrap();
+        resumed.set_checkpoint(Some(ckpt.clone())).unwrap();
+        resumed.train(data().view(), &Progress::new()).unwrap();
+        let again = scratch("again.safetensors");
+        resumed.save(&again).unwrap();
+        same_bytes(&whole, &again);
+        // A checkpoint of another model is refused, naming the file.
+        let mut other = tiny();
+        other.seed = 9;
+        let mut vae = LstmVae::new(&other, 8).unwrap();
+        vae.set_checkpoint(Some(ckpt.clone())).unwrap();
+        let err = vae
+            .train(data().view(), &Progress::new())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("checkpoint of another model"), "{err}");
     }
 
     #[test]

@@ -4,14 +4,13 @@
 //! metadata holds the architecture, the data scaling, the settings, and the history and
 //! random-stream position as the state.
 
-use super::super::adam::Adam;
 use super::super::error::NnError;
 use super::super::scaling::MinMaxScaling;
-use super::super::train::{EpochRecord, LossParts, TrainState};
+use super::super::state_file::{Fields, HistoryFields, read_train_state, train_state_json};
+use super::super::train::TrainState;
 use super::architecture::{Reconstruction, VaeArchitecture};
 use super::keys::{Engine, VaeSettings};
 use crate::io::network::{self, NamedTensor, NetworkFile};
-use crate::rng::Xoshiro256;
 use serde_json::{Value, json};
 use std::path::Path;
 
@@ -21,25 +20,11 @@ pub const KIND: &str = "mlp_vae";
 /// metadata too).
 pub const VERSION: u32 = 2;
 
-fn parts_json(p: &LossParts) -> Value {
-    json!([p.total, p.reconstruction, p.kl])
-}
-
-fn history_json(h: &[EpochRecord]) -> Value {
-    Value::Array(
-        h.iter()
-            .map(|r| {
-                json!({
-                    "epoch": r.epoch,
-                    "beta": r.beta,
-                    "train": parts_json(&r.train),
-                    "validation": r.validation.as_ref().map(parts_json),
-                    "seconds": r.seconds,
-                })
-            })
-            .collect(),
-    )
-}
+/// The history keeps seconds per epoch; there is no L1 term.
+const HISTORY: HistoryFields = HistoryFields {
+    l1: false,
+    seconds: true,
+};
 
 fn settings_json(s: &VaeSettings) -> Value {
     json!({
@@ -81,14 +66,7 @@ pub(super) fn save(
         Some(s) => {
             add("optimizer.m.", &s.adam.m);
             add("optimizer.v.", &s.adam.v);
-            let rng: Vec<String> = s.rng.state().iter().map(u64::to_string).collect();
-            json!({
-                "epochs_done": s.epochs_done,
-                "adam_step": s.adam.step,
-                "rng": rng,
-                "data_crc": s.data_crc,
-                "history": history_json(&s.history),
-            })
+            train_state_json(s, HISTORY)
         }
     };
     let file = NetworkFile {
@@ -115,47 +93,6 @@ pub(super) struct Loaded {
     pub scaling: Option<MinMaxScaling>,
     pub params: Vec<f32>,
     pub state: Option<TrainState>,
-}
-
-struct Fields<'a> {
-    path: &'a Path,
-}
-
-impl Fields<'_> {
-    fn bad(&self, what: impl std::fmt::Display) -> NnError {
-        NnError::Corrupt(format!("{}: {what}", self.path.display()))
-    }
-
-    fn usize(&self, v: &Value, key: &str) -> Result<usize, NnError> {
-        v.get(key)
-            .and_then(Value::as_u64)
-            .and_then(|x| usize::try_from(x).ok())
-            .ok_or_else(|| self.bad(format!("`{key}` missing or not a count")))
-    }
-
-    fn f64(&self, v: &Value, key: &str) -> Result<f64, NnError> {
-        v.get(key)
-            .and_then(Value::as_f64)
-            .filter(|x| x.is_finite())
-            .ok_or_else(|| self.bad(format!("`{key}` missing or not a finite number")))
-    }
-
-    fn word<'v>(&self, v: &'v Value, key: &str) -> Result<&'v str, NnError> {
-        v.get(key)
-            .and_then(Value::as_str)
-            .ok_or_else(|| self.bad(format!("`{key}` missing or not text")))
-    }
-
-    fn parts(&self, v: &Value) -> Result<LossParts, NnError> {
-        let a: [f64; 3] = serde_json::from_value(v.clone())
-            .map_err(|e| self.bad(format!("history entry: {e}")))?;
-        Ok(LossParts {
-            total: a[0],
-            reconstruction: a[1],
-            kl: a[2],
-            l1: 0.0,
-        })
-    }
 }
 
 /// Read a file written by [`save`], checking format, checksum, shapes and values.
@@ -185,10 +122,7 @@ pub(super) fn load(path: &Path) -> Result<Loaded, NnError> {
         learning_rate: f.f64(s, "learning_rate")?,
         beta: f.f64(s, "beta")?,
         beta_warmup_epochs: f.usize(s, "beta_warmup_epochs")?,
-        seed: s
-            .get("seed")
-            .and_then(Value::as_u64)
-            .ok_or_else(|| f.bad("`seed` missing"))?,
+        seed: f.u64(s, "seed")?,
         validation_fraction: f.f64(s, "validation_fraction")?,
         checkpoint_every: f.usize(s, "checkpoint_every")?,
         engine: f
@@ -231,59 +165,13 @@ pub(super) fn load(path: &Path) -> Result<Loaded, NnError> {
     let params = read_all("")?;
     let state = match &file.state {
         Value::Null => None,
-        st => {
-            let words: Vec<String> =
-                serde_json::from_value(st.get("rng").cloned().unwrap_or_default())
-                    .map_err(|e| f.bad(format!("`rng`: {e}")))?;
-            let mut rng = [0u64; 4];
-            if words.len() != 4 {
-                return Err(f.bad("`rng` must hold four words"));
-            }
-            for (r, w) in rng.iter_mut().zip(&words) {
-                *r = w.parse().map_err(|_| f.bad("`rng` word is not a u64"))?;
-            }
-            let mut history = Vec::new();
-            for h in st
-                .get("history")
-                .and_then(Value::as_array)
-                .ok_or_else(|| f.bad("`history` missing"))?
-            {
-                history.push(EpochRecord {
-                    epoch: f.usize(h, "epoch")?,
-                    beta: f.f64(h, "beta")?,
-                    // No L1 term in this model.
-                    lambda: 0.0,
-                    train: f.parts(h.get("train").unwrap_or(&Value::Null))?,
-                    validation: match h.get("validation") {
-                        Some(v) if !v.is_null() => Some(f.parts(v)?),
-                        _ => None,
-                    },
-                    seconds: f.f64(h, "seconds")?,
-                });
-            }
-            let mut adam = Adam::new(layout.total(), settings.learning_rate);
-            adam.m = read_all("optimizer.m.")?;
-            adam.v = read_all("optimizer.v.")?;
-            adam.step = st
-                .get("adam_step")
-                .and_then(Value::as_u64)
-                .ok_or_else(|| f.bad("`adam_step` missing"))?;
-            let epochs_done = f.usize(st, "epochs_done")?;
-            if history.len() != epochs_done {
-                return Err(f.bad("history length differs from epochs_done"));
-            }
-            Some(TrainState {
-                adam,
-                rng: Xoshiro256::from_state(rng).ok_or_else(|| f.bad("`rng` is all zero"))?,
-                epochs_done,
-                history,
-                data_crc: st
-                    .get("data_crc")
-                    .and_then(Value::as_u64)
-                    .and_then(|c| u32::try_from(c).ok())
-                    .ok_or_else(|| f.bad("`data_crc` missing"))?,
-            })
-        }
+        st => Some(read_train_state(
+            &f,
+            st,
+            settings.learning_rate,
+            read_all("optimizer.m.")?,
+            read_all("optimizer.v.")?,
+        )?),
     };
     Ok(Loaded {
         arch,

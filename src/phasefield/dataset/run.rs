@@ -3,7 +3,7 @@
 
 use super::checkpoint::{Checkpoints, StructureResult};
 use super::{DatasetError, Sweep};
-use crate::config::{Config, Value};
+use crate::config::Config;
 use crate::io::dataset::{Dataset, dataset_files};
 use crate::keys;
 use crate::phasefield::error::PhaseFieldError;
@@ -47,13 +47,7 @@ fn config_json(cfg: &Config) -> serde_json::Map<String, serde_json::Value> {
     keys()
         .iter()
         .map(|k| {
-            let value = match cfg.get(k.name).expect("registry key") {
-                Value::F64(x) => serde_json::json!(x),
-                Value::I64(x) => serde_json::json!(x),
-                Value::Str(x) => serde_json::json!(x),
-                Value::F64Array(x) => serde_json::json!(x),
-                Value::I64Array(x) => serde_json::json!(x),
-            };
+            let value = cfg.get(k.name).expect("registry key").to_json();
             (k.name.to_owned(), value)
         })
         .collect()

@@ -87,7 +87,7 @@ impl LstmVae {
     /// ```
     /// use ferrolab::nn::lstm_vae::{LstmVae, LstmVaeSettings};
     /// let mut s = LstmVaeSettings::default();
-    /// (s.hidden, s.blocks, s.latent, s.embedding) = (4, 1, 2, 4);
+    /// (s.hidden, s.blocks, s.latent, s.embedding, s.target_active) = (4, 1, 2, 4, 1);
     /// let vae = LstmVae::new(&s, 6)?;
     /// let path = std::env::temp_dir().join("ferrolab-lstm-vae-doc.safetensors");
     /// vae.save(&path)?;

@@ -92,6 +92,7 @@ pub struct LstmVae {
     pub(super) stages: Vec<StageRecord>,
     pub(super) selected: Option<(usize, Kept)>,
     pub(super) checkpoint: Option<PathBuf>,
+    pub(super) stage_dir: Option<PathBuf>,
 }
 
 impl LstmVae {
@@ -133,6 +134,7 @@ impl LstmVae {
             stages: Vec::new(),
             selected: None,
             checkpoint: None,
+            stage_dir: None,
         })
     }
 
@@ -166,6 +168,25 @@ impl LstmVae {
     /// after priming with `lstm_vae.target_active` active channels, if any.
     pub fn selected_stage(&self) -> Option<usize> {
         self.selected.as_ref().map(|s| s.0)
+    }
+
+    /// Why no stage is selected after a finished run (None while training is unfinished or
+    /// when a stage was selected): the target and the active-channel count of every stage,
+    /// so that a caller can pick another target or train longer.
+    pub fn selection_warning(&self) -> Option<String> {
+        if self.selected.is_some() || self.epochs_done() < self.settings.epochs {
+            return None;
+        }
+        let counts: Vec<String> = self
+            .stages
+            .iter()
+            .map(|r| format!("stage {} (beta {:.4}): {}", r.stage, r.beta, r.active))
+            .collect();
+        Some(format!(
+            "no stage after priming has lstm_vae.target_active = {} active channels; active channels per stage: {}",
+            self.settings.target_active,
+            counts.join(", ")
+        ))
     }
 
     /// The beta added per stage (after priming when `beta_step_rule = "auto60"`).
@@ -205,6 +226,58 @@ impl LstmVae {
         }
         self.checkpoint = path;
         Ok(())
+    }
+
+    /// The folder where every finished stage's best weights are kept as a model file,
+    /// `stage-NNN.safetensors` (NNN: the stage, 000 for priming), for the per-stage maps the
+    /// paper chose its stage by (None: not kept). Refused now, naming it, when it is not a
+    /// writable folder.
+    ///
+    /// ```
+    /// use ferrolab::nn::lstm_vae::{LstmVae, LstmVaeSettings};
+    /// use ferrolab::progress::Progress;
+    /// let mut s = LstmVaeSettings::default();
+    /// (s.hidden, s.blocks, s.latent, s.embedding) = (4, 1, 2, 4);
+    /// (s.epochs, s.priming_epochs, s.stage_epochs, s.batch_size, s.target_active) = (3, 1, 1, 8, 1);
+    /// let dir = std::env::temp_dir().join(format!("ferrolab-stages-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// let mut vae = LstmVae::new(&s, 6)?;
+    /// vae.set_stage_dir(Some(dir.clone()))?;
+    /// vae.train(ndarray::Array2::from_shape_fn((16, 6), |(i, t)| (i * t) as f64).view(), &Progress::new())?;
+    /// let stage1 = LstmVae::load(&dir.join("stage-001.safetensors"))?;
+    /// assert_eq!(stage1.stages().last().unwrap().stage, 1);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), ferrolab::nn::NnError>(())
+    /// ```
+    pub fn set_stage_dir(&mut self, dir: Option<PathBuf>) -> Result<(), NnError> {
+        if let Some(d) = &dir {
+            crate::io::atomic::check_writable(&d.join("stage-000.safetensors"))
+                .map_err(|e| NnError::Io(format!("stage folder {}: {e}", d.display())))?;
+        }
+        self.stage_dir = dir;
+        Ok(())
+    }
+
+    /// Writes a finished stage's best weights to the stage folder, if one is set.
+    fn keep_stage(&self, stage: usize, weights: &Kept) -> Result<(), NnError> {
+        let Some(dir) = &self.stage_dir else {
+            return Ok(());
+        };
+        let model = Self {
+            settings: self.settings.clone(),
+            net: self.net.clone(),
+            scaler: self.scaler.clone(),
+            params: weights.params.clone(),
+            state: weights.state.clone(),
+            train_state: None,
+            beta_step: self.beta_step,
+            best: None,
+            stages: self.stages.clone(),
+            selected: None,
+            checkpoint: None,
+            stage_dir: None,
+        };
+        model.save(&dir.join(format!("stage-{stage:03}.safetensors")))
     }
 
     /// Trains on `data` (rows x `row_len` in their own units; standardised as
@@ -299,6 +372,7 @@ impl LstmVae {
         }
         theirs.settings = comparable;
         theirs.checkpoint = self.checkpoint.take();
+        theirs.stage_dir = self.stage_dir.take();
         *self = theirs;
         Ok(())
     }
@@ -455,6 +529,9 @@ impl LstmVae {
             channel_kl,
             active,
         });
+        if complete {
+            self.keep_stage(stage, &best.weights)?;
+        }
         if stage > 0 && active == self.settings.target_active && self.selected.is_none() {
             self.selected = Some((stage, best.weights.clone()));
         }
@@ -766,6 +843,13 @@ mod tests {
     fn stages_follow_the_schedule_and_training_reduces_the_loss() {
         let mut vae = LstmVae::new(&tiny(), 8).unwrap();
         vae.train(data().view(), &Progress::new()).unwrap();
+        // Random data: nothing for a latent channel to carry, so no stage is selected.
+        assert_eq!(vae.selected_stage(), None);
+        let warning = vae.selection_warning().unwrap();
+        assert!(
+            warning.contains("target_active = 1") && warning.contains("stage 3 (beta 0.0150): 0"),
+            "{warning}"
+        );
         let stages: Vec<(usize, f64)> = vae.stages().iter().map(|s| (s.stage, s.beta)).collect();
         assert_eq!(stages.len(), 4, "priming + 3 stages of 3 epochs");
         assert_eq!(stages[0], (0, 0.0));

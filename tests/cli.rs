@@ -800,3 +800,131 @@ fn shard_auto_reports_missing_and_failed_ranks() {
     assert!(start.elapsed().as_secs() < 60);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `ferrolab lstm-vae`: a run killed with SIGKILL resumes to the bytes of an uninterrupted run
+/// (model and every stage file), then encode and figures work on its folder.
+#[test]
+fn lstm_vae_resumes_after_sigkill_to_the_same_bytes_and_draws_its_figures() {
+    let dir = std::env::temp_dir().join(format!("ferrolab-cli-lstm-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let train = |out: &std::path::Path| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ferrolab"));
+        cmd.args(["lstm-vae", "train", "--toy", "300", "--out"])
+            .arg(out);
+        for s in [
+            "lstm_vae.hidden=8",
+            "lstm_vae.blocks=0",
+            "lstm_vae.latent=4",
+            "lstm_vae.embedding=4",
+            "lstm_vae.target_active=2",
+            "lstm_vae.epochs=40",
+            "lstm_vae.priming_epochs=10",
+            "lstm_vae.stage_epochs=6",
+            "lstm_vae.batch_size=50",
+            "lstm_vae.learning_rate=3e-3",
+            "lstm_vae.checkpoint_every=1",
+        ] {
+            cmd.args(["--set", s]);
+        }
+        cmd
+    };
+    let whole = dir.join("whole");
+    let out = train(&whole).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let killed = dir.join("killed");
+    let mut child = train(&killed)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it once it has written a stage file and a later checkpoint.
+    let checkpoint = killed.join("checkpoint.safetensors");
+    let stage = killed.join("stages").join("stage-001.safetensors");
+    while !(stage.exists() && checkpoint.exists()) {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        !killed.join("model.safetensors").exists(),
+        "killed before it finished"
+    );
+    let out = train(&killed).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read = |p: std::path::PathBuf| {
+        std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    };
+    for name in [
+        "model.safetensors",
+        "stages/stage-000.safetensors",
+        "stages/stage-005.safetensors",
+    ] {
+        assert!(
+            read(whole.join(name)) == read(killed.join(name)),
+            "{name} differs"
+        );
+    }
+    assert!(
+        !checkpoint.exists(),
+        "the finished model replaces the checkpoint"
+    );
+    let stages = std::fs::read_to_string(whole.join("stages.csv")).unwrap();
+    assert_eq!(stages.lines().count(), 1 + 6, "{stages}");
+
+    let model = whole.join("model.safetensors");
+    let npz = dir.join("enc.npz");
+    let (ok, stdout, stderr) = ferrolab(&[
+        "lstm-vae",
+        "encode",
+        "--model",
+        model.to_str().unwrap(),
+        "--toy",
+        "20",
+        "--out",
+        npz.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("mean MSE"), "{stdout}");
+    let members = ferrolab::io::npz::read_npz(&std::fs::read(&npz).unwrap()).unwrap();
+    assert_eq!(members["mu"].shape, vec![20, 4]);
+    assert_eq!(members["reconstruction"].shape, vec![20, 25]);
+    let (ok, stdout, stderr) = ferrolab(&[
+        "lstm-vae",
+        "figures",
+        "--run",
+        whole.to_str().unwrap(),
+        "--toy-image",
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("dictionary learning (n = 3"), "{stdout}");
+    for png in [
+        "training",
+        "stage_maps",
+        "generator",
+        "mse_maps",
+        "per_index_error",
+    ] {
+        let path = whole.join(format!("{png}.png"));
+        assert!(
+            std::fs::metadata(&path)
+                .map(|m| m.len() > 5000)
+                .unwrap_or(false),
+            "{png}"
+        );
+    }
+    let (ok, _, stderr) = ferrolab(&["lstm-vae", "train", "--toy", "10", "--mechanisms"]);
+    assert!(!ok && stderr.contains("exactly one input"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -424,7 +424,7 @@ fn spread(values: &[f64]) -> String {
 
 /// The OMP rule of the settings (dictionary.transform_nonzero), or scikit-learn's default when
 /// they ask for lasso codes: the baselines always compare both.
-fn omp_rule(params: &DictionaryParams) -> DictionaryTransform {
+pub(crate) fn omp_rule(params: &DictionaryParams) -> DictionaryTransform {
     match params.transform {
         DictionaryTransform::Lasso => DictionaryTransform::default(),
         omp => omp,
@@ -627,16 +627,16 @@ fn rgb_toy_baseline(
 }
 
 /// The BEPS loops and, for the synthetic map, the truth, and the grid.
-struct BepsData {
-    loops: Array3<f64>,
-    truth: Option<Truth>,
-    grid: (usize, usize),
-    what: String,
+pub(crate) struct BepsData {
+    pub(crate) loops: Array3<f64>,
+    pub(crate) truth: Option<Truth>,
+    pub(crate) grid: (usize, usize),
+    pub(crate) what: String,
 }
 
 /// What the synthetic map knows: the weights (pixels x mechanisms), the noise standard
 /// deviations and the noiseless loops.
-struct Truth {
+pub(crate) struct Truth {
     weights: Array2<f64>,
     noise_std: [f64; 2],
     clean: Array3<f64>,
@@ -645,7 +645,7 @@ struct Truth {
 /// The synthetic map's seed, size (rows, columns, steps) and noise fraction.
 type SyntheticMap<'a> = (u64, &'a [usize], f64);
 
-fn beps_data(
+pub(crate) fn beps_data(
     fit: Option<&Path>,
     select: &[String],
     (seed, size, noise): SyntheticMap,

@@ -10,6 +10,7 @@ mod design;
 mod gp;
 mod keys;
 mod launcher;
+mod lstm_vae;
 mod plot;
 mod settings;
 mod simulate;
@@ -59,6 +60,10 @@ enum Command {
     /// Train paper 000's MLP beta-VAE on loops (NPY, NPZ, CSV or a dataset); writes the model
     /// (safetensors), its loss curve and latent space.
     Train(train::Args),
+    /// Paper 001's LSTM beta-VAE with its staged beta/lambda schedule: train, encode, and the
+    /// paper's figures.
+    #[command(subcommand, name = "lstm-vae")]
+    LstmVae(lstm_vae::Command),
 }
 
 fn main() -> ExitCode {
@@ -74,6 +79,7 @@ fn main() -> ExitCode {
         Command::Dataset(args) => sweep::info(&args),
         Command::Gp(command) => gp::run(&command),
         Command::Train(args) => train::run(&args),
+        Command::LstmVae(command) => lstm_vae::run(&command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

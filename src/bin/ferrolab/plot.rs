@@ -581,6 +581,179 @@ where
     Ok(())
 }
 
+/// One heat map of a panel grid: a title and `rows x cols` values (NaN drawn grey).
+pub struct MapPanel {
+    pub title: String,
+    pub values: ndarray::Array2<f64>,
+}
+
+/// Heat maps in a grid of `columns` panels per row (row 0 at the top of each map). With
+/// `shared`, one colour scale (and bar, labelled `shared.1`) for all panels, so they compare
+/// by colour; without, each panel spans its own range.
+pub fn map_panels_png(
+    path: &Path,
+    title: &str,
+    panels: &[MapPanel],
+    columns: usize,
+    shared: Option<&str>,
+) -> Result<(), String> {
+    let columns = columns.clamp(1, panels.len().max(1));
+    let grid_rows = panels.len().div_ceil(columns).max(1);
+    // Many channels per row: small panels, so that the figure stays a few megapixels.
+    let side = if columns > 6 { 110u32 } else { 300 };
+    let width = side * columns as u32
+        + if shared.is_some() {
+            COLOUR_BAR_WIDTH
+        } else {
+            0
+        };
+    let height = 50 + (side + 24) * grid_rows as u32;
+    let all: Vec<f64> = panels
+        .iter()
+        .flat_map(|p| p.values.iter().copied())
+        .filter(|v| v.is_finite())
+        .collect();
+    let global = range(&all);
+    render_png(path, (width, height), |root| {
+        let root = root.titled(title, ("sans-serif", 20))?;
+        let (maps, bar) = root.split_horizontally(side * columns as u32);
+        if let Some(label) = shared {
+            colour_bar(&bar, global, label)?;
+        }
+        for (area, panel) in maps.split_evenly((grid_rows, columns)).iter().zip(panels) {
+            let area = area.titled(
+                &panel.title,
+                ("sans-serif", if side < 200 { 11 } else { 15 }),
+            )?;
+            let (rows, cols) = panel.values.dim();
+            let own: Vec<f64> = panel
+                .values
+                .iter()
+                .copied()
+                .filter(|v| v.is_finite())
+                .collect();
+            let (lo, hi) = if shared.is_some() {
+                global
+            } else {
+                range(&own)
+            };
+            let (w, h) = area.dim_in_pixel();
+            let cell = (f64::from(w.min(h)) - 8.0) / rows.max(cols).max(1) as f64;
+            for ((r, c), v) in panel.values.indexed_iter() {
+                let colour = if v.is_finite() {
+                    ramp((v - lo) / (hi - lo))
+                } else {
+                    RGBColor(200, 200, 200)
+                };
+                let (x0, y0) = (4.0 + c as f64 * cell, r as f64 * cell);
+                area.draw(&Rectangle::new(
+                    [
+                        (x0 as i32, y0 as i32),
+                        ((x0 + cell).ceil() as i32, (y0 + cell).ceil() as i32),
+                    ],
+                    colour.filled(),
+                ))?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Panels of curves over one x axis, each curve coloured along the ramp in order (a sweep).
+pub fn curve_panels_png(
+    path: &Path,
+    title: &str,
+    descs: (&str, &str),
+    x: &[f64],
+    panels: &[(String, Vec<Vec<f64>>)],
+    columns: usize,
+) -> Result<(), String> {
+    let columns = columns.clamp(1, panels.len().max(1));
+    let grid_rows = panels.len().div_ceil(columns).max(1);
+    let size = (330 * columns as u32, 60 + 280 * grid_rows as u32);
+    render_png(path, size, |root| {
+        let root = root.titled(title, ("sans-serif", 20))?;
+        for (area, (name, curves)) in root.split_evenly((grid_rows, columns)).iter().zip(panels) {
+            let all: Vec<f64> = curves.iter().flatten().copied().collect();
+            let (lo, hi) = range(&all);
+            let pad = 0.08 * (hi - lo);
+            let mut chart = ChartBuilder::on(area)
+                .caption(name, ("sans-serif", 14))
+                .margin(8)
+                .x_label_area_size(30)
+                .y_label_area_size(45)
+                .build_cartesian_2d(range(x).0..range(x).1, (lo - pad)..(hi + pad))?;
+            chart
+                .configure_mesh()
+                .x_desc(descs.0)
+                .y_desc(descs.1)
+                .label_style(("sans-serif", 11))
+                .draw()?;
+            let n = curves.len().max(2) - 1;
+            for (k, c) in curves.iter().enumerate() {
+                chart.draw_series(LineSeries::new(
+                    x.iter().zip(c).map(|(a, b)| (*a, *b)),
+                    ramp(k as f64 / n as f64).stroke_width(2),
+                ))?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Stacked plots sharing the x axis (e.g. loss, beta, lambda and active channels against
+/// epoch): `(y label, x, y, log scale)` per panel.
+pub fn stacked_png(
+    path: &Path,
+    title: &str,
+    x_desc: &str,
+    panels: &[(&str, Vec<f64>, Vec<f64>, bool)],
+) -> Result<(), String> {
+    let all_x: Vec<f64> = panels.iter().flat_map(|p| p.1.iter().copied()).collect();
+    let (x_lo, x_hi) = range(&all_x);
+    render_png(path, (900, 60 + 220 * panels.len() as u32), |root| {
+        let root = root.titled(title, ("sans-serif", 20))?;
+        for (area, (name, x, y, log)) in root.split_evenly((panels.len(), 1)).iter().zip(panels) {
+            let (lo, hi) = range(y);
+            let points = x.iter().zip(y).map(|(a, b)| (*a, *b));
+            let mut builder = ChartBuilder::on(area);
+            builder
+                .margin(8)
+                .x_label_area_size(35)
+                .y_label_area_size(80);
+            if *log && spans_decades(y) {
+                let mut chart =
+                    builder.build_cartesian_2d(x_lo..x_hi, (lo / 1.25..hi * 1.25).log_scale())?;
+                chart.configure_mesh().x_desc(x_desc).y_desc(*name).draw()?;
+                chart.draw_series(LineSeries::new(points, BLUE.stroke_width(2)))?;
+            } else {
+                let pad = 0.08 * (hi - lo);
+                let mut chart = builder.build_cartesian_2d(x_lo..x_hi, (lo - pad)..(hi + pad))?;
+                // Small values (lambda ~ 1e-5) read only in scientific notation.
+                let small = hi.abs().max(lo.abs()) < 1e-2;
+                let label = |v: &f64| {
+                    if small {
+                        format!("{v:.2e}")
+                    } else {
+                        format!("{v}")
+                    }
+                };
+                chart
+                    .configure_mesh()
+                    .x_desc(x_desc)
+                    .y_desc(*name)
+                    .y_label_formatter(&label)
+                    .draw()?;
+                chart.draw_series(LineSeries::new(points.clone(), BLUE.stroke_width(2)))?;
+                if x.len() < 100 {
+                    chart.draw_series(points.map(|p| Circle::new(p, 3, BLUE.filled())))?;
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

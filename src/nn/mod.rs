@@ -38,16 +38,14 @@
 //! (`vae.engine = "burn"`), and is where models without a fast path are written. No burn type
 //! appears in this module's public API, so upgrading burn touches `burn_engine` only.
 //!
-//! ## Where the next models go
-//! - `lstm_vae/` (paper 001): encoder and decoder LSTMs written with burn's `Lstm` in
-//!   `burn_engine`, exposed through an [`train::Objective`]; shares [`adam`], [`schedule`],
-//!   [`train`], [`crate::io::network`] and [`scaling`] unchanged. Its input is a batch of
-//!   sequences, so `Objective` takes rows of `sequence_length x channels` values.
-//! - `rvae/` (paper 004): the rotationally invariant VAE adds rotation and translation latents
-//!   and a coordinate-grid decoder; the same trainer, with its extra noise dimensions declared
-//!   by `Objective::noise_dim`.
-//! - `im2spec/` (paper 003): encoder-decoders without a KL term (beta = 0, no noise): the same
-//!   trainer with `noise_dim = 0`.
+//! ## Models on the layer set
+//! [`layers`] holds one set of layers written once, generic over `f32`/`f64`, each with its
+//! hand-written backward pass checked against finite differences, burn's autodiff and PyTorch
+//! (docs/nn.md). Models are compositions of them:
+//! - [`lstm_vae`] (paper 001): residual BiLSTM blocks, staged beta and lambda, the stage with
+//!   the target number of active channels selected (docs/models.md);
+//! - next: the rotationally invariant VAE (papers 002/004) and im2spec / spec2im (paper 003),
+//!   sharing [`adam`], [`schedule`], [`train`] and [`crate::io::network`].
 
 pub mod adam;
 #[cfg(feature = "burn")]

@@ -42,6 +42,15 @@ pub(super) struct Kept {
     pub state: Vec<f32>,
 }
 
+impl Kept {
+    pub fn view(&self) -> Weights<'_, f32> {
+        Weights {
+            params: &self.params,
+            state: &self.state,
+        }
+    }
+}
+
 /// The best weights seen so far in the running stage.
 #[derive(Clone, Debug, PartialEq)]
 pub(super) struct Best {
@@ -508,7 +517,12 @@ impl LstmVae {
         }) else {
             return Ok(());
         };
-        let channel_kl = channel_kl(&self.net, &best.weights, data, self.settings.batch_size)?;
+        let channel_kl = channel_kl(
+            &self.net,
+            best.weights.view(),
+            data,
+            self.settings.batch_size,
+        )?;
         let active = channel_kl
             .iter()
             .filter(|k| **k > self.settings.active_threshold)
@@ -546,10 +560,7 @@ impl LstmVae {
     /// The weights in use: the selected stage's, else the latest.
     fn weights(&self) -> Weights<'_, f32> {
         match &self.selected {
-            Some((_, k)) => Weights {
-                params: &k.params,
-                state: &k.state,
-            },
+            Some((_, k)) => k.view(),
             None => Weights {
                 params: &self.params,
                 state: &self.state,
@@ -665,13 +676,13 @@ impl LstmVae {
     pub fn channel_kl(&self, data: ArrayView2<f64>) -> Result<Vec<f64>, NnError> {
         self.check_rows(data, "data")?;
         let x = standardised(self.scaler.as_ref(), data, &self.net.arch)?;
-        let (params, state) = (self.weights().params, self.weights().state);
-        let kept = Kept {
-            params: params.to_vec(),
-            state: state.to_vec(),
-        };
         crate::parallel::install(|| {
-            channel_kl(&self.net, &kept, x.view(), self.settings.batch_size)
+            channel_kl(
+                &self.net,
+                self.weights(),
+                x.view(),
+                self.settings.batch_size,
+            )
         })
         .map_err(|e| NnError::Invalid(e.to_string()))?
     }
@@ -798,14 +809,10 @@ fn auto60(history: &[EpochRecord]) -> Result<f64, NnError> {
 /// Mean KL per latent channel over `data` (standardised) in inference mode.
 fn channel_kl(
     net: &Network,
-    weights: &Kept,
+    w: Weights<f32>,
     data: ArrayView2<f32>,
     batch: usize,
 ) -> Result<Vec<f64>, NnError> {
-    let w = Weights {
-        params: &weights.params,
-        state: &weights.state,
-    };
     let latent = net.arch.latent;
     let mut sums = vec![0.0f64; latent];
     let rows: Vec<f32> = data.iter().copied().collect();

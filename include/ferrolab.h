@@ -987,8 +987,8 @@ int32_t ferrolab_lstm_vae_set_stage_dir(const ferrolab_lstm_vae *lstm_vae, const
 // first stage after priming whose active-channel count equals `lstm_vae.target_active` is
 // selected and its weights encode and decode from then on. The same seed gives the same
 // weights whatever the thread count. After a cancellation, calling it again with the same data
-// continues exactly where it stopped. `*epochs_done` receives the epochs done (also on
-// cancellation and failure). Returns FERROLAB_OK, FERROLAB_WARN_NO_SELECTION (training
+// continues exactly where it stopped. `*epochs_done` receives the epochs done (also when
+// training is cancelled or fails). Returns FERROLAB_OK, FERROLAB_WARN_NO_SELECTION (training
 // finished but no stage reached the target count: the message, from
 // `ferrolab_lstm_vae_last_error`, gives every stage's count; the model then encodes with its
 // latest weights), or FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE, _INVALID_ARGUMENT (shape,

@@ -16,6 +16,7 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("matrix", matrix),
     ("dataset", dataset),
     ("vae", vae),
+    ("lstm_vae", lstm_vae),
     ("gp", gp),
     ("config", config),
     #[cfg(feature = "hdf5")]
@@ -75,6 +76,13 @@ pub fn vae(data: &[u8]) {
     let _ = ferrolab::nn::MlpVae::load(&scratch("vae.safetensors", data));
 }
 
+/// LSTM VAE files (paper 001): the network file format (safetensors) and the model read from it
+/// (architecture, settings read through the key checks, standardisation, stage records, the
+/// selected, best and current weights, the training state).
+pub fn lstm_vae(data: &[u8]) {
+    let _ = ferrolab::nn::lstm_vae::LstmVae::load(&scratch("lstm_vae.safetensors", data));
+}
+
 /// GP model files: the checked JSON record and the model refitted from it.
 pub fn gp(data: &[u8]) {
     let _ = ferrolab::gp::GaussianProcess::load(&scratch("gp.bin", data));
@@ -123,6 +131,7 @@ pub fn config(data: &[u8]) {
     let _ = phasefield::dataset::SweepSettings::from_config(&cfg);
     let _ = gp::GpParams::from_config(&cfg);
     let _ = nn::VaeSettings::from_config(&cfg);
+    let _ = nn::lstm_vae::LstmVaeSettings::from_config(&cfg);
     let _ = design::DesignSettings::from_config(&cfg);
     let _ = analysis::NmfSettings::from_config(&cfg);
     let _ = analysis::DictionarySettings::from_config(&cfg);

@@ -36,6 +36,14 @@
 // Number of values per loop written by `ferrolab_loop_parameters`.
 #define FERROLAB_LOOP_PARAMETER_COUNT 10
 
+// Values per epoch in `ferrolab_lstm_vae_history`: epoch (from 1), beta, lambda, and the
+// epoch's mean training loss per row with its parts: total, reconstruction, KL, L1.
+#define FERROLAB_LSTM_VAE_HISTORY_FIELDS 7
+
+// Values per stage in `ferrolab_lstm_vae_stages`: stage (0: priming), beta, lambda, best
+// epoch (from 1), best loss (per row), active channels.
+#define FERROLAB_LSTM_VAE_STAGE_FIELDS 6
+
 // Number of values `ferrolab_loop_features` writes.
 #define FERROLAB_LOOP_FEATURE_COUNT 8
 
@@ -98,6 +106,12 @@
 // finish first; try again later.
 #define FERROLAB_ERR_BUSY -16
 
+// Warning: an LSTM VAE finished training but no stage after priming reached
+// `lstm_vae.target_active` active channels, so none is selected and the model uses its latest
+// weights; the message (`ferrolab_lstm_vae_last_error`) gives every stage's active-channel
+// count, to pick another target or train longer.
+#define FERROLAB_WARN_NO_SELECTION 2
+
 // Major version of ferrolab.
 #define FERROLAB_VERSION_MAJOR 0
 
@@ -128,6 +142,12 @@ typedef struct ferrolab_design ferrolab_design;
 // Opaque handle of a fitted GP: `ferrolab_gp_fit` or `ferrolab_gp_load`, released with
 // `ferrolab_gp_free`. Immutable: every call on it may run concurrently.
 typedef struct ferrolab_gp ferrolab_gp;
+
+// Opaque handle of an LSTM beta-VAE: `ferrolab_lstm_vae_new` or `ferrolab_lstm_vae_load`,
+// released with `ferrolab_lstm_vae_free`. Training holds the model exclusively (every call
+// that reads the model waits for it); progress, cancellation, the checkpoint and the stage
+// folder may be set or called from other threads while it trains.
+typedef struct ferrolab_lstm_vae ferrolab_lstm_vae;
 
 // Opaque handle of a generated film: create with `ferrolab_polycrystal_new`, release with
 // `ferrolab_polycrystal_free`. Immutable: every call on it may run concurrently.
@@ -922,6 +942,253 @@ int32_t ferrolab_set_max_alloc_bytes(uint64_t bytes);
 // # Safety
 // `out` is NULL or valid for writing one `uint64_t`.
 int32_t ferrolab_max_alloc_bytes(uint64_t *out);
+
+// Make an untrained LSTM beta-VAE for rows of `row_len` values with the `lstm_vae.*` keys of
+// `cfg` (NULL: paper 001's toy model and schedule: h = 128, three residual BiLSTM blocks, 16
+// embedding and 16 latent channels, 2000 priming epochs then stages of 100 epochs with beta +
+// 0.005 each, 6500 epochs, Adam 3e-5, batch 300, seed 0). With `lstm_vae.variant = "beps"`
+// a row is N (piezoresponse, resonance) pairs, interleaved, so `row_len` = 2N. The settings
+// are fixed here and used by `ferrolab_lstm_vae_train`. Ownership: the caller frees `*out`
+// with `ferrolab_lstm_vae_free`; `*out` is NULL on error. Returns FERROLAB_OK, or
+// FERROLAB_ERR_NULL_POINTER, _INVALID_ARGUMENT (row_len, keys inconsistent together),
+// _INVALID_HANDLE (cfg), _OUT_OF_MEMORY (the network's parameters beyond the memory budget),
+// a configuration error naming the key.
+//
+// # Safety
+// `out` is NULL or valid for one pointer.
+int32_t ferrolab_lstm_vae_new(const ferrolab_config *cfg, size_t row_len, ferrolab_lstm_vae **out);
+
+// Checkpoint file of later `ferrolab_lstm_vae_train` calls (NULL: none): adopted when it
+// exists (a checkpoint of this model and data: a run killed at any moment resumes to the same
+// bytes), rewritten atomically every `lstm_vae.checkpoint_every` epochs, at the end of every
+// stage and when training is cancelled. Returns FERROLAB_OK, or FERROLAB_ERR_INVALID_UTF8,
+// _NULL_POINTER, _INVALID_HANDLE, _IO (its folder is missing or read-only, or it is a link or
+// not a regular file: checked now, not at the first checkpoint).
+//
+// # Safety
+// `path` is NULL or a NUL-terminated string.
+int32_t ferrolab_lstm_vae_set_checkpoint(const ferrolab_lstm_vae *lstm_vae, const char *path);
+
+// Folder where later `ferrolab_lstm_vae_train` calls keep every finished stage's best weights
+// as a model file, `stage-NNN.safetensors` (NNN: the stage, 000 for priming), each readable
+// with `ferrolab_lstm_vae_load` (NULL: none kept). Returns FERROLAB_OK, or
+// FERROLAB_ERR_INVALID_UTF8, _NULL_POINTER, _INVALID_HANDLE, _IO (not a writable folder:
+// checked now).
+//
+// # Safety
+// `dir` is NULL or a NUL-terminated string.
+int32_t ferrolab_lstm_vae_set_stage_dir(const ferrolab_lstm_vae *lstm_vae, const char *dir);
+
+// Train on `x` (rows x cols, row-major, the data's own units; cols must be the model's row
+// length; standardised as `lstm_vae.scaling` says with statistics fitted on the first call and
+// stored with the model) until `lstm_vae.epochs` epochs are done in total, one stage at a
+// time (priming, then beta raised by `lstm_vae.beta_step` per stage), on the library's worker
+// pool (`ferrolab_set_num_threads`), blocking. Each stage keeps its best epoch's weights; the
+// first stage after priming whose active-channel count equals `lstm_vae.target_active` is
+// selected and its weights encode and decode from then on. The same seed gives the same
+// weights whatever the thread count. After a cancellation, calling it again with the same data
+// continues exactly where it stopped. `*epochs_done` receives the epochs done (also when
+// training is cancelled or fails). Returns FERROLAB_OK, FERROLAB_WARN_NO_SELECTION (training
+// finished but no stage reached the target count: the message, from
+// `ferrolab_lstm_vae_last_error`, gives every stage's count; the model then encodes with its
+// latest weights), or FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE, _INVALID_ARGUMENT (shape,
+// constant data, other data than before, a checkpoint of another model), _NON_FINITE,
+// _CANCELLED, _NUMERICAL (the loss diverged), _OUT_OF_MEMORY (a batch's activations beyond
+// the memory budget), _IO / _CORRUPT_FILE (checkpoint, stage folder), _BUSY (this handle is
+// training on another thread; that run is not disturbed).
+//
+// # Safety
+// `x` is valid for rows*cols doubles, `epochs_done` for one size_t.
+int32_t ferrolab_lstm_vae_train(const ferrolab_lstm_vae *lstm_vae,
+                                const double *x,
+                                size_t rows,
+                                size_t cols,
+                                size_t *epochs_done);
+
+// Write the epochs done and the epochs of the run (known once training has started). Safe
+// from any thread while `ferrolab_lstm_vae_train` runs. Returns FERROLAB_OK,
+// FERROLAB_ERR_NULL_POINTER or _INVALID_HANDLE.
+//
+// # Safety
+// `done` and `total` are NULL or valid for one size_t each.
+int32_t ferrolab_lstm_vae_progress(const ferrolab_lstm_vae *lstm_vae, size_t *done, size_t *total);
+
+// Ask a running `ferrolab_lstm_vae_train` to stop before its next batch; it returns
+// FERROLAB_ERR_CANCELLED with the model at its last finished epoch (and the checkpoint
+// written, when one is set). Safe from any thread. Returns FERROLAB_OK,
+// FERROLAB_ERR_NULL_POINTER or _INVALID_HANDLE.
+int32_t ferrolab_lstm_vae_request_cancel(const ferrolab_lstm_vae *lstm_vae);
+
+// Write the progress of this handle's training: epochs done and total of the current or last
+// `ferrolab_lstm_vae_train` (over all stages), stage 0 (the training stages are read with
+// `ferrolab_lstm_vae_stages` afterwards) and the latest epoch's mean training loss per row
+// (NaN before any). Every output may be NULL. Safe from any thread, also while training runs.
+// Returns FERROLAB_OK, FERROLAB_ERR_NULL_POINTER (NULL handle) or _INVALID_HANDLE.
+//
+// # Safety
+// `done`, `total`, `stage` and `last_loss` are each NULL or valid for one value.
+int32_t ferrolab_lstm_vae_progress_info(const ferrolab_lstm_vae *lstm_vae,
+                                        uint64_t *done,
+                                        uint64_t *total,
+                                        int32_t *stage,
+                                        double *last_loss);
+
+// Write the model's shape: the row length (values per data row), the latent channels, the
+// embedding width (`lstm_vae.embedding`), the trainable parameters and the epochs done so
+// far. Waits while the model trains. Returns FERROLAB_OK, FERROLAB_ERR_NULL_POINTER or
+// _INVALID_HANDLE.
+//
+// # Safety
+// Each output is NULL or valid for one size_t.
+int32_t ferrolab_lstm_vae_shape(const ferrolab_lstm_vae *lstm_vae,
+                                size_t *row_len,
+                                size_t *latent,
+                                size_t *embedding,
+                                size_t *parameter_count,
+                                size_t *epochs_done);
+
+// The training history so far (also of a loaded model): up to `cap` rows of
+// FERROLAB_LSTM_VAE_HISTORY_FIELDS values, (epoch, beta, lambda, total, reconstruction, KL,
+// L1), the losses per-row means of the epoch, into `history`, and the epochs done into
+// `*epochs_done`; `history` may be NULL when `cap` is 0 (to ask for the count). Returns
+// FERROLAB_OK, FERROLAB_WARN_TRUNCATED (cap < epochs done), or FERROLAB_ERR_NULL_POINTER,
+// _INVALID_HANDLE, _INVALID_ARGUMENT (cap too large).
+//
+// # Safety
+// `history` is NULL (with cap 0) or valid for 7*cap doubles; `epochs_done` for one size_t.
+int32_t ferrolab_lstm_vae_history(const ferrolab_lstm_vae *lstm_vae,
+                                  double *history,
+                                  size_t cap,
+                                  size_t *epochs_done);
+
+// The finished stages in order (priming first), each at its best epoch: up to `cap` rows of
+// FERROLAB_LSTM_VAE_STAGE_FIELDS values, (stage, beta, lambda, best epoch, best loss, active
+// channels), into `records`, and each stage's mean KL per latent channel over the training data
+// (nat; a channel is active above `lstm_vae.active_threshold`) into `channel_kl` (cap x
+// latent, may be NULL); `*count` receives the number of stages. `latent` must be the model's
+// latent width. `records` may be NULL when `cap` is 0 (to ask for the count). Returns
+// FERROLAB_OK, FERROLAB_WARN_TRUNCATED (cap < stages), or FERROLAB_ERR_NULL_POINTER,
+// _INVALID_HANDLE, _INVALID_ARGUMENT (latent differs from the model's, cap too large).
+//
+// # Safety
+// `records` is NULL (with cap 0) or valid for 6*cap doubles; `channel_kl` NULL or valid for
+// cap*latent doubles; `count` for one size_t.
+int32_t ferrolab_lstm_vae_stages(const ferrolab_lstm_vae *lstm_vae,
+                                 double *records,
+                                 double *channel_kl,
+                                 size_t cap,
+                                 size_t latent,
+                                 size_t *count);
+
+// Write the selected stage into `*stage`: the first stage after priming with
+// `lstm_vae.target_active` active channels, whose weights encode and decode; -1 when none is
+// selected (training unfinished, or no stage reached the target: the model then uses its
+// latest weights). Returns FERROLAB_OK, FERROLAB_ERR_NULL_POINTER or _INVALID_HANDLE.
+//
+// # Safety
+// `stage` is NULL or valid for one int64_t.
+int32_t ferrolab_lstm_vae_selected_stage(const ferrolab_lstm_vae *lstm_vae, int64_t *stage);
+
+// Encode the rows of `x` (rows x cols, the data's units, standardised as in training) with
+// the selected stage's weights (the latest when none is selected): latent means into `mu`,
+// log-variances into `log_var` and one sample mu + exp(log_var / 2) eps (eps seeded by
+// `lstm_vae.seed`) into `z`, each rows x latent, and the encoder's L1-penalised activations
+// before the latent layer into `embedding` (rows x embedding_width), all row-major. `log_var`,
+// `z` and `embedding` may be NULL; `latent` and `embedding_width` must be the model's
+// (`ferrolab_lstm_vae_shape`). Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER,
+// _INVALID_HANDLE, _INVALID_ARGUMENT (a size differs from the model's), _NON_FINITE,
+// _OUT_OF_MEMORY.
+//
+// # Safety
+// `x` is valid for rows*cols doubles; `mu` (and `log_var`, `z` unless NULL) for rows*latent;
+// `embedding` NULL or valid for rows*embedding_width.
+int32_t ferrolab_lstm_vae_encode(const ferrolab_lstm_vae *lstm_vae,
+                                 const double *x,
+                                 size_t rows,
+                                 size_t cols,
+                                 double *mu,
+                                 double *log_var,
+                                 double *z,
+                                 double *embedding,
+                                 size_t latent,
+                                 size_t embedding_width);
+
+// Decode latent points `z` (rows x latent) into `x_out` (rows x cols, row-major, the data's
+// own units) with the selected stage's weights (the latest when none is selected). Returns
+// FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE, _INVALID_ARGUMENT (latent or
+// cols differ from the model's), _NON_FINITE, _OUT_OF_MEMORY.
+//
+// # Safety
+// `z` is valid for rows*latent doubles, `x_out` for rows*cols.
+int32_t ferrolab_lstm_vae_decode(const ferrolab_lstm_vae *lstm_vae,
+                                 const double *z,
+                                 size_t rows,
+                                 size_t latent,
+                                 double *x_out,
+                                 size_t cols);
+
+// Reconstruct the rows of `x` (rows x cols, the data's units) through the encoder's means
+// and the decoder, into `x_out` (rows x cols, the data's units). Returns FERROLAB_OK, or
+// FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE, _INVALID_ARGUMENT (cols differs from the
+// model's row length), _NON_FINITE, _OUT_OF_MEMORY.
+//
+// # Safety
+// `x` is valid for rows*cols doubles, `x_out` for rows*cols.
+int32_t ferrolab_lstm_vae_reconstruct(const ferrolab_lstm_vae *lstm_vae,
+                                      const double *x,
+                                      size_t rows,
+                                      size_t cols,
+                                      double *x_out);
+
+// Reconstruction minus data of the rows of `x` (rows x cols, the data's units), in
+// standardised units, into `residuals` (rows x cols): paper 001's errors (their squares
+// averaged over a row are its per-pixel MSE). Returns FERROLAB_OK, or
+// FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE, _INVALID_ARGUMENT (cols differs from the model's
+// row length), _NON_FINITE, _OUT_OF_MEMORY.
+//
+// # Safety
+// `x` is valid for rows*cols doubles, `residuals` for rows*cols.
+int32_t ferrolab_lstm_vae_residuals(const ferrolab_lstm_vae *lstm_vae,
+                                    const double *x,
+                                    size_t rows,
+                                    size_t cols,
+                                    double *residuals);
+
+// Save the model (weights, standardisation, settings, stage records, the selected stage's
+// weights and, once trained, everything a continued run needs) to `path` in the network file
+// format (safetensors with JSON metadata), atomically and byte-deterministically. Waits while
+// the model trains. Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_UTF8,
+// _INVALID_HANDLE, _IO.
+//
+// # Safety
+// `path` is NULL or a NUL-terminated string.
+int32_t ferrolab_lstm_vae_save(const ferrolab_lstm_vae *lstm_vae, const char *path);
+
+// Load a model saved by `ferrolab_lstm_vae_save` (or a checkpoint, or a stage folder's
+// `stage-NNN.safetensors`), checking format, checksum, shapes, values and settings. Ownership
+// as for `ferrolab_lstm_vae_new`. Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER,
+// _INVALID_UTF8, _IO (unreadable, named), _CORRUPT_FILE (damaged, foreign or other-version
+// file), _OUT_OF_MEMORY.
+//
+// # Safety
+// `path` is NULL or a NUL-terminated string; `out` is NULL or valid for one pointer.
+int32_t ferrolab_lstm_vae_load(const char *path, ferrolab_lstm_vae **out);
+
+// Release an LSTM VAE (a training run on another thread keeps the model until it returns).
+// NULL is a no-op; a freed or foreign handle returns FERROLAB_ERR_INVALID_HANDLE.
+int32_t ferrolab_lstm_vae_free(ferrolab_lstm_vae *lstm_vae);
+
+// Copy the message of the last failed call (or warning) on this LSTM VAE into `buf`,
+// snprintf-style; after FERROLAB_WARN_NO_SELECTION it names every stage's active-channel
+// count. Returns FERROLAB_OK, FERROLAB_WARN_TRUNCATED, FERROLAB_ERR_NULL_POINTER or
+// _INVALID_HANDLE (this failure does not replace any stored message).
+//
+// # Safety
+// `buf` is NULL or valid for `cap` bytes; `needed` is NULL or valid for one size_t.
+int32_t ferrolab_lstm_vae_last_error(const ferrolab_lstm_vae *lstm_vae,
+                                     char *buf,
+                                     size_t cap,
+                                     size_t *needed);
 
 // Simulate one P-V loop of the polycrystalline HZO film described by `cfg` (NULL: paper 000's
 // defaults; see `ferrolab_config_key_describe` for the `pf.*` keys) and write its

@@ -10,6 +10,7 @@ mod targets;
 use ferrolab::gp::{GaussianProcess, GpParams, KernelChoice};
 use ferrolab::io::npy::to_npy_bytes;
 use ferrolab::io::npz::npz_bytes;
+use ferrolab::nn::lstm_vae::{BetaStepRule, LstmVae, LstmVaeSettings, StageOptimizer, Variant};
 use ferrolab::nn::mlp_vae::Reconstruction;
 use ferrolab::nn::{MlpVae, VaeSettings, synthetic_loops};
 use ferrolab::phasefield::dataset::Dataset;
@@ -175,6 +176,71 @@ fn vae_seeds() {
     write(&dir, "trained-mse.safetensors", &bytes);
 }
 
+/// LSTM VAE files of the one version the loader reads: fresh; trained with a selected stage;
+/// stopped inside a stage (the running stage's best weights; the auto60 beta rule); the BEPS
+/// variant (per-channel scaling, no normalisation layers, the paper's restart rule); a stage
+/// folder's file (stages but no training state).
+fn lstm_vae_seeds() {
+    let dir = seeds("lstm_vae");
+    let mut s = LstmVaeSettings::default();
+    (s.hidden, s.blocks, s.latent, s.embedding) = (2, 1, 2, 2);
+    (s.epochs, s.priming_epochs, s.stage_epochs) = (4, 2, 1);
+    (s.batch_size, s.target_active, s.active_threshold) = (4, 2, 1e-12);
+    let rows = |n: usize, len: usize| {
+        Array2::from_shape_fn((n, len), |(i, t)| ((i * len + t) as f64 * 0.7).sin())
+    };
+    let fresh = LstmVae::new(&s, 4).unwrap();
+    write(
+        &dir,
+        "fresh.safetensors",
+        &written("lstm-fresh", |p| fresh.save(p).unwrap()),
+    );
+    let stage_dir =
+        std::env::temp_dir().join(format!("ferrolab-seed-{}-stages", std::process::id()));
+    std::fs::create_dir_all(&stage_dir).unwrap();
+    let mut selected = LstmVae::new(&s, 4).unwrap();
+    selected.set_stage_dir(Some(stage_dir.clone())).unwrap();
+    selected.train(rows(6, 4).view(), &Progress::new()).unwrap();
+    assert_eq!(selected.selected_stage(), Some(1));
+    write(
+        &dir,
+        "selected.safetensors",
+        &written("lstm-selected", |p| selected.save(p).unwrap()),
+    );
+    write(
+        &dir,
+        "stage-001.safetensors",
+        &std::fs::read(stage_dir.join("stage-001.safetensors")).unwrap(),
+    );
+    std::fs::remove_dir_all(&stage_dir).unwrap();
+    let inside = LstmVaeSettings {
+        epochs: 3,
+        stage_epochs: 3,
+        active_threshold: 1e6,
+        beta_step_rule: BetaStepRule::Auto60,
+        ..s.clone()
+    };
+    let mut stopped = LstmVae::new(&inside, 4).unwrap();
+    stopped.train(rows(6, 4).view(), &Progress::new()).unwrap();
+    write(
+        &dir,
+        "inside-a-stage.safetensors",
+        &written("lstm-inside", |p| stopped.save(p).unwrap()),
+    );
+    let beps = LstmVaeSettings {
+        variant: Variant::Beps,
+        stage_optimizer: StageOptimizer::Restart,
+        ..s
+    };
+    let mut paired = LstmVae::new(&beps, 6).unwrap();
+    paired.train(rows(6, 6).view(), &Progress::new()).unwrap();
+    write(
+        &dir,
+        "beps.safetensors",
+        &written("lstm-beps", |p| paired.save(p).unwrap()),
+    );
+}
+
 /// GP files of the one version the loader reads: one and two outputs, each kernel.
 fn gp_seeds() {
     let dir = seeds("gp");
@@ -266,6 +332,7 @@ fn write_fuzz_seeds() {
     matrix_seeds();
     dataset_seeds();
     vae_seeds();
+    lstm_vae_seeds();
     gp_seeds();
     config_seeds();
     #[cfg(feature = "hdf5")]

@@ -850,6 +850,174 @@ private:
     detail::Owned<ferrolab_vae, ferrolab_vae_free> h_;
 };
 
+// Paper 001's LSTM beta-VAE with its staged training (`ferrolab_lstm_vae_*`).
+class LstmVae {
+public:
+    // Untrained, for rows of `row_len` values, with the lstm_vae.* keys of `cfg`.
+    explicit LstmVae(size_t row_len, ConfigRef cfg = {}) {
+        detail::check(ferrolab_lstm_vae_new(cfg.get(), row_len, h_.out()));
+    }
+    // A model saved by save() (or a checkpoint, or a stage folder's stage-NNN.safetensors).
+    static LstmVae load(const std::string &path) {
+        LstmVae vae;
+        detail::check(ferrolab_lstm_vae_load(path.c_str(), vae.h_.out()));
+        return vae;
+    }
+
+    // Checkpoint file of later train() calls; std::nullopt for none.
+    void set_checkpoint(const std::optional<std::string> &path) const {
+        detail::check(ferrolab_lstm_vae_set_checkpoint(h_.get(), path ? path->c_str() : nullptr));
+    }
+    // Folder where train() keeps each finished stage's best weights; std::nullopt for none.
+    void set_stage_dir(const std::optional<std::string> &dir) const {
+        detail::check(ferrolab_lstm_vae_set_stage_dir(h_.get(), dir ? dir->c_str() : nullptr));
+    }
+    struct TrainResult {
+        size_t epochs = 0;
+        // Empty, or the message of FERROLAB_WARN_NO_SELECTION: training finished but no stage
+        // reached lstm_vae.target_active active channels (every stage's count).
+        std::string warning;
+    };
+    // Train on x (n x row_len) up to lstm_vae.epochs epochs in total, stage by stage. Throws
+    // Error(FERROLAB_ERR_CANCELLED) after request_cancel, Error(FERROLAB_ERR_BUSY) while another
+    // thread trains this model.
+    TrainResult train(const Matrix &x) const {
+        x.validate("ferrolab::LstmVae::train: x");
+        TrainResult r;
+        int32_t status = ferrolab_lstm_vae_train(h_.get(), x.data.data(), x.rows, x.cols, &r.epochs);
+        detail::check(status);
+        if (status == FERROLAB_WARN_NO_SELECTION) {
+            r.warning = last_error();
+        }
+        return r;
+    }
+    // Epochs done and epochs of the run.
+    std::pair<size_t, size_t> progress() const {
+        size_t done = 0, total = 0;
+        detail::check(ferrolab_lstm_vae_progress(h_.get(), &done, &total));
+        return {done, total};
+    }
+    void request_cancel() const { detail::check(ferrolab_lstm_vae_request_cancel(h_.get())); }
+    struct Shape {
+        size_t row_len = 0;
+        size_t latent = 0;
+        size_t embedding = 0;
+        size_t parameter_count = 0;
+        size_t epochs_done = 0;
+    };
+    Shape shape() const {
+        Shape s;
+        detail::check(ferrolab_lstm_vae_shape(h_.get(), &s.row_len, &s.latent, &s.embedding, &s.parameter_count,
+                                              &s.epochs_done));
+        return s;
+    }
+    // Training history: epochs x FERROLAB_LSTM_VAE_HISTORY_FIELDS (epoch, beta, lambda, total,
+    // reconstruction, KL, L1).
+    Matrix history() const {
+        // Sized from the epochs done, so that C does not truncate (which would leave a warning
+        // as the handle's last message).
+        const size_t f = FERROLAB_LSTM_VAE_HISTORY_FIELDS;
+        size_t epochs = shape().epochs_done;
+        for (;;) {
+            Matrix h(epochs, f);
+            size_t now = 0;
+            detail::check(ferrolab_lstm_vae_history(h_.get(), h.data.data(), epochs, &now));
+            if (now <= epochs) {
+                return Matrix(now, f, std::vector<double>(h.data.begin(), h.data.begin() + f * now));
+            }
+            epochs = now;
+        }
+    }
+    struct Stages {
+        // stages x FERROLAB_LSTM_VAE_STAGE_FIELDS: stage, beta, lambda, best epoch, best loss,
+        // active channels.
+        Matrix records;
+        // stages x latent: mean KL per latent channel (nat) at the stage's best weights.
+        Matrix channel_kl;
+    };
+    // The finished stages, priming first.
+    Stages stages() const {
+        // Every stage of a run has at least one epoch: room for as many stages as epochs done
+        // (only a stage folder's file, which keeps no training state, needs a second call).
+        const Shape shape_now = shape();
+        const size_t f = FERROLAB_LSTM_VAE_STAGE_FIELDS, latent = shape_now.latent;
+        size_t count = shape_now.epochs_done;
+        for (;;) {
+            Stages s{Matrix(count, f), Matrix(count, latent)};
+            size_t now = 0;
+            detail::check(
+                ferrolab_lstm_vae_stages(h_.get(), s.records.data.data(), s.channel_kl.data.data(), count, latent, &now));
+            if (now <= count) {
+                return Stages{
+                    Matrix(now, f, std::vector<double>(s.records.data.begin(), s.records.data.begin() + f * now)),
+                    Matrix(now, latent,
+                           std::vector<double>(s.channel_kl.data.begin(), s.channel_kl.data.begin() + latent * now))};
+            }
+            count = now;
+        }
+    }
+    // The selected stage, or -1 when none is.
+    int64_t selected_stage() const {
+        int64_t stage = -1;
+        detail::check(ferrolab_lstm_vae_selected_stage(h_.get(), &stage));
+        return stage;
+    }
+    struct Encoding {
+        Matrix mu;        // n x latent
+        Matrix log_var;   // n x latent
+        Matrix z;         // n x latent: one sample
+        Matrix embedding; // n x embedding
+    };
+    Encoding encode(const Matrix &x) const {
+        x.validate("ferrolab::LstmVae::encode: x");
+        Shape s = shape();
+        detail::require(x.cols == s.row_len, "ferrolab::LstmVae::encode: x has " + std::to_string(x.cols) +
+                                                 " columns; the model takes rows of " + std::to_string(s.row_len));
+        Encoding e{Matrix(x.rows, s.latent), Matrix(x.rows, s.latent), Matrix(x.rows, s.latent),
+                   Matrix(x.rows, s.embedding)};
+        detail::check(ferrolab_lstm_vae_encode(h_.get(), x.data.data(), x.rows, x.cols, e.mu.data.data(),
+                                               e.log_var.data.data(), e.z.data.data(), e.embedding.data.data(),
+                                               s.latent, s.embedding));
+        return e;
+    }
+    // Decode z (n x latent) into n x row_len, in the data's units.
+    Matrix decode(const Matrix &z) const {
+        z.validate("ferrolab::LstmVae::decode: z");
+        Matrix x(z.rows, shape().row_len);
+        detail::check(ferrolab_lstm_vae_decode(h_.get(), z.data.data(), z.rows, z.cols, x.data.data(), x.cols));
+        return x;
+    }
+    // x (n x row_len) through the encoder's means and the decoder, in the data's units.
+    Matrix reconstruct(const Matrix &x) const {
+        x.validate("ferrolab::LstmVae::reconstruct: x");
+        Matrix out(x.rows, x.cols);
+        detail::check(ferrolab_lstm_vae_reconstruct(h_.get(), x.data.data(), x.rows, x.cols, out.data.data()));
+        return out;
+    }
+    // Reconstruction minus x (n x row_len) in standardised units.
+    Matrix residuals(const Matrix &x) const {
+        x.validate("ferrolab::LstmVae::residuals: x");
+        Matrix out(x.rows, x.cols);
+        detail::check(ferrolab_lstm_vae_residuals(h_.get(), x.data.data(), x.rows, x.cols, out.data.data()));
+        return out;
+    }
+    void save(const std::string &path) const { detail::check(ferrolab_lstm_vae_save(h_.get(), path.c_str())); }
+    std::string last_error() const {
+        return detail::read_string(
+            [&](char *b, size_t c, size_t *n) { return ferrolab_lstm_vae_last_error(h_.get(), b, c, n); });
+    }
+    Progress progress_info() const {
+        Progress p;
+        detail::check(ferrolab_lstm_vae_progress_info(h_.get(), &p.done, &p.total, &p.stage, &p.last_loss));
+        return p;
+    }
+    const ferrolab_lstm_vae *get() const noexcept { return h_.get(); }
+
+private:
+    LstmVae() = default;
+    detail::Owned<ferrolab_lstm_vae, ferrolab_lstm_vae_free> h_;
+};
+
 // An inverse-design run writing into `out_dir` (`ferrolab_design_*`). `dataset`: std::nullopt
 // to simulate the loops (`full` for the paper's 10^4 grid), else an existing dataset's path.
 class Design {

@@ -18,6 +18,7 @@ pub mod design;
 pub mod gp;
 mod handles;
 pub mod limits;
+pub mod lstm_vae;
 pub mod phasefield;
 pub mod polycrystal;
 mod running;

@@ -56,6 +56,11 @@ pub const FERROLAB_ERR_OUT_OF_MEMORY: i32 = -15;
 /// Error: the handle or output folder is in use by another call (a run, a save) that must
 /// finish first; try again later.
 pub const FERROLAB_ERR_BUSY: i32 = -16;
+/// Warning: an LSTM VAE finished training but no stage after priming reached
+/// `lstm_vae.target_active` active channels, so none is selected and the model uses its latest
+/// weights; the message (`ferrolab_lstm_vae_last_error`) gives every stage's active-channel
+/// count, to pick another target or train longer.
+pub const FERROLAB_WARN_NO_SELECTION: i32 = 2;
 
 /// Static text of every code, in one table so that the header docs and the function agree.
 const TEXTS: &[(i32, &str)] = &[
@@ -103,6 +108,10 @@ const TEXTS: &[(i32, &str)] = &[
     (
         FERROLAB_ERR_BUSY,
         "in use by another call; try again later\0",
+    ),
+    (
+        FERROLAB_WARN_NO_SELECTION,
+        "training finished but no stage reached the target active-channel count\0",
     ),
 ];
 
@@ -305,7 +314,7 @@ mod tests {
                 codes.push((name, value.parse::<i32>().unwrap()));
             }
         }
-        assert!(codes.len() >= 18, "{codes:?}");
+        assert!(codes.len() >= 19, "{codes:?}");
         let mut texts = std::collections::BTreeSet::new();
         for (name, code) in codes {
             let text = unsafe { CStr::from_ptr(ferrolab_status_str(code)) };

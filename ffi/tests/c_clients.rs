@@ -378,6 +378,62 @@ fn c_vae_trains_cancels_resumes_reloads_and_rejects_bad_input() {
 }
 
 #[test]
+fn c_lstm_vae_resumes_cancels_selects_reloads_and_checks_sizes() {
+    let out = run(&compile("tests/c/lstm_vae.c", Link::Shared));
+    assert!(out.contains("lstm_vae: all checks passed"), "{out}");
+    assert!(
+        out.contains("reloaded model encodes identically: yes"),
+        "{out}"
+    );
+}
+
+/// examples/c/lstm_vae_spectra.c: its stage table and selection are those of the same training
+/// through the Rust API.
+#[test]
+fn c_lstm_vae_example_matches_the_rust_api() {
+    use engine::nn::lstm_vae::{LstmVae, LstmVaeSettings};
+    let out = run(&compile("examples/c/lstm_vae_spectra.c", Link::Shared));
+    assert!(
+        out.contains("reloaded model encodes identically: yes"),
+        "{out}"
+    );
+    let spectra = ndarray::Array2::from_shape_fn((32, 12), |(i, t)| {
+        let (height, centre) = (
+            0.5 + (i % 7) as f64 / 6.0,
+            3.0 + 5.0 * (i % 11) as f64 / 10.0,
+        );
+        let u = (t as f64 - centre) / 2.0;
+        height * (-u * u).exp() + 0.02 * (1.7 * i as f64 + t as f64).sin()
+    });
+    let mut s = LstmVaeSettings::default();
+    (s.hidden, s.blocks, s.latent, s.embedding) = (6, 1, 3, 4);
+    (s.epochs, s.priming_epochs, s.stage_epochs) = (30, 15, 3);
+    (s.batch_size, s.target_active) = (16, 2);
+    (s.learning_rate, s.beta_step) = (2e-2, 0.4);
+    let mut vae = LstmVae::new(&s, 12).unwrap();
+    vae.train(spectra.view(), &engine::progress::Progress::new())
+        .unwrap();
+    for r in vae.stages() {
+        let row = format!(
+            "{:5.0}  {:5.3}  {:10.0}  {:9.4}  {:6.0} ",
+            r.stage as f64, r.beta, r.best_epoch as f64, r.best_loss, r.active as f64
+        );
+        assert!(
+            out.contains(&row),
+            "C printed:\n{out}\nRust computed: {row}"
+        );
+    }
+    let selection = match vae.selected_stage() {
+        Some(stage) => format!("selected stage {stage}\n"),
+        None => "no stage selected: ".to_owned(),
+    };
+    assert!(
+        out.contains(&selection),
+        "C printed:\n{out}\nRust selected: {selection}"
+    );
+}
+
+#[test]
 fn c_design_runs_cancels_resumes_and_reports() {
     let out = run(&compile("tests/c/design.c", Link::Shared));
     assert!(out.contains("design: all checks passed"), "{out}");
@@ -434,6 +490,13 @@ fn cpp_gaussian_process_matches_the_c_api() {
 fn cpp_vae_matches_the_c_api() {
     let out = run(&compile("tests/cpp/cpp_vae.cpp", Link::Shared));
     assert!(out.contains("vae: all checks passed"), "{out}");
+}
+
+/// bindings/cpp/ferrolab.hpp: LstmVae.
+#[test]
+fn cpp_lstm_vae_matches_the_c_api() {
+    let out = run(&compile("tests/cpp/cpp_lstm_vae.cpp", Link::Shared));
+    assert!(out.contains("lstm_vae: all checks passed"), "{out}");
 }
 
 /// bindings/cpp/ferrolab.hpp: Sweep.

@@ -289,5 +289,170 @@ int main(void) {
     double two_v[2] = {-1.0, 1.0};
     EXPECT(ferrolab_loop_parameters(two_v, 2, fit9, SIZE_MAX / 4, lp), FERROLAB_ERR_INVALID_ARGUMENT, NULL);
 
+    /* LSTM VAEs: every call with NULLs, wrong sizes, non-finite values, foreign and freed handles. */
+    ferrolab_lstm_vae *lv = NULL;
+    ferrolab_config *lcfg = NULL;
+    EXPECT(ferrolab_config_new(&lcfg), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_i64(lcfg, "lstm_vae.hidden", 3), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_i64(lcfg, "lstm_vae.blocks", 0), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_i64(lcfg, "lstm_vae.latent", 2), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_i64(lcfg, "lstm_vae.embedding", 2), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_i64(lcfg, "lstm_vae.target_active", 1), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_i64(lcfg, "lstm_vae.epochs", 2), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_i64(lcfg, "lstm_vae.priming_epochs", 1), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_i64(lcfg, "lstm_vae.stage_epochs", 1), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_str(lcfg, "lstm_vae.variant", "lstm"), FERROLAB_ERR_OUT_OF_RANGE, "lstm_vae.variant");
+    EXPECT(ferrolab_lstm_vae_new(lcfg, 4, NULL), FERROLAB_ERR_NULL_POINTER, "argument out");
+    EXPECT(ferrolab_lstm_vae_new(lcfg, 0, &lv), FERROLAB_ERR_INVALID_ARGUMENT, "row_len = 0");
+    EXPECT(ferrolab_lstm_vae_new(foreign, 4, &lv), FERROLAB_ERR_INVALID_HANDLE, "argument cfg");
+    EXPECT(ferrolab_config_set_str(lcfg, "lstm_vae.variant", "beps"), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_lstm_vae_new(lcfg, 5, &lv), FERROLAB_ERR_INVALID_ARGUMENT, "rows of 2 x N values");
+    EXPECT(ferrolab_config_set_str(lcfg, "lstm_vae.variant", "toy"), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_i64(lcfg, "lstm_vae.target_active", 3), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_lstm_vae_new(lcfg, 4, &lv), FERROLAB_ERR_INVALID_ARGUMENT, "lstm_vae.target_active = 3 exceeds");
+    if (lv != NULL) {
+        printf("FAIL *out not NULL after a failed ferrolab_lstm_vae_new\n");
+        failures++;
+    }
+    /* Every channel active above a threshold of 1e-12: stage 1 is selected, train returns OK. */
+    EXPECT(ferrolab_config_set_i64(lcfg, "lstm_vae.target_active", 2), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_f64(lcfg, "lstm_vae.active_threshold", 1e-12), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_lstm_vae_new(lcfg, 4, &lv), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_free(lcfg), FERROLAB_OK, NULL);
+
+    double lx[6 * 4], lout[6 * 4], lmu[6 * 2], llv[6 * 2], lz[6 * 2], lemb[6 * 2], lhist[2 * FERROLAB_LSTM_VAE_HISTORY_FIELDS];
+    double lrec[3 * FERROLAB_LSTM_VAE_STAGE_FIELDS], lkl[3 * 2];
+    for (int k = 0; k < 24; k++) lx[k] = sin(0.7 * k);
+    size_t lrow = 0, llat = 0, lemb_w = 0, lparams = 0, lepochs = 0, lcount = 0;
+    int64_t lsel = 7;
+    EXPECT(ferrolab_lstm_vae_set_checkpoint(NULL, "x.ckpt"), FERROLAB_ERR_NULL_POINTER, "argument lstm_vae is NULL");
+    EXPECT(ferrolab_lstm_vae_set_checkpoint(lv, "no_such_dir/x.ckpt"), FERROLAB_ERR_IO, "no_such_dir/x.ckpt");
+    EXPECT(ferrolab_lstm_vae_set_checkpoint(lv, "\xff.ckpt"), FERROLAB_ERR_INVALID_UTF8, "argument path");
+    EXPECT(ferrolab_lstm_vae_set_checkpoint(lv, NULL), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_lstm_vae_set_stage_dir(NULL, "."), FERROLAB_ERR_NULL_POINTER, "argument lstm_vae");
+    EXPECT(ferrolab_lstm_vae_set_stage_dir(lv, "no_such_dir"), FERROLAB_ERR_IO, "no_such_dir");
+    EXPECT(ferrolab_lstm_vae_set_stage_dir(lv, "\xff"), FERROLAB_ERR_INVALID_UTF8, "argument dir");
+    EXPECT(ferrolab_lstm_vae_set_stage_dir(lv, NULL), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_lstm_vae_train(NULL, lx, 6, 4, &lepochs), FERROLAB_ERR_NULL_POINTER, "argument lstm_vae");
+    EXPECT(ferrolab_lstm_vae_train(lv, NULL, 6, 4, &lepochs), FERROLAB_ERR_NULL_POINTER, "argument x");
+    EXPECT(ferrolab_lstm_vae_train(lv, lx, 6, 4, NULL), FERROLAB_ERR_NULL_POINTER, "argument epochs_done");
+    EXPECT(ferrolab_lstm_vae_train(lv, lx, 0, 4, &lepochs), FERROLAB_ERR_INVALID_ARGUMENT, "x is 0 x 4");
+    EXPECT(ferrolab_lstm_vae_train(lv, lx, 8, 3, &lepochs), FERROLAB_ERR_INVALID_ARGUMENT, "cols = 3 but the model's is 4");
+    EXPECT(ferrolab_lstm_vae_train(lv, lx, SIZE_MAX / 2, 4, &lepochs), FERROLAB_ERR_INVALID_ARGUMENT, "too large");
+    lx[5] = INFINITY;
+    EXPECT(ferrolab_lstm_vae_train(lv, lx, 6, 4, &lepochs), FERROLAB_ERR_NON_FINITE, "x[5] = inf");
+    lx[5] = sin(3.5);
+    EXPECT(ferrolab_lstm_vae_train(lv, lx, 6, 4, &lepochs), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_lstm_vae_progress(lv, NULL, &lepochs), FERROLAB_ERR_NULL_POINTER, "argument done");
+    EXPECT(ferrolab_lstm_vae_progress(NULL, &lepochs, &lepochs), FERROLAB_ERR_NULL_POINTER, "argument lstm_vae");
+    EXPECT(ferrolab_lstm_vae_request_cancel(NULL), FERROLAB_ERR_NULL_POINTER, "argument lstm_vae");
+    EXPECT(ferrolab_lstm_vae_progress_info(NULL, NULL, NULL, NULL, NULL), FERROLAB_ERR_NULL_POINTER, "argument lstm_vae");
+    EXPECT(ferrolab_lstm_vae_shape(lv, &lrow, &llat, NULL, &lparams, &lepochs), FERROLAB_ERR_NULL_POINTER, "argument embedding");
+    EXPECT(ferrolab_lstm_vae_shape(lv, &lrow, &llat, &lemb_w, &lparams, NULL), FERROLAB_ERR_NULL_POINTER, "argument epochs_done");
+    EXPECT(ferrolab_lstm_vae_shape(lv, &lrow, &llat, &lemb_w, &lparams, &lepochs), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_lstm_vae_history(lv, NULL, 2, &lepochs), FERROLAB_ERR_NULL_POINTER, "argument history");
+    EXPECT(ferrolab_lstm_vae_history(lv, lhist, 2, NULL), FERROLAB_ERR_NULL_POINTER, "argument epochs_done");
+    EXPECT(ferrolab_lstm_vae_history(lv, lhist, SIZE_MAX / 2, &lepochs), FERROLAB_ERR_INVALID_ARGUMENT, "too large");
+    EXPECT(ferrolab_lstm_vae_history(lv, lhist, 1, &lepochs), FERROLAB_WARN_TRUNCATED, "cap = 1 rows but there are 2");
+    EXPECT(ferrolab_lstm_vae_stages(lv, lrec, lkl, 3, 3, &lcount), FERROLAB_ERR_INVALID_ARGUMENT, "latent = 3 but the model's is 2");
+    EXPECT(ferrolab_lstm_vae_stages(lv, NULL, lkl, 3, 2, &lcount), FERROLAB_ERR_NULL_POINTER, "argument records");
+    EXPECT(ferrolab_lstm_vae_stages(lv, lrec, lkl, 3, 2, NULL), FERROLAB_ERR_NULL_POINTER, "argument count");
+    EXPECT(ferrolab_lstm_vae_stages(lv, lrec, lkl, SIZE_MAX / 4, 2, &lcount), FERROLAB_ERR_INVALID_ARGUMENT, "too large");
+    EXPECT(ferrolab_lstm_vae_stages(lv, lrec, lkl, 3, 2, &lcount), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_lstm_vae_selected_stage(lv, NULL), FERROLAB_ERR_NULL_POINTER, "argument stage");
+    EXPECT(ferrolab_lstm_vae_selected_stage(lv, &lsel), FERROLAB_OK, NULL);
+    if (lrow != 4 || llat != 2 || lemb_w != 2 || lepochs != 2 || lcount != 2 || lsel != 1) {
+        printf("FAIL lstm vae shape %zu %zu %zu, %zu epochs, %zu stages, selected %lld\n", lrow, llat, lemb_w,
+               lepochs, lcount, (long long)lsel);
+        failures++;
+    }
+    EXPECT(ferrolab_lstm_vae_encode(lv, lx, 6, 4, NULL, NULL, NULL, NULL, 2, 2), FERROLAB_ERR_NULL_POINTER, "argument mu");
+    EXPECT(ferrolab_lstm_vae_encode(lv, NULL, 6, 4, lmu, NULL, NULL, NULL, 2, 2), FERROLAB_ERR_NULL_POINTER, "argument x");
+    EXPECT(ferrolab_lstm_vae_encode(lv, lx, 6, 5, lmu, NULL, NULL, NULL, 2, 2), FERROLAB_ERR_INVALID_ARGUMENT, "cols = 5");
+    EXPECT(ferrolab_lstm_vae_encode(lv, lx, 6, 4, lmu, NULL, NULL, NULL, 1, 2), FERROLAB_ERR_INVALID_ARGUMENT, "latent = 1");
+    EXPECT(ferrolab_lstm_vae_encode(lv, lx, 6, 4, lmu, NULL, NULL, NULL, 2, 0), FERROLAB_ERR_INVALID_ARGUMENT, "embedding_width = 0");
+    lx[7] = NAN;
+    EXPECT(ferrolab_lstm_vae_encode(lv, lx, 6, 4, lmu, NULL, NULL, NULL, 2, 2), FERROLAB_ERR_NON_FINITE, "x[7]");
+    EXPECT(ferrolab_lstm_vae_reconstruct(lv, lx, 6, 4, lout), FERROLAB_ERR_NON_FINITE, "x[7]");
+    EXPECT(ferrolab_lstm_vae_residuals(lv, lx, 6, 4, lout), FERROLAB_ERR_NON_FINITE, "x[7]");
+    lx[7] = 0.0;
+    EXPECT(ferrolab_lstm_vae_encode(lv, lx, 6, 4, lmu, llv, lz, lemb, 2, 2), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_lstm_vae_decode(lv, NULL, 6, 2, lout, 4), FERROLAB_ERR_NULL_POINTER, "argument z");
+    EXPECT(ferrolab_lstm_vae_decode(lv, lz, 6, 2, NULL, 4), FERROLAB_ERR_NULL_POINTER, "argument x_out");
+    EXPECT(ferrolab_lstm_vae_decode(lv, lz, 6, 3, lout, 4), FERROLAB_ERR_INVALID_ARGUMENT, "latent = 3");
+    EXPECT(ferrolab_lstm_vae_decode(lv, lz, 6, 2, lout, 3), FERROLAB_ERR_INVALID_ARGUMENT, "cols = 3");
+    EXPECT(ferrolab_lstm_vae_decode(lv, lz, 0, 2, lout, 4), FERROLAB_ERR_INVALID_ARGUMENT, "z is 0 x 2");
+    lz[1] = -INFINITY;
+    EXPECT(ferrolab_lstm_vae_decode(lv, lz, 6, 2, lout, 4), FERROLAB_ERR_NON_FINITE, "z[1]");
+    lz[1] = 0.0;
+    EXPECT(ferrolab_lstm_vae_decode(lv, lz, 6, 2, lout, 4), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_lstm_vae_reconstruct(lv, lx, 6, 4, NULL), FERROLAB_ERR_NULL_POINTER, "argument x_out");
+    EXPECT(ferrolab_lstm_vae_reconstruct(lv, lx, 6, 3, lout), FERROLAB_ERR_INVALID_ARGUMENT, "cols = 3");
+    EXPECT(ferrolab_lstm_vae_reconstruct(lv, lx, 6, 4, lout), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_lstm_vae_residuals(lv, lx, 6, 4, NULL), FERROLAB_ERR_NULL_POINTER, "argument residuals");
+    EXPECT(ferrolab_lstm_vae_residuals(lv, lx, 0, 4, lout), FERROLAB_ERR_INVALID_ARGUMENT, "x is 0 x 4");
+    EXPECT(ferrolab_lstm_vae_residuals(lv, lx, 6, 4, lout), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_lstm_vae_save(lv, NULL), FERROLAB_ERR_NULL_POINTER, "argument path");
+    EXPECT(ferrolab_lstm_vae_save(lv, "/nonexistent-dir/m.safetensors"), FERROLAB_ERR_IO, "/nonexistent-dir/m.safetensors");
+    ferrolab_lstm_vae *lother = NULL;
+    EXPECT(ferrolab_lstm_vae_load(NULL, &lother), FERROLAB_ERR_NULL_POINTER, "argument path");
+    EXPECT(ferrolab_lstm_vae_load("x", NULL), FERROLAB_ERR_NULL_POINTER, "argument out");
+    EXPECT(ferrolab_lstm_vae_load("no_such_model.safetensors", &lother), FERROLAB_ERR_IO, "no_such_model.safetensors");
+    junk = fopen("junk.safetensors", "wb");
+    if (junk != NULL) {
+        fputs("not a model at all, not even safetensors", junk);
+        fclose(junk);
+    }
+    EXPECT(ferrolab_lstm_vae_load("junk.safetensors", &lother), FERROLAB_ERR_CORRUPT_FILE, "junk.safetensors");
+    remove("junk.safetensors");
+    if (lother != NULL) {
+        printf("FAIL *out not NULL after a failed ferrolab_lstm_vae_load\n");
+        failures++;
+    }
+    /* A file of the other VAE is refused as foreign, and a handle of one type is not the other. */
+    ferrolab_vae *mlp = NULL;
+    EXPECT(ferrolab_vae_new(NULL, 4, &mlp), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_vae_save(mlp, "mlp.safetensors"), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_lstm_vae_load("mlp.safetensors", &lother), FERROLAB_ERR_CORRUPT_FILE, "mlp.safetensors");
+    remove("mlp.safetensors");
+    EXPECT(ferrolab_lstm_vae_shape((const ferrolab_lstm_vae *)(const void *)mlp, &lrow, &llat, &lemb_w, &lparams, &lepochs),
+           FERROLAB_ERR_INVALID_HANDLE, "argument lstm_vae is not a live ferrolab_lstm_vae handle");
+    EXPECT(ferrolab_lstm_vae_free((ferrolab_lstm_vae *)(void *)mlp), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_vae_free((ferrolab_vae *)(void *)lv), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_vae_free(mlp), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_lstm_vae_last_error(lv, buf, sizeof buf, NULL), FERROLAB_OK, NULL);
+    if (strstr(buf, "ferrolab_lstm_vae_save: cannot") == NULL) {
+        printf("FAIL lstm vae message: %s\n", buf);
+        failures++;
+    }
+    EXPECT(ferrolab_lstm_vae_last_error(NULL, buf, sizeof buf, NULL), FERROLAB_ERR_NULL_POINTER, NULL);
+    EXPECT(ferrolab_lstm_vae_last_error(lv, NULL, 8, NULL), FERROLAB_ERR_NULL_POINTER, NULL);
+    /* Freed: every call refuses the handle; a second free too; free(NULL) is a no-op. */
+    EXPECT(ferrolab_lstm_vae_free(lv), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_lstm_vae_free(lv), FERROLAB_ERR_INVALID_HANDLE, "not a live ferrolab_lstm_vae handle");
+    EXPECT(ferrolab_lstm_vae_free(NULL), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_lstm_vae_set_checkpoint(lv, NULL), FERROLAB_ERR_INVALID_HANDLE, "argument lstm_vae");
+    EXPECT(ferrolab_lstm_vae_set_stage_dir(lv, NULL), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_lstm_vae_train(lv, lx, 6, 4, &lepochs), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_lstm_vae_progress(lv, &lepochs, &lepochs), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_lstm_vae_request_cancel(lv), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_lstm_vae_progress_info(lv, NULL, NULL, NULL, NULL), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_lstm_vae_shape(lv, &lrow, &llat, &lemb_w, &lparams, &lepochs), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_lstm_vae_history(lv, lhist, 2, &lepochs), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_lstm_vae_stages(lv, lrec, lkl, 3, 2, &lcount), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_lstm_vae_selected_stage(lv, &lsel), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_lstm_vae_encode(lv, lx, 6, 4, lmu, NULL, NULL, NULL, 2, 2), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_lstm_vae_decode(lv, lz, 6, 2, lout, 4), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_lstm_vae_reconstruct(lv, lx, 6, 4, lout), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_lstm_vae_residuals(lv, lx, 6, 4, lout), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_lstm_vae_save(lv, "never.safetensors"), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_lstm_vae_last_error(lv, buf, sizeof buf, NULL), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_lstm_vae_encode((const ferrolab_lstm_vae *)(uintptr_t)7, lx, 6, 4, lmu, NULL, NULL, NULL, 2, 2),
+           FERROLAB_ERR_INVALID_HANDLE, "argument lstm_vae");
+    if (strcmp(ferrolab_status_str(FERROLAB_WARN_NO_SELECTION), "unknown status code") == 0) {
+        printf("FAIL no text for FERROLAB_WARN_NO_SELECTION\n");
+        failures++;
+    }
+
     return finish("bad_input");
 }

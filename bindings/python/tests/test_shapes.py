@@ -105,6 +105,40 @@ def test_wrong_shapes_are_refused_before_c(case, gp, vae, no_c_calls):
 
 
 @pytest.fixture
+def lstm_vae():
+    # Per test: a case may change its parameters. Every channel active: stage 1 selected, no warning.
+    return ferrolab.LstmVae(hidden=3, blocks=0, latent=2, embedding=2, epochs=2, priming_epochs=1, stage_epochs=1,
+                            active_threshold=1e-12, target_active=2).fit(RNG.uniform(size=(12, 5)))
+
+
+LSTM_CASES = {
+    "lstm vae fit, 1-D X": ("LstmVae.fit", lambda m: ferrolab.LstmVae().fit(np.zeros(6)),
+                            r"LstmVae.fit: X must have shape \(n, d\); got shape \(6,\)"),
+    "lstm vae fit, warm start with other rows": ("LstmVae.fit",
+        lambda m: m.set_params(warm_start=True).fit(np.zeros((5, 7))),
+        r"LstmVae.fit: X must have shape \(n, d\) with d = 5 \(from the model trained so far\); got shape \(5, 7\)"),
+    "lstm vae encode, other row length": ("LstmVae.encode", lambda m: m.encode(np.zeros((3, 4))),
+                                          r"LstmVae.encode: X must have shape \(n, d\) with d = 5 \(from the model\)"),
+    "lstm vae transform, 1-D X": ("LstmVae.encode", lambda m: m.transform(np.zeros(5)), r"X must have shape \(n, d\)"),
+    "lstm vae decode, other latent": ("LstmVae.decode", lambda m: m.inverse_transform(np.zeros((3, 3))),
+        r"LstmVae.decode: Z must have shape \(n, k\) with k = 2 \(from the model's latent\); got shape \(3, 3\)"),
+    "lstm vae reconstruct, 3-D X": ("LstmVae.reconstruct", lambda m: m.reconstruct(np.zeros((2, 5, 1))),
+                                    r"LstmVae.reconstruct: X must have shape \(n, d\); got shape \(2, 5, 1\)"),
+    "lstm vae residuals, other row length": ("LstmVae.residuals", lambda m: m.residuals(np.zeros((2, 6))),
+                                             r"LstmVae.residuals: X must have shape \(n, d\) with d = 5"),
+}
+
+
+@pytest.mark.parametrize("case", LSTM_CASES)
+def test_lstm_vae_wrong_shapes_are_refused_before_c(case, lstm_vae, no_c_calls):
+    _, call, message = LSTM_CASES[case]
+    with pytest.raises(ValueError, match=message) as err:
+        call(lstm_vae)
+    assert isinstance(err.value, ferrolab.ArgumentError)
+    assert err.value.status == ferrolab.errors.ERR_INVALID_ARGUMENT
+
+
+@pytest.fixture
 def cfg():
     return ferrolab.Config()
 
@@ -148,7 +182,7 @@ def array_checking_wrappers():
 def test_every_array_checking_wrapper_has_a_wrong_shape_case():
     wrappers = array_checking_wrappers()
     assert {"GaussianProcess.fit", "Vae.decode", "sho_fit", "Config.set"} <= wrappers  # the search works
-    tested = {wrapper for wrapper, _, _ in CASES.values()} | {"Config.set"}  # Config.set: TYPE_CASES
+    tested = {wrapper for wrapper, _, _ in (*CASES.values(), *LSTM_CASES.values())} | {"Config.set"}  # Config.set: TYPE_CASES
     assert wrappers - tested == set()
 
 
@@ -158,7 +192,8 @@ def test_every_array_checking_wrapper_has_a_wrong_shape_case():
     lambda: ferrolab.loop_fit(np.zeros(0), np.zeros((2, 0))),
     lambda: ferrolab.pca(np.zeros((0, 3)), 1),
     lambda: ferrolab.Vae().fit(np.zeros((0, 4))),
-], ids=["gp fit", "sho fit", "loop fit", "pca", "vae fit"])
+    lambda: ferrolab.LstmVae().fit(np.zeros((0, 4))),
+], ids=["gp fit", "sho fit", "loop fit", "pca", "vae fit", "lstm vae fit"])
 def test_empty_arrays_reach_c_which_refuses_them(call):
     # Empty arrays have consistent shapes, so the checks pass them on; C names the empty size.
     with pytest.raises(ferrolab.ArgumentError, match="positive|n_freq|n_steps"):

@@ -1,5 +1,6 @@
 # Ferrolab.jl: ferrolab from Julia through `ccall`, one method per C function of
-# include/ferrolab.h plus types (`Config`, `GaussianProcess`, `VAE`) that free their handles.
+# include/ferrolab.h plus types (`Config`, `GaussianProcess`, `VAE`, `LstmVAE`) that free their
+# handles.
 #
 #   ] dev bindings/julia/Ferrolab            # once; or include("bindings/julia/Ferrolab.jl")
 #   using Ferrolab
@@ -39,6 +40,7 @@ include("gp.jl")
 include("beps.jl")
 include("design.jl")
 include("vae.jl")
+include("lstm_vae.jl")
 include("progress.jl")
 include("analysis.jl")
 

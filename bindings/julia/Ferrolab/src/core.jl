@@ -2,6 +2,7 @@
 
 const OK = Int32(0)
 const WARN_TRUNCATED = Int32(1)
+const WARN_NO_SELECTION = Int32(2)
 
 "A failed call: the status code and ferrolab's message."
 struct FerrolabError <: Exception

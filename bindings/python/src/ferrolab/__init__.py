@@ -11,10 +11,11 @@ arguments (``simulate_loop(points=100)`` sets `pf.points`), estimator parameters
 (``GaussianProcess(kernel="matern52")`` is `gp.kernel`) or a `Config`; `ferrolab.keys()` lists
 them and `ferrolab.describe(key)` gives a key's unit, range, default and meaning. Failures raise
 `FerrolabError` subclasses that are also ValueError, OSError, ArithmeticError, MemoryError or
-RuntimeError (see `ferrolab.errors`).
+RuntimeError (see `ferrolab.errors`); `NoSelectionWarning` (the LSTM VAE's training found no stage
+with the target count of active channels) is a warning, not an error.
 
 Modules: `config` (Config, keys), `phasefield` (Polycrystal, simulate_loop, loop_features, Sweep,
-Dataset), `gp` (GaussianProcess), `vae` (Vae), `analysis` (pca, nmf, dictionary_learning, kmeans,
+Dataset), `gp` (GaussianProcess), `vae` (Vae), `lstm_vae` (LstmVae), `analysis` (pca, nmf, dictionary_learning, kmeans,
 gmm, kde, pearson_matrix), `beps` (sho_fit, phase_rotation, piezoresponse, loop_fit,
 loop_parameters), `design` (Design), `library` (version, threads, memory budget), `errors`.
 """
@@ -29,13 +30,14 @@ from .beps import (LOOP_FIT_PARAMETERS, LOOP_PARAMETERS, SHO_PARAMETERS, LoopFit
 from .config import Config, Key, describe, keys
 from .design import STAGES, Design, DesignResult, run_design
 from .errors import (ArgumentError, BusyError, CancelledError, CorruptFileError, FerrolabError, FileError,
-                     InternalError, NonFiniteError, NotFittedError, NumericalError, OutOfMemoryError,
-                     OutOfRangeError, ThreadPoolError, UnknownKeyError, WrongTypeError)
+                     InternalError, NoSelectionWarning, NonFiniteError, NotFittedError, NumericalError,
+                     OutOfMemoryError, OutOfRangeError, ThreadPoolError, UnknownKeyError, WrongTypeError)
 from .gp import GaussianProcess
 from .library import (abi_version, last_error, library_path, max_alloc_bytes, num_threads, set_max_alloc_bytes,
                       set_num_threads, status_str, version)
 from .phasefield import (DATASET_PARAMETERS, LOOP_FEATURES, Dataset, Polycrystal, Sweep, loop_features,
                          read_dataset, run_sweep, simulate_loop)
+from .lstm_vae import LstmEncoding, LstmVae
 from .vae import Vae
 
 __version__ = "0.1.0"
@@ -44,7 +46,7 @@ __all__ = [
     "ABI_VERSION", "ArgumentError", "BusyError", "CancelledError", "Config", "CorruptFileError", "DATASET_PARAMETERS",
     "Dataset", "Design", "DesignResult", "DictionaryResult", "FerrolabError", "FileError", "GaussianProcess",
     "GmmResult", "InternalError", "Key", "KmeansResult", "LOOP_FEATURES", "LOOP_FIT_PARAMETERS", "LOOP_PARAMETERS",
-    "LoopFit", "NmfResult", "NonFiniteError", "NotFittedError", "NumericalError", "OutOfMemoryError",
+    "LoopFit", "LstmEncoding", "LstmVae", "NmfResult", "NoSelectionWarning", "NonFiniteError", "NotFittedError", "NumericalError", "OutOfMemoryError",
     "OutOfRangeError", "PcaResult", "Polycrystal", "Progress", "SHO_PARAMETERS", "STAGES", "ShoFit", "Sweep",
     "ThreadPoolError", "UnknownKeyError", "Vae", "WrongTypeError", "abi_version", "describe", "dictionary_learning",
     "errors", "gmm", "kde", "keys", "kmeans", "last_error", "library_path", "loop_features", "loop_fit",

@@ -178,6 +178,29 @@ _SIGNATURES = {
     "ferrolab_vae_free": _FREE,
     "ferrolab_vae_last_error": _LAST_ERROR,
     "ferrolab_vae_progress_info": _PROGRESS_INFO,
+    # Paper 001's LSTM beta-VAE.
+    "ferrolab_lstm_vae_new": (c_int32, [c_void_p, c_size_t, _P(c_void_p)]),
+    "ferrolab_lstm_vae_set_checkpoint": (c_int32, [c_void_p, c_char_p]),
+    "ferrolab_lstm_vae_set_stage_dir": (c_int32, [c_void_p, c_char_p]),
+    "ferrolab_lstm_vae_train": (c_int32, [c_void_p, _P(c_double), c_size_t, c_size_t, _P(c_size_t)]),
+    "ferrolab_lstm_vae_progress": (c_int32, [c_void_p, _P(c_size_t), _P(c_size_t)]),
+    "ferrolab_lstm_vae_request_cancel": (c_int32, [c_void_p]),
+    "ferrolab_lstm_vae_shape": (
+        c_int32, [c_void_p, _P(c_size_t), _P(c_size_t), _P(c_size_t), _P(c_size_t), _P(c_size_t)]),
+    "ferrolab_lstm_vae_history": (c_int32, [c_void_p, _P(c_double), c_size_t, _P(c_size_t)]),
+    "ferrolab_lstm_vae_stages": (c_int32, [c_void_p, _P(c_double), _P(c_double), c_size_t, c_size_t, _P(c_size_t)]),
+    "ferrolab_lstm_vae_selected_stage": (c_int32, [c_void_p, _P(c_int64)]),
+    "ferrolab_lstm_vae_encode": (
+        c_int32, [c_void_p, _P(c_double), c_size_t, c_size_t, _P(c_double), _P(c_double), _P(c_double), _P(c_double),
+                  c_size_t, c_size_t]),
+    "ferrolab_lstm_vae_decode": (c_int32, [c_void_p, _P(c_double), c_size_t, c_size_t, _P(c_double), c_size_t]),
+    "ferrolab_lstm_vae_reconstruct": (c_int32, [c_void_p, _P(c_double), c_size_t, c_size_t, _P(c_double)]),
+    "ferrolab_lstm_vae_residuals": (c_int32, [c_void_p, _P(c_double), c_size_t, c_size_t, _P(c_double)]),
+    "ferrolab_lstm_vae_save": (c_int32, [c_void_p, c_char_p]),
+    "ferrolab_lstm_vae_load": (c_int32, [c_char_p, _P(c_void_p)]),
+    "ferrolab_lstm_vae_free": _FREE,
+    "ferrolab_lstm_vae_last_error": _LAST_ERROR,
+    "ferrolab_lstm_vae_progress_info": _PROGRESS_INFO,
 }
 
 

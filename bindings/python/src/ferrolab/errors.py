@@ -34,6 +34,7 @@ model is used before `fit`.
 # The status codes of include/ferrolab.h (append-only there, so these never change meaning).
 OK = 0
 WARN_TRUNCATED = 1
+WARN_NO_SELECTION = 2
 ERR_PANIC = -1
 ERR_NULL_POINTER = -2
 ERR_INVALID_ARGUMENT = -3
@@ -121,6 +122,12 @@ class ThreadPoolError(FerrolabError, RuntimeError):
 
 class InternalError(FerrolabError, RuntimeError):
     """A bug inside ferrolab, caught at the C boundary: please report it with the message."""
+
+
+class NoSelectionWarning(UserWarning):
+    """Not an error: an LSTM VAE finished training but no stage reached its target count of
+    active latent channels (the C warning FERROLAB_WARN_NO_SELECTION); the message gives every
+    stage's count. The model is usable, with its latest weights."""
 
 
 class NotFittedError(ArgumentError, AttributeError):

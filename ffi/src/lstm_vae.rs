@@ -250,9 +250,7 @@ pub unsafe extern "C" fn ferrolab_lstm_vae_set_stage_dir(
         let dir = unsafe { optional_path(dir, "dir") }?;
         if let Some(d) = &dir {
             // The check `LstmVae::set_stage_dir` makes when training starts, made now.
-            let first = d.join("stage-000.safetensors");
-            engine::io::atomic::check_writable(&first)
-                .map_err(|e| engine::io::IoError::os(d, "keep the stage models in", e))?;
+            LstmVae::check_stage_dir(d)?;
         }
         *h.stage_dir.lock().unwrap_or_else(PoisonError::into_inner) = dir;
         Ok(())

@@ -1,6 +1,7 @@
 //! The `lstm_vae.*` configuration keys. Defaults are paper 001's toy model and schedule.
 
 use super::super::error::NnError;
+use super::super::schedule::StagedSchedule;
 use crate::config::Valid;
 use crate::config::settings::Validate;
 use std::ops::Bound::{Excluded, Included};
@@ -138,6 +139,45 @@ impl Validate for LstmVaeSettings {
                 self.target_active, self.latent
             )));
         }
+        if self.beta_step_rule == BetaStepRule::Fixed {
+            let schedule = StagedSchedule {
+                priming_epochs: self.priming_epochs,
+                stage_epochs: self.stage_epochs,
+                beta_step: self.beta_step,
+                lambda_base: self.lambda_base,
+            };
+            let last_stage = schedule.stage_of(self.epochs - 1);
+            check_lambda_growth(self.beta_step, last_stage, "lstm_vae.beta_step")?;
+        }
         Ok(())
     }
 }
+
+/// Refuses a beta step whose last stage would raise lambda = lambda_base 10^beta beyond a
+/// million-fold: the L1 term would swamp the loss (and overflow f32 soon after).
+pub(super) fn check_lambda_growth(
+    beta_step: f64,
+    last_stage: usize,
+    rule: &str,
+) -> Result<(), NnError> {
+    let beta = beta_step * last_stage as f64;
+    if beta.is_finite() && beta <= MAX_FINAL_BETA {
+        return Ok(());
+    }
+    Err(NnError::Invalid(format!(
+        "{rule} gives beta = {beta:.3e} at the last stage ({last_stage}), so lambda = lambda_base 10^beta would grow {}-fold; at most beta = {MAX_FINAL_BETA} is allowed: lower lstm_vae.beta_step or the number of stages{}",
+        if beta.is_finite() {
+            format!("10^{beta:.1}")
+        } else {
+            "infinitely".into()
+        },
+        if rule.contains("auto60") {
+            " (auto60 divides by the KL at the end of priming, which is tiny here: use beta_step_rule = \"fixed\")"
+        } else {
+            ""
+        }
+    )))
+}
+
+/// The largest beta of the last stage: lambda grows at most a million-fold.
+const MAX_FINAL_BETA: f64 = 6.0;

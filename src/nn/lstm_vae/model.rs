@@ -8,7 +8,9 @@ use super::super::schedule::{Schedule, StagedSchedule};
 use super::super::tensor::Tensor;
 use super::super::train::{self, EpochRecord, TrainSettings, TrainState};
 use super::architecture::LstmVaeArchitecture;
-use super::keys::{BetaStepRule, LstmVaeSettings, Scaling, StageOptimizer, Variant};
+use super::keys::{
+    BetaStepRule, LstmVaeSettings, Scaling, StageOptimizer, Variant, check_lambda_growth,
+};
 use super::network::Network;
 use crate::analysis::{ScalerMode, StandardScaler};
 use crate::progress::Progress;
@@ -260,11 +262,17 @@ impl LstmVae {
     /// ```
     pub fn set_stage_dir(&mut self, dir: Option<PathBuf>) -> Result<(), NnError> {
         if let Some(d) = &dir {
-            crate::io::atomic::check_writable(&d.join("stage-000.safetensors"))
-                .map_err(|e| NnError::Io(format!("stage folder {}: {e}", d.display())))?;
+            Self::check_stage_dir(d)?;
         }
         self.stage_dir = dir;
         Ok(())
+    }
+
+    /// The check [`Self::set_stage_dir`] makes: the folder exists and stage files can be
+    /// written in it (for callers that set the folder before they hold the model).
+    pub fn check_stage_dir(dir: &std::path::Path) -> Result<(), NnError> {
+        crate::io::atomic::check_writable(&dir.join(stage_file_name(0)))
+            .map_err(|e| NnError::Io(format!("stage folder {}: {e}", dir.display())))
     }
 
     /// Writes a finished stage's best weights to the stage folder, if one is set.
@@ -286,7 +294,7 @@ impl LstmVae {
             checkpoint: None,
             stage_dir: None,
         };
-        model.save(&dir.join(format!("stage-{stage:03}.safetensors")))
+        model.save(&dir.join(stage_file_name(stage)))
     }
 
     /// Trains on `data` (rows x `row_len` in their own units; standardised as
@@ -441,6 +449,12 @@ impl LstmVae {
                 (0, None) => 0.0,
                 (_, None) => {
                     let b = auto60(&state.history)?;
+                    let last = self.schedule(b).stage_of(total.saturating_sub(1));
+                    check_lambda_growth(
+                        b,
+                        last,
+                        &format!("lstm_vae.beta_step_rule = \"auto60\" (beta step {b:.3e})"),
+                    )?;
                     self.beta_step = Some(b);
                     b
                 }
@@ -762,6 +776,11 @@ fn standardised(
     Ok(scaled.mapv(|v| v as f32).as_standard_layout().to_owned())
 }
 
+/// The file of a stage's best weights in the stage folder.
+fn stage_file_name(stage: usize) -> String {
+    format!("stage-{stage:03}.safetensors")
+}
+
 /// The shapes of `settings` for rows of `row_len` values.
 pub(super) fn architecture(
     s: &LstmVaeSettings,
@@ -904,7 +923,8 @@ mod tests {
     #[test]
     fn auto60_sets_beta_so_the_kl_term_is_60_percent_at_the_end_of_priming() {
         let mut s = tiny();
-        s.beta_step_rule = BetaStepRule::Auto60;
+        // One stage after priming: this tiny model's KL is small, and auto60's step large.
+        (s.beta_step_rule, s.epochs) = (BetaStepRule::Auto60, 5);
         let mut vae = LstmVae::new(&s, 8).unwrap();
         vae.train(data().view(), &Progress::new()).unwrap();
         let primed = vae.history()[3].train;
@@ -1070,6 +1090,28 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("checkpoint of another model"), "{err}");
+    }
+
+    #[test]
+    fn a_beta_step_that_would_blow_lambda_up_is_refused_naming_its_cause() {
+        let mut s = tiny();
+        s.beta_step = 3.0; // 3 stages: beta 9 at the end, lambda 1e9 times its base
+        let err = LstmVae::new(&s, 8).unwrap_err().to_string();
+        assert!(
+            err.contains("lstm_vae.beta_step") && err.contains("10^9.0"),
+            "{err}"
+        );
+        // auto60 divides by the KL at the end of priming: tiny for a tiny model.
+        let mut s = tiny();
+        (s.variant, s.hidden, s.priming_epochs, s.beta_step_rule) =
+            (Variant::Beps, 2, 2, BetaStepRule::Auto60);
+        let mut vae = LstmVae::new(&s, 8).unwrap();
+        let rows = Array2::from_shape_fn((6, 8), |(i, t)| ((i + 2 * t) as f64).cos());
+        let err = vae
+            .train(rows.view(), &Progress::new())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("auto60 divides by the KL"), "{err}");
     }
 
     #[test]

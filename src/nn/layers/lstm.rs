@@ -379,6 +379,18 @@ mod tests {
     }
 
     #[test]
+    fn gradients_match_finite_differences_over_several_backward_chunks() {
+        // 35 steps: backward's chunks of 16 steps, the last one partial.
+        for reverse in [false, true] {
+            let mut layout = ParamLayout::default();
+            let lstm = Lstm::new(&mut layout, "lstm", 2, 3, reverse, LstmOutput::Sequence);
+            check_layer(&lstm, &layout, &[3, 35, 2], |p, rng| {
+                lstm.init(p, InitScheme::PyTorch, rng)
+            });
+        }
+    }
+
+    #[test]
     fn bilstm_gradients_match_finite_differences_over_several_shards() {
         for output in [LstmOutput::Sequence, LstmOutput::Last] {
             let mut layout = ParamLayout::default();

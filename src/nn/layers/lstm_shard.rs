@@ -3,11 +3,16 @@
 //! Inside a shard every buffer is time-major in processing order: step `s` is the `s`-th step
 //! the direction reads (time `T - 1 - s` when reversed) and holds the shard's rows
 //! contiguously. So each step's recurrent product is one `(rows, h) x (h, 4h)` matrix product,
-//! the input projections of all steps are one product before the recurrence, and the weight
-//! gradients one product each after it, for either direction alike.
+//! the input projections of all steps are one product before the recurrence, and backward's
+//! weight and input gradients are one product each per chunk of steps, for either direction
+//! alike.
 
 use super::super::real::Real;
 use super::gemm::{gemm, mat, mat_mut};
+
+/// Steps whose gate gradients backward keeps at once (chunks start at multiples of it): the
+/// weight and input gradients are one product per chunk, while the chunk is in cache.
+const CHUNK_STEPS: usize = 16;
 
 /// One direction's weights and sizes.
 pub(super) struct Cell<'a, T> {
@@ -72,7 +77,12 @@ impl<T: Real> Cell<'_, T> {
             mat(&xs, n, c_in),
             mat(self.w_ih, 4 * h, c_in).transpose(),
         );
-        let w_hh_t = mat(self.w_hh, 4 * h, h).transpose();
+        // W_hh^T stored row-major: faer's small products run ~15 % faster on it than on the
+        // transposed view of W_hh.
+        let w_hh_t: Vec<T> = (0..h)
+            .flat_map(|k| (0..4 * h).map(move |j| self.w_hh[j * h + k]))
+            .collect();
+        let w_hh_t = mat(&w_hh_t, h, 4 * h);
         let block = rows * h;
         let (mut c, mut tanh_c, mut hs) = (
             Vec::with_capacity(n * h),
@@ -96,16 +106,18 @@ impl<T: Real> Cell<'_, T> {
             let (done, c_s) = c.split_at_mut(s * block);
             let c_prev = (s > 0).then(|| &done[(s - 1) * block..]);
             let (tc_s, h_s) = (&mut tanh_c[s * block..], &mut hs[s * block..]);
-            for r in 0..rows {
-                let row = r * h..(r + 1) * h;
-                cell_forward(
-                    &mut g[r * 4 * h..][..4 * h],
-                    c_prev.map(|cp| &cp[row.clone()]),
-                    &mut c_s[row.clone()],
-                    &mut tc_s[row.clone()],
-                    &mut h_s[row],
-                );
-            }
+            wide(|| {
+                for r in 0..rows {
+                    let row = r * h..(r + 1) * h;
+                    cell_forward(
+                        &mut g[r * 4 * h..][..4 * h],
+                        c_prev.map(|cp| &cp[row.clone()]),
+                        &mut c_s[row.clone()],
+                        &mut tc_s[row.clone()],
+                        &mut h_s[row],
+                    );
+                }
+            });
         }
         ShardSaved {
             rows,
@@ -128,75 +140,98 @@ impl<T: Real> Cell<'_, T> {
         grad: &mut [T],
     ) -> Vec<T> {
         let (c_in, h, rows) = (self.input, self.hidden, sv.rows);
-        let (n, block) = (steps * rows, rows * h);
+        let (n, block, row_gates) = (steps * rows, rows * h, rows * 4 * h);
         let w_hh = mat(self.w_hh, 4 * h, h);
-        let mut dgates = vec![T::zero(); n * 4 * h];
+        let (g_ih, rest) = grad.split_at_mut(self.w_ih.len());
+        let (g_hh, g_b) = rest.split_at_mut(self.w_hh.len());
+        let mut dgates = vec![T::zero(); CHUNK_STEPS.min(steps) * row_gates];
+        let mut dx = vec![T::zero(); n * c_in];
         // The gradients reaching h_s through the next step's gates and c_s through c_{s+1}.
         let mut dh = vec![T::zero(); block];
         let mut dc = vec![T::zero(); block];
         let zeros = vec![T::zero(); h];
         for s in (0..steps).rev() {
-            let t = self.time_of(s, steps);
-            let dg = &mut dgates[s * rows * 4 * h..][..rows * 4 * h];
-            for r in 0..rows {
-                let (at, row) = (s * block + r * h, r * h..(r + 1) * h);
-                let dy_row = if dy.every_step {
-                    Some(&dy.data[(r * steps + t) * dy.width + dy.offset..][..h])
-                } else {
-                    (s + 1 == steps).then(|| &dy.data[r * dy.width + dy.offset..][..h])
-                };
-                cell_backward(
-                    &sv.gates[at * 4..][..4 * h],
-                    &sv.tanh_c[at..][..h],
-                    if s > 0 {
-                        &sv.c[at - block..][..h]
+            let (t, first) = (self.time_of(s, steps), s - s % CHUNK_STEPS);
+            let dg = &mut dgates[(s - first) * row_gates..][..row_gates];
+            wide(|| {
+                for r in 0..rows {
+                    let (at, row) = (s * block + r * h, r * h..(r + 1) * h);
+                    let dy_row = if dy.every_step {
+                        Some(&dy.data[(r * steps + t) * dy.width + dy.offset..][..h])
                     } else {
-                        &zeros
-                    },
-                    dy_row,
-                    &mut dh[row.clone()],
-                    &mut dc[row],
-                    &mut dg[r * 4 * h..][..4 * h],
-                );
-            }
+                        (s + 1 == steps).then(|| &dy.data[r * dy.width + dy.offset..][..h])
+                    };
+                    cell_backward(
+                        &sv.gates[at * 4..][..4 * h],
+                        &sv.tanh_c[at..][..h],
+                        if s > 0 {
+                            &sv.c[at - block..][..h]
+                        } else {
+                            &zeros
+                        },
+                        dy_row,
+                        &mut dh[row.clone()],
+                        &mut dc[row],
+                        &mut dg[r * 4 * h..][..4 * h],
+                    );
+                }
+            });
             if s > 0 {
                 gemm(mat_mut(&mut dh, rows, h), false, mat(dg, rows, 4 * h), w_hh);
             }
-        }
-        let (g_ih, rest) = grad.split_at_mut(self.w_ih.len());
-        let (g_hh, g_b) = rest.split_at_mut(self.w_hh.len());
-        gemm(
-            mat_mut(g_ih, 4 * h, c_in),
-            true,
-            mat(&dgates, n, 4 * h).transpose(),
-            mat(&sv.x, n, c_in),
-        );
-        if steps > 1 {
-            // The pairs (dG_s, h_{s-1}) for s >= 1.
-            let m = (steps - 1) * rows;
+            if s > first {
+                continue;
+            }
+            // The chunk of steps first.. is complete: its products while it is in cache.
+            let len = (first + CHUNK_STEPS).min(steps) - first;
+            let dg = mat(&dgates, len * rows, 4 * h);
+            gemm(
+                mat_mut(g_ih, 4 * h, c_in),
+                true,
+                dg.transpose(),
+                mat(&sv.x[first * rows * c_in..], len * rows, c_in),
+            );
+            // The pairs (dG_s, h_{s-1}), s >= 1.
+            let skip = usize::from(first == 0);
             gemm(
                 mat_mut(g_hh, 4 * h, h),
                 true,
-                mat(&dgates[rows * 4 * h..], m, 4 * h).transpose(),
-                mat(&sv.h, m, h),
+                dg.subrows(skip * rows, (len - skip) * rows).transpose(),
+                mat(&sv.h[(first + skip - 1) * block..], (len - skip) * rows, h),
+            );
+            for row in dgates[..len * row_gates].chunks_exact(4 * h) {
+                g_b.iter_mut().zip(row).for_each(|(a, b)| *a += *b);
+            }
+            gemm(
+                mat_mut(&mut dx[first * rows * c_in..], len * rows, c_in),
+                false,
+                dg,
+                mat(self.w_ih, 4 * h, c_in),
             );
         }
-        for row in dgates.chunks_exact(4 * h) {
-            g_b.iter_mut().zip(row).for_each(|(a, b)| *a += *b);
-        }
-        let mut dx = vec![T::zero(); n * c_in];
-        gemm(
-            mat_mut(&mut dx, n, c_in),
-            false,
-            mat(&dgates, n, 4 * h),
-            mat(self.w_ih, 4 * h, c_in),
-        );
         dx
     }
 }
 
+/// Runs `f` compiled for AVX-512 when the CPU has it, so the cell arithmetic inlined into it
+/// runs 16 lanes wide instead of the baseline's 4 (the same roundings: no FMA contraction).
+#[inline(always)]
+fn wide<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        #[target_feature(enable = "avx512f")]
+        fn run<R>(f: impl FnOnce() -> R) -> R {
+            f()
+        }
+        // SAFETY: AVX-512F detected.
+        return unsafe { run(f) };
+    }
+    f()
+}
+
 /// One row of one step: activates the gate pre-activations `g` (`4h`) in place and writes
 /// `c = f c_prev + i g`, `tanh(c)` and `h = o tanh(c)`.
+#[inline(always)]
 fn cell_forward<T: Real>(
     g: &mut [T],
     c_prev: Option<&[T]>,
@@ -234,6 +269,7 @@ fn cell_forward<T: Real>(
 /// output gradient (`c_prev` zero at the first step), with `dh` and `dc` the gradients
 /// arriving from the next step, writes the gate pre-activation gradients `dg` and leaves in
 /// `dc` the gradient for `c_prev`.
+#[inline(always)]
 fn cell_backward<T: Real>(
     g: &[T],
     tc: &[T],

@@ -131,12 +131,14 @@ fn forward_directions<T: Real>(
     }
     let ranges = shards(b);
     let row_len = steps * first.input;
+    let transposed: Vec<Vec<T>> = dirs.iter().map(|d| d.cell(p).w_hh_transposed()).collect();
     let mut done: Vec<ShardSaved<T>> = (0..dirs.len() * ranges.len())
         .into_par_iter()
         .map(|j| {
             let r = &ranges[j % ranges.len()];
             let x_r = &x.data[r.start * row_len..r.end * row_len];
-            dirs[j / ranges.len()].cell(p).forward(x_r, r.len(), steps)
+            let d = j / ranges.len();
+            dirs[d].cell(p).forward(x_r, r.len(), steps, &transposed[d])
         })
         .collect();
     let mut saved = Vec::with_capacity(dirs.len());

@@ -76,7 +76,7 @@ impl<T: Real> Layer<T> for LayerNorm {
                     mean.iter_mut().zip(xk).for_each(|(m, x)| *m += *x);
                 }
                 let n = T::of(v.n as f64);
-                mean.iter_mut().for_each(|m| *m = *m / n);
+                mean.iter_mut().for_each(|m| *m /= n);
                 // `s` holds the variance until it is turned into 1 / sqrt(var + eps).
                 for xk in x.chunks_exact(v.inner) {
                     for ((var, x), m) in s.iter_mut().zip(xk).zip(&mean) {

@@ -20,7 +20,7 @@ peer=benches/lstm_peer/lstm_torch.py
 if [ "$what" = block ] || [ "$what" = all ]; then
   cargo bench -q --bench lstm --no-run
   echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
-  cargo bench -q --bench lstm >/dev/null
+  cargo bench -q --bench lstm >/dev/null 2>&1
   ours=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["median"]["point_estimate"] / 1e9)' \
     "$target/criterion/bilstm_block_t96_b64_h128_fwd_bwd/new/estimates.json")
   torch=$("$py" "$peer" block | python3 -c 'import json, sys; print(json.load(sys.stdin)["median_seconds"])')

@@ -3,8 +3,8 @@
 //! AVX2 build of the same code chosen at run time (never `target-cpu=native`).
 //!
 //! Hand-written because libm's `expf`/`log1pf` are scalar calls that cost more than the
-//! matrix products around them at these sizes (benches/README.md). The AVX2 build enables no
-//! FMA, so both builds round identically.
+//! matrix products around them at these sizes (benches/README.md). All builds round
+//! identically: Rust never fuses a product and a sum into an FMA on its own.
 
 /// `exp(t)` for `t <= 0`, within 2 ulp of the exact value for `t >= -87` (Cephes' `expf`
 /// polynomial on `t - n ln 2`, `n = round(t / ln 2)`); arguments below -87 are clamped there
@@ -155,6 +155,31 @@ mod avx2 {
     }
 }
 
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    // SAFETY (both): only called after `is_x86_feature_detected!("avx512f")`.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn tanh(y: &mut [f32]) {
+        super::tanh_body(y)
+    }
+
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn sigmoid(y: &mut [f32]) {
+        super::sigmoid_body(y)
+    }
+}
+
+fn has_avx512() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx512f")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
 fn has_avx2() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
@@ -215,6 +240,11 @@ pub fn squared_error(y: &mut [f32], x: &[f32], scale: f32) -> f64 {
 /// ```
 pub fn sigmoid(y: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
+    if has_avx512() {
+        // SAFETY: AVX-512F detected.
+        return unsafe { avx512::sigmoid(y) };
+    }
+    #[cfg(target_arch = "x86_64")]
     if has_avx2() {
         // SAFETY: AVX2 detected.
         return unsafe { avx2::sigmoid(y) };
@@ -234,6 +264,11 @@ pub fn sigmoid(y: &mut [f32]) {
 /// ```
 pub fn tanh(y: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
+    if has_avx512() {
+        // SAFETY: AVX-512F detected.
+        return unsafe { avx512::tanh(y) };
+    }
+    #[cfg(target_arch = "x86_64")]
     if has_avx2() {
         // SAFETY: AVX2 detected.
         return unsafe { avx2::tanh(y) };
@@ -245,7 +280,8 @@ pub fn tanh(y: &mut [f32]) {
 mod tests {
     use super::*;
 
-    /// Against f64 libm from 0 to 20 in both signs, and the AVX2 build bit-equal to the plain.
+    /// Against f64 libm from 0 to 20 in both signs, and the build chosen at run time (AVX-512
+    /// or AVX2) bit-equal to the plain.
     #[test]
     fn tanh_matches_libm_and_builds_agree() {
         let x: Vec<f32> = (-400_000..=400_000).map(|k| k as f32 * 5e-5).collect();
@@ -260,6 +296,21 @@ mod tests {
         let mut plain = x.clone();
         tanh_body(&mut plain);
         assert_eq!(plain, y);
+    }
+
+    /// The build chosen at run time bit-equal to the plain, and within 1e-7 of f64 libm.
+    #[test]
+    fn sigmoid_builds_agree() {
+        let x: Vec<f32> = (-200_000..=200_000).map(|k| k as f32 * 5e-4).collect();
+        let mut y = x.clone();
+        sigmoid(&mut y);
+        let mut plain = x.clone();
+        sigmoid_body(&mut plain);
+        assert_eq!(plain, y);
+        for (a, b) in x.iter().zip(&y) {
+            let exact = 1.0 / (1.0 + (-f64::from(*a)).exp());
+            assert!((f64::from(*b) - exact).abs() < 1e-7, "{a}");
+        }
     }
 
     /// Against f64 libm over the whole range the loss meets.

@@ -35,8 +35,8 @@ impl AxisView {
     }
 }
 
-/// Mean and biased variance (divided by the count) of `x` at `indices`: the statistics both
-/// normalisation layers normalise with.
+/// Mean and biased variance (divided by the count) of `x` at `indices`: BatchNorm's statistics
+/// (LayerNorm sums the same way, for all its inner positions at once).
 pub(crate) fn moments<T: Real>(x: &[T], indices: impl Iterator<Item = usize> + Clone) -> (T, T) {
     let n = T::of(indices.clone().count() as f64);
     let mean = indices.clone().map(|j| x[j]).sum::<T>() / n;

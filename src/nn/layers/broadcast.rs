@@ -21,8 +21,14 @@ pub fn add_broadcast<T: Real>(a: &Tensor<T>, b: &Tensor<T>) -> Result<Tensor<T>,
         )));
     }
     let mut y = a.clone();
-    for (j, v) in y.data.iter_mut().enumerate() {
-        *v += b.data[broadcast_index(j, &a.shape, &b.shape)];
+    let (last, b_last) = (last_extent(&a.shape), last_extent(&b.shape));
+    for (row, v) in y.data.chunks_exact_mut(last).enumerate() {
+        let at = broadcast_index(row * last, &a.shape, &b.shape);
+        if b_last == 1 {
+            v.iter_mut().for_each(|v| *v += b.data[at]);
+        } else {
+            v.iter_mut().zip(&b.data[at..]).for_each(|(v, b)| *v += *b);
+        }
     }
     Ok(y)
 }
@@ -31,13 +37,24 @@ pub fn add_broadcast<T: Real>(a: &Tensor<T>, b: &Tensor<T>) -> Result<Tensor<T>,
 /// the broadcast axes.
 pub fn add_broadcast_backward<T: Real>(dy: &Tensor<T>, b_shape: &[usize]) -> Tensor<T> {
     let mut db = Tensor::zeros(b_shape);
-    for (j, g) in dy.data.iter().enumerate() {
-        db.data[broadcast_index(j, &dy.shape, b_shape)] += *g;
+    let (last, b_last) = (last_extent(&dy.shape), last_extent(b_shape));
+    for (row, g) in dy.data.chunks_exact(last).enumerate() {
+        let at = broadcast_index(row * last, &dy.shape, b_shape);
+        if b_last == 1 {
+            g.iter().for_each(|g| db.data[at] += *g);
+        } else {
+            db.data[at..].iter_mut().zip(g).for_each(|(d, g)| *d += *g);
+        }
     }
     db
 }
 
 /// Flat index in `small` of the element that broadcasts to flat index `j` of `big`.
+/// The extent of the last axis (at least 1, so rows of it can be walked).
+fn last_extent(shape: &[usize]) -> usize {
+    shape.last().copied().unwrap_or(1).max(1)
+}
+
 fn broadcast_index(mut j: usize, big: &[usize], small: &[usize]) -> usize {
     let (mut index, mut stride) = (0, 1);
     for (n, m) in big.iter().zip(small).rev() {

@@ -7,8 +7,10 @@ use super::super::error::NnError;
 use super::super::layout::ParamLayout;
 use super::super::real::Real;
 use super::super::tensor::Tensor;
-use super::axis::{AxisView, moments};
+use super::axis::AxisView;
+use super::shards::map_reduce_grad;
 use super::{Layer, Weights};
+use rayon::prelude::*;
 use std::ops::Range;
 
 /// Normalises over `axis` of extent `n`.
@@ -57,21 +59,44 @@ impl<T: Real> Layer<T> for LayerNorm {
     fn forward(&self, w: Weights<T>, x: &Tensor<T>) -> Result<(Tensor<T>, Self::Saved), NnError> {
         let v = AxisView::new(&self.name, &x.shape, self.axis, self.n)?;
         let (gamma, beta) = (&w.params[self.weight.clone()], &w.params[self.bias.clone()]);
+        let (row, eps) = (v.n * v.inner, T::of(self.eps));
         let mut y = Tensor::zeros(&x.shape);
         let mut normalised = vec![T::zero(); x.data.len()];
-        let mut inv_std = Vec::with_capacity(v.outer * v.inner);
-        for o in 0..v.outer {
-            for i in 0..v.inner {
-                let (mean, var) = moments(&x.data, (0..v.n).map(|k| v.at(o, k, i)));
-                let s = T::one() / (var + T::of(self.eps)).sqrt();
-                for k in 0..v.n {
-                    let j = v.at(o, k, i);
-                    normalised[j] = (x.data[j] - mean) * s;
-                    y.data[j] = gamma[k] * normalised[j] + beta[k];
+        let mut inv_std = vec![T::zero(); v.outer * v.inner];
+        // Outer indices (samples) are independent; inside one, every step runs over the inner
+        // positions at once (contiguous), each summed over the axis in order.
+        y.data
+            .par_chunks_mut(row)
+            .zip(normalised.par_chunks_mut(row))
+            .zip(inv_std.par_chunks_mut(v.inner))
+            .zip(x.data.par_chunks(row))
+            .for_each(|(((y, xhat), s), x)| {
+                let mut mean = vec![T::zero(); v.inner];
+                for xk in x.chunks_exact(v.inner) {
+                    mean.iter_mut().zip(xk).for_each(|(m, x)| *m += *x);
                 }
-                inv_std.push(s);
-            }
-        }
+                let n = T::of(v.n as f64);
+                mean.iter_mut().for_each(|m| *m /= n);
+                // `s` holds the variance until it is turned into 1 / sqrt(var + eps).
+                for xk in x.chunks_exact(v.inner) {
+                    for ((var, x), m) in s.iter_mut().zip(xk).zip(&mean) {
+                        *var += (*x - *m) * (*x - *m);
+                    }
+                }
+                s.iter_mut()
+                    .for_each(|s| *s = T::one() / (*s / n + eps).sqrt());
+                for (k, ((yk, hk), xk)) in y
+                    .chunks_exact_mut(v.inner)
+                    .zip(xhat.chunks_exact_mut(v.inner))
+                    .zip(x.chunks_exact(v.inner))
+                    .enumerate()
+                {
+                    for i in 0..v.inner {
+                        hk[i] = (xk[i] - mean[i]) * s[i];
+                        yk[i] = gamma[k] * hk[i] + beta[k];
+                    }
+                }
+            });
         Ok((
             y,
             LayerNormSaved {
@@ -91,28 +116,59 @@ impl<T: Real> Layer<T> for LayerNorm {
     ) -> Tensor<T> {
         let v = s.view;
         let gamma = &w.params[self.weight.clone()];
-        let mut dx = Tensor::zeros(&dy.shape);
-        let n = T::of(v.n as f64);
-        for o in 0..v.outer {
-            for i in 0..v.inner {
-                let (mut sum, mut sum_xhat) = (T::zero(), T::zero());
-                for k in 0..v.n {
-                    let j = v.at(o, k, i);
-                    let d = dy.data[j] * gamma[k];
-                    sum += d;
-                    sum_xhat += d * s.normalised[j];
-                    dparams[self.weight.start + k] += dy.data[j] * s.normalised[j];
-                    dparams[self.bias.start + k] += dy.data[j];
+        let (row, n) = (v.n * v.inner, T::of(v.n as f64));
+        // Weight and bias are consecutive; shards of samples, their gradients added in order.
+        let span = self.weight.start..self.bias.end;
+        let dxs = map_reduce_grad(v.outer, &mut dparams[span], |_, r, g| {
+            let mut dx = vec![T::zero(); r.len() * row];
+            // Per (axis, inner) position over the shard's samples, summed over inner at the end.
+            let (mut gw, mut gb) = (vec![T::zero(); row], vec![T::zero(); row]);
+            let (mut sum, mut sum_xhat) = (vec![T::zero(); v.inner], vec![T::zero(); v.inner]);
+            for (o, dx) in r.clone().zip(dx.chunks_exact_mut(row)) {
+                let (dy, xhat) = (&dy.data[o * row..][..row], &s.normalised[o * row..][..row]);
+                sum.fill(T::zero());
+                sum_xhat.fill(T::zero());
+                for (k, (dyk, hk)) in dy
+                    .chunks_exact(v.inner)
+                    .zip(xhat.chunks_exact(v.inner))
+                    .enumerate()
+                {
+                    let (gwk, gbk) = (
+                        &mut gw[k * v.inner..][..v.inner],
+                        &mut gb[k * v.inner..][..v.inner],
+                    );
+                    for i in 0..v.inner {
+                        let d = dyk[i] * gamma[k];
+                        sum[i] += d;
+                        sum_xhat[i] += d * hk[i];
+                        gwk[i] += dyk[i] * hk[i];
+                        gbk[i] += dyk[i];
+                    }
                 }
-                let scale = s.inv_std[o * v.inner + i];
-                for (k, g) in gamma.iter().enumerate() {
-                    let j = v.at(o, k, i);
-                    let d = dy.data[j] * *g;
-                    dx.data[j] = scale * (d - (sum + s.normalised[j] * sum_xhat) / n);
+                let scale = &s.inv_std[o * v.inner..][..v.inner];
+                for (k, ((dxk, dyk), hk)) in dx
+                    .chunks_exact_mut(v.inner)
+                    .zip(dy.chunks_exact(v.inner))
+                    .zip(xhat.chunks_exact(v.inner))
+                    .enumerate()
+                {
+                    for i in 0..v.inner {
+                        let d = dyk[i] * gamma[k];
+                        dxk[i] = scale[i] * (d - (sum[i] + hk[i] * sum_xhat[i]) / n);
+                    }
                 }
             }
+            let (g_w, g_b) = g.split_at_mut(v.n);
+            for k in 0..v.n {
+                g_w[k] += gw[k * v.inner..][..v.inner].iter().copied().sum::<T>();
+                g_b[k] += gb[k * v.inner..][..v.inner].iter().copied().sum::<T>();
+            }
+            dx
+        });
+        Tensor {
+            shape: dy.shape.clone(),
+            data: dxs.concat(),
         }
-        dx
     }
 }
 

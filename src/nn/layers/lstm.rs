@@ -5,15 +5,16 @@
 //! and PyTorch), `c_t = sigmoid(f) c_{t-1} + sigmoid(i) tanh(g)`, `h_t = sigmoid(o) tanh(c_t)`.
 //! One bias per gate (Keras; PyTorch's two biases add up to it). The input projections of all
 //! steps are one matrix product before the recurrence, and the weight gradients one product
-//! each after it, so only `h_{t-1} W_hh^T` and its transpose run step by step. Work is split
-//! over batch shards (time-major inside a shard, so each step's rows are contiguous).
+//! each after it, so only `h_{t-1} W_hh^T` and its transpose run step by step
+//! (`lstm_shard.rs`). Work is split over batch shards, and a BiLSTM's two directions run at
+//! the same time: every (direction, shard) pair is one task.
 
 use super::super::error::NnError;
 use super::super::layout::ParamLayout;
 use super::super::real::Real;
 use super::super::tensor::Tensor;
-use super::gemm::{gemm, mat, mat_mut};
 use super::init::{InitScheme, glorot_uniform, orthogonal, uniform};
+use super::lstm_shard::{Cell, OutputGrad, ShardSaved};
 use super::shards::{map_reduce_grad, shards};
 use super::{Layer, Weights, check_shape};
 use crate::rng::Xoshiro256;
@@ -45,18 +46,6 @@ pub struct Lstm {
     weight_ih: Range<usize>,
     weight_hh: Range<usize>,
     bias: Range<usize>,
-}
-
-/// One shard's forward values, time-major: `(T, rows, ...)`.
-#[derive(Clone, Debug, Default)]
-pub struct ShardSaved<T> {
-    rows: usize,
-    x: Vec<T>,
-    /// Activated gates `sigmoid(i), sigmoid(f), tanh(g), sigmoid(o)` per step.
-    gates: Vec<T>,
-    c: Vec<T>,
-    tanh_c: Vec<T>,
-    h: Vec<T>,
 }
 
 /// What backward needs: every shard's forward values.
@@ -111,181 +100,173 @@ impl Lstm {
         self.weight_ih.start..self.bias.end
     }
 
-    /// Time position of the `s`-th step processed.
-    fn time_of(&self, s: usize, steps: usize) -> usize {
-        if self.reverse { steps - 1 - s } else { s }
-    }
-
-    /// The recurrence over one shard of `rows` sequences, `x` batch-first.
-    fn forward_shard<T: Real>(&self, p: &[T], x: &[T], rows: usize, steps: usize) -> ShardSaved<T> {
-        let (c_in, h) = (self.input, self.hidden);
-        let xt = swap_leading(x, rows, steps, c_in);
-        let mut gates = vec![T::zero(); steps * rows * 4 * h];
-        for block in gates.chunks_exact_mut(4 * h) {
-            block.copy_from_slice(&p[self.bias.clone()]);
+    /// This direction's weights in `p`.
+    fn cell<'a, T>(&self, p: &'a [T]) -> Cell<'a, T> {
+        Cell {
+            w_ih: &p[self.weight_ih.clone()],
+            w_hh: &p[self.weight_hh.clone()],
+            bias: &p[self.bias.clone()],
+            input: self.input,
+            hidden: self.hidden,
+            reverse: self.reverse,
         }
-        gemm(
-            mat_mut(&mut gates, steps * rows, 4 * h),
-            true,
-            mat(&xt, steps * rows, c_in),
-            mat(&p[self.weight_ih.clone()], 4 * h, c_in).transpose(),
-        );
-        let w_hh = mat(&p[self.weight_hh.clone()], 4 * h, h);
-        let block = rows * h;
-        let mut c = vec![T::zero(); steps * block];
-        let mut tanh_c = vec![T::zero(); steps * block];
-        let mut hs = vec![T::zero(); steps * block];
-        let mut c_prev = vec![T::zero(); block];
-        for s in 0..steps {
-            let t = self.time_of(s, steps);
-            let g = &mut gates[t * rows * 4 * h..(t + 1) * rows * 4 * h];
-            if s > 0 {
-                let tp = self.time_of(s - 1, steps);
-                gemm(
-                    mat_mut(g, rows, 4 * h),
-                    true,
-                    mat(&hs[tp * block..], rows, h),
-                    w_hh.transpose(),
-                );
-            }
-            // Slice-wide activations (vectorised), then the cell update row by row.
-            for gr in g.chunks_exact_mut(4 * h) {
-                T::sigmoid_in_place(&mut gr[..2 * h]);
-                T::tanh_in_place(&mut gr[2 * h..3 * h]);
-                T::sigmoid_in_place(&mut gr[3 * h..]);
-            }
-            let ct = &mut c[t * block..(t + 1) * block];
-            for ((gr, c_row), cp) in g
-                .chunks_exact(4 * h)
-                .zip(ct.chunks_exact_mut(h))
-                .zip(c_prev.chunks_exact(h))
-            {
-                let (i, f, gg) = (&gr[..h], &gr[h..2 * h], &gr[2 * h..3 * h]);
-                for k in 0..h {
-                    c_row[k] = f[k] * cp[k] + i[k] * gg[k];
-                }
-            }
-            c_prev.copy_from_slice(ct);
-            let tc = &mut tanh_c[t * block..(t + 1) * block];
-            tc.copy_from_slice(ct);
-            T::tanh_in_place(tc);
-            let ht = &mut hs[t * block..(t + 1) * block];
-            for ((gr, h_row), tc_row) in g
-                .chunks_exact(4 * h)
-                .zip(ht.chunks_exact_mut(h))
-                .zip(tc.chunks_exact(h))
-            {
-                let o = &gr[3 * h..];
-                for k in 0..h {
-                    h_row[k] = o[k] * tc_row[k];
-                }
-            }
-        }
-        ShardSaved {
-            rows,
-            x: xt,
-            gates,
-            c,
-            tanh_c,
-            h: hs,
-        }
-    }
-
-    /// Backward through time over one shard; `dh` holds the output gradient time-major
-    /// `(T, rows, h)`. Adds the parameter gradients into `grad` (this layer's span) and returns
-    /// the input gradient batch-first.
-    fn backward_shard<T: Real>(
-        &self,
-        p: &[T],
-        s: &ShardSaved<T>,
-        mut dh: Vec<T>,
-        steps: usize,
-        grad: &mut [T],
-    ) -> Vec<T> {
-        let (c_in, h, rows) = (self.input, self.hidden, s.rows);
-        let block = rows * h;
-        let w_hh = mat(&p[self.weight_hh.clone()], 4 * h, h);
-        let mut dgates = vec![T::zero(); steps * rows * 4 * h];
-        let mut dc_next = vec![T::zero(); block];
-        let zeros = vec![T::zero(); block];
-        for step in (0..steps).rev() {
-            let t = self.time_of(step, steps);
-            let prev = (step > 0).then(|| self.time_of(step - 1, steps));
-            let c_prev = prev.map_or(&zeros[..], |tp| &s.c[tp * block..(tp + 1) * block]);
-            let g = &s.gates[t * rows * 4 * h..(t + 1) * rows * 4 * h];
-            let tc = &s.tanh_c[t * block..(t + 1) * block];
-            let dh_t = &dh[t * block..(t + 1) * block];
-            let dg = &mut dgates[t * rows * 4 * h..(t + 1) * rows * 4 * h];
-            for r in 0..rows {
-                let gr = &g[r * 4 * h..(r + 1) * 4 * h];
-                let (i, f, gg, o) = (&gr[..h], &gr[h..2 * h], &gr[2 * h..3 * h], &gr[3 * h..]);
-                let row = r * h..(r + 1) * h;
-                let (tcr, dhr, cpr) = (&tc[row.clone()], &dh_t[row.clone()], &c_prev[row.clone()]);
-                let dcn = &mut dc_next[row];
-                let (di, rest) = dg[r * 4 * h..(r + 1) * 4 * h].split_at_mut(h);
-                let (df, rest) = rest.split_at_mut(h);
-                let (dgg, dout) = rest.split_at_mut(h);
-                for k in 0..h {
-                    let dc = dcn[k] + dhr[k] * o[k] * (T::one() - tcr[k] * tcr[k]);
-                    di[k] = dc * gg[k] * i[k] * (T::one() - i[k]);
-                    df[k] = dc * cpr[k] * f[k] * (T::one() - f[k]);
-                    dgg[k] = dc * i[k] * (T::one() - gg[k] * gg[k]);
-                    dout[k] = dhr[k] * tcr[k] * o[k] * (T::one() - o[k]);
-                    dcn[k] = dc * f[k];
-                }
-            }
-            if let Some(tp) = prev {
-                // dh_{t-1} += dG_t W_hh
-                gemm(
-                    mat_mut(&mut dh[tp * block..], rows, h),
-                    true,
-                    mat(dg, rows, 4 * h),
-                    w_hh,
-                );
-            }
-        }
-        let (g_ih, rest) = grad.split_at_mut(self.weight_ih.len());
-        let (g_hh, g_b) = rest.split_at_mut(self.weight_hh.len());
-        let all = steps * rows;
-        gemm(
-            mat_mut(g_ih, 4 * h, c_in),
-            true,
-            mat(&dgates, all, 4 * h).transpose(),
-            mat(&s.x, all, c_in),
-        );
-        if steps > 1 {
-            // Pairs (dG_t, h_{t-1}) are contiguous time blocks: t = 1.. forward, t = ..T-1 reversed.
-            let n = (steps - 1) * rows;
-            let (dg_from, h_from) = if self.reverse { (0, rows) } else { (rows, 0) };
-            gemm(
-                mat_mut(g_hh, 4 * h, h),
-                true,
-                mat(&dgates[dg_from * 4 * h..], n, 4 * h).transpose(),
-                mat(&s.h[h_from * h..], n, h),
-            );
-        }
-        for row in dgates.chunks_exact(4 * h) {
-            g_b.iter_mut().zip(row).for_each(|(a, b)| *a += *b);
-        }
-        let mut dxt = vec![T::zero(); all * c_in];
-        gemm(
-            mat_mut(&mut dxt, all, c_in),
-            false,
-            mat(&dgates, all, 4 * h),
-            mat(&p[self.weight_ih.clone()], 4 * h, c_in),
-        );
-        swap_leading(&dxt, steps, rows, c_in)
     }
 }
 
-/// `(a, b, C)` -> `(b, a, C)`: batch-first to time-major and back.
-fn swap_leading<T: Real>(x: &[T], a: usize, b: usize, c: usize) -> Vec<T> {
-    let mut out = vec![T::zero(); x.len()];
-    for i in 0..a {
-        for j in 0..b {
-            out[(j * a + i) * c..(j * a + i + 1) * c]
-                .copy_from_slice(&x[(i * b + j) * c..(i * b + j + 1) * c]);
-        }
+/// Runs `dirs` (one LSTM, or a BiLSTM's two) on `x`: every (direction, shard) pair is one
+/// task, and the outputs are written side by side, `h` values per direction.
+fn forward_directions<T: Real>(
+    dirs: &[&Lstm],
+    p: &[T],
+    x: &Tensor<T>,
+) -> Result<(Tensor<T>, Vec<LstmSaved<T>>), NnError> {
+    let first = dirs[0];
+    check_shape(&first.name, x, 3, &[None, Some(first.input)])?;
+    let (b, steps, h) = (x.shape[0], x.shape[1], first.hidden);
+    if steps == 0 {
+        return Err(NnError::Invalid(format!(
+            "{}: a sequence needs at least one step",
+            first.name
+        )));
+    }
+    let ranges = shards(b);
+    let row_len = steps * first.input;
+    let transposed: Vec<Vec<T>> = dirs.iter().map(|d| d.cell(p).w_hh_transposed()).collect();
+    let mut done: Vec<ShardSaved<T>> = (0..dirs.len() * ranges.len())
+        .into_par_iter()
+        .map(|j| {
+            let r = &ranges[j % ranges.len()];
+            let x_r = &x.data[r.start * row_len..r.end * row_len];
+            let d = j / ranges.len();
+            dirs[d].cell(p).forward(x_r, r.len(), steps, &transposed[d])
+        })
+        .collect();
+    let mut saved = Vec::with_capacity(dirs.len());
+    for _ in dirs {
+        let rest = done.split_off(ranges.len());
+        saved.push(LstmSaved {
+            steps,
+            shards: std::mem::replace(&mut done, rest),
+        });
+    }
+    let width = dirs.len() * h;
+    let sequence = first.output == LstmOutput::Sequence;
+    let out_row = if sequence { steps * width } else { width };
+    let owners = row_owners(&ranges);
+    let mut data = vec![T::zero(); b * out_row];
+    data.par_chunks_mut(out_row)
+        .zip(&owners)
+        .for_each(|(out, &(k, r))| {
+            for (d, (dir, sv)) in dirs.iter().zip(&saved).enumerate() {
+                let sh = &sv.shards[k];
+                let state = |s: usize| &sh.h[(s * sh.rows + r) * h..][..h];
+                if sequence {
+                    for s in 0..steps {
+                        let t = dir.cell(p).time_of(s, steps);
+                        out[t * width + d * h..][..h].copy_from_slice(state(s));
+                    }
+                } else {
+                    out[d * h..][..h].copy_from_slice(state(steps - 1));
+                }
+            }
+        });
+    let shape = if sequence {
+        vec![b, steps, width]
+    } else {
+        vec![b, width]
+    };
+    Ok((Tensor { shape, data }, saved))
+}
+
+/// The backward pass of [`forward_directions`]: directions and their shards run in parallel,
+/// each direction's shard gradients are added in shard order, and the input gradient is the
+/// directions' sum in their order.
+fn backward_directions<T: Real>(
+    dirs: &[&Lstm],
+    p: &[T],
+    saved: &[LstmSaved<T>],
+    dy: &Tensor<T>,
+    dparams: &mut [T],
+) -> Tensor<T> {
+    let first = dirs[0];
+    let (steps, h, c_in) = (saved[0].steps, first.hidden, first.input);
+    let ranges: Vec<Range<usize>> = saved[0]
+        .shards
+        .iter()
+        .scan(0, |start, s| {
+            *start += s.rows;
+            Some(*start - s.rows..*start)
+        })
+        .collect();
+    let b = ranges.last().map_or(0, |r| r.end);
+    let width = dirs.len() * h;
+    let every_step = first.output == LstmOutput::Sequence;
+    let dy_row = if every_step { steps * width } else { width };
+    let grads = disjoint_spans(dparams, dirs.iter().map(|d| d.span()));
+    let parts: Vec<Vec<Vec<T>>> = dirs
+        .par_iter()
+        .zip(grads)
+        .enumerate()
+        .map(|(d, (dir, grad))| {
+            // Shards depend on the batch size only: the k-th is the k-th of forward.
+            map_reduce_grad(b, grad, |k, r, g| {
+                let dy = OutputGrad {
+                    data: &dy.data[r.start * dy_row..r.end * dy_row],
+                    width,
+                    offset: d * h,
+                    every_step,
+                };
+                dir.cell(p).backward(&saved[d].shards[k], dy, steps, g)
+            })
+        })
+        .collect();
+    let owners = row_owners(&ranges);
+    let mut data = vec![T::zero(); b * steps * c_in];
+    data.par_chunks_mut(steps * c_in)
+        .zip(&owners)
+        .for_each(|(out, &(k, r))| {
+            let rows = ranges[k].len();
+            for (d, dir) in dirs.iter().enumerate() {
+                for s in 0..steps {
+                    let t = dir.cell(p).time_of(s, steps);
+                    let src = &parts[d][k][(s * rows + r) * c_in..][..c_in];
+                    let dst = &mut out[t * c_in..][..c_in];
+                    if d == 0 {
+                        dst.copy_from_slice(src);
+                    } else {
+                        dst.iter_mut().zip(src).for_each(|(a, b)| *a += *b);
+                    }
+                }
+            }
+        });
+    Tensor {
+        shape: vec![b, steps, c_in],
+        data,
+    }
+}
+
+/// For each row of the batch, its shard and its row within the shard.
+fn row_owners(ranges: &[Range<usize>]) -> Vec<(usize, usize)> {
+    ranges
+        .iter()
+        .enumerate()
+        .flat_map(|(k, r)| (0..r.len()).map(move |i| (k, i)))
+        .collect()
+}
+
+/// The parameter gradient's sub-slices at `spans` (increasing, disjoint).
+fn disjoint_spans<T>(
+    mut rest: &mut [T],
+    spans: impl Iterator<Item = Range<usize>>,
+) -> Vec<&mut [T]> {
+    let (mut offset, mut out) = (0, Vec::new());
+    for span in spans {
+        let tail = std::mem::take(&mut rest)
+            .split_at_mut(span.start - offset)
+            .1;
+        let (mine, tail) = tail.split_at_mut(span.len());
+        out.push(mine);
+        (rest, offset) = (tail, span.end);
     }
     out
 }
@@ -294,47 +275,8 @@ impl<T: Real> Layer<T> for Lstm {
     type Saved = LstmSaved<T>;
 
     fn forward(&self, w: Weights<T>, x: &Tensor<T>) -> Result<(Tensor<T>, Self::Saved), NnError> {
-        check_shape(&self.name, x, 3, &[None, Some(self.input)])?;
-        let (b, steps, h) = (x.shape[0], x.shape[1], self.hidden);
-        if steps == 0 {
-            return Err(NnError::Invalid(format!(
-                "{}: a sequence needs at least one step",
-                self.name
-            )));
-        }
-        let row_len = steps * self.input;
-        let saved: Vec<ShardSaved<T>> = shards(b)
-            .into_par_iter()
-            .map(|r| {
-                self.forward_shard(
-                    w.params,
-                    &x.data[r.start * row_len..r.end * row_len],
-                    r.len(),
-                    steps,
-                )
-            })
-            .collect();
-        let mut data = Vec::with_capacity(b * steps * h);
-        for s in &saved {
-            match self.output {
-                LstmOutput::Sequence => data.extend(swap_leading(&s.h, steps, s.rows, h)),
-                LstmOutput::Last => {
-                    let t = self.time_of(steps - 1, steps);
-                    data.extend_from_slice(&s.h[t * s.rows * h..(t + 1) * s.rows * h]);
-                }
-            }
-        }
-        let shape = match self.output {
-            LstmOutput::Sequence => vec![b, steps, h],
-            LstmOutput::Last => vec![b, h],
-        };
-        Ok((
-            Tensor { shape, data },
-            LstmSaved {
-                steps,
-                shards: saved,
-            },
-        ))
+        let (y, mut saved) = forward_directions(&[self], w.params, x)?;
+        Ok((y, saved.remove(0)))
     }
 
     fn backward(
@@ -344,28 +286,7 @@ impl<T: Real> Layer<T> for Lstm {
         dy: &Tensor<T>,
         dparams: &mut [T],
     ) -> Tensor<T> {
-        let (steps, h) = (saved.steps, self.hidden);
-        let b: usize = saved.shards.iter().map(|s| s.rows).sum();
-        let dy_row = dy.data.len() / b.max(1);
-        let dxs = map_reduce_grad(b, &mut dparams[self.span()], |k, r, grad| {
-            // Shards depend on the batch size only: the k-th is the k-th of forward.
-            let s = &saved.shards[k];
-            let dy_r = &dy.data[r.start * dy_row..r.end * dy_row];
-            let dh = match self.output {
-                LstmOutput::Sequence => swap_leading(dy_r, r.len(), steps, h),
-                LstmOutput::Last => {
-                    let mut dh = vec![T::zero(); steps * r.len() * h];
-                    let t = self.time_of(steps - 1, steps);
-                    dh[t * r.len() * h..(t + 1) * r.len() * h].copy_from_slice(dy_r);
-                    dh
-                }
-            };
-            self.backward_shard(w.params, s, dh, steps, grad)
-        });
-        Tensor {
-            shape: vec![b, steps, self.input],
-            data: dxs.concat(),
-        }
+        backward_directions(&[self], w.params, std::slice::from_ref(saved), dy, dparams)
     }
 }
 
@@ -415,49 +336,12 @@ impl BiLstm {
     }
 }
 
-/// Interleaves two `(rows, h)`-blocked tensors into `(rows, 2h)`.
-fn concat_last<T: Real>(a: &Tensor<T>, b: &Tensor<T>, h: usize) -> Tensor<T> {
-    let mut shape = a.shape.clone();
-    *shape.last_mut().expect("rank >= 2") = 2 * h;
-    let mut data = Vec::with_capacity(2 * a.data.len());
-    for (ra, rb) in a.data.chunks_exact(h).zip(b.data.chunks_exact(h)) {
-        data.extend_from_slice(ra);
-        data.extend_from_slice(rb);
-    }
-    Tensor { shape, data }
-}
-
-/// The halves of a `(rows, 2h)`-blocked tensor.
-fn split_last<T: Real>(y: &Tensor<T>, h: usize) -> (Tensor<T>, Tensor<T>) {
-    let mut shape = y.shape.clone();
-    *shape.last_mut().expect("rank >= 2") = h;
-    let (mut a, mut b) = (
-        Vec::with_capacity(y.data.len() / 2),
-        Vec::with_capacity(y.data.len() / 2),
-    );
-    for row in y.data.chunks_exact(2 * h) {
-        a.extend_from_slice(&row[..h]);
-        b.extend_from_slice(&row[h..]);
-    }
-    (
-        Tensor {
-            shape: shape.clone(),
-            data: a,
-        },
-        Tensor { shape, data: b },
-    )
-}
-
 impl<T: Real> Layer<T> for BiLstm {
-    type Saved = (LstmSaved<T>, LstmSaved<T>);
+    /// Forward direction first.
+    type Saved = Vec<LstmSaved<T>>;
 
     fn forward(&self, w: Weights<T>, x: &Tensor<T>) -> Result<(Tensor<T>, Self::Saved), NnError> {
-        let (f, b) = rayon::join(
-            || self.forward.forward(w, x),
-            || self.backward.forward(w, x),
-        );
-        let ((yf, sf), (yb, sb)) = (f?, b?);
-        Ok((concat_last(&yf, &yb, self.forward.hidden), (sf, sb)))
+        forward_directions(&[&self.forward, &self.backward], w.params, x)
     }
 
     fn backward(
@@ -467,15 +351,14 @@ impl<T: Real> Layer<T> for BiLstm {
         dy: &Tensor<T>,
         dparams: &mut [T],
     ) -> Tensor<T> {
-        let (df, db) = split_last(dy, self.forward.hidden);
         // The two directions' parameters are disjoint consecutive spans.
-        let mut dx = self.forward.backward(w, &saved.0, &df, dparams);
-        let dxb = self.backward.backward(w, &saved.1, &db, dparams);
-        dx.data
-            .iter_mut()
-            .zip(&dxb.data)
-            .for_each(|(a, b)| *a += *b);
-        dx
+        backward_directions(
+            &[&self.forward, &self.backward],
+            w.params,
+            saved,
+            dy,
+            dparams,
+        )
     }
 }
 
@@ -494,6 +377,18 @@ mod tests {
                     lstm.init(p, InitScheme::PyTorch, rng)
                 });
             }
+        }
+    }
+
+    #[test]
+    fn gradients_match_finite_differences_over_several_backward_chunks() {
+        // 35 steps: backward's chunks of 16 steps, the last one partial.
+        for reverse in [false, true] {
+            let mut layout = ParamLayout::default();
+            let lstm = Lstm::new(&mut layout, "lstm", 2, 3, reverse, LstmOutput::Sequence);
+            check_layer(&lstm, &layout, &[3, 35, 2], |p, rng| {
+                lstm.init(p, InitScheme::PyTorch, rng)
+            });
         }
     }
 

@@ -40,6 +40,7 @@ pub mod init;
 mod layer_norm;
 mod linear;
 mod lstm;
+mod lstm_shard;
 mod penalties;
 mod shards;
 

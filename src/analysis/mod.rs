@@ -1,6 +1,7 @@
 //! Statistics and linear baselines around the models: Pearson correlation (paper 000's
 //! Fig. 3), PCA / uncentred truncated SVD, NMF, lasso sparse coding, orthogonal matching
-//! pursuit and dictionary learning (issue 9; paper 001's baseline), and GMM, k-means and KDE.
+//! pursuit and dictionary learning (issue 9; paper 001's baseline), GMM, k-means and KDE, and
+//! k-nearest-neighbour regression with R^2 (paper 001's information check).
 //! The decompositions take `n samples x d features` matrices, check them (errors name the
 //! argument), and implement linfa's `Fit` / `Predict`. Paper 001's data are here too: its RGB
 //! toy spectra with their validation sets, and the standard scaling (per step or per channel)
@@ -12,6 +13,7 @@ mod gmm;
 mod kde;
 mod keys;
 mod kmeans;
+mod knn;
 mod lasso;
 mod linfa_cluster_traits;
 mod linfa_traits;
@@ -31,6 +33,7 @@ pub use keys::{
     KMeansSettings, KdeSettings, NmfSettings, NmfStart,
 };
 pub use kmeans::{KMeans, KMeansInit, KMeansParams};
+pub use knn::{knn_regress, r2_score};
 pub use lasso::{LassoSettings, sparse_encode};
 pub use nmf::{Nmf, NmfInit, NmfParams};
 pub use omp::{omp_nonzero_rule, orthogonal_mp};

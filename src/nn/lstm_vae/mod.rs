@@ -8,6 +8,8 @@ mod keys;
 mod model;
 mod network;
 mod objective;
+#[cfg(test)]
+mod toy_ci;
 
 pub use architecture::LstmVaeArchitecture;
 pub use io::{KIND, VERSION};

@@ -7,13 +7,13 @@
 #          rows of 25 steps, batch 300, Adam; ferrolab's second epoch against PyTorch's first
 #          after two warm-up steps).
 # Usage: bash benches/lstm_peer/run.sh [block|epoch|all]   (default all, about 5 min; never in CI)
-# Needs the torch venv of setup_venv.sh (LSTM_PEER_VENV, created on first use, several GB).
+# Needs the torch venv of benches/torch_venv.sh (TORCH_PEER_VENV, created on first use, several GB).
 # Timings taken while other work runs are inflated: check the load averages printed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 what="${1:-all}"
-venv="${LSTM_PEER_VENV:-/tmp/ferrolab-torch-venv}"
-bash benches/lstm_peer/setup_venv.sh
+venv="${TORCH_PEER_VENV:-/tmp/ferrolab-torch-venv}"
+bash benches/torch_venv.sh
 target="${CARGO_TARGET_DIR:-target}"
 py="$venv/bin/python"
 peer=benches/lstm_peer/lstm_torch.py

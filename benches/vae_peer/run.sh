@@ -3,12 +3,12 @@
 # ferrolab's fast path, ferrolab's burn path and PyTorch CPU (2 threads each, same model,
 # settings and data), reporting seconds per epoch, the ratios and the final losses.
 # Usage: bash benches/vae_peer/run.sh [EPOCHS]      (default 200; never run in CI)
-# Needs the torch venv of setup_venv.sh (created on first use, several GB).
+# Needs the torch venv of benches/torch_venv.sh (created on first use, several GB).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 epochs="${1:-200}"
-venv="${VAE_PEER_VENV:-/tmp/ferrolab-torch-venv}"
-bash benches/vae_peer/setup_venv.sh
+venv="${TORCH_PEER_VENV:-/tmp/ferrolab-torch-venv}"
+bash benches/torch_venv.sh
 work="$(mktemp -d)"
 cargo build -q --release --features burn --example vae_train
 bin=target/release/examples/vae_train

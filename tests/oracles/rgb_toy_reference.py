@@ -3,7 +3,7 @@ SELU(t - 2(G - 0.5)) + sigmoid(-20[t - (B - 0.5)]) from PyTorch (torch.tanh,
 torch.nn.functional.selu, torch.sigmoid in float64), for tests/analysis.rs. One line per point:
 t R G B f.
 
-Run (with PyTorch, e.g. the venv of benches/vae_peer/setup_venv.sh):
+Run (with PyTorch, e.g. the venv of benches/torch_venv.sh):
     /tmp/ferrolab-torch-venv/bin/python tests/oracles/rgb_toy_reference.py > tests/oracles/rgb_toy_reference.txt
 """
 import numpy as np

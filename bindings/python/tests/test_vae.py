@@ -1,6 +1,7 @@
 """The beta-VAE: its file read by safetensors and NumPy, the transformer API, cancellation and
 resuming."""
 import _thread
+import signal
 import json
 import struct
 import zlib
@@ -140,7 +141,13 @@ def test_ctrl_c_cancels_training_and_keeps_the_model():
         if p.done >= 1:
             _thread.interrupt_main()  # as a SIGINT would: KeyboardInterrupt in the main thread
 
-    with pytest.raises(KeyboardInterrupt):
-        vae.fit(x, progress=press_ctrl_c, interval=0.001)
+    # A shell that starts a job in the background ignores SIGINT for it, and interrupt_main then
+    # does nothing: use Python's own Ctrl-C handler whatever was inherited.
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            vae.fit(x, progress=press_ctrl_c, interval=0.001)
+    finally:
+        signal.signal(signal.SIGINT, inherited)
     assert 1 <= len(vae.history_) < 100_000
     assert vae.transform(x[:2]).shape == (2, 2)  # the model is usable at its last finished epoch

@@ -209,16 +209,11 @@ fn train_by_stages(
 
 /// The active channels of the selected stage (of the last one when none is selected).
 fn active_channels(vae: &LstmVae) -> Vec<usize> {
-    let threshold = vae.settings().active_threshold;
     let record = match vae.selected_stage() {
         Some(k) => vae.stages().iter().find(|r| r.stage == k),
         None => vae.stages().last(),
     };
-    record.map_or_else(Vec::new, |r| {
-        (0..r.channel_kl.len())
-            .filter(|&j| r.channel_kl[j] > threshold)
-            .collect()
-    })
+    record.map_or_else(Vec::new, |r| vae.active_channels(&r.channel_kl))
 }
 
 fn columns(x: &Array2<f64>, cols: &[usize]) -> Array2<f64> {

@@ -133,11 +133,10 @@ fn read_input(input: &Input) -> Result<Rows, String> {
     if let Some(path) = &input.data {
         let read = ferrolab::io::loops::read_loops(path).map_err(|e| e.to_string())?;
         let grid = match input.grid.as_deref() {
-            Some([r, c]) if r * c == read.loops.nrows() => Some((*r, *c)),
+            Some([r, c]) if r.checked_mul(*c) == Some(read.loops.nrows()) => Some((*r, *c)),
             Some([r, c]) => {
                 return Err(format!(
-                    "--grid {r} {c} holds {} rows but --data has {}",
-                    r * c,
+                    "--grid {r} {c} does not hold the {} rows of --data",
                     read.loops.nrows()
                 ));
             }
@@ -578,8 +577,7 @@ fn generator(
     let kl = vae
         .channel_kl(rows.data.view())
         .map_err(|e| e.to_string())?;
-    let threshold = vae.settings().active_threshold;
-    let active: Vec<usize> = (0..kl.len()).filter(|j| kl[*j] > threshold).collect();
+    let active = vae.active_channels(&kl);
     if active.is_empty() {
         let _ = writeln!(summary, "no active channel: no generator figure");
         return Ok(());

@@ -537,10 +537,7 @@ impl LstmVae {
             data,
             self.settings.batch_size,
         )?;
-        let active = channel_kl
-            .iter()
-            .filter(|k| **k > self.settings.active_threshold)
-            .count();
+        let active = self.active_channels(&channel_kl).len();
         let w = self.schedule(beta_step).weights_at(best.epoch - 1);
         if self.stages.last().is_some_and(|r| r.stage == stage) {
             self.stages.pop();
@@ -684,6 +681,21 @@ impl LstmVae {
         let recon = self.decode_standardised(enc.mu.view())?;
         let x = standardised(self.scaler.as_ref(), data, &self.net.arch)?;
         Ok(recon - x.mapv(f64::from))
+    }
+
+    /// The channels whose mean KL in `channel_kl` (one per latent channel, nat, as
+    /// [`Self::channel_kl`] or a [`StageRecord`] holds) exceeds `lstm_vae.active_threshold`.
+    ///
+    /// ```
+    /// use ferrolab::nn::lstm_vae::{LstmVae, LstmVaeSettings};
+    /// let vae = LstmVae::new(&LstmVaeSettings { hidden: 4, blocks: 0, ..Default::default() }, 25)?;
+    /// assert_eq!(vae.active_channels(&[0.01, 0.3, 0.05, 2.0]), vec![1, 3]);
+    /// # Ok::<(), ferrolab::nn::NnError>(())
+    /// ```
+    pub fn active_channels(&self, channel_kl: &[f64]) -> Vec<usize> {
+        (0..channel_kl.len())
+            .filter(|&j| channel_kl[j] > self.settings.active_threshold)
+            .collect()
     }
 
     /// Mean KL per latent channel over `data` with the weights in use (nat).

@@ -105,9 +105,7 @@ fn the_reduced_toy_run_finds_three_channels_and_beats_dictionary_learning() {
 
     // The information check: (R, G, B) from the three active latent means by kNN (k = 10),
     // fitted on the training spectra and judged on the gamut.
-    let active: Vec<usize> = (0..record.channel_kl.len())
-        .filter(|&j| record.channel_kl[j] > vae.settings().active_threshold)
-        .collect();
+    let active = vae.active_channels(&record.channel_kl);
     let mu = |x: &Array2<f64>| vae.encode(x.view()).unwrap().mu.select(Axis(1), &active);
     let predicted = knn_regress(
         mu(&train.spectra).view(),

@@ -10,7 +10,9 @@ epochs="${1:-200}"
 venv="${TORCH_PEER_VENV:-/tmp/ferrolab-torch-venv}"
 bash benches/torch_venv.sh
 work="$(mktemp -d)"
-cargo build -q --release --features burn --example vae_train
+# The bench profile: release with burn's crates optimised (Cargo.toml compiles them unoptimised
+# in release builds, for the tests).
+cargo build -q --profile bench --features burn --example vae_train
 bin=target/release/examples/vae_train
 "$bin" --synthetic 10000x400 --write-data "$work/loops.npy"
 "$bin" --data "$work/loops.npy" --epochs "$epochs" --threads 2 --engine fast --out "$work/fast.json"

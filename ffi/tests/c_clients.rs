@@ -5,7 +5,8 @@
 //! Also checks that the library exports exactly the committed symbol list.
 //!
 //! `cargo test` does not build a cdylib, so the library is built here with the same command
-//! as the README (`cargo build [--release]` at the root), which is a no-op when it is fresh.
+//! as the README (`cargo build [--release]` at the root, with the features named in
+//! FERROLAB_CARGO_FEATURES when set, as `.ci/run` does), which is a no-op when it is fresh.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -36,6 +37,9 @@ fn library_dir() -> &'static Path {
             .arg("build")
             .arg("--target-dir")
             .arg(dir.parent().unwrap());
+        if let Some(features) = std::env::var_os("FERROLAB_CARGO_FEATURES") {
+            cargo.arg("--workspace").arg("--features").arg(features);
+        }
         match profile.as_str() {
             "debug" => {}
             "release" => {

@@ -99,6 +99,24 @@ const SANITIZE_FLAGS: [&str; 3] = [
     "-fno-sanitize-recover=all",
 ];
 
+/// The system libhdf5 a static client must also link when the library was built with the hdf5
+/// feature (FERROLAB_CARGO_FEATURES, as `.ci/run` sets it): the archive holds the USID reader.
+fn hdf5_libs() -> Vec<String> {
+    let features = std::env::var("FERROLAB_CARGO_FEATURES").unwrap_or_default();
+    if !features.contains("hdf5") {
+        return Vec::new();
+    }
+    let output = Command::new("pkg-config")
+        .args(["--libs", "hdf5"])
+        .output()
+        .expect("pkg-config runs (.ci/run installs it with libhdf5)");
+    assert!(output.status.success(), "pkg-config --libs hdf5 failed");
+    String::from_utf8_lossy(&output.stdout)
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect()
+}
+
 fn compile_as(source: &str, link: &Link, sanitize: bool) -> PathBuf {
     let source = root().join(source);
     let cpp = source.extension().is_some_and(|e| e == "cpp");
@@ -136,7 +154,9 @@ fn compile_as(source: &str, link: &Link, sanitize: bool) -> PathBuf {
                 .arg("-lm");
         }
         Link::Static => {
-            cc.arg(lib.join("libferrolab.a")).args(["-lm", "-ldl"]);
+            cc.arg(lib.join("libferrolab.a"))
+                .args(["-lm", "-ldl"])
+                .args(hdf5_libs());
         }
     }
     let output = cc.output().expect("the C compiler runs");

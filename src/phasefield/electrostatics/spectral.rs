@@ -4,8 +4,7 @@
 //! system per Fourier mode across the thickness.
 
 use super::operator::Operator;
-use realfft::num_complex::Complex;
-use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
+use ferrolab_fft::{Complex, ComplexToReal, RealToComplex};
 use std::sync::Arc;
 
 /// Why an iterative solve failed.
@@ -52,9 +51,7 @@ impl SpectralSolver {
         let (lo, hi) = faces.fold((f64::INFINITY, 0.0f64), |(lo, hi), x| {
             (lo.min(x), hi.max(x))
         });
-        let mut planner = RealFftPlanner::new();
-        let forward = planner.plan_fft_forward(n2);
-        let inverse = planner.plan_fft_inverse(n2);
+        let (forward, inverse) = ferrolab_fft::plan(n2);
         let modes = n2 / 2 + 1;
         let scratch_len = forward.get_scratch_len().max(inverse.get_scratch_len());
         let n = op.len();

@@ -15,6 +15,8 @@ const SETTINGS: &[fn() -> Vec<KeySpec>] = &[
     crate::gp::GpParams::keys,
     crate::nn::VaeSettings::keys,
     crate::nn::lstm_vae::LstmVaeSettings::keys,
+    crate::nn::im2spec::Im2SpecSettings::keys,
+    crate::nn::im2spec::Spec2ImSettings::keys,
     crate::design::DesignSettings::keys,
     crate::analysis::NmfSettings::keys,
     crate::analysis::DictionarySettings::keys,

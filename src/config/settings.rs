@@ -102,7 +102,7 @@ macro_rules! settings {
             $(
                 $(#[doc = $doc:literal])*
                 $fvis:vis $field:ident : $ty:ty $(= $default:expr)?
-                    $(=> $key:literal $(, unit $unit:literal)? $(, valid $valid:expr)?)?
+                    $(=> $key:expr $(, unit $unit:literal)? $(, valid $valid:expr)?)?
                 ;
             )*
         }
@@ -219,7 +219,7 @@ macro_rules! __setting_key {
     ($keys:ident, $defaults:ident, $field:ident, $ty:ty, [$($doc:literal)*], []) => {};
     (
         $keys:ident, $defaults:ident, $field:ident, $ty:ty, [$($doc:literal)*],
-        [$key:literal $(, unit $unit:literal)? $(, valid $valid:expr)?]
+        [$key:expr $(, unit $unit:literal)? $(, valid $valid:expr)?]
     ) => {
         $keys.push($crate::config::KeySpec::of::<$ty>(
             $key,
@@ -262,7 +262,7 @@ macro_rules! __setting_read {
     ($cfg:ident, $ty:ty, [$default:expr], []) => {
         $default
     };
-    ($cfg:ident, $ty:ty, [$($default:expr)?], [$key:literal]) => {
+    ($cfg:ident, $ty:ty, [$($default:expr)?], [$key:expr]) => {
         <$ty as $crate::config::Setting>::from_value($key, $cfg.get($key)?)?
     };
 }
@@ -274,7 +274,7 @@ macro_rules! __setting_check {
         $value.check_keys()?
     };
     ($value:expr, $keys:ident, [$default:expr], []) => {};
-    ($value:expr, $keys:ident, [$($default:expr)?], [$key:literal]) => {
+    ($value:expr, $keys:ident, [$($default:expr)?], [$key:expr]) => {
         $crate::config::check_value(
             $keys.next().expect("one spec per keyed field"),
             &$crate::config::Setting::to_value(&$value),
@@ -289,7 +289,7 @@ macro_rules! __setting_values {
         $values.extend($value.to_values())
     };
     ($values:ident, $value:expr, [$default:expr], []) => {};
-    ($values:ident, $value:expr, [$($default:expr)?], [$key:literal]) => {
+    ($values:ident, $value:expr, [$($default:expr)?], [$key:expr]) => {
         $values.push(($key, $crate::config::Setting::to_value(&$value)))
     };
 }

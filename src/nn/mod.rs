@@ -52,6 +52,7 @@ pub mod adam;
 mod burn_engine;
 pub mod elementwise;
 mod error;
+pub mod im2spec;
 pub mod layers;
 pub mod layout;
 pub mod lstm_vae;

@@ -5,9 +5,12 @@
 
 use super::adam::Adam;
 use super::error::NnError;
+use super::layout::ParamLayout;
 use super::train::{EpochRecord, LossParts, TrainState};
+use crate::config::{Config, KeySpec, Value as ConfigValue};
+use crate::io::network::NetworkFile;
 use crate::rng::Xoshiro256;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use std::path::Path;
 
 /// Which optional history fields a model's files carry.
@@ -188,4 +191,51 @@ pub(crate) fn read_train_state(
         data_crc: u32::try_from(f.u64(st, "data_crc")?)
             .map_err(|_| f.bad("`data_crc` is not a CRC-32"))?,
     })
+}
+
+/// Settings as a JSON object keyed by their configuration keys.
+pub(crate) fn settings_json(values: Vec<(&'static str, ConfigValue)>) -> Value {
+    Value::Object(
+        values
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_json()))
+            .collect(),
+    )
+}
+
+/// The settings stored by key in `v` set into a configuration, through each key's checks;
+/// every key of `keys` must be there.
+pub(crate) fn stored_config(f: &Fields, v: &Value, keys: &[KeySpec]) -> Result<Config, NnError> {
+    let stored: &Map<String, Value> = v
+        .as_object()
+        .ok_or_else(|| f.bad("`settings` is not an object"))?;
+    let mut cfg = Config::new();
+    for spec in keys {
+        let Some(json) = stored.get(spec.name) else {
+            return Err(f.bad(format!("setting `{}` missing", spec.name)));
+        };
+        let value = ConfigValue::from_json(spec.kind(), json).ok_or_else(|| {
+            f.bad(format!(
+                "setting `{}` is not {}",
+                spec.name,
+                spec.kind().name()
+            ))
+        })?;
+        cfg.set(spec.name, value).map_err(|e| f.bad(e))?;
+    }
+    Ok(cfg)
+}
+
+/// The tensors of `layout`, each stored under `prefix` + its name, as one flat vector.
+pub(crate) fn read_tensors(
+    file: &NetworkFile,
+    path: &Path,
+    prefix: &str,
+    layout: &ParamLayout,
+) -> Result<Vec<f32>, NnError> {
+    let mut flat = Vec::with_capacity(layout.total());
+    for t in layout.tensors() {
+        flat.extend_from_slice(file.tensor(path, &format!("{prefix}{}", t.name), &t.shape)?);
+    }
+    Ok(flat)
 }

@@ -8,16 +8,18 @@
 
 use super::super::error::NnError;
 use super::super::layout::ParamLayout;
-use super::super::state_file::{Fields, HistoryFields, read_train_state, train_state_json};
+use super::super::state_file::{
+    Fields, HistoryFields, read_tensors, read_train_state, settings_json, stored_config,
+    train_state_json,
+};
 use super::architecture::LstmVaeArchitecture;
 use super::keys::LstmVaeSettings;
 use super::model::{Best, Kept, LstmVae, StageRecord};
 use super::network::Network;
 use crate::analysis::{ScalerMode, StandardScaler};
-use crate::config::{Config, Value as ConfigValue};
 use crate::io::network::{self, NamedTensor, NetworkFile};
 use ndarray::Array2;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use std::path::Path;
 
 /// Model kind in the file.
@@ -42,15 +44,6 @@ fn architecture_json(a: &LstmVaeArchitecture) -> Value {
         "latent": a.latent,
         "normalisation": a.normalisation,
     })
-}
-
-fn settings_json(s: &LstmVaeSettings) -> Value {
-    Value::Object(
-        s.to_values()
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v.to_json()))
-            .collect(),
-    )
 }
 
 fn scaler_json(s: Option<&StandardScaler>) -> Value {
@@ -137,7 +130,7 @@ impl LstmVae {
             kind: KIND.into(),
             version: VERSION,
             architecture: architecture_json(&net.arch),
-            settings: settings_json(&self.settings),
+            settings: settings_json(self.settings.to_values()),
             scaling: scaler_json(self.scaler.as_ref()),
             state: json!({
                 "stages": self.stages.iter().map(stage_json).collect::<Vec<_>>(),
@@ -235,37 +228,8 @@ impl LstmVae {
 
 /// The `lstm_vae.*` settings stored by key, read through the configuration's checks.
 fn read_settings(f: &Fields, v: &Value) -> Result<LstmVaeSettings, NnError> {
-    let stored: &Map<String, Value> = v
-        .as_object()
-        .ok_or_else(|| f.bad("`settings` is not an object"))?;
-    let mut cfg = Config::new();
-    for spec in LstmVaeSettings::keys() {
-        let Some(json) = stored.get(spec.name) else {
-            return Err(f.bad(format!("setting `{}` missing", spec.name)));
-        };
-        let value = ConfigValue::from_json(spec.kind(), json).ok_or_else(|| {
-            f.bad(format!(
-                "setting `{}` is not {}",
-                spec.name,
-                spec.kind().name()
-            ))
-        })?;
-        cfg.set(spec.name, value).map_err(|e| f.bad(e))?;
-    }
+    let cfg = stored_config(f, v, &LstmVaeSettings::keys())?;
     LstmVaeSettings::from_config(&cfg).map_err(|e| f.bad(e))
-}
-
-fn read_tensors(
-    file: &NetworkFile,
-    path: &Path,
-    prefix: &str,
-    layout: &ParamLayout,
-) -> Result<Vec<f32>, NnError> {
-    let mut flat = Vec::with_capacity(layout.total());
-    for t in layout.tensors() {
-        flat.extend_from_slice(file.tensor(path, &format!("{prefix}{}", t.name), &t.shape)?);
-    }
-    Ok(flat)
 }
 
 fn read_scaler(

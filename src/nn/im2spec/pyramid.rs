@@ -1,0 +1,171 @@
+//! Paper 003's dilated pyramid: four conv units in a chain (dilations 1-4, padding = dilation,
+//! so the extent is kept) whose output is the sum of all twelve stage outputs (every
+//! convolution's, activation's and norm's), as the paper's code sums every module of its
+//! `Sequential`.
+
+use super::super::error::NnError;
+use super::super::layers::conv_unit::{ConvUnit, ConvUnitSaved, add_assign};
+use super::super::layers::init::InitScheme;
+use super::super::layers::{ConvSpec, Layer, Weights};
+use super::super::layout::ParamLayout;
+use super::super::real::Real;
+use super::super::tensor::Tensor;
+use super::architecture::DILATIONS;
+use crate::rng::Xoshiro256;
+
+/// The four units.
+#[derive(Clone, Debug)]
+pub(crate) struct Pyramid {
+    units: Vec<ConvUnit>,
+}
+
+impl Pyramid {
+    /// Declares `NAME.units.{0..3}.*` on `channels` channels in `spatial_dims` dimensions.
+    pub fn new(
+        params: &mut ParamLayout,
+        state: &mut ParamLayout,
+        name: &str,
+        spatial_dims: usize,
+        channels: usize,
+        slope: f64,
+    ) -> Result<Self, NnError> {
+        let units = DILATIONS
+            .iter()
+            .enumerate()
+            .map(|(k, &d)| {
+                let spec = ConvSpec {
+                    in_channels: channels,
+                    out_channels: channels,
+                    kernel: 3,
+                    stride: 1,
+                    padding: d,
+                    dilation: d,
+                    bias: true,
+                };
+                ConvUnit::new(
+                    params,
+                    state,
+                    &format!("{name}.units.{k}"),
+                    spatial_dims,
+                    spec,
+                    slope,
+                )
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self { units })
+    }
+
+    pub fn init<T: Real>(&self, params: &mut [T], state: &mut [T], rng: &mut Xoshiro256) {
+        for u in &self.units {
+            u.init(params, state, InitScheme::PyTorch, rng);
+        }
+    }
+
+    pub fn update_running<T: Real>(&self, state: &mut [T], saved: &[ConvUnitSaved<T>]) {
+        for (u, s) in self.units.iter().zip(saved) {
+            u.update_running(state, s);
+        }
+    }
+
+}
+
+impl<T: Real> Layer<T> for Pyramid {
+    type Saved = Vec<ConvUnitSaved<T>>;
+
+    /// Training mode: the sum of the twelve stage outputs.
+    fn forward(&self, w: Weights<T>, x: &Tensor<T>) -> Result<(Tensor<T>, Self::Saved), NnError> {
+        let mut saved = Vec::with_capacity(self.units.len());
+        let mut total: Option<Tensor<T>> = None;
+        let mut input = x.clone();
+        for u in &self.units {
+            let (y, tap, s) = u.forward_tapped(w, &input, true)?;
+            let tap = tap.expect("tapped");
+            match &mut total {
+                Some(t) => add_assign(t, &tap),
+                None => total = Some(tap),
+            }
+            saved.push(s);
+            input = y;
+        }
+        Ok((total.expect("four units"), saved))
+    }
+
+    /// Inference mode (running statistics).
+    fn infer(&self, w: Weights<T>, x: &Tensor<T>) -> Result<Tensor<T>, NnError> {
+        let mut total: Option<Tensor<T>> = None;
+        let mut input = x.clone();
+        for u in &self.units {
+            let (y, tap) = u.infer_tapped(w, &input, true)?;
+            let tap = tap.expect("tapped");
+            match &mut total {
+                Some(t) => add_assign(t, &tap),
+                None => total = Some(tap),
+            }
+            input = y;
+        }
+        Ok(total.expect("four units"))
+    }
+
+    /// The input gradient from the sum's gradient `dy`: every stage output receives `dy`, and
+    /// each unit's output also the gradient of the next unit's input.
+    fn backward(
+        &self,
+        w: Weights<T>,
+        saved: &Self::Saved,
+        dy: &Tensor<T>,
+        dparams: &mut [T],
+    ) -> Tensor<T> {
+        let mut d_next: Option<Tensor<T>> = None;
+        for (u, s) in self.units.iter().zip(saved).rev() {
+            let mut d_out = dy.clone();
+            if let Some(d) = &d_next {
+                add_assign(&mut d_out, d);
+            }
+            d_next = Some(u.backward_tapped(w, s, &d_out, Some(dy), dparams));
+        }
+        d_next.expect("four units")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::super::layers::gradcheck::check_layer_with_state;
+    use super::*;
+
+    #[test]
+    fn gradients_of_the_twelve_term_sum_match_finite_differences() {
+        for (dims, shape) in [(1, vec![3, 2, 9]), (2, vec![2, 2, 5, 6])] {
+            let (mut params, mut state) = (ParamLayout::default(), ParamLayout::default());
+            let p = Pyramid::new(&mut params, &mut state, "pyramid", dims, 2, 0.1).unwrap();
+            let mut s = vec![0.0f64; state.total()];
+            p.init(&mut vec![0.0; params.total()], &mut s, &mut Xoshiro256::seed_from_u64(0));
+            check_layer_with_state(&p, &params, &s, &shape, |w, rng| {
+                p.init(w, &mut vec![0.0; s.len()], rng)
+            });
+        }
+    }
+
+    #[test]
+    fn the_output_is_the_sum_of_every_stage_output() {
+        // One channel, weights chosen so each stage is easy to follow by hand: with a zero
+        // kernel and bias b, every convolution outputs b, LeakyReLU keeps b > 0, and the norm
+        // of a constant gives its shift beta: the sum is 4 (b + b + beta).
+        let (mut params, mut state) = (ParamLayout::default(), ParamLayout::default());
+        let p = Pyramid::new(&mut params, &mut state, "pyramid", 1, 1, 0.1).unwrap();
+        let mut w = vec![0.0f64; params.total()];
+        for t in params.tensors() {
+            let value = if t.name.ends_with("0.bias") {
+                0.5
+            } else if t.name.ends_with("2.bias") {
+                0.25
+            } else {
+                0.0
+            };
+            w[t.range()].fill(value);
+        }
+        let s = vec![0.0f64; state.total()];
+        let x = Tensor::from_vec(&[2, 1, 5], (0..10).map(f64::from).collect()).unwrap();
+        let (y, _) = p.forward(Weights { params: &w, state: &s }, &x).unwrap();
+        assert!(y.data.iter().all(|v| (v - 4.0 * 1.25).abs() < 1e-12), "{:?}", y.data);
+    }
+}

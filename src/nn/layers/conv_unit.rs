@@ -1,0 +1,215 @@
+//! Convolution -> LeakyReLU -> BatchNorm (PyTorch's convention): the unit paper 003's code
+//! stacks (its `conv_block` and `dilated_block`) and AtomAI's U-Net repeats. The tensors are
+//! named as PyTorch names a `Sequential(conv, LeakyReLU, BatchNorm)`: `NAME.0.*` for the
+//! convolution, `NAME.2.*` for the normalisation.
+//!
+//! Paper 003's dilated pyramid sums the outputs of all three stages of every unit, so the
+//! passes take an optional *tap*: forward can also return `conv + activation + norm` outputs,
+//! and backward then takes that sum's gradient beside the unit output's.
+
+use super::super::error::NnError;
+use super::super::layout::ParamLayout;
+use super::super::real::Real;
+use super::super::tensor::Tensor;
+use super::conv::{Conv, ConvSpec};
+use super::init::InitScheme;
+use super::{Activation, ActivationLayer, BatchNorm, BatchNormConvention, Layer, Weights};
+use crate::rng::Xoshiro256;
+
+/// One convolution with its LeakyReLU and BatchNorm.
+#[derive(Clone, Debug)]
+pub struct ConvUnit {
+    conv: Conv,
+    activation: ActivationLayer,
+    norm: BatchNorm,
+}
+
+/// What the unit's backward pass needs.
+pub struct ConvUnitSaved<T: Real> {
+    conv: <Conv as Layer<T>>::Saved,
+    activated: Tensor<T>,
+    norm: <BatchNorm as Layer<T>>::Saved,
+}
+
+/// `a += b`, element-wise.
+pub(crate) fn add_assign<T: Real>(a: &mut Tensor<T>, b: &Tensor<T>) {
+    a.data.iter_mut().zip(&b.data).for_each(|(x, y)| *x += *y);
+}
+
+impl ConvUnit {
+    /// Declares `NAME.0.weight` (and `.bias`), `NAME.2.weight`, `NAME.2.bias` in `params` and
+    /// `NAME.2.running_mean`, `NAME.2.running_var` in `state`.
+    pub fn new(
+        params: &mut ParamLayout,
+        state: &mut ParamLayout,
+        name: &str,
+        spatial_dims: usize,
+        spec: ConvSpec,
+        slope: f64,
+    ) -> Result<Self, NnError> {
+        Ok(Self {
+            conv: Conv::new(params, &format!("{name}.0"), spatial_dims, spec)?,
+            activation: ActivationLayer(Activation::LeakyRelu(slope)),
+            norm: BatchNorm::new(
+                params,
+                state,
+                &format!("{name}.2"),
+                1,
+                spec.out_channels,
+                BatchNormConvention::PyTorch,
+            ),
+        })
+    }
+
+    /// The convolution's initial weights of `scheme`; the norm's scale 1 and shift 0, running
+    /// mean 0 and variance 1.
+    pub fn init<T: Real>(
+        &self,
+        params: &mut [T],
+        state: &mut [T],
+        scheme: InitScheme,
+        rng: &mut Xoshiro256,
+    ) {
+        self.conv.init(params, scheme, rng);
+        self.norm.init(params, state);
+    }
+
+    /// Folds a training batch's statistics into the norm's running ones.
+    pub fn update_running<T: Real>(&self, state: &mut [T], saved: &ConvUnitSaved<T>) {
+        self.norm.update_running(state, &saved.norm);
+    }
+
+    /// The training-mode pass: the unit's output, with `tapped` also the sum of the
+    /// convolution's, the activation's and the norm's outputs.
+    pub fn forward_tapped<T: Real>(
+        &self,
+        w: Weights<T>,
+        x: &Tensor<T>,
+        tapped: bool,
+    ) -> Result<(Tensor<T>, Option<Tensor<T>>, ConvUnitSaved<T>), NnError> {
+        let (c, conv) = self.conv.forward(w, x)?;
+        let (activated, _) = self.activation.forward(w, &c)?;
+        let (y, norm) = self.norm.forward(w, &activated)?;
+        let tap = tapped.then(|| {
+            let mut sum = c;
+            add_assign(&mut sum, &activated);
+            add_assign(&mut sum, &y);
+            sum
+        });
+        let saved = ConvUnitSaved {
+            conv,
+            activated,
+            norm,
+        };
+        Ok((y, tap, saved))
+    }
+
+    /// The inference-mode pass, with the tap as in [`Self::forward_tapped`].
+    pub fn infer_tapped<T: Real>(
+        &self,
+        w: Weights<T>,
+        x: &Tensor<T>,
+        tapped: bool,
+    ) -> Result<(Tensor<T>, Option<Tensor<T>>), NnError> {
+        let mut c = self.conv.infer(w, x)?;
+        let (activated, _) = self.activation.forward(w, &c)?;
+        let y = self.norm.infer(w, &activated)?;
+        let tap = tapped.then(|| {
+            add_assign(&mut c, &activated);
+            add_assign(&mut c, &y);
+            c
+        });
+        Ok((y, tap))
+    }
+
+    /// The input gradient from the output's gradient `dy` and (if the forward pass was
+    /// tapped) the tap's `dtap`; parameter gradients are added into `dparams`.
+    pub fn backward_tapped<T: Real>(
+        &self,
+        w: Weights<T>,
+        saved: &ConvUnitSaved<T>,
+        dy: &Tensor<T>,
+        dtap: Option<&Tensor<T>>,
+        dparams: &mut [T],
+    ) -> Tensor<T> {
+        let mut d_activated = self.norm.backward(w, &saved.norm, dy, dparams);
+        if let Some(t) = dtap {
+            add_assign(&mut d_activated, t);
+        }
+        let mut dc = self
+            .activation
+            .backward(w, &saved.activated, &d_activated, dparams);
+        if let Some(t) = dtap {
+            add_assign(&mut dc, t);
+        }
+        self.conv.backward(w, &saved.conv, &dc, dparams)
+    }
+}
+
+impl<T: Real> Layer<T> for ConvUnit {
+    type Saved = ConvUnitSaved<T>;
+
+    fn forward(&self, w: Weights<T>, x: &Tensor<T>) -> Result<(Tensor<T>, Self::Saved), NnError> {
+        self.forward_tapped(w, x, false).map(|(y, _, s)| (y, s))
+    }
+
+    fn backward(
+        &self,
+        w: Weights<T>,
+        saved: &Self::Saved,
+        dy: &Tensor<T>,
+        dparams: &mut [T],
+    ) -> Tensor<T> {
+        self.backward_tapped(w, saved, dy, None, dparams)
+    }
+
+    fn infer(&self, w: Weights<T>, x: &Tensor<T>) -> Result<Tensor<T>, NnError> {
+        self.infer_tapped(w, x, false).map(|(y, _)| y)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::gradcheck::check_layer_with_state;
+    use super::*;
+
+    #[test]
+    fn gradients_match_finite_differences_in_one_and_two_dimensions() {
+        for (dims, shape) in [(1, vec![3, 2, 7]), (2, vec![2, 2, 4, 5])] {
+            let (mut params, mut state) = (ParamLayout::default(), ParamLayout::default());
+            let spec = ConvSpec {
+                in_channels: 2,
+                out_channels: 3,
+                kernel: 3,
+                stride: 1,
+                padding: 1,
+                dilation: 1,
+                bias: true,
+            };
+            let unit = ConvUnit::new(&mut params, &mut state, "unit", dims, spec, 0.1).unwrap();
+            let s = vec![0.0f64; state.total()];
+            check_layer_with_state(&unit, &params, &s, &shape, |w, rng| {
+                unit.init(w, &mut vec![0.0; s.len()], InitScheme::PyTorch, rng)
+            });
+        }
+    }
+
+    #[test]
+    fn tensors_carry_pytorch_sequential_names() {
+        let (mut params, mut state) = (ParamLayout::default(), ParamLayout::default());
+        let spec = ConvSpec {
+            in_channels: 1,
+            out_channels: 4,
+            kernel: 3,
+            stride: 1,
+            padding: 1,
+            dilation: 1,
+            bias: true,
+        };
+        ConvUnit::new(&mut params, &mut state, "enc.0", 2, spec, 0.1).unwrap();
+        let names: Vec<&str> = params.tensors().iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["enc.0.0.weight", "enc.0.0.bias", "enc.0.2.weight", "enc.0.2.bias"]);
+        assert_eq!(params.get("enc.0.0.weight").unwrap().shape, [4, 1, 3, 3]);
+        assert_eq!(state.tensors()[0].name, "enc.0.2.running_mean");
+    }
+}

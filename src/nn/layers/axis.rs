@@ -33,13 +33,46 @@ impl AxisView {
     pub fn at(&self, o: usize, k: usize, i: usize) -> usize {
         (o * self.n + k) * self.inner + i
     }
+
+    /// The contiguous runs of index `k` of the axis: one of `inner` values per outer index.
+    pub fn slices(&self, k: usize) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+        (0..self.outer).map(move |o| {
+            let start = self.at(o, k, 0);
+            start..start + self.inner
+        })
+    }
 }
 
-/// Mean and biased variance (divided by the count) of `x` at `indices`: BatchNorm's statistics
-/// (LayerNorm sums the same way, for all its inner positions at once).
-pub(crate) fn moments<T: Real>(x: &[T], indices: impl Iterator<Item = usize> + Clone) -> (T, T) {
-    let n = T::of(indices.clone().count() as f64);
-    let mean = indices.clone().map(|j| x[j]).sum::<T>() / n;
-    let var = indices.map(|j| (x[j] - mean).powi(2)).sum::<T>() / n;
-    (mean, var)
+/// `sum f(x)` over `x` in eight interleaved partial sums, so the compiler can vectorise it
+/// (a single running sum of floats cannot be reordered).
+#[inline]
+pub(crate) fn lane_sum<T: Real>(x: &[T], f: impl Fn(T) -> T) -> T {
+    let mut acc = [T::zero(); 8];
+    let chunks = x.chunks_exact(8);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for (a, v) in acc.iter_mut().zip(chunk) {
+            *a += f(*v);
+        }
+    }
+    let tail = rest.iter().fold(T::zero(), |t, v| t + f(*v));
+    acc.iter().fold(tail, |t, a| t + *a)
+}
+
+/// `sum a b` in eight interleaved partial sums.
+#[inline]
+pub(crate) fn lane_dot<T: Real>(a: &[T], b: &[T]) -> T {
+    let mut acc = [T::zero(); 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .fold(T::zero(), |t, (x, y)| t + *x * *y);
+    for (x, y) in ca.zip(cb) {
+        for k in 0..8 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    acc.iter().fold(tail, |t, v| t + *v)
 }

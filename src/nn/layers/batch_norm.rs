@@ -11,7 +11,7 @@ use super::super::error::NnError;
 use super::super::layout::ParamLayout;
 use super::super::real::Real;
 use super::super::tensor::Tensor;
-use super::axis::{AxisView, moments};
+use super::axis::{AxisView, lane_dot, lane_sum};
 use super::{Layer, Weights};
 use std::ops::Range;
 
@@ -123,14 +123,25 @@ impl<T: Real> Layer<T> for BatchNorm {
         let mut y = Tensor::zeros(&x.shape);
         let mut normalised = vec![T::zero(); x.data.len()];
         let (mut means, mut vars) = (Vec::new(), Vec::new());
+        let m = T::of((v.outer * v.inner) as f64);
         for c in 0..v.n {
-            let values =
-                || (0..v.outer).flat_map(move |o| (0..v.inner).map(move |i| v.at(o, c, i)));
-            let (mean, var) = moments(&x.data, values());
+            let mean = v.slices(c).map(|r| lane_sum(&x.data[r], |a| a)).sum::<T>() / m;
+            let var = v
+                .slices(c)
+                .map(|r| lane_sum(&x.data[r], |a| (a - mean) * (a - mean)))
+                .sum::<T>()
+                / m;
             let s = T::one() / (var + eps).sqrt();
-            for j in values() {
-                normalised[j] = (x.data[j] - mean) * s;
-                y.data[j] = gamma[c] * normalised[j] + beta[c];
+            for r in v.slices(c) {
+                let (xs, ns, ys) = (
+                    &x.data[r.clone()],
+                    &mut normalised[r.clone()],
+                    &mut y.data[r],
+                );
+                for ((n, y), x) in ns.iter_mut().zip(ys.iter_mut()).zip(xs) {
+                    *n = (*x - mean) * s;
+                    *y = gamma[c] * *n + beta[c];
+                }
             }
             means.push(mean);
             vars.push(var);
@@ -159,18 +170,24 @@ impl<T: Real> Layer<T> for BatchNorm {
         let eps = T::of(self.convention.eps());
         let mut dx = Tensor::zeros(&dy.shape);
         for c in 0..v.n {
-            let values =
-                || (0..v.outer).flat_map(move |o| (0..v.inner).map(move |i| v.at(o, c, i)));
             let (mut sum, mut sum_xhat) = (T::zero(), T::zero());
-            for j in values() {
-                sum += dy.data[j];
-                sum_xhat += dy.data[j] * s.normalised[j];
+            for r in v.slices(c) {
+                sum += lane_sum(&dy.data[r.clone()], |a| a);
+                sum_xhat += lane_dot(&dy.data[r.clone()], &s.normalised[r]);
             }
             dparams[self.weight.start + c] += sum_xhat;
             dparams[self.bias.start + c] += sum;
             let scale = gamma[c] / (s.var[c] + eps).sqrt();
-            for j in values() {
-                dx.data[j] = scale * (dy.data[j] - (sum + s.normalised[j] * sum_xhat) / m);
+            let (mean_dy, mean_dy_xhat) = (sum / m, sum_xhat / m);
+            for r in v.slices(c) {
+                let (gs, ns, ds) = (
+                    &dy.data[r.clone()],
+                    &s.normalised[r.clone()],
+                    &mut dx.data[r],
+                );
+                for ((d, g), n) in ds.iter_mut().zip(gs).zip(ns) {
+                    *d = scale * (*g - mean_dy - *n * mean_dy_xhat);
+                }
             }
         }
         dx

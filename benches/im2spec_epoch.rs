@@ -45,5 +45,8 @@ fn main() {
     }
     let mut rest = seconds.split_off(1);
     rest.sort_by(f64::total_cmp);
-    println!("{kind} median of epochs 2-{EPOCHS}: {:.3} s", rest[rest.len() / 2]);
+    println!(
+        "{kind} median of epochs 2-{EPOCHS}: {:.3} s",
+        rest[rest.len() / 2]
+    );
 }

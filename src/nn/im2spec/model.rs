@@ -89,7 +89,10 @@ impl EncoderDecoder {
             6,
         ]);
         crate::limits::check(
-            &format!("{model}.filters = {}: the network's parameters", arch.filters),
+            &format!(
+                "{model}.filters = {}: the network's parameters",
+                arch.filters
+            ),
             dense,
         )?;
         let net = Network::new(&arch)?;
@@ -277,7 +280,12 @@ impl EncoderDecoder {
             activation_bytes(a, batch),
         )?;
         let mut rows = Array2::zeros((inputs.nrows(), a.input_len() + a.output_len()));
-        for ((mut row, x), y) in rows.rows_mut().into_iter().zip(inputs.rows()).zip(targets.rows()) {
+        for ((mut row, x), y) in rows
+            .rows_mut()
+            .into_iter()
+            .zip(inputs.rows())
+            .zip(targets.rows())
+        {
             for (r, v) in row.iter_mut().zip(x.iter().chain(y.iter())) {
                 *r = *v as f32;
             }
@@ -304,7 +312,9 @@ impl EncoderDecoder {
     pub fn encode(&self, inputs: ArrayView2<f64>) -> Result<Array2<f64>, NnError> {
         let a = &self.net.arch;
         check_matrix(inputs, a.input_len(), "inputs")?;
-        self.in_batches(inputs, a.latent, |rows| self.net.encode(self.weights(), rows))
+        self.in_batches(inputs, a.latent, |rows| {
+            self.net.encode(self.weights(), rows)
+        })
     }
 
     /// Outputs of latent vectors `z` (rows x `latent`), in inference mode.

@@ -64,7 +64,9 @@ fn same_conv(in_channels: usize, out_channels: usize) -> ConvSpec {
 /// `t` with its non-batch axes replaced by `shape`.
 fn reshaped<T>(mut t: Tensor<T>, shape: &[usize]) -> Tensor<T> {
     let batch = t.shape[0];
-    t.shape = std::iter::once(batch).chain(shape.iter().copied()).collect();
+    t.shape = std::iter::once(batch)
+        .chain(shape.iter().copied())
+        .collect();
     t
 }
 
@@ -105,14 +107,7 @@ impl Network {
                 )
             })
             .collect::<Result<_, _>>()?;
-        let pyramid = Pyramid::new(
-            &mut params,
-            &mut state,
-            "pyramid",
-            output_dims,
-            f,
-            SLOPE,
-        )?;
+        let pyramid = Pyramid::new(&mut params, &mut state, "pyramid", output_dims, f, SLOPE)?;
         let decoder_conv = ConvUnit::new(
             &mut params,
             &mut state,
@@ -229,7 +224,9 @@ impl Network {
         let out_shape: Vec<usize> = std::iter::once(1)
             .chain(self.arch.output_extents())
             .collect();
-        let d = self.out.backward(w, &saved.out, &reshaped(dy, &out_shape), dparams);
+        let d = self
+            .out
+            .backward(w, &saved.out, &reshaped(dy, &out_shape), dparams);
         let d = self
             .decoder_conv
             .backward(w, &saved.decoder_conv, &d, dparams);
@@ -267,8 +264,7 @@ impl Network {
             u.update_running(state, s);
         }
         self.pyramid.update_running(state, &saved.pyramid);
-        self.decoder_conv
-            .update_running(state, &saved.decoder_conv);
+        self.decoder_conv.update_running(state, &saved.decoder_conv);
     }
 
     /// Inference mode: the latent vectors `(B, latent)` of input rows.
@@ -354,8 +350,12 @@ mod tests {
         net.init(&mut p, &mut s, &mut rng);
         p.iter_mut().for_each(|v| *v += 0.1 * rng.normal());
         let batch = 3;
-        let x = (0..batch * arch.input_len()).map(|_| rng.normal()).collect();
-        let t = (0..batch * arch.output_len()).map(|_| rng.normal()).collect();
+        let x = (0..batch * arch.input_len())
+            .map(|_| rng.normal())
+            .collect();
+        let t = (0..batch * arch.output_len())
+            .map(|_| rng.normal())
+            .collect();
         (net, p, s, x, t)
     }
 
@@ -368,7 +368,10 @@ mod tests {
                 let (_, y, _) = net.forward(w, x.clone()).unwrap();
                 mse_rows(&y, &t, 1.0).0.iter().sum::<f64>() / 3.0
             };
-            let w = Weights { params: &p, state: &s };
+            let w = Weights {
+                params: &p,
+                state: &s,
+            };
             let (_, y, saved) = net.forward(w, x.clone()).unwrap();
             let (_, dy) = mse_rows(&y, &t, 1.0 / 3.0);
             let mut grad = vec![0.0; p.len()];
@@ -388,14 +391,26 @@ mod tests {
     fn training_mode_updates_the_running_statistics_and_inference_uses_them() {
         let (net, p, mut s, x, _) = small(Direction::ImageToSpectrum);
         let before = s.clone();
-        let w = Weights { params: &p, state: &s };
+        let w = Weights {
+            params: &p,
+            state: &s,
+        };
         let (_, y_train, saved) = net.forward(w, x.clone()).unwrap();
         net.update_running(&mut s, &saved);
         assert!(s.iter().zip(&before).any(|(a, b)| a != b));
-        let w = Weights { params: &p, state: &s };
+        let w = Weights {
+            params: &p,
+            state: &s,
+        };
         let z = net.encode(w, x.clone()).unwrap();
         let y_infer = net.decode(w, &z).unwrap();
         assert_eq!(y_infer.shape, y_train.shape);
-        assert!(y_infer.data.iter().zip(&y_train.data).any(|(a, b)| (a - b).abs() > 1e-6));
+        assert!(
+            y_infer
+                .data
+                .iter()
+                .zip(&y_train.data)
+                .any(|(a, b)| (a - b).abs() > 1e-6)
+        );
     }
 }

@@ -86,16 +86,28 @@ fn check<T: Real>(direction: Direction, tolerance: f64) {
         let e = relative_error(got, want);
         assert!(e < tolerance, "{name} {what}: {e:e}");
     };
-    err(&widen(&y.data), &numbers(&c["train_output"]), "training output");
+    err(
+        &widen(&y.data),
+        &numbers(&c["train_output"]),
+        "training output",
+    );
     let target: Vec<T> = cast(&numbers(&c["target"]));
     let (losses, dy) = mse_rows(&y, &target, 1.0 / batch);
     let loss = losses.iter().sum::<f64>() / batch;
     err(&[loss], &[c["loss"].as_f64().unwrap()], "loss");
     let mut grad = vec![T::zero(); params.len()];
     net.backward(w, &saved, dy, &mut grad);
-    err(&widen(&grad), &flat(&net.params, &c["gradients"], false), "gradients");
+    err(
+        &widen(&grad),
+        &flat(&net.params, &c["gradients"], false),
+        "gradients",
+    );
     net.update_running(&mut state, &saved);
-    err(&widen(&state), &flat(&net.state, &c["running_after"], false), "running statistics");
+    err(
+        &widen(&state),
+        &flat(&net.state, &c["running_after"], false),
+        "running statistics",
+    );
     let w = Weights {
         params: &params,
         state: &state,
@@ -103,7 +115,11 @@ fn check<T: Real>(direction: Direction, tolerance: f64) {
     let z = net.encode(w, cast(&numbers(&c["input"]))).unwrap();
     err(&widen(&z.data), &numbers(&c["eval_latent"]), "eval latents");
     let y_eval: Tensor<T> = net.decode(w, &z).unwrap();
-    err(&widen(&y_eval.data), &numbers(&c["eval_output"]), "eval output");
+    err(
+        &widen(&y_eval.data),
+        &numbers(&c["eval_output"]),
+        "eval output",
+    );
 }
 
 #[test]

@@ -66,7 +66,6 @@ impl Pyramid {
             u.update_running(state, s);
         }
     }
-
 }
 
 impl<T: Real> Layer<T> for Pyramid {
@@ -138,7 +137,11 @@ mod tests {
             let (mut params, mut state) = (ParamLayout::default(), ParamLayout::default());
             let p = Pyramid::new(&mut params, &mut state, "pyramid", dims, 2, 0.1).unwrap();
             let mut s = vec![0.0f64; state.total()];
-            p.init(&mut vec![0.0; params.total()], &mut s, &mut Xoshiro256::seed_from_u64(0));
+            p.init(
+                &mut vec![0.0; params.total()],
+                &mut s,
+                &mut Xoshiro256::seed_from_u64(0),
+            );
             check_layer_with_state(&p, &params, &s, &shape, |w, rng| {
                 p.init(w, &mut vec![0.0; s.len()], rng)
             });
@@ -165,7 +168,19 @@ mod tests {
         }
         let s = vec![0.0f64; state.total()];
         let x = Tensor::from_vec(&[2, 1, 5], (0..10).map(f64::from).collect()).unwrap();
-        let (y, _) = p.forward(Weights { params: &w, state: &s }, &x).unwrap();
-        assert!(y.data.iter().all(|v| (v - 4.0 * 1.25).abs() < 1e-12), "{:?}", y.data);
+        let (y, _) = p
+            .forward(
+                Weights {
+                    params: &w,
+                    state: &s,
+                },
+                &x,
+            )
+            .unwrap();
+        assert!(
+            y.data.iter().all(|v| (v - 4.0 * 1.25).abs() < 1e-12),
+            "{:?}",
+            y.data
+        );
     }
 }

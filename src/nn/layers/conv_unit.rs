@@ -208,7 +208,15 @@ mod tests {
         };
         ConvUnit::new(&mut params, &mut state, "enc.0", 2, spec, 0.1).unwrap();
         let names: Vec<&str> = params.tensors().iter().map(|t| t.name.as_str()).collect();
-        assert_eq!(names, ["enc.0.0.weight", "enc.0.0.bias", "enc.0.2.weight", "enc.0.2.bias"]);
+        assert_eq!(
+            names,
+            [
+                "enc.0.0.weight",
+                "enc.0.0.bias",
+                "enc.0.2.weight",
+                "enc.0.2.bias"
+            ]
+        );
         assert_eq!(params.get("enc.0.0.weight").unwrap().shape, [4, 1, 3, 3]);
         assert_eq!(state.tensors()[0].name, "enc.0.2.running_mean");
     }

@@ -18,12 +18,18 @@ Conventions pinned here, as ferrolab implements them:
 - BatchNorm1d in training mode (momentum 0.1, unbiased running variance), the running
   statistics after that one step, then an eval-mode forward on a second input.
 - KL and L1 are sums; the reparameterisation's noise eps is an input without gradient.
+- Conv1d/Conv2d (zero padding, stride, dilation, with and without bias) and
+  Upsample(scale_factor=2, mode="nearest") in 1-D and 2-D, appended after the cases above so
+  their draws are unchanged.
 
 Generated with torch 2.15.0+cu132 (the PyPI wheel, run on the CPU in float64) and numpy 2.4.6;
 the versions are also written into the JSON. Regenerate, with a Python that has torch and numpy
 (a virtual environment: python3 -m venv /work/torchenv && /work/torchenv/bin/pip install torch
 numpy), from the repository root:
     /work/torchenv/bin/python tests/oracles/nn_layers_reference.py > tests/oracles/nn_layers_reference.json
+Another CPU can change the last bits (below 1e-12 relative) of the computed values of existing
+cases, never the seeded inputs: when adding cases, keep the committed lines of the old ones and
+append the new lines.
 """
 import json
 import sys
@@ -176,6 +182,33 @@ cases.append(run("gaussian_kl",
                  lambda mu, log_var: (0.5 * (mu ** 2 + torch.exp(log_var) - log_var - 1)).sum(),
                  dict(mu=normal(3, 2), log_var=normal(3, 2, scale=0.5)), layer="gaussian_kl"))
 cases.append(run("activity_l1", lambda a: a.abs().sum(), dict(a=normal(3, 4)), layer="activity_l1"))
+
+# Convolutions (appended after the cases above, so their draws are unchanged): weight
+# [out, in, k, (k)], zero padding, stride and dilation; the geometry is in the case.
+conv_cases = [
+    ("conv1d_dilated", 1, (2, 3, 7), dict(kernel_size=3, stride=1, padding=2, dilation=2, bias=True)),
+    ("conv1d_strided", 1, (2, 3, 8), dict(kernel_size=3, stride=2, padding=1, dilation=1, bias=True)),
+    ("conv2d_padded", 2, (2, 2, 5, 4), dict(kernel_size=3, stride=1, padding=1, dilation=1, bias=True)),
+    ("conv2d_strided_dilated", 2, (2, 2, 7, 6),
+     dict(kernel_size=3, stride=2, padding=1, dilation=2, bias=False)),
+]
+for name, dims, shape, geometry in conv_cases:
+    cin, cout, k = shape[1], 3 if dims == 2 else 2, geometry["kernel_size"]
+    conv = (nn.Conv1d if dims == 1 else nn.Conv2d)(cin, cout, **geometry)
+    weights = dict(weight=normal(cout, cin, *[k] * dims, scale=0.5))
+    if geometry["bias"]:
+        weights["bias"] = normal(cout, scale=0.5)
+    p = set_params(conv, weights)
+    cases.append(run(name, lambda x, conv=conv: conv(x), dict(x=normal(*shape)), p,
+                     layer="conv", spatial_dims=dims, in_channels=cin, out_channels=cout,
+                     kernel=k, stride=geometry["stride"], padding=geometry["padding"],
+                     dilation=geometry["dilation"], bias=geometry["bias"]))
+
+# Nearest-neighbour upsampling by 2 of (B, C, L) and (B, C, H, W).
+up = nn.Upsample(scale_factor=2, mode="nearest")
+for name, dims, shape in [("upsample_1d", 1, (2, 3, 4)), ("upsample_2d", 2, (2, 2, 3, 4))]:
+    cases.append(run(name, lambda x: up(x), dict(x=normal(*shape)),
+                     layer="upsample", spatial_dims=dims, factor=2))
 
 # One case per line, so a regenerated fixture diffs case by case.
 header = json.dumps(dict(torch=torch.__version__, numpy=np.__version__))[:-1]

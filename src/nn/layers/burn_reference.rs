@@ -13,6 +13,8 @@ use super::gradcheck::relative_error;
 use super::*;
 use crate::rng::Xoshiro256;
 use burn::tensor::activation::{leaky_relu, relu, sigmoid};
+use burn::tensor::module::{conv1d, conv2d};
+use burn::tensor::ops::ConvOptions;
 use burn::tensor::{DType, Device, Gradients, Tensor, TensorData};
 
 const TOLERANCE: f64 = 1e-9;
@@ -440,6 +442,88 @@ fn broadcast_add_matches_burn() {
         &grad(&s_leaf, &grads),
     );
     agreement.report();
+}
+
+/// A burn tensor of any rank as a flat one.
+fn flatten<const D: usize>(t: Tensor<D>) -> Tensor<1> {
+    let len = t.dims().iter().product::<usize>();
+    t.reshape([len])
+}
+
+#[test]
+fn conv_matches_burn_in_one_and_two_dimensions() {
+    // (spatial dims, input shape, kernel, stride, padding, dilation, bias); 70 samples: three
+    // batch shards, so the per-shard gradient sums are covered too.
+    for (dims, shape, k, s, p, d, bias) in [
+        (1, vec![3, 3, 9], 3, 1, 2, 2, true),
+        (1, vec![70, 2, 7], 3, 2, 1, 1, false),
+        (1, vec![2, 2, 11], 2, 3, 2, 3, true),
+        (2, vec![2, 2, 7, 6], 3, 2, 1, 2, true),
+        (2, vec![3, 3, 5, 4], 3, 1, 1, 1, false),
+        (2, vec![70, 1, 4, 5], 2, 1, 0, 1, true),
+    ] {
+        let (b, c, out) = (shape[0], shape[1], 3);
+        let spec = ConvSpec {
+            in_channels: c,
+            out_channels: out,
+            kernel: k,
+            stride: s,
+            padding: p,
+            dilation: d,
+            bias,
+        };
+        let mut layout = ParamLayout::default();
+        let layer = Conv::new(&mut layout, "conv", dims, spec).expect("spec");
+        check_layer(
+            &format!("conv{dims}d {shape:?} k{k} s{s} p{p} d{d} bias={bias}"),
+            &layer,
+            &layout,
+            &shape,
+            |params, x| {
+                let bias = bias.then(|| params[1].clone());
+                if dims == 1 {
+                    let x = x.reshape([b, c, shape[2]]);
+                    let w = params[0].clone().reshape([out, c, k]);
+                    flatten(conv1d(x, w, bias, ConvOptions::new([s], [p], [d], 1)))
+                } else {
+                    let x = x.reshape([b, c, shape[2], shape[3]]);
+                    let w = params[0].clone().reshape([out, c, k, k]);
+                    flatten(conv2d(
+                        x,
+                        w,
+                        bias,
+                        ConvOptions::new([s; 2], [p; 2], [d; 2], 1),
+                    ))
+                }
+            },
+        );
+    }
+}
+
+#[test]
+fn upsample_matches_burn_repeats() {
+    let f = 3;
+    check_layer(
+        "upsample 1-D",
+        &Upsample::new("up", 1, f),
+        &ParamLayout::default(),
+        &[2, 3, 4],
+        |_, x| flatten(x.reshape([2, 3, 4, 1]).repeat_dim(3, f)),
+    );
+    // Each value repeated along a new axis after each spatial axis: (B, C, H, f, W, f).
+    check_layer(
+        "upsample 2-D",
+        &Upsample::new("up", 2, f),
+        &ParamLayout::default(),
+        &[2, 2, 3, 4],
+        |_, x| {
+            flatten(
+                x.reshape([2, 2, 3, 1, 4, 1])
+                    .repeat_dim(3, f)
+                    .repeat_dim(5, f),
+            )
+        },
+    );
 }
 
 /// `mu`, `log_var`, `eps` (or `a`) and the projection of the variational tests.

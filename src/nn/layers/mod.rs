@@ -35,7 +35,9 @@ mod activation;
 mod axis;
 mod batch_norm;
 mod broadcast;
+mod conv;
 mod gemm;
+mod im2col;
 pub mod init;
 mod layer_norm;
 mod linear;
@@ -43,6 +45,7 @@ mod lstm;
 mod lstm_shard;
 mod penalties;
 mod shards;
+mod upsample;
 
 #[cfg(all(test, feature = "burn"))]
 mod burn_reference;
@@ -54,10 +57,12 @@ mod pytorch_parity;
 pub use activation::{Activation, ActivationLayer};
 pub use batch_norm::{BatchNorm, BatchNormConvention};
 pub use broadcast::{RepeatTime, add_broadcast, add_broadcast_backward};
+pub use conv::{Conv, ConvSaved, ConvSpec};
 pub use layer_norm::LayerNorm;
 pub use linear::Linear;
 pub use lstm::{BiLstm, Lstm, LstmOutput};
 pub use penalties::{activity_l1, gaussian_kl, reparameterise, reparameterise_backward};
+pub use upsample::{Upsample, UpsampleSaved};
 
 use super::error::NnError;
 use super::real::Real;

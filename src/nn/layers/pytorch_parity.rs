@@ -453,6 +453,46 @@ fn variational_pieces_match_pytorch() {
 }
 
 #[test]
+fn conv_matches_pytorch_conv1d_and_conv2d() {
+    for name in [
+        "conv1d_dilated",
+        "conv1d_strided",
+        "conv2d_padded",
+        "conv2d_strided_dilated",
+    ] {
+        let c = case(name);
+        let get = |key: &str| c[key].as_u64().expect(key) as usize;
+        let spec = ConvSpec {
+            in_channels: get("in_channels"),
+            out_channels: get("out_channels"),
+            kernel: get("kernel"),
+            stride: get("stride"),
+            padding: get("padding"),
+            dilation: get("dilation"),
+            bias: c["bias"].as_bool().expect("bias"),
+        };
+        let mut layout = ParamLayout::default();
+        let layer = Conv::new(&mut layout, "conv", get("spatial_dims"), spec).expect("spec");
+        let names = [("conv.weight", "weight"), ("conv.bias", "bias")];
+        let names = &names[..if spec.bias { 2 } else { 1 }];
+        layer_case::<f64, _>(name, &layer, &layout, names);
+        layer_case::<f32, _>(name, &layer, &layout, names);
+    }
+}
+
+#[test]
+fn upsample_matches_pytorch_nearest() {
+    let layout = ParamLayout::default();
+    for name in ["upsample_1d", "upsample_2d"] {
+        let c = case(name);
+        let get = |key: &str| c[key].as_u64().expect(key) as usize;
+        let layer = Upsample::new("up", get("spatial_dims"), get("factor"));
+        layer_case::<f64, _>(name, &layer, &layout, &[]);
+        layer_case::<f32, _>(name, &layer, &layout, &[]);
+    }
+}
+
+#[test]
 fn every_fixture_case_is_checked() {
     // A case added to the script without a test here would otherwise pass unnoticed.
     let checked = [
@@ -475,6 +515,12 @@ fn every_fixture_case_is_checked() {
         "reparameterise",
         "gaussian_kl",
         "activity_l1",
+        "conv1d_dilated",
+        "conv1d_strided",
+        "conv2d_padded",
+        "conv2d_strided_dilated",
+        "upsample_1d",
+        "upsample_2d",
     ];
     let names: Vec<&str> = fixture()["cases"]
         .as_array()

@@ -44,10 +44,14 @@ pub(crate) fn shift_contrast(
     sum / voltage.len() as f64
 }
 
+/// Greedy packings tried before giving up.
+const PACKING_ATTEMPTS: usize = 64;
+
 /// Centres of `s.anomaly_count` disjoint discs, every pixel of each visibly changed
-/// ([`SampleSettings::anomaly_visibility`]), drawn from `rng`: the allowed centres
-/// (right of the split, inside the window range) are shuffled and taken in that order when
-/// they fit.
+/// ([`SampleSettings::anomaly_visibility`]), drawn from `rng`: the usable centres (right of
+/// the split, inside the window range, every disc pixel visible) are shuffled and taken in
+/// that order while they keep the discs disjoint; a packing that gets stuck is retried with a
+/// new order, up to 64 times.
 pub(crate) fn place_anomalies(
     s: &SampleSettings,
     d: &Descriptors,
@@ -66,36 +70,41 @@ pub(crate) fn place_anomalies(
     } else {
         s.anomaly_visibility
     };
-    let mut candidates: Vec<[usize; 2]> = (r0..=r1)
+    let candidates: Vec<[usize; 2]> = (r0..=r1)
         .flat_map(|r| (c0..=c1).map(move |c| [r, c]))
         .collect();
-    rng.shuffle(&mut candidates);
-    let mut centres: Vec<[usize; 2]> = Vec::with_capacity(s.anomaly_count);
     let apart = 2.0 * s.anomaly_radius_px;
-    for candidate in candidates {
-        let far = centres.iter().all(|c| {
-            let (dr, dc) = (
-                c[0] as f64 - candidate[0] as f64,
-                c[1] as f64 - candidate[1] as f64,
-            );
-            dr * dr + dc * dc > apart * apart
-        });
-        if far
-            && disc(candidate, s.anomaly_radius_px, s.rows, s.cols)
-                .all(|p| shift_contrast(s, d, p, voltage, branch) >= threshold)
-        {
-            centres.push(candidate);
-            if centres.len() == s.anomaly_count {
-                return Ok(centres);
+    let visible = |p: [usize; 2]| shift_contrast(s, d, p, voltage, branch) >= threshold;
+    let usable: Vec<[usize; 2]> = candidates
+        .into_iter()
+        .filter(|&c| disc(c, s.anomaly_radius_px, s.rows, s.cols).all(visible))
+        .collect();
+    // Greedy packing in shuffled order, restarted with a new order when it gets stuck.
+    let mut most = 0;
+    let mut order = usable;
+    for _ in 0..PACKING_ATTEMPTS {
+        rng.shuffle(&mut order);
+        let mut centres: Vec<[usize; 2]> = Vec::with_capacity(s.anomaly_count);
+        for &candidate in &order {
+            let far = centres.iter().all(|c| {
+                let (dr, dc) = (
+                    c[0] as f64 - candidate[0] as f64,
+                    c[1] as f64 - candidate[1] as f64,
+                );
+                dr * dr + dc * dc > apart * apart
+            });
+            if far {
+                centres.push(candidate);
+                if centres.len() == s.anomaly_count {
+                    return Ok(centres);
+                }
             }
         }
+        most = most.max(centres.len());
     }
     Err(invalid(format!(
         "only {} of sample.anomaly_count = {} anomalies fit right of sample.split_col = {} \
          with every pixel visibly changed (sample.anomaly_visibility = {})",
-        centres.len(),
-        s.anomaly_count,
-        s.split_col,
-        s.anomaly_visibility
+        most, s.anomaly_count, s.split_col, s.anomaly_visibility
     )))
 }

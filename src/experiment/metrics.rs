@@ -44,8 +44,8 @@ fn mean_square(a: &[f64], b: &[f64], sign: f64) -> f64 {
 ///
 /// ```
 /// use ferrolab::experiment::nrms;
-/// // sqrt(((0.2)^2 / 2) / ((2.2^2 + 0) / 2)) = 0.2 / 2.2
-/// assert!((nrms(&[1.2, 1.0], &[1.0, -1.0])? - 0.2 / 2.2).abs() < 1e-15);
+/// // sqrt(((0.2^2 + 0^2) / 2) / ((2.2^2 + 2^2) / 2))
+/// assert!((nrms(&[1.2, -1.0], &[1.0, -1.0])? - (0.04f64 / 8.84).sqrt()).abs() < 1e-15);
 /// # Ok::<(), ferrolab::experiment::ExperimentError>(())
 /// ```
 pub fn nrms(pred: &[f64], truth: &[f64]) -> Result<f64, ExperimentError> {
@@ -163,8 +163,8 @@ pub fn ssim(
 ///
 /// ```
 /// use ferrolab::experiment::roc_auc;
-/// // Pairs (positive, negative): (3, 1) and (3, 2) ranked right, (2, 2) a tie: 2.5 / 4.
-/// assert_eq!(roc_auc(&[3.0, 2.0, 1.0, 2.0], &[true, true, false, false])?, 0.625);
+/// // Pairs (positive, negative): (3, 1), (3, 2) and (2, 1) ranked right, (2, 2) a tie: 3.5 / 4.
+/// assert_eq!(roc_auc(&[3.0, 2.0, 1.0, 2.0], &[true, true, false, false])?, 0.875);
 /// # Ok::<(), ferrolab::experiment::ExperimentError>(())
 /// ```
 pub fn roc_auc(scores: &[f64], positive: &[bool]) -> Result<f64, ExperimentError> {

@@ -49,7 +49,7 @@ pub fn window_centres(
     cols: usize,
     window: usize,
 ) -> Result<Vec<[usize; 2]>, ExperimentError> {
-    if window == 0 || window % 2 != 0 {
+    if window == 0 || !window.is_multiple_of(2) {
         return Err(invalid(format!(
             "window = {window}: a centred window needs an even width of at least 2 px"
         )));

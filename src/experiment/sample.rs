@@ -49,10 +49,10 @@ impl Sample {
     ///
     /// ```
     /// use ferrolab::experiment::{Sample, SampleSettings};
-    /// let s = Sample::generate(&SampleSettings { rows: 24, cols: 24, split_col: 12, ..Default::default() })?;
-    /// assert_eq!(s.loops.dim(), (24, 24, 64));
+    /// let s = Sample::generate(&SampleSettings { rows: 40, cols: 40, split_col: 20, ..Default::default() })?;
+    /// assert_eq!(s.loops.dim(), (40, 40, 64));
     /// assert_eq!(s.anomaly_centres.len(), 3);
-    /// assert!(s.anomaly_centres.iter().all(|c| c[1] > 12));
+    /// assert!(s.anomaly_centres.iter().all(|c| c[1] > 20));
     /// # Ok::<(), ferrolab::experiment::ExperimentError>(())
     /// ```
     pub fn generate(settings: &SampleSettings) -> Result<Self, ExperimentError> {
@@ -133,7 +133,7 @@ impl Sample {
     ///
     /// ```
     /// use ferrolab::experiment::{Sample, SampleSettings};
-    /// let s = Sample::generate(&SampleSettings { rows: 24, cols: 24, split_col: 12, ..Default::default() })?;
+    /// let s = Sample::generate(&SampleSettings { rows: 40, cols: 40, split_col: 20, ..Default::default() })?;
     /// let c = s.anomaly_centres[0];
     /// let expected = s.structure_loop(c);
     /// let actual = s.loops_clean.slice(ndarray::s![c[0], c[1], ..]);

@@ -108,7 +108,7 @@ impl Validate for SampleSettings {
                 self.split_col, self.cols
             )));
         }
-        if self.anomaly_window_px % 2 != 0 {
+        if !self.anomaly_window_px.is_multiple_of(2) {
             return Err(invalid(format!(
                 "sample.anomaly_window_px = {} must be even",
                 self.anomaly_window_px

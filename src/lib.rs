@@ -57,12 +57,16 @@
 //!   toy spectra.
 //! - [`beps`]: band-excitation spectroscopy: SHO fits, phase rotation, switching-loop fits and
 //!   parameters, synthetic maps (USID HDF5 input is read by `io::usid`, feature `hdf5`).
+//! - [`experiment`]: paper 003's automated experiment: a simulated sample with known ground
+//!   truth (structure image, loops, planted anomalies), image patches and the spatial split,
+//!   and the error metrics (normalised RMS, MSE, loop-area error, SSIM, ROC-AUC).
 //! - [`design`]: paper 000's inverse design, end to end, in stages (dataset, training, analysis,
 //!   choice, verification, report), reusing an earlier run's dataset and model.
 //! - [`parallel`]: the library-owned worker pool that all parallel work runs in.
 //! - [`rng`]: ferrolab's own random streams, identical across dependency upgrades.
-//! - `linalg` and `simd` (crate-internal): a small dense Cholesky factor shared by `analysis` and
-//!   `beps`; the vector kernels of the phase-field solvers.
+//! - `linalg`, `filter` and `simd` (crate-internal): a small dense Cholesky factor shared by
+//!   `analysis` and `beps`; the Gaussian filter shared by `beps` and `experiment`; the vector
+//!   kernels of the phase-field solvers.
 //!
 //! The repository's map (crates, module dependencies, the main job's data flow, where to add
 //! things) is `docs/architecture.md`.
@@ -71,6 +75,8 @@ pub mod analysis;
 pub mod beps;
 pub mod config;
 pub mod design;
+pub mod experiment;
+mod filter;
 pub mod gp;
 pub mod io;
 pub mod limits;

@@ -23,6 +23,7 @@ const SETTINGS: &[fn() -> Vec<KeySpec>] = &[
     crate::analysis::KMeansSettings::keys,
     crate::analysis::GmmSettings::keys,
     crate::analysis::KdeSettings::keys,
+    crate::experiment::SampleSettings::keys,
 ];
 
 static ALL: LazyLock<Vec<KeySpec>> = LazyLock::new(|| {

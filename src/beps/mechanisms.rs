@@ -33,7 +33,8 @@
 //! 0 for the weight fields (mechanism, row, column order), 1 for the noise (pixel, step,
 //! channel order).
 
-use super::synthetic::{SyntheticError, triangle_wave};
+use super::synthetic::{SyntheticError, branch_signs, triangle_wave};
+use crate::filter::gaussian_filter;
 use crate::rng::Xoshiro256;
 use ndarray::{Array2, Array3, ArrayView2, ArrayView3, Axis};
 
@@ -331,13 +332,7 @@ impl MechanismSpec {
     /// ```
     pub fn waveform(&self) -> (Vec<f64>, Vec<f64>) {
         let v = triangle_wave(self.steps, 1.0);
-        let n = v.len();
-        let s = (0..n)
-            .map(|k| {
-                let before = v[(k + n - 1) % n];
-                if v[k] >= before { 1.0 } else { -1.0 }
-            })
-            .collect();
+        let s = branch_signs(&v);
         (v, s)
     }
 }
@@ -481,44 +476,6 @@ pub fn mechanism_spectra(
     Ok(spectra)
 }
 
-/// `field` filtered by a Gaussian of standard deviation `sigma` pixels along both axes
-/// (separable, kernel cut at 4 sigma and normalised to sum 1, edges reflected as
-/// `d c b a | a b c d | d c b a`, i.e. SciPy's `gaussian_filter` with mode 'reflect').
-/// `sigma = 0` returns the field unchanged.
-fn gaussian_filter(field: ArrayView2<f64>, sigma: f64) -> Array2<f64> {
-    if sigma == 0.0 {
-        return field.to_owned();
-    }
-    let radius = (4.0 * sigma + 0.5) as isize;
-    let kernel: Vec<f64> = (-radius..=radius)
-        .map(|r| (-0.5 * (r as f64 / sigma).powi(2)).exp())
-        .collect();
-    let total: f64 = kernel.iter().sum();
-    let kernel: Vec<f64> = kernel.iter().map(|w| w / total).collect();
-    let reflect = |i: isize, n: usize| -> usize {
-        // Period 2n: i mod 2n, mirrored in the second half.
-        let period = 2 * n as isize;
-        let j = i.rem_euclid(period);
-        (if j < n as isize { j } else { period - 1 - j }) as usize
-    };
-    let smooth_lanes = |input: &Array2<f64>, axis: Axis| -> Array2<f64> {
-        let mut out = Array2::zeros(input.dim());
-        for (lane_in, mut lane_out) in input.lanes(axis).into_iter().zip(out.lanes_mut(axis)) {
-            let n = lane_in.len();
-            for (i, o) in lane_out.iter_mut().enumerate() {
-                *o = kernel
-                    .iter()
-                    .enumerate()
-                    .map(|(t, w)| w * lane_in[reflect(i as isize + t as isize - radius, n)])
-                    .sum();
-            }
-        }
-        out
-    };
-    let along_rows = smooth_lanes(&field.to_owned(), Axis(1));
-    smooth_lanes(&along_rows, Axis(0))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -605,28 +562,11 @@ mod tests {
         }
     }
 
-    /// The filter's impulse response is a Gaussian of the stated width: unit sum, centred,
-    /// variance sigma^2 along each axis; edges reflect (a constant field stays constant).
+    /// The weight maps are smooth on the 6 px scale (the filter itself is tested in
+    /// `crate::filter`).
     #[test]
-    fn smoothing_has_the_stated_width() {
-        let n = 81;
-        let mut impulse = Array2::zeros((n, n));
-        impulse[[40, 40]] = 1.0;
-        let g = gaussian_filter(impulse.view(), 6.0);
-        assert!((g.sum() - 1.0).abs() < 1e-12);
-        let (mut var_r, mut var_c) = (0.0, 0.0);
-        for ((r, c), w) in g.indexed_iter() {
-            var_r += w * (r as f64 - 40.0).powi(2);
-            var_c += w * (c as f64 - 40.0).powi(2);
-        }
-        assert!(
-            (var_r - 36.0).abs() < 0.1 && (var_c - 36.0).abs() < 0.1,
-            "{var_r} {var_c}"
-        );
-        let flat = gaussian_filter(Array2::from_elem((10, 7), 2.5).view(), 6.0);
-        assert!(flat.iter().all(|v| (v - 2.5).abs() < 1e-12));
-        // The weight maps are smooth on the 6 px scale: neighbours differ far less than pixels
-        // 30 px apart.
+    fn weight_maps_are_smooth() {
+        // Neighbours differ far less than pixels 30 px apart.
         let map = mechanism_map(&MechanismSpec::default()).unwrap();
         let m = map.mixing();
         let mean_step = |lag: usize| {

@@ -32,4 +32,6 @@ pub use loop_parameters::{LoopParameters, NUCLEATION_FRACTION, loop_parameters};
 pub use mechanisms::{Mechanism, MechanismMap, MechanismSpec, mechanism_map, mechanism_spectra};
 pub use rotation::{phase_rotation, piezoresponse};
 pub use sho::{ShoFit, ShoFlag};
-pub use synthetic::{SyntheticBeps, SyntheticError, SyntheticSpec, synthetic_beps, triangle_wave};
+pub use synthetic::{
+    SyntheticBeps, SyntheticError, SyntheticSpec, branch_signs, synthetic_beps, triangle_wave,
+};

@@ -129,6 +129,27 @@ pub fn triangle_wave(steps: usize, amplitude: f64) -> Vec<f64> {
         .collect()
 }
 
+/// The branch of each step of a sampled voltage cycle, `s_k = sign(V_k - V_{k-1})` taken
+/// cyclically (`V_{-1} = V_{n-1}`): +1 rising, -1 falling. At a turning point the step that
+/// *arrives* there decides, so the maximum belongs to the rising branch and the minimum to the
+/// falling one (a hysteretic sample keeps the state it arrived in); a step of zero counts as
+/// rising.
+///
+/// ```
+/// let v = ferrolab::beps::triangle_wave(8, 2.0);
+/// let s = ferrolab::beps::branch_signs(&v);
+/// assert_eq!(s, vec![1.0, 1.0, 1.0, -1.0, -1.0, -1.0, -1.0, 1.0]);
+/// ```
+pub fn branch_signs(voltage: &[f64]) -> Vec<f64> {
+    let n = voltage.len();
+    (0..n)
+        .map(|k| {
+            let before = voltage[(k + n - 1) % n];
+            if voltage[k] >= before { 1.0 } else { -1.0 }
+        })
+        .collect()
+}
+
 /// Generate a data set. Per pixel: resonance 300 kHz +- 3 kHz varying smoothly over the grid,
 /// Q in [80, 200], a switching loop with coercive voltages drawn around +-3 V; the response
 /// amplitude follows |loop| and the phase flips by pi with the polarization's sign.

@@ -270,9 +270,16 @@ fn last_cycle(branches: &[Branch], closed: bool, n: usize) -> Result<(Branch, Br
 fn signed_area(v_up: &[f64], p_up: &[f64], v_down: &[f64], p_down: &[f64]) -> f64 {
     let vs: Vec<f64> = v_up.iter().chain(v_down).copied().collect();
     let ps: Vec<f64> = p_up.iter().chain(p_down).copied().collect();
-    let n = vs.len();
+    shoelace(&vs, &ps)
+}
+
+/// Signed area of the closed polygon through `(x_k, y_k)` in order, the last point joined to
+/// the first (shoelace formula): positive counter-clockwise. Both slices have the same length
+/// (the shorter one bounds the polygon otherwise).
+pub(crate) fn shoelace(x: &[f64], y: &[f64]) -> f64 {
+    let n = x.len().min(y.len());
     0.5 * (0..n)
-        .map(|k| vs[k] * ps[(k + 1) % n] - vs[(k + 1) % n] * ps[k])
+        .map(|k| x[k] * y[(k + 1) % n] - x[(k + 1) % n] * y[k])
         .sum::<f64>()
 }
 

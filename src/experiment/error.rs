@@ -15,6 +15,15 @@ pub enum ExperimentError {
     /// The arrays would exceed the process's memory budget; nothing was allocated.
     #[error(transparent)]
     TooLarge(#[from] crate::limits::TooLarge),
+    /// A model of the session could not be built, trained (also: cancelled), used or read.
+    #[error(transparent)]
+    Model(#[from] crate::nn::NnError),
+    /// A session file could not be read or written (the message names it).
+    #[error("{0}")]
+    Io(String),
+    /// A session file is damaged, foreign or of another format version.
+    #[error("{0}")]
+    Corrupt(String),
 }
 
 /// `ExperimentError::Invalid` from anything printable.

@@ -1,5 +1,7 @@
 #![doc = include_str!("../../docs/experiment.md")]
 
+mod acquisition;
+mod ae_keys;
 mod anomalies;
 mod descriptors;
 mod error;
@@ -8,8 +10,12 @@ mod loop_model;
 mod metrics;
 mod patches;
 mod sample;
+mod session;
+mod session_files;
 mod settings;
 
+pub use acquisition::pick_top_k;
+pub use ae_keys::{Acquisition, AeSettings, ErrorMetric};
 pub use descriptors::{Descriptors, descriptors};
 pub use error::ExperimentError;
 pub use loop_model::LoopParams;
@@ -20,7 +26,11 @@ pub use patches::{
     Patches, Split, centre_range, extract_patches, loops_at, spatial_split, window_centres,
 };
 pub use sample::Sample;
+pub use session::{Maps, Measurement, Pick, Prediction, Session, Surprise};
+pub use session_files::{MANIFEST, parse_manifest};
 pub use settings::SampleSettings;
 
+#[cfg(test)]
+mod session_tests;
 #[cfg(test)]
 mod tests;

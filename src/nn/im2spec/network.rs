@@ -48,6 +48,10 @@ pub(crate) struct Saved<T: Real> {
     out: <Conv as Layer<T>>::Saved,
 }
 
+/// A training-mode pass: the latent vectors, the outputs `(B, output_len)` and what backward
+/// needs.
+pub(crate) type TrainingPass<T> = (Tensor<T>, Tensor<T>, Saved<T>);
+
 /// A kernel-3 convolution keeping the extent.
 fn same_conv(in_channels: usize, out_channels: usize) -> ConvSpec {
     ConvSpec {
@@ -170,7 +174,7 @@ impl Network {
         &self,
         w: Weights<T>,
         rows: Vec<T>,
-    ) -> Result<(Tensor<T>, Tensor<T>, Saved<T>), NnError> {
+    ) -> Result<TrainingPass<T>, NnError> {
         let mut x = self.input(rows)?;
         let mut encoder = Vec::with_capacity(self.encoder.len());
         for u in &self.encoder {
@@ -379,7 +383,7 @@ mod tests {
             for spec in net.params.tensors() {
                 let r = spec.range();
                 let idx: Vec<usize> = probes(r.len()).iter().map(|i| r.start + i).collect();
-                let numeric = finite_differences(&loss, &p, &idx);
+                let numeric = finite_differences(loss, &p, &idx);
                 let analytic: Vec<f64> = idx.iter().map(|&i| grad[i]).collect();
                 let err = relative_error(&analytic, &numeric);
                 assert!(err < 1e-6, "{direction:?} {}: {err:e}", spec.name);

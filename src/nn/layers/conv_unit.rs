@@ -31,6 +31,9 @@ pub struct ConvUnitSaved<T: Real> {
     norm: <BatchNorm as Layer<T>>::Saved,
 }
 
+/// A training-mode pass: the unit's output, the tap (when asked for) and what backward needs.
+pub type TappedPass<T> = (Tensor<T>, Option<Tensor<T>>, ConvUnitSaved<T>);
+
 /// `a += b`, element-wise.
 pub(crate) fn add_assign<T: Real>(a: &mut Tensor<T>, b: &Tensor<T>) {
     a.data.iter_mut().zip(&b.data).for_each(|(x, y)| *x += *y);
@@ -86,7 +89,7 @@ impl ConvUnit {
         w: Weights<T>,
         x: &Tensor<T>,
         tapped: bool,
-    ) -> Result<(Tensor<T>, Option<Tensor<T>>, ConvUnitSaved<T>), NnError> {
+    ) -> Result<TappedPass<T>, NnError> {
         let (c, conv) = self.conv.forward(w, x)?;
         let (activated, _) = self.activation.forward(w, &c)?;
         let (y, norm) = self.norm.forward(w, &activated)?;

@@ -36,6 +36,7 @@ mod axis;
 mod batch_norm;
 mod broadcast;
 mod conv;
+pub mod conv_unit;
 mod gemm;
 mod im2col;
 pub mod init;

@@ -42,6 +42,31 @@ pub struct ConvSpec {
 }
 
 /// A convolution layer (PyTorch's `nn.Conv1d`, `nn.Conv2d`, `nn.Conv3d` without groups).
+///
+/// ```
+/// use ferrolab::nn::ParamLayout;
+/// use ferrolab::nn::layers::init::InitScheme;
+/// use ferrolab::nn::layers::{Conv, ConvSpec, Layer, Upsample, Weights};
+/// use ferrolab::nn::tensor::Tensor;
+/// let mut layout = ParamLayout::default();
+/// let spec = ConvSpec {
+///     in_channels: 1, out_channels: 4, kernel: 3, stride: 2, padding: 1, dilation: 1, bias: true,
+/// };
+/// let conv = Conv::new(&mut layout, "encoder.conv0", 2, spec)?;
+/// let up = Upsample::new("decoder.up0", 2, 2);
+/// let mut params = vec![0.0f32; layout.total()];
+/// conv.init(&mut params, InitScheme::PyTorch, &mut ferrolab::rng::Xoshiro256::seed_from_u64(0));
+/// let w = Weights::params(&params);
+/// let x = Tensor::from_vec(&[2, 1, 8, 8], vec![0.5f32; 128]).unwrap();
+/// let (h, saved_conv) = conv.forward(w, &x)?; // (2, 4, 4, 4)
+/// let (y, saved_up) = up.forward(w, &h)?; // (2, 4, 8, 8)
+/// let mut grad = vec![0.0f32; layout.total()];
+/// let dh = up.backward(w, &saved_up, &y, &mut grad);
+/// let dx = conv.backward(w, &saved_conv, &dh, &mut grad);
+/// assert_eq!((h.shape, y.shape, dx.shape), (vec![2, 4, 4, 4], vec![2, 4, 8, 8], x.shape));
+/// assert!(conv.forward(w, &Tensor::zeros(&[2, 3, 8, 8])).is_err()); // 3 channels, not 1
+/// # Ok::<(), ferrolab::nn::NnError>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Conv {
     name: String,

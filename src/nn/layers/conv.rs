@@ -165,7 +165,7 @@ impl Conv {
     }
 
     /// The output extent of a spatial axis of extent `n`:
-    /// `floor((n + 2p - d(k - 1) - 1) / s) + 1`, or `None` if that is below 1.
+    /// `floor((n + 2p - d(k - 1) - 1) / s) + 1`, or `None` if that is below 1 (or `n` is 0).
     pub fn output_extent(&self, n: usize) -> Option<usize> {
         let s = self.spec;
         let reach = s.dilation * (s.kernel - 1) + 1;
@@ -187,7 +187,7 @@ impl Conv {
         self.weight.start..self.bias.as_ref().map_or(self.weight.end, |b| b.end)
     }
 
-    /// The output shape for input `shape`, or the error naming the layer.
+    /// The output shape for input `x`, or the error naming the layer.
     fn output_shape<T>(&self, x: &Tensor<T>) -> Result<Vec<usize>, NnError> {
         let mut trailing = vec![Some(self.spec.in_channels)];
         trailing.extend(std::iter::repeat_n(None, self.spatial_dims));
@@ -476,6 +476,19 @@ mod tests {
                 "{shape:?}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn an_empty_batch_gives_empty_outputs_and_gradients() {
+        let (layer, layout) = conv(1, spec(2, 3, 3, 1, 1, 1, true));
+        let p = vec![0.5f64; layout.total()];
+        let (y, saved) = layer
+            .forward(Weights::params(&p), &Tensor::zeros(&[0, 2, 5]))
+            .unwrap();
+        assert_eq!(y.shape, vec![0, 3, 5]);
+        let mut g = vec![0.0; layout.total()];
+        let dx = layer.backward(Weights::params(&p), &saved, &y, &mut g);
+        assert_eq!((dx.shape, g), (vec![0, 2, 5], vec![0.0; layout.total()]));
     }
 
     #[test]

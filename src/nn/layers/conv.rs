@@ -42,6 +42,31 @@ pub struct ConvSpec {
 }
 
 /// A convolution layer (PyTorch's `nn.Conv1d`, `nn.Conv2d`, `nn.Conv3d` without groups).
+///
+/// ```
+/// use ferrolab::nn::ParamLayout;
+/// use ferrolab::nn::layers::init::InitScheme;
+/// use ferrolab::nn::layers::{Conv, ConvSpec, Layer, Upsample, Weights};
+/// use ferrolab::nn::tensor::Tensor;
+/// let mut layout = ParamLayout::default();
+/// let spec = ConvSpec {
+///     in_channels: 1, out_channels: 4, kernel: 3, stride: 2, padding: 1, dilation: 1, bias: true,
+/// };
+/// let conv = Conv::new(&mut layout, "encoder.conv0", 2, spec)?;
+/// let up = Upsample::new("decoder.up0", 2, 2);
+/// let mut params = vec![0.0f32; layout.total()];
+/// conv.init(&mut params, InitScheme::PyTorch, &mut ferrolab::rng::Xoshiro256::seed_from_u64(0));
+/// let w = Weights::params(&params);
+/// let x = Tensor::from_vec(&[2, 1, 8, 8], vec![0.5f32; 128]).unwrap();
+/// let (h, saved_conv) = conv.forward(w, &x)?; // (2, 4, 4, 4)
+/// let (y, saved_up) = up.forward(w, &h)?; // (2, 4, 8, 8)
+/// let mut grad = vec![0.0f32; layout.total()];
+/// let dh = up.backward(w, &saved_up, &y, &mut grad);
+/// let dx = conv.backward(w, &saved_conv, &dh, &mut grad);
+/// assert_eq!((h.shape, y.shape, dx.shape), (vec![2, 4, 4, 4], vec![2, 4, 8, 8], x.shape));
+/// assert!(conv.forward(w, &Tensor::zeros(&[2, 3, 8, 8])).is_err()); // 3 channels, not 1
+/// # Ok::<(), ferrolab::nn::NnError>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Conv {
     name: String,
@@ -140,7 +165,7 @@ impl Conv {
     }
 
     /// The output extent of a spatial axis of extent `n`:
-    /// `floor((n + 2p - d(k - 1) - 1) / s) + 1`, or `None` if that is below 1.
+    /// `floor((n + 2p - d(k - 1) - 1) / s) + 1`, or `None` if that is below 1 (or `n` is 0).
     pub fn output_extent(&self, n: usize) -> Option<usize> {
         let s = self.spec;
         let reach = s.dilation * (s.kernel - 1) + 1;
@@ -162,7 +187,7 @@ impl Conv {
         self.weight.start..self.bias.as_ref().map_or(self.weight.end, |b| b.end)
     }
 
-    /// The output shape for input `shape`, or the error naming the layer.
+    /// The output shape for input `x`, or the error naming the layer.
     fn output_shape<T>(&self, x: &Tensor<T>) -> Result<Vec<usize>, NnError> {
         let mut trailing = vec![Some(self.spec.in_channels)];
         trailing.extend(std::iter::repeat_n(None, self.spatial_dims));
@@ -451,6 +476,19 @@ mod tests {
                 "{shape:?}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn an_empty_batch_gives_empty_outputs_and_gradients() {
+        let (layer, layout) = conv(1, spec(2, 3, 3, 1, 1, 1, true));
+        let p = vec![0.5f64; layout.total()];
+        let (y, saved) = layer
+            .forward(Weights::params(&p), &Tensor::zeros(&[0, 2, 5]))
+            .unwrap();
+        assert_eq!(y.shape, vec![0, 3, 5]);
+        let mut g = vec![0.0; layout.total()];
+        let dx = layer.backward(Weights::params(&p), &saved, &y, &mut g);
+        assert_eq!((dx.shape, g), (vec![0, 2, 5], vec![0.0; layout.total()]));
     }
 
     #[test]

@@ -43,7 +43,13 @@ impl Upsample {
                 self.name, self.factor, self.spatial_dims
             )));
         }
-        check_shape(&self.name, x, 2 + self.spatial_dims, &[])?;
+        // Any channel count and extents: "(B, *, *, ...)" in the message.
+        check_shape(
+            &self.name,
+            x,
+            2 + self.spatial_dims,
+            &vec![None; 1 + self.spatial_dims],
+        )?;
         if x.shape[2..].contains(&0) {
             return Err(NnError::Invalid(format!(
                 "{}: input of shape {:?} has an empty spatial axis",

@@ -2,6 +2,7 @@
 
 mod anomalies;
 mod descriptors;
+mod disc;
 mod error;
 mod lamellae;
 mod loop_model;

@@ -2,8 +2,9 @@
 //! determine their switching loops through a known mapping, with planted anomalies where the
 //! loops do not follow the structure (models.md 3.5; `docs/experiment.md`).
 
-use super::anomalies::{disc, place_anomalies};
+use super::anomalies::place_anomalies;
 use super::descriptors::{Descriptors, descriptors};
+use super::disc::disc;
 use super::error::ExperimentError;
 use super::lamellae::domain_mask;
 use super::{LoopParams, SampleSettings};

@@ -199,6 +199,20 @@ fn keys_set_the_settings_and_bad_settings_name_their_key() {
         })
         .contains("sample.rows")
     );
+    // No a domains at all: every pixel has the same structure-predicted loop.
+    let plain = Sample::generate(&SampleSettings {
+        width_px: [0.0, 0.0],
+        ..d()
+    })
+    .unwrap();
+    assert!(!plain.mask.iter().any(|&m| m));
+    assert!(
+        plain
+            .descriptors
+            .boundary_distance
+            .iter()
+            .all(|x| x.is_infinite())
+    );
     let crowded = SampleSettings {
         anomaly_count: 40,
         ..d()

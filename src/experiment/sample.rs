@@ -50,7 +50,8 @@ impl Sample {
     ///
     /// ```
     /// use ferrolab::experiment::{Sample, SampleSettings};
-    /// let s = Sample::generate(&SampleSettings { rows: 40, cols: 40, split_col: 20, ..Default::default() })?;
+    /// let settings = SampleSettings { rows: 40, cols: 40, split_col: 20, ..Default::default() };
+    /// let s = Sample::generate(&settings)?;
     /// assert_eq!(s.loops.dim(), (40, 40, 64));
     /// assert_eq!(s.anomaly_centres.len(), 3);
     /// assert!(s.anomaly_centres.iter().all(|c| c[1] > 20));
@@ -134,7 +135,8 @@ impl Sample {
     ///
     /// ```
     /// use ferrolab::experiment::{Sample, SampleSettings};
-    /// let s = Sample::generate(&SampleSettings { rows: 40, cols: 40, split_col: 20, ..Default::default() })?;
+    /// let settings = SampleSettings { rows: 40, cols: 40, split_col: 20, ..Default::default() };
+    /// let s = Sample::generate(&settings)?;
     /// let c = s.anomaly_centres[0];
     /// let expected = s.structure_loop(c);
     /// let actual = s.loops_clean.slice(ndarray::s![c[0], c[1], ..]);

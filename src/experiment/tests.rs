@@ -78,6 +78,7 @@ fn the_a_domain_fraction_is_plausible() {
         let s = sample(seed);
         let upper = s.mask.slice(s![..30, ..]).iter().filter(|&&m| m).count() as f64 / 1800.0;
         let lower = s.mask.slice(s![30.., ..]).iter().filter(|&&m| m).count() as f64 / 1800.0;
+        eprintln!("seed {seed}: a fraction {upper:.3} in rows < 30, {lower:.3} below");
         assert!((0.1..0.45).contains(&lower), "seed {seed}: lower {lower}");
         assert!(upper > lower && upper < 0.7, "seed {seed}: upper {upper}");
         // Every lower row is the same (vertical lamellae only).

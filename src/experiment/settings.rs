@@ -129,13 +129,14 @@ impl Validate for SampleSettings {
                 self.cols
             )));
         }
-        // Two loop cubes, the image, mask, anomaly mask, three descriptors and room for the
-        // blur's two passes.
+        // Two loop cubes, the image, mask, anomaly mask, three descriptors, room for the
+        // blur's two passes, and the anomalies' candidate centres (all and usable).
         let (r, c, l) = (self.rows, self.cols, self.steps);
         let bytes = total(&[
             bytes_of::<f64>(&[2, r, c, l]),
             bytes_of::<f64>(&[7, r, c]),
             bytes_of::<bool>(&[2, r, c]),
+            bytes_of::<[usize; 2]>(&[2, r, c]),
         ]);
         let what = format!("sample.rows x sample.cols x sample.steps = {r} x {c} x {l}");
         Ok(check(&what, bytes)?)

@@ -120,9 +120,10 @@ impl Sample {
 
     /// The sample of the `sample.*` keys of `cfg`.
     ///
-    /// ```no_run
+    /// ```
     /// use ferrolab::config::Config;
-    /// let s = ferrolab::experiment::Sample::from_config(&Config::new())?; // 60 x 60 x 64
+    /// let s = ferrolab::experiment::Sample::from_config(&Config::new())?;
+    /// assert_eq!((s.loops.dim(), s.settings.split_col), ((60, 60, 64), 42));
     /// # Ok::<(), ferrolab::experiment::ExperimentError>(())
     /// ```
     pub fn from_config(cfg: &Config) -> Result<Self, ExperimentError> {

@@ -1,27 +1,10 @@
 //! Where the simulated sample's planted anomalies go: discs in the test region whose loops
 //! visibly break the structure -> loop mapping.
 
+use super::disc::disc;
 use super::error::{ExperimentError, invalid};
 use super::{Descriptors, LoopParams, SampleSettings};
 use crate::rng::Xoshiro256;
-
-/// The pixels of the disc of `radius` px around `centre` (pixel centres at distance <= radius)
-/// that lie in a `rows` x `cols` image, row by row.
-pub(crate) fn disc(
-    centre: [usize; 2],
-    radius: f64,
-    rows: usize,
-    cols: usize,
-) -> impl Iterator<Item = [usize; 2]> {
-    let reach = radius.max(0.0).floor() as usize;
-    let [ci, cj] = centre;
-    (ci.saturating_sub(reach)..(ci + reach + 1).min(rows)).flat_map(move |r| {
-        (cj.saturating_sub(reach)..(cj + reach + 1).min(cols)).filter_map(move |c| {
-            let (dr, dc) = (r as f64 - ci as f64, c as f64 - cj as f64);
-            (dr * dr + dc * dc <= radius * radius).then_some([r, c])
-        })
-    })
-}
 
 /// Mean squared difference between the loop of pixel `p` with and without the anomaly's
 /// imprint shift (both noiseless).

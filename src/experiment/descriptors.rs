@@ -2,6 +2,7 @@
 //! the a-fraction around it, the distance to the nearest a/c boundary and the direction of
 //! that boundary.
 
+use super::disc::disc;
 use ndarray::{Array2, ArrayView2};
 
 /// Per-pixel descriptors of an a-domain mask, each (rows, cols).
@@ -35,26 +36,22 @@ pub struct Descriptors {
 /// ```
 pub fn descriptors(mask: ArrayView2<bool>, radius: f64) -> Descriptors {
     let (rows, cols) = mask.dim();
-    let reach = radius.max(0.0).floor() as usize;
     let fraction_a = Array2::from_shape_fn((rows, cols), |(i, j)| {
         let (mut inside, mut a) = (0usize, 0usize);
-        for r in i.saturating_sub(reach)..(i + reach + 1).min(rows) {
-            for c in j.saturating_sub(reach)..(j + reach + 1).min(cols) {
-                let (dr, dc) = (r as f64 - i as f64, c as f64 - j as f64);
-                if dr * dr + dc * dc <= radius * radius {
-                    inside += 1;
-                    a += usize::from(mask[[r, c]]);
-                }
-            }
+        for p in disc([i, j], radius, rows, cols) {
+            inside += 1;
+            a += usize::from(mask[p]);
         }
         a as f64 / inside as f64
     });
     let mut boundary_distance = Array2::from_elem((rows, cols), f64::INFINITY);
     let mut normal_x = Array2::zeros((rows, cols));
-    for i in 0..rows {
-        for j in 0..cols {
-            if let Some((d, nx)) = nearest_boundary(mask, i, j) {
-                boundary_distance[[i, j]] = d;
+    // A single-domain mask has no boundary to search for.
+    let first = mask.iter().next().copied();
+    if mask.iter().any(|&m| Some(m) != first) {
+        for ((i, j), d) in boundary_distance.indexed_iter_mut() {
+            if let Some((distance, nx)) = nearest_boundary(mask, i, j) {
+                *d = distance;
                 normal_x[[i, j]] = nx;
             }
         }

@@ -1,4 +1,4 @@
-//! Error metrics of paper 003's predictions (models.md 3.4, after [IS]): per-location loop
+//! Error metrics of paper 003's predictions (models.md 3.4, after IS): per-location loop
 //! errors (normalised RMS, MSE, loop-area error), SSIM of predicted patches, the ROC-AUC of an
 //! error map against a ground-truth mask, and the mean-loop baseline.
 
@@ -38,7 +38,7 @@ fn mean_square(a: &[f64], b: &[f64], sign: f64) -> f64 {
         / a.len() as f64
 }
 
-/// Normalised RMS error, [IS]'s per-location "MSE" map:
+/// Normalised RMS error, IS's per-location "MSE" map:
 /// `sqrt(mean_k (pred_k - truth_k)^2 / mean_k (pred_k + truth_k)^2)`. Infinite (or NaN, when
 /// both are 0) where pred + truth vanishes at every point.
 ///
@@ -54,7 +54,7 @@ pub fn nrms(pred: &[f64], truth: &[f64]) -> Result<f64, ExperimentError> {
 }
 
 /// Loop area: the absolute shoelace area of the closed polygon through `(voltage_k, y_k)` in
-/// order, the last point joined to the first ([IS] `loop_area`).
+/// order, the last point joined to the first (IS `loop_area`).
 ///
 /// ```
 /// use ferrolab::experiment::loop_area;

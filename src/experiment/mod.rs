@@ -4,6 +4,7 @@ mod acquisition;
 mod ae_keys;
 mod anomalies;
 mod descriptors;
+mod disc;
 mod error;
 mod lamellae;
 mod loop_model;

@@ -1,5 +1,5 @@
 //! Image patches centred on the measured locations and paper 003's spatial train/test split
-//! (models.md 3.3, after [IS] `create_training_set` / `make_window`).
+//! (models.md 3.3, after IS `create_training_set` / `make_window`).
 
 use super::error::{ExperimentError, invalid};
 use crate::limits::{bytes_of, check};
@@ -133,7 +133,7 @@ pub struct Split {
     pub test: Vec<usize>,
 }
 
-/// Paper 003's spatial split ([IS]): train on the centres with column `j <= split_col`, test
+/// Paper 003's spatial split (IS): train on the centres with column `j <= split_col`, test
 /// on the rest (the right-hand part).
 ///
 /// ```

@@ -2,8 +2,9 @@
 //! determine their switching loops through a known mapping, with planted anomalies where the
 //! loops do not follow the structure (models.md 3.5; `docs/experiment.md`).
 
-use super::anomalies::{disc, place_anomalies};
+use super::anomalies::place_anomalies;
 use super::descriptors::{Descriptors, descriptors};
+use super::disc::disc;
 use super::error::ExperimentError;
 use super::lamellae::domain_mask;
 use super::{LoopParams, SampleSettings};
@@ -49,7 +50,8 @@ impl Sample {
     ///
     /// ```
     /// use ferrolab::experiment::{Sample, SampleSettings};
-    /// let s = Sample::generate(&SampleSettings { rows: 40, cols: 40, split_col: 20, ..Default::default() })?;
+    /// let settings = SampleSettings { rows: 40, cols: 40, split_col: 20, ..Default::default() };
+    /// let s = Sample::generate(&settings)?;
     /// assert_eq!(s.loops.dim(), (40, 40, 64));
     /// assert_eq!(s.anomaly_centres.len(), 3);
     /// assert!(s.anomaly_centres.iter().all(|c| c[1] > 20));
@@ -118,9 +120,10 @@ impl Sample {
 
     /// The sample of the `sample.*` keys of `cfg`.
     ///
-    /// ```no_run
+    /// ```
     /// use ferrolab::config::Config;
-    /// let s = ferrolab::experiment::Sample::from_config(&Config::new())?; // 60 x 60 x 64
+    /// let s = ferrolab::experiment::Sample::from_config(&Config::new())?;
+    /// assert_eq!((s.loops.dim(), s.settings.split_col), ((60, 60, 64), 42));
     /// # Ok::<(), ferrolab::experiment::ExperimentError>(())
     /// ```
     pub fn from_config(cfg: &Config) -> Result<Self, ExperimentError> {
@@ -133,7 +136,8 @@ impl Sample {
     ///
     /// ```
     /// use ferrolab::experiment::{Sample, SampleSettings};
-    /// let s = Sample::generate(&SampleSettings { rows: 40, cols: 40, split_col: 20, ..Default::default() })?;
+    /// let settings = SampleSettings { rows: 40, cols: 40, split_col: 20, ..Default::default() };
+    /// let s = Sample::generate(&settings)?;
     /// let c = s.anomaly_centres[0];
     /// let expected = s.structure_loop(c);
     /// let actual = s.loops_clean.slice(ndarray::s![c[0], c[1], ..]);

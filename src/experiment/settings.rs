@@ -34,7 +34,8 @@ crate::settings! {
         /// Horizontal lamellae are added in the rows above this one (rows < this value);
         /// vertical lamellae cover the whole field.
         pub horizontal_rows: usize = 30
-            => "sample.horizontal_rows", unit "px", valid Valid::Int(Included(0), Included(1 << 20));
+            => "sample.horizontal_rows", unit "px",
+            valid Valid::Int(Included(0), Included(1 << 20));
         /// Image contrast c of the a domains: I = 1 - c M before blur and noise.
         pub contrast: f64 = 0.8
             => "sample.contrast", valid Valid::Real(Included(0.0), Included(1e6));
@@ -49,7 +50,8 @@ crate::settings! {
             => "sample.loop_noise", valid Valid::Real(Included(0.0), Included(1e6));
         /// Radius of the disc over which the a-fraction f_a is averaged.
         pub fraction_radius_px: f64 = 3.0
-            => "sample.fraction_radius_px", unit "px", valid Valid::Real(Included(0.0), Included(1e4));
+            => "sample.fraction_radius_px", unit "px",
+            valid Valid::Real(Included(0.0), Included(1e4));
         /// Last column of the training side (paper 003's split: train j <= 42, test j > 42);
         /// anomalies are planted in the columns beyond it.
         pub split_col: usize = 42
@@ -60,14 +62,16 @@ crate::settings! {
             => "sample.anomaly_count", valid Valid::Int(Included(0), Included(1 << 20));
         /// Radius of each anomaly disc (pixels within this distance of its centre).
         pub anomaly_radius_px: f64 = 3.0
-            => "sample.anomaly_radius_px", unit "px", valid Valid::Real(Included(0.0), Included(1e4));
+            => "sample.anomaly_radius_px", unit "px",
+            valid Valid::Real(Included(0.0), Included(1e4));
         /// Imprint shift added to Vi inside the anomalies.
         pub anomaly_shift_v: f64 = 4.0
             => "sample.anomaly_shift_v", unit "V", valid Valid::Real(Included(-1e6), Included(1e6));
         /// Anomalies lie where a centred window of this (even) width fits, so that every
         /// anomalous pixel is the centre of a patch: rows and columns in [w/2, size - w/2].
         pub anomaly_window_px: usize = 8
-            => "sample.anomaly_window_px", unit "px", valid Valid::Int(Included(0), Included(1 << 20));
+            => "sample.anomaly_window_px", unit "px",
+            valid Valid::Int(Included(0), Included(1 << 20));
         /// An anomaly is placed only where every pixel's noiseless loop differs from the loop
         /// the structure predicts by a mean squared difference of at least this many
         /// loop_noise^2 (when loop_noise is 0: by at least this value).
@@ -125,13 +129,14 @@ impl Validate for SampleSettings {
                 self.cols
             )));
         }
-        // Two loop cubes, the image, mask, anomaly mask, three descriptors and room for the
-        // blur's two passes.
+        // Two loop cubes, the image, mask, anomaly mask, three descriptors, room for the
+        // blur's two passes, and the anomalies' candidate centres (all and usable).
         let (r, c, l) = (self.rows, self.cols, self.steps);
         let bytes = total(&[
             bytes_of::<f64>(&[2, r, c, l]),
             bytes_of::<f64>(&[7, r, c]),
             bytes_of::<bool>(&[2, r, c]),
+            bytes_of::<[usize; 2]>(&[2, r, c]),
         ]);
         let what = format!("sample.rows x sample.cols x sample.steps = {r} x {c} x {l}");
         Ok(check(&what, bytes)?)

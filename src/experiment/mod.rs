@@ -9,11 +9,13 @@ mod error;
 mod lamellae;
 mod loop_model;
 mod metrics;
+mod paired;
 mod patches;
 mod sample;
 mod session;
 mod session_files;
 mod settings;
+mod study;
 
 pub use acquisition::pick_top_k;
 pub use ae_keys::{Acquisition, AeSettings, ErrorMetric};
@@ -23,6 +25,7 @@ pub use loop_model::LoopParams;
 pub use metrics::{
     SSIM_WINDOW, area_error, loop_area, mean_loop_baseline_mse, mse, nrms, roc_auc, ssim,
 };
+pub use paired::{ErrorMaps, PairedData};
 pub use patches::{
     Patches, Split, centre_range, extract_patches, loops_at, spatial_split, window_centres,
 };
@@ -30,6 +33,7 @@ pub use sample::Sample;
 pub use session::{Maps, Measurement, Pick, Prediction, Session, Surprise};
 pub use session_files::{MANIFEST, parse_manifest};
 pub use settings::SampleSettings;
+pub use study::{StudyReport, im2spec_study};
 
 #[cfg(test)]
 mod session_tests;

@@ -1,12 +1,15 @@
 //! The `ferrolab` command line.
 
 use clap::{Parser, Subcommand};
+use ferrolab::nn::im2spec::Direction;
 use std::process::ExitCode;
 
 mod analyze;
 mod beps;
 mod beps_input;
 mod design;
+mod encdec;
+mod experiment;
 mod gp;
 mod keys;
 mod launcher;
@@ -64,6 +67,18 @@ enum Command {
     /// paper's figures.
     #[command(subcommand, name = "lstm-vae")]
     LstmVae(lstm_vae::Command),
+    /// Paper 003's im2spec (structure patch -> spectrum): train with the paper's spatial split
+    /// (error and latent maps), predict.
+    #[command(subcommand)]
+    Im2spec(encdec::Command),
+    /// Paper 003's spec2im (spectrum -> structure patch): train with the paper's spatial split
+    /// (1 - SSIM and latent maps), predict.
+    #[command(subcommand)]
+    Spec2im(encdec::Command),
+    /// The automated experiment: the closed loop against the simulated microscope, per
+    /// acquisition rule and seed, with figures.
+    #[command(subcommand)]
+    Experiment(experiment::Command),
 }
 
 fn main() -> ExitCode {
@@ -80,6 +95,9 @@ fn main() -> ExitCode {
         Command::Gp(command) => gp::run(&command),
         Command::Train(args) => train::run(&args),
         Command::LstmVae(command) => lstm_vae::run(&command),
+        Command::Im2spec(command) => encdec::run(&command, Direction::ImageToSpectrum),
+        Command::Spec2im(command) => encdec::run(&command, Direction::SpectrumToImage),
+        Command::Experiment(command) => experiment::run(&command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

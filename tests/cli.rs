@@ -928,3 +928,105 @@ fn lstm_vae_resumes_after_sigkill_to_the_same_bytes_and_draws_its_figures() {
     assert!(!ok && stderr.contains("exactly one input"), "{stderr}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn im2spec_and_spec2im_train_predict_and_the_closed_loop_runs() {
+    let dir = std::env::temp_dir().join(format!("ferrolab-cli-im2spec-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let sample = [
+        "--set",
+        "sample.rows=40",
+        "--set",
+        "sample.cols=40",
+        "--set",
+        "sample.split_col=24",
+    ];
+    let out = dir.join("im2spec");
+    let mut args = vec![
+        "im2spec",
+        "train",
+        "--sample",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend(sample);
+    args.extend(["--set", "im2spec.epochs=2", "--set", "im2spec.filters=4"]);
+    let (ok, stdout, stderr) = ferrolab(&args);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("test MSE"), "{stdout}");
+    for f in [
+        "model.safetensors",
+        "errors.npz",
+        "error_maps.png",
+        "latent_maps.png",
+        "training.png",
+    ] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+    let model = out.join("model.safetensors");
+    let pred = dir.join("pred.npz");
+    let mut args = vec![
+        "im2spec",
+        "predict",
+        "--sample",
+        "--model",
+        model.to_str().unwrap(),
+    ];
+    args.extend(["--out", pred.to_str().unwrap()]);
+    args.extend(sample);
+    let (ok, _, stderr) = ferrolab(&args);
+    assert!(ok, "{stderr}");
+    let members = ferrolab::io::npz::read_npz(&std::fs::read(&pred).unwrap()).unwrap();
+    assert_eq!(members["predicted"].shape, [40, 40, 64]);
+    // The wrong direction's command refuses the model, naming it.
+    let (ok, _, stderr) = ferrolab(&[
+        "spec2im",
+        "predict",
+        "--sample",
+        "--model",
+        model.to_str().unwrap(),
+        "--out",
+        "x.npz",
+    ]);
+    assert!(!ok && stderr.contains("im2spec model"), "{stderr}");
+
+    let exp = dir.join("experiment");
+    let mut args = vec![
+        "experiment",
+        "simulate",
+        "--seeds",
+        "0-1",
+        "--initial",
+        "40",
+        "--per-step",
+        "4",
+    ];
+    args.extend([
+        "--steps",
+        "2",
+        "--rules",
+        "ensemble_std,random",
+        "--out",
+        exp.to_str().unwrap(),
+    ]);
+    args.extend(sample);
+    args.extend([
+        "--set",
+        "ae.epochs_initial=2",
+        "--set",
+        "ae.epochs_update=1",
+        "--set",
+        "ae.ensemble_size=2",
+    ]);
+    args.extend(["--set", "im2spec.filters=4"]);
+    let (ok, stdout, stderr) = ferrolab(&args);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("ensemble_std |") && stdout.contains("random |"),
+        "{stdout}"
+    );
+    let csv = std::fs::read_to_string(exp.join("curves.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 2 * 2 * 3, "{csv}");
+    assert!(exp.join("map_error.png").is_file() && exp.join("picks_random.png").is_file());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -310,9 +310,9 @@ fn train(
             let maps = ErrorMaps::new(pred.view(), test_y.view(), &centres, &map.voltage, shape)
                 .map_err(|e| e.to_string())?;
             let npz = ferrolab::io::npz::npz_bytes(&[
-                ("nrms.npy", to_npy_bytes(&maps.nrms)),
-                ("mse.npy", to_npy_bytes(&maps.mse)),
-                ("area.npy", to_npy_bytes(&maps.area)),
+                ("nrms", to_npy_bytes(&maps.nrms)),
+                ("mse", to_npy_bytes(&maps.mse)),
+                ("area", to_npy_bytes(&maps.area)),
             ])
             .map_err(|e| e.to_string())?;
             write_file(&out.join("errors.npz"), &npz)?;
@@ -353,8 +353,8 @@ fn train(
                     ferrolab::experiment::nrms(&p, &y).map_err(|e| e.to_string())?;
             }
             let npz = ferrolab::io::npz::npz_bytes(&[
-                ("one_minus_ssim.npy", to_npy_bytes(&one_minus_ssim)),
-                ("nrms.npy", to_npy_bytes(&nrms)),
+                ("one_minus_ssim", to_npy_bytes(&one_minus_ssim)),
+                ("nrms", to_npy_bytes(&nrms)),
             ])
             .map_err(|e| e.to_string())?;
             write_file(&out.join("errors.npz"), &npz)?;
@@ -482,15 +482,15 @@ fn predict(
             .assign(&z.row(k));
     }
     let mut members = vec![
-        ("predicted.npy", to_npy_bytes(&predicted)),
-        ("latent.npy", to_npy_bytes(&latent)),
+        ("predicted", to_npy_bytes(&predicted)),
+        ("latent", to_npy_bytes(&latent)),
     ];
     if direction == Direction::ImageToSpectrum && map.spectra.is_some() {
         let maps = ErrorMaps::new(pred.view(), y.view(), &centres, &map.voltage, (r, c))
             .map_err(|e| e.to_string())?;
-        members.push(("nrms.npy", to_npy_bytes(&maps.nrms)));
-        members.push(("mse.npy", to_npy_bytes(&maps.mse)));
-        members.push(("area.npy", to_npy_bytes(&maps.area)));
+        members.push(("nrms", to_npy_bytes(&maps.nrms)));
+        members.push(("mse", to_npy_bytes(&maps.mse)));
+        members.push(("area", to_npy_bytes(&maps.area)));
     }
     let npz = ferrolab::io::npz::npz_bytes(&members).map_err(|e| e.to_string())?;
     write_file(out, &npz)?;

@@ -7,6 +7,7 @@ mod descriptors;
 mod disc;
 mod error;
 mod lamellae;
+mod latent;
 mod loop_model;
 mod metrics;
 mod microscope;
@@ -22,6 +23,7 @@ pub use acquisition::pick_top_k;
 pub use ae_keys::{Acquisition, AeSettings, ErrorMetric};
 pub use descriptors::{Descriptors, descriptors};
 pub use error::ExperimentError;
+pub use latent::{LatentClasses, decoded_manifold, latent_classes};
 pub use loop_model::LoopParams;
 pub use metrics::{
     SSIM_WINDOW, area_error, loop_area, mean_loop_baseline_mse, mse, nrms, roc_auc, ssim,

@@ -5,6 +5,7 @@
  * spec2im train / predict / encode / decode / save / load round trips. Prints
  * "ae: all checks passed" on success. */
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,12 @@ static void patch_at(int64_t r, int64_t c, double *out) {
     for (int i = 0; i < WIN; i++)
         for (int j = 0; j < WIN; j++)
             out[i * WIN + j] = image[(size_t)(r - WIN / 2 + i) * W + (size_t)(c - WIN / 2 + j)];
+}
+
+static void *update_worker(void *arg) {
+    static int32_t status;
+    status = ferrolab_ae_update((const ferrolab_ae *)arg);
+    return &status;
 }
 
 static double nrms(const double *yhat, const double *y, size_t n) {
@@ -174,6 +181,23 @@ static void closed_loop(ferrolab_config *cfg) {
     EXPECT(ferrolab_ae_shape(again, NULL, NULL, NULL, NULL, &measured, &trained), FERROLAB_OK, NULL);
     if (measured != SEEDS + K || trained != 1) {
         printf("FAIL reloaded: %zu measurements, trained %d\n", measured, (int)trained);
+        failures++;
+    }
+
+    /* An update cancelled from another thread, then resumed to the end: the reloaded session
+     * continues like the original. */
+    double more[L];
+    int64_t more_row = 2, more_col = 14;
+    memcpy(more, measure(more_row, more_col), sizeof more);
+    EXPECT(ferrolab_ae_add_measurements(again, &more_row, &more_col, more, 1, L, NULL), FERROLAB_OK, NULL);
+    pthread_t worker;
+    pthread_create(&worker, NULL, update_worker, again);
+    EXPECT(ferrolab_ae_request_cancel(again), FERROLAB_OK, NULL);
+    JOIN_CANCELLED(worker);
+    EXPECT(ferrolab_ae_update(again), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_ae_shape(again, NULL, NULL, NULL, NULL, &measured, &trained), FERROLAB_OK, NULL);
+    if (measured != SEEDS + K + 1 || trained != 1) {
+        printf("FAIL after the resumed update: %zu measurements, trained %d\n", measured, (int)trained);
         failures++;
     }
     EXPECT(ferrolab_ae_free(again), FERROLAB_OK, NULL);

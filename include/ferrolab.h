@@ -128,7 +128,12 @@
 // Opaque handle of an automated-experiment session over one structural image:
 // `ferrolab_ae_new` or `ferrolab_ae_load`, released with `ferrolab_ae_free`. An update holds
 // the session exclusively (every other call on it waits); progress and cancellation may be
-// called from other threads while it runs.
+// called from other threads while it runs. Differences from the sketch in the design note
+// (models.md 3.7), for the conventions every handle follows: progress is
+// `ferrolab_ae_progress_info` (not `ferrolab_ae_progress`), `ferrolab_ae_free` returns a status,
+// `ferrolab_ae_rank` and `ferrolab_ae_predict` take `spectrum_len` and `ferrolab_ae_maps` takes
+// `height` and `width`, each checked against the session, and `ferrolab_ae_shape` reports the
+// sizes.
 typedef struct ferrolab_ae ferrolab_ae;
 
 // Opaque options handle: create with `ferrolab_config_new`, release with

@@ -4,10 +4,11 @@
 //! "surprise" of each new measurement, maps, and a session directory to resume from.
 //!
 //! Where this differs from the sketch in models.md 3.7, the house conventions of the other
-//! handles govern: progress is `ferrolab_ae_progress_info` (the sketch's `ferrolab_ae_progress`
-//! with fraction and last loss: here done / total of the current member's epochs, the member as
-//! the stage, and the last loss), and every output array comes with the size it is checked
-//! against (`spectrum_len`, `height`, `width`).
+//! handles govern (listed in the doc of [`ferrolab_ae`], which the header carries): progress is
+//! `ferrolab_ae_progress_info` (the sketch's `ferrolab_ae_progress` with fraction and last loss:
+//! here done / total of the current member's epochs, the member as the stage, and the last
+//! loss), and every output array comes with the size it is checked against (`spectrum_len`,
+//! `height`, `width`).
 
 use crate::arrays::{check_finite, out_arg, shape_len, slice_in, slice_out};
 use crate::config::{config_or_default, ferrolab_config};
@@ -24,7 +25,12 @@ use std::sync::{Arc, PoisonError, RwLock};
 /// Opaque handle of an automated-experiment session over one structural image:
 /// `ferrolab_ae_new` or `ferrolab_ae_load`, released with `ferrolab_ae_free`. An update holds
 /// the session exclusively (every other call on it waits); progress and cancellation may be
-/// called from other threads while it runs.
+/// called from other threads while it runs. Differences from the sketch in the design note
+/// (models.md 3.7), for the conventions every handle follows: progress is
+/// `ferrolab_ae_progress_info` (not `ferrolab_ae_progress`), `ferrolab_ae_free` returns a status,
+/// `ferrolab_ae_rank` and `ferrolab_ae_predict` take `spectrum_len` and `ferrolab_ae_maps` takes
+/// `height` and `width`, each checked against the session, and `ferrolab_ae_shape` reports the
+/// sizes.
 pub struct ferrolab_ae {
     _opaque: [u8; 0],
 }

@@ -381,7 +381,7 @@ pub(crate) unsafe fn load<K: Kind, P>(
         return Err(FfiError::new(
             FERROLAB_ERR_CORRUPT_FILE,
             format!(
-                "{path} holds a {other} model, not a {name} model: load it with ferrolab_{other}_load",
+                "{path} holds a model of kind {other} and ferrolab_{name}_load reads kind {name} only: load it with ferrolab_{other}_load",
                 other = K::OTHER,
                 name = K::NAME
             ),

@@ -530,9 +530,9 @@ int main(void) {
     EXPECT(ferrolab_im2spec_save(im, "im.safetensors"), FERROLAB_OK, NULL);
     EXPECT(ferrolab_spec2im_save(sm, "sm.safetensors"), FERROLAB_OK, NULL);
     EXPECT(ferrolab_im2spec_load("sm.safetensors", &im_other), FERROLAB_ERR_CORRUPT_FILE,
-           "holds a spec2im model, not a im2spec model: load it with ferrolab_spec2im_load");
+           "holds a model of kind spec2im and ferrolab_im2spec_load reads kind im2spec only: load it with ferrolab_spec2im_load");
     EXPECT(ferrolab_spec2im_load("im.safetensors", &sm_other), FERROLAB_ERR_CORRUPT_FILE,
-           "holds a im2spec model, not a spec2im model: load it with ferrolab_im2spec_load");
+           "holds a model of kind im2spec and ferrolab_spec2im_load reads kind spec2im only: load it with ferrolab_im2spec_load");
     EXPECT(ferrolab_im2spec_load("mlp-not-there.safetensors", &im_other), FERROLAB_ERR_IO, "mlp-not-there.safetensors");
     EXPECT(ferrolab_im2spec_load(NULL, &im_other), FERROLAB_ERR_NULL_POINTER, "argument path");
     EXPECT(ferrolab_spec2im_load("sm.safetensors", NULL), FERROLAB_ERR_NULL_POINTER, "argument out");

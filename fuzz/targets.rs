@@ -17,6 +17,8 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("dataset", dataset),
     ("vae", vae),
     ("lstm_vae", lstm_vae),
+    ("im2spec", im2spec),
+    ("ae_manifest", ae_manifest),
     ("gp", gp),
     ("config", config),
     #[cfg(feature = "hdf5")]
@@ -81,6 +83,30 @@ pub fn vae(data: &[u8]) {
 /// selected, best and current weights, the training state).
 pub fn lstm_vae(data: &[u8]) {
     let _ = ferrolab::nn::lstm_vae::LstmVae::load(&scratch("lstm_vae.safetensors", data));
+}
+
+/// im2spec / spec2im files (paper 003), either direction: the network file format
+/// (safetensors) and the model read from it (settings through the key checks, architecture,
+/// the parameter count against the file's values before allocating, weights, running
+/// statistics, training state).
+pub fn im2spec(data: &[u8]) {
+    let _ = ferrolab::nn::im2spec::EncoderDecoder::load(&scratch("im2spec.safetensors", data));
+}
+
+/// Automated-experiment session manifests (`manifest.json`): `experiment::parse_manifest`
+/// (JSON, format word, version, checksum), then `Session::load` on a directory holding only
+/// that manifest (the `ae.*` and `im2spec.*` settings through the key checks, the voltage, the
+/// file names it lists, which must stay inside the directory).
+pub fn ae_manifest(data: &[u8]) {
+    if ferrolab::experiment::parse_manifest(data).is_err() {
+        return;
+    }
+    let dir = scratch_dir().join("ae-session");
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    let path = dir.join(ferrolab::experiment::MANIFEST);
+    let _ = std::fs::remove_file(&path);
+    std::fs::write(&path, data).expect("scratch file");
+    let _ = ferrolab::experiment::Session::load(&dir);
 }
 
 /// GP model files: the checked JSON record and the model refitted from it.

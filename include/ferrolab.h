@@ -125,6 +125,17 @@
 // program can check at run time that the library it loaded is the one it was built against.
 #define FERROLAB_ABI_VERSION 1
 
+// Opaque handle of an automated-experiment session over one structural image:
+// `ferrolab_ae_new` or `ferrolab_ae_load`, released with `ferrolab_ae_free`. An update holds
+// the session exclusively (every other call on it waits); progress and cancellation may be
+// called from other threads while it runs. Differences from the sketch in the design note
+// (models.md 3.7), for the conventions every handle follows: progress is
+// `ferrolab_ae_progress_info` (not `ferrolab_ae_progress`), `ferrolab_ae_free` returns a status,
+// `ferrolab_ae_rank` and `ferrolab_ae_predict` take `spectrum_len` and `ferrolab_ae_maps` takes
+// `height` and `width`, each checked against the session, and `ferrolab_ae_shape` reports the
+// sizes.
+typedef struct ferrolab_ae ferrolab_ae;
+
 // Opaque options handle: create with `ferrolab_config_new`, release with
 // `ferrolab_config_free`. Calls that take `const ferrolab_config *` may run concurrently on
 // one handle; setters need exclusive use of it.
@@ -143,6 +154,12 @@ typedef struct ferrolab_design ferrolab_design;
 // `ferrolab_gp_free`. Immutable: every call on it may run concurrently.
 typedef struct ferrolab_gp ferrolab_gp;
 
+// Opaque handle of an im2spec model (structure patch -> spectrum at its centre):
+// `ferrolab_im2spec_new` or `ferrolab_im2spec_load`, released with `ferrolab_im2spec_free`.
+// Training holds the model exclusively (calls that read it wait); progress, cancellation and
+// the checkpoint may be used from other threads while it trains.
+typedef struct ferrolab_im2spec ferrolab_im2spec;
+
 // Opaque handle of an LSTM beta-VAE: `ferrolab_lstm_vae_new` or `ferrolab_lstm_vae_load`,
 // released with `ferrolab_lstm_vae_free`. Training holds the model exclusively (every call
 // that reads the model waits for it); progress, cancellation, the checkpoint and the stage
@@ -152,6 +169,11 @@ typedef struct ferrolab_lstm_vae ferrolab_lstm_vae;
 // Opaque handle of a generated film: create with `ferrolab_polycrystal_new`, release with
 // `ferrolab_polycrystal_free`. Immutable: every call on it may run concurrently.
 typedef struct ferrolab_polycrystal ferrolab_polycrystal;
+
+// Opaque handle of a spec2im model (spectrum -> structure patch around it):
+// `ferrolab_spec2im_new` or `ferrolab_spec2im_load`, released with `ferrolab_spec2im_free`.
+// Threads as for `ferrolab_im2spec`.
+typedef struct ferrolab_spec2im ferrolab_spec2im;
 
 // Opaque handle of a sweep run: create with `ferrolab_sweep_new`, run with
 // `ferrolab_sweep_run`, release with `ferrolab_sweep_free`. Every call takes a const handle:
@@ -166,6 +188,203 @@ typedef struct ferrolab_vae ferrolab_vae;
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+// Start a session over `image` (height x width, row-major, the structural image) for spectra
+// of `spectrum_len` points measured at `voltage` (spectrum_len values, for the loop-area
+// error), with the `ae.*` keys of `cfg` (window 8, latent 2, `ensemble_std`, 5 members,
+// exclusion radius 4 px, 250 initial and 50 update epochs, seed 0) and the members' network
+// and optimiser from its `im2spec.*` keys (latent size, epochs and seed come from `ae.*`).
+// NULL cfg: all defaults. Ownership: the caller frees `*out` with `ferrolab_ae_free`; `*out` is
+// NULL on error. Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_ARGUMENT (the
+// window does not fit the image, fewer than 2 spectrum points, keys inconsistent together),
+// _NON_FINITE, _INVALID_HANDLE (cfg), _OUT_OF_MEMORY, a configuration error naming the key.
+//
+// ```c
+// ferrolab_ae *ae = NULL;
+// int32_t s = ferrolab_ae_new(cfg, image, 60, 60, voltage, 64, &ae);
+// ```
+//
+// # Safety
+// `image` is valid for height*width doubles, `voltage` for spectrum_len, `out` NULL or valid
+// for one pointer.
+int32_t ferrolab_ae_new(const ferrolab_config *cfg,
+                        const double *image,
+                        size_t height,
+                        size_t width,
+                        const double *voltage,
+                        size_t spectrum_len,
+                        ferrolab_ae **out);
+
+// Release a session (an update on another thread keeps it until it returns). NULL is a no-op;
+// a freed, foreign or other-type handle returns FERROLAB_ERR_INVALID_HANDLE.
+int32_t ferrolab_ae_free(ferrolab_ae *ae);
+
+// Add `n` measured spectra (n x spectrum_len, row-major) at pixels (`rows[k]`, `cols[k]`),
+// each where the `ae.window_px` window fits. `out_surprise` (NULL: not wanted) receives each
+// one's surprise by `ae.error_metric`: its error against the ensemble's prediction made before
+// it was measured, NaN while no model is trained. The ensemble is not retrained:
+// `ferrolab_ae_update` does that. Waits while an update runs. Returns FERROLAB_OK, or
+// FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE, _INVALID_ARGUMENT (n = 0, spectrum_len differs
+// from the session's, a location outside the window range or negative), _NON_FINITE,
+// _OUT_OF_MEMORY; on an error nothing is added.
+//
+// # Safety
+// `rows` and `cols` are valid for n values, `spectra` for n*spectrum_len doubles,
+// `out_surprise` NULL or valid for n.
+int32_t ferrolab_ae_add_measurements(const ferrolab_ae *ae,
+                                     const int64_t *rows,
+                                     const int64_t *cols,
+                                     const double *spectra,
+                                     size_t n,
+                                     size_t spectrum_len,
+                                     double *out_surprise);
+
+// (Re)train the ensemble on every measurement, blocking, on the library's worker pool: the
+// first time each member trains `ae.epochs_initial` epochs from fresh weights, later it is
+// warm-started for `ae.epochs_update` epochs; then every candidate location is predicted, so
+// ranking is fast. Long-running: progress with `ferrolab_ae_progress_info` (stage k = member
+// k from 1, epochs done and total of its run), cancel with `ferrolab_ae_request_cancel`; after a
+// cancellation the members that finished are kept and calling it again continues the rest.
+// Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE, _INVALID_ARGUMENT (no
+// measurements yet), _CANCELLED, _NUMERICAL, _OUT_OF_MEMORY, _BUSY (an update of this session
+// runs on another thread; it is not disturbed).
+int32_t ferrolab_ae_update(const ferrolab_ae *ae);
+
+// Write the progress of this session's update (the sketch's `ferrolab_ae_progress`, in the
+// house form of every handle): epochs done and total of the member training now, the member
+// as the stage (from 1), and its latest epoch's mean training loss (NaN before any). Every
+// output may be NULL. Safe from any thread, also while an update runs. Returns FERROLAB_OK,
+// FERROLAB_ERR_NULL_POINTER (NULL handle) or _INVALID_HANDLE.
+//
+// # Safety
+// `done`, `total`, `stage` and `last_loss` are each NULL or valid for one value.
+int32_t ferrolab_ae_progress_info(const ferrolab_ae *ae,
+                                  uint64_t *done,
+                                  uint64_t *total,
+                                  int32_t *stage,
+                                  double *last_loss);
+
+// Ask a running `ferrolab_ae_update` to stop before its next batch; it returns
+// FERROLAB_ERR_CANCELLED. Safe from any thread. Returns FERROLAB_OK,
+// FERROLAB_ERR_NULL_POINTER or _INVALID_HANDLE.
+int32_t ferrolab_ae_request_cancel(const ferrolab_ae *ae);
+
+// Copy the message of the last failed call (or warning) on this session into `buf`,
+// snprintf-style. Returns FERROLAB_OK, FERROLAB_WARN_TRUNCATED, FERROLAB_ERR_NULL_POINTER or
+// _INVALID_HANDLE (this failure does not replace any stored message).
+//
+// # Safety
+// `buf` is NULL or valid for `cap` bytes; `needed` is NULL or valid for one size_t.
+int32_t ferrolab_ae_last_error(const ferrolab_ae *ae, char *buf, size_t cap, size_t *needed);
+
+// The next `k` locations to measure, best first: the highest `ae.acquisition` scores among the
+// unmeasured candidates, no two closer than `ae.exclusion_radius_px`. Writes their rows and
+// columns, their scores (`out_score`, may be NULL), the ensemble's predicted spectra and their
+// spread (`out_pred`, `out_pred_std`: k x spectrum_len each, may be NULL) and their number into
+// `*out_n` (below k when the candidates run out). Reads the last update's predictions, so it
+// is fast. Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE,
+// _INVALID_ARGUMENT (spectrum_len differs from the session's; no model yet: call
+// `ferrolab_ae_update`).
+//
+// # Safety
+// `out_rows` and `out_cols` are valid for k values, `out_score` NULL or valid for k,
+// `out_pred` and `out_pred_std` NULL or valid for k*spectrum_len doubles, `out_n` for one
+// size_t.
+int32_t ferrolab_ae_rank(const ferrolab_ae *ae,
+                         size_t k,
+                         int64_t *out_rows,
+                         int64_t *out_cols,
+                         double *out_score,
+                         double *out_pred,
+                         double *out_pred_std,
+                         size_t spectrum_len,
+                         size_t *out_n);
+
+// The ensemble's predictions at `n` locations (`rows[k]`, `cols[k]`, where the window fits):
+// mean spectra into `out_pred` and their spread over the members into `out_pred_std` (n x
+// spectrum_len each; `out_pred_std` may be NULL), and the first member's latent vectors into
+// `out_latent`: n x `ae.latent_dim` values, a width the configuration sets, so `latent_cap` says
+// how many doubles `out_latent` holds and `*latent_needed` (may be NULL) receives n x
+// latent_dim; `out_latent` may be NULL (no latents wanted). Returns FERROLAB_OK,
+// FERROLAB_WARN_TRUNCATED (latent_cap too small: the first latent_cap values are written, all
+// else in full), or FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE, _INVALID_ARGUMENT (n = 0,
+// spectrum_len differs, a location outside the window range; no model yet: call
+// `ferrolab_ae_update`).
+//
+// # Safety
+// `rows` and `cols` are valid for n values; `out_pred` for n*spectrum_len doubles,
+// `out_pred_std` NULL or as `out_pred`; `out_latent` NULL or valid for latent_cap doubles;
+// `latent_needed` NULL or valid for one size_t.
+int32_t ferrolab_ae_predict(const ferrolab_ae *ae,
+                            const int64_t *rows,
+                            const int64_t *cols,
+                            size_t n,
+                            double *out_pred,
+                            double *out_pred_std,
+                            size_t spectrum_len,
+                            double *out_latent,
+                            size_t latent_cap,
+                            size_t *latent_needed);
+
+// Maps over the image (height x width, row-major, NaN where undefined): the acquisition score
+// of every unmeasured candidate (NaN before the first update), the surprise of every measured
+// location that had a prediction (normalised RMS, MSE, loop-area error), and the first
+// member's latent vector at every candidate into `out_latent` (height x width x
+// `ae.latent_dim`, capacity as in `ferrolab_ae_predict`). Every output may be NULL (not
+// wanted). Returns FERROLAB_OK, FERROLAB_WARN_TRUNCATED (latent_cap too small), or
+// FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE, _INVALID_ARGUMENT (height or width differ from
+// the image's), _OUT_OF_MEMORY.
+//
+// # Safety
+// Each map is NULL or valid for height*width doubles; `out_latent` NULL or valid for
+// latent_cap doubles; `latent_needed` NULL or valid for one size_t.
+int32_t ferrolab_ae_maps(const ferrolab_ae *ae,
+                         size_t height,
+                         size_t width,
+                         double *out_score,
+                         double *out_err_nrms,
+                         double *out_err_mse,
+                         double *out_err_area,
+                         double *out_latent,
+                         size_t latent_cap,
+                         size_t *latent_needed);
+
+// Write the image's height and width, the spectrum length, `ae.latent_dim`, the number of
+// measurements so far and whether a finished update's model is there (1) or not (0: rank and
+// predict need `ferrolab_ae_update`). Every output may be NULL. Returns FERROLAB_OK,
+// FERROLAB_ERR_NULL_POINTER (NULL handle) or _INVALID_HANDLE.
+//
+// # Safety
+// Each size_t output is NULL or valid for one size_t, `trained` NULL or valid for one int32_t.
+int32_t ferrolab_ae_shape(const ferrolab_ae *ae,
+                          size_t *height,
+                          size_t *width,
+                          size_t *spectrum_len,
+                          size_t *latent_dim,
+                          size_t *measurements,
+                          int32_t *trained);
+
+// Save the session into directory `dir` (created if missing; a link or a file there is
+// refused): `manifest.json` (format, version, settings, measurements, surprises, members'
+// progress, checksums), the image and spectra as `.npy` and each member as a network file,
+// atomically as a whole (a crash at any moment leaves the previous or the new session). A
+// session saved after a cancelled update resumes it on the next `ferrolab_ae_update`. Waits
+// while an update runs. Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_UTF8,
+// _INVALID_HANDLE, _IO.
+//
+// # Safety
+// `dir` is NULL or a NUL-terminated string.
+int32_t ferrolab_ae_save(const ferrolab_ae *ae, const char *dir);
+
+// Load a session saved by `ferrolab_ae_save` from directory `dir`, checking the manifest's
+// format, version and checksum and every file's: a controller that crashed resumes where it
+// was. Ownership as for `ferrolab_ae_new`. Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER,
+// _INVALID_UTF8, _IO (unreadable, named), _CORRUPT_FILE (damaged, foreign or other-version
+// manifest or file), _OUT_OF_MEMORY.
+//
+// # Safety
+// `dir` is NULL or a NUL-terminated string; `out` is NULL or valid for one pointer.
+int32_t ferrolab_ae_load(const char *dir, ferrolab_ae **out);
 
 // Principal component analysis of `x` (n x d): the first `k` components (k x d, unit rows,
 // each with its largest-magnitude entry positive), their explained variances (k) and the
@@ -924,6 +1143,327 @@ int32_t ferrolab_gp_progress_info(const ferrolab_gp *gp,
                                   int32_t *stage,
                                   double *last_loss);
 
+// Make an untrained im2spec model for `patch_h` x `patch_w` patches and spectra of
+// `spectrum_len` points with the `im2spec.*` keys of `cfg` (NULL: paper 003: latent 10, 64
+// filters, Adam 1e-3, batch 64, 250 epochs, seed 1). The training settings are fixed here.
+// Ownership: the caller frees `*out` with `ferrolab_im2spec_free`; `*out` is NULL on error.
+// Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_ARGUMENT (a size is 0),
+// _INVALID_HANDLE (cfg), _OUT_OF_MEMORY (the network beyond the memory budget), a
+// configuration error naming the key.
+//
+// ```c
+// ferrolab_im2spec *m = NULL;
+// if (ferrolab_im2spec_new(NULL, 8, 8, 64, &m) != FERROLAB_OK) { /* ferrolab_last_error */ }
+// ```
+//
+// # Safety
+// `out` is NULL or valid for one pointer.
+int32_t ferrolab_im2spec_new(const ferrolab_config *cfg,
+                             size_t patch_h,
+                             size_t patch_w,
+                             size_t spectrum_len,
+                             ferrolab_im2spec **out);
+
+// Checkpoint file of later `ferrolab_im2spec_train` calls (NULL: none): resumed from when it
+// exists (same model, settings and data), rewritten atomically every
+// `im2spec.checkpoint_every` epochs, at the end and when training is cancelled. Returns
+// FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_UTF8, _INVALID_HANDLE, _IO (its folder is
+// missing or read-only, or it is a link or not a regular file: checked now).
+//
+// # Safety
+// `path` is NULL or a NUL-terminated string.
+int32_t ferrolab_im2spec_set_checkpoint(const ferrolab_im2spec *im2spec, const char *path);
+
+// Train on `n` patches (n x patch_h x patch_w, row-major) and their spectra (n x
+// spectrum_len), in their own units, until `im2spec.epochs` epochs are done in total, on the
+// library's worker pool, blocking. After a cancellation, calling it again with the same data
+// continues where it stopped. `loss_history` receives up to `cap` epochs' mean training loss
+// (MSE) and `*epochs_done` the epochs done (also on cancellation); `loss_history` is NULL with
+// `cap` 0 when no history is wanted (no truncation warning then). Progress: `ferrolab_im2spec_progress_info`; cancel:
+// `ferrolab_im2spec_request_cancel`. Returns FERROLAB_OK, FERROLAB_WARN_TRUNCATED (cap < epochs
+// done), or FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE, _INVALID_ARGUMENT (a size differs from
+// the model's, n = 0, other data than the run's), _NON_FINITE, _CANCELLED, _NUMERICAL,
+// _OUT_OF_MEMORY, _IO / _CORRUPT_FILE (checkpoint), _BUSY (training on another thread).
+//
+// # Safety
+// `patches` is valid for n*patch_h*patch_w doubles, `spectra` for n*spectrum_len,
+// `loss_history` for cap (or NULL with cap 0), `epochs_done` for one size_t.
+int32_t ferrolab_im2spec_train(const ferrolab_im2spec *im2spec,
+                               const double *patches,
+                               size_t n,
+                               size_t patch_h,
+                               size_t patch_w,
+                               const double *spectra,
+                               size_t spectrum_len,
+                               double *loss_history,
+                               size_t cap,
+                               size_t *epochs_done);
+
+// Write the progress of this handle's training: epochs done and total of the current or last
+// `ferrolab_im2spec_train`, stage 0, and the latest epoch's mean training loss (NaN before
+// any). Every output may be NULL. Safe from any thread, also while training runs. Returns
+// FERROLAB_OK, FERROLAB_ERR_NULL_POINTER (NULL handle) or _INVALID_HANDLE.
+//
+// # Safety
+// `done`, `total`, `stage` and `last_loss` are each NULL or valid for one value.
+int32_t ferrolab_im2spec_progress_info(const ferrolab_im2spec *im2spec,
+                                       uint64_t *done,
+                                       uint64_t *total,
+                                       int32_t *stage,
+                                       double *last_loss);
+
+// Ask a running `ferrolab_im2spec_train` to stop before its next batch; it returns
+// FERROLAB_ERR_CANCELLED with the model at its last finished epoch (and the checkpoint
+// written, when one is set). Safe from any thread. Returns FERROLAB_OK,
+// FERROLAB_ERR_NULL_POINTER or _INVALID_HANDLE.
+int32_t ferrolab_im2spec_request_cancel(const ferrolab_im2spec *im2spec);
+
+// Predict the spectra (n x spectrum_len, row-major) of `n` patches (n x patch_h x patch_w),
+// in inference mode (running statistics). `out_std` (NULL: not wanted) receives n x
+// spectrum_len zeros: one model has no spread (the session's ensemble,
+// `ferrolab_ae_predict`, has). Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER,
+// _INVALID_HANDLE, _INVALID_ARGUMENT (a size differs from the model's, n = 0), _NON_FINITE,
+// _OUT_OF_MEMORY.
+//
+// # Safety
+// `patches` is valid for n*patch_h*patch_w doubles, `out_spectra` (and `out_std` unless NULL)
+// for n*spectrum_len.
+int32_t ferrolab_im2spec_predict(const ferrolab_im2spec *im2spec,
+                                 const double *patches,
+                                 size_t n,
+                                 size_t patch_h,
+                                 size_t patch_w,
+                                 size_t spectrum_len,
+                                 double *out_spectra,
+                                 double *out_std);
+
+// Encode `n` patches (n x patch_h x patch_w) into their latent vectors (n x latent,
+// row-major; `latent` must be the model's, `ferrolab_im2spec_shape`). Returns FERROLAB_OK, or
+// FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE, _INVALID_ARGUMENT (a size differs from the
+// model's, n = 0), _NON_FINITE, _OUT_OF_MEMORY.
+//
+// # Safety
+// `patches` is valid for n*patch_h*patch_w doubles, `out_latent` for n*latent.
+int32_t ferrolab_im2spec_encode(const ferrolab_im2spec *im2spec,
+                                const double *patches,
+                                size_t n,
+                                size_t patch_h,
+                                size_t patch_w,
+                                double *out_latent,
+                                size_t latent);
+
+// Decode latent vectors `z` (n x latent) into spectra (n x spectrum_len, row-major), in
+// inference mode. Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE,
+// _INVALID_ARGUMENT (a size differs from the model's, n = 0), _NON_FINITE, _OUT_OF_MEMORY.
+//
+// # Safety
+// `z` is valid for n*latent doubles, `out_spectra` for n*spectrum_len.
+int32_t ferrolab_im2spec_decode(const ferrolab_im2spec *im2spec,
+                                const double *z,
+                                size_t n,
+                                size_t latent,
+                                size_t spectrum_len,
+                                double *out_spectra);
+
+// Write the model's patch height and width, spectrum length, latent size, trainable
+// parameter count and the epochs done in its current run. Every output may be NULL. Returns
+// FERROLAB_OK, FERROLAB_ERR_NULL_POINTER (NULL handle) or _INVALID_HANDLE.
+//
+// # Safety
+// Each output is NULL or valid for one size_t.
+int32_t ferrolab_im2spec_shape(const ferrolab_im2spec *im2spec,
+                               size_t *patch_h,
+                               size_t *patch_w,
+                               size_t *spectrum_len,
+                               size_t *latent,
+                               size_t *parameter_count,
+                               size_t *epochs_done);
+
+// Save the model (weights, running statistics, settings and, once trained, everything a
+// continued run needs) to `path` in the network file format (safetensors with JSON metadata,
+// kind "im2spec"), atomically. Waits while the model trains. Returns FERROLAB_OK, or
+// FERROLAB_ERR_NULL_POINTER, _INVALID_UTF8, _INVALID_HANDLE, _IO.
+//
+// # Safety
+// `path` is NULL or a NUL-terminated string.
+int32_t ferrolab_im2spec_save(const ferrolab_im2spec *im2spec, const char *path);
+
+// Load an im2spec model saved by `ferrolab_im2spec_save` (or a checkpoint). Ownership as for
+// `ferrolab_im2spec_new`. Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_UTF8,
+// _IO (unreadable, named), _CORRUPT_FILE (damaged, foreign or other-version file, or a spec2im
+// model: the message says to use `ferrolab_spec2im_load`), _OUT_OF_MEMORY.
+//
+// # Safety
+// `path` is NULL or a NUL-terminated string; `out` is NULL or valid for one pointer.
+int32_t ferrolab_im2spec_load(const char *path, ferrolab_im2spec **out);
+
+// Release an im2spec model (a training run on another thread keeps the model until it
+// returns). NULL is a no-op; a freed, foreign or other-type handle returns
+// FERROLAB_ERR_INVALID_HANDLE.
+int32_t ferrolab_im2spec_free(ferrolab_im2spec *im2spec);
+
+// Copy the message of the last failed call (or warning) on this im2spec model into `buf`,
+// snprintf-style. Returns FERROLAB_OK, FERROLAB_WARN_TRUNCATED, FERROLAB_ERR_NULL_POINTER or
+// _INVALID_HANDLE (this failure does not replace any stored message).
+//
+// # Safety
+// `buf` is NULL or valid for `cap` bytes; `needed` is NULL or valid for one size_t.
+int32_t ferrolab_im2spec_last_error(const ferrolab_im2spec *im2spec,
+                                    char *buf,
+                                    size_t cap,
+                                    size_t *needed);
+
+// Make an untrained spec2im model for spectra of `spectrum_len` points and `patch_h` x
+// `patch_w` patches (sides multiples of 4: the decoder upsamples twice by 2) with the
+// `spec2im.*` keys of `cfg` (NULL: paper 003's defaults, as for im2spec). Ownership: the
+// caller frees `*out` with `ferrolab_spec2im_free`; `*out` is NULL on error. Returns
+// FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_ARGUMENT (a size is 0, a side not a
+// multiple of 4), _INVALID_HANDLE (cfg), _OUT_OF_MEMORY, a configuration error naming the key.
+//
+// ```c
+// ferrolab_spec2im *m = NULL;
+// if (ferrolab_spec2im_new(NULL, 64, 8, 8, &m) != FERROLAB_OK) { /* ferrolab_last_error */ }
+// ```
+//
+// # Safety
+// `out` is NULL or valid for one pointer.
+int32_t ferrolab_spec2im_new(const ferrolab_config *cfg,
+                             size_t spectrum_len,
+                             size_t patch_h,
+                             size_t patch_w,
+                             ferrolab_spec2im **out);
+
+// Checkpoint file of later `ferrolab_spec2im_train` calls (NULL: none); as
+// `ferrolab_im2spec_set_checkpoint` with the `spec2im.checkpoint_every` key. Returns
+// FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_UTF8, _INVALID_HANDLE, _IO.
+//
+// # Safety
+// `path` is NULL or a NUL-terminated string.
+int32_t ferrolab_spec2im_set_checkpoint(const ferrolab_spec2im *spec2im, const char *path);
+
+// Train on `n` spectra (n x spectrum_len) and their patches (n x patch_h x patch_w,
+// row-major) until `spec2im.epochs` epochs are done in total; otherwise as
+// `ferrolab_im2spec_train` (history, epochs done, resuming, progress, cancel and statuses).
+//
+// # Safety
+// `spectra` is valid for n*spectrum_len doubles, `patches` for n*patch_h*patch_w,
+// `loss_history` for cap (or NULL with cap 0), `epochs_done` for one size_t.
+int32_t ferrolab_spec2im_train(const ferrolab_spec2im *spec2im,
+                               const double *spectra,
+                               size_t n,
+                               size_t spectrum_len,
+                               const double *patches,
+                               size_t patch_h,
+                               size_t patch_w,
+                               double *loss_history,
+                               size_t cap,
+                               size_t *epochs_done);
+
+// Write the progress of this handle's training, as `ferrolab_im2spec_progress_info`. Returns
+// FERROLAB_OK, FERROLAB_ERR_NULL_POINTER (NULL handle) or _INVALID_HANDLE.
+//
+// # Safety
+// `done`, `total`, `stage` and `last_loss` are each NULL or valid for one value.
+int32_t ferrolab_spec2im_progress_info(const ferrolab_spec2im *spec2im,
+                                       uint64_t *done,
+                                       uint64_t *total,
+                                       int32_t *stage,
+                                       double *last_loss);
+
+// Ask a running `ferrolab_spec2im_train` to stop before its next batch (it returns
+// FERROLAB_ERR_CANCELLED). Safe from any thread. Returns FERROLAB_OK,
+// FERROLAB_ERR_NULL_POINTER or _INVALID_HANDLE.
+int32_t ferrolab_spec2im_request_cancel(const ferrolab_spec2im *spec2im);
+
+// Predict the patches (n x patch_h x patch_w, row-major) of `n` spectra (n x spectrum_len),
+// in inference mode; `out_std` (NULL: not wanted) receives zeros, as for
+// `ferrolab_im2spec_predict`. Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER,
+// _INVALID_HANDLE, _INVALID_ARGUMENT (a size differs from the model's, n = 0), _NON_FINITE,
+// _OUT_OF_MEMORY.
+//
+// # Safety
+// `spectra` is valid for n*spectrum_len doubles, `out_patches` (and `out_std` unless NULL)
+// for n*patch_h*patch_w.
+int32_t ferrolab_spec2im_predict(const ferrolab_spec2im *spec2im,
+                                 const double *spectra,
+                                 size_t n,
+                                 size_t spectrum_len,
+                                 size_t patch_h,
+                                 size_t patch_w,
+                                 double *out_patches,
+                                 double *out_std);
+
+// Encode `n` spectra (n x spectrum_len) into latent vectors (n x latent; `latent` must be the
+// model's). Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE,
+// _INVALID_ARGUMENT, _NON_FINITE, _OUT_OF_MEMORY.
+//
+// # Safety
+// `spectra` is valid for n*spectrum_len doubles, `out_latent` for n*latent.
+int32_t ferrolab_spec2im_encode(const ferrolab_spec2im *spec2im,
+                                const double *spectra,
+                                size_t n,
+                                size_t spectrum_len,
+                                double *out_latent,
+                                size_t latent);
+
+// Decode latent vectors `z` (n x latent) into patches (n x patch_h x patch_w, row-major).
+// Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE, _INVALID_ARGUMENT,
+// _NON_FINITE, _OUT_OF_MEMORY.
+//
+// # Safety
+// `z` is valid for n*latent doubles, `out_patches` for n*patch_h*patch_w.
+int32_t ferrolab_spec2im_decode(const ferrolab_spec2im *spec2im,
+                                const double *z,
+                                size_t n,
+                                size_t latent,
+                                size_t patch_h,
+                                size_t patch_w,
+                                double *out_patches);
+
+// Write the model's sizes, parameter count and epochs done, as `ferrolab_im2spec_shape`.
+// Returns FERROLAB_OK, FERROLAB_ERR_NULL_POINTER (NULL handle) or _INVALID_HANDLE.
+//
+// # Safety
+// Each output is NULL or valid for one size_t.
+int32_t ferrolab_spec2im_shape(const ferrolab_spec2im *spec2im,
+                               size_t *patch_h,
+                               size_t *patch_w,
+                               size_t *spectrum_len,
+                               size_t *latent,
+                               size_t *parameter_count,
+                               size_t *epochs_done);
+
+// Save the model to `path` (network file format, kind "spec2im"), atomically. Returns
+// FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_UTF8, _INVALID_HANDLE, _IO.
+//
+// # Safety
+// `path` is NULL or a NUL-terminated string.
+int32_t ferrolab_spec2im_save(const ferrolab_spec2im *spec2im, const char *path);
+
+// Load a spec2im model saved by `ferrolab_spec2im_save` (or a checkpoint). Ownership as for
+// `ferrolab_spec2im_new`. Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_UTF8,
+// _IO, _CORRUPT_FILE (damaged, foreign or other-version file, or an im2spec model: the message
+// says to use `ferrolab_im2spec_load`), _OUT_OF_MEMORY.
+//
+// # Safety
+// `path` is NULL or a NUL-terminated string; `out` is NULL or valid for one pointer.
+int32_t ferrolab_spec2im_load(const char *path, ferrolab_spec2im **out);
+
+// Release a spec2im model. NULL is a no-op; a freed, foreign or other-type handle returns
+// FERROLAB_ERR_INVALID_HANDLE.
+int32_t ferrolab_spec2im_free(ferrolab_spec2im *spec2im);
+
+// Copy the message of the last failed call (or warning) on this spec2im model into `buf`,
+// snprintf-style. Returns FERROLAB_OK, FERROLAB_WARN_TRUNCATED, FERROLAB_ERR_NULL_POINTER or
+// _INVALID_HANDLE (this failure does not replace any stored message).
+//
+// # Safety
+// `buf` is NULL or valid for `cap` bytes; `needed` is NULL or valid for one size_t.
+int32_t ferrolab_spec2im_last_error(const ferrolab_spec2im *spec2im,
+                                    char *buf,
+                                    size_t cap,
+                                    size_t *needed);
+
 // Set the memory budget of the process in bytes (0: back to the default, which is the
 // environment variable FERROLAB_MAX_ALLOC_BYTES if set, else half the physical memory).
 //
@@ -1319,6 +1859,34 @@ int32_t ferrolab_polycrystal_progress_info(const ferrolab_polycrystal *film,
                                            uint64_t *total,
                                            int32_t *stage,
                                            double *last_loss);
+
+// Generate the simulated sample of the `sample.*` keys of `cfg` (NULL: 60 x 60 pixels,
+// 64-step loops over 0 -> +12 -> -12 -> 0 V, 3 anomalies right of column 42, seed 0) and write,
+// each output NULL when not wanted: the structure image into `out_image` (rows x cols,
+// row-major), every pixel's measured (noisy) loop into `out_loops` (rows x cols x steps), the
+// voltage of each step into `out_voltage` (steps) and the anomaly mask into `out_anomaly`
+// (rows x cols, 1 where the loop does not follow the structure, else 0). `rows`, `cols` and
+// `steps` must equal `sample.rows`, `sample.cols` and `sample.steps`. The same keys give the
+// same sample. Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_ARGUMENT (a size
+// differs from its key, no room for the anomalies), _INVALID_HANDLE (cfg), _OUT_OF_MEMORY, a
+// configuration error naming the key.
+//
+// ```c
+// double image[16 * 16], loops[16 * 16 * 16], voltage[16];
+// int32_t s = ferrolab_sample_generate(cfg, image, 16, 16, loops, 16, voltage, NULL);
+// ```
+//
+// # Safety
+// `out_image` and `out_anomaly` are NULL or valid for rows*cols values, `out_loops` NULL or
+// valid for rows*cols*steps doubles, `out_voltage` NULL or valid for steps.
+int32_t ferrolab_sample_generate(const ferrolab_config *cfg,
+                                 double *out_image,
+                                 size_t rows,
+                                 size_t cols,
+                                 double *out_loops,
+                                 size_t steps,
+                                 double *out_voltage,
+                                 int32_t *out_anomaly);
 
 // Static, NUL-terminated English text for a status code; "unknown status code" for codes
 // this version does not know. Never NULL; the caller must not free it. Thread-safe.

@@ -324,6 +324,110 @@ fn usid_seeds() {
     }
 }
 
+/// im2spec and spec2im files (network file version 1): fresh, trained, and a run cancelled
+/// after its first epoch (with the training state a resume needs).
+fn im2spec_seeds() {
+    use ferrolab::nn::im2spec::{EncoderDecoder, Im2SpecSettings, Spec2ImSettings};
+    let dir = seeds("im2spec");
+    let rows = |n: usize, len: usize| {
+        Array2::from_shape_fn((n, len), |(i, t)| ((i * len + t) as f64 * 0.7).sin())
+    };
+    let s = Im2SpecSettings {
+        latent: 2,
+        filters: 2,
+        epochs: 2,
+        batch_size: 4,
+        ..Default::default()
+    };
+    let fresh = EncoderDecoder::im2spec(&s, [4, 4], 8).unwrap();
+    write(
+        &dir,
+        "im2spec-fresh.safetensors",
+        &written("im2spec-fresh", |p| fresh.save(p).unwrap()),
+    );
+    let mut trained = EncoderDecoder::im2spec(&s, [4, 4], 8).unwrap();
+    trained
+        .train(rows(6, 16).view(), rows(6, 8).view(), &Progress::new())
+        .unwrap();
+    write(
+        &dir,
+        "im2spec-trained.safetensors",
+        &written("im2spec-trained", |p| trained.save(p).unwrap()),
+    );
+    let t = Spec2ImSettings {
+        latent: 2,
+        filters: 2,
+        epochs: 1,
+        batch_size: 4,
+        ..Default::default()
+    };
+    let mut spec2im = EncoderDecoder::spec2im(&t, 8, [4, 4]).unwrap();
+    spec2im
+        .train(rows(6, 8).view(), rows(6, 16).view(), &Progress::new())
+        .unwrap();
+    spec2im.set_epochs(3).unwrap();
+    write(
+        &dir,
+        "spec2im-unfinished.safetensors",
+        &written("spec2im-unfinished", |p| spec2im.save(p).unwrap()),
+    );
+}
+
+/// Session manifests (format version 1): a session with measurements and no model, and one
+/// with a trained ensemble whose later measurements have surprises.
+fn ae_manifest_seeds() {
+    use ferrolab::experiment::{AeSettings, MANIFEST, Session};
+    use ferrolab::nn::im2spec::Im2SpecSettings;
+    let dir = seeds("ae_manifest");
+    let image = Array2::from_shape_fn((8, 8), |(i, j)| ((i + 2 * j) % 5) as f64);
+    let voltage: Vec<f64> = (0..6).map(|k| (k as f64 - 2.5) / 2.5).collect();
+    let ae = AeSettings {
+        window_px: 4,
+        ensemble_size: 2,
+        epochs_initial: 1,
+        epochs_update: 1,
+        ..Default::default()
+    };
+    let net = Im2SpecSettings {
+        filters: 2,
+        ..Default::default()
+    };
+    let spectra = |n: usize, from: usize| {
+        Array2::from_shape_fn((n, 6), |(i, k)| ((from + i) * 6 + k) as f64 / 10.0)
+    };
+    let session_dir =
+        std::env::temp_dir().join(format!("ferrolab-seed-{}-session", std::process::id()));
+    let mut session = Session::new(&ae, &net, image.view(), &voltage).unwrap();
+    session
+        .add_measurements(&[[2, 2], [4, 5], [6, 3]], spectra(3, 0).view())
+        .unwrap();
+    session.save(&session_dir).unwrap();
+    write(
+        &dir,
+        "measured.json",
+        &std::fs::read(session_dir.join(MANIFEST)).unwrap(),
+    );
+    session.update(&Progress::new()).unwrap();
+    session
+        .add_measurements(&[[3, 6], [5, 2]], spectra(2, 3).view())
+        .unwrap();
+    session.save(&session_dir).unwrap();
+    write(
+        &dir,
+        "trained.json",
+        &std::fs::read(session_dir.join(MANIFEST)).unwrap(),
+    );
+    std::fs::remove_dir_all(&session_dir).unwrap();
+}
+
+/// Only paper 003's seeds (the im2spec files and session manifests).
+#[test]
+#[ignore = "writes fuzz/seeds/im2spec and fuzz/seeds/ae_manifest; run by hand after a format changes"]
+fn write_paper_003_fuzz_seeds() {
+    im2spec_seeds();
+    ae_manifest_seeds();
+}
+
 #[test]
 #[ignore = "writes fuzz/seeds/; run by hand after a format changes"]
 fn write_fuzz_seeds() {
@@ -335,6 +439,8 @@ fn write_fuzz_seeds() {
     lstm_vae_seeds();
     gp_seeds();
     config_seeds();
+    im2spec_seeds();
+    ae_manifest_seeds();
     #[cfg(feature = "hdf5")]
     usid_seeds();
 }

@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 #![allow(non_camel_case_types)]
 
+pub mod ae;
 pub mod analysis;
 mod arrays;
 pub mod beps;
@@ -15,13 +16,16 @@ pub mod boundary;
 pub mod config;
 pub mod dataset;
 pub mod design;
+mod encoder_decoder;
 pub mod gp;
 mod handles;
+pub mod im2spec;
 pub mod limits;
 pub mod lstm_vae;
 pub mod phasefield;
 pub mod polycrystal;
 mod running;
+pub mod sample;
 pub mod status;
 mod strings;
 pub mod threads;

@@ -4,6 +4,7 @@
 use crate::strings::static_cstr;
 use engine::config::ConfigError;
 use engine::design::DesignError;
+use engine::experiment::ExperimentError;
 use engine::gp::GpError;
 use engine::io::IoError;
 use engine::limits::TooLarge;
@@ -273,6 +274,19 @@ impl From<DesignError> for FfiError {
             DesignError::Nn(n) => n.into(),
             DesignError::Gp(g) => g.into(),
             e @ DesignError::Cancelled(_) => Self::new(FERROLAB_ERR_CANCELLED, e.to_string()),
+        }
+    }
+}
+
+impl From<ExperimentError> for FfiError {
+    fn from(e: ExperimentError) -> Self {
+        match e {
+            ExperimentError::Config(c) => c.into(),
+            ExperimentError::Invalid(m) => Self::new(FERROLAB_ERR_INVALID_ARGUMENT, m),
+            ExperimentError::TooLarge(t) => t.into(),
+            ExperimentError::Model(n) => n.into(),
+            ExperimentError::Io(m) => Self::new(FERROLAB_ERR_IO, m),
+            ExperimentError::Corrupt(m) => Self::new(FERROLAB_ERR_CORRUPT_FILE, m),
         }
     }
 }

@@ -411,6 +411,22 @@ fn c_lstm_vae_resumes_cancels_selects_reloads_and_checks_sizes() {
     );
 }
 
+/// tests/c/ae.c: the automated experiment closed from C against the simulated microscope at a
+/// tiny size (16 x 16, window 4, 2 members, 2 epochs), and the im2spec / spec2im round trips.
+#[test]
+fn c_ae_closes_the_loop_on_the_simulated_sample_and_resumes_from_its_directory() {
+    let out = run(&compile("tests/c/ae.c", Link::Shared));
+    assert!(out.contains("ae: all checks passed"), "{out}");
+    assert!(
+        out.contains("reloaded session ranks identically: yes"),
+        "{out}"
+    );
+    assert!(
+        out.contains("reloaded im2spec predicts identically: yes"),
+        "{out}"
+    );
+}
+
 /// examples/c/lstm_vae_spectra.c: its stage table and selection are those of the same training
 /// through the Rust API.
 #[test]

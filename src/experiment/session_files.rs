@@ -287,7 +287,8 @@ pub fn parse_manifest(bytes: &[u8]) -> Result<Value, String> {
         }
     }
     let stored = v.get("crc32").and_then(Value::as_str).unwrap_or_default();
-    if stored != crc_hex(canonical(&v).as_bytes()) {
+    // Fuzzing builds skip the comparison so mutated manifests reach the readers behind it.
+    if stored != crc_hex(canonical(&v).as_bytes()) && !cfg!(fuzzing) {
         return Err("checksum mismatch: the manifest was changed or damaged".into());
     }
     Ok(v)

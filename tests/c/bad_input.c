@@ -454,5 +454,247 @@ int main(void) {
         failures++;
     }
 
+    /* im2spec / spec2im: NULLs, sizes of the other direction, non-finite data, handles of the
+     * other type, a file of the other direction. */
+    ferrolab_config *ecfg = NULL;
+    EXPECT(ferrolab_config_new(&ecfg), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_i64(ecfg, "im2spec.filters", 2), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_i64(ecfg, "im2spec.latent", 2), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_i64(ecfg, "im2spec.epochs", 1), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_i64(ecfg, "spec2im.filters", 2), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_i64(ecfg, "spec2im.latent", 2), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_i64(ecfg, "spec2im.epochs", 1), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_i64(ecfg, "im2spec.latent", 0), FERROLAB_ERR_OUT_OF_RANGE, "im2spec.latent");
+    ferrolab_im2spec *im = NULL, *im_other = NULL;
+    ferrolab_spec2im *sm = NULL, *sm_other = NULL;
+    double ep[4 * 16], es[4 * 8], eout[4 * 16], estd[4 * 16], ez[4 * 2], ehist[2];
+    size_t eepochs = 0, elat = 0;
+    for (int k = 0; k < 4 * 16; k++) ep[k] = (double)((k * 7) % 5) / 5.0;
+    for (int k = 0; k < 4 * 8; k++) es[k] = (double)((k * 3) % 8) / 8.0;
+    EXPECT(ferrolab_im2spec_new(ecfg, 4, 4, 8, NULL), FERROLAB_ERR_NULL_POINTER, "argument out");
+    EXPECT(ferrolab_im2spec_new(ecfg, 0, 4, 8, &im), FERROLAB_ERR_INVALID_ARGUMENT, "must all be at least 1");
+    EXPECT(ferrolab_im2spec_new(foreign, 4, 4, 8, &im), FERROLAB_ERR_INVALID_HANDLE, "argument cfg");
+    EXPECT(ferrolab_spec2im_new(ecfg, 8, 6, 4, &sm), FERROLAB_ERR_INVALID_ARGUMENT, "multiples of 4");
+    if (im != NULL || sm != NULL) {
+        printf("FAIL *out not NULL after a failed im2spec/spec2im new\n");
+        failures++;
+    }
+    EXPECT(ferrolab_im2spec_new(ecfg, 4, 4, 8, &im), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_spec2im_new(ecfg, 8, 4, 4, &sm), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_im2spec_set_checkpoint(NULL, "x.ckpt"), FERROLAB_ERR_NULL_POINTER, "argument im2spec is NULL");
+    EXPECT(ferrolab_im2spec_set_checkpoint(im, "no_such_dir/x.ckpt"), FERROLAB_ERR_IO, "no_such_dir/x.ckpt");
+    EXPECT(ferrolab_spec2im_set_checkpoint(sm, "\xff.ckpt"), FERROLAB_ERR_INVALID_UTF8, "argument path");
+    EXPECT(ferrolab_im2spec_train(NULL, ep, 4, 4, 4, es, 8, NULL, 0, &eepochs), FERROLAB_ERR_NULL_POINTER, "argument im2spec");
+    EXPECT(ferrolab_im2spec_train(im, NULL, 4, 4, 4, es, 8, NULL, 0, &eepochs), FERROLAB_ERR_NULL_POINTER, "argument inputs");
+    EXPECT(ferrolab_im2spec_train(im, ep, 4, 4, 4, NULL, 8, NULL, 0, &eepochs), FERROLAB_ERR_NULL_POINTER, "argument targets");
+    EXPECT(ferrolab_im2spec_train(im, ep, 4, 4, 4, es, 8, NULL, 0, NULL), FERROLAB_ERR_NULL_POINTER, "argument epochs_done");
+    EXPECT(ferrolab_im2spec_train(im, ep, 4, 4, 4, es, 8, NULL, 2, &eepochs), FERROLAB_ERR_NULL_POINTER, "loss_history");
+    EXPECT(ferrolab_im2spec_train(im, ep, 0, 4, 4, es, 8, NULL, 0, &eepochs), FERROLAB_ERR_INVALID_ARGUMENT, "inputs is 0 x 16");
+    EXPECT(ferrolab_im2spec_train(im, ep, 4, 4, 5, es, 8, NULL, 0, &eepochs), FERROLAB_ERR_INVALID_ARGUMENT, "patch_w = 5 but the model's is 4");
+    EXPECT(ferrolab_im2spec_train(im, ep, 4, 4, 4, es, 9, NULL, 0, &eepochs), FERROLAB_ERR_INVALID_ARGUMENT, "spectrum_len = 9");
+    EXPECT(ferrolab_im2spec_train(im, ep, SIZE_MAX / 2, 4, 4, es, 8, NULL, 0, &eepochs), FERROLAB_ERR_INVALID_ARGUMENT, "too large");
+    /* spec2im takes spectra first: im2spec's order is a size mismatch, not a crash. */
+    EXPECT(ferrolab_spec2im_train(sm, ep, 4, 16, es, 4, 4, NULL, 0, &eepochs), FERROLAB_ERR_INVALID_ARGUMENT, "spectrum_len = 16 but the model's is 8");
+    es[5] = NAN;
+    EXPECT(ferrolab_im2spec_train(im, ep, 4, 4, 4, es, 8, NULL, 0, &eepochs), FERROLAB_ERR_NON_FINITE, "targets[5] = NaN");
+    EXPECT(ferrolab_spec2im_predict(sm, es, 4, 8, 4, 4, eout, NULL), FERROLAB_ERR_NON_FINITE, "inputs[5]");
+    es[5] = 0.5;
+    ep[3] = INFINITY;
+    EXPECT(ferrolab_im2spec_predict(im, ep, 4, 4, 4, 8, eout, NULL), FERROLAB_ERR_NON_FINITE, "inputs[3] = inf");
+    ep[3] = 0.0;
+    EXPECT(ferrolab_im2spec_train(im, ep, 4, 4, 4, es, 8, ehist, 2, &eepochs), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_spec2im_train(sm, es, 4, 8, ep, 4, 4, ehist, 2, &eepochs), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_im2spec_progress_info(NULL, NULL, NULL, NULL, NULL), FERROLAB_ERR_NULL_POINTER, "argument im2spec");
+    EXPECT(ferrolab_spec2im_request_cancel(NULL), FERROLAB_ERR_NULL_POINTER, "argument spec2im");
+    EXPECT(ferrolab_im2spec_predict(im, ep, 4, 4, 4, 8, NULL, estd), FERROLAB_ERR_NULL_POINTER, "argument out");
+    EXPECT(ferrolab_im2spec_predict(im, ep, 4, 4, 4, 7, eout, estd), FERROLAB_ERR_INVALID_ARGUMENT, "spectrum_len = 7");
+    EXPECT(ferrolab_spec2im_predict(sm, es, 4, 8, 4, 8, eout, estd), FERROLAB_ERR_INVALID_ARGUMENT, "patch_w = 8");
+    EXPECT(ferrolab_im2spec_encode(im, ep, 4, 4, 4, NULL, 2), FERROLAB_ERR_NULL_POINTER, "argument out_latent");
+    EXPECT(ferrolab_im2spec_encode(im, ep, 4, 4, 4, ez, 3), FERROLAB_ERR_INVALID_ARGUMENT, "latent = 3 but the model's is 2");
+    EXPECT(ferrolab_spec2im_encode(sm, es, 4, 4, ez, 2), FERROLAB_ERR_INVALID_ARGUMENT, "spectrum_len = 4");
+    EXPECT(ferrolab_im2spec_encode(im, ep, 4, 4, 4, ez, 2), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_im2spec_decode(im, NULL, 4, 2, 8, eout), FERROLAB_ERR_NULL_POINTER, "argument z");
+    EXPECT(ferrolab_spec2im_decode(sm, ez, 4, 2, 4, 4, NULL), FERROLAB_ERR_NULL_POINTER, "argument out");
+    EXPECT(ferrolab_im2spec_decode(im, ez, 4, 1, 8, eout), FERROLAB_ERR_INVALID_ARGUMENT, "latent = 1");
+    ez[1] = NAN;
+    EXPECT(ferrolab_spec2im_decode(sm, ez, 4, 2, 4, 4, eout), FERROLAB_ERR_NON_FINITE, "z[1]");
+    ez[1] = 0.0;
+    EXPECT(ferrolab_im2spec_shape(NULL, NULL, NULL, NULL, &elat, NULL, NULL), FERROLAB_ERR_NULL_POINTER, "argument im2spec");
+    EXPECT(ferrolab_spec2im_shape(sm, NULL, NULL, NULL, &elat, NULL, &eepochs), FERROLAB_OK, NULL);
+    if (elat != 2 || eepochs != 1) {
+        printf("FAIL spec2im shape: latent %zu, %zu epochs\n", elat, eepochs);
+        failures++;
+    }
+    EXPECT(ferrolab_im2spec_save(im, NULL), FERROLAB_ERR_NULL_POINTER, "argument path");
+    EXPECT(ferrolab_spec2im_save(sm, "/nonexistent-dir/m.safetensors"), FERROLAB_ERR_IO, "/nonexistent-dir/m.safetensors");
+    EXPECT(ferrolab_im2spec_save(im, "im.safetensors"), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_spec2im_save(sm, "sm.safetensors"), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_im2spec_load("sm.safetensors", &im_other), FERROLAB_ERR_CORRUPT_FILE,
+           "holds a model of kind spec2im and ferrolab_im2spec_load reads kind im2spec only: load it with ferrolab_spec2im_load");
+    EXPECT(ferrolab_spec2im_load("im.safetensors", &sm_other), FERROLAB_ERR_CORRUPT_FILE,
+           "holds a model of kind im2spec and ferrolab_spec2im_load reads kind spec2im only: load it with ferrolab_im2spec_load");
+    EXPECT(ferrolab_im2spec_load("mlp-not-there.safetensors", &im_other), FERROLAB_ERR_IO, "mlp-not-there.safetensors");
+    EXPECT(ferrolab_im2spec_load(NULL, &im_other), FERROLAB_ERR_NULL_POINTER, "argument path");
+    EXPECT(ferrolab_spec2im_load("sm.safetensors", NULL), FERROLAB_ERR_NULL_POINTER, "argument out");
+    if (im_other != NULL || sm_other != NULL) {
+        printf("FAIL *out not NULL after a refused load\n");
+        failures++;
+    }
+    remove("im.safetensors");
+    remove("sm.safetensors");
+    EXPECT(ferrolab_im2spec_last_error(im, buf, sizeof buf, NULL), FERROLAB_OK, NULL);
+    if (strstr(buf, "ferrolab_im2spec_save: argument path is NULL") == NULL) {
+        printf("FAIL im2spec message: %s\n", buf);
+        failures++;
+    }
+    /* A handle of one direction is not one of the other. */
+    EXPECT(ferrolab_spec2im_predict((const ferrolab_spec2im *)(const void *)im, es, 4, 8, 4, 4, eout, NULL),
+           FERROLAB_ERR_INVALID_HANDLE, "argument spec2im is not a live ferrolab_spec2im handle");
+    EXPECT(ferrolab_im2spec_free((ferrolab_im2spec *)(void *)sm), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_spec2im_last_error(NULL, buf, sizeof buf, NULL), FERROLAB_ERR_NULL_POINTER, NULL);
+    EXPECT(ferrolab_im2spec_free(im), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_spec2im_free(sm), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_im2spec_free(im), FERROLAB_ERR_INVALID_HANDLE, "not a live ferrolab_im2spec handle");
+    EXPECT(ferrolab_spec2im_free(NULL), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_im2spec_train(im, ep, 4, 4, 4, es, 8, NULL, 0, &eepochs), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_im2spec_predict(im, ep, 4, 4, 4, 8, eout, NULL), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_spec2im_encode(sm, es, 4, 8, ez, 2), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_spec2im_decode(sm, ez, 4, 2, 4, 4, eout), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_spec2im_progress_info(sm, NULL, NULL, NULL, NULL), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_im2spec_request_cancel(im), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_spec2im_save(sm, "never.safetensors"), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_im2spec_last_error(im, buf, sizeof buf, NULL), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_im2spec_encode((const ferrolab_im2spec *)(uintptr_t)7, ep, 4, 4, 4, ez, 2),
+           FERROLAB_ERR_INVALID_HANDLE, "argument im2spec");
+
+    /* The simulated sample: sizes checked against the sample.* keys. */
+    double simage[16 * 16], svolt[8];
+    int32_t smask[16 * 16];
+    EXPECT(ferrolab_config_set_i64(ecfg, "sample.rows", 16), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_i64(ecfg, "sample.cols", 16), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_i64(ecfg, "sample.steps", 8), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_i64(ecfg, "sample.anomaly_count", 0), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_sample_generate(ecfg, simage, 16, 16, NULL, 8, svolt, smask), FERROLAB_ERR_INVALID_ARGUMENT,
+           "sample.split_col = 42");
+    EXPECT(ferrolab_config_set_i64(ecfg, "sample.split_col", 8), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_sample_generate(ecfg, simage, 16, 15, NULL, 8, svolt, smask), FERROLAB_ERR_INVALID_ARGUMENT,
+           "cols = 15 but sample.cols = 16");
+    EXPECT(ferrolab_sample_generate(ecfg, simage, 16, 16, NULL, 9, svolt, smask), FERROLAB_ERR_INVALID_ARGUMENT,
+           "steps = 9 but sample.steps = 8");
+    EXPECT(ferrolab_sample_generate(foreign, simage, 16, 16, NULL, 8, svolt, smask), FERROLAB_ERR_INVALID_HANDLE, "argument cfg");
+    EXPECT(ferrolab_sample_generate(ecfg, simage, 16, 16, NULL, 8, svolt, smask), FERROLAB_OK, NULL);
+
+    /* Automated-experiment sessions. */
+    ferrolab_ae *ae = NULL, *ae_other = NULL;
+    double volts[8] = {0, 1, 2, 1, 0, -1, -2, -1}, aspec[2 * 8], asur[2], apred[2 * 8], alat[4], amap[16 * 16];
+    int64_t arows[2] = {4, 8}, acols[2] = {4, 9}, bad_rows[2] = {4, -1}, far_rows[2] = {4, 15};
+    size_t an = 0, aneeded = 0;
+    for (int k = 0; k < 2 * 8; k++) aspec[k] = (double)k / 16.0;
+    EXPECT(ferrolab_config_set_i64(ecfg, "ae.window_px", 4), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_i64(ecfg, "ae.ensemble_size", 1), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_i64(ecfg, "ae.epochs_initial", 1), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_i64(ecfg, "ae.epochs_update", 1), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_i64(ecfg, "ae.window_px", 1), FERROLAB_ERR_OUT_OF_RANGE, "ae.window_px");
+    EXPECT(ferrolab_config_set_str(ecfg, "ae.acquisition", "greedy"), FERROLAB_ERR_OUT_OF_RANGE, "ae.acquisition");
+    EXPECT(ferrolab_ae_new(ecfg, simage, 16, 16, volts, 8, NULL), FERROLAB_ERR_NULL_POINTER, "argument out");
+    EXPECT(ferrolab_ae_new(ecfg, NULL, 16, 16, volts, 8, &ae), FERROLAB_ERR_NULL_POINTER, "argument image");
+    EXPECT(ferrolab_ae_new(ecfg, simage, 0, 16, volts, 8, &ae), FERROLAB_ERR_INVALID_ARGUMENT, "image is 0 x 16");
+    EXPECT(ferrolab_ae_new(ecfg, simage, 3, 3, volts, 8, &ae), FERROLAB_ERR_INVALID_ARGUMENT, "does not fit");
+    EXPECT(ferrolab_ae_new(ecfg, simage, 16, 16, volts, 1, &ae), FERROLAB_ERR_INVALID_ARGUMENT, "at least 2");
+    EXPECT(ferrolab_ae_new(foreign, simage, 16, 16, volts, 8, &ae), FERROLAB_ERR_INVALID_HANDLE, "argument cfg");
+    volts[2] = NAN;
+    EXPECT(ferrolab_ae_new(ecfg, simage, 16, 16, volts, 8, &ae), FERROLAB_ERR_NON_FINITE, "voltage[2] = NaN");
+    volts[2] = 2.0;
+    if (ae != NULL) {
+        printf("FAIL *out not NULL after a failed ferrolab_ae_new\n");
+        failures++;
+    }
+    EXPECT(ferrolab_ae_new(ecfg, simage, 16, 16, volts, 8, &ae), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_ae_update(ae), FERROLAB_ERR_INVALID_ARGUMENT, "no measurements yet");
+    EXPECT(ferrolab_ae_rank(ae, 2, arows, acols, NULL, NULL, NULL, 8, &an), FERROLAB_ERR_INVALID_ARGUMENT, "call update");
+    EXPECT(ferrolab_ae_predict(ae, arows, acols, 2, apred, NULL, 8, NULL, 0, NULL), FERROLAB_ERR_INVALID_ARGUMENT, "call update");
+    EXPECT(ferrolab_ae_add_measurements(NULL, arows, acols, aspec, 2, 8, asur), FERROLAB_ERR_NULL_POINTER, "argument ae");
+    EXPECT(ferrolab_ae_add_measurements(ae, NULL, acols, aspec, 2, 8, asur), FERROLAB_ERR_NULL_POINTER, "argument rows");
+    EXPECT(ferrolab_ae_add_measurements(ae, arows, acols, NULL, 2, 8, asur), FERROLAB_ERR_NULL_POINTER, "argument spectra");
+    EXPECT(ferrolab_ae_add_measurements(ae, arows, acols, aspec, 0, 8, asur), FERROLAB_ERR_INVALID_ARGUMENT, "rows is 0 x 1");
+    EXPECT(ferrolab_ae_add_measurements(ae, arows, acols, aspec, 2, 7, asur), FERROLAB_ERR_INVALID_ARGUMENT, "spectrum_len = 7 but the session's is 8");
+    EXPECT(ferrolab_ae_add_measurements(ae, bad_rows, acols, aspec, 2, 8, asur), FERROLAB_ERR_INVALID_ARGUMENT, "rows[1] = -1");
+    EXPECT(ferrolab_ae_add_measurements(ae, far_rows, acols, aspec, 2, 8, asur), FERROLAB_ERR_INVALID_ARGUMENT, "location 1 [15, 9]");
+    aspec[9] = -INFINITY;
+    EXPECT(ferrolab_ae_add_measurements(ae, arows, acols, aspec, 2, 8, asur), FERROLAB_ERR_NON_FINITE, "spectra[9] = -inf");
+    aspec[9] = 0.5;
+    EXPECT(ferrolab_ae_shape(ae, NULL, NULL, NULL, NULL, &an, NULL), FERROLAB_OK, NULL);
+    if (an != 0) {
+        printf("FAIL a refused add kept %zu measurements\n", an);
+        failures++;
+    }
+    EXPECT(ferrolab_ae_add_measurements(ae, arows, acols, aspec, 2, 8, NULL), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_ae_update(NULL), FERROLAB_ERR_NULL_POINTER, "argument ae");
+    EXPECT(ferrolab_ae_update(ae), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_ae_progress_info(NULL, NULL, NULL, NULL, NULL), FERROLAB_ERR_NULL_POINTER, "argument ae");
+    EXPECT(ferrolab_ae_request_cancel(NULL), FERROLAB_ERR_NULL_POINTER, "argument ae");
+    EXPECT(ferrolab_ae_rank(ae, 2, NULL, acols, NULL, NULL, NULL, 8, &an), FERROLAB_ERR_NULL_POINTER, "argument out_rows");
+    EXPECT(ferrolab_ae_rank(ae, 2, arows, acols, NULL, NULL, NULL, 8, NULL), FERROLAB_ERR_NULL_POINTER, "argument out_n");
+    EXPECT(ferrolab_ae_rank(ae, 2, arows, acols, NULL, apred, NULL, 9, &an), FERROLAB_ERR_INVALID_ARGUMENT, "spectrum_len = 9");
+    EXPECT(ferrolab_ae_rank(ae, SIZE_MAX / 2, arows, acols, NULL, apred, NULL, 8, &an), FERROLAB_ERR_INVALID_ARGUMENT, "too large");
+    EXPECT(ferrolab_ae_predict(ae, arows, acols, 2, NULL, NULL, 8, NULL, 0, NULL), FERROLAB_ERR_NULL_POINTER, "argument out_pred");
+    EXPECT(ferrolab_ae_predict(ae, arows, acols, 2, apred, NULL, 8, NULL, 3, &aneeded), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_ae_predict(ae, arows, acols, 2, apred, NULL, 8, alat, 1, &aneeded), FERROLAB_WARN_TRUNCATED, "cap = 1 but 4 values");
+    EXPECT(ferrolab_ae_predict(ae, far_rows, acols, 2, apred, NULL, 8, alat, 4, &aneeded), FERROLAB_ERR_INVALID_ARGUMENT, "location 1");
+    EXPECT(ferrolab_ae_maps(ae, 16, 15, amap, NULL, NULL, NULL, NULL, 0, NULL), FERROLAB_ERR_INVALID_ARGUMENT, "width = 15 but the session's is 16");
+    EXPECT(ferrolab_ae_maps(ae, 16, 16, amap, NULL, NULL, NULL, NULL, 0, &aneeded), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_ae_maps(ae, 16, 16, NULL, NULL, NULL, NULL, alat, 4, &aneeded), FERROLAB_WARN_TRUNCATED, "out_latent");
+    if (aneeded != 16 * 16 * 2) {
+        printf("FAIL maps need %zu latent values\n", aneeded);
+        failures++;
+    }
+    EXPECT(ferrolab_ae_save(ae, NULL), FERROLAB_ERR_NULL_POINTER, "argument dir");
+    junk = fopen("not-a-dir", "wb");
+    if (junk != NULL) fclose(junk);
+    EXPECT(ferrolab_ae_save(ae, "not-a-dir/session"), FERROLAB_ERR_IO, "not-a-dir/session");
+    remove("not-a-dir");
+    EXPECT(ferrolab_ae_load("no_such_session", &ae_other), FERROLAB_ERR_IO, "no_such_session");
+    EXPECT(ferrolab_ae_load(NULL, &ae_other), FERROLAB_ERR_NULL_POINTER, "argument dir");
+    EXPECT(ferrolab_ae_save(ae, "bad-session"), FERROLAB_OK, NULL);
+    junk = fopen("bad-session/manifest.json", "ab");
+    if (junk != NULL) {
+        fputs(" ", junk);
+        fclose(junk);
+    }
+    EXPECT(ferrolab_ae_load("bad-session", &ae_other), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_ae_free(ae_other), FERROLAB_OK, NULL);
+    ae_other = NULL;
+    junk = fopen("bad-session/manifest.json", "wb");
+    if (junk != NULL) {
+        fputs("{\"format\": \"ferrolab.ae_session\", \"format_version\": 1, \"crc32\": \"00000000\"}", junk);
+        fclose(junk);
+    }
+    EXPECT(ferrolab_ae_load("bad-session", &ae_other), FERROLAB_ERR_CORRUPT_FILE, "checksum mismatch");
+    if (ae_other != NULL) {
+        printf("FAIL *out not NULL after a failed ferrolab_ae_load\n");
+        failures++;
+    }
+    EXPECT(ferrolab_ae_last_error(ae, buf, sizeof buf, NULL), FERROLAB_OK, NULL);
+    if (strstr(buf, "ferrolab_ae_save: not-a-dir/session") == NULL) {
+        printf("FAIL ae message: %s\n", buf);
+        failures++;
+    }
+    EXPECT(ferrolab_ae_shape((const ferrolab_ae *)(const void *)ecfg, NULL, NULL, NULL, NULL, NULL, NULL),
+           FERROLAB_ERR_INVALID_HANDLE, "argument ae is not a live ferrolab_ae handle");
+    EXPECT(ferrolab_ae_free(ae), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_ae_free(ae), FERROLAB_ERR_INVALID_HANDLE, "not a live ferrolab_ae handle");
+    EXPECT(ferrolab_ae_free(NULL), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_ae_add_measurements(ae, arows, acols, aspec, 2, 8, asur), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_ae_update(ae), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_ae_rank(ae, 2, arows, acols, NULL, NULL, NULL, 8, &an), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_ae_predict(ae, arows, acols, 2, apred, NULL, 8, NULL, 0, NULL), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_ae_maps(ae, 16, 16, amap, NULL, NULL, NULL, NULL, 0, NULL), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_ae_progress_info(ae, NULL, NULL, NULL, NULL), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_ae_request_cancel(ae), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_ae_save(ae, "never"), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_ae_last_error(ae, buf, sizeof buf, NULL), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_ae_update((const ferrolab_ae *)(uintptr_t)7), FERROLAB_ERR_INVALID_HANDLE, "argument ae");
+    EXPECT(ferrolab_config_free(ecfg), FERROLAB_OK, NULL);
+
     return finish("bad_input");
 }

@@ -1,6 +1,6 @@
 # Ferrolab.jl: ferrolab from Julia through `ccall`, one method per C function of
-# include/ferrolab.h plus types (`Config`, `GaussianProcess`, `VAE`, `LstmVAE`) that free their
-# handles.
+# include/ferrolab.h plus types (`Config`, `GaussianProcess`, `VAE`, `LstmVAE`, `Im2Spec`, `Spec2Im`,
+# `AeSession`) that free their handles.
 #
 #   ] dev bindings/julia/Ferrolab            # once; or include("bindings/julia/Ferrolab.jl")
 #   using Ferrolab
@@ -41,6 +41,8 @@ include("beps.jl")
 include("design.jl")
 include("vae.jl")
 include("lstm_vae.jl")
+include("im2spec.jl")
+include("ae.jl")
 include("progress.jl")
 include("analysis.jl")
 

@@ -74,7 +74,10 @@ pub fn latent_classes(
     let mut mean_inputs = Array2::zeros((classes, inputs.ncols()));
     for (mut row, c) in mean_inputs.rows_mut().into_iter().zip(centroids.rows()) {
         let idx = nearest(z.view(), &c.to_vec(), near.max(1));
-        let mean = inputs.select(Axis(0), &idx).mean_axis(Axis(0)).expect("rows");
+        let mean = inputs
+            .select(Axis(0), &idx)
+            .mean_axis(Axis(0))
+            .expect("rows");
         row.assign(&mean);
     }
     Ok(LatentClasses {
@@ -113,7 +116,9 @@ pub fn decoded_manifold(
     let span = |j: usize| {
         z.column(j)
             .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)))
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+                (a.min(*v), b.max(*v))
+            })
     };
     let ((x0, x1), (y0, y1)) = (span(0), span(1));
     let mut grid = Array2::zeros((side * side, z.ncols()));

@@ -2,9 +2,12 @@
 //! and a spectra cube (NPY), or on the simulated sample, with the paper's split, error maps and
 //! latent maps.
 
-use crate::plot::{MapPanel, curves_png, map_panels_png};
+use crate::plot::{MapPanel, curve_panels_png, curves_png, map_panels_png, small_multiples_png};
 use crate::settings::config_from;
-use ferrolab::experiment::{ErrorMaps, PairedData, Sample, extract_patches, loops_at, ssim};
+use ferrolab::experiment::{
+    ErrorMaps, PairedData, Sample, decoded_manifold, extract_patches, latent_classes, loops_at,
+    ssim,
+};
 use ferrolab::io::npy::{parse_npy, to_npy_bytes};
 use ferrolab::nn::im2spec::{Direction, EncoderDecoder, Im2SpecSettings, Spec2ImSettings};
 use ferrolab::progress::Progress;
@@ -18,7 +21,9 @@ pub enum Command {
     /// Train on the locations left of the split column and test on the rest (paper 003's
     /// split). Writes OUT/model.safetensors, history.csv, training.png, errors.npz and
     /// error_maps.png (test side: normalised RMS, MSE and loop-area error for im2spec, 1 - SSIM
-    /// and normalised RMS for spec2im), latent_maps.png and summary.txt. A killed run resumes
+    /// and normalised RMS for spec2im), latent_maps.png, latent_classes.png and class_centroids.png (Gaussian-mixture classes of the
+    /// latents, 8, and their decoded centres), manifold.png (im2spec with 2 latents: the decoded
+    /// latent grid) and summary.txt. A killed run resumes
     /// from OUT/checkpoint.safetensors when started again with the same arguments.
     Train {
         #[command(flatten)]
@@ -416,9 +421,92 @@ fn train(
         latent_panels.len(),
         None,
     )?;
+    latent_figures(&out, &model, &all_x, &data.centres, &map, direction)?;
     write_file(&out.join("summary.txt"), summary.as_bytes())?;
     print!("{summary}");
     println!("wrote the model and figures in {}", out.display());
+    Ok(())
+}
+
+/// Paper 003 Figs. 5-7: the Gaussian-mixture classes of the latents as a map beside the
+/// decoded class centroids (loops for im2spec, patches for spec2im), and for 2 latents the
+/// decoded manifold (16 x 16 loops, im2spec).
+fn latent_figures(
+    out: &Path,
+    model: &EncoderDecoder,
+    inputs: &Array2<f64>,
+    centres: &[[usize; 2]],
+    map: &Map,
+    direction: Direction,
+) -> Result<(), String> {
+    let classes = 8.min(inputs.nrows());
+    let near = match direction {
+        Direction::ImageToSpectrum => 100,
+        Direction::SpectrumToImage => 10,
+    };
+    let c = latent_classes(model, inputs.view(), classes, near, 0).map_err(|e| e.to_string())?;
+    let mut class_map = Array2::from_elem(map.image.dim(), f64::NAN);
+    for (p, l) in centres.iter().zip(&c.labels) {
+        class_map[[p[0], p[1]]] = *l as f64 + 1.0;
+    }
+    map_panels_png(
+        &out.join("latent_classes.png"),
+        &format!(
+            "{}: Gaussian-mixture classes of the latents (1-{classes})",
+            name(direction)
+        ),
+        &[MapPanel {
+            title: "class".into(),
+            values: class_map,
+        }],
+        1,
+        None,
+    )?;
+    match direction {
+        Direction::ImageToSpectrum => {
+            let curves: Vec<Vec<f64>> = c.decoded.rows().into_iter().map(|r| r.to_vec()).collect();
+            curve_panels_png(
+                &out.join("class_centroids.png"),
+                "Class centroids, decoded",
+                ("Voltage", "Response"),
+                &map.voltage,
+                &[("decoded centroids".to_owned(), curves)],
+                1,
+            )?;
+            let z = model.encode(inputs.view()).map_err(|e| e.to_string())?;
+            if z.ncols() == 2 {
+                let (_, loops) =
+                    decoded_manifold(model, z.view(), 16).map_err(|e| e.to_string())?;
+                small_multiples_png(
+                    &out.join("manifold.png"),
+                    "Decoded latent manifold (z1 along columns, z2 down the rows)",
+                    &map.voltage,
+                    &loops,
+                    16,
+                )?;
+            }
+        }
+        Direction::SpectrumToImage => {
+            let w = model.architecture().patch;
+            let panels: Vec<MapPanel> = c
+                .decoded
+                .rows()
+                .into_iter()
+                .enumerate()
+                .map(|(k, r)| MapPanel {
+                    title: format!("class {}", k + 1),
+                    values: Array2::from_shape_vec((w[0], w[1]), r.to_vec()).expect("a patch"),
+                })
+                .collect();
+            map_panels_png(
+                &out.join("class_centroids.png"),
+                "Decoded class centroids",
+                &panels,
+                4,
+                None,
+            )?;
+        }
+    }
     Ok(())
 }
 

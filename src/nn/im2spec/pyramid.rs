@@ -4,7 +4,7 @@
 //! `Sequential`.
 
 use super::super::error::NnError;
-use super::super::layers::conv_unit::{ConvUnit, ConvUnitSaved, add_assign};
+use super::super::layers::conv_unit::{ConvUnit, ConvUnitSaved, add_assign, recycle};
 use super::super::layers::init::InitScheme;
 use super::super::layers::{ConvSpec, Layer, Weights};
 use super::super::layout::ParamLayout;
@@ -80,11 +80,16 @@ impl<T: Real> Layer<T> for Pyramid {
             let (y, tap, s) = u.forward_tapped(w, input.as_ref().unwrap_or(x), true)?;
             let tap = tap.expect("tapped");
             match &mut total {
-                Some(t) => add_assign(t, &tap),
+                Some(t) => {
+                    add_assign(t, &tap);
+                    recycle(tap);
+                }
                 None => total = Some(tap),
             }
             saved.push(s);
-            input = Some(y);
+            if let Some(spent) = input.replace(y) {
+                recycle(spent);
+            }
         }
         Ok((total.expect("four units"), saved))
     }
@@ -97,7 +102,10 @@ impl<T: Real> Layer<T> for Pyramid {
             let (y, tap) = u.infer_tapped(w, input.as_ref().unwrap_or(x), true)?;
             let tap = tap.expect("tapped");
             match &mut total {
-                Some(t) => add_assign(t, &tap),
+                Some(t) => {
+                    add_assign(t, &tap);
+                    recycle(tap);
+                }
                 None => total = Some(tap),
             }
             input = Some(y);
@@ -121,7 +129,10 @@ impl<T: Real> Layer<T> for Pyramid {
                 add_assign(d, dy);
             }
             let d_out = d_next.as_ref().unwrap_or(dy);
-            d_next = Some(u.backward_tapped(w, s, d_out, Some(dy), dparams));
+            let d = u.backward_tapped(w, s, d_out, Some(dy), dparams);
+            if let Some(spent) = d_next.replace(d) {
+                recycle(spent);
+            }
         }
         d_next.expect("four units")
     }

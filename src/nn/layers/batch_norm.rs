@@ -12,7 +12,7 @@ use super::super::layout::ParamLayout;
 use super::super::real::Real;
 use super::super::tensor::Tensor;
 use super::axis::{AxisView, lane_dot, lane_sum};
-use super::{Layer, Weights};
+use super::{Layer, Weights, scratch};
 use rayon::prelude::*;
 use std::ops::Range;
 
@@ -77,6 +77,13 @@ pub struct BatchNormSaved<T> {
     /// Biased batch variance per channel.
     var: Vec<T>,
     view: AxisView,
+}
+
+impl<T: Real> BatchNormSaved<T> {
+    /// Gives the saved buffer to this thread's scratch pool (for the next step).
+    pub(crate) fn recycle(self) {
+        scratch::give(self.normalised);
+    }
 }
 
 impl BatchNorm {
@@ -154,8 +161,12 @@ impl<T: Real> Layer<T> for BatchNorm {
             .iter()
             .map(|&(_, var)| T::one() / (var + eps).sqrt())
             .collect();
-        let mut y = Tensor::zeros(&x.shape);
-        let mut normalised = vec![T::zero(); x.data.len()];
+        // Every value of both is written below.
+        let mut y = Tensor {
+            shape: x.shape.clone(),
+            data: scratch::take(x.data.len()),
+        };
+        let mut normalised = scratch::take(x.data.len());
         let sample = (v.n * v.inner).max(1);
         y.data
             .par_chunks_mut(sample)
@@ -219,7 +230,11 @@ impl<T: Real> Layer<T> for BatchNorm {
                 (scale, sum / m, sum_xhat / m)
             })
             .collect();
-        let mut dx = Tensor::zeros(&dy.shape);
+        // Every value is written below.
+        let mut dx = Tensor {
+            shape: dy.shape.clone(),
+            data: scratch::take(dy.data.len()),
+        };
         let sample = (v.n * v.inner).max(1);
         dx.data
             .par_chunks_mut(sample)

@@ -85,6 +85,13 @@ pub struct ConvSaved<T> {
     unfold: Unfold,
 }
 
+impl<T: Real> ConvSaved<T> {
+    /// Gives the saved input's buffer to this thread's scratch pool (for the next step).
+    pub(crate) fn recycle(self) {
+        scratch::give(self.x.data);
+    }
+}
+
 impl Conv {
     /// Declares `NAME.weight` `[out, in, k, ...]` (`spatial_dims` kernel axes) and, if
     /// `spec.bias`, `NAME.bias` `[out]` in `layout`. Fails, naming the layer and leaving `layout`
@@ -222,7 +229,11 @@ impl Conv {
         let weight = &w.params[self.weight.clone()];
         let bias = self.bias.as_ref().map(|b| &w.params[b.clone()]);
         let sample_len = cin * unfold.plane;
-        let mut y = Tensor::zeros(shape);
+        // Every value is written (scatter_samples).
+        let mut y = Tensor {
+            shape: shape.to_vec(),
+            data: scratch::take(shape.iter().product()),
+        };
         let ranges = shards(x.shape[0]);
         let mut outs = split_rows(&mut y.data, &ranges, cout * unfold.positions);
         outs.par_iter_mut().zip(&ranges).for_each(|(out, r)| {
@@ -286,7 +297,10 @@ impl<T: Real> Layer<T> for Conv {
         let unfold = Unfold::new(&x.shape[2..], &shape[2..], self.kernel());
         let y = self.apply(w, x, &unfold, &shape);
         let saved = ConvSaved {
-            x: x.clone(),
+            x: Tensor {
+                shape: x.shape.clone(),
+                data: scratch::copy(&x.data),
+            },
             unfold,
         };
         Ok((y, saved))
@@ -309,7 +323,10 @@ impl<T: Real> Layer<T> for Conv {
         let weight = &w.params[self.weight.clone()];
         let (nw, span) = (self.weight.len(), self.span());
         let (in_len, out_len) = (cin * unfold.plane, cout * positions);
-        let mut dx = Tensor::zeros(&x.shape);
+        let mut dx = Tensor {
+            shape: x.shape.clone(),
+            data: scratch::zeros(x.data.len()),
+        };
         // Each shard folds into its own rows of dx (a lock per shard, never contended).
         let parts: Vec<Mutex<&mut [T]>> = split_rows(&mut dx.data, &shards(x.shape[0]), in_len)
             .into_iter()

@@ -13,7 +13,7 @@ use super::super::real::Real;
 use super::super::tensor::Tensor;
 use super::conv::{Conv, ConvSpec};
 use super::init::InitScheme;
-use super::{Activation, ActivationLayer, BatchNorm, BatchNormConvention, Layer, Weights};
+use super::{Activation, ActivationLayer, BatchNorm, BatchNormConvention, Layer, Weights, scratch};
 use crate::rng::Xoshiro256;
 
 /// One convolution with its LeakyReLU and BatchNorm.
@@ -29,6 +29,21 @@ pub struct ConvUnitSaved<T: Real> {
     conv: <Conv as Layer<T>>::Saved,
     activated: Tensor<T>,
     norm: <BatchNorm as Layer<T>>::Saved,
+}
+
+impl<T: Real> ConvUnitSaved<T> {
+    /// Gives the saved buffers to this thread's scratch pool: a trainer calls it once a step's
+    /// backward pass is done, so the next step's tensors reuse the memory.
+    pub fn recycle(self) {
+        self.conv.recycle();
+        scratch::give(self.activated.data);
+        self.norm.recycle();
+    }
+}
+
+/// Gives a spent tensor's buffer to this thread's scratch pool.
+pub(crate) fn recycle<T: Real>(t: Tensor<T>) {
+    scratch::give(t.data);
 }
 
 /// A training-mode pass: the unit's output, the tap (when asked for) and what backward needs.
@@ -86,7 +101,11 @@ impl ConvUnit {
     /// pyramid's tap also needs `c` (then returned beside it).
     fn activate<T: Real>(&self, c: Tensor<T>, keep: bool) -> (Tensor<T>, Option<Tensor<T>>) {
         let (mut activated, c) = if keep {
-            (c.clone(), Some(c))
+            let copy = Tensor {
+                shape: c.shape.clone(),
+                data: scratch::copy(&c.data),
+            };
+            (copy, Some(c))
         } else {
             (c, None)
         };
@@ -157,7 +176,9 @@ impl ConvUnit {
         if let Some(t) = dtap {
             add_assign(&mut dc, t);
         }
-        self.conv.backward(w, &saved.conv, &dc, dparams)
+        let dx = self.conv.backward(w, &saved.conv, &dc, dparams);
+        scratch::give(dc.data);
+        dx
     }
 }
 

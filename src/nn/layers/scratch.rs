@@ -7,49 +7,75 @@ use super::super::real::Real;
 use std::any::Any;
 use std::cell::RefCell;
 
-/// Buffers kept per thread: a convolution needs two at a time.
-const KEPT: usize = 4;
+/// Buffers kept per thread, and their bytes at most: a training step's tensors (one batch of
+/// im2spec holds about 30 of 1 MB) come back to the pool and serve the next step.
+const KEPT: usize = 64;
+const KEPT_BYTES: usize = 96 << 20;
 
 thread_local! {
     static POOL: RefCell<Vec<Box<dyn Any>>> = const { RefCell::new(Vec::new()) };
 }
 
-/// A buffer of `len` values from this thread's pool. Its contents are left over from earlier
-/// use (or zero where it grew): callers overwrite every value they read.
+/// A buffer of `len` values from this thread's pool (the smallest that holds `len`, else a
+/// new one). Its contents are left over from earlier use: callers overwrite every value they
+/// read, or use [`zeros`].
 pub(crate) fn take<T: Real>(len: usize) -> Vec<T> {
+    if len == 0 {
+        return Vec::new();
+    }
     let found = POOL.with_borrow_mut(|pool| {
-        // The largest buffer of this type that holds `len`, else the largest of this type.
         let mut best: Option<(usize, usize)> = None;
         for (i, b) in pool.iter().enumerate() {
             if let Some(v) = b.downcast_ref::<Vec<T>>() {
                 let cap = v.capacity();
-                let better = match best {
-                    None => true,
-                    Some((_, c)) => (c < len && cap > c) || (cap >= len && cap < c),
-                };
-                if better {
+                if cap >= len && best.is_none_or(|(_, c)| cap < c) {
                     best = Some((i, cap));
                 }
             }
         }
         best.map(|(i, _)| pool.swap_remove(i))
     });
-    let mut v = found
-        .and_then(|b| b.downcast::<Vec<T>>().ok())
-        .map_or_else(Vec::new, |b| *b);
-    if v.len() > len {
-        v.truncate(len);
-    } else {
-        v.resize(len, T::zero());
+    match found.and_then(|b| b.downcast::<Vec<T>>().ok()) {
+        Some(b) => {
+            let mut v = *b;
+            if v.len() > len {
+                v.truncate(len);
+            } else {
+                v.resize(len, T::zero());
+            }
+            v
+        }
+        None => vec![T::zero(); len],
     }
+}
+
+/// `len` zeros in a buffer from this thread's pool.
+pub(crate) fn zeros<T: Real>(len: usize) -> Vec<T> {
+    let mut v = take(len);
+    v.fill(T::zero());
     v
 }
 
-/// Gives `buffer` back to this thread's pool (the smallest is dropped when it is full).
+/// A copy of `values` in a buffer from this thread's pool.
+pub(crate) fn copy<T: Real>(values: &[T]) -> Vec<T> {
+    let mut v = take(values.len());
+    v.copy_from_slice(values);
+    v
+}
+
+/// Gives `buffer` back to this thread's pool (the smallest buffers are dropped beyond
+/// [`KEPT`] buffers or [`KEPT_BYTES`]).
 pub(crate) fn give<T: Real>(buffer: Vec<T>) {
+    if buffer.capacity() == 0 {
+        return;
+    }
     POOL.with_borrow_mut(|pool| {
         pool.push(Box::new(buffer));
-        if pool.len() > KEPT {
+        loop {
+            let bytes: usize = pool.iter().map(|b| size_of_buffer(b.as_ref())).sum();
+            if pool.len() <= KEPT && bytes <= KEPT_BYTES {
+                break;
+            }
             let smallest = pool
                 .iter()
                 .enumerate()

@@ -7,7 +7,7 @@
 //! rows and scales by 1/B.
 
 use super::super::error::NnError;
-use super::super::layers::conv_unit::{ConvUnit, ConvUnitSaved};
+use super::super::layers::conv_unit::{ConvUnit, ConvUnitSaved, recycle};
 use super::super::layers::init::InitScheme;
 use super::super::layers::{Conv, ConvSpec, Layer, Linear, Upsample, Weights};
 use super::super::layout::ParamLayout;
@@ -180,7 +180,7 @@ impl Network {
         for u in &self.encoder {
             let (y, s) = u.forward(w, &x)?;
             encoder.push(s);
-            x = y;
+            recycle(std::mem::replace(&mut x, y));
         }
         let flat = reshaped(x, &[self.encoder_dense.fan_in]);
         let (z, encoder_dense) = self.encoder_dense.forward(w, &flat)?;
@@ -189,13 +189,17 @@ impl Network {
         let mut upsampling = Vec::with_capacity(self.upsampling.len());
         for u in &self.upsampling {
             let (y, su) = u.forward(w, &x)?;
-            let (y, sup) = self.upsample.forward(w, &y)?;
+            let (y2, sup) = self.upsample.forward(w, &y)?;
+            recycle(y);
             upsampling.push((su, sup));
-            x = y;
+            recycle(std::mem::replace(&mut x, y2));
         }
-        let (x, pyramid) = self.pyramid.forward(w, &x)?;
-        let (x, decoder_conv) = self.decoder_conv.forward(w, &x)?;
+        let (p, pyramid) = self.pyramid.forward(w, &x)?;
+        recycle(x);
+        let (x, decoder_conv) = self.decoder_conv.forward(w, &p)?;
+        recycle(p);
         let (y, out) = self.out.forward(w, &x)?;
+        recycle(x);
         let y = reshaped(y, &[self.arch.output_len()]);
         let saved = Saved {
             encoder,
@@ -231,13 +235,23 @@ impl Network {
         let d = self
             .out
             .backward(w, &saved.out, &reshaped(dy, &out_shape), dparams);
-        let d = self
-            .decoder_conv
-            .backward(w, &saved.decoder_conv, &d, dparams);
-        let mut d = self.pyramid.backward(w, &saved.pyramid, &d, dparams);
+        let d = {
+            let spent = d;
+            let d = self
+                .decoder_conv
+                .backward(w, &saved.decoder_conv, &spent, dparams);
+            recycle(spent);
+            d
+        };
+        let mut d = {
+            let d2 = self.pyramid.backward(w, &saved.pyramid, &d, dparams);
+            recycle(d);
+            d2
+        };
         for (u, (su, sup)) in self.upsampling.iter().zip(&saved.upsampling).rev() {
             let du = self.upsample.backward(w, sup, &d, dparams);
-            d = u.backward(w, su, &du, dparams);
+            recycle(std::mem::replace(&mut d, u.backward(w, su, &du, dparams)));
+            recycle(du);
         }
         let d = reshaped(d, &[self.decoder_dense.fan_out]);
         let dz = self
@@ -248,8 +262,10 @@ impl Network {
             .backward(w, &saved.encoder_dense, &dz, dparams);
         let mut d = reshaped(d, &self.encoder_shape());
         for (u, s) in self.encoder.iter().zip(&saved.encoder).rev() {
-            d = u.backward(w, s, &d, dparams);
+            let d2 = u.backward(w, s, &d, dparams);
+            recycle(std::mem::replace(&mut d, d2));
         }
+        recycle(d);
     }
 
     /// `(filters, input extents...)`: the encoder's last output.
@@ -257,6 +273,18 @@ impl Network {
         std::iter::once(self.arch.filters)
             .chain(self.arch.input_extents())
             .collect()
+    }
+
+    /// Gives the saved buffers of a spent step to this thread's scratch pool.
+    pub fn recycle<T: Real>(&self, saved: Saved<T>) {
+        let units = saved
+            .encoder
+            .into_iter()
+            .chain(saved.upsampling.into_iter().map(|(s, _)| s))
+            .chain(saved.pyramid)
+            .chain([saved.decoder_conv]);
+        units.for_each(ConvUnitSaved::recycle);
+        saved.out.recycle();
     }
 
     /// Folds a training batch's statistics into every norm's running ones.

@@ -59,6 +59,7 @@ impl Objective for Network {
         let (losses, dy) = mse_rows(&y, &target, f64::from(grad_scale));
         self.backward(w, &saved, dy, grad);
         self.update_running(state, &saved);
+        self.recycle(saved);
         Ok(LossSums {
             reconstruction: losses.iter().sum(),
             ..LossSums::default()

@@ -4,7 +4,7 @@
 //! `Sequential`.
 
 use super::super::error::NnError;
-use super::super::layers::conv_unit::{ConvUnit, ConvUnitSaved, add_assign};
+use super::super::layers::conv_unit::{ConvUnit, ConvUnitSaved, add_assign, recycle};
 use super::super::layers::init::InitScheme;
 use super::super::layers::{ConvSpec, Layer, Weights};
 use super::super::layout::ParamLayout;
@@ -75,16 +75,21 @@ impl<T: Real> Layer<T> for Pyramid {
     fn forward(&self, w: Weights<T>, x: &Tensor<T>) -> Result<(Tensor<T>, Self::Saved), NnError> {
         let mut saved = Vec::with_capacity(self.units.len());
         let mut total: Option<Tensor<T>> = None;
-        let mut input = x.clone();
+        let mut input: Option<Tensor<T>> = None;
         for u in &self.units {
-            let (y, tap, s) = u.forward_tapped(w, &input, true)?;
+            let (y, tap, s) = u.forward_tapped(w, input.as_ref().unwrap_or(x), true)?;
             let tap = tap.expect("tapped");
             match &mut total {
-                Some(t) => add_assign(t, &tap),
+                Some(t) => {
+                    add_assign(t, &tap);
+                    recycle(tap);
+                }
                 None => total = Some(tap),
             }
             saved.push(s);
-            input = y;
+            if let Some(spent) = input.replace(y) {
+                recycle(spent);
+            }
         }
         Ok((total.expect("four units"), saved))
     }
@@ -92,15 +97,18 @@ impl<T: Real> Layer<T> for Pyramid {
     /// Inference mode (running statistics).
     fn infer(&self, w: Weights<T>, x: &Tensor<T>) -> Result<Tensor<T>, NnError> {
         let mut total: Option<Tensor<T>> = None;
-        let mut input = x.clone();
+        let mut input: Option<Tensor<T>> = None;
         for u in &self.units {
-            let (y, tap) = u.infer_tapped(w, &input, true)?;
+            let (y, tap) = u.infer_tapped(w, input.as_ref().unwrap_or(x), true)?;
             let tap = tap.expect("tapped");
             match &mut total {
-                Some(t) => add_assign(t, &tap),
+                Some(t) => {
+                    add_assign(t, &tap);
+                    recycle(tap);
+                }
                 None => total = Some(tap),
             }
-            input = y;
+            input = Some(y);
         }
         Ok(total.expect("four units"))
     }
@@ -116,11 +124,15 @@ impl<T: Real> Layer<T> for Pyramid {
     ) -> Tensor<T> {
         let mut d_next: Option<Tensor<T>> = None;
         for (u, s) in self.units.iter().zip(saved).rev() {
-            let mut d_out = dy.clone();
-            if let Some(d) = &d_next {
-                add_assign(&mut d_out, d);
+            // dy + d_next, summed in d_next's buffer (addition commutes: the same values).
+            if let Some(d) = &mut d_next {
+                add_assign(d, dy);
             }
-            d_next = Some(u.backward_tapped(w, s, &d_out, Some(dy), dparams));
+            let d_out = d_next.as_ref().unwrap_or(dy);
+            let d = u.backward_tapped(w, s, d_out, Some(dy), dparams);
+            if let Some(spent) = d_next.replace(d) {
+                recycle(spent);
+            }
         }
         d_next.expect("four units")
     }

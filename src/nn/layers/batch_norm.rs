@@ -12,8 +12,22 @@ use super::super::layout::ParamLayout;
 use super::super::real::Real;
 use super::super::tensor::Tensor;
 use super::axis::{AxisView, lane_dot, lane_sum};
-use super::{Layer, Weights};
+use super::{Layer, Weights, scratch};
+use rayon::prelude::*;
 use std::ops::Range;
+
+/// Values below which a parallel task is not worth its cost.
+const MIN_TASK: usize = 16_384;
+
+/// Channels per task of the per-channel sums.
+fn min_channels(v: &AxisView) -> usize {
+    MIN_TASK.div_ceil((v.outer * v.inner).max(1))
+}
+
+/// Samples per task of the element-wise passes, samples of `sample` values.
+fn min_samples(sample: usize) -> usize {
+    MIN_TASK.div_ceil(sample)
+}
 
 /// Whose running-statistics rule and epsilon a [`BatchNorm`] follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,6 +77,13 @@ pub struct BatchNormSaved<T> {
     /// Biased batch variance per channel.
     var: Vec<T>,
     view: AxisView,
+}
+
+impl<T: Real> BatchNormSaved<T> {
+    /// Gives the saved buffer to this thread's scratch pool (for the next step).
+    pub(crate) fn recycle(self) {
+        scratch::give(self.normalised);
+    }
 }
 
 impl BatchNorm {
@@ -120,32 +141,50 @@ impl<T: Real> Layer<T> for BatchNorm {
         let v = AxisView::new(&self.name, &x.shape, self.axis, self.channels)?;
         let (gamma, beta) = (&w.params[self.weight.clone()], &w.params[self.bias.clone()]);
         let eps = T::of(self.convention.eps());
-        let mut y = Tensor::zeros(&x.shape);
-        let mut normalised = vec![T::zero(); x.data.len()];
-        let (mut means, mut vars) = (Vec::new(), Vec::new());
         let m = T::of((v.outer * v.inner) as f64);
-        for c in 0..v.n {
-            let mean = v.slices(c).map(|r| lane_sum(&x.data[r], |a| a)).sum::<T>() / m;
-            let var = v
-                .slices(c)
-                .map(|r| lane_sum(&x.data[r], |a| (a - mean) * (a - mean)))
-                .sum::<T>()
-                / m;
-            let s = T::one() / (var + eps).sqrt();
-            for r in v.slices(c) {
-                let (xs, ns, ys) = (
-                    &x.data[r.clone()],
-                    &mut normalised[r.clone()],
-                    &mut y.data[r],
-                );
-                for ((n, y), x) in ns.iter_mut().zip(ys.iter_mut()).zip(xs) {
-                    *n = (*x - mean) * s;
-                    *y = gamma[c] * *n + beta[c];
+        // Each channel's statistics on its own (the same sums for any thread count), then
+        // each sample's values.
+        let stats: Vec<(T, T)> = (0..v.n)
+            .into_par_iter()
+            .with_min_len(min_channels(&v))
+            .map(|c| {
+                let mean = v.slices(c).map(|r| lane_sum(&x.data[r], |a| a)).sum::<T>() / m;
+                let var = v
+                    .slices(c)
+                    .map(|r| lane_sum(&x.data[r], |a| (a - mean) * (a - mean)))
+                    .sum::<T>()
+                    / m;
+                (mean, var)
+            })
+            .collect();
+        let scales: Vec<T> = stats
+            .iter()
+            .map(|&(_, var)| T::one() / (var + eps).sqrt())
+            .collect();
+        // Every value of both is written below.
+        let mut y = Tensor {
+            shape: x.shape.clone(),
+            data: scratch::take(x.data.len()),
+        };
+        let mut normalised = scratch::take(x.data.len());
+        let sample = (v.n * v.inner).max(1);
+        y.data
+            .par_chunks_mut(sample)
+            .zip(normalised.par_chunks_mut(sample))
+            .zip(x.data.par_chunks(sample))
+            .with_min_len(min_samples(sample))
+            .for_each(|((ys, ns), xs)| {
+                for c in 0..v.n {
+                    let r = c * v.inner..(c + 1) * v.inner;
+                    let (mean, s) = (stats[c].0, scales[c]);
+                    for ((n, y), x) in ns[r.clone()].iter_mut().zip(&mut ys[r.clone()]).zip(&xs[r])
+                    {
+                        *n = (*x - mean) * s;
+                        *y = gamma[c] * *n + beta[c];
+                    }
                 }
-            }
-            means.push(mean);
-            vars.push(var);
-        }
+            });
+        let (means, vars) = stats.into_iter().unzip();
         Ok((
             y,
             BatchNormSaved {
@@ -168,28 +207,48 @@ impl<T: Real> Layer<T> for BatchNorm {
         let gamma = &w.params[self.weight.clone()];
         let m = T::of((v.outer * v.inner) as f64);
         let eps = T::of(self.convention.eps());
-        let mut dx = Tensor::zeros(&dy.shape);
-        for c in 0..v.n {
-            let (mut sum, mut sum_xhat) = (T::zero(), T::zero());
-            for r in v.slices(c) {
-                sum += lane_sum(&dy.data[r.clone()], |a| a);
-                sum_xhat += lane_dot(&dy.data[r.clone()], &s.normalised[r]);
-            }
-            dparams[self.weight.start + c] += sum_xhat;
-            dparams[self.bias.start + c] += sum;
-            let scale = gamma[c] / (s.var[c] + eps).sqrt();
-            let (mean_dy, mean_dy_xhat) = (sum / m, sum_xhat / m);
-            for r in v.slices(c) {
-                let (gs, ns, ds) = (
-                    &dy.data[r.clone()],
-                    &s.normalised[r.clone()],
-                    &mut dx.data[r],
-                );
-                for ((d, g), n) in ds.iter_mut().zip(gs).zip(ns) {
-                    *d = scale * (*g - mean_dy - *n * mean_dy_xhat);
+        let sums: Vec<(T, T)> = (0..v.n)
+            .into_par_iter()
+            .with_min_len(min_channels(&v))
+            .map(|c| {
+                let (mut sum, mut sum_xhat) = (T::zero(), T::zero());
+                for r in v.slices(c) {
+                    sum += lane_sum(&dy.data[r.clone()], |a| a);
+                    sum_xhat += lane_dot(&dy.data[r.clone()], &s.normalised[r]);
                 }
-            }
-        }
+                (sum, sum_xhat)
+            })
+            .collect();
+        // Per channel: the scale and the two means the input gradient subtracts.
+        let terms: Vec<(T, T, T)> = sums
+            .iter()
+            .enumerate()
+            .map(|(c, &(sum, sum_xhat))| {
+                dparams[self.weight.start + c] += sum_xhat;
+                dparams[self.bias.start + c] += sum;
+                let scale = gamma[c] / (s.var[c] + eps).sqrt();
+                (scale, sum / m, sum_xhat / m)
+            })
+            .collect();
+        // Every value is written below.
+        let mut dx = Tensor {
+            shape: dy.shape.clone(),
+            data: scratch::take(dy.data.len()),
+        };
+        let sample = (v.n * v.inner).max(1);
+        dx.data
+            .par_chunks_mut(sample)
+            .zip(dy.data.par_chunks(sample))
+            .zip(s.normalised.par_chunks(sample))
+            .with_min_len(min_samples(sample))
+            .for_each(|((ds, gs), ns)| {
+                for (c, &(scale, mean_dy, mean_dy_xhat)) in terms.iter().enumerate() {
+                    let r = c * v.inner..(c + 1) * v.inner;
+                    for ((d, g), n) in ds[r.clone()].iter_mut().zip(&gs[r.clone()]).zip(&ns[r]) {
+                        *d = scale * (*g - mean_dy - *n * mean_dy_xhat);
+                    }
+                }
+            });
         dx
     }
 

@@ -16,11 +16,13 @@ use super::gemm::{gemm, mat, mat_mut};
 use super::im2col::{Kernel, Unfold};
 use super::init::{InitScheme, glorot_uniform, uniform};
 use super::linear::split_rows;
+use super::scratch;
 use super::shards::{map_reduce_grad, shards};
 use super::{Layer, Weights, check_shape};
 use crate::rng::Xoshiro256;
 use rayon::prelude::*;
 use std::ops::Range;
+use std::sync::{Mutex, PoisonError};
 
 /// Geometry of a convolution (one value for every spatial axis, PyTorch semantics).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,6 +83,13 @@ pub struct Conv {
 pub struct ConvSaved<T> {
     x: Tensor<T>,
     unfold: Unfold,
+}
+
+impl<T: Real> ConvSaved<T> {
+    /// Gives the saved input's buffer to this thread's scratch pool (for the next step).
+    pub(crate) fn recycle(self) {
+        scratch::give(self.x.data);
+    }
 }
 
 impl Conv {
@@ -220,13 +229,22 @@ impl Conv {
         let weight = &w.params[self.weight.clone()];
         let bias = self.bias.as_ref().map(|b| &w.params[b.clone()]);
         let sample_len = cin * unfold.plane;
-        let mut y = Tensor::zeros(shape);
+        // Every value is written (scatter_samples).
+        let mut y = Tensor {
+            shape: shape.to_vec(),
+            data: scratch::take(shape.iter().product()),
+        };
         let ranges = shards(x.shape[0]);
         let mut outs = split_rows(&mut y.data, &ranges, cout * unfold.positions);
         outs.par_iter_mut().zip(&ranges).for_each(|(out, r)| {
-            let cols = unfold.unfold(&x.data[r.start * sample_len..r.end * sample_len], cin);
             let width = r.len() * unfold.positions;
-            let mut z = vec![T::zero(); cout * width];
+            let mut cols = scratch::take(rows * width);
+            unfold.unfold_into(
+                &x.data[r.start * sample_len..r.end * sample_len],
+                cin,
+                &mut cols,
+            );
+            let mut z = scratch::take(cout * width);
             gemm(
                 mat_mut(&mut z, cout, width),
                 false,
@@ -234,6 +252,8 @@ impl Conv {
                 mat(&cols, rows, width),
             );
             scatter_samples(&z, cout, unfold.positions, bias, out);
+            scratch::give(z);
+            scratch::give(cols);
         });
         y
     }
@@ -260,15 +280,13 @@ fn scatter_samples<T: Real>(
 
 /// The transpose of [`scatter_samples`]: the output gradient of a shard as
 /// `(channels, samples * positions)`.
-fn gather_samples<T: Real>(dy: &[T], channels: usize, positions: usize) -> Vec<T> {
+fn gather_samples<T: Real>(dy: &[T], channels: usize, positions: usize, z: &mut [T]) {
     let width = dy.len() / channels;
-    let mut z = vec![T::zero(); dy.len()];
     for (s, sample) in dy.chunks_exact(channels * positions).enumerate() {
         for (c, plane) in sample.chunks_exact(positions).enumerate() {
             z[c * width + s * positions..][..positions].copy_from_slice(plane);
         }
     }
-    z
 }
 
 impl<T: Real> Layer<T> for Conv {
@@ -279,7 +297,10 @@ impl<T: Real> Layer<T> for Conv {
         let unfold = Unfold::new(&x.shape[2..], &shape[2..], self.kernel());
         let y = self.apply(w, x, &unfold, &shape);
         let saved = ConvSaved {
-            x: x.clone(),
+            x: Tensor {
+                shape: x.shape.clone(),
+                data: scratch::copy(&x.data),
+            },
             unfold,
         };
         Ok((y, saved))
@@ -302,21 +323,33 @@ impl<T: Real> Layer<T> for Conv {
         let weight = &w.params[self.weight.clone()];
         let (nw, span) = (self.weight.len(), self.span());
         let (in_len, out_len) = (cin * unfold.plane, cout * positions);
-        let dxs = map_reduce_grad(x.shape[0], &mut dparams[span], |_, r, g| {
+        let mut dx = Tensor {
+            shape: x.shape.clone(),
+            data: scratch::zeros(x.data.len()),
+        };
+        // Each shard folds into its own rows of dx (a lock per shard, never contended).
+        let parts: Vec<Mutex<&mut [T]>> = split_rows(&mut dx.data, &shards(x.shape[0]), in_len)
+            .into_iter()
+            .map(Mutex::new)
+            .collect();
+        map_reduce_grad(x.shape[0], &mut dparams[span], |k, r, g| {
             if r.is_empty() {
-                return Vec::new();
+                return;
             }
             let width = r.len() * positions;
-            let dz = gather_samples(
+            let mut dz = scratch::take(cout * width);
+            gather_samples(
                 &dy.data[r.start * out_len..r.end * out_len],
                 cout,
                 positions,
+                &mut dz,
             );
             let (gw, gb) = g.split_at_mut(nw);
             for (b, row) in gb.iter_mut().zip(dz.chunks_exact(width)) {
                 *b += row.iter().copied().sum::<T>();
             }
-            let mut cols = unfold.unfold(&x.data[r.start * in_len..r.end * in_len], cin);
+            let mut cols = scratch::take(rows * width);
+            unfold.unfold_into(&x.data[r.start * in_len..r.end * in_len], cin, &mut cols);
             gemm(
                 mat_mut(gw, cout, rows),
                 false,
@@ -330,14 +363,13 @@ impl<T: Real> Layer<T> for Conv {
                 mat(weight, cout, rows).transpose(),
                 mat(&dz, cout, width),
             );
-            let mut dx = vec![T::zero(); r.len() * in_len];
-            unfold.fold(&cols, cin, &mut dx);
-            dx
+            let mut out = parts[k].lock().unwrap_or_else(PoisonError::into_inner);
+            unfold.fold(&cols, cin, &mut out);
+            scratch::give(cols);
+            scratch::give(dz);
         });
-        Tensor {
-            shape: x.shape.clone(),
-            data: dxs.concat(),
-        }
+        drop(parts);
+        dx
     }
 
     /// The forward pass without keeping the input.

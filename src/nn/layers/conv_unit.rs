@@ -13,7 +13,7 @@ use super::super::real::Real;
 use super::super::tensor::Tensor;
 use super::conv::{Conv, ConvSpec};
 use super::init::InitScheme;
-use super::{Activation, ActivationLayer, BatchNorm, BatchNormConvention, Layer, Weights};
+use super::{Activation, ActivationLayer, BatchNorm, BatchNormConvention, Layer, Weights, scratch};
 use crate::rng::Xoshiro256;
 
 /// One convolution with its LeakyReLU and BatchNorm.
@@ -29,6 +29,21 @@ pub struct ConvUnitSaved<T: Real> {
     conv: <Conv as Layer<T>>::Saved,
     activated: Tensor<T>,
     norm: <BatchNorm as Layer<T>>::Saved,
+}
+
+impl<T: Real> ConvUnitSaved<T> {
+    /// Gives the saved buffers to this thread's scratch pool: a trainer calls it once a step's
+    /// backward pass is done, so the next step's tensors reuse the memory.
+    pub fn recycle(self) {
+        self.conv.recycle();
+        scratch::give(self.activated.data);
+        self.norm.recycle();
+    }
+}
+
+/// Gives a spent tensor's buffer to this thread's scratch pool.
+pub(crate) fn recycle<T: Real>(t: Tensor<T>) {
+    scratch::give(t.data);
 }
 
 /// A training-mode pass: the unit's output, the tap (when asked for) and what backward needs.
@@ -82,6 +97,22 @@ impl ConvUnit {
         self.norm.update_running(state, &saved.norm);
     }
 
+    /// The activation of the convolution output `c`, in place in `c`'s buffer unless the
+    /// pyramid's tap also needs `c` (then returned beside it).
+    fn activate<T: Real>(&self, c: Tensor<T>, keep: bool) -> (Tensor<T>, Option<Tensor<T>>) {
+        let (mut activated, c) = if keep {
+            let copy = Tensor {
+                shape: c.shape.clone(),
+                data: scratch::copy(&c.data),
+            };
+            (copy, Some(c))
+        } else {
+            (c, None)
+        };
+        self.activation.0.apply_in_place(&mut activated.data);
+        (activated, c)
+    }
+
     /// The training-mode pass: the unit's output, with `tapped` also the sum of the
     /// convolution's, the activation's and the norm's outputs.
     pub fn forward_tapped<T: Real>(
@@ -91,10 +122,9 @@ impl ConvUnit {
         tapped: bool,
     ) -> Result<TappedPass<T>, NnError> {
         let (c, conv) = self.conv.forward(w, x)?;
-        let (activated, _) = self.activation.forward(w, &c)?;
+        let (activated, c) = self.activate(c, tapped);
         let (y, norm) = self.norm.forward(w, &activated)?;
-        let tap = tapped.then(|| {
-            let mut sum = c;
+        let tap = c.map(|mut sum| {
             add_assign(&mut sum, &activated);
             add_assign(&mut sum, &y);
             sum
@@ -114,13 +144,13 @@ impl ConvUnit {
         x: &Tensor<T>,
         tapped: bool,
     ) -> Result<(Tensor<T>, Option<Tensor<T>>), NnError> {
-        let mut c = self.conv.infer(w, x)?;
-        let (activated, _) = self.activation.forward(w, &c)?;
+        let c = self.conv.infer(w, x)?;
+        let (activated, c) = self.activate(c, tapped);
         let y = self.norm.infer(w, &activated)?;
-        let tap = tapped.then(|| {
-            add_assign(&mut c, &activated);
-            add_assign(&mut c, &y);
-            c
+        let tap = c.map(|mut sum| {
+            add_assign(&mut sum, &activated);
+            add_assign(&mut sum, &y);
+            sum
         });
         Ok((y, tap))
     }
@@ -135,17 +165,20 @@ impl ConvUnit {
         dtap: Option<&Tensor<T>>,
         dparams: &mut [T],
     ) -> Tensor<T> {
-        let mut d_activated = self.norm.backward(w, &saved.norm, dy, dparams);
-        if let Some(t) = dtap {
-            add_assign(&mut d_activated, t);
-        }
-        let mut dc = self
-            .activation
-            .backward(w, &saved.activated, &d_activated, dparams);
+        // The activation's gradient in place: the same values as its layer's backward.
+        let mut dc = self.norm.backward(w, &saved.norm, dy, dparams);
         if let Some(t) = dtap {
             add_assign(&mut dc, t);
         }
-        self.conv.backward(w, &saved.conv, &dc, dparams)
+        self.activation
+            .0
+            .backward_in_place(&mut dc.data, &saved.activated.data);
+        if let Some(t) = dtap {
+            add_assign(&mut dc, t);
+        }
+        let dx = self.conv.backward(w, &saved.conv, &dc, dparams);
+        scratch::give(dc.data);
+        dx
     }
 }
 

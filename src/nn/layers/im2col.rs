@@ -31,6 +31,59 @@ pub(crate) struct Unfold {
     /// Per kernel tap (the weight's row-major order), per output position: the input position
     /// read within a channel plane, or [`PADDING`].
     sources: Vec<Vec<usize>>,
+    /// Per tap, when every tap reads its plane shifted by a constant (stride 1, output extents
+    /// equal to the input's: the 'same' convolutions): the shift, so a tap's row is one
+    /// contiguous copy rather than an indexed one.
+    shifts: Option<Vec<Shift>>,
+}
+
+/// A tap that reads input position `q + offset` for output position `q` in `lo..hi`, except
+/// at `padding` (sorted), and padding outside `lo..hi`.
+#[derive(Clone, Debug)]
+struct Shift {
+    offset: isize,
+    lo: usize,
+    hi: usize,
+    padding: Vec<usize>,
+}
+
+impl Shift {
+    /// The shift a tap's sources follow, if they follow one.
+    fn of(sources: &[usize], plane: usize) -> Option<Self> {
+        let valid = |q: &usize| sources[*q] != PADDING;
+        let Some(lo) = (0..sources.len()).find(valid) else {
+            return Some(Self {
+                offset: 0,
+                lo: 0,
+                hi: 0,
+                padding: Vec::new(),
+            });
+        };
+        let hi = (0..sources.len()).rev().find(valid)? + 1;
+        let offset = sources[lo] as isize - lo as isize;
+        let mut padding = Vec::new();
+        for (q, &i) in sources.iter().enumerate().take(hi).skip(lo) {
+            if i == PADDING {
+                padding.push(q);
+            } else if i as isize != q as isize + offset {
+                return None;
+            }
+        }
+        // lo + offset and hi - 1 + offset are valid input positions.
+        debug_assert!(((hi - 1) as isize + offset) < plane as isize);
+        Some(Self {
+            offset,
+            lo,
+            hi,
+            padding,
+        })
+    }
+
+    /// The input range `lo..hi` reads.
+    fn source(&self) -> std::ops::Range<usize> {
+        let start = (self.lo as isize + self.offset) as usize;
+        start..start + (self.hi - self.lo)
+    }
 }
 
 impl Unfold {
@@ -38,17 +91,27 @@ impl Unfold {
     pub(crate) fn new(input: &[usize], output: &[usize], k: Kernel) -> Self {
         let taps = k.size.pow(input.len() as u32);
         let positions = output.iter().product();
-        let sources = (0..taps)
+        let sources: Vec<Vec<usize>> = (0..taps)
             .map(|tap| {
                 (0..positions)
                     .map(|p| source(tap, p, input, output, k))
                     .collect()
             })
             .collect();
+        let plane = input.iter().product();
+        let shifts = (k.stride == 1 && input == output)
+            .then(|| {
+                sources
+                    .iter()
+                    .map(|s| Shift::of(s, plane))
+                    .collect::<Option<Vec<_>>>()
+            })
+            .flatten();
         Self {
-            plane: input.iter().product(),
+            plane,
             positions,
             sources,
+            shifts,
         }
     }
 
@@ -59,10 +122,35 @@ impl Unfold {
 
     /// The column matrix `(channels * taps, samples * positions)` of `x`, samples of
     /// `(channels, plane)` each.
+    #[cfg(test)]
     pub(crate) fn unfold<T: Real>(&self, x: &[T], channels: usize) -> Vec<T> {
         let samples = x.len() / (channels * self.plane);
+        let mut cols = vec![T::zero(); channels * self.taps() * samples * self.positions];
+        self.unfold_into(x, channels, &mut cols);
+        cols
+    }
+
+    /// [`Unfold::unfold`] into `cols` (every value is written).
+    pub(crate) fn unfold_into<T: Real>(&self, x: &[T], channels: usize, cols: &mut [T]) {
+        let samples = x.len() / (channels * self.plane);
         let width = samples * self.positions;
-        let mut cols = vec![T::zero(); channels * self.taps() * width];
+        debug_assert_eq!(cols.len(), channels * self.taps() * width);
+        if let Some(shifts) = &self.shifts {
+            for (row, dst) in cols.chunks_exact_mut(width.max(1)).enumerate() {
+                let (c, shift) = (row / self.taps(), &shifts[row % self.taps()]);
+                let src = shift.source();
+                for (s, out) in dst.chunks_exact_mut(self.positions).enumerate() {
+                    let plane = &x[(s * channels + c) * self.plane..][..self.plane];
+                    out[..shift.lo].fill(T::zero());
+                    out[shift.lo..shift.hi].copy_from_slice(&plane[src.clone()]);
+                    out[shift.hi..].fill(T::zero());
+                    for &q in &shift.padding {
+                        out[q] = T::zero();
+                    }
+                }
+            }
+            return;
+        }
         for (row, dst) in cols.chunks_exact_mut(width.max(1)).enumerate() {
             let (c, sources) = (row / self.taps(), &self.sources[row % self.taps()]);
             for (s, out) in dst.chunks_exact_mut(self.positions).enumerate() {
@@ -72,7 +160,6 @@ impl Unfold {
                 }
             }
         }
-        cols
     }
 
     /// col2im: adds each column entry into the input position it was read from (`dx`:
@@ -80,6 +167,25 @@ impl Unfold {
     pub(crate) fn fold<T: Real>(&self, cols: &[T], channels: usize, dx: &mut [T]) {
         let samples = dx.len() / (channels * self.plane);
         let width = samples * self.positions;
+        if let Some(shifts) = &self.shifts {
+            for (row, src) in cols.chunks_exact(width.max(1)).enumerate() {
+                let (c, shift) = (row / self.taps(), &shifts[row % self.taps()]);
+                let (lo, start) = (shift.lo, shift.source().start);
+                for (s, col) in src.chunks_exact(self.positions).enumerate() {
+                    let plane = &mut dx[(s * channels + c) * self.plane..][..self.plane];
+                    // The runs between padding positions: q reads q + offset.
+                    let mut from = lo;
+                    for end in shift.padding.iter().copied().chain([shift.hi]) {
+                        let d = &mut plane[start + (from - lo)..start + (end - lo)];
+                        d.iter_mut()
+                            .zip(&col[from..end])
+                            .for_each(|(d, v)| *d += *v);
+                        from = end + 1;
+                    }
+                }
+            }
+            return;
+        }
         for (row, src) in cols.chunks_exact(width.max(1)).enumerate() {
             let (c, sources) = (row / self.taps(), &self.sources[row % self.taps()]);
             for (s, col) in src.chunks_exact(self.positions).enumerate() {
@@ -144,7 +250,35 @@ mod tests {
 
     #[test]
     fn unfold_matches_the_definition_and_fold_is_its_transpose() {
-        let cases: [(&[usize], Kernel); 4] = [
+        let cases: [(&[usize], Kernel); 7] = [
+            // 'Same' convolutions (read as shifted copies), one with taps wholly in padding.
+            (
+                &[9],
+                Kernel {
+                    size: 3,
+                    stride: 1,
+                    padding: 2,
+                    dilation: 2,
+                },
+            ),
+            (
+                &[2],
+                Kernel {
+                    size: 3,
+                    stride: 1,
+                    padding: 3,
+                    dilation: 3,
+                },
+            ),
+            (
+                &[3, 4, 5],
+                Kernel {
+                    size: 3,
+                    stride: 1,
+                    padding: 1,
+                    dilation: 1,
+                },
+            ),
             (
                 &[9],
                 Kernel {
@@ -188,6 +322,11 @@ mod tests {
                 .map(|n| (n + 2 * k.padding - k.dilation * (k.size - 1) - 1) / k.stride + 1)
                 .collect();
             let u = Unfold::new(input, &output, k);
+            assert_eq!(
+                u.shifts.is_some(),
+                k.stride == 1 && output == input,
+                "{input:?} {k:?}"
+            );
             let (channels, samples) = (2, 3);
             let x: Vec<f64> = (0..samples * channels * u.plane)
                 .map(|i| (i as f64 * 0.37).sin())

@@ -45,6 +45,7 @@ mod linear;
 mod lstm;
 mod lstm_shard;
 mod penalties;
+mod scratch;
 mod shards;
 mod upsample;
 

@@ -5,7 +5,7 @@
 use super::super::error::NnError;
 use super::super::real::Real;
 use super::super::tensor::Tensor;
-use super::{Layer, Weights, check_shape};
+use super::{Layer, Weights, check_shape, scratch};
 use rayon::prelude::*;
 
 /// Nearest-neighbour upsampling; no parameters.
@@ -83,7 +83,12 @@ impl Upsample {
         let shape = self.output_shape(x)?;
         let source = self.sources(&x.shape[2..], &shape[2..]);
         let (plane_in, plane_out) = (x.shape[2..].iter().product(), source.len());
-        let mut y = Tensor::zeros(&shape);
+        // Every value is written below.
+        let len = shape.iter().product();
+        let mut y = Tensor {
+            shape,
+            data: scratch::take(len),
+        };
         // Each (sample, channel) plane on its own: the values do not depend on the threads.
         y.data
             .par_chunks_mut(plane_out)
@@ -115,7 +120,10 @@ impl<T: Real> Layer<T> for Upsample {
         dy: &Tensor<T>,
         _: &mut [T],
     ) -> Tensor<T> {
-        let mut dx = Tensor::zeros(&saved.shape);
+        let mut dx = Tensor {
+            shape: saved.shape.clone(),
+            data: scratch::zeros(saved.shape.iter().product()),
+        };
         let plane_in = saved.shape[2..].iter().product();
         dx.data
             .par_chunks_mut(plane_in)

@@ -19,6 +19,7 @@
 #ifndef FERROLAB_HPP
 #define FERROLAB_HPP
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <limits>
@@ -1063,6 +1064,342 @@ public:
 
 private:
     detail::Owned<ferrolab_design, ferrolab_design_free> h_;
+};
+
+// ---- Paper 003: encoder-decoders, the automated-experiment session, the simulated sample ----
+
+// The simulated sample (`ferrolab_sample_generate`) of the sample.* keys of `cfg`; `rows`, `cols`
+// and `steps` must equal sample.rows, sample.cols and sample.steps (60, 60, 64 by default).
+struct Sample {
+    Matrix image;                 // rows x cols
+    Matrix loops;                 // (rows * cols) x steps: pixel (r, c) is row r * cols + c
+    std::vector<double> voltage;  // steps
+    std::vector<int32_t> anomaly; // rows * cols, 1 where the loop does not follow the structure
+};
+inline Sample sample_generate(size_t rows, size_t cols, size_t steps, ConfigRef cfg = {}) {
+    detail::require(cols == 0 || rows <= std::numeric_limits<size_t>::max() / cols,
+                    "ferrolab::sample_generate: rows * cols overflows");
+    detail::require(steps == 0 || rows * cols <= std::numeric_limits<size_t>::max() / steps,
+                    "ferrolab::sample_generate: rows * cols * steps overflows");
+    Sample s{Matrix(rows, cols), Matrix(rows * cols, steps), std::vector<double>(steps),
+             std::vector<int32_t>(rows * cols)};
+    detail::check(ferrolab_sample_generate(cfg.get(), s.image.data.data(), rows, cols, s.loops.data.data(), steps,
+                                           s.voltage.data(), s.anomaly.data()));
+    return s;
+}
+
+// Sizes of an im2spec or spec2im model (`ferrolab_im2spec_shape`, `ferrolab_spec2im_shape`).
+struct EncoderDecoderShape {
+    size_t patch_h = 0;
+    size_t patch_w = 0;
+    size_t spectrum_len = 0;
+    size_t latent = 0;
+    size_t parameter_count = 0;
+    size_t epochs_done = 0;
+};
+
+namespace detail {
+// Epochs of loss history train() returns (a longer run keeps its first ones: C's truncation
+// warning is ignored).
+constexpr size_t kHistoryCap = 1 << 16;
+
+inline void require_rows(const Matrix &m, size_t rows, size_t cols, const std::string &what) {
+    m.validate(what.c_str());
+    detail::require(m.rows == rows && m.cols == cols, what + ": " + std::to_string(m.rows) + " x " +
+                                                          std::to_string(m.cols) + " given, want " +
+                                                          std::to_string(rows) + " x " + std::to_string(cols));
+}
+} // namespace detail
+
+// Paper 003's im2spec (`ferrolab_im2spec_*`): a structure patch -> the spectrum at its centre.
+// Patches are matrices of n rows of patch_h * patch_w values (each patch row-major), spectra n
+// rows of spectrum_len values.
+class Im2Spec {
+public:
+    // Untrained, with the im2spec.* keys of `cfg`.
+    Im2Spec(size_t patch_h, size_t patch_w, size_t spectrum_len, ConfigRef cfg = {}) {
+        detail::check(ferrolab_im2spec_new(cfg.get(), patch_h, patch_w, spectrum_len, h_.out()));
+    }
+    static Im2Spec load(const std::string &path) {
+        Im2Spec m;
+        detail::check(ferrolab_im2spec_load(path.c_str(), m.h_.out()));
+        return m;
+    }
+    // Checkpoint file of later train() calls; std::nullopt for none.
+    void set_checkpoint(const std::optional<std::string> &path) const {
+        detail::check(ferrolab_im2spec_set_checkpoint(h_.get(), path ? path->c_str() : nullptr));
+    }
+    // Train until im2spec.epochs epochs are done in total; returns this run's loss per epoch.
+    // Throws Error(FERROLAB_ERR_CANCELLED) after request_cancel (calling it again continues).
+    std::vector<double> train(const Matrix &patches, const Matrix &spectra) const {
+        EncoderDecoderShape s = shape();
+        patches.validate("ferrolab::Im2Spec::train: patches");
+        detail::require_rows(patches, patches.rows, s.patch_h * s.patch_w, "ferrolab::Im2Spec::train: patches");
+        detail::require_rows(spectra, patches.rows, s.spectrum_len, "ferrolab::Im2Spec::train: spectra");
+        std::vector<double> history(detail::kHistoryCap);
+        size_t epochs = 0;
+        detail::check(ferrolab_im2spec_train(h_.get(), patches.data.data(), patches.rows, s.patch_h, s.patch_w,
+                                             spectra.data.data(), s.spectrum_len, history.data(), history.size(),
+                                             &epochs));
+        history.resize(std::min(epochs, history.size()));
+        return history;
+    }
+    void request_cancel() const { detail::check(ferrolab_im2spec_request_cancel(h_.get())); }
+    // n x spectrum_len spectra of n patches.
+    Matrix predict(const Matrix &patches) const {
+        EncoderDecoderShape s = shape();
+        patches.validate("ferrolab::Im2Spec::predict: patches");
+        detail::require_rows(patches, patches.rows, s.patch_h * s.patch_w, "ferrolab::Im2Spec::predict: patches");
+        Matrix out(patches.rows, s.spectrum_len);
+        detail::check(ferrolab_im2spec_predict(h_.get(), patches.data.data(), patches.rows, s.patch_h, s.patch_w,
+                                               s.spectrum_len, out.data.data(), nullptr));
+        return out;
+    }
+    // n x latent vectors of n patches.
+    Matrix encode(const Matrix &patches) const {
+        EncoderDecoderShape s = shape();
+        patches.validate("ferrolab::Im2Spec::encode: patches");
+        detail::require_rows(patches, patches.rows, s.patch_h * s.patch_w, "ferrolab::Im2Spec::encode: patches");
+        Matrix out(patches.rows, s.latent);
+        detail::check(ferrolab_im2spec_encode(h_.get(), patches.data.data(), patches.rows, s.patch_h, s.patch_w,
+                                              out.data.data(), s.latent));
+        return out;
+    }
+    // n x spectrum_len spectra decoded from z (n x latent).
+    Matrix decode(const Matrix &z) const {
+        EncoderDecoderShape s = shape();
+        detail::require_rows(z, z.rows, s.latent, "ferrolab::Im2Spec::decode: z");
+        Matrix out(z.rows, s.spectrum_len);
+        detail::check(ferrolab_im2spec_decode(h_.get(), z.data.data(), z.rows, s.latent, s.spectrum_len,
+                                              out.data.data()));
+        return out;
+    }
+    EncoderDecoderShape shape() const {
+        EncoderDecoderShape s;
+        detail::check(ferrolab_im2spec_shape(h_.get(), &s.patch_h, &s.patch_w, &s.spectrum_len, &s.latent,
+                                             &s.parameter_count, &s.epochs_done));
+        return s;
+    }
+    void save(const std::string &path) const { detail::check(ferrolab_im2spec_save(h_.get(), path.c_str())); }
+    std::string last_error() const {
+        return detail::read_string(
+            [&](char *b, size_t c, size_t *n) { return ferrolab_im2spec_last_error(h_.get(), b, c, n); });
+    }
+    Progress progress_info() const {
+        Progress p;
+        detail::check(ferrolab_im2spec_progress_info(h_.get(), &p.done, &p.total, &p.stage, &p.last_loss));
+        return p;
+    }
+    const ferrolab_im2spec *get() const noexcept { return h_.get(); }
+
+private:
+    Im2Spec() = default;
+    detail::Owned<ferrolab_im2spec, ferrolab_im2spec_free> h_;
+};
+
+// Paper 003's spec2im (`ferrolab_spec2im_*`): a spectrum -> the structure patch around it
+// (sides multiples of 4). Matrices as for Im2Spec.
+class Spec2Im {
+public:
+    // Untrained, with the spec2im.* keys of `cfg`.
+    Spec2Im(size_t spectrum_len, size_t patch_h, size_t patch_w, ConfigRef cfg = {}) {
+        detail::check(ferrolab_spec2im_new(cfg.get(), spectrum_len, patch_h, patch_w, h_.out()));
+    }
+    static Spec2Im load(const std::string &path) {
+        Spec2Im m;
+        detail::check(ferrolab_spec2im_load(path.c_str(), m.h_.out()));
+        return m;
+    }
+    void set_checkpoint(const std::optional<std::string> &path) const {
+        detail::check(ferrolab_spec2im_set_checkpoint(h_.get(), path ? path->c_str() : nullptr));
+    }
+    // As Im2Spec::train, the other way round.
+    std::vector<double> train(const Matrix &spectra, const Matrix &patches) const {
+        EncoderDecoderShape s = shape();
+        spectra.validate("ferrolab::Spec2Im::train: spectra");
+        detail::require_rows(spectra, spectra.rows, s.spectrum_len, "ferrolab::Spec2Im::train: spectra");
+        detail::require_rows(patches, spectra.rows, s.patch_h * s.patch_w, "ferrolab::Spec2Im::train: patches");
+        std::vector<double> history(detail::kHistoryCap);
+        size_t epochs = 0;
+        detail::check(ferrolab_spec2im_train(h_.get(), spectra.data.data(), spectra.rows, s.spectrum_len,
+                                             patches.data.data(), s.patch_h, s.patch_w, history.data(),
+                                             history.size(), &epochs));
+        history.resize(std::min(epochs, history.size()));
+        return history;
+    }
+    void request_cancel() const { detail::check(ferrolab_spec2im_request_cancel(h_.get())); }
+    // n x (patch_h * patch_w) patches of n spectra.
+    Matrix predict(const Matrix &spectra) const {
+        EncoderDecoderShape s = shape();
+        spectra.validate("ferrolab::Spec2Im::predict: spectra");
+        detail::require_rows(spectra, spectra.rows, s.spectrum_len, "ferrolab::Spec2Im::predict: spectra");
+        Matrix out(spectra.rows, s.patch_h * s.patch_w);
+        detail::check(ferrolab_spec2im_predict(h_.get(), spectra.data.data(), spectra.rows, s.spectrum_len,
+                                               s.patch_h, s.patch_w, out.data.data(), nullptr));
+        return out;
+    }
+    Matrix encode(const Matrix &spectra) const {
+        EncoderDecoderShape s = shape();
+        spectra.validate("ferrolab::Spec2Im::encode: spectra");
+        detail::require_rows(spectra, spectra.rows, s.spectrum_len, "ferrolab::Spec2Im::encode: spectra");
+        Matrix out(spectra.rows, s.latent);
+        detail::check(ferrolab_spec2im_encode(h_.get(), spectra.data.data(), spectra.rows, s.spectrum_len,
+                                              out.data.data(), s.latent));
+        return out;
+    }
+    Matrix decode(const Matrix &z) const {
+        EncoderDecoderShape s = shape();
+        detail::require_rows(z, z.rows, s.latent, "ferrolab::Spec2Im::decode: z");
+        Matrix out(z.rows, s.patch_h * s.patch_w);
+        detail::check(ferrolab_spec2im_decode(h_.get(), z.data.data(), z.rows, s.latent, s.patch_h, s.patch_w,
+                                              out.data.data()));
+        return out;
+    }
+    EncoderDecoderShape shape() const {
+        EncoderDecoderShape s;
+        detail::check(ferrolab_spec2im_shape(h_.get(), &s.patch_h, &s.patch_w, &s.spectrum_len, &s.latent,
+                                             &s.parameter_count, &s.epochs_done));
+        return s;
+    }
+    void save(const std::string &path) const { detail::check(ferrolab_spec2im_save(h_.get(), path.c_str())); }
+    std::string last_error() const {
+        return detail::read_string(
+            [&](char *b, size_t c, size_t *n) { return ferrolab_spec2im_last_error(h_.get(), b, c, n); });
+    }
+    Progress progress_info() const {
+        Progress p;
+        detail::check(ferrolab_spec2im_progress_info(h_.get(), &p.done, &p.total, &p.stage, &p.last_loss));
+        return p;
+    }
+    const ferrolab_spec2im *get() const noexcept { return h_.get(); }
+
+private:
+    Spec2Im() = default;
+    detail::Owned<ferrolab_spec2im, ferrolab_spec2im_free> h_;
+};
+
+// The automated-experiment session over one structural image (`ferrolab_ae_*`): rank where to
+// measure, add what was measured, update the ensemble. Locations are pixel rows and columns.
+class AeSession {
+public:
+    // `image` (height x width), `voltage` (spectrum_len), the ae.* and im2spec.* keys of `cfg`.
+    AeSession(const Matrix &image, const std::vector<double> &voltage, ConfigRef cfg = {}) {
+        image.validate("ferrolab::AeSession: image");
+        detail::check(ferrolab_ae_new(cfg.get(), image.data.data(), image.rows, image.cols, voltage.data(),
+                                      voltage.size(), h_.out()));
+    }
+    // A session saved by save() into directory `dir`.
+    static AeSession load(const std::string &dir) {
+        AeSession s;
+        detail::check(ferrolab_ae_load(dir.c_str(), s.h_.out()));
+        return s;
+    }
+    struct Shape {
+        size_t height = 0;
+        size_t width = 0;
+        size_t spectrum_len = 0;
+        size_t latent_dim = 0;
+        size_t measurements = 0;
+        bool trained = false;
+    };
+    Shape shape() const {
+        Shape s;
+        int32_t trained = 0;
+        detail::check(ferrolab_ae_shape(h_.get(), &s.height, &s.width, &s.spectrum_len, &s.latent_dim,
+                                        &s.measurements, &trained));
+        s.trained = trained != 0;
+        return s;
+    }
+    // Record spectra (n x spectrum_len) measured at (rows[k], cols[k]); returns each one's
+    // surprise (NaN while no model is trained).
+    std::vector<double> add_measurements(const std::vector<int64_t> &rows, const std::vector<int64_t> &cols,
+                                         const Matrix &spectra) const {
+        Shape s = shape();
+        detail::require(cols.size() == rows.size(), "ferrolab::AeSession::add_measurements: " +
+                                                        std::to_string(rows.size()) + " rows but " +
+                                                        std::to_string(cols.size()) + " cols");
+        detail::require_rows(spectra, rows.size(), s.spectrum_len, "ferrolab::AeSession::add_measurements: spectra");
+        std::vector<double> surprise(rows.size());
+        detail::check(ferrolab_ae_add_measurements(h_.get(), rows.data(), cols.data(), spectra.data.data(),
+                                                   rows.size(), s.spectrum_len, surprise.data()));
+        return surprise;
+    }
+    // (Re)train the ensemble, blocking. Throws Error(FERROLAB_ERR_CANCELLED) after
+    // request_cancel (calling it again continues the members that did not finish).
+    void update() const { detail::check(ferrolab_ae_update(h_.get())); }
+    void request_cancel() const { detail::check(ferrolab_ae_request_cancel(h_.get())); }
+    struct Ranking {
+        std::vector<int64_t> rows;
+        std::vector<int64_t> cols;
+        std::vector<double> scores;
+        Matrix pred;     // n x spectrum_len
+        Matrix pred_std; // n x spectrum_len
+    };
+    // The next (at most) k locations to measure, best first. Needs update() first.
+    Ranking rank(size_t k) const {
+        size_t l = shape().spectrum_len;
+        detail::require(l == 0 || k <= std::numeric_limits<size_t>::max() / l / sizeof(double),
+                        "ferrolab::AeSession::rank: k too large");
+        Ranking r{std::vector<int64_t>(k), std::vector<int64_t>(k), std::vector<double>(k), Matrix(k, l), Matrix(k, l)};
+        size_t n = 0;
+        detail::check(ferrolab_ae_rank(h_.get(), k, r.rows.data(), r.cols.data(), r.scores.data(),
+                                       r.pred.data.data(), r.pred_std.data.data(), l, &n));
+        r.rows.resize(n);
+        r.cols.resize(n);
+        r.scores.resize(n);
+        r.pred = Matrix(n, l, std::vector<double>(r.pred.data.begin(), r.pred.data.begin() + n * l));
+        r.pred_std = Matrix(n, l, std::vector<double>(r.pred_std.data.begin(), r.pred_std.data.begin() + n * l));
+        return r;
+    }
+    struct Prediction {
+        Matrix pred;     // n x spectrum_len
+        Matrix pred_std; // n x spectrum_len
+        Matrix latent;   // n x latent_dim (the first member's)
+    };
+    Prediction predict(const std::vector<int64_t> &rows, const std::vector<int64_t> &cols) const {
+        Shape s = shape();
+        detail::require(cols.size() == rows.size(), "ferrolab::AeSession::predict: " + std::to_string(rows.size()) +
+                                                        " rows but " + std::to_string(cols.size()) + " cols");
+        size_t n = rows.size();
+        Prediction p{Matrix(n, s.spectrum_len), Matrix(n, s.spectrum_len), Matrix(n, s.latent_dim)};
+        detail::check(ferrolab_ae_predict(h_.get(), rows.data(), cols.data(), n, p.pred.data.data(),
+                                          p.pred_std.data.data(), s.spectrum_len, p.latent.data.data(),
+                                          p.latent.data.size(), nullptr));
+        return p;
+    }
+    struct Maps {
+        Matrix score;              // height x width, NaN where undefined
+        Matrix err_nrms;           // height x width
+        Matrix err_mse;            // height x width
+        Matrix err_area;           // height x width
+        std::vector<double> latent; // height x width x latent_dim
+    };
+    Maps maps() const {
+        Shape s = shape();
+        Maps m{Matrix(s.height, s.width), Matrix(s.height, s.width), Matrix(s.height, s.width),
+               Matrix(s.height, s.width), std::vector<double>(s.height * s.width * s.latent_dim)};
+        detail::check(ferrolab_ae_maps(h_.get(), s.height, s.width, m.score.data.data(), m.err_nrms.data.data(),
+                                       m.err_mse.data.data(), m.err_area.data.data(), m.latent.data(),
+                                       m.latent.size(), nullptr));
+        return m;
+    }
+    // Save into directory `dir` (created if missing), atomically as a whole.
+    void save(const std::string &dir) const { detail::check(ferrolab_ae_save(h_.get(), dir.c_str())); }
+    std::string last_error() const {
+        return detail::read_string(
+            [&](char *b, size_t c, size_t *n) { return ferrolab_ae_last_error(h_.get(), b, c, n); });
+    }
+    // Stage k: member k training (from 1).
+    Progress progress_info() const {
+        Progress p;
+        detail::check(ferrolab_ae_progress_info(h_.get(), &p.done, &p.total, &p.stage, &p.last_loss));
+        return p;
+    }
+    const ferrolab_ae *get() const noexcept { return h_.get(); }
+
+private:
+    AeSession() = default;
+    detail::Owned<ferrolab_ae, ferrolab_ae_free> h_;
 };
 
 } // namespace ferrolab

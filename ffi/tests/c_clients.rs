@@ -553,6 +553,13 @@ fn cpp_dataset_matches_the_c_api() {
     assert!(out.contains("dataset: all checks passed"), "{out}");
 }
 
+/// bindings/cpp/ferrolab.hpp: AeSession, Im2Spec, Spec2Im and sample_generate.
+#[test]
+fn cpp_ae_closes_the_loop_and_matches_the_c_api() {
+    let out = run(&compile("tests/cpp/cpp_ae.cpp", Link::Shared));
+    assert!(out.contains("ae: all checks passed"), "{out}");
+}
+
 /// bindings/cpp/ferrolab.hpp: Design.
 #[test]
 fn cpp_design_checks_arguments_and_cancels() {

@@ -139,6 +139,77 @@ def test_lstm_vae_wrong_shapes_are_refused_before_c(case, lstm_vae, no_c_calls):
 
 
 @pytest.fixture
+def experiment():
+    # A 16 x 16 sample, 4 x 4 windows and 16-point spectra, latent 2; nothing trained (the checks
+    # come first).
+    sample = ferrolab.sample_generate(rows=16, cols=16, steps=16, split_col=4, anomaly_count=1)
+    ae = ferrolab.AeSession(sample.image, sample.voltage, window_px=4, im2spec__latent=2)
+    im2spec = ferrolab.Im2Spec(4, 4, 16, filters=4, latent=2)
+    spec2im = ferrolab.Spec2Im(16, 4, 4, filters=4, latent=2)
+    return ae, im2spec, spec2im
+
+
+EXPERIMENT_CASES = {
+    "im2spec train, fewer spectra than patches": ("Im2Spec.train",
+        lambda ae, m, s: m.train(np.zeros((3, 4, 4)), np.zeros((2, 16))),
+        r"Im2Spec.train: spectra must have shape \(n, l\) with n = 3 \(from patches.shape\[0\]\); "
+        r"got shape \(2, 16\)"),
+    "im2spec train, other patch width": ("Im2Spec.train",
+        lambda ae, m, s: m.train(np.zeros((3, 4, 5)), np.zeros((3, 16))),
+        r"Im2Spec.train: patches must have shape \(n, h, w\) with w = 4 \(from the model's patch width\)"),
+    "im2spec predict, flat patches": ("Im2Spec.predict", lambda ae, m, s: m.predict(np.zeros((3, 16))),
+                                      r"Im2Spec.predict: patches must have shape \(n, h, w\); got shape \(3, 16\)"),
+    "im2spec encode, other patch height": ("Im2Spec.encode", lambda ae, m, s: m.encode(np.zeros((3, 5, 4))),
+                                           r"Im2Spec.encode: patches must have shape \(n, h, w\) with h = 4"),
+    "im2spec decode, other latent": ("Im2Spec.decode", lambda ae, m, s: m.decode(np.zeros((3, 3))),
+        r"Im2Spec.decode: z must have shape \(n, k\) with k = 2 \(from the model's latent size\); got shape \(3, 3\)"),
+    "spec2im train, other spectrum length": ("Spec2Im.train",
+        lambda ae, m, s: s.train(np.zeros((3, 17)), np.zeros((3, 4, 4))),
+        r"Spec2Im.train: spectra must have shape \(n, l\) with l = 16 \(from the model's spectrum length\)"),
+    "spec2im train, fewer patches than spectra": ("Spec2Im.train",
+        lambda ae, m, s: s.train(np.zeros((3, 16)), np.zeros((2, 4, 4))),
+        r"Spec2Im.train: patches must have shape \(n, h, w\) with n = 3 \(from spectra.shape\[0\]\)"),
+    "spec2im predict, other spectrum length": ("Spec2Im.predict", lambda ae, m, s: s.predict(np.zeros((3, 15))),
+                                               r"Spec2Im.predict: spectra must have shape \(n, l\) with l = 16"),
+    "spec2im encode, 1-D spectra": ("Spec2Im.encode", lambda ae, m, s: s.encode(np.zeros(16)),
+                                    r"Spec2Im.encode: spectra must have shape \(n, l\); got shape \(16,\)"),
+    "spec2im decode, other latent": ("Spec2Im.decode", lambda ae, m, s: s.decode(np.zeros((3, 1))),
+                                     r"Spec2Im.decode: z must have shape \(n, k\) with k = 2"),
+    "ae add measurements, fewer columns than rows": ("AeSession.add_measurements",
+        lambda ae, m, s: ae.add_measurements([3, 4], [3], np.zeros((2, 16))),
+        r"AeSession.add_measurements: cols must have shape \(n,\) with n = 2 \(from rows.shape\[0\]\); "
+        r"got shape \(1,\)"),
+    "ae add measurements, other spectrum length": ("AeSession.add_measurements",
+        lambda ae, m, s: ae.add_measurements([3], [3], np.zeros((1, 18))),
+        r"AeSession.add_measurements: spectra must have shape \(n, l\) with l = 16 \(from the session's "
+        r"spectrum length\)"),
+    "ae add measurements, no locations": ("AeSession.add_measurements",
+        lambda ae, m, s: ae.add_measurements(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, 16))),
+        r"AeSession.add_measurements: no locations"),
+    "ae predict, 2-D rows": ("AeSession.predict", lambda ae, m, s: ae.predict([[3]], [[3]]),
+                             r"AeSession.predict: rows must have shape \(n,\); got shape \(1, 1\)"),
+}
+
+
+@pytest.mark.parametrize("case", EXPERIMENT_CASES)
+def test_experiment_wrong_shapes_are_refused_before_c(case, experiment, no_c_calls):
+    _, call, message = EXPERIMENT_CASES[case]
+    with pytest.raises(ValueError, match=message) as err:
+        call(*experiment)
+    assert isinstance(err.value, ferrolab.ArgumentError)
+    assert err.value.status == ferrolab.errors.ERR_INVALID_ARGUMENT
+
+
+@pytest.mark.parametrize("call", [
+    lambda: ferrolab.AeSession(np.zeros(16), np.zeros(16)),
+    lambda: ferrolab.AeSession(np.zeros((16, 16)), np.zeros((2, 16))),
+], ids=["ae image 1-D", "ae voltage 2-D"])
+def test_experiment_session_shapes_are_refused_before_c(call, no_c_calls):
+    with pytest.raises(ferrolab.ArgumentError, match=r"AeSession: (image|voltage) must have shape"):
+        call()
+
+
+@pytest.fixture
 def cfg():
     return ferrolab.Config()
 
@@ -182,7 +253,8 @@ def array_checking_wrappers():
 def test_every_array_checking_wrapper_has_a_wrong_shape_case():
     wrappers = array_checking_wrappers()
     assert {"GaussianProcess.fit", "Vae.decode", "sho_fit", "Config.set"} <= wrappers  # the search works
-    tested = {wrapper for wrapper, _, _ in (*CASES.values(), *LSTM_CASES.values())} | {"Config.set"}  # Config.set: TYPE_CASES
+    tested = {wrapper for wrapper, _, _ in (*CASES.values(), *LSTM_CASES.values(), *EXPERIMENT_CASES.values())}
+    tested |= {"Config.set"}  # Config.set: TYPE_CASES
     assert wrappers - tested == set()
 
 

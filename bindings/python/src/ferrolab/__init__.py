@@ -17,7 +17,8 @@ with the target count of active channels) is a warning, not an error.
 Modules: `config` (Config, keys), `phasefield` (Polycrystal, simulate_loop, loop_features, Sweep,
 Dataset), `gp` (GaussianProcess), `vae` (Vae), `lstm_vae` (LstmVae), `analysis` (pca, nmf, dictionary_learning, kmeans,
 gmm, kde, pearson_matrix), `beps` (sho_fit, phase_rotation, piezoresponse, loop_fit,
-loop_parameters), `design` (Design), `library` (version, threads, memory budget), `errors`.
+loop_parameters), `design` (Design), `experiment` (Im2Spec, Spec2Im, AeSession,
+sample_generate), `library` (version, threads, memory budget), `errors`.
 """
 from . import errors
 from ._handle import Progress
@@ -29,6 +30,7 @@ from .beps import (LOOP_FIT_PARAMETERS, LOOP_PARAMETERS, SHO_PARAMETERS, LoopFit
                    phase_rotation, piezoresponse, sho_fit)
 from .config import Config, Key, describe, keys
 from .design import STAGES, Design, DesignResult, run_design
+from .experiment import AeMaps, AePrediction, AeSession, Im2Spec, Ranking, Sample, Spec2Im, sample_generate
 from .errors import (ArgumentError, BusyError, CancelledError, CorruptFileError, FerrolabError, FileError,
                      InternalError, NoSelectionWarning, NonFiniteError, NotFittedError, NumericalError,
                      OutOfMemoryError, OutOfRangeError, ThreadPoolError, UnknownKeyError, WrongTypeError)
@@ -43,7 +45,8 @@ from .vae import Vae
 __version__ = "0.1.0"
 
 __all__ = [
-    "ABI_VERSION", "ArgumentError", "BusyError", "CancelledError", "Config", "CorruptFileError", "DATASET_PARAMETERS",
+    "ABI_VERSION", "AeMaps", "AePrediction", "AeSession", "Im2Spec", "Ranking", "Sample", "Spec2Im",
+    "sample_generate", "ArgumentError", "BusyError", "CancelledError", "Config", "CorruptFileError", "DATASET_PARAMETERS",
     "Dataset", "Design", "DesignResult", "DictionaryResult", "FerrolabError", "FileError", "GaussianProcess",
     "GmmResult", "InternalError", "Key", "KmeansResult", "LOOP_FEATURES", "LOOP_FIT_PARAMETERS", "LOOP_PARAMETERS",
     "LoopFit", "LstmEncoding", "LstmVae", "NmfResult", "NoSelectionWarning", "NonFiniteError", "NotFittedError", "NumericalError", "OutOfMemoryError",

@@ -201,6 +201,65 @@ _SIGNATURES = {
     "ferrolab_lstm_vae_free": _FREE,
     "ferrolab_lstm_vae_last_error": _LAST_ERROR,
     "ferrolab_lstm_vae_progress_info": _PROGRESS_INFO,
+    # Encoder-decoders, the automated-experiment session and the simulated sample.
+    "ferrolab_im2spec_new": (c_int32, [c_void_p, c_size_t, c_size_t, c_size_t, _P(c_void_p)]),
+    "ferrolab_im2spec_set_checkpoint": (c_int32, [c_void_p, c_char_p]),
+    "ferrolab_im2spec_train": (
+        c_int32, [c_void_p, _P(c_double), c_size_t, c_size_t, c_size_t, _P(c_double), c_size_t, _P(c_double),
+                  c_size_t, _P(c_size_t)]),
+    "ferrolab_im2spec_request_cancel": (c_int32, [c_void_p]),
+    "ferrolab_im2spec_predict": (
+        c_int32, [c_void_p, _P(c_double), c_size_t, c_size_t, c_size_t, c_size_t, _P(c_double), _P(c_double)]),
+    "ferrolab_im2spec_encode": (c_int32, [c_void_p, _P(c_double), c_size_t, c_size_t, c_size_t, _P(c_double), c_size_t]),
+    "ferrolab_im2spec_decode": (c_int32, [c_void_p, _P(c_double), c_size_t, c_size_t, c_size_t, _P(c_double)]),
+    "ferrolab_im2spec_shape": (
+        c_int32, [c_void_p, _P(c_size_t), _P(c_size_t), _P(c_size_t), _P(c_size_t), _P(c_size_t), _P(c_size_t)]),
+    "ferrolab_im2spec_save": (c_int32, [c_void_p, c_char_p]),
+    "ferrolab_im2spec_load": (c_int32, [c_char_p, _P(c_void_p)]),
+    "ferrolab_im2spec_free": _FREE,
+    "ferrolab_im2spec_last_error": _LAST_ERROR,
+    "ferrolab_im2spec_progress_info": _PROGRESS_INFO,
+    "ferrolab_spec2im_new": (c_int32, [c_void_p, c_size_t, c_size_t, c_size_t, _P(c_void_p)]),
+    "ferrolab_spec2im_set_checkpoint": (c_int32, [c_void_p, c_char_p]),
+    "ferrolab_spec2im_train": (
+        c_int32, [c_void_p, _P(c_double), c_size_t, c_size_t, _P(c_double), c_size_t, c_size_t, _P(c_double),
+                  c_size_t, _P(c_size_t)]),
+    "ferrolab_spec2im_request_cancel": (c_int32, [c_void_p]),
+    "ferrolab_spec2im_predict": (
+        c_int32, [c_void_p, _P(c_double), c_size_t, c_size_t, c_size_t, c_size_t, _P(c_double), _P(c_double)]),
+    "ferrolab_spec2im_encode": (c_int32, [c_void_p, _P(c_double), c_size_t, c_size_t, _P(c_double), c_size_t]),
+    "ferrolab_spec2im_decode": (
+        c_int32, [c_void_p, _P(c_double), c_size_t, c_size_t, c_size_t, c_size_t, _P(c_double)]),
+    "ferrolab_spec2im_shape": (
+        c_int32, [c_void_p, _P(c_size_t), _P(c_size_t), _P(c_size_t), _P(c_size_t), _P(c_size_t), _P(c_size_t)]),
+    "ferrolab_spec2im_save": (c_int32, [c_void_p, c_char_p]),
+    "ferrolab_spec2im_load": (c_int32, [c_char_p, _P(c_void_p)]),
+    "ferrolab_spec2im_free": _FREE,
+    "ferrolab_spec2im_last_error": _LAST_ERROR,
+    "ferrolab_spec2im_progress_info": _PROGRESS_INFO,
+    "ferrolab_ae_new": (c_int32, [c_void_p, _P(c_double), c_size_t, c_size_t, _P(c_double), c_size_t, _P(c_void_p)]),
+    "ferrolab_ae_add_measurements": (
+        c_int32, [c_void_p, _P(c_int64), _P(c_int64), _P(c_double), c_size_t, c_size_t, _P(c_double)]),
+    "ferrolab_ae_update": (c_int32, [c_void_p]),
+    "ferrolab_ae_request_cancel": (c_int32, [c_void_p]),
+    "ferrolab_ae_rank": (
+        c_int32, [c_void_p, c_size_t, _P(c_int64), _P(c_int64), _P(c_double), _P(c_double), _P(c_double), c_size_t,
+                  _P(c_size_t)]),
+    "ferrolab_ae_predict": (
+        c_int32, [c_void_p, _P(c_int64), _P(c_int64), c_size_t, _P(c_double), _P(c_double), c_size_t, _P(c_double),
+                  c_size_t, _P(c_size_t)]),
+    "ferrolab_ae_maps": (
+        c_int32, [c_void_p, c_size_t, c_size_t, _P(c_double), _P(c_double), _P(c_double), _P(c_double),
+                  _P(c_double), c_size_t, _P(c_size_t)]),
+    "ferrolab_ae_shape": (
+        c_int32, [c_void_p, _P(c_size_t), _P(c_size_t), _P(c_size_t), _P(c_size_t), _P(c_size_t), _P(c_int32)]),
+    "ferrolab_ae_save": (c_int32, [c_void_p, c_char_p]),
+    "ferrolab_ae_load": (c_int32, [c_char_p, _P(c_void_p)]),
+    "ferrolab_ae_free": _FREE,
+    "ferrolab_ae_last_error": _LAST_ERROR,
+    "ferrolab_ae_progress_info": _PROGRESS_INFO,
+    "ferrolab_sample_generate": (
+        c_int32, [c_void_p, _P(c_double), c_size_t, c_size_t, _P(c_double), c_size_t, _P(c_double), _P(c_int32)]),
 }
 
 

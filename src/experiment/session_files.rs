@@ -11,9 +11,9 @@
 use super::ae_keys::AeSettings;
 use super::error::ExperimentError;
 use super::session::{Measurement, Member, Session, Surprise};
-use crate::config::Config;
 use crate::io::npy::parse_npy;
 use crate::nn::im2spec::{EncoderDecoder, Im2SpecSettings};
+use crate::nn::state_file::{Fields, settings_json, stored_config};
 use ndarray::Array2;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -44,29 +44,6 @@ fn canonical(manifest: &Value) -> String {
         o.remove("crc32");
     }
     m.to_string()
-}
-
-fn settings_values(values: Vec<(&'static str, crate::config::Value)>) -> Value {
-    Value::Object(
-        values
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v.to_json()))
-            .collect(),
-    )
-}
-
-/// A configuration holding the keys of `stored` (an object of key -> value), each checked.
-fn config_of(stored: &Value, keys: &[crate::config::KeySpec]) -> Result<Config, String> {
-    let mut cfg = Config::new();
-    for spec in keys {
-        let json = stored
-            .get(spec.name)
-            .ok_or_else(|| format!("setting `{}` missing", spec.name))?;
-        let value = crate::config::Value::from_json(spec.kind(), json)
-            .ok_or_else(|| format!("setting `{}` is not {}", spec.name, spec.kind().name()))?;
-        cfg.set(spec.name, value).map_err(|e| e.to_string())?;
-    }
-    Ok(cfg)
 }
 
 impl Session {
@@ -124,8 +101,8 @@ impl Session {
             "format": FORMAT,
             "format_version": VERSION,
             "generation": generation,
-            "settings": settings_values(self.settings.to_values()),
-            "network": settings_values(self.network.to_values()),
+            "settings": settings_json(self.settings.to_values()),
+            "network": settings_json(self.network.to_values()),
             "voltage": self.voltage,
             "image": name("image", "npy"),
             "spectra": name("spectra", "npy"),
@@ -148,14 +125,18 @@ impl Session {
     pub fn load(dir: &Path) -> Result<Self, ExperimentError> {
         let manifest = read_manifest(dir)?;
         let path = dir.join(MANIFEST);
-        let bad = |what: String| corrupt(&path, what);
-        let settings = AeSettings::from_config(
-            &config_of(&manifest["settings"], &AeSettings::keys()).map_err(bad)?,
-        )
+        let fields = Fields { path: &path };
+        let settings = AeSettings::from_config(&stored_config(
+            &fields,
+            &manifest["settings"],
+            &AeSettings::keys(),
+        )?)
         .map_err(|e| corrupt(&path, e))?;
-        let network = Im2SpecSettings::from_config(
-            &config_of(&manifest["network"], &Im2SpecSettings::keys()).map_err(bad)?,
-        )
+        let network = Im2SpecSettings::from_config(&stored_config(
+            &fields,
+            &manifest["network"],
+            &Im2SpecSettings::keys(),
+        )?)
         .map_err(|e| corrupt(&path, e))?;
         let voltage: Vec<f64> = serde_json::from_value(manifest["voltage"].clone())
             .map_err(|e| corrupt(&path, format!("voltage: {e}")))?;

@@ -60,7 +60,7 @@ pub mod mlp_vae;
 pub mod real;
 pub mod scaling;
 pub mod schedule;
-mod state_file;
+pub(crate) mod state_file;
 mod synthetic;
 pub mod tensor;
 pub mod train;

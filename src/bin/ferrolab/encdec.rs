@@ -6,7 +6,7 @@ use crate::plot::{MapPanel, curve_panels_png, curves_png, map_panels_png, small_
 use crate::settings::config_from;
 use ferrolab::experiment::{
     ErrorMaps, PairedData, Sample, decoded_manifold, extract_patches, latent_classes, loops_at,
-    ssim,
+    mean_loop_baseline_mse, ssim,
 };
 use ferrolab::io::npy::{parse_npy, to_npy_bytes};
 use ferrolab::nn::im2spec::{Direction, EncoderDecoder, Im2SpecSettings, Spec2ImSettings};
@@ -296,15 +296,8 @@ fn train(
         data.split.test.len()
     );
     let test_mse = (&pred - &test_y).mapv(|v| v * v).mean().unwrap_or(f64::NAN);
-    let baseline = test_y
-        .rows()
-        .into_iter()
-        .map(|r| {
-            let mean = train_y.mean_axis(Axis(0)).expect("training rows");
-            (&r - &mean).mapv(|v| v * v).mean().unwrap_or(f64::NAN)
-        })
-        .sum::<f64>()
-        / test_y.nrows() as f64;
+    let baseline =
+        mean_loop_baseline_mse(train_y.view(), test_y.view()).map_err(|e| e.to_string())?;
     let _ = writeln!(
         summary,
         "test MSE {test_mse:.5}; the training mean's {baseline:.5} (ratio {:.3})",

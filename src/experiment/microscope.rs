@@ -3,7 +3,7 @@
 //! loops judge the ensemble's map after every step.
 
 use super::ae_keys::AeSettings;
-use super::error::ExperimentError;
+use super::error::{ExperimentError, invalid};
 use super::sample::Sample;
 use super::session::Session;
 use crate::nn::im2spec::Im2SpecSettings;
@@ -16,9 +16,14 @@ use ndarray::Array2;
 pub struct LoopStep {
     /// Locations measured after the step.
     pub measured: usize,
-    /// MSE of the ensemble's predicted map against the noiseless loops over every candidate
-    /// location, after the step's update.
+    /// MSE against the noiseless loops, over every candidate location, of the map the
+    /// experiment holds after the step: the measured loop where one was measured, the
+    /// ensemble's prediction elsewhere.
     pub map_mse: f64,
+    /// The same with the prediction everywhere (how well the structure alone predicts).
+    pub model_mse: f64,
+    /// `model_mse` outside the planted anomalies (which no structure can predict).
+    pub model_mse_normal: f64,
     /// The locations picked in the step, in order (empty for the seed step).
     pub picks: Vec<[usize; 2]>,
 }
@@ -61,17 +66,8 @@ pub fn run_closed_loop(
     let measure = |points: &[[usize; 2]]| super::patches::loops_at(sample.loops.view(), points);
     session.add_measurements(&candidates, measure(&candidates)?.view())?;
     session.update(progress)?;
-    let all = session.candidates();
-    let truth = super::patches::loops_at(sample.loops_clean.view(), &all)?;
-    let map_mse = |s: &Session| -> Result<f64, ExperimentError> {
-        let p = s.predict(&all)?.mean;
-        Ok((&p - &truth).mapv(|v| v * v).mean().unwrap_or(f64::NAN))
-    };
-    let mut record = vec![LoopStep {
-        measured: session.measurements().len(),
-        map_mse: map_mse(&session)?,
-        picks: Vec::new(),
-    }];
+    let judge = MapJudge::new(sample, &session)?;
+    let mut record = vec![judge.step(&session, Vec::new())?];
     for _ in 0..steps {
         let picks: Vec<[usize; 2]> = session
             .rank(per_step)?
@@ -83,11 +79,7 @@ pub fn run_closed_loop(
         }
         session.add_measurements(&picks, measure(&picks)?.view())?;
         session.update(progress)?;
-        record.push(LoopStep {
-            measured: session.measurements().len(),
-            map_mse: map_mse(&session)?,
-            picks,
-        });
+        record.push(judge.step(&session, picks)?);
     }
     let anomalies_found = anomalies_found(sample, &session, ae);
     Ok(ClosedLoop {
@@ -95,6 +87,66 @@ pub fn run_closed_loop(
         steps: record,
         anomalies_found,
     })
+}
+
+/// Scores a session's maps against the sample's noiseless loops.
+struct MapJudge {
+    candidates: Vec<[usize; 2]>,
+    truth: Array2<f64>,
+    normal: Vec<bool>,
+}
+
+impl MapJudge {
+    fn new(sample: &Sample, session: &Session) -> Result<Self, ExperimentError> {
+        let candidates = session.candidates();
+        let truth = super::patches::loops_at(sample.loops_clean.view(), &candidates)?;
+        let normal = candidates.iter().map(|p| !sample.anomaly[*p]).collect();
+        Ok(Self {
+            candidates,
+            truth,
+            normal,
+        })
+    }
+
+    /// The step's record after the session's update.
+    fn step(&self, session: &Session, picks: Vec<[usize; 2]>) -> Result<LoopStep, ExperimentError> {
+        let predicted = session.predict(&self.candidates)?.mean;
+        let mut held = predicted.clone();
+        for m in session.measurements() {
+            let i = self
+                .candidates
+                .binary_search(&[m.row, m.col])
+                .map_err(|_| {
+                    invalid(format!(
+                        "measurement [{}, {}] is not a candidate",
+                        m.row, m.col
+                    ))
+                })?;
+            held.row_mut(i)
+                .assign(&ndarray::ArrayView1::from(&m.spectrum));
+        }
+        let row_mse = |map: &Array2<f64>| -> Vec<f64> {
+            (map - &self.truth)
+                .rows()
+                .into_iter()
+                .map(|r| r.mapv(|v| v * v).mean().unwrap_or(f64::NAN))
+                .collect()
+        };
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+        let model = row_mse(&predicted);
+        let normal: Vec<f64> = model
+            .iter()
+            .zip(&self.normal)
+            .filter_map(|(e, &n)| n.then_some(*e))
+            .collect();
+        Ok(LoopStep {
+            measured: session.measurements().len(),
+            map_mse: mean(&row_mse(&held)),
+            model_mse: mean(&model),
+            model_mse_normal: mean(&normal),
+            picks,
+        })
+    }
 }
 
 /// Planted anomalies (connected by their centres) with a measured pixel whose surprise is
@@ -127,19 +179,25 @@ fn anomalies_found(sample: &Sample, session: &Session, ae: &AeSettings) -> usize
         .count()
 }
 
-/// Area under the map-error curve against measurements (trapezoids over the steps): one
-/// number per run to compare acquisition rules (lower: the map improved sooner).
+/// Area under a curve of the steps (trapezoids over the measurement counts): one number per
+/// run to compare acquisition rules, e.g. `area_under(&run.steps, |s| s.map_mse)` (lower: the
+/// map improved sooner).
 ///
 /// ```
-/// use ferrolab::experiment::{LoopStep, map_error_area};
-/// let steps = [(10, 2.0), (20, 1.0), (30, 1.0)]
-///     .map(|(measured, map_mse)| LoopStep { measured, map_mse, picks: vec![] });
-/// assert_eq!(map_error_area(&steps), 25.0);
+/// use ferrolab::experiment::{LoopStep, area_under};
+/// let steps = [(10, 2.0), (20, 1.0), (30, 1.0)].map(|(measured, map_mse)| LoopStep {
+///     measured,
+///     map_mse,
+///     model_mse: 0.0,
+///     model_mse_normal: 0.0,
+///     picks: vec![],
+/// });
+/// assert_eq!(area_under(&steps, |s| s.map_mse), 25.0);
 /// ```
-pub fn map_error_area(steps: &[LoopStep]) -> f64 {
+pub fn area_under(steps: &[LoopStep], value: impl Fn(&LoopStep) -> f64) -> f64 {
     steps
         .windows(2)
-        .map(|w| 0.5 * (w[0].map_mse + w[1].map_mse) * (w[1].measured - w[0].measured) as f64)
+        .map(|w| 0.5 * (value(&w[0]) + value(&w[1])) * (w[1].measured - w[0].measured) as f64)
         .sum()
 }
 
@@ -190,6 +248,65 @@ mod tests {
         assert!(run.anomalies_found <= 1);
         let order = pick_order_map((24, 24), &run.steps);
         assert_eq!(order.iter().filter(|v| v.is_finite()).count(), 24);
-        assert!(map_error_area(&run.steps) > 0.0);
+        assert!(area_under(&run.steps, |s| s.map_mse) > 0.0);
+    }
+
+    #[test]
+    fn the_held_map_is_the_measurements_where_measured() {
+        // Noiseless loops: a measured location's loop is exact, so the held map's error is the
+        // predictions' error summed over the unmeasured locations only.
+        let sample = Sample::generate(&SampleSettings {
+            rows: 24,
+            cols: 24,
+            steps: 8,
+            split_col: 12,
+            loop_noise: 0.0,
+            anomaly_visibility: 0.05,
+            anomaly_count: 1,
+            anomaly_window_px: 4,
+            ..Default::default()
+        })
+        .unwrap();
+        let ae = AeSettings {
+            window_px: 4,
+            ensemble_size: 2,
+            epochs_initial: 3,
+            epochs_update: 1,
+            ..Default::default()
+        };
+        let net = Im2SpecSettings {
+            filters: 4,
+            ..Default::default()
+        };
+        let run = run_closed_loop(&sample, &ae, &net, 30, 5, 1, &Progress::new()).unwrap();
+        let last = run.steps.last().unwrap();
+        let all = run.session.candidates();
+        let predicted = run.session.predict(&all).unwrap().mean;
+        let measured: std::collections::HashSet<[usize; 2]> = run
+            .session
+            .measurements()
+            .iter()
+            .map(|m| [m.row, m.col])
+            .collect();
+        let (mut unmeasured, mut everywhere, mut normal, mut n_normal) = (0.0, 0.0, 0.0, 0);
+        for (i, p) in all.iter().enumerate() {
+            let e: f64 = (0..8)
+                .map(|v| (predicted[[i, v]] - sample.loops_clean[[p[0], p[1], v]]).powi(2))
+                .sum::<f64>()
+                / 8.0;
+            everywhere += e;
+            if !measured.contains(p) {
+                unmeasured += e;
+            }
+            if !sample.anomaly[*p] {
+                normal += e;
+                n_normal += 1;
+            }
+        }
+        let n = all.len() as f64;
+        assert!((last.map_mse - unmeasured / n).abs() <= 1e-12 * last.map_mse);
+        assert!((last.model_mse - everywhere / n).abs() <= 1e-12 * last.model_mse);
+        assert!((last.model_mse_normal - normal / n_normal as f64).abs() <= 1e-12 * normal);
+        assert!(last.map_mse < last.model_mse);
     }
 }

@@ -28,7 +28,7 @@ pub use loop_model::LoopParams;
 pub use metrics::{
     SSIM_WINDOW, area_error, loop_area, mean_loop_baseline_mse, mse, nrms, roc_auc, ssim,
 };
-pub use microscope::{ClosedLoop, LoopStep, map_error_area, pick_order_map, run_closed_loop};
+pub use microscope::{ClosedLoop, LoopStep, area_under, pick_order_map, run_closed_loop};
 pub use paired::{ErrorMaps, PairedData};
 pub use patches::{
     Patches, Split, centre_range, extract_patches, loops_at, spatial_split, window_centres,

@@ -4,7 +4,9 @@
 use crate::plot::{MapPanel, map_panels_png, series_png};
 use crate::settings::config_from;
 use ferrolab::config::Value;
-use ferrolab::experiment::{AeSettings, Sample, map_error_area, pick_order_map, run_closed_loop};
+use ferrolab::experiment::{
+    AeSettings, LoopStep, Sample, area_under, pick_order_map, run_closed_loop,
+};
 use ferrolab::nn::im2spec::Im2SpecSettings;
 use ferrolab::progress::Progress;
 use std::fmt::Write as _;
@@ -64,23 +66,20 @@ pub fn run(command: &Command) -> Result<(), String> {
     let sample = Sample::from_config(&cfg).map_err(|e| e.to_string())?;
     let network = Im2SpecSettings::from_config(&cfg).map_err(|e| e.to_string())?;
     std::fs::create_dir_all(out).map_err(|e| format!("--out {}: {e}", out.display()))?;
-    let mut csv = String::from("rule,seed,step,measured,map_mse\n");
-    let mut summary = format!(
-        "closed loop on the simulated sample ({} x {}, {} anomalies): {initial} random seed locations, {steps} steps of {per_step}\n\nrule | area under map MSE vs measurements (mean +- s.e.) | anomalies found per run\n",
-        sample.image.nrows(),
-        sample.image.ncols(),
-        sample.anomaly_centres.len()
-    );
-    let mut curves: Vec<(String, Vec<f64>)> = Vec::new();
+    let mut csv = String::from("rule,seed,step,measured,map_mse,model_mse,model_mse_normal\n");
+    let mut runs: Vec<RuleRuns> = Vec::new();
     let mut x: Vec<f64> = Vec::new();
     for rule in rules.split(',').map(str::trim) {
         let mut rule_cfg = cfg.clone();
         rule_cfg
             .set("ae.acquisition", Value::Str(rule.to_owned()))
             .map_err(|e| format!("--rules: {e}"))?;
-        let mut areas = Vec::new();
-        let mut found = Vec::new();
-        let mut mean_curve: Vec<f64> = Vec::new();
+        let mut record = RuleRuns {
+            rule: rule.to_owned(),
+            areas: Vec::new(),
+            found: Vec::new(),
+            mean_curve: Vec::new(),
+        };
         for &seed in &seeds {
             let ae = AeSettings {
                 seed,
@@ -97,36 +96,32 @@ pub fn run(command: &Command) -> Result<(), String> {
             )
             .map_err(|e| e.to_string())?;
             for (k, s) in run.steps.iter().enumerate() {
-                let _ = writeln!(csv, "{rule},{seed},{k},{},{}", s.measured, s.map_mse);
-                if mean_curve.len() <= k {
-                    mean_curve.push(0.0);
+                let _ = writeln!(
+                    csv,
+                    "{rule},{seed},{k},{},{},{},{}",
+                    s.measured, s.map_mse, s.model_mse, s.model_mse_normal
+                );
+                if record.mean_curve.len() <= k {
+                    record.mean_curve.push(0.0);
                 }
-                mean_curve[k] += s.map_mse / seeds.len() as f64;
+                record.mean_curve[k] += s.map_mse / seeds.len() as f64;
             }
             x = run.steps.iter().map(|s| s.measured as f64).collect();
-            areas.push(map_error_area(&run.steps));
-            found.push(run.anomalies_found);
+            let areas = CURVES.map(|(_, value)| area_under(&run.steps, value));
             println!(
-                "{rule} seed {seed}: area {:.1}, anomalies found {} of {}",
-                areas.last().unwrap(),
+                "{rule} seed {seed}: areas (held map, model, model outside anomalies) {areas:.2?}, anomalies found {} of {}",
                 run.anomalies_found,
                 sample.anomaly_centres.len()
             );
+            record.areas.push(areas);
+            record.found.push(run.anomalies_found);
             if seed == seeds[0] {
                 figures(out, rule, &sample, &run)?;
             }
         }
-        let n = areas.len() as f64;
-        let mean = areas.iter().sum::<f64>() / n;
-        let sd =
-            (areas.iter().map(|a| (a - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0)).sqrt();
-        let _ = writeln!(
-            summary,
-            "{rule} | {mean:.2} +- {:.2} | {found:?}",
-            sd / n.sqrt()
-        );
-        curves.push((rule.to_owned(), mean_curve));
+        runs.push(record);
     }
+    let summary = summary(&runs, &sample, *initial, *steps, *per_step);
     let write = |name: &str, text: &str| {
         let path = out.join(name);
         ferrolab::io::atomic::write_atomically(&path, |w| w.write_all(text.as_bytes()))
@@ -134,16 +129,16 @@ pub fn run(command: &Command) -> Result<(), String> {
     };
     write("curves.csv", &csv)?;
     write("summary.txt", &summary)?;
-    let series: Vec<(&str, Vec<f64>)> = curves
+    let series: Vec<(&str, Vec<f64>)> = runs
         .iter()
-        .map(|(r, c)| (r.as_str(), c.clone()))
+        .map(|r| (r.rule.as_str(), r.mean_curve.clone()))
         .collect();
     series_png(
         &out.join("map_error.png"),
         "Map error against measurements (mean over seeds)",
         (
             "Locations measured",
-            "MSE of the predicted map vs the true loops",
+            "MSE of the held map (measured + predicted) vs the true loops",
         ),
         &x,
         &series,
@@ -151,6 +146,73 @@ pub fn run(command: &Command) -> Result<(), String> {
     print!("{summary}");
     println!("wrote {}", out.display());
     Ok(())
+}
+
+/// The curves a run is judged by: name and value of a step.
+const CURVES: [(&str, fn(&LoopStep) -> f64); 3] = [
+    ("held map", |s| s.map_mse),
+    ("model", |s| s.model_mse),
+    ("model outside anomalies", |s| s.model_mse_normal),
+];
+
+/// One rule's runs over the seeds.
+struct RuleRuns {
+    rule: String,
+    /// Per seed, the area under each of `CURVES`.
+    areas: Vec<[f64; 3]>,
+    found: Vec<usize>,
+    /// The held map's MSE per step, averaged over the seeds.
+    mean_curve: Vec<f64>,
+}
+
+/// Mean and standard error.
+fn mean_se(v: &[f64]) -> (f64, f64) {
+    let n = v.len() as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    let var = v.iter().map(|a| (a - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+    (mean, (var / n).sqrt())
+}
+
+/// summary.txt: per rule and curve the area (mean +- s.e. over the seeds) and, when `random`
+/// ran, the paired difference from it (the same seed gives the same seed locations).
+fn summary(
+    runs: &[RuleRuns],
+    sample: &Sample,
+    initial: usize,
+    steps: usize,
+    per_step: usize,
+) -> String {
+    let mut text = format!(
+        "closed loop on the simulated sample ({} x {}, {} anomalies): {initial} random seed locations, {steps} steps of {per_step}\n\
+         areas under MSE vs measurements, mean +- s.e. over the seeds; [paired difference from random, mean +- s.e.]\n\n\
+         rule | {} | anomalies found per run\n",
+        sample.image.nrows(),
+        sample.image.ncols(),
+        sample.anomaly_centres.len(),
+        CURVES.map(|c| c.0).join(" | ")
+    );
+    let random = runs.iter().find(|r| r.rule == "random");
+    for r in runs {
+        let _ = write!(text, "{}", r.rule);
+        for c in 0..CURVES.len() {
+            let (mean, se) = mean_se(&r.areas.iter().map(|a| a[c]).collect::<Vec<_>>());
+            let _ = write!(text, " | {mean:.2} +- {se:.2}");
+            if let Some(base) =
+                random.filter(|b| b.rule != r.rule && b.areas.len() == r.areas.len())
+            {
+                let diff: Vec<f64> = r
+                    .areas
+                    .iter()
+                    .zip(&base.areas)
+                    .map(|(a, b)| a[c] - b[c])
+                    .collect();
+                let (d, dse) = mean_se(&diff);
+                let _ = write!(text, " [{d:+.2} +- {dse:.2}]");
+            }
+        }
+        let _ = writeln!(text, " | {:?}", r.found);
+    }
+    text
 }
 
 /// The first seed's figures of one rule.

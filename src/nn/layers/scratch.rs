@@ -16,9 +16,13 @@ thread_local! {
     static POOL: RefCell<Vec<Box<dyn Any>>> = const { RefCell::new(Vec::new()) };
 }
 
-/// A buffer of `len` values from this thread's pool (the smallest that holds `len`, else a
-/// new one). Its contents are left over from earlier use: callers overwrite every value they
-/// read, or use [`zeros`].
+/// A buffer of `len` values from this thread's pool (the smallest that holds `len` and is at
+/// most twice as large, else a new one). Its contents are left over from earlier use: callers
+/// overwrite every value they read, or use [`zeros`].
+///
+/// The size limit keeps big buffers (a convolution's columns) for big requests: cut down to a
+/// small tensor's length, a buffer would have to be zero-filled back to its length when next
+/// taken for columns (25 MB of `memset` per im2spec batch before).
 pub(crate) fn take<T: Real>(len: usize) -> Vec<T> {
     if len == 0 {
         return Vec::new();
@@ -28,7 +32,8 @@ pub(crate) fn take<T: Real>(len: usize) -> Vec<T> {
         for (i, b) in pool.iter().enumerate() {
             if let Some(v) = b.downcast_ref::<Vec<T>>() {
                 let cap = v.capacity();
-                if cap >= len && best.is_none_or(|(_, c)| cap < c) {
+                let fits = (len..=2 * len).contains(&cap);
+                if fits && best.is_none_or(|(_, c)| cap < c) {
                     best = Some((i, cap));
                 }
             }

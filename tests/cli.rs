@@ -1025,7 +1025,11 @@ fn im2spec_and_spec2im_train_predict_and_the_closed_loop_runs() {
     // Three curves; ensemble_std's carry their paired difference from random.
     let ours = line("ensemble_std").unwrap_or_else(|| panic!("{stdout}"));
     assert_eq!(ours.matches(" +- ").count(), 6, "{ours}");
-    assert_eq!(line("random").unwrap().matches(" +- ").count(), 3, "{stdout}");
+    assert_eq!(
+        line("random").unwrap().matches(" +- ").count(),
+        3,
+        "{stdout}"
+    );
     let csv = std::fs::read_to_string(exp.join("curves.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + 2 * 2 * 3, "{csv}");
     assert!(exp.join("map_error.png").is_file() && exp.join("picks_random.png").is_file());

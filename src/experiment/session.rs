@@ -407,13 +407,22 @@ impl Session {
 
     /// Member `k`'s rows of `n` measurements: all of them for a single member, else a
     /// bootstrap resample seeded by (ae.seed, k, n), so a resumed run sees the same rows.
+    /// The resample fills whole batches (n rounded up to a multiple of the batch size): a
+    /// last batch of a few rows gives BatchNorm statistics of a few rows and a noisy step,
+    /// which showed as spikes of the map error whenever n was just above a multiple.
     fn resample(&self, k: usize, n: usize) -> Vec<usize> {
         if self.settings.ensemble_size == 1 {
             return (0..n).collect();
         }
+        let batch = self.network.batch_size.max(1);
+        let size = if n > batch {
+            n.div_ceil(batch) * batch
+        } else {
+            n
+        };
         let seed = crate::rng::derive_seed(self.settings.seed, ((k as u64) << 32) | n as u64);
         let mut rng = Xoshiro256::substream(seed, 0);
-        (0..n).map(|_| rng.below(n as u64) as usize).collect()
+        (0..size).map(|_| rng.below(n as u64) as usize).collect()
     }
 
     /// Predicts every candidate location with the current ensemble and scores novelty.

@@ -148,8 +148,11 @@ pub fn run(command: &Command) -> Result<(), String> {
     Ok(())
 }
 
-/// The curves a run is judged by: name and value of a step.
-const CURVES: [(&str, fn(&LoopStep) -> f64); 3] = [
+/// A curve a run is judged by: its name and its value at a step.
+type Curve = (&'static str, fn(&LoopStep) -> f64);
+
+/// The curves a run is judged by.
+const CURVES: [Curve; 3] = [
     ("held map", |s| s.map_mse),
     ("model", |s| s.model_mse),
     ("model outside anomalies", |s| s.model_mse_normal),

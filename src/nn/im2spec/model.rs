@@ -1,6 +1,7 @@
 //! An im2spec or spec2im model: weights, running statistics and training state, trained on
 //! (input, target) rows and used to predict, encode and decode.
 
+use super::super::adam::Adam;
 use super::super::error::{NnError, invalid};
 use super::super::layers::Weights;
 use super::super::tensor::Tensor;
@@ -35,6 +36,8 @@ pub struct EncoderDecoder {
     pub(super) params: Vec<f32>,
     pub(super) state: Vec<f32>,
     pub(super) train_state: Option<TrainState>,
+    /// The optimiser of the run a warm start ended, for the next run to continue with.
+    pub(super) carried_adam: Option<Adam>,
     pub(super) checkpoint: Option<PathBuf>,
 }
 
@@ -111,6 +114,7 @@ impl EncoderDecoder {
             params,
             state,
             train_state: None,
+            carried_adam: None,
             checkpoint: None,
         })
     }
@@ -154,10 +158,15 @@ impl EncoderDecoder {
     }
 
     /// Ends the current run and starts a new one of `epochs` epochs from the current weights
-    /// (a fresh Adam, history and shuffling stream): a warm start, on the same or new data.
+    /// (a fresh history and shuffling stream): a warm start, on the same or new data. Adam's
+    /// moments and step count carry over: a fresh Adam's first steps move every weight by
+    /// about the learning rate whatever its gradient, which knocks a trained model off its
+    /// minimum (the automated experiment's map error jumped after such restarts).
     pub fn warm_start(&mut self, epochs: usize) -> Result<(), NnError> {
         self.set_epochs(epochs)?;
-        self.train_state = None;
+        if let Some(state) = self.train_state.take() {
+            self.carried_adam = Some(state.adam);
+        }
         Ok(())
     }
 
@@ -199,7 +208,13 @@ impl EncoderDecoder {
                     "inputs and targets differ from the data of the current run: call warm_start to begin a new run on them",
                 ));
             }
-            None => TrainState::new(self.params.len(), &self.training, crc),
+            None => {
+                let mut fresh = TrainState::new(self.params.len(), &self.training, crc);
+                if let Some(adam) = self.carried_adam.take() {
+                    fresh.adam = adam;
+                }
+                fresh
+            }
         };
         let job = Job {
             objective: &self.net,
@@ -400,5 +415,34 @@ fn check_matrix(x: ArrayView2<f64>, width: usize, name: &str) -> Result<(), NnEr
             x.iter().nth(bad).unwrap_or(&0.0)
         ))),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_warm_start_continues_adam() {
+        let settings = Im2SpecSettings {
+            filters: 2,
+            epochs: 2,
+            batch_size: 4,
+            ..Default::default()
+        };
+        let mut model = EncoderDecoder::im2spec(&settings, [4, 4], 8).unwrap();
+        let x = Array2::from_shape_fn((10, 16), |(i, j)| ((i * 16 + j) as f64 * 0.37).sin());
+        let y = Array2::from_shape_fn((10, 8), |(i, j)| ((i + j) as f64 * 0.21).cos());
+        model.train(x.view(), y.view(), &Progress::new()).unwrap();
+        // 10 rows in batches of 4: 3 steps per epoch.
+        assert_eq!(model.train_state.as_ref().unwrap().adam.step, 6);
+        model.warm_start(1).unwrap();
+        let more = x.mapv(|v| v * 0.5);
+        model
+            .train(more.view(), y.view(), &Progress::new())
+            .unwrap();
+        let state = model.train_state.as_ref().unwrap();
+        assert_eq!((state.adam.step, state.epochs_done), (9, 1));
+        assert!(model.carried_adam.is_none());
     }
 }

@@ -6,12 +6,21 @@
 use super::super::error::NnError;
 use super::super::layers::conv_unit::{ConvUnit, ConvUnitSaved, add_assign, recycle};
 use super::super::layers::init::InitScheme;
+use super::super::layers::scratch;
 use super::super::layers::{ConvSpec, Layer, Weights};
 use super::super::layout::ParamLayout;
 use super::super::real::Real;
 use super::super::tensor::Tensor;
 use super::architecture::DILATIONS;
 use crate::rng::Xoshiro256;
+
+/// The running sum's start: zeros of `x`'s shape (every unit keeps the shape).
+fn zeros_like<T: Real>(x: &Tensor<T>) -> Tensor<T> {
+    Tensor {
+        shape: x.shape.clone(),
+        data: scratch::zeros(x.data.len()),
+    }
+}
 
 /// The four units.
 #[derive(Clone, Debug)]
@@ -74,43 +83,35 @@ impl<T: Real> Layer<T> for Pyramid {
     /// Training mode: the sum of the twelve stage outputs.
     fn forward(&self, w: Weights<T>, x: &Tensor<T>) -> Result<(Tensor<T>, Self::Saved), NnError> {
         let mut saved = Vec::with_capacity(self.units.len());
-        let mut total: Option<Tensor<T>> = None;
+        let mut total = zeros_like(x);
         let mut input: Option<Tensor<T>> = None;
         for u in &self.units {
-            let (y, tap, s) = u.forward_tapped(w, input.as_ref().unwrap_or(x), true)?;
-            let tap = tap.expect("tapped");
-            match &mut total {
-                Some(t) => {
-                    add_assign(t, &tap);
-                    recycle(tap);
-                }
-                None => total = Some(tap),
-            }
+            let (y, s) = u.forward_tapped(w, input.as_ref().unwrap_or(x), Some(&mut total))?;
             saved.push(s);
             if let Some(spent) = input.replace(y) {
                 recycle(spent);
             }
         }
-        Ok((total.expect("four units"), saved))
+        if let Some(spent) = input {
+            recycle(spent);
+        }
+        Ok((total, saved))
     }
 
     /// Inference mode (running statistics).
     fn infer(&self, w: Weights<T>, x: &Tensor<T>) -> Result<Tensor<T>, NnError> {
-        let mut total: Option<Tensor<T>> = None;
+        let mut total = zeros_like(x);
         let mut input: Option<Tensor<T>> = None;
         for u in &self.units {
-            let (y, tap) = u.infer_tapped(w, input.as_ref().unwrap_or(x), true)?;
-            let tap = tap.expect("tapped");
-            match &mut total {
-                Some(t) => {
-                    add_assign(t, &tap);
-                    recycle(tap);
-                }
-                None => total = Some(tap),
+            let y = u.infer_tapped(w, input.as_ref().unwrap_or(x), Some(&mut total))?;
+            if let Some(spent) = input.replace(y) {
+                recycle(spent);
             }
-            input = Some(y);
         }
-        Ok(total.expect("four units"))
+        if let Some(spent) = input {
+            recycle(spent);
+        }
+        Ok(total)
     }
 
     /// The input gradient from the sum's gradient `dy`: every stage output receives `dy`, and

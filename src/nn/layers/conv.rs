@@ -17,7 +17,7 @@ use super::im2col::{Kernel, Unfold};
 use super::init::{InitScheme, glorot_uniform, uniform};
 use super::linear::split_rows;
 use super::scratch;
-use super::shards::{map_reduce_grad, shards};
+use super::shards::{TARGET_ROWS, map_reduce_grad, shards_of};
 use super::{Layer, Weights, check_shape};
 use crate::rng::Xoshiro256;
 use rayon::prelude::*;
@@ -215,6 +215,18 @@ impl Conv {
     }
 }
 
+/// Values of a shard's column matrix aimed at (512 KiB of `f32`): the unfolding and the
+/// product that reads it then meet in the core's L2 cache rather than in memory (paper 003's
+/// 64 -> 64 convolutions: 3 samples a shard on 8 x 8 patches, 10 on 64-point spectra, not 32;
+/// about 15 % less CPU time).
+const SHARD_COLUMNS: usize = 1 << 17;
+
+/// The batch shards of `samples` samples for an unfolding of `rows` rows.
+fn conv_shards(samples: usize, rows: usize, unfold: &Unfold) -> Vec<Range<usize>> {
+    let per_sample = (rows * unfold.positions).max(1);
+    shards_of(samples, (SHARD_COLUMNS / per_sample).clamp(1, TARGET_ROWS))
+}
+
 impl Conv {
     /// The output of every shard: unfold, one product with the weight, scatter plus bias.
     fn apply<T: Real>(
@@ -234,7 +246,7 @@ impl Conv {
             shape: shape.to_vec(),
             data: scratch::take(shape.iter().product()),
         };
-        let ranges = shards(x.shape[0]);
+        let ranges = conv_shards(x.shape[0], rows, unfold);
         let mut outs = split_rows(&mut y.data, &ranges, cout * unfold.positions);
         outs.par_iter_mut().zip(&ranges).for_each(|(out, r)| {
             let width = r.len() * unfold.positions;
@@ -328,11 +340,12 @@ impl<T: Real> Layer<T> for Conv {
             data: scratch::zeros(x.data.len()),
         };
         // Each shard folds into its own rows of dx (a lock per shard, never contended).
-        let parts: Vec<Mutex<&mut [T]>> = split_rows(&mut dx.data, &shards(x.shape[0]), in_len)
+        let ranges = conv_shards(x.shape[0], rows, unfold);
+        let parts: Vec<Mutex<&mut [T]>> = split_rows(&mut dx.data, &ranges, in_len)
             .into_iter()
             .map(Mutex::new)
             .collect();
-        map_reduce_grad(x.shape[0], &mut dparams[span], |k, r, g| {
+        map_reduce_grad(ranges, &mut dparams[span], |k, r, g| {
             if r.is_empty() {
                 return;
             }

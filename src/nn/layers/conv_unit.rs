@@ -4,8 +4,9 @@
 //! convolution, `NAME.2.*` for the normalisation.
 //!
 //! Paper 003's dilated pyramid sums the outputs of all three stages of every unit, so the
-//! passes take an optional *tap*: forward can also return `conv + activation + norm` outputs,
-//! and backward then takes that sum's gradient beside the unit output's.
+//! passes take an optional *tap*: forward can also add the convolution's, activation's and
+//! norm's outputs into a running sum, and backward then takes that sum's gradient beside the
+//! unit output's.
 
 use super::super::error::NnError;
 use super::super::layout::ParamLayout;
@@ -13,14 +14,15 @@ use super::super::real::Real;
 use super::super::tensor::Tensor;
 use super::conv::{Conv, ConvSpec};
 use super::init::InitScheme;
-use super::{Activation, ActivationLayer, BatchNorm, BatchNormConvention, Layer, Weights, scratch};
+use super::{BatchNorm, BatchNormConvention, Layer, Weights, scratch};
 use crate::rng::Xoshiro256;
 
 /// One convolution with its LeakyReLU and BatchNorm.
 #[derive(Clone, Debug)]
 pub struct ConvUnit {
     conv: Conv,
-    activation: ActivationLayer,
+    /// LeakyReLU's slope for negative inputs.
+    slope: f64,
     norm: BatchNorm,
 }
 
@@ -46,12 +48,16 @@ pub(crate) fn recycle<T: Real>(t: Tensor<T>) {
     scratch::give(t.data);
 }
 
-/// A training-mode pass: the unit's output, the tap (when asked for) and what backward needs.
-pub type TappedPass<T> = (Tensor<T>, Option<Tensor<T>>, ConvUnitSaved<T>);
-
 /// `a += b`, element-wise.
 pub(crate) fn add_assign<T: Real>(a: &mut Tensor<T>, b: &Tensor<T>) {
     a.data.iter_mut().zip(&b.data).for_each(|(x, y)| *x += *y);
+}
+
+/// `sum += c`, `+= a`, `+= y` in one pass (the order of a running sum over the stages).
+fn add_stages<T: Real>(sum: &mut Tensor<T>, c: &Tensor<T>, a: &Tensor<T>, y: &Tensor<T>) {
+    for (((s, c), a), y) in sum.data.iter_mut().zip(&c.data).zip(&a.data).zip(&y.data) {
+        *s = *s + *c + *a + *y;
+    }
 }
 
 impl ConvUnit {
@@ -67,7 +73,7 @@ impl ConvUnit {
     ) -> Result<Self, NnError> {
         Ok(Self {
             conv: Conv::new(params, &format!("{name}.0"), spatial_dims, spec)?,
-            activation: ActivationLayer(Activation::LeakyRelu(slope)),
+            slope,
             norm: BatchNorm::new(
                 params,
                 state,
@@ -97,44 +103,46 @@ impl ConvUnit {
         self.norm.update_running(state, &saved.norm);
     }
 
-    /// The activation of the convolution output `c`, in place in `c`'s buffer unless the
-    /// pyramid's tap also needs `c` (then returned beside it).
-    fn activate<T: Real>(&self, c: Tensor<T>, keep: bool) -> (Tensor<T>, Option<Tensor<T>>) {
-        let (mut activated, c) = if keep {
-            let copy = Tensor {
-                shape: c.shape.clone(),
-                data: scratch::copy(&c.data),
-            };
-            (copy, Some(c))
-        } else {
-            (c, None)
+    /// The activation of the convolution output `c`: in place in `c`'s buffer unless the tap
+    /// also needs `c` (then written to a new buffer and returned beside it).
+    fn activate<T: Real>(&self, mut c: Tensor<T>, keep: bool) -> (Tensor<T>, Option<Tensor<T>>) {
+        let slope = T::of(self.slope);
+        let leaky = |x: T| if x > T::zero() { x } else { x * slope };
+        if !keep {
+            c.data.iter_mut().for_each(|v| *v = leaky(*v));
+            return (c, None);
+        }
+        let mut activated = Tensor {
+            shape: c.shape.clone(),
+            data: scratch::take(c.data.len()),
         };
-        self.activation.0.apply_in_place(&mut activated.data);
-        (activated, c)
+        for (a, v) in activated.data.iter_mut().zip(&c.data) {
+            *a = leaky(*v);
+        }
+        (activated, Some(c))
     }
 
-    /// The training-mode pass: the unit's output, with `tapped` also the sum of the
-    /// convolution's, the activation's and the norm's outputs.
+    /// The training-mode pass: the unit's output and what backward needs; with `tap`, the
+    /// convolution's, the activation's and the norm's outputs are added into it.
     pub fn forward_tapped<T: Real>(
         &self,
         w: Weights<T>,
         x: &Tensor<T>,
-        tapped: bool,
-    ) -> Result<TappedPass<T>, NnError> {
+        tap: Option<&mut Tensor<T>>,
+    ) -> Result<(Tensor<T>, ConvUnitSaved<T>), NnError> {
         let (c, conv) = self.conv.forward(w, x)?;
-        let (activated, c) = self.activate(c, tapped);
+        let (activated, c) = self.activate(c, tap.is_some());
         let (y, norm) = self.norm.forward(w, &activated)?;
-        let tap = c.map(|mut sum| {
-            add_assign(&mut sum, &activated);
-            add_assign(&mut sum, &y);
-            sum
-        });
+        if let (Some(sum), Some(c)) = (tap, c) {
+            add_stages(sum, &c, &activated, &y);
+            recycle(c);
+        }
         let saved = ConvUnitSaved {
             conv,
             activated,
             norm,
         };
-        Ok((y, tap, saved))
+        Ok((y, saved))
     }
 
     /// The inference-mode pass, with the tap as in [`Self::forward_tapped`].
@@ -142,17 +150,17 @@ impl ConvUnit {
         &self,
         w: Weights<T>,
         x: &Tensor<T>,
-        tapped: bool,
-    ) -> Result<(Tensor<T>, Option<Tensor<T>>), NnError> {
+        tap: Option<&mut Tensor<T>>,
+    ) -> Result<Tensor<T>, NnError> {
         let c = self.conv.infer(w, x)?;
-        let (activated, c) = self.activate(c, tapped);
+        let (activated, c) = self.activate(c, tap.is_some());
         let y = self.norm.infer(w, &activated)?;
-        let tap = c.map(|mut sum| {
-            add_assign(&mut sum, &activated);
-            add_assign(&mut sum, &y);
-            sum
-        });
-        Ok((y, tap))
+        if let (Some(sum), Some(c)) = (tap, c) {
+            add_stages(sum, &c, &activated, &y);
+            recycle(c);
+        }
+        recycle(activated);
+        Ok(y)
     }
 
     /// The input gradient from the output's gradient `dy` and (if the forward pass was
@@ -165,16 +173,23 @@ impl ConvUnit {
         dtap: Option<&Tensor<T>>,
         dparams: &mut [T],
     ) -> Tensor<T> {
-        // The activation's gradient in place: the same values as its layer's backward.
+        // The activation's gradient in place (its output has its input's sign); the tap's
+        // gradient reaches the norm's and the activation's outputs and `c`.
         let mut dc = self.norm.backward(w, &saved.norm, dy, dparams);
-        if let Some(t) = dtap {
-            add_assign(&mut dc, t);
-        }
-        self.activation
-            .0
-            .backward_in_place(&mut dc.data, &saved.activated.data);
-        if let Some(t) = dtap {
-            add_assign(&mut dc, t);
+        let slope = T::of(self.slope);
+        let derivative = |y: T| if y > T::zero() { T::one() } else { slope };
+        let activated = &saved.activated.data;
+        match dtap {
+            Some(t) => {
+                for ((d, y), t) in dc.data.iter_mut().zip(activated).zip(&t.data) {
+                    *d = (*d + *t) * derivative(*y) + *t;
+                }
+            }
+            None => {
+                for (d, y) in dc.data.iter_mut().zip(activated) {
+                    *d *= derivative(*y);
+                }
+            }
         }
         let dx = self.conv.backward(w, &saved.conv, &dc, dparams);
         scratch::give(dc.data);
@@ -186,7 +201,7 @@ impl<T: Real> Layer<T> for ConvUnit {
     type Saved = ConvUnitSaved<T>;
 
     fn forward(&self, w: Weights<T>, x: &Tensor<T>) -> Result<(Tensor<T>, Self::Saved), NnError> {
-        self.forward_tapped(w, x, false).map(|(y, _, s)| (y, s))
+        self.forward_tapped(w, x, None)
     }
 
     fn backward(
@@ -200,7 +215,7 @@ impl<T: Real> Layer<T> for ConvUnit {
     }
 
     fn infer(&self, w: Weights<T>, x: &Tensor<T>) -> Result<Tensor<T>, NnError> {
-        self.infer_tapped(w, x, false).map(|(y, _)| y)
+        self.infer_tapped(w, x, None)
     }
 }
 

@@ -8,7 +8,7 @@ use super::super::layout::ParamLayout;
 use super::super::real::Real;
 use super::super::tensor::Tensor;
 use super::axis::AxisView;
-use super::shards::map_reduce_grad;
+use super::shards::{map_reduce_grad, shards};
 use super::{Layer, Weights};
 use rayon::prelude::*;
 use std::ops::Range;
@@ -119,7 +119,7 @@ impl<T: Real> Layer<T> for LayerNorm {
         let (row, n) = (v.n * v.inner, T::of(v.n as f64));
         // Weight and bias are consecutive; shards of samples, their gradients added in order.
         let span = self.weight.start..self.bias.end;
-        let dxs = map_reduce_grad(v.outer, &mut dparams[span], |_, r, g| {
+        let dxs = map_reduce_grad(shards(v.outer), &mut dparams[span], |_, r, g| {
             let mut dx = vec![T::zero(); r.len() * row];
             // Per (axis, inner) position over the shard's samples, summed over inner at the end.
             let (mut gw, mut gb) = (vec![T::zero(); row], vec![T::zero(); row]);

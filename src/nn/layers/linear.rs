@@ -102,7 +102,7 @@ impl<T: Real> Layer<T> for Linear {
         let rows = x.data.len() / self.fan_in;
         let weight = &w.params[self.weight.clone()];
         let (nw, span) = (self.weight.len(), self.span());
-        let dxs = map_reduce_grad(rows, &mut dparams[span], |_, r, g| {
+        let dxs = map_reduce_grad(shards(rows), &mut dparams[span], |_, r, g| {
             let dy_r = mat(&dy.data[r.start * self.fan_out..], r.len(), self.fan_out);
             let x_r = mat(&x.data[r.start * self.fan_in..], r.len(), self.fan_in);
             let (gw, gb) = g.split_at_mut(nw);

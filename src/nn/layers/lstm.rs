@@ -209,7 +209,7 @@ fn backward_directions<T: Real>(
         .enumerate()
         .map(|(d, (dir, grad))| {
             // Shards depend on the batch size only: the k-th is the k-th of forward.
-            map_reduce_grad(b, grad, |k, r, g| {
+            map_reduce_grad(shards(b), grad, |k, r, g| {
                 let dy = OutputGrad {
                     data: &dy.data[r.start * dy_row..r.end * dy_row],
                     width,

@@ -45,7 +45,7 @@ mod linear;
 mod lstm;
 mod lstm_shard;
 mod penalties;
-mod scratch;
+pub(crate) mod scratch;
 mod shards;
 mod upsample;
 

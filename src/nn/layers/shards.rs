@@ -12,20 +12,26 @@ pub(crate) const TARGET_ROWS: usize = 32;
 
 /// `rows` split into `ceil(rows / TARGET_ROWS)` near-equal contiguous ranges.
 pub(crate) fn shards(rows: usize) -> Vec<Range<usize>> {
-    let n = rows.div_ceil(TARGET_ROWS).max(1);
+    shards_of(rows, TARGET_ROWS)
+}
+
+/// `rows` split into `ceil(rows / per_shard)` near-equal contiguous ranges.
+pub(crate) fn shards_of(rows: usize, per_shard: usize) -> Vec<Range<usize>> {
+    let n = rows.div_ceil(per_shard.max(1)).max(1);
     (0..n).map(|k| k * rows / n..(k + 1) * rows / n).collect()
 }
 
-/// Runs `work` on every shard in parallel; each call gets the shard's index and rows, its own
-/// zeroed gradient buffer as long as `grad` (a layer's parameter span), and the buffers are
-/// then added into `grad` in shard order. Returns the per-shard results in shard order.
+/// Runs `work` on every shard of `ranges` in parallel; each call gets the shard's index and
+/// rows, its own zeroed gradient buffer as long as `grad` (a layer's parameter span), and the
+/// buffers are then added into `grad` in shard order. Returns the per-shard results in shard
+/// order.
 pub(crate) fn map_reduce_grad<T: Real, R: Send>(
-    rows: usize,
+    ranges: Vec<Range<usize>>,
     grad: &mut [T],
     work: impl Fn(usize, Range<usize>, &mut [T]) -> R + Sync,
 ) -> Vec<R> {
     let grad_len = grad.len();
-    let parts: Vec<(R, Vec<T>)> = shards(rows)
+    let parts: Vec<(R, Vec<T>)> = ranges
         .into_par_iter()
         .enumerate()
         .map(|(k, range)| {

@@ -1311,7 +1311,8 @@ public:
         return s;
     }
     // Record spectra (n x spectrum_len) measured at (rows[k], cols[k]); returns each one's
-    // surprise (NaN while no model is trained).
+    // surprise (NaN while no model is trained). A location already measured, or given twice,
+    // throws (FERROLAB_ERR_INVALID_ARGUMENT) and nothing is added.
     std::vector<double> add_measurements(const std::vector<int64_t> &rows, const std::vector<int64_t> &cols,
                                          const Matrix &spectra) const {
         Shape s = shape();

@@ -215,10 +215,12 @@ pub extern "C" fn ferrolab_ae_free(ae: *mut ferrolab_ae) -> i32 {
 /// each where the `ae.window_px` window fits. `out_surprise` (NULL: not wanted) receives each
 /// one's surprise by `ae.error_metric`: its error against the ensemble's prediction made before
 /// it was measured, NaN while no model is trained. The ensemble is not retrained:
-/// `ferrolab_ae_update` does that. Waits while an update runs. Returns FERROLAB_OK, or
-/// FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE, _INVALID_ARGUMENT (n = 0, spectrum_len differs
-/// from the session's, a location outside the window range or negative), _NON_FINITE,
-/// _OUT_OF_MEMORY; on an error nothing is added.
+/// `ferrolab_ae_update` does that. A location is measured once: one already measured or given
+/// twice in `rows`/`cols` is refused (the message names it and its index). Waits while an
+/// update runs. Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE,
+/// _INVALID_ARGUMENT (n = 0, spectrum_len differs from the session's, a location outside the
+/// window range or negative, already measured or repeated), _NON_FINITE, _OUT_OF_MEMORY; on an
+/// error nothing is added.
 ///
 /// # Safety
 /// `rows` and `cols` are valid for n values, `spectra` for n*spectrum_len doubles,

@@ -427,6 +427,116 @@ fn c_ae_closes_the_loop_on_the_simulated_sample_and_resumes_from_its_directory()
     );
 }
 
+/// examples/c/ae_closed_loop.c: the anomaly it reports, every pick with its score and surprise,
+/// each update's final loss, the most surprising pick and the ranking after the last update are
+/// those of the same closed loop through the Rust API; the reloaded session ranks the same.
+#[test]
+fn c_ae_example_matches_the_rust_api() {
+    use engine::config::{Config, Value};
+    use engine::experiment::{AeSettings, Sample, Session, loops_at};
+    use engine::nn::im2spec::Im2SpecSettings;
+    use engine::progress::Progress;
+    let out = run(&compile("examples/c/ae_closed_loop.c", Link::Shared));
+    assert!(
+        out.contains("reloaded session ranks identically: yes"),
+        "{out}"
+    );
+    let mut cfg = Config::new();
+    for (key, value) in [
+        ("sample.rows", 24),
+        ("sample.cols", 24),
+        ("sample.steps", 16),
+        ("sample.split_col", 12),
+        ("sample.anomaly_count", 1),
+        ("sample.anomaly_window_px", 4),
+        ("sample.seed", 5),
+        ("ae.window_px", 4),
+        ("ae.ensemble_size", 2),
+        ("ae.epochs_initial", 100),
+        ("ae.epochs_update", 20),
+        ("im2spec.filters", 8),
+        ("ae.seed", 1),
+    ] {
+        cfg.set(key, Value::I64(value)).unwrap();
+    }
+    cfg.set("im2spec.learning_rate", Value::F64(1e-2)).unwrap();
+    cfg.set("ae.exclusion_radius_px", Value::F64(3.0)).unwrap();
+    let sample = Sample::from_config(&cfg).unwrap();
+    let [ar, ac] = sample.anomaly_centres[0];
+    let planted = sample.anomaly.iter().filter(|&&a| a).count();
+    let line = format!(
+        "planted anomaly: {planted} px around ({:.1}, {:.1})",
+        ar as f64, ac as f64
+    );
+    assert!(out.contains(&line), "C printed:\n{out}\nRust: {line}");
+
+    let (ae, net) = (
+        AeSettings::from_config(&cfg).unwrap(),
+        Im2SpecSettings::from_config(&cfg).unwrap(),
+    );
+    let mut session = Session::new(&ae, &net, sample.image.view(), &sample.voltage).unwrap();
+    let measure = |points: &[[usize; 2]]| loops_at(sample.loops.view(), points).unwrap();
+    let seeds: Vec<[usize; 2]> = (0..4)
+        .flat_map(|i| (0..4).map(move |j| [3 + 6 * i, 3 + 6 * j]))
+        .collect();
+    session
+        .add_measurements(&seeds, measure(&seeds).view())
+        .unwrap();
+    let mut most = (f64::NEG_INFINITY, [0, 0]);
+    let expect_update = |session: &mut Session, round: usize| {
+        let progress = Progress::new();
+        session.update(&progress).unwrap();
+        let line = format!(
+            "update {round}: member {} of 2 ended at epoch {} of {}, training loss {:.6}",
+            progress.stage(),
+            progress.done(),
+            progress.total(),
+            progress.last_loss().unwrap()
+        );
+        assert!(out.contains(&line), "C printed:\n{out}\nRust: {line}");
+    };
+    for round in 1..=3 {
+        expect_update(&mut session, round);
+        let picks = session.rank(4).unwrap();
+        let points: Vec<[usize; 2]> = picks.iter().map(|p| [p.row, p.col]).collect();
+        let surprises = session
+            .add_measurements(&points, measure(&points).view())
+            .unwrap();
+        for (p, s) in picks.iter().zip(&surprises) {
+            let s = s.expect("a trained ensemble predicted it").nrms;
+            let line = format!(
+                "  pick ({:2}, {:2})  score {:.6}  surprise {s:.6}",
+                p.row, p.col, p.score
+            );
+            assert!(out.contains(&line), "C printed:\n{out}\nRust: {line}");
+            if s > most.0 {
+                most = (s, [p.row, p.col]);
+            }
+        }
+    }
+    let (s, [r, c]) = most;
+    let inside = if sample.anomaly[[r, c]] {
+        "inside"
+    } else {
+        "outside"
+    };
+    let line =
+        format!("most surprising: ({r}, {c}), surprise {s:.6}, {inside} the planted anomaly");
+    assert!(out.contains(&line), "C printed:\n{out}\nRust: {line}");
+    expect_update(&mut session, 4);
+    let next: String = session
+        .rank(4)
+        .unwrap()
+        .iter()
+        .map(|p| format!(" ({}, {})", p.row, p.col))
+        .collect();
+    let line = format!(
+        "next picks:{next}\nsaved {} measurements",
+        session.measurements().len()
+    );
+    assert!(out.contains(&line), "C printed:\n{out}\nRust: {line}");
+}
+
 /// examples/c/lstm_vae_spectra.c: its stage table and selection are those of the same training
 /// through the Rust API.
 #[test]

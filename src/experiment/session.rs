@@ -14,6 +14,7 @@ use crate::nn::im2spec::{EncoderDecoder, Im2SpecSettings};
 use crate::progress::Progress;
 use crate::rng::Xoshiro256;
 use ndarray::{Array2, Array3, ArrayView2, Axis, s};
+use std::collections::HashMap;
 use std::ops::RangeInclusive;
 
 /// A new measurement's errors against the ensemble's prediction made before it.
@@ -235,6 +236,38 @@ impl Session {
         Ok((p[0] - self.rows.start()) * width + (p[1] - self.cols.start()))
     }
 
+    /// Refuses a location already measured or given twice in `points`: a second spectrum at
+    /// one location would count twice in every member's training and make its surprise (and
+    /// the map) ambiguous. Errors name the argument as the C and Python calls spell it.
+    fn check_unmeasured(&self, points: &[[usize; 2]]) -> Result<(), ExperimentError> {
+        let mut seen: HashMap<[usize; 2], (bool, usize)> = self
+            .measurements
+            .iter()
+            .enumerate()
+            .map(|(m, x)| ([x.row, x.col], (true, m)))
+            .collect();
+        for (k, p) in points.iter().enumerate() {
+            match seen.insert(*p, (false, k)) {
+                None => {}
+                Some((true, m)) => {
+                    return Err(invalid(format!(
+                        "rows/cols: location {k} [{}, {}] is already measured (measurement {m} \
+                         of the session); a location is measured once",
+                        p[0], p[1]
+                    )));
+                }
+                Some((false, j)) => {
+                    return Err(invalid(format!(
+                        "rows/cols: location {k} [{}, {}] appears twice in this call (also \
+                         location {j})",
+                        p[0], p[1]
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The patches centred on `points` (inside the candidate grid), one row-major row each.
     fn patches(&self, points: &[[usize; 2]]) -> Array2<f64> {
         let (w, half) = (self.settings.window_px, self.settings.window_px / 2);
@@ -250,7 +283,10 @@ impl Session {
 
     /// Adds measured `spectra` (n x spectrum points) at `points` (`[row, col]`); returns each
     /// one's surprise (None while no model is trained). The ensemble is not retrained:
-    /// [`Self::update`] does that.
+    /// [`Self::update`] does that. A location is measured once: one already measured, or
+    /// given twice in `points`, is an error (naming it as `rows/cols` and its index), as are a
+    /// location where the window does not fit, a shape mismatch and a non-finite value; on
+    /// an error nothing is added.
     pub fn add_measurements(
         &mut self,
         points: &[[usize; 2]],
@@ -270,6 +306,7 @@ impl Session {
         for (k, p) in points.iter().enumerate() {
             self.candidate_index(*p, &format!("location {k}"))?;
         }
+        self.check_unmeasured(points)?;
         crate::limits::check(
             "the measurements",
             crate::limits::bytes_of::<f64>(&[

@@ -164,8 +164,9 @@ impl Session {
                 ),
             ));
         }
-        for (m, y) in listed.iter().zip(spectra.rows()) {
-            let (row, col) = (count(&path, m, "row")?, count(&path, m, "col")?);
+        let (mut points, mut surprises) = (Vec::new(), Vec::new());
+        for m in listed {
+            points.push([count(&path, m, "row")?, count(&path, m, "col")?]);
             let surprise = match &m["surprise"] {
                 Value::Null => None,
                 s => {
@@ -178,14 +179,15 @@ impl Session {
                     })
                 }
             };
-            session
-                .add_measurements(&[[row, col]], y.insert_axis(ndarray::Axis(0)))
-                .map_err(|e| corrupt(&path, e))?;
-            session
-                .measurements
-                .last_mut()
-                .expect("just added")
-                .surprise = surprise;
+            surprises.push(surprise);
+        }
+        // All in one call: a location listed twice is refused as a client's repeat is (here as
+        // a corrupt manifest), and the check is one pass.
+        session
+            .add_measurements(&points, spectra.view())
+            .map_err(|e| corrupt(&path, e))?;
+        for (m, surprise) in session.measurements.iter_mut().zip(surprises) {
+            m.surprise = surprise;
         }
         let members = manifest["members"]
             .as_array()

@@ -191,3 +191,42 @@ fn bad_input_is_refused_naming_it() {
     assert!(Session::new(&odd, &net, sample.image.view(), &sample.voltage).is_err());
     assert!(parse_manifest(b"{\"format\": \"ferrolab.ae_session\"}").is_err());
 }
+
+#[test]
+fn a_location_is_measured_once() {
+    let (sample, ae, net) = setup(Acquisition::EnsembleStd);
+    let mut s = seeded(&sample, &ae, &net);
+    let before = s.measurements().to_vec();
+    let [r, c] = [before[3].row, before[3].col];
+    // Already measured (the 4th seed), after a new location that alone would be fine.
+    let points = [[9, 9], [r, c]];
+    let err = s
+        .add_measurements(&points, measure(&sample, &points).view())
+        .unwrap_err()
+        .to_string();
+    let want = format!("rows/cols: location 1 [{r}, {c}] is already measured (measurement 3 ");
+    assert!(err.contains(&want), "{err}");
+    // Twice in one call, neither measured before.
+    let points = [[9, 9], [10, 4], [9, 9]];
+    let err = s
+        .add_measurements(&points, measure(&sample, &points).view())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("rows/cols: location 2 [9, 9] appears twice in this call (also location 0)"),
+        "{err}"
+    );
+    assert_eq!(s.measurements(), &before[..], "a refused call adds nothing");
+    // With a trained ensemble too: refused before any surprise is computed or stored.
+    s.update(&Progress::new()).unwrap();
+    let err = s
+        .add_measurements(&[[r, c]], measure(&sample, &[[r, c]]).view())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("is already measured"), "{err}");
+    assert_eq!(s.measurements(), &before[..]);
+    let fine = s
+        .add_measurements(&[[9, 9]], measure(&sample, &[[9, 9]]).view())
+        .unwrap();
+    assert!(fine[0].is_some() && s.measurements().len() == before.len() + 1);
+}

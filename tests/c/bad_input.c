@@ -629,6 +629,17 @@ int main(void) {
         failures++;
     }
     EXPECT(ferrolab_ae_add_measurements(ae, arows, acols, aspec, 2, 8, NULL), FERROLAB_OK, NULL);
+    /* A location is measured once: measured again, or twice in one call, is refused whole. */
+    int64_t again_rows[2] = {6, 8}, again_cols[2] = {5, 9}, twice_rows[2] = {6, 6}, twice_cols[2] = {5, 5};
+    EXPECT(ferrolab_ae_add_measurements(ae, again_rows, again_cols, aspec, 2, 8, asur), FERROLAB_ERR_INVALID_ARGUMENT,
+           "rows/cols: location 1 [8, 9] is already measured (measurement 1 ");
+    EXPECT(ferrolab_ae_add_measurements(ae, twice_rows, twice_cols, aspec, 2, 8, asur), FERROLAB_ERR_INVALID_ARGUMENT,
+           "rows/cols: location 1 [6, 5] appears twice in this call (also location 0)");
+    EXPECT(ferrolab_ae_shape(ae, NULL, NULL, NULL, NULL, &an, NULL), FERROLAB_OK, NULL);
+    if (an != 2) {
+        printf("FAIL refused repeats left %zu measurements, want 2\n", an);
+        failures++;
+    }
     EXPECT(ferrolab_ae_update(NULL), FERROLAB_ERR_NULL_POINTER, "argument ae");
     EXPECT(ferrolab_ae_update(ae), FERROLAB_OK, NULL);
     EXPECT(ferrolab_ae_progress_info(NULL, NULL, NULL, NULL, NULL), FERROLAB_ERR_NULL_POINTER, "argument ae");

@@ -161,6 +161,22 @@ def test_spec2im_round_trip(sample, tmp_path):
     assert s2.progress_info().total >= 2 and isinstance(s2.last_error(), str)
 
 
+def test_a_location_is_measured_once(sample):
+    """A location measured again, or twice in one call, is refused with nothing added."""
+    ae = ferrolab.AeSession(sample.image, sample.voltage, **TINY)
+    ae.add_measurements([4, 8], [4, 9], sample.loops[[4, 8], [4, 9]])
+    with pytest.raises(ferrolab.ArgumentError,
+                       match=r"rows/cols: location 1 \[8, 9\] is already measured \(measurement 1 "):
+        ae.add_measurements([6, 8], [5, 9], sample.loops[[6, 8], [5, 9]])
+    with pytest.raises(ferrolab.ArgumentError,
+                       match=r"rows/cols: location 2 \[6, 5\] appears twice in this call \(also location 0\)"):
+        ae.add_measurements([6, 7, 6], [5, 5, 5], sample.loops[[6, 7, 6], [5, 5, 5]])
+    assert ae.n_measurements == 2
+    ae.add_measurements([6], [5], sample.loops[[6], [5]])
+    assert ae.n_measurements == 3
+    ae.close()
+
+
 def test_counts_and_locations_of_other_types_are_refused_before_c(sample, no_c_calls):
     # Array shapes: test_shapes.py. The session is made before C is refused (its constructor
     # calls C), here from a session object whose sizes are set without C.

@@ -32,7 +32,11 @@ function shape(s::AeSession)
      measurements=Int(v[5][]), trained=trained[] == 1)
 end
 
-"Add spectra (L x n) measured at 1-based `rows`, `cols`; returns each one's surprise (NaN before a model)."
+"""
+Add spectra (L x n) measured at 1-based `rows`, `cols`; returns each one's surprise (NaN before a
+model). A location already measured, or given twice, is an error (its message counts from 0) and
+nothing is added.
+"""
 function add_measurements!(s::AeSession, rows::AbstractVector{<:Integer}, cols::AbstractVector{<:Integer},
                            spectra::Matrix{Float64})
     L, n = size(spectra)

@@ -332,7 +332,9 @@ class AeSession(Handle):
     def add_measurements(self, rows, cols, spectra):
         """Record the `spectra` (n, spectrum_len) measured at pixels (`rows`, `cols`) (n,) each;
         returns each one's surprise (n,): its error against the prediction made before it was
-        measured (NaN while no model is trained). The ensemble is retrained by `update`."""
+        measured (NaN while no model is trained). The ensemble is retrained by `update`. A
+        location is measured once: one already measured, or given twice, raises `ArgumentError`
+        naming it, and nothing is added."""
         a, _, _, l, _ = self._args("add_measurements")
         rows, cols = self._locations(a, rows, cols)
         spectra = a.array("spectra", spectra, ("n", "l"))

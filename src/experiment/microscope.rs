@@ -3,7 +3,7 @@
 //! loops judge the ensemble's map after every step.
 
 use super::ae_keys::AeSettings;
-use super::error::{ExperimentError, invalid};
+use super::error::ExperimentError;
 use super::sample::Sample;
 use super::session::Session;
 use crate::nn::im2spec::Im2SpecSettings;
@@ -113,15 +113,7 @@ impl MapJudge {
         let predicted = session.predict(&self.candidates)?.mean;
         let mut held = predicted.clone();
         for m in session.measurements() {
-            let i = self
-                .candidates
-                .binary_search(&[m.row, m.col])
-                .map_err(|_| {
-                    invalid(format!(
-                        "measurement [{}, {}] is not a candidate",
-                        m.row, m.col
-                    ))
-                })?;
+            let i = session.candidate_index([m.row, m.col], "measurement")?;
             held.row_mut(i)
                 .assign(&ndarray::ArrayView1::from(&m.spectrum));
         }

@@ -225,7 +225,11 @@ impl Session {
     }
 
     /// The candidate index of `[row, col]`, or an error naming `what`.
-    fn candidate_index(&self, p: [usize; 2], what: &str) -> Result<usize, ExperimentError> {
+    pub(super) fn candidate_index(
+        &self,
+        p: [usize; 2],
+        what: &str,
+    ) -> Result<usize, ExperimentError> {
         if !self.rows.contains(&p[0]) || !self.cols.contains(&p[1]) {
             return Err(invalid(format!(
                 "{what} [{}, {}]: the {}-px window fits only at rows {:?} and columns {:?}",

@@ -162,6 +162,8 @@ impl EncoderDecoder {
     /// moments and step count carry over: a fresh Adam's first steps move every weight by
     /// about the learning rate whatever its gradient, which knocks a trained model off its
     /// minimum (the automated experiment's map error jumped after such restarts).
+    /// The carried moments live in memory until the next `train`; a model saved in between
+    /// starts that run with a fresh Adam.
     pub fn warm_start(&mut self, epochs: usize) -> Result<(), NnError> {
         self.set_epochs(epochs)?;
         if let Some(state) = self.train_state.take() {

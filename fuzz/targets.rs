@@ -93,20 +93,110 @@ pub fn im2spec(data: &[u8]) {
     let _ = ferrolab::nn::im2spec::EncoderDecoder::load(&scratch("im2spec.safetensors", data));
 }
 
-/// Automated-experiment session manifests (`manifest.json`): `experiment::parse_manifest`
-/// (JSON, format word, version, checksum), then `Session::load` on a directory holding only
-/// that manifest (the `ae.*` and `im2spec.*` settings through the key checks, the voltage, the
-/// file names it lists, which must stay inside the directory).
+/// Automated-experiment session manifests (`manifest.json`) in a directory holding the files
+/// of two real sessions (see [`ae_session_dir`]). Bytes that parse as a JSON object are sealed
+/// first: the `crc32` field set to the manifest's checksum and each listed file's checksum to
+/// that file's, so that runs get past the checksums to the settings' key checks, the voltage,
+/// the file names (which must stay inside the directory), the measurements against the
+/// spectra, the members' network files and the ensemble's predictions. Other bytes go to
+/// `experiment::parse_manifest` as they are.
 pub fn ae_manifest(data: &[u8]) {
-    if ferrolab::experiment::parse_manifest(data).is_err() {
-        return;
-    }
-    let dir = scratch_dir().join("ae-session");
-    std::fs::create_dir_all(&dir).expect("scratch directory");
+    let sealed = match serde_json::from_slice::<serde_json::Value>(data) {
+        Ok(serde_json::Value::Object(manifest)) => seal(manifest),
+        _ => {
+            let _ = ferrolab::experiment::parse_manifest(data);
+            return;
+        }
+    };
+    let dir = ae_session_dir();
     let path = dir.join(ferrolab::experiment::MANIFEST);
     let _ = std::fs::remove_file(&path);
-    std::fs::write(&path, data).expect("scratch file");
-    let _ = ferrolab::experiment::Session::load(&dir);
+    std::fs::write(&path, sealed).expect("scratch file");
+    let _ = ferrolab::experiment::Session::load(dir);
+}
+
+/// `manifest` with the checksums a session's save would write: each file it lists that the
+/// session directory holds gets its file's CRC-32, then the manifest gets the CRC-32 of its
+/// compact text without the `crc32` field.
+fn seal(mut manifest: serde_json::Map<String, serde_json::Value>) -> Vec<u8> {
+    let crc = |bytes: &[u8]| serde_json::Value::from(format!("{:08x}", crc32fast::hash(bytes)));
+    if let Some(serde_json::Value::Object(files)) = manifest.get_mut("files") {
+        for (name, sum) in files.iter_mut() {
+            let path = ae_session_dir().join(name);
+            // Only plain names: the loader refuses the rest, and the fixture is read-only.
+            if Path::new(name)
+                .file_name()
+                .is_some_and(|f| f == name.as_str())
+            {
+                if let Ok(bytes) = std::fs::read(&path) {
+                    *sum = crc(&bytes);
+                }
+            }
+        }
+    }
+    manifest.remove("crc32");
+    let text = serde_json::Value::Object(manifest.clone()).to_string();
+    manifest.insert("crc32".into(), crc(text.as_bytes()));
+    serde_json::Value::Object(manifest).to_string().into_bytes()
+}
+
+/// The files of two sessions on an 8 x 8 image with 6-point spectra, made once per process:
+/// generation 1 (three measurements, no model: `image.g1.npy`, `spectra.g1.npy`) and
+/// generation 2 (two members of 2 filters trained on those three, then two more measurements:
+/// `*.g2.*`, with `manifest.json`); generation 1's manifest is kept as `manifest.g1.json`.
+/// They are the sessions of `fuzz/seeds/ae_manifest/measured.json` and `trained.json`.
+pub fn ae_session_dir() -> &'static Path {
+    use ferrolab::experiment::{AeSettings, MANIFEST, Session};
+    use ferrolab::nn::im2spec::Im2SpecSettings;
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = scratch_dir().join("ae-session");
+        let _ = std::fs::remove_dir_all(&dir);
+        let image = ndarray::Array2::from_shape_fn((8, 8), |(i, j)| ((i + 2 * j) % 5) as f64);
+        let voltage: Vec<f64> = (0..6).map(|k| (k as f64 - 2.5) / 2.5).collect();
+        let ae = AeSettings {
+            window_px: 4,
+            ensemble_size: 2,
+            epochs_initial: 1,
+            epochs_update: 1,
+            ..Default::default()
+        };
+        let net = Im2SpecSettings {
+            filters: 2,
+            ..Default::default()
+        };
+        let spectra = |n: usize, from: usize| {
+            ndarray::Array2::from_shape_fn((n, 6), |(i, k)| ((from + i) * 6 + k) as f64 / 10.0)
+        };
+        let mut session = Session::new(&ae, &net, image.view(), &voltage).expect("fixture");
+        session
+            .add_measurements(&[[2, 2], [4, 5], [6, 3]], spectra(3, 0).view())
+            .expect("fixture");
+        session.save(&dir).expect("fixture");
+        // The second save removes generation 1's files: keep them for the first manifest.
+        let first: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(&dir)
+            .expect("fixture")
+            .map(|e| e.expect("fixture").path())
+            .map(|p| {
+                let bytes = std::fs::read(&p).expect("fixture");
+                match p.file_name().is_some_and(|f| f == MANIFEST) {
+                    true => (dir.join("manifest.g1.json"), bytes),
+                    false => (p, bytes),
+                }
+            })
+            .collect();
+        session
+            .update(&ferrolab::progress::Progress::new())
+            .expect("fixture");
+        session
+            .add_measurements(&[[3, 6], [5, 2]], spectra(2, 3).view())
+            .expect("fixture");
+        session.save(&dir).expect("fixture");
+        for (path, bytes) in first {
+            std::fs::write(path, bytes).expect("fixture");
+        }
+        dir
+    })
 }
 
 /// GP model files: the checked JSON record and the model refitted from it.

@@ -374,50 +374,17 @@ fn im2spec_seeds() {
 }
 
 /// Session manifests (format version 1): a session with measurements and no model, and one
-/// with a trained ensemble whose later measurements have surprises.
+/// with a trained ensemble whose later measurements have surprises (the fuzz target's
+/// fixture, whose files the target loads them with).
 fn ae_manifest_seeds() {
-    use ferrolab::experiment::{AeSettings, MANIFEST, Session};
-    use ferrolab::nn::im2spec::Im2SpecSettings;
     let dir = seeds("ae_manifest");
-    let image = Array2::from_shape_fn((8, 8), |(i, j)| ((i + 2 * j) % 5) as f64);
-    let voltage: Vec<f64> = (0..6).map(|k| (k as f64 - 2.5) / 2.5).collect();
-    let ae = AeSettings {
-        window_px: 4,
-        ensemble_size: 2,
-        epochs_initial: 1,
-        epochs_update: 1,
-        ..Default::default()
-    };
-    let net = Im2SpecSettings {
-        filters: 2,
-        ..Default::default()
-    };
-    let spectra = |n: usize, from: usize| {
-        Array2::from_shape_fn((n, 6), |(i, k)| ((from + i) * 6 + k) as f64 / 10.0)
-    };
-    let session_dir =
-        std::env::temp_dir().join(format!("ferrolab-seed-{}-session", std::process::id()));
-    let mut session = Session::new(&ae, &net, image.view(), &voltage).unwrap();
-    session
-        .add_measurements(&[[2, 2], [4, 5], [6, 3]], spectra(3, 0).view())
-        .unwrap();
-    session.save(&session_dir).unwrap();
-    write(
-        &dir,
-        "measured.json",
-        &std::fs::read(session_dir.join(MANIFEST)).unwrap(),
-    );
-    session.update(&Progress::new()).unwrap();
-    session
-        .add_measurements(&[[3, 6], [5, 2]], spectra(2, 3).view())
-        .unwrap();
-    session.save(&session_dir).unwrap();
-    write(
-        &dir,
-        "trained.json",
-        &std::fs::read(session_dir.join(MANIFEST)).unwrap(),
-    );
-    std::fs::remove_dir_all(&session_dir).unwrap();
+    let fixture = targets::ae_session_dir();
+    for (seed, manifest) in [
+        ("measured.json", "manifest.g1.json"),
+        ("trained.json", ferrolab::experiment::MANIFEST),
+    ] {
+        write(&dir, seed, &std::fs::read(fixture.join(manifest)).unwrap());
+    }
 }
 
 /// Only paper 003's seeds (the im2spec files and session manifests).

@@ -414,7 +414,7 @@ impl Session {
     /// The resample fills whole batches (n rounded up to a multiple of the batch size): a
     /// last batch of a few rows gives BatchNorm statistics of a few rows and a noisy step,
     /// which showed as spikes of the map error whenever n was just above a multiple.
-    fn resample(&self, k: usize, n: usize) -> Vec<usize> {
+    pub(super) fn resample(&self, k: usize, n: usize) -> Vec<usize> {
         if self.settings.ensemble_size == 1 {
             return (0..n).collect();
         }

@@ -230,3 +230,37 @@ fn a_location_is_measured_once() {
         .unwrap();
     assert!(fine[0].is_some() && s.measurements().len() == before.len() + 1);
 }
+
+#[test]
+fn bootstrap_resamples_fill_whole_batches() {
+    let (sample, ae, net) = setup(Acquisition::EnsembleStd);
+    let session = seeded(&sample, &ae, &net);
+    let batch = net.batch_size;
+    // Just above a multiple of the batch: rounded up, never a last batch of a few rows.
+    for n in [batch - 3, batch, batch + 1, 3 * batch + 2] {
+        let rows = session.resample(0, n);
+        let expected = if n > batch {
+            n.div_ceil(batch) * batch
+        } else {
+            n
+        };
+        assert_eq!(rows.len(), expected, "n = {n}");
+        assert_eq!(rows.len() % batch == 0, n >= batch, "n = {n}");
+        assert!(rows.iter().all(|&r| r < n), "n = {n}");
+    }
+    // Seeded by (seed, member, n): the same rows again, other rows for another member.
+    assert_eq!(session.resample(1, 40), session.resample(1, 40));
+    assert_ne!(session.resample(0, 40), session.resample(1, 40));
+    // One member trains on every row once.
+    let single = Session::new(
+        &AeSettings {
+            ensemble_size: 1,
+            ..ae
+        },
+        &net,
+        sample.image.view(),
+        &sample.voltage,
+    )
+    .unwrap();
+    assert_eq!(single.resample(0, 40), (0..40).collect::<Vec<_>>());
+}

@@ -127,10 +127,9 @@ fn seal(mut manifest: serde_json::Map<String, serde_json::Value>) -> Vec<u8> {
             if Path::new(name)
                 .file_name()
                 .is_some_and(|f| f == name.as_str())
+                && let Ok(bytes) = std::fs::read(&path)
             {
-                if let Ok(bytes) = std::fs::read(&path) {
-                    *sum = crc(&bytes);
-                }
+                *sum = crc(&bytes);
             }
         }
     }

@@ -245,7 +245,7 @@ fn bootstrap_resamples_fill_whole_batches() {
             n
         };
         assert_eq!(rows.len(), expected, "n = {n}");
-        assert_eq!(rows.len() % batch == 0, n >= batch, "n = {n}");
+        assert_eq!(rows.len().is_multiple_of(batch), n >= batch, "n = {n}");
         assert!(rows.iter().all(|&r| r < n), "n = {n}");
     }
     // Seeded by (seed, member, n): the same rows again, other rows for another member.

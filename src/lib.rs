@@ -89,6 +89,7 @@ pub mod progress;
 mod registry;
 pub mod rng;
 pub(crate) mod simd;
+pub mod stem;
 
 pub use registry::{find_key, keys, keys_markdown};
 

@@ -1,12 +1,15 @@
 //! Statistics and linear baselines around the models: Pearson correlation (paper 000's
 //! Fig. 3), PCA / uncentred truncated SVD, NMF, lasso sparse coding, orthogonal matching
 //! pursuit and dictionary learning (issue 9; paper 001's baseline), GMM, k-means and KDE, and
-//! k-nearest-neighbour regression with R^2 (paper 001's information check).
+//! k-nearest-neighbour regression with R^2 (paper 001's information check), and the circular
+//! statistics of angles with a symmetry period that score the rVAE of papers 002/004 (mean,
+//! spread, correlation, histogram and models.md 2.6's aligned angle error).
 //! The decompositions take `n samples x d features` matrices, check them (errors name the
 //! argument), and implement linfa's `Fit` / `Predict`. Paper 001's data are here too: its RGB
 //! toy spectra with their validation sets, and the standard scaling (per step or per channel)
 //! that both the baselines and the networks of `nn` apply.
 
+mod circular;
 mod dense;
 mod dictionary;
 mod gmm;
@@ -25,6 +28,10 @@ mod rgb_toy;
 mod rows;
 mod scaler;
 
+pub use circular::{
+    aligned_angle_error, aligned_errors, angle_histogram, circular_correlation, circular_mean,
+    circular_std, circular_variance, fisher_lee_correlation, resultant_length, wrap,
+};
 pub use dictionary::{Dictionary, DictionaryInit, DictionaryParams, DictionaryTransform};
 pub use gmm::{CovarianceType, GaussianMixture, GmmInit, GmmParams};
 pub use kde::{Bandwidth, GaussianKde};

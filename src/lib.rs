@@ -53,13 +53,17 @@
 //! - [`gp`]: exact Gaussian-process regression on faer.
 //! - [`nn`]: neural networks (paper 000's MLP beta-VAE), trained by a hand-written fast path or burn.
 //! - [`analysis`]: linear baselines and statistics around the models: PCA, NMF, dictionary
-//!   learning, k-means, Gaussian mixtures, kernel densities, Pearson correlation, paper 001's RGB
-//!   toy spectra.
+//!   learning, k-means, Gaussian mixtures, kernel densities, Pearson correlation, circular
+//!   statistics, paper 001's RGB toy spectra.
 //! - [`beps`]: band-excitation spectroscopy: SHO fits, phase rotation, switching-loop fits and
 //!   parameters, synthetic maps (USID HDF5 input is read by `io::usid`, feature `hdf5`).
 //! - [`experiment`]: paper 003's automated experiment: a simulated sample with known ground
 //!   truth (structure image, loops, planted anomalies), image patches and the spatial split,
 //!   and the error metrics (normalised RMS, MSE, loop-area error, SSIM, ROC-AUC).
+//! - [`stem`]: data for paper 002/004's rotationally invariant VAE: sub-images of STEM images
+//!   and stacks (centred on atoms, on a grid, at random) and three synthetic data sets with known
+//!   truth (a rotated lattice, paper 004's B-site displacement variants, paper 002's domain walls
+//!   switching under bias); their scores (circular statistics) are in [`analysis`].
 //! - [`design`]: paper 000's inverse design, end to end, in stages (dataset, training, analysis,
 //!   choice, verification, report), reusing an earlier run's dataset and model.
 //! - [`parallel`]: the library-owned worker pool that all parallel work runs in.

@@ -261,7 +261,7 @@ fn stamp(
 /// plus `displacement a` along `p = (cos t_k, sin t_k)`, `t_k = pi/4 + k pi/2`: Gaussians of
 /// height `b_height`, width `b_sigma_along a` along p and `b_sigma_across a` across (so a shift
 /// cannot mimic a rotation). The variant k follows stripe domains between straight walls at
-/// `wall_angle_deg`, of widths U[`domain_cells`] cells along the walls' normal, k cycling 0, 1,
+/// `wall_angle_deg`, of widths U(`domain_cells`) cells along the walls' normal, k cycling 0, 1,
 /// 2 from a random start; the bottom `substrate_cells` rows of B-sites are a non-polar
 /// substrate (no displacement, isotropic width sqrt(along across) a, variant [`SUBSTRATE`]).
 /// The image is divided by its maximum, then Gaussian noise of `noise` is added.

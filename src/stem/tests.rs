@@ -926,6 +926,13 @@ fn wall_stack_is_deterministic_and_checks_its_settings() {
     );
     assert!(
         bad(WallStackSettings {
+            wall_width_px: 40.0,
+            ..small()
+        })
+        .starts_with("settings.wall_width_px = 40: must be narrower than the 40 x 50 frame")
+    );
+    assert!(
+        bad(WallStackSettings {
             switch_width: f64::NAN,
             ..small()
         })

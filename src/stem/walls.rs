@@ -135,6 +135,15 @@ impl WallStackSettings {
             ));
         }
         positive("settings.wall_width_px", self.wall_width_px)?;
+        if self.wall_width_px >= self.height.min(self.width) as f64 {
+            return Err(invalid(
+                format!("settings.wall_width_px = {}", self.wall_width_px),
+                format!(
+                    "must be narrower than the {} x {} frame",
+                    self.height, self.width
+                ),
+            ));
+        }
         positive("settings.switch_width", self.switch_width)?;
         finite("settings.switch_bias", self.switch_bias)?;
         if !(self.angle_jitter_deg.is_finite() && (0.0..45.0).contains(&self.angle_jitter_deg)) {
@@ -151,7 +160,10 @@ impl WallStackSettings {
             ));
         }
         let frame = [self.frames, self.height, self.width];
-        let walls_per_frame = 2 * ((self.height + self.width + 4 * hi.ceil() as usize) + 2);
+        // Walls per family: the frame's diagonal plus a wall width and a spacing, over the
+        // smallest spacing (at least 1 px), plus one.
+        let span = (self.height as f64).hypot(self.width as f64) + self.wall_width_px + hi;
+        let walls_per_frame = 2 * ((span / lo) as usize + 2);
         let bytes = total(&[
             bytes_of::<f32>(&frame),
             bytes_of::<Wall>(&[self.frames, walls_per_frame]),
@@ -172,13 +184,48 @@ fn in_region(plus: bool, c: usize, plus_columns: usize) -> bool {
     (c < plus_columns) == plus
 }
 
+/// The columns of row `r`, within `columns`, that can lie within `half_width` of the wall's
+/// centre line: the exact band `|d| < half_width` solved for the column, widened by a pixel on
+/// each side (the caller tests each with [`Wall::distance`]).
+fn wall_columns(
+    wall: &Wall,
+    r: usize,
+    h: usize,
+    w: usize,
+    half_width: f64,
+    columns: std::ops::Range<usize>,
+) -> std::ops::Range<usize> {
+    let (sin, cos) = wall.angle.sin_cos();
+    let y = (h as f64 - 1.0) / 2.0 - r as f64;
+    let centre = (w as f64 - 1.0) / 2.0;
+    // d(x) = -x sin + y cos - offset, |d| < half_width; x = c - centre.
+    let base = y * cos - wall.offset;
+    if sin.abs() < 1e-12 {
+        return if base.abs() < half_width + 1.0 {
+            columns
+        } else {
+            0..0
+        };
+    }
+    let a = (base - half_width) / sin + centre;
+    let b = (base + half_width) / sin + centre;
+    let (lo, hi) = (a.min(b).floor() - 1.0, a.max(b).ceil() + 1.0);
+    let lo = lo.max(columns.start as f64);
+    let hi = (hi + 1.0).min(columns.end as f64);
+    if hi <= lo {
+        0..0
+    } else {
+        lo as usize..hi as usize
+    }
+}
+
 /// Draw models.md 2.5's wall stack (paper 002's stand-in): T frames over one bias cycle V(t)
 /// 0 -> +1 -> -1 -> 0 (frame t at phase t / T), with branch s(t) = sign(dV/dt) and the share
 /// of +45 degree walls p(t) = 0.5 (1 + tanh((V - s switch_bias) / switch_width)): rising, the
 /// walls turn to +45 degrees near V = +0.3; falling, back near V = -0.3 (hysteresis). In frame
 /// t the first round(p w) columns hold +45 degree walls and the others -45 degree walls; in
 /// each family, straight walls (angle +-45 degrees + U[-jitter, jitter] each) follow each
-/// other at spacings U[`spacing_px`] measured through the frame's centre, from a random
+/// other at spacings U(`spacing_px`) measured through the frame's centre, from a random
 /// start. A pixel is 1 when its centre lies within `wall_width_px / 2` of a wall of its
 /// column's family.
 ///
@@ -240,9 +287,14 @@ pub fn wall_stack(settings: &WallStackSettings) -> Result<WallStack, StemError> 
         }
         let mut kept = Vec::new();
         for wall in drawn {
+            let columns = if wall.plus {
+                0..plus_columns[f]
+            } else {
+                plus_columns[f]..w
+            };
             let mut any = false;
             for r in 0..h {
-                for c in (0..w).filter(|&c| in_region(wall.plus, c, plus_columns[f])) {
+                for c in wall_columns(&wall, r, h, w, half_width, columns.clone()) {
                     if wall.distance((r as f64, c as f64), h, w).abs() < half_width {
                         frame[r * w + c] = 1.0;
                         any = true;

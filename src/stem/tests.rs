@@ -174,7 +174,8 @@ fn random_windows_are_seeded_per_frame_and_cover_every_valid_centre() {
 #[test]
 fn bad_window_arguments_are_named() {
     let image = vec![0f32; 30];
-    assert!(message(windows_at(&image, 5, 5, &[], 2)).starts_with("image: 30 values"));
+    let e = message(windows_at(&image, 5, 5, &[], 2));
+    assert_eq!(e, "image: 30 values: expected h x w = 5 x 5");
     assert!(message(windows_at(&image, 5, 6, &[], 0)).starts_with("n = 0"));
     assert!(message(windows_at(&image, 5, 6, &[], 6)).starts_with("n = 6"));
     assert!(message(windows_at(&image, 0, 6, &[], 1)).starts_with("h x w = 0 x 6"));
@@ -195,7 +196,8 @@ fn bad_window_arguments_are_named() {
     assert!(e.starts_with("centres_per_frame[1][0]"), "{e}");
     assert!(message(stack_windows_at(&image, 0, 3, 5, &[], 2)).starts_with("t = 0"));
     assert!(message(grid_windows(&image, 5, 6, 2, 0)).starts_with("step = 0"));
-    assert!(message(random_windows(&image, 2, 5, 6, 3, 2, 0)).starts_with("stack: 30 values"));
+    let e = message(random_windows(&image, 2, 5, 6, 3, 2, 0));
+    assert_eq!(e, "stack: 30 values: expected t x h x w = 2 x 5 x 6");
     // An absurd request is refused before allocating.
     let big = random_windows(&image, 1, 5, 6, usize::MAX / 2, 2, 0);
     assert!(

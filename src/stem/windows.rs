@@ -104,6 +104,10 @@ fn check_dims(what: &str, len: usize, t: usize, h: usize, w: usize) -> Result<us
     let frame = h.checked_mul(w);
     match frame.and_then(|f| f.checked_mul(t)) {
         Some(expected) if expected == len => Ok(frame.unwrap_or(0)),
+        _ if what == "image" => Err(invalid(
+            format!("image: {len} values"),
+            format!("expected h x w = {h} x {w}"),
+        )),
         _ => Err(invalid(
             format!("{what}: {len} values"),
             format!("expected t x h x w = {t} x {h} x {w}"),

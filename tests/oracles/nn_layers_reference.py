@@ -21,15 +21,20 @@ Conventions pinned here, as ferrolab implements them:
 - Conv1d/Conv2d (zero padding, stride, dilation, with and without bias) and
   Upsample(scale_factor=2, mode="nearest") in 1-D and 2-D, appended after the cases above so
   their draws are unchanged.
+- The rVAE's pieces, appended last: the coordinate grid rotated and shifted (packed input rows
+  [phi, dx, dy]), Linear without bias, the KL in terms of log sd and the angle's sd-only KL (both
+  from torch.distributions.kl_divergence), and the decoder's first layer (coordinates through
+  Linear(2, H) plus content latents through Linear(k, H, bias=False) broadcast over pixels,
+  tanh).
 
 Generated with torch 2.15.0+cu132 (the PyPI wheel, run on the CPU in float64) and numpy 2.4.6;
 the versions are also written into the JSON. Regenerate, with a Python that has torch and numpy
-(a virtual environment: python3 -m venv /work/torchenv && /work/torchenv/bin/pip install torch
-numpy), from the repository root:
-    /work/torchenv/bin/python tests/oracles/nn_layers_reference.py > tests/oracles/nn_layers_reference.json
+(bash benches/torch_venv.sh makes one at /tmp/ferrolab-torch-venv), from the repository root:
+    /tmp/ferrolab-torch-venv/bin/python tests/oracles/nn_layers_reference.py > tests/oracles/nn_layers_reference.json
 Another CPU can change the last bits (below 1e-12 relative) of the computed values of existing
 cases, never the seeded inputs: when adding cases, keep the committed lines of the old ones and
-append the new lines.
+append the new lines. (Adding the rVAE cases, the same torch and numpy on another CPU changed
+the four convolution cases by at most 1.4e-15 relative; their committed lines were kept.)
 """
 import json
 import sys
@@ -209,6 +214,80 @@ up = nn.Upsample(scale_factor=2, mode="nearest")
 for name, dims, shape in [("upsample_1d", 1, (2, 3, 4)), ("upsample_2d", 2, (2, 2, 3, 4))]:
     cases.append(run(name, lambda x: up(x), dict(x=normal(*shape)),
                      layer="upsample", spatial_dims=dims, factor=2))
+
+# The rotationally invariant VAE's pieces (papers 002/004; appended after the cases above, so
+# their draws are unchanged). The coordinate grid of an h x w image: pixel (row r, column c) at
+# (x, y) = (-1 + 2c/(w - 1), 1 - 2r/(h - 1)), built here from linspace and meshgrid; each
+# sample's points rotated by R(phi) = [[cos, -sin], [sin, cos]] on the column (x, y) and shifted
+# by scale * (dx, dy). Packed input rows [phi, dx, dy] (ferrolab's Layer form).
+def coordinate_grid(h, w):
+    ys, xs = torch.meshgrid(torch.linspace(1, -1, h), torch.linspace(-1, 1, w), indexing="ij")
+    return torch.stack([xs.reshape(-1), ys.reshape(-1)], dim=1)  # (P, 2)
+
+
+def rotate_translate(phi, offsets, grid, scale):
+    c, s = torch.cos(phi), torch.sin(phi)
+    rotation = torch.stack([torch.stack([c, -s], -1), torch.stack([s, c], -1)], -2)  # (B, 2, 2)
+    return torch.einsum("bij,pj->bpi", rotation, grid) + scale * offsets[:, None, :]
+
+
+H_GRID, W_GRID, GRID_SCALE = 3, 4, 0.3
+cases.append(run("rotate_translate",
+                 lambda x: rotate_translate(x[:, 0], x[:, 1:], coordinate_grid(H_GRID, W_GRID),
+                                            GRID_SCALE),
+                 dict(x=normal(4, 3, scale=2.0)), layer="rotate_translate", height=H_GRID,
+                 width=W_GRID, translation_scale=GRID_SCALE))
+
+# Linear without bias (the rVAE's content-latent term).
+lin_nb = nn.Linear(5, 3, bias=False)
+p = set_params(lin_nb, dict(weight=normal(3, 5, scale=0.5)))
+cases.append(run("linear_no_bias", lambda x: lin_nb(x), dict(x=normal(4, 5)), p,
+                 layer="linear", fan_in=5, fan_out=3, bias=False))
+
+# The KL terms from torch.distributions: the standard one in terms of log sd, and the rVAE's
+# angle term KL(N(m, sd^2) || N(m, s^2)), whose mean cancels (m = 0 here).
+Normal, kl_divergence = torch.distributions.Normal, torch.distributions.kl_divergence
+cases.append(run("gaussian_kl_log_sd",
+                 lambda mu, log_sd: kl_divergence(Normal(mu, log_sd.exp()),
+                                                  Normal(torch.zeros_like(mu),
+                                                         torch.ones_like(mu))).sum(),
+                 dict(mu=normal(3, 2), log_sd=normal(3, 2, scale=0.5)), layer="gaussian_kl_log_sd"))
+PRIOR_SD = 0.1
+cases.append(run("rotation_kl_sd_only",
+                 lambda log_sd: kl_divergence(Normal(torch.zeros_like(log_sd), log_sd.exp()),
+                                              Normal(torch.zeros_like(log_sd),
+                                                     torch.full_like(log_sd, PRIOR_SD))).sum(),
+                 dict(log_sd=np.log(PRIOR_SD) + normal(5, scale=0.7)),
+                 layer="rotation_kl_sd_only", prior_sd=PRIOR_SD))
+
+
+def set_named(module, values):
+    """set_params for nested parameters (`coord.weight`)."""
+    with torch.no_grad():
+        for k, v in values.items():
+            module.get_parameter(k).copy_(torch.tensor(v))
+    return {k: module.get_parameter(k) for k in values}
+
+
+# The rVAE decoder's first layer: Linear(2, H) on the transformed coordinates plus Linear(k, H)
+# without bias on the content latents, the latter broadcast over the pixels, then tanh.
+N_PIX, K_CONTENT, H_FIRST, FIRST_SCALE = 4, 2, 5, 0.1
+first = nn.ModuleDict(dict(coord=nn.Linear(2, H_FIRST),
+                           latent=nn.Linear(K_CONTENT, H_FIRST, bias=False)))
+p = set_named(first, {"coord.weight": normal(H_FIRST, 2, scale=0.5),
+                      "coord.bias": normal(H_FIRST, scale=0.5),
+                      "latent.weight": normal(H_FIRST, K_CONTENT, scale=0.5)})
+
+
+def rvae_first_layer(angle, offsets, content):
+    points = rotate_translate(angle, offsets, coordinate_grid(N_PIX, N_PIX), FIRST_SCALE)
+    return torch.tanh(first["coord"](points) + first["latent"](content)[:, None, :])
+
+
+cases.append(run("rvae_first_layer", rvae_first_layer,
+                 dict(angle=normal(3, scale=2.0), offsets=normal(3, 2), content=normal(3, K_CONTENT)),
+                 p, layer="rvae_first_layer", n=N_PIX, content=K_CONTENT, hidden=H_FIRST,
+                 translation_scale=FIRST_SCALE))
 
 # One case per line, so a regenerated fixture diffs case by case.
 header = json.dumps(dict(torch=torch.__version__, numpy=np.__version__))[:-1]

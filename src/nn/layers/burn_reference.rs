@@ -589,3 +589,92 @@ fn activity_l1_matches_burn() {
     agreement.compare("gradient", &g, &grad(&a_leaf, &grads));
     agreement.report();
 }
+
+#[test]
+fn linear_without_bias_matches_burn() {
+    let (rows, fan_in, fan_out) = (70, 4, 3);
+    let mut layout = ParamLayout::default();
+    let layer = Linear::without_bias(&mut layout, "latent", fan_in, fan_out);
+    check_layer(
+        "linear without bias",
+        &layer,
+        &layout,
+        &[rows, fan_in],
+        |p, x| {
+            let w = p[0].clone().reshape([fan_out, fan_in]);
+            flatten(x.reshape([rows, fan_in]).matmul(w.transpose()))
+        },
+    );
+}
+
+#[test]
+fn rotate_translate_matches_burn() {
+    // 3 x 4 pixels (rows != columns, so a transposed grid would show), a scale other than the
+    // default so that it is seen to multiply.
+    for (h, w, b) in [(3, 4, 5), (6, 6, 70)] {
+        let scale = 0.3;
+        let layer = RotateTranslate::new(h, w, scale).unwrap();
+        let p = layer.points();
+        let gx: Vec<f64> = layer.grid().iter().map(|g| g[0]).collect();
+        let gy: Vec<f64> = layer.grid().iter().map(|g| g[1]).collect();
+        check_layer(
+            &format!("rotate and translate {h}x{w}"),
+            &layer,
+            &ParamLayout::default(),
+            &[b, 3],
+            |_, x| {
+                let x = x.reshape([b, 3]);
+                let phi = x.clone().narrow(1, 0, 1);
+                let (dx, dy) = (x.clone().narrow(1, 1, 1), x.narrow(1, 2, 1));
+                let (gx, gy) = (
+                    flat(&gx, false).reshape([1, p]),
+                    flat(&gy, false).reshape([1, p]),
+                );
+                let xr =
+                    phi.clone().cos() * gx.clone() - phi.clone().sin() * gy.clone() + dx * scale;
+                let yr = phi.clone().sin() * gx + phi.cos() * gy + dy * scale;
+                flatten(Tensor::stack::<3>(vec![xr, yr], 2))
+            },
+        );
+    }
+}
+
+#[test]
+fn gaussian_kl_in_log_sd_matches_burn() {
+    let mut agreement = Agreement::new("Gaussian KL in log sd");
+    let [mu, log_sd, _, r] = variational_inputs(8, 8);
+    let scale = r[0];
+    let (mut dmu, mut dls) = (vec![0.0; 8], vec![0.0; 8]);
+    let kl = gaussian_kl_log_sd(&mu, &log_sd, scale, &mut dmu, &mut dls);
+
+    let (mu_leaf, ls_leaf) = (flat(&mu, true), flat(&log_sd, true));
+    let kl_burn = (ls_leaf.clone().neg()
+        + (ls_leaf.clone() * 2.0).exp() * 0.5
+        + mu_leaf.clone().powi_scalar(2) * 0.5
+        - 0.5)
+        .sum();
+    agreement.compare("sum", &[kl], &read(&kl_burn));
+    let grads = (kl_burn * scale).backward();
+    agreement.compare("gradient of mu", &dmu, &grad(&mu_leaf, &grads));
+    agreement.compare("gradient of log_sd", &dls, &grad(&ls_leaf, &grads));
+    agreement.report();
+}
+
+#[test]
+fn rotation_kl_matches_burn() {
+    let mut agreement = Agreement::new("rotation KL (sd only)");
+    let [_, log_sd, _, r] = variational_inputs(9, 8);
+    let (scale, prior) = (r[0], DEFAULT_ROTATION_PRIOR_SD);
+    let mut dls = vec![0.0; 8];
+    let kl = rotation_kl_sd_only(&log_sd, prior, scale, &mut dls);
+
+    let ls_leaf = flat(&log_sd, true);
+    let kl_burn = (ls_leaf.clone().neg()
+        + (ls_leaf.clone() * 2.0).exp() / (2.0 * prior * prior)
+        + (prior.ln() - 0.5))
+        .sum();
+    agreement.compare("sum", &[kl], &read(&kl_burn));
+    let grads = (kl_burn * scale).backward();
+    agreement.compare("gradient of log_sd", &dls, &grad(&ls_leaf, &grads));
+    agreement.report();
+}

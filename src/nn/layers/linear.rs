@@ -23,14 +23,15 @@ pub struct Linear {
     /// Output features.
     pub fan_out: usize,
     weight: Range<usize>,
-    bias: Range<usize>,
+    /// `None` for a layer without bias ([`Linear::without_bias`]).
+    bias: Option<Range<usize>>,
 }
 
 impl Linear {
     /// Declares `NAME.weight` `[fan_out, fan_in]` and `NAME.bias` `[fan_out]` in `layout`.
     pub fn new(layout: &mut ParamLayout, name: &str, fan_in: usize, fan_out: usize) -> Self {
         let weight = layout.push(&format!("{name}.weight"), &[fan_out, fan_in]);
-        let bias = layout.push(&format!("{name}.bias"), &[fan_out]);
+        let bias = Some(layout.push(&format!("{name}.bias"), &[fan_out]));
         Self {
             name: name.to_owned(),
             fan_in,
@@ -38,6 +39,30 @@ impl Linear {
             weight,
             bias,
         }
+    }
+
+    /// Declares `NAME.weight` `[fan_out, fan_in]` only: `y = x W^T` (PyTorch's
+    /// `nn.Linear(bias=False)`; the rVAE's content-latent term, whose bias the coordinate
+    /// layer beside it carries).
+    pub fn without_bias(
+        layout: &mut ParamLayout,
+        name: &str,
+        fan_in: usize,
+        fan_out: usize,
+    ) -> Self {
+        let weight = layout.push(&format!("{name}.weight"), &[fan_out, fan_in]);
+        Self {
+            name: name.to_owned(),
+            fan_in,
+            fan_out,
+            weight,
+            bias: None,
+        }
+    }
+
+    /// Whether the layer adds a bias.
+    pub fn has_bias(&self) -> bool {
+        self.bias.is_some()
     }
 
     /// Initial weights of `scheme`.
@@ -50,18 +75,23 @@ impl Linear {
                     self.fan_out,
                     rng,
                 );
-                params[self.bias.clone()].fill(T::zero());
+                if let Some(b) = &self.bias {
+                    params[b.clone()].fill(T::zero());
+                }
             }
             InitScheme::PyTorch => {
                 let bound = 1.0 / (self.fan_in as f64).sqrt();
                 uniform(&mut params[self.weight.clone()], bound, rng);
-                uniform(&mut params[self.bias.clone()], bound, rng);
+                if let Some(b) = &self.bias {
+                    uniform(&mut params[b.clone()], bound, rng);
+                }
             }
         }
     }
 
+    /// The parameter span (weight, then bias if any: declared together).
     fn span(&self) -> Range<usize> {
-        self.weight.start..self.bias.end
+        self.weight.start..self.bias.as_ref().map_or(self.weight.end, |b| b.end)
     }
 }
 
@@ -76,15 +106,18 @@ impl<T: Real> Layer<T> for Linear {
         let mut shape = x.shape.clone();
         *shape.last_mut().expect("rank >= 1") = self.fan_out;
         let mut y = Tensor::zeros(&shape);
-        let (weight, bias) = (&w.params[self.weight.clone()], &w.params[self.bias.clone()]);
+        let weight = &w.params[self.weight.clone()];
+        let bias = self.bias.as_ref().map(|b| &w.params[b.clone()]);
         let ranges = shards(rows);
         let mut outs: Vec<&mut [T]> = split_rows(&mut y.data, &ranges, self.fan_out);
         outs.par_iter_mut().zip(&ranges).for_each(|(out, r)| {
-            out.chunks_exact_mut(self.fan_out)
-                .for_each(|row| row.copy_from_slice(bias));
+            if let Some(bias) = bias {
+                out.chunks_exact_mut(self.fan_out)
+                    .for_each(|row| row.copy_from_slice(bias));
+            }
             gemm(
                 mat_mut(out, r.len(), self.fan_out),
-                true,
+                bias.is_some(),
                 mat(&x.data[r.start * self.fan_in..], r.len(), self.fan_in),
                 mat(weight, self.fan_out, self.fan_in).transpose(),
             );
@@ -112,10 +145,12 @@ impl<T: Real> Layer<T> for Linear {
                 dy_r.transpose(),
                 x_r,
             );
-            for row in
-                dy.data[r.start * self.fan_out..r.end * self.fan_out].chunks_exact(self.fan_out)
-            {
-                gb.iter_mut().zip(row).for_each(|(a, b)| *a += *b);
+            if !gb.is_empty() {
+                for row in
+                    dy.data[r.start * self.fan_out..r.end * self.fan_out].chunks_exact(self.fan_out)
+                {
+                    gb.iter_mut().zip(row).for_each(|(a, b)| *a += *b);
+                }
             }
             let mut dx = vec![T::zero(); r.len() * self.fan_in];
             gemm(
@@ -162,6 +197,43 @@ mod tests {
                 layer.init(p, InitScheme::PyTorch, rng)
             });
         }
+    }
+
+    #[test]
+    fn without_bias_has_only_a_weight_and_its_gradients_match() {
+        let mut layout = ParamLayout::default();
+        let layer = Linear::without_bias(&mut layout, "decoder.latent", 4, 3);
+        assert!(!layer.has_bias());
+        let names: Vec<&str> = layout.tensors().iter().map(|t| t.name.as_str()).collect();
+        assert_eq!((names, layout.total()), (vec!["decoder.latent.weight"], 12));
+        for shape in [vec![5, 4], vec![2, 6, 4], vec![70, 4]] {
+            check_layer(&layer, &layout, &shape, |p, rng| {
+                layer.init(p, InitScheme::PyTorch, rng)
+            });
+        }
+        // A zero input gives a zero output: nothing is added.
+        let mut p = vec![0.0f64; 12];
+        layer.init(&mut p, InitScheme::Keras, &mut Xoshiro256::seed_from_u64(1));
+        let (y, _) = layer
+            .forward(Weights::params(&p), &Tensor::zeros(&[2, 4]))
+            .unwrap();
+        assert!(y.data.iter().all(|v| *v == 0.0));
+        // The weight's draws are those of a layer with bias (whose bias is drawn after).
+        let mut with = ParamLayout::default();
+        let biased = Linear::new(&mut with, "dense", 4, 3);
+        let mut q = vec![0.0f64; with.total()];
+        let mut p = vec![0.0f64; 12];
+        biased.init(
+            &mut q,
+            InitScheme::PyTorch,
+            &mut Xoshiro256::seed_from_u64(2),
+        );
+        layer.init(
+            &mut p,
+            InitScheme::PyTorch,
+            &mut Xoshiro256::seed_from_u64(2),
+        );
+        assert_eq!(p[..], q[..12]);
     }
 
     #[test]

@@ -45,6 +45,7 @@ mod linear;
 mod lstm;
 mod lstm_shard;
 mod penalties;
+mod rotate_translate;
 pub(crate) mod scratch;
 mod shards;
 mod upsample;
@@ -63,7 +64,11 @@ pub use conv::{Conv, ConvSaved, ConvSpec};
 pub use layer_norm::LayerNorm;
 pub use linear::Linear;
 pub use lstm::{BiLstm, Lstm, LstmOutput};
-pub use penalties::{activity_l1, gaussian_kl, reparameterise, reparameterise_backward};
+pub use penalties::{
+    DEFAULT_ROTATION_PRIOR_SD, activity_l1, gaussian_kl, gaussian_kl_log_sd, reparameterise,
+    reparameterise_backward, rotation_kl_sd_only,
+};
+pub use rotate_translate::{DEFAULT_TRANSLATION_SCALE, RotateTranslate};
 pub use upsample::{Upsample, UpsampleSaved};
 
 use super::error::NnError;

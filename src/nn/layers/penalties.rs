@@ -1,8 +1,14 @@
 //! The variational pieces: the reparameterisation `z = mu + exp(log_var / 2) eps`, the KL
-//! divergence of `N(mu, exp(log_var))` from `N(0, 1)`, and the L1 activity penalty. Each
-//! returns sums; the model applies its own normalisation (per batch, per element).
+//! divergence of `N(mu, exp(log_var))` from `N(0, 1)` (also in terms of the log standard
+//! deviation, as the rVAE's encoder gives it), the rVAE's sd-only KL of the rotation angle,
+//! and the L1 activity penalty. Each returns sums; the model applies its own normalisation
+//! (per batch, per element).
 
 use super::super::real::Real;
+
+/// The prior standard deviation of the rVAE's angle latent (AtomAI's `rotation_prior`, papers
+/// 002/004): [`rotation_kl_sd_only`] pulls the angle's spread towards it.
+pub const DEFAULT_ROTATION_PRIOR_SD: f64 = 0.1;
 
 /// `z = mu + exp(log_var / 2) eps` and the standard deviations `exp(log_var / 2)`.
 pub fn reparameterise<T: Real>(mu: &[T], log_var: &[T], eps: &[T]) -> (Vec<T>, Vec<T>) {
@@ -48,6 +54,44 @@ pub fn gaussian_kl<T: Real>(
         sum += (half * (mu[k] * mu[k] + var - log_var[k] - T::one())).to_f64_exact();
         dmu[k] += scale * mu[k];
         dlog_var[k] += scale * half * (var - T::one());
+    }
+    sum
+}
+
+/// The KL divergence of `N(mu, sd^2)` from `N(0, 1)` with the encoder's log standard
+/// deviations `log_sd` (`sd = exp(log_sd)`): `sum (-log sd + sd^2 / 2 + mu^2 / 2 - 1/2)`,
+/// adding `scale` times its gradient to `dmu` (`mu`) and `dlog_sd` (`sd^2 - 1`). The same value
+/// as [`gaussian_kl`] at `log_var = 2 log_sd`.
+pub fn gaussian_kl_log_sd<T: Real>(
+    mu: &[T],
+    log_sd: &[T],
+    scale: T,
+    dmu: &mut [T],
+    dlog_sd: &mut [T],
+) -> f64 {
+    let half = T::of(0.5);
+    let mut sum = 0.0;
+    for k in 0..mu.len() {
+        let var = (log_sd[k] + log_sd[k]).exp();
+        sum += (-log_sd[k] + half * (var + mu[k] * mu[k] - T::one())).to_f64_exact();
+        dmu[k] += scale * mu[k];
+        dlog_sd[k] += scale * (var - T::one());
+    }
+    sum
+}
+
+/// The rVAE's KL term of the angle (AtomAI's `rvae_loss`): the divergence of `N(m, sd^2)` from
+/// `N(m, s^2)` with `s = prior_sd`, `sum (-log sd + log s + sd^2 / (2 s^2) - 1/2)`. It has no
+/// mean term, so the angle's mean is free to take any value and only its spread is pulled to
+/// `s`; the function does not take the mean. Adds `scale` times the gradient to `dlog_sd`:
+/// `sd^2 / s^2 - 1`.
+pub fn rotation_kl_sd_only<T: Real>(log_sd: &[T], prior_sd: T, scale: T, dlog_sd: &mut [T]) -> f64 {
+    let (half, log_s, s2) = (T::of(0.5), prior_sd.ln(), prior_sd * prior_sd);
+    let mut sum = 0.0;
+    for (l, g) in log_sd.iter().zip(dlog_sd) {
+        let ratio = (*l + *l).exp() / s2;
+        sum += (-*l + log_s + half * ratio - half).to_f64_exact();
+        *g += scale * (ratio - T::one());
     }
     sum
 }
@@ -106,6 +150,71 @@ mod tests {
         let fd_lv = finite_differences(|l| dot(reparameterise(&mu, l, &eps).0), &lv, &all);
         assert!(relative_error(&dlv, &fd_lv) < 1e-6);
         assert_eq!(dmu, r);
+    }
+
+    #[test]
+    fn kl_in_log_sd_is_the_log_var_kl_and_its_gradient_matches_finite_differences() {
+        let (mu, lv, _) = inputs();
+        let log_sd: Vec<f64> = lv.iter().map(|v| 0.5 * v).collect();
+        let (mut dmu, mut dls) = (vec![0.0; 7], vec![0.0; 7]);
+        let kl = gaussian_kl_log_sd(&mu, &log_sd, 1.0, &mut dmu, &mut dls);
+        let by_var = gaussian_kl(&mu, &lv, 0.0, &mut [0.0; 7], &mut [0.0; 7]);
+        assert!(
+            (kl - by_var).abs() < 1e-14 * by_var.abs().max(1.0),
+            "{kl} {by_var}"
+        );
+        assert_eq!(dmu, mu);
+        let all: Vec<usize> = (0..7).collect();
+        let f = |m: &[f64], l: &[f64]| gaussian_kl_log_sd(m, l, 0.0, &mut [0.0; 7], &mut [0.0; 7]);
+        assert!(relative_error(&dls, &finite_differences(|l| f(&mu, l), &log_sd, &all)) < 1e-6);
+        assert!(relative_error(&dmu, &finite_differences(|m| f(m, &log_sd), &mu, &all)) < 1e-6);
+        // Zero at the prior.
+        let zeros = [0.0; 7];
+        assert_eq!(f(&zeros, &zeros), 0.0);
+    }
+
+    #[test]
+    fn rotation_kl_has_no_mean_term_and_the_gradient_is_sd2_over_s2_minus_1() {
+        let (_, lv, _) = inputs();
+        let log_sd: Vec<f64> = lv.iter().map(|v| 0.5 * v - 1.5).collect();
+        let s = DEFAULT_ROTATION_PRIOR_SD;
+        let mut g = vec![0.0; 7];
+        let kl = rotation_kl_sd_only(&log_sd, s, 2.0, &mut g);
+        // The analytic gradient, times the scale.
+        for (l, g) in log_sd.iter().zip(&g) {
+            let want = 2.0 * ((2.0 * l).exp() / (s * s) - 1.0);
+            assert!((g - want).abs() < 1e-12 * want.abs().max(1.0), "{g} {want}");
+        }
+        let all: Vec<usize> = (0..7).collect();
+        let f = |l: &[f64]| rotation_kl_sd_only(l, s, 0.0, &mut [0.0; 7]);
+        let fd = finite_differences(f, &log_sd, &all);
+        let half: Vec<f64> = g.iter().map(|v| v / 2.0).collect();
+        assert!(relative_error(&half, &fd) < 1e-6);
+        // It is the KL of N(m, sd^2) from N(m, s^2) for any mean m: the standard KL of
+        // N(0, (sd/s)^2) from N(0, 1).
+        let scaled: Vec<f64> = log_sd.iter().map(|l| l - s.ln()).collect();
+        let standard = gaussian_kl_log_sd(&[0.0; 7], &scaled, 0.0, &mut [0.0; 7], &mut [0.0; 7]);
+        assert!((kl - standard).abs() < 1e-13 * standard.abs().max(1.0));
+        // Zero when the spread equals the prior's; f32 agrees with f64.
+        assert!(f(&[s.ln(); 7]).abs() < 1e-15);
+        let l32: Vec<f32> = log_sd.iter().map(|v| *v as f32).collect();
+        let mut g32 = vec![0.0f32; 7];
+        let kl32 = rotation_kl_sd_only(&l32, s as f32, 2.0, &mut g32);
+        assert!((kl32 - kl).abs() < 1e-4 * kl.abs().max(1.0));
+        let g32: Vec<f64> = g32.iter().map(|v| f64::from(*v)).collect();
+        assert!(relative_error(&g32, &g) < 1e-4);
+    }
+
+    #[test]
+    fn reparameterising_with_twice_the_log_sd_uses_sd() {
+        let (mu, lv, eps) = inputs();
+        let log_sd: Vec<f64> = lv.iter().map(|v| 0.5 * v).collect();
+        let twice: Vec<f64> = log_sd.iter().map(|v| 2.0 * v).collect();
+        let (z, sd) = reparameterise(&mu, &twice, &eps);
+        for k in 0..7 {
+            assert!((sd[k] - log_sd[k].exp()).abs() < 1e-15);
+            assert!((z[k] - (mu[k] + log_sd[k].exp() * eps[k])).abs() < 1e-15);
+        }
     }
 
     #[test]

@@ -493,6 +493,143 @@ fn upsample_matches_pytorch_nearest() {
 }
 
 #[test]
+fn rotate_translate_matches_pytorch_grid_rotation_and_shift() {
+    let c = case("rotate_translate");
+    let get = |key: &str| c[key].as_u64().expect(key) as usize;
+    let scale = c["translation_scale"].as_f64().expect("scale");
+    let layer = RotateTranslate::new(get("height"), get("width"), scale).expect("grid");
+    let layout = ParamLayout::default();
+    layer_case::<f64, _>("rotate_translate", &layer, &layout, &[]);
+    layer_case::<f32, _>("rotate_translate", &layer, &layout, &[]);
+}
+
+#[test]
+fn linear_without_bias_matches_pytorch() {
+    let mut layout = ParamLayout::default();
+    let layer = Linear::without_bias(&mut layout, "dense", 5, 3);
+    let names = [("dense.weight", "weight")];
+    assert!(!case("linear_no_bias")["bias"].as_bool().unwrap());
+    layer_case::<f64, _>("linear_no_bias", &layer, &layout, &names);
+    layer_case::<f32, _>("linear_no_bias", &layer, &layout, &names);
+}
+
+fn kl_log_sd_case<T: Real>() {
+    let case = case("gaussian_kl_log_sd");
+    let mut parity = Parity::new::<T>(case);
+    let mu = tensor::<T>(&case["inputs"]["mu"]).data;
+    let log_sd = tensor::<T>(&case["inputs"]["log_sd"]).data;
+    let (mut dmu, mut dlog_sd) = (vec![T::zero(); mu.len()], vec![T::zero(); mu.len()]);
+    let kl = gaussian_kl_log_sd(&mu, &log_sd, scalar_r::<T>(case), &mut dmu, &mut dlog_sd);
+    parity.compare("sum", &[kl], &case["output"]);
+    parity.compare("gradient of mu", &widen(&dmu), &case["grad_inputs"]["mu"]);
+    parity.compare(
+        "gradient of log_sd",
+        &widen(&dlog_sd),
+        &case["grad_inputs"]["log_sd"],
+    );
+    parity.report();
+}
+
+fn rotation_kl_case<T: Real>() {
+    let case = case("rotation_kl_sd_only");
+    let mut parity = Parity::new::<T>(case);
+    let prior = case["prior_sd"].as_f64().expect("prior_sd");
+    assert_eq!(prior, DEFAULT_ROTATION_PRIOR_SD);
+    let log_sd = tensor::<T>(&case["inputs"]["log_sd"]).data;
+    let mut dlog_sd = vec![T::zero(); log_sd.len()];
+    let kl = rotation_kl_sd_only(&log_sd, T::of(prior), scalar_r::<T>(case), &mut dlog_sd);
+    parity.compare("sum", &[kl], &case["output"]);
+    parity.compare(
+        "gradient of log_sd",
+        &widen(&dlog_sd),
+        &case["grad_inputs"]["log_sd"],
+    );
+    parity.report();
+}
+
+#[test]
+fn kl_in_log_sd_and_the_rotation_kl_match_torch_distributions() {
+    kl_log_sd_case::<f64>();
+    kl_log_sd_case::<f32>();
+    rotation_kl_case::<f64>();
+    rotation_kl_case::<f32>();
+}
+
+/// The rVAE decoder's first layer composed from the set: the grid rotated and shifted, a
+/// Linear on the points, a Linear without bias on the content latents broadcast over the
+/// points (`add_broadcast`), tanh; backward through each.
+fn rvae_first_layer_case<T: Real>() {
+    let case = case("rvae_first_layer");
+    let mut parity = Parity::new::<T>(case);
+    let get = |key: &str| case[key].as_u64().expect(key) as usize;
+    let (n, k, h) = (get("n"), get("content"), get("hidden"));
+    let scale = case["translation_scale"].as_f64().expect("scale");
+    let grid = RotateTranslate::square(n, scale).expect("grid");
+    let mut layout = ParamLayout::default();
+    let coord = Linear::new(&mut layout, "coord", 2, h);
+    let latent = Linear::without_bias(&mut layout, "latent", k, h);
+    let names = [
+        ("coord.weight", "coord.weight"),
+        ("coord.bias", "coord.bias"),
+        ("latent.weight", "latent.weight"),
+    ];
+    let params: Vec<T> = params_from(case, &layout, &names);
+    let w = Weights::params(&params);
+    let angle = tensor::<T>(&case["inputs"]["angle"]).data;
+    let offsets = tensor::<T>(&case["inputs"]["offsets"]).data;
+    let content = tensor::<T>(&case["inputs"]["content"]);
+    let b = angle.len();
+
+    let points = grid.transform(&angle, &offsets).expect("transform");
+    let (a, coord_saved) = coord.forward(w, &points).expect("coord");
+    let (mut c, latent_saved) = latent.forward(w, &content).expect("latent");
+    c.shape = vec![b, 1, h];
+    let tanh = ActivationLayer(Activation::Tanh);
+    let (y, _) = tanh
+        .forward(w, &add_broadcast(&a, &c).expect("broadcast"))
+        .expect("tanh");
+    parity.compare("output", &widen(&y.data), &case["output"]);
+
+    let mut dparams = vec![T::zero(); layout.total()];
+    let dpre = tanh.backward(w, &y, &tensor(&case["r"]), &mut dparams);
+    let dpoints = coord.backward(w, &coord_saved, &dpre, &mut dparams);
+    let (dangle, doffsets) = grid.transform_backward(&angle, &dpoints).expect("backward");
+    let mut dc = add_broadcast_backward(&dpre, &[b, 1, h]);
+    dc.shape = vec![b, h];
+    let dcontent = latent.backward(w, &latent_saved, &dc, &mut dparams);
+    parity.compare(
+        "gradient of angle",
+        &widen(&dangle),
+        &case["grad_inputs"]["angle"],
+    );
+    parity.compare(
+        "gradient of offsets",
+        &widen(&doffsets),
+        &case["grad_inputs"]["offsets"],
+    );
+    parity.compare(
+        "gradient of content",
+        &widen(&dcontent.data),
+        &case["grad_inputs"]["content"],
+    );
+    for (ours, theirs) in names {
+        let range = layout.get(ours).expect("named tensor").range();
+        parity.compare(
+            &format!("gradient of {theirs}"),
+            &widen(&dparams[range]),
+            &case["grad_params"][theirs],
+        );
+    }
+    parity.report();
+}
+
+#[test]
+fn rvae_first_decoder_layer_matches_pytorch() {
+    rvae_first_layer_case::<f64>();
+    rvae_first_layer_case::<f32>();
+}
+
+#[test]
 fn every_fixture_case_is_checked() {
     // A case added to the script without a test here would otherwise pass unnoticed.
     let checked = [
@@ -521,6 +658,11 @@ fn every_fixture_case_is_checked() {
         "conv2d_strided_dilated",
         "upsample_1d",
         "upsample_2d",
+        "rotate_translate",
+        "linear_no_bias",
+        "gaussian_kl_log_sd",
+        "rotation_kl_sd_only",
+        "rvae_first_layer",
     ];
     let names: Vec<&str> = fixture()["cases"]
         .as_array()

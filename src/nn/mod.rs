@@ -44,8 +44,13 @@
 //! (docs/nn.md). Models are compositions of them:
 //! - [`lstm_vae`] (paper 001): residual BiLSTM blocks, staged beta and lambda, the stage with
 //!   the target number of active channels selected (docs/models.md);
-//! - next: the rotationally invariant VAE (papers 002/004) and im2spec / spec2im (paper 003),
-//!   sharing [`adam`], [`schedule`], [`train`] and [`crate::io::network`].
+//! - [`im2spec`] (paper 003): convolutional encoder-decoders between structure patches and
+//!   spectra;
+//! - [`rvae`] (papers 002/004): the rotationally invariant VAE, a convolutional encoder to an
+//!   angle, offsets and content latents and a decoder on rotated and shifted pixel
+//!   coordinates;
+//!
+//! all sharing [`adam`], [`schedule`], [`train`] and [`crate::io::network`].
 
 pub mod adam;
 #[cfg(feature = "burn")]
@@ -58,6 +63,7 @@ pub mod layout;
 pub mod lstm_vae;
 pub mod mlp_vae;
 pub mod real;
+pub mod rvae;
 pub mod scaling;
 pub mod schedule;
 pub(crate) mod state_file;

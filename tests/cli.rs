@@ -1160,7 +1160,9 @@ fn rvae_trains_encodes_and_draws_its_figures_on_tiny_inputs() {
         walls.to_str().unwrap(),
     ]);
     assert!(ok, "{stderr}");
-    assert!(walls.join("kde.png").is_file() && walls.join("kde_nmf.png").is_file());
+    for f in ["kde.png", "kde_components.png", "kde_nmf.png"] {
+        assert!(walls.join(f).is_file(), "{f}");
+    }
     let m =
         ferrolab::io::npz::read_npz(&std::fs::read(walls.join("figures.npz")).unwrap()).unwrap();
     assert_eq!(m["kde_angle"].shape, [100, 3]);

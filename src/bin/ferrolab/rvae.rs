@@ -60,8 +60,8 @@ pub enum Command {
     /// frame), histograms.png (every latent), manifold.png (the decoded grid of two content
     /// latents at angle 0, offsets 0, its maximum-contrast map and physical region),
     /// manifold_nmf.png (NMF of the decoded images and of their histograms) and, for stacks,
-    /// kde_nmf.png (per-frame densities of angle and content, their NMF components and
-    /// loadings); the numbers in figures.npz and figures.txt.
+    /// kde.png, kde_components.png and kde_nmf.png (per-frame densities of angle and content,
+    /// their NMF components and loadings); the numbers in figures.npz and figures.txt.
     Figures {
         /// A model file from `ferrolab rvae train`.
         #[arg(long)]
@@ -636,6 +636,7 @@ fn figures(model_path: &Path, input: &Input, out: &Path, o: &FigureOptions) -> R
     if cut.stack.frames > 1 {
         let mut panels = Vec::new();
         let mut curves = Vec::new();
+        let mut shapes = Vec::new();
         for (j, (name, values)) in latents.iter().enumerate() {
             let r = frame_kde_nmf(values, &cut.windows.frames, 100, o.components, j == 0)
                 .map_err(|e| format!("{name}: {e}"))?;
@@ -652,6 +653,14 @@ fn figures(model_path: &Path, input: &Input, out: &Path, o: &FigureOptions) -> R
                 title: format!("{name}: density (rows) per frame (columns)"),
                 values: r.densities.clone(),
             });
+            shapes.push((
+                format!("{name}: {:.3} .. {:.3}", r.axis[0], r.axis[99]),
+                r.components
+                    .columns()
+                    .into_iter()
+                    .map(|c| c.to_vec())
+                    .collect(),
+            ));
             curves.push((
                 format!("{name}: NMF loadings per frame"),
                 r.loadings
@@ -681,6 +690,15 @@ fn figures(model_path: &Path, input: &Input, out: &Path, o: &FigureOptions) -> R
             &t,
             &curves,
             curves.len(),
+        )?;
+        let x: Vec<f64> = (0..100).map(|g| g as f64 / 99.0).collect();
+        curve_panels_png(
+            &out.join("kde_components.png"),
+            "NMF of the per-frame densities: components (x: each latent's range, 0 to 1)",
+            ("Position in range", "Density"),
+            &x,
+            &shapes,
+            shapes.len(),
         )?;
     }
 

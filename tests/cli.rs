@@ -1115,6 +1115,7 @@ fn rvae_trains_encodes_and_draws_its_figures_on_tiny_inputs() {
     // Figures of a single image, then of a stack of walls (per-frame densities).
     let figs = dir.join("figs");
     let mut args = vec!["rvae", "figures", "--model", model, "--grid", "4"];
+    args.extend(["--classes", "3"]);
     args.extend(lattice);
     args.extend(["--out", figs.to_str().unwrap()]);
     let (ok, stdout, stderr) = ferrolab(&args);
@@ -1127,6 +1128,7 @@ fn rvae_trains_encodes_and_draws_its_figures_on_tiny_inputs() {
         "manifold_nmf.png",
         "figures.npz",
         "figures.txt",
+        "classes.png",
     ] {
         assert!(figs.join(f).is_file(), "{f}");
     }
@@ -1135,6 +1137,9 @@ fn rvae_trains_encodes_and_draws_its_figures_on_tiny_inputs() {
     assert_eq!(m["content_maps"].shape, [2, 32, 32]);
     assert_eq!(m["grid_images"].shape, [16, 64]);
     assert_eq!(m["grid_physical"].shape, [4, 4]);
+    // A window at every pixel: 25 x 25 centres, each with a class.
+    assert_eq!(m["classes"].shape, [625]);
+    assert!(stdout.contains("3 classes of sizes"), "{stdout}");
     let walls = dir.join("walls");
     let (ok, _, stderr) = ferrolab(&[
         "rvae",

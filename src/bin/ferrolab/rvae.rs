@@ -7,8 +7,8 @@ use crate::settings::config_from;
 use ferrolab::analysis::wrap;
 use ferrolab::io::npy::{parse_npy, to_npy_bytes};
 use ferrolab::nn::rvae::analysis::{
-    decode_grid, frame_kde_nmf, image_nmf, intensity_histograms, latent_maps, max_contrast,
-    physical_mask,
+    angle_content_features, decode_grid, frame_kde_nmf, gmm_classes, image_nmf,
+    intensity_histograms, latent_maps, max_contrast, physical_mask,
 };
 use ferrolab::nn::rvae::{Rvae, RvaeEncoding, RvaeSettings};
 use ferrolab::progress::Progress;
@@ -87,6 +87,11 @@ pub enum Command {
         /// NMF components of the per-frame densities and of the decoded grid.
         #[arg(long, default_value_t = 2)]
         components: usize,
+        /// Also classify the windows by a Gaussian mixture of this many components on
+        /// (cos angle, sin angle, content) (paper 004): classes.png and `classes` in
+        /// figures.npz.
+        #[arg(long)]
+        classes: Option<usize>,
     },
 }
 
@@ -364,6 +369,7 @@ pub fn run(command: &Command) -> Result<(), String> {
             range,
             physical,
             components,
+            classes,
         } => figures(
             model,
             input,
@@ -374,6 +380,7 @@ pub fn run(command: &Command) -> Result<(), String> {
                 range: range.as_deref().map(|r| (r[0], r[1])),
                 physical: (physical[0], physical[1]),
                 components: *components,
+                classes: *classes,
             },
         ),
     }
@@ -530,6 +537,7 @@ struct FigureOptions {
     range: Option<(f64, f64)>,
     physical: (f64, f64),
     components: usize,
+    classes: Option<usize>,
 }
 
 fn figures(model_path: &Path, input: &Input, out: &Path, o: &FigureOptions) -> Result<(), String> {
@@ -601,6 +609,36 @@ fn figures(model_path: &Path, input: &Input, out: &Path, o: &FigureOptions) -> R
         3,
         None,
     )?;
+
+    // Gaussian-mixture classes (004 Fig. 2h,i).
+    if let Some(kc) = o.classes {
+        let features = angle_content_features(&enc);
+        let classes = gmm_classes(features.view(), kc, 3, input.seed)
+            .map_err(|e| format!("--classes {kc}: {e}"))?;
+        let mut map = Array2::from_elem((cut.stack.h, cut.stack.w), f64::NAN);
+        for i in &in_frame {
+            let (r, c) = cut.windows.centres[*i];
+            map[[r, c]] = classes[*i] as f64;
+        }
+        map_panels_png(
+            &out.join("classes.png"),
+            &format!(
+                "Gaussian-mixture classes of (cos angle, sin angle, content), frame {}",
+                o.frame
+            ),
+            &[MapPanel {
+                title: format!("class (0 .. {})", kc - 1),
+                values: shrink(map.view()),
+            }],
+            1,
+            None,
+        )?;
+        let sizes: Vec<String> = (0..kc)
+            .map(|c| classes.iter().filter(|v| **v == c).count().to_string())
+            .collect();
+        let _ = writeln!(summary, "{kc} classes of sizes {}", sizes.join(", "));
+        arrays.push(("classes".into(), to_npy_bytes(&classes.mapv(|c| c as i64))));
+    }
 
     // Histograms of every latent (002 Fig. 3, 004 Fig. 1d).
     let bins = 50;

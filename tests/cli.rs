@@ -1035,3 +1035,228 @@ fn im2spec_and_spec2im_train_predict_and_the_closed_loop_runs() {
     assert!(exp.join("map_error.png").is_file() && exp.join("picks_random.png").is_file());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn rvae_trains_encodes_and_draws_its_figures_on_tiny_inputs() {
+    let dir = std::env::temp_dir().join(format!("ferrolab-cli-rvae-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let run = dir.join("run");
+    let lattice = ["--synthetic", "rotated-lattice", "--size", "32"];
+    let mut args = vec!["rvae", "train", "--window", "8", "--step", "2"];
+    args.extend(lattice);
+    args.extend(["--out", run.to_str().unwrap()]);
+    args.extend(["--set", "rvae.filters=2", "--set", "rvae.hidden=8"]);
+    args.extend(["--set", "rvae.epochs=2"]);
+    let (ok, stdout, stderr) = ferrolab(&args);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("169 windows of 8 px"), "{stdout}");
+    for f in ["model.safetensors", "history.csv", "training.png"] {
+        assert!(run.join(f).is_file(), "{f}");
+    }
+    assert!(!run.join("checkpoint.safetensors").exists());
+    assert_eq!(
+        std::fs::read_to_string(run.join("history.csv"))
+            .unwrap()
+            .lines()
+            .count(),
+        3
+    );
+    let model = run.join("model.safetensors");
+    let model = model.to_str().unwrap();
+
+    // Encode the grid's windows: 13 x 13 centres, 2 content latents.
+    let enc = dir.join("enc.npz");
+    let mut args = vec!["rvae", "encode", "--model", model, "--step", "2"];
+    args.extend(lattice);
+    args.extend(["--out", enc.to_str().unwrap()]);
+    let (ok, _, stderr) = ferrolab(&args);
+    assert!(ok, "{stderr}");
+    let m = ferrolab::io::npz::read_npz(&std::fs::read(&enc).unwrap()).unwrap();
+    for (name, shape) in [
+        ("angle", vec![169]),
+        ("angle_sd", vec![169]),
+        ("offsets", vec![169, 2]),
+        ("offsets_sd", vec![169, 2]),
+        ("content", vec![169, 2]),
+        ("content_sd", vec![169, 2]),
+        ("centres", vec![169, 2]),
+        ("frames", vec![169]),
+    ] {
+        assert_eq!(m[name].shape, shape, "{name}");
+    }
+    assert_eq!(m["centres"].to_vec::<i64>().unwrap()[..4], [4, 4, 4, 6]);
+
+    // A stack from a file with centres per frame (frame, row, col): the third is dropped.
+    let stack = ndarray::Array3::from_shape_fn((2, 32, 32), |(t, r, c)| {
+        ((r as f64 * 0.4).sin() * (c as f64 * 0.3 + t as f64).cos()).abs()
+    });
+    let data = dir.join("stack.npy");
+    std::fs::write(&data, ferrolab::io::npy::to_npy_bytes(&stack)).unwrap();
+    let centres = ndarray::array![[0.0, 10.0, 10.0], [1.0, 16.0, 20.0], [1.0, 1.0, 1.0]];
+    let centres_file = dir.join("centres.npy");
+    std::fs::write(&centres_file, ferrolab::io::npy::to_npy_bytes(&centres)).unwrap();
+    let (ok, _, stderr) = ferrolab(&[
+        "rvae",
+        "encode",
+        "--model",
+        model,
+        "--data",
+        data.to_str().unwrap(),
+        "--centres",
+        centres_file.to_str().unwrap(),
+        "--out",
+        enc.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    let m = ferrolab::io::npz::read_npz(&std::fs::read(&enc).unwrap()).unwrap();
+    assert_eq!(m["frames"].to_vec::<i64>().unwrap(), [0, 1]);
+    assert_eq!(m["centres"].to_vec::<i64>().unwrap(), [10, 10, 16, 20]);
+
+    // Figures of a single image, then of a stack of walls (per-frame densities).
+    let figs = dir.join("figs");
+    let mut args = vec!["rvae", "figures", "--model", model, "--grid", "4"];
+    args.extend(["--classes", "3"]);
+    args.extend(lattice);
+    args.extend(["--out", figs.to_str().unwrap()]);
+    let (ok, stdout, stderr) = ferrolab(&args);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("decoded grid 4 x 4"), "{stdout}");
+    for f in [
+        "latent_maps.png",
+        "histograms.png",
+        "manifold.png",
+        "manifold_nmf.png",
+        "figures.npz",
+        "figures.txt",
+        "classes.png",
+    ] {
+        assert!(figs.join(f).is_file(), "{f}");
+    }
+    let m = ferrolab::io::npz::read_npz(&std::fs::read(figs.join("figures.npz")).unwrap()).unwrap();
+    assert_eq!(m["angle_map"].shape, [32, 32]);
+    assert_eq!(m["content_maps"].shape, [2, 32, 32]);
+    assert_eq!(m["grid_images"].shape, [16, 64]);
+    assert_eq!(m["grid_physical"].shape, [4, 4]);
+    // A window at every pixel: 25 x 25 centres, each with a class.
+    assert_eq!(m["classes"].shape, [625]);
+    assert!(stdout.contains("3 classes of sizes"), "{stdout}");
+    let walls = dir.join("walls");
+    let (ok, _, stderr) = ferrolab(&[
+        "rvae",
+        "figures",
+        "--model",
+        model,
+        "--synthetic",
+        "walls",
+        "--size",
+        "32",
+        "--frames",
+        "3",
+        "--random",
+        "20",
+        "--frame",
+        "2",
+        "--grid",
+        "3",
+        "--range",
+        "-2",
+        "2",
+        "--out",
+        walls.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    for f in ["kde.png", "kde_components.png", "kde_nmf.png"] {
+        assert!(walls.join(f).is_file(), "{f}");
+    }
+    let m =
+        ferrolab::io::npz::read_npz(&std::fs::read(walls.join("figures.npz")).unwrap()).unwrap();
+    assert_eq!(m["kde_angle"].shape, [100, 3]);
+    assert_eq!(m["kde_l1_components"].shape, [100, 2]);
+    assert_eq!(m["kde_l2_loadings"].shape, [3, 2]);
+
+    // Bad arguments are refused with a message naming them.
+    let line = dir.join("line.npy");
+    std::fs::write(
+        &line,
+        ferrolab::io::npy::to_npy_bytes(&ndarray::array![1.0, 2.0]),
+    )
+    .unwrap();
+    for (args, says) in [
+        (vec!["rvae", "train", "--window", "8"], "exactly one input"),
+        (
+            vec![
+                "rvae",
+                "train",
+                "--window",
+                "8",
+                "--synthetic",
+                "walls",
+                "--size",
+                "32",
+                "--step",
+                "2",
+                "--random",
+                "3",
+            ],
+            "at most one of",
+        ),
+        (
+            vec![
+                "rvae",
+                "train",
+                "--window",
+                "40",
+                "--synthetic",
+                "walls",
+                "--size",
+                "32",
+            ],
+            "",
+        ),
+        (
+            vec![
+                "rvae",
+                "train",
+                "--window",
+                "8",
+                "--synthetic",
+                "walls",
+                "--size",
+                "32",
+                "--set",
+                "rvae.nonsense=1",
+            ],
+            "rvae.nonsense",
+        ),
+        (
+            vec![
+                "rvae",
+                "encode",
+                "--model",
+                model,
+                "--data",
+                line.to_str().unwrap(),
+            ],
+            "expected an image",
+        ),
+        (
+            vec![
+                "rvae",
+                "figures",
+                "--model",
+                model,
+                "--synthetic",
+                "rotated-lattice",
+                "--size",
+                "32",
+                "--frame",
+                "1",
+            ],
+            "--frame 1",
+        ),
+    ] {
+        let (ok, _, stderr) = ferrolab(&args);
+        assert!(!ok && stderr.contains(says), "{args:?}: {stderr}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

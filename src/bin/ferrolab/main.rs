@@ -15,6 +15,7 @@ mod keys;
 mod launcher;
 mod lstm_vae;
 mod plot;
+mod rvae;
 mod settings;
 mod simulate;
 mod structure;
@@ -75,6 +76,11 @@ enum Command {
     /// (1 - SSIM and latent maps), predict.
     #[command(subcommand)]
     Spec2im(encdec::Command),
+    /// Papers 002/004's rotationally invariant VAE on windows of STEM images or stacks (NPY
+    /// or built-in synthetic data): train, encode (angle, offsets, content), and the papers'
+    /// analyses as figures (latent maps, per-frame KDE + NMF, decoded latent grid).
+    #[command(subcommand)]
+    Rvae(rvae::Command),
     /// The automated experiment: the closed loop against the simulated microscope, per
     /// acquisition rule and seed, with figures.
     #[command(subcommand)]
@@ -97,6 +103,7 @@ fn main() -> ExitCode {
         Command::LstmVae(command) => lstm_vae::run(&command),
         Command::Im2spec(command) => encdec::run(&command, Direction::ImageToSpectrum),
         Command::Spec2im(command) => encdec::run(&command, Direction::SpectrumToImage),
+        Command::Rvae(command) => rvae::run(&command),
         Command::Experiment(command) => experiment::run(&command),
     };
     match result {

@@ -5,6 +5,7 @@
 //! Composed from the layer set only (docs/nn.md): `Conv`, `Linear` (with and without bias),
 //! `RotateTranslate`, `add_broadcast`, the reparameterisation and the two KL terms.
 
+pub mod analysis;
 mod architecture;
 mod io;
 mod keys;

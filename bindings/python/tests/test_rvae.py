@@ -121,3 +121,10 @@ def test_estimator_conventions_and_errors():
         ferrolab.Rvae(**TINY).fit(bad)
     with pytest.raises(ferrolab.FileError, match="missing.safetensors"):
         ferrolab.Rvae.load("missing.safetensors")
+
+
+def test_a_bad_checkpoint_is_refused_and_its_message_kept_by_the_model(tmp_path):
+    rvae = ferrolab.Rvae(**TINY, checkpoint=tmp_path / "no_such_dir" / "x.ckpt")
+    with pytest.raises(ferrolab.FileError, match="no_such_dir"):
+        rvae.fit(_images())
+    assert "no_such_dir" in rvae.last_error()

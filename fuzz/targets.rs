@@ -17,6 +17,7 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("dataset", dataset),
     ("vae", vae),
     ("lstm_vae", lstm_vae),
+    ("rvae", rvae),
     ("im2spec", im2spec),
     ("ae_manifest", ae_manifest),
     ("gp", gp),
@@ -83,6 +84,13 @@ pub fn vae(data: &[u8]) {
 /// selected, best and current weights, the training state).
 pub fn lstm_vae(data: &[u8]) {
     let _ = ferrolab::nn::lstm_vae::LstmVae::load(&scratch("lstm_vae.safetensors", data));
+}
+
+/// rVAE files (papers 002/004): the network file format (safetensors) and the model read from
+/// it (settings through the key checks, image size, architecture, the memory budget and the
+/// parameter count against the file's values before allocating, weights, training state).
+pub fn rvae(data: &[u8]) {
+    let _ = ferrolab::nn::rvae::Rvae::load(&scratch("rvae.safetensors", data));
 }
 
 /// im2spec / spec2im files (paper 003), either direction: the network file format
@@ -247,6 +255,7 @@ pub fn config(data: &[u8]) {
     let _ = gp::GpParams::from_config(&cfg);
     let _ = nn::VaeSettings::from_config(&cfg);
     let _ = nn::lstm_vae::LstmVaeSettings::from_config(&cfg);
+    let _ = nn::rvae::RvaeSettings::from_config(&cfg);
     let _ = design::DesignSettings::from_config(&cfg);
     let _ = analysis::NmfSettings::from_config(&cfg);
     let _ = analysis::DictionarySettings::from_config(&cfg);

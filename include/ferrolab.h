@@ -47,6 +47,11 @@
 // Number of values `ferrolab_loop_features` writes.
 #define FERROLAB_LOOP_FEATURE_COUNT 8
 
+// Values per epoch in `ferrolab_rvae_history`: epoch (from 1), the epoch's mean training loss
+// per image with its parts (total, reconstruction, KL), and the held-out test images' loss
+// after the epoch (total, reconstruction, KL; NaN when `rvae.test_fraction` is 0).
+#define FERROLAB_RVAE_HISTORY_FIELDS 7
+
 // Success.
 #define FERROLAB_OK 0
 
@@ -169,6 +174,12 @@ typedef struct ferrolab_lstm_vae ferrolab_lstm_vae;
 // Opaque handle of a generated film: create with `ferrolab_polycrystal_new`, release with
 // `ferrolab_polycrystal_free`. Immutable: every call on it may run concurrently.
 typedef struct ferrolab_polycrystal ferrolab_polycrystal;
+
+// Opaque handle of a rotationally invariant VAE: `ferrolab_rvae_new` or `ferrolab_rvae_load`,
+// released with `ferrolab_rvae_free`. Training holds the model exclusively (every call that
+// reads the model waits for it); progress, cancellation and the checkpoint may be set or
+// called from other threads while it trains.
+typedef struct ferrolab_rvae ferrolab_rvae;
 
 // Opaque handle of a spec2im model (spectrum -> structure patch around it):
 // `ferrolab_spec2im_new` or `ferrolab_spec2im_load`, released with `ferrolab_spec2im_free`.
@@ -1861,6 +1872,187 @@ int32_t ferrolab_polycrystal_progress_info(const ferrolab_polycrystal *film,
                                            uint64_t *total,
                                            int32_t *stage,
                                            double *last_loss);
+
+// Make an untrained rVAE for images of `height x width` pixels (both at least 2) with the
+// `rvae.*` keys of `cfg` (NULL: paper 004's run: 2 content latents, translation on with scale
+// 0.1, angle prior sd 0.1 rad, 128 filters and hidden units, Adam 1e-4, batch 32, 100 epochs,
+// a 15 % test split, seed 0). The settings are fixed here and used by `ferrolab_rvae_train`.
+// Ownership: the caller frees `*out` with `ferrolab_rvae_free`; `*out` is NULL on error.
+// Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_ARGUMENT (height or width below
+// 2), _INVALID_HANDLE (cfg), _OUT_OF_MEMORY (the network's parameters beyond the memory
+// budget), a configuration error naming the key.
+//
+// # Safety
+// `out` is NULL or valid for one pointer.
+int32_t ferrolab_rvae_new(const ferrolab_config *cfg,
+                          size_t height,
+                          size_t width,
+                          ferrolab_rvae **out);
+
+// Checkpoint file of later `ferrolab_rvae_train` calls (NULL: none): adopted when it exists
+// (a checkpoint of this model: same image size and settings but the epochs; a run killed at
+// any moment resumes to the same bytes), rewritten atomically every `rvae.checkpoint_every`
+// epochs, at the end and when training is cancelled. Returns FERROLAB_OK, or
+// FERROLAB_ERR_INVALID_UTF8, _NULL_POINTER, _INVALID_HANDLE, _IO (its folder is missing or
+// read-only, or it is a link or not a regular file: checked now, not at the first checkpoint).
+//
+// # Safety
+// `path` is NULL or a NUL-terminated string.
+int32_t ferrolab_rvae_set_checkpoint(const ferrolab_rvae *rvae, const char *path);
+
+// Train on `images` (n x pixels, row-major: each row one image of height x width pixels,
+// row by row, in the data's own units; paper 004 divided its stack by its maximum first)
+// until `rvae.epochs` epochs are done in total, on the library's worker pool
+// (`ferrolab_set_num_threads`), blocking. `rvae.test_fraction` of the images (chosen by
+// `rvae.seed`) are held out and their loss recorded each epoch. The same seed gives the same
+// weights whatever the thread count. After a cancellation, calling it again with the same
+// images continues exactly where it stopped. `*epochs_done` receives the epochs done (also
+// when training is cancelled or fails). Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER,
+// _INVALID_HANDLE, _INVALID_ARGUMENT (pixels differs from height x width, no images, a test
+// split holding out none or all, other images than before, a checkpoint of another model),
+// _NON_FINITE, _CANCELLED, _NUMERICAL (the loss diverged), _OUT_OF_MEMORY (a batch's
+// activations beyond the memory budget), _IO / _CORRUPT_FILE (checkpoint), _BUSY (this handle
+// is training on another thread; that run is not disturbed).
+//
+// # Safety
+// `images` is valid for n*pixels doubles, `epochs_done` for one size_t.
+int32_t ferrolab_rvae_train(const ferrolab_rvae *rvae,
+                            const double *images,
+                            size_t n,
+                            size_t pixels,
+                            size_t *epochs_done);
+
+// Write the epochs done and the epochs of the run (known once training has started). Safe
+// from any thread while `ferrolab_rvae_train` runs. Returns FERROLAB_OK,
+// FERROLAB_ERR_NULL_POINTER or _INVALID_HANDLE.
+//
+// # Safety
+// `done` and `total` are NULL or valid for one size_t each.
+int32_t ferrolab_rvae_progress(const ferrolab_rvae *rvae, size_t *done, size_t *total);
+
+// Ask a running `ferrolab_rvae_train` to stop before its next batch; it returns
+// FERROLAB_ERR_CANCELLED with the model at its last finished epoch (and the checkpoint
+// written, when one is set). Safe from any thread. Returns FERROLAB_OK,
+// FERROLAB_ERR_NULL_POINTER or _INVALID_HANDLE.
+int32_t ferrolab_rvae_request_cancel(const ferrolab_rvae *rvae);
+
+// Write the progress of this handle's training: epochs done and total of the current or last
+// `ferrolab_rvae_train`, stage 0, and the latest epoch's mean training loss per image (NaN
+// before any). Every output may be NULL. Safe from any thread, also while training runs.
+// Returns FERROLAB_OK, FERROLAB_ERR_NULL_POINTER (NULL handle) or _INVALID_HANDLE.
+//
+// # Safety
+// `done`, `total`, `stage` and `last_loss` are each NULL or valid for one value.
+int32_t ferrolab_rvae_progress_info(const ferrolab_rvae *rvae,
+                                    uint64_t *done,
+                                    uint64_t *total,
+                                    int32_t *stage,
+                                    double *last_loss);
+
+// Write the model's shape: the image height and width (pixels), the content latents
+// (`rvae.content_latents`; the angle and the two offsets come besides), the trainable
+// parameters and the epochs done so far. Waits while the model trains. Returns FERROLAB_OK,
+// FERROLAB_ERR_NULL_POINTER or _INVALID_HANDLE.
+//
+// # Safety
+// Each output is valid for one size_t (NULL is refused).
+int32_t ferrolab_rvae_shape(const ferrolab_rvae *rvae,
+                            size_t *height,
+                            size_t *width,
+                            size_t *content_latents,
+                            size_t *parameter_count,
+                            size_t *epochs_done);
+
+// The training history so far (also of a loaded model): up to `cap` rows of
+// FERROLAB_RVAE_HISTORY_FIELDS values, (epoch, train total, train reconstruction, train KL,
+// test total, test reconstruction, test KL), per-image means, the test values NaN when no
+// image is held out, into `history`, and the epochs done into `*epochs_done`; `history` may
+// be NULL when `cap` is 0 (to ask for the count). Returns FERROLAB_OK,
+// FERROLAB_WARN_TRUNCATED (cap < epochs done), or FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE,
+// _INVALID_ARGUMENT (cap too large).
+//
+// # Safety
+// `history` is NULL (with cap 0) or valid for 7*cap doubles; `epochs_done` for one size_t.
+int32_t ferrolab_rvae_history(const ferrolab_rvae *rvae,
+                              double *history,
+                              size_t cap,
+                              size_t *epochs_done);
+
+// Encode the images of `images` (n x pixels, the data's units): the angle (radians, n values)
+// into `angle`, the offsets (dx, dy; n x 2, zero when `rvae.translation` is off) into
+// `offsets` and the content latents (n x content_latents) into `content`, all latent means,
+// row-major; their standard deviations into `angle_sd`, `offsets_sd` and `content_sd` (same
+// shapes; each may be NULL when not wanted). `pixels` and `content_latents` must be the
+// model's (`ferrolab_rvae_shape`). Every size and output is checked before the encoder runs.
+// Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE, _INVALID_ARGUMENT (a
+// size differs from the model's), _NON_FINITE, _OUT_OF_MEMORY.
+//
+// # Safety
+// `images` is valid for n*pixels doubles; `angle` (and `angle_sd` unless NULL) for n;
+// `offsets` (and `offsets_sd` unless NULL) for n*2; `content` (and `content_sd` unless NULL)
+// for n*content_latents.
+int32_t ferrolab_rvae_encode(const ferrolab_rvae *rvae,
+                             const double *images,
+                             size_t n,
+                             size_t pixels,
+                             double *angle,
+                             double *angle_sd,
+                             double *offsets,
+                             double *offsets_sd,
+                             double *content,
+                             double *content_sd,
+                             size_t content_latents);
+
+// Decode `n` images drawn at `angle` (n values, radians; NULL: 0, upright), `offsets` (n x
+// 2, dx and dy; NULL: 0, centred; they shift the image also for a model trained without
+// translation) and `content` (n x content_latents) into `images_out` (n x pixels, row-major).
+// With both NULL this is the latent-grid decoding of papers 002/004. `content_latents` and
+// `pixels` must be the model's. Every size and output is checked before the decoder runs.
+// Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE, _INVALID_ARGUMENT (a
+// size differs from the model's), _NON_FINITE, _OUT_OF_MEMORY.
+//
+// # Safety
+// `angle` is NULL or valid for n doubles, `offsets` NULL or valid for n*2, `content` valid for
+// n*content_latents, `images_out` for n*pixels.
+int32_t ferrolab_rvae_decode(const ferrolab_rvae *rvae,
+                             const double *angle,
+                             const double *offsets,
+                             const double *content,
+                             size_t n,
+                             size_t content_latents,
+                             double *images_out,
+                             size_t pixels);
+
+// Save the model (weights, settings and, once trained, the history and everything a
+// continued run needs) to `path` in the network file format (safetensors with JSON
+// metadata), atomically and byte-deterministically. Waits while the model trains. Returns
+// FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_UTF8, _INVALID_HANDLE, _IO.
+//
+// # Safety
+// `path` is NULL or a NUL-terminated string.
+int32_t ferrolab_rvae_save(const ferrolab_rvae *rvae, const char *path);
+
+// Load a model saved by `ferrolab_rvae_save` (or a checkpoint), checking format, checksum,
+// shapes, values and settings (as if given as keys) before allocating the weights. Ownership
+// as for `ferrolab_rvae_new`. Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER,
+// _INVALID_UTF8, _IO (unreadable, named), _CORRUPT_FILE (damaged, foreign or other-version
+// file), _OUT_OF_MEMORY.
+//
+// # Safety
+// `path` is NULL or a NUL-terminated string; `out` is NULL or valid for one pointer.
+int32_t ferrolab_rvae_load(const char *path, ferrolab_rvae **out);
+
+// Release an rVAE (a training run on another thread keeps the model until it returns). NULL
+// is a no-op; a freed or foreign handle returns FERROLAB_ERR_INVALID_HANDLE.
+int32_t ferrolab_rvae_free(ferrolab_rvae *rvae);
+
+// Copy the message of the last failed call on this rVAE into `buf`, snprintf-style. Returns
+// FERROLAB_OK, FERROLAB_WARN_TRUNCATED, FERROLAB_ERR_NULL_POINTER or _INVALID_HANDLE (this
+// failure does not replace any stored message).
+//
+// # Safety
+// `buf` is NULL or valid for `cap` bytes; `needed` is NULL or valid for one size_t.
+int32_t ferrolab_rvae_last_error(const ferrolab_rvae *rvae, char *buf, size_t cap, size_t *needed);
 
 // Generate the simulated sample of the `sample.*` keys of `cfg` (NULL: 60 x 60 pixels,
 // 64-step loops over 0 -> +12 -> -12 -> 0 V, 3 anomalies right of column 42, seed 0) and write,

@@ -12,6 +12,7 @@ use ferrolab::io::npy::to_npy_bytes;
 use ferrolab::io::npz::npz_bytes;
 use ferrolab::nn::lstm_vae::{BetaStepRule, LstmVae, LstmVaeSettings, StageOptimizer, Variant};
 use ferrolab::nn::mlp_vae::Reconstruction;
+use ferrolab::nn::rvae::{Rvae, RvaeSettings};
 use ferrolab::nn::{MlpVae, VaeSettings, synthetic_loops};
 use ferrolab::phasefield::dataset::Dataset;
 use ferrolab::progress::Progress;
@@ -241,6 +242,51 @@ fn lstm_vae_seeds() {
     );
 }
 
+/// rVAE files of the one version the loader reads (papers 002/004), tiny (6 x 6 and 5 x 4
+/// images, 2 filters): a fresh model (no training state); a trained one (history with test
+/// losses, Adam's moments); one trained without translation nor a test split.
+fn rvae_seeds() {
+    let dir = seeds("rvae");
+    let s = RvaeSettings {
+        filters: 2,
+        hidden: 4,
+        epochs: 2,
+        batch_size: 4,
+        ..Default::default()
+    };
+    let images = |n: usize, pixels: usize| {
+        Array2::from_shape_fn((n, pixels), |(i, p)| ((i * pixels + p) as f64 * 0.7).sin())
+    };
+    let fresh = Rvae::new(&s, [6, 6]).unwrap();
+    write(
+        &dir,
+        "fresh.safetensors",
+        &written("rvae-fresh", |p| fresh.save(p).unwrap()),
+    );
+    let mut trained = Rvae::new(&s, [6, 6]).unwrap();
+    trained
+        .train(images(8, 36).view(), &Progress::new())
+        .unwrap();
+    write(
+        &dir,
+        "trained.safetensors",
+        &written("rvae-trained", |p| trained.save(p).unwrap()),
+    );
+    let upright = RvaeSettings {
+        translation: false,
+        test_fraction: 0.0,
+        content_latents: 1,
+        ..s
+    };
+    let mut plain = Rvae::new(&upright, [5, 4]).unwrap();
+    plain.train(images(6, 20).view(), &Progress::new()).unwrap();
+    write(
+        &dir,
+        "no-translation.safetensors",
+        &written("rvae-plain", |p| plain.save(p).unwrap()),
+    );
+}
+
 /// GP files of the one version the loader reads: one and two outputs, each kernel.
 fn gp_seeds() {
     let dir = seeds("gp");
@@ -395,6 +441,13 @@ fn write_paper_003_fuzz_seeds() {
     ae_manifest_seeds();
 }
 
+/// Only the rVAE's seeds.
+#[test]
+#[ignore = "writes fuzz/seeds/rvae; run by hand after its format changes"]
+fn write_rvae_fuzz_seeds() {
+    rvae_seeds();
+}
+
 #[test]
 #[ignore = "writes fuzz/seeds/; run by hand after a format changes"]
 fn write_fuzz_seeds() {
@@ -404,6 +457,7 @@ fn write_fuzz_seeds() {
     dataset_seeds();
     vae_seeds();
     lstm_vae_seeds();
+    rvae_seeds();
     gp_seeds();
     config_seeds();
     im2spec_seeds();

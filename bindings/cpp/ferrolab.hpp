@@ -1019,6 +1019,133 @@ private:
     detail::Owned<ferrolab_lstm_vae, ferrolab_lstm_vae_free> h_;
 };
 
+// The rotationally invariant VAE of papers 002/004 (`ferrolab_rvae_*`): images of height x
+// width pixels, one per row, encoded to an angle, two offsets and content latents.
+class Rvae {
+public:
+    // Untrained, for images of height x width pixels, with the rvae.* keys of `cfg`.
+    Rvae(size_t height, size_t width, ConfigRef cfg = {}) {
+        detail::check(ferrolab_rvae_new(cfg.get(), height, width, h_.out()));
+    }
+    // A model saved by save() (or a checkpoint).
+    static Rvae load(const std::string &path) {
+        Rvae r;
+        detail::check(ferrolab_rvae_load(path.c_str(), r.h_.out()));
+        return r;
+    }
+    // Checkpoint file of later train() calls; std::nullopt for none.
+    void set_checkpoint(const std::optional<std::string> &path) const {
+        detail::check(ferrolab_rvae_set_checkpoint(h_.get(), path ? path->c_str() : nullptr));
+    }
+    // Train on images (n x height*width) up to rvae.epochs epochs in total; returns the epochs
+    // done. Throws Error(FERROLAB_ERR_CANCELLED) after request_cancel, Error(FERROLAB_ERR_BUSY)
+    // while another thread trains this model.
+    size_t train(const Matrix &images) const {
+        images.validate("ferrolab::Rvae::train: images");
+        size_t epochs = 0;
+        detail::check(ferrolab_rvae_train(h_.get(), images.data.data(), images.rows, images.cols, &epochs));
+        return epochs;
+    }
+    // Epochs done and epochs of the run.
+    std::pair<size_t, size_t> progress() const {
+        size_t done = 0, total = 0;
+        detail::check(ferrolab_rvae_progress(h_.get(), &done, &total));
+        return {done, total};
+    }
+    void request_cancel() const { detail::check(ferrolab_rvae_request_cancel(h_.get())); }
+    Progress progress_info() const {
+        Progress p;
+        detail::check(ferrolab_rvae_progress_info(h_.get(), &p.done, &p.total, &p.stage, &p.last_loss));
+        return p;
+    }
+    struct Shape {
+        size_t height = 0;
+        size_t width = 0;
+        size_t content_latents = 0;
+        size_t parameter_count = 0;
+        size_t epochs_done = 0;
+        size_t pixels() const { return height * width; }
+    };
+    Shape shape() const {
+        Shape s;
+        detail::check(ferrolab_rvae_shape(h_.get(), &s.height, &s.width, &s.content_latents, &s.parameter_count,
+                                          &s.epochs_done));
+        return s;
+    }
+    // Training history: epochs x FERROLAB_RVAE_HISTORY_FIELDS (epoch, train total,
+    // reconstruction, KL, test total, reconstruction, KL; the test values NaN without a split).
+    Matrix history() const {
+        const size_t f = FERROLAB_RVAE_HISTORY_FIELDS;
+        size_t epochs = shape().epochs_done;
+        for (;;) {
+            Matrix h(epochs, f);
+            size_t now = 0;
+            detail::check(ferrolab_rvae_history(h_.get(), h.data.data(), epochs, &now));
+            if (now <= epochs) {
+                return Matrix(now, f, std::vector<double>(h.data.begin(), h.data.begin() + f * now));
+            }
+            epochs = now;
+        }
+    }
+    struct Encoding {
+        std::vector<double> angle;    // n, radians
+        std::vector<double> angle_sd; // n
+        Matrix offsets;               // n x 2 (dx, dy)
+        Matrix offsets_sd;            // n x 2
+        Matrix content;               // n x content_latents
+        Matrix content_sd;            // n x content_latents
+    };
+    // Latent means and standard deviations of images (n x height*width).
+    Encoding encode(const Matrix &images) const {
+        images.validate("ferrolab::Rvae::encode: images");
+        Shape s = shape();
+        detail::require(images.cols == s.pixels(), "ferrolab::Rvae::encode: images has " +
+                                                       std::to_string(images.cols) +
+                                                       " columns; the model takes images of " +
+                                                       std::to_string(s.pixels()) + " pixels");
+        const size_t n = images.rows, k = s.content_latents;
+        Encoding e{std::vector<double>(n), std::vector<double>(n), Matrix(n, 2), Matrix(n, 2), Matrix(n, k),
+                   Matrix(n, k)};
+        detail::check(ferrolab_rvae_encode(h_.get(), images.data.data(), n, images.cols, e.angle.data(),
+                                           e.angle_sd.data(), e.offsets.data.data(), e.offsets_sd.data.data(),
+                                           e.content.data.data(), e.content_sd.data.data(), k));
+        return e;
+    }
+    // Images (n x height*width) drawn at `angle` (n, radians), `offsets` (n x 2) and `content`
+    // (n x content_latents).
+    Matrix decode(const std::vector<double> &angle, const Matrix &offsets, const Matrix &content) const {
+        offsets.validate("ferrolab::Rvae::decode: offsets");
+        content.validate("ferrolab::Rvae::decode: content");
+        const size_t n = content.rows;
+        detail::require(angle.size() == n && offsets.rows == n && offsets.cols == 2,
+                        "ferrolab::Rvae::decode: angle has " + std::to_string(angle.size()) + " values and offsets " +
+                            std::to_string(offsets.rows) + " x " + std::to_string(offsets.cols) + " for " +
+                            std::to_string(n) + " content rows (want n and n x 2)");
+        Matrix out(n, shape().pixels());
+        detail::check(ferrolab_rvae_decode(h_.get(), angle.data(), offsets.data.data(), content.data.data(), n,
+                                           content.cols, out.data.data(), out.cols));
+        return out;
+    }
+    // Images of `content` upright and centred (angle 0, offsets 0): the latent-grid decoding.
+    Matrix decode_upright(const Matrix &content) const {
+        content.validate("ferrolab::Rvae::decode_upright: content");
+        Matrix out(content.rows, shape().pixels());
+        detail::check(ferrolab_rvae_decode(h_.get(), nullptr, nullptr, content.data.data(), content.rows,
+                                           content.cols, out.data.data(), out.cols));
+        return out;
+    }
+    void save(const std::string &path) const { detail::check(ferrolab_rvae_save(h_.get(), path.c_str())); }
+    std::string last_error() const {
+        return detail::read_string(
+            [&](char *b, size_t c, size_t *n) { return ferrolab_rvae_last_error(h_.get(), b, c, n); });
+    }
+    const ferrolab_rvae *get() const noexcept { return h_.get(); }
+
+private:
+    Rvae() = default;
+    detail::Owned<ferrolab_rvae, ferrolab_rvae_free> h_;
+};
+
 // An inverse-design run writing into `out_dir` (`ferrolab_design_*`). `dataset`: std::nullopt
 // to simulate the loops (`full` for the paper's 10^4 grid), else an existing dataset's path.
 class Design {

@@ -25,6 +25,7 @@ pub mod lstm_vae;
 pub mod phasefield;
 pub mod polycrystal;
 mod running;
+pub mod rvae;
 pub mod sample;
 pub mod status;
 mod strings;

@@ -47,11 +47,11 @@ fn lookup(h: *const ferrolab_lstm_vae) -> Result<Arc<LstmVaeHandle>, FfiError> {
     LSTM_VAE.get(h.addr())
 }
 
-fn invalid(message: String) -> FfiError {
+pub(crate) fn invalid(message: String) -> FfiError {
     FfiError::new(FERROLAB_ERR_INVALID_ARGUMENT, message)
 }
 
-fn expect_dim(what: &str, given: usize, model: usize) -> Result<(), FfiError> {
+pub(crate) fn expect_dim(what: &str, given: usize, model: usize) -> Result<(), FfiError> {
     if given == model {
         return Ok(());
     }
@@ -75,7 +75,10 @@ fn insert(out: &mut *mut ferrolab_lstm_vae, model: LstmVae) -> Result<(), FfiErr
 ///
 /// # Safety
 /// `path` is NULL or a NUL-terminated string.
-unsafe fn optional_path(path: *const c_char, arg: &str) -> Result<Option<PathBuf>, FfiError> {
+pub(crate) unsafe fn optional_path(
+    path: *const c_char,
+    arg: &str,
+) -> Result<Option<PathBuf>, FfiError> {
     if path.is_null() {
         return Ok(None);
     }
@@ -84,7 +87,7 @@ unsafe fn optional_path(path: *const c_char, arg: &str) -> Result<Option<PathBuf
 }
 
 /// Copy `values` into `out`, the caller's array of exactly as many.
-fn copy_out(out: &mut [f64], values: &Array2<f64>) {
+pub(crate) fn copy_out(out: &mut [f64], values: &Array2<f64>) {
     out.iter_mut().zip(values.iter()).for_each(|(o, v)| *o = *v);
 }
 
@@ -93,7 +96,7 @@ fn copy_out(out: &mut [f64], values: &Array2<f64>) {
 ///
 /// # Safety
 /// `ptr` is NULL or valid for `rows * cols` doubles.
-unsafe fn rows_out<'a>(
+pub(crate) unsafe fn rows_out<'a>(
     ptr: *mut f64,
     rows: usize,
     cols: usize,
@@ -108,7 +111,7 @@ unsafe fn rows_out<'a>(
 ///
 /// # Safety
 /// `ptr` is NULL or valid for `rows * cols` doubles.
-unsafe fn optional_rows_out<'a>(
+pub(crate) unsafe fn optional_rows_out<'a>(
     ptr: *mut f64,
     rows: usize,
     cols: usize,
@@ -126,7 +129,7 @@ unsafe fn optional_rows_out<'a>(
 ///
 /// # Safety
 /// `x` is NULL or valid for `rows * cols` doubles.
-unsafe fn rows_in<'a>(
+pub(crate) unsafe fn rows_in<'a>(
     x: *const f64,
     rows: usize,
     (cols, cols_name): (usize, &str),
@@ -146,7 +149,7 @@ unsafe fn rows_in<'a>(
 ///
 /// # Safety
 /// `out` is NULL (with cap 0) or valid for `fields * cap` doubles.
-unsafe fn write_rows(
+pub(crate) unsafe fn write_rows(
     rows: impl Iterator<Item = Vec<f64>>,
     count: usize,
     fields: usize,

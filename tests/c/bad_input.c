@@ -454,6 +454,165 @@ int main(void) {
         failures++;
     }
 
+    /* rVAEs: every call with NULLs, wrong sizes, non-finite values, bad keys, bad files, foreign
+     * and freed handles. */
+    ferrolab_rvae *rv = NULL, *rother = NULL;
+    ferrolab_config *rcfg = NULL;
+    EXPECT(ferrolab_config_new(&rcfg), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_i64(rcfg, "rvae.filter", 2), FERROLAB_ERR_UNKNOWN_KEY, "rvae.filter");
+    EXPECT(ferrolab_config_set_i64(rcfg, "rvae.filters", 0), FERROLAB_ERR_OUT_OF_RANGE, "rvae.filters");
+    EXPECT(ferrolab_config_set_f64(rcfg, "rvae.test_fraction", 1.0), FERROLAB_ERR_OUT_OF_RANGE, "rvae.test_fraction");
+    EXPECT(ferrolab_config_set_f64(rcfg, "rvae.hidden", 8.0), FERROLAB_ERR_WRONG_TYPE, "rvae.hidden");
+    EXPECT(ferrolab_config_set_i64(rcfg, "rvae.filters", 2), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_i64(rcfg, "rvae.hidden", 4), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_i64(rcfg, "rvae.epochs", 1), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_f64(rcfg, "rvae.test_fraction", 0.0), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_rvae_new(rcfg, 4, 4, NULL), FERROLAB_ERR_NULL_POINTER, "argument out");
+    EXPECT(ferrolab_rvae_new(rcfg, 1, 4, &rv), FERROLAB_ERR_INVALID_ARGUMENT, "at least 2 x 2");
+    EXPECT(ferrolab_rvae_new(rcfg, 4, 0, &rv), FERROLAB_ERR_INVALID_ARGUMENT, "at least 2 x 2");
+    EXPECT(ferrolab_rvae_new(rcfg, SIZE_MAX / 2, 4, &rv), FERROLAB_ERR_INVALID_ARGUMENT, "overflows");
+    EXPECT(ferrolab_rvae_new(rcfg, 1 << 20, 1 << 20, &rv), FERROLAB_ERR_OUT_OF_MEMORY, "rvae.filters = 2");
+    EXPECT(ferrolab_rvae_new(foreign, 4, 4, &rv), FERROLAB_ERR_INVALID_HANDLE, "argument cfg");
+    if (rv != NULL) {
+        printf("FAIL *out not NULL after a failed ferrolab_rvae_new\n");
+        failures++;
+    }
+    EXPECT(ferrolab_rvae_new(rcfg, 4, 4, &rv), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_free(rcfg), FERROLAB_OK, NULL);
+    double rx[3 * 16], rangle[3], rsd[3], roff[6], rcontent[6], rout[3 * 16], rhist[2 * FERROLAB_RVAE_HISTORY_FIELDS];
+    for (int i = 0; i < 3 * 16; i++) rx[i] = sin(0.37 * i);
+    size_t rh = 0, rw = 0, rk = 0, rparams = 0, repochs = 0;
+    EXPECT(ferrolab_rvae_set_checkpoint(NULL, "x.ckpt"), FERROLAB_ERR_NULL_POINTER, "argument rvae is NULL");
+    EXPECT(ferrolab_rvae_set_checkpoint(rv, "no_such_dir/x.ckpt"), FERROLAB_ERR_IO, "no_such_dir/x.ckpt");
+    EXPECT(ferrolab_rvae_set_checkpoint(rv, "\xff.ckpt"), FERROLAB_ERR_INVALID_UTF8, "argument path");
+    EXPECT(ferrolab_rvae_set_checkpoint(rv, NULL), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_rvae_train(NULL, rx, 3, 16, &repochs), FERROLAB_ERR_NULL_POINTER, "argument rvae");
+    EXPECT(ferrolab_rvae_train(rv, NULL, 3, 16, &repochs), FERROLAB_ERR_NULL_POINTER, "argument images");
+    EXPECT(ferrolab_rvae_train(rv, rx, 3, 16, NULL), FERROLAB_ERR_NULL_POINTER, "argument epochs_done");
+    EXPECT(ferrolab_rvae_train(rv, rx, 0, 16, &repochs), FERROLAB_ERR_INVALID_ARGUMENT, "images is 0 x 16");
+    EXPECT(ferrolab_rvae_train(rv, rx, 3, 15, &repochs), FERROLAB_ERR_INVALID_ARGUMENT, "pixels = 15 but the model's is 16");
+    EXPECT(ferrolab_rvae_train(rv, rx, SIZE_MAX / 2, 16, &repochs), FERROLAB_ERR_INVALID_ARGUMENT, "too large");
+    rx[5] = NAN;
+    EXPECT(ferrolab_rvae_train(rv, rx, 3, 16, &repochs), FERROLAB_ERR_NON_FINITE, "images[5] = NaN");
+    rx[5] = 0.0;
+    EXPECT(ferrolab_rvae_train(rv, rx, 3, 16, &repochs), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_rvae_progress(rv, NULL, &repochs), FERROLAB_ERR_NULL_POINTER, "argument done");
+    EXPECT(ferrolab_rvae_progress(NULL, &repochs, &repochs), FERROLAB_ERR_NULL_POINTER, "argument rvae");
+    EXPECT(ferrolab_rvae_request_cancel(NULL), FERROLAB_ERR_NULL_POINTER, "argument rvae");
+    EXPECT(ferrolab_rvae_progress_info(NULL, NULL, NULL, NULL, NULL), FERROLAB_ERR_NULL_POINTER, "argument rvae");
+    EXPECT(ferrolab_rvae_shape(rv, &rh, &rw, NULL, &rparams, &repochs), FERROLAB_ERR_NULL_POINTER, "argument content_latents");
+    EXPECT(ferrolab_rvae_shape(rv, &rh, &rw, &rk, &rparams, NULL), FERROLAB_ERR_NULL_POINTER, "argument epochs_done");
+    EXPECT(ferrolab_rvae_shape(rv, &rh, &rw, &rk, &rparams, &repochs), FERROLAB_OK, NULL);
+    if (rh != 4 || rw != 4 || rk != 2 || repochs != 1) {
+        printf("FAIL rvae shape %zu x %zu, %zu latents, %zu epochs\n", rh, rw, rk, repochs);
+        failures++;
+    }
+    EXPECT(ferrolab_rvae_history(rv, NULL, 2, &repochs), FERROLAB_ERR_NULL_POINTER, "argument history");
+    EXPECT(ferrolab_rvae_history(rv, rhist, 2, NULL), FERROLAB_ERR_NULL_POINTER, "argument epochs_done");
+    EXPECT(ferrolab_rvae_history(rv, rhist, SIZE_MAX / 2, &repochs), FERROLAB_ERR_INVALID_ARGUMENT, "too large");
+    EXPECT(ferrolab_rvae_history(rv, rhist, 2, &repochs), FERROLAB_OK, NULL);
+    if (!isnan(rhist[4])) {
+        printf("FAIL rvae test loss without a test split: %g\n", rhist[4]);
+        failures++;
+    }
+    EXPECT(ferrolab_rvae_encode(rv, rx, 3, 16, NULL, NULL, roff, NULL, rcontent, NULL, 2), FERROLAB_ERR_NULL_POINTER,
+           "argument angle");
+    EXPECT(ferrolab_rvae_encode(rv, rx, 3, 16, rangle, NULL, NULL, NULL, rcontent, NULL, 2), FERROLAB_ERR_NULL_POINTER,
+           "argument offsets");
+    EXPECT(ferrolab_rvae_encode(rv, rx, 3, 16, rangle, NULL, roff, NULL, NULL, NULL, 2), FERROLAB_ERR_NULL_POINTER,
+           "argument content");
+    EXPECT(ferrolab_rvae_encode(rv, NULL, 3, 16, rangle, NULL, roff, NULL, rcontent, NULL, 2), FERROLAB_ERR_NULL_POINTER,
+           "argument images");
+    EXPECT(ferrolab_rvae_encode(rv, rx, 3, 17, rangle, NULL, roff, NULL, rcontent, NULL, 2),
+           FERROLAB_ERR_INVALID_ARGUMENT, "pixels = 17");
+    EXPECT(ferrolab_rvae_encode(rv, rx, 3, 16, rangle, NULL, roff, NULL, rcontent, NULL, 3),
+           FERROLAB_ERR_INVALID_ARGUMENT, "content_latents = 3");
+    EXPECT(ferrolab_rvae_encode(rv, rx, 0, 16, rangle, NULL, roff, NULL, rcontent, NULL, 2),
+           FERROLAB_ERR_INVALID_ARGUMENT, "images is 0 x 16");
+    rx[7] = INFINITY;
+    EXPECT(ferrolab_rvae_encode(rv, rx, 3, 16, rangle, NULL, roff, NULL, rcontent, NULL, 2), FERROLAB_ERR_NON_FINITE,
+           "images[7]");
+    rx[7] = 0.0;
+    EXPECT(ferrolab_rvae_encode(rv, rx, 3, 16, rangle, rsd, roff, NULL, rcontent, NULL, 2), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_rvae_decode(rv, rangle, roff, NULL, 3, 2, rout, 16), FERROLAB_ERR_NULL_POINTER, "argument content");
+    EXPECT(ferrolab_rvae_decode(rv, rangle, roff, rcontent, 3, 2, NULL, 16), FERROLAB_ERR_NULL_POINTER,
+           "argument images_out");
+    EXPECT(ferrolab_rvae_decode(rv, rangle, roff, rcontent, 3, 3, rout, 16), FERROLAB_ERR_INVALID_ARGUMENT,
+           "content_latents = 3");
+    EXPECT(ferrolab_rvae_decode(rv, rangle, roff, rcontent, 3, 2, rout, 15), FERROLAB_ERR_INVALID_ARGUMENT, "pixels = 15");
+    EXPECT(ferrolab_rvae_decode(rv, rangle, roff, rcontent, 0, 2, rout, 16), FERROLAB_ERR_INVALID_ARGUMENT,
+           "content is 0 x 2");
+    rangle[1] = NAN;
+    EXPECT(ferrolab_rvae_decode(rv, rangle, roff, rcontent, 3, 2, rout, 16), FERROLAB_ERR_NON_FINITE, "angle[1]");
+    rangle[1] = 0.0;
+    roff[3] = -INFINITY;
+    EXPECT(ferrolab_rvae_decode(rv, rangle, roff, rcontent, 3, 2, rout, 16), FERROLAB_ERR_NON_FINITE, "offsets[3]");
+    roff[3] = 0.0;
+    EXPECT(ferrolab_rvae_decode(rv, rangle, roff, rcontent, 3, 2, rout, 16), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_rvae_decode(rv, NULL, NULL, rcontent, 3, 2, rout, 16), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_rvae_save(rv, NULL), FERROLAB_ERR_NULL_POINTER, "argument path");
+    EXPECT(ferrolab_rvae_save(rv, "/nonexistent-dir/r.safetensors"), FERROLAB_ERR_IO, "/nonexistent-dir/r.safetensors");
+    EXPECT(ferrolab_rvae_load(NULL, &rother), FERROLAB_ERR_NULL_POINTER, "argument path");
+    EXPECT(ferrolab_rvae_load("x", NULL), FERROLAB_ERR_NULL_POINTER, "argument out");
+    EXPECT(ferrolab_rvae_load("no_such_model.safetensors", &rother), FERROLAB_ERR_IO, "no_such_model.safetensors");
+    junk = fopen("junk.safetensors", "wb");
+    if (junk != NULL) {
+        fputs("not a model at all, not even safetensors", junk);
+        fclose(junk);
+    }
+    EXPECT(ferrolab_rvae_load("junk.safetensors", &rother), FERROLAB_ERR_CORRUPT_FILE, "junk.safetensors");
+    remove("junk.safetensors");
+    /* A saved model with one byte flipped fails its checksum; a file of another model is foreign. */
+    EXPECT(ferrolab_rvae_save(rv, "r.safetensors"), FERROLAB_OK, NULL);
+    FILE *rf = fopen("r.safetensors", "r+b");
+    if (rf != NULL) {
+        fseek(rf, -3, SEEK_END);
+        int byte = fgetc(rf);
+        fseek(rf, -3, SEEK_END);
+        fputc(byte ^ 0x55, rf);
+        fclose(rf);
+    }
+    EXPECT(ferrolab_rvae_load("r.safetensors", &rother), FERROLAB_ERR_CORRUPT_FILE, "r.safetensors");
+    remove("r.safetensors");
+    if (rother != NULL) {
+        printf("FAIL *out not NULL after a failed ferrolab_rvae_load\n");
+        failures++;
+    }
+    ferrolab_vae *rmlp = NULL;
+    EXPECT(ferrolab_vae_new(NULL, 4, &rmlp), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_vae_save(rmlp, "mlp.safetensors"), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_rvae_load("mlp.safetensors", &rother), FERROLAB_ERR_CORRUPT_FILE, "mlp.safetensors");
+    remove("mlp.safetensors");
+    EXPECT(ferrolab_rvae_shape((const ferrolab_rvae *)(const void *)rmlp, &rh, &rw, &rk, &rparams, &repochs),
+           FERROLAB_ERR_INVALID_HANDLE, "argument rvae is not a live ferrolab_rvae handle");
+    EXPECT(ferrolab_rvae_free((ferrolab_rvae *)(void *)rmlp), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_vae_free(rmlp), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_rvae_last_error(rv, buf, sizeof buf, NULL), FERROLAB_OK, NULL);
+    if (strstr(buf, "ferrolab_rvae_save: cannot") == NULL) {
+        printf("FAIL rvae message: %s\n", buf);
+        failures++;
+    }
+    EXPECT(ferrolab_rvae_last_error(NULL, buf, sizeof buf, NULL), FERROLAB_ERR_NULL_POINTER, NULL);
+    EXPECT(ferrolab_rvae_last_error(rv, NULL, 8, NULL), FERROLAB_ERR_NULL_POINTER, NULL);
+    /* Freed: every call refuses the handle; a second free too; free(NULL) is a no-op. */
+    EXPECT(ferrolab_rvae_free(rv), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_rvae_free(rv), FERROLAB_ERR_INVALID_HANDLE, "not a live ferrolab_rvae handle");
+    EXPECT(ferrolab_rvae_free(NULL), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_rvae_set_checkpoint(rv, NULL), FERROLAB_ERR_INVALID_HANDLE, "argument rvae");
+    EXPECT(ferrolab_rvae_train(rv, rx, 3, 16, &repochs), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_rvae_progress(rv, &repochs, &repochs), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_rvae_request_cancel(rv), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_rvae_progress_info(rv, NULL, NULL, NULL, NULL), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_rvae_shape(rv, &rh, &rw, &rk, &rparams, &repochs), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_rvae_history(rv, rhist, 2, &repochs), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_rvae_encode(rv, rx, 3, 16, rangle, NULL, roff, NULL, rcontent, NULL, 2), FERROLAB_ERR_INVALID_HANDLE,
+           NULL);
+    EXPECT(ferrolab_rvae_decode(rv, rangle, roff, rcontent, 3, 2, rout, 16), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_rvae_save(rv, "never.safetensors"), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_rvae_last_error(rv, buf, sizeof buf, NULL), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_rvae_encode((const ferrolab_rvae *)(uintptr_t)7, rx, 3, 16, rangle, NULL, roff, NULL, rcontent, NULL, 2),
+           FERROLAB_ERR_INVALID_HANDLE, "argument rvae");
+
     /* im2spec / spec2im: NULLs, sizes of the other direction, non-finite data, handles of the
      * other type, a file of the other direction. */
     ferrolab_config *ecfg = NULL;

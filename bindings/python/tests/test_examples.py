@@ -51,3 +51,12 @@ def test_ae_example_logs_the_session_it_saved(tmp_path):
     line = "next picks:" + "".join(f" ({r}, {c})" for r, c in zip(ranking.rows, ranking.cols))
     assert f"{line}\nsaved {saved.n_measurements} measurements" in out, out
     saved.close()
+
+
+def test_rvae_example_trains_encodes_and_reloads(tmp_path):
+    run = subprocess.run([sys.executable, str(EXAMPLES / "rvae_rotated.py"), str(tmp_path)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "reloaded model encodes identically: yes" in run.stdout, run.stdout
+    assert re.search(r"epoch 20: train loss \d", run.stdout), run.stdout
+    assert (tmp_path / "rvae.safetensors").is_file()

@@ -129,6 +129,40 @@ LSTM_CASES = {
 }
 
 
+@pytest.fixture
+def rvae():
+    return ferrolab.Rvae(filters=1, hidden=2, epochs=1, test_fraction=0.0).fit(RNG.uniform(size=(3, 4, 5)))
+
+
+RVAE_CASES = {
+    "rvae fit, rows instead of images": ("Rvae.fit", lambda m: ferrolab.Rvae().fit(np.zeros((6, 20))),
+                                         r"Rvae.fit: X must have shape \(n, h, w\); got shape \(6, 20\)"),
+    "rvae fit, warm start with other images": ("Rvae.fit",
+        lambda m: m.set_params(warm_start=True).fit(np.zeros((3, 5, 4))),
+        r"Rvae.fit: X must have shape \(n, h, w\) with h = 4 \(from the model trained so far\)"),
+    "rvae encode, other image size": ("Rvae.encode", lambda m: m.encode(np.zeros((2, 4, 6))),
+                                      r"Rvae.encode: X must have shape \(n, h, w\) with h = 4, w = 5 \(from the model\)|"
+                                      r"Rvae.encode: X must have shape \(n, h, w\) with w = 5"),
+    "rvae transform, 2-D X": ("Rvae.encode", lambda m: m.transform(np.zeros((4, 5))), r"X must have shape \(n, h, w\)"),
+    "rvae decode, other content latents": ("Rvae.decode", lambda m: m.decode(np.zeros((3, 3))),
+        r"Rvae.decode: content must have shape \(n, k\) with k = 2"),
+    "rvae decode, angle of other length": ("Rvae.decode", lambda m: m.decode(np.zeros((3, 2)), np.zeros(2)),
+                                           r"Rvae.decode: angle must have shape \(n,\)"),
+    "rvae decode, offsets of one column": ("Rvae.decode",
+                                           lambda m: m.decode(np.zeros((3, 2)), None, np.zeros((3, 1))),
+                                           r"Rvae.decode: offsets must have shape \(n, 2\)"),
+}
+
+
+@pytest.mark.parametrize("case", RVAE_CASES)
+def test_rvae_wrong_shapes_are_refused_before_c(case, rvae, no_c_calls):
+    _, call, message = RVAE_CASES[case]
+    with pytest.raises(ValueError, match=message) as err:
+        call(rvae)
+    assert isinstance(err.value, ferrolab.ArgumentError)
+    assert err.value.status == ferrolab.errors.ERR_INVALID_ARGUMENT
+
+
 @pytest.mark.parametrize("case", LSTM_CASES)
 def test_lstm_vae_wrong_shapes_are_refused_before_c(case, lstm_vae, no_c_calls):
     _, call, message = LSTM_CASES[case]
@@ -253,7 +287,7 @@ def array_checking_wrappers():
 def test_every_array_checking_wrapper_has_a_wrong_shape_case():
     wrappers = array_checking_wrappers()
     assert {"GaussianProcess.fit", "Vae.decode", "sho_fit", "Config.set"} <= wrappers  # the search works
-    tested = {wrapper for wrapper, _, _ in (*CASES.values(), *LSTM_CASES.values(), *EXPERIMENT_CASES.values())}
+    tested = {wrapper for wrapper, _, _ in (*CASES.values(), *LSTM_CASES.values(), *RVAE_CASES.values(), *EXPERIMENT_CASES.values())}
     tested |= {"Config.set"}  # Config.set: TYPE_CASES
     assert wrappers - tested == set()
 

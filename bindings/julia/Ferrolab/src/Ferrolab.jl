@@ -1,5 +1,5 @@
 # Ferrolab.jl: ferrolab from Julia through `ccall`, one method per C function of
-# include/ferrolab.h plus types (`Config`, `GaussianProcess`, `VAE`, `LstmVAE`, `Im2Spec`, `Spec2Im`,
+# include/ferrolab.h plus types (`Config`, `GaussianProcess`, `VAE`, `LstmVAE`, `Rvae`, `Im2Spec`, `Spec2Im`,
 # `AeSession`) that free their handles.
 #
 #   ] dev bindings/julia/Ferrolab            # once; or include("bindings/julia/Ferrolab.jl")
@@ -41,6 +41,7 @@ include("beps.jl")
 include("design.jl")
 include("vae.jl")
 include("lstm_vae.jl")
+include("rvae.jl")
 include("im2spec.jl")
 include("ae.jl")
 include("progress.jl")

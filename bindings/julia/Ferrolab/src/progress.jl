@@ -1,4 +1,4 @@
-# Progress of any handle's long jobs (after config.jl, gp.jl, vae.jl and lstm_vae.jl: it dispatches on
+# Progress of any handle's long jobs (after config.jl, gp.jl, vae.jl, lstm_vae.jl and rvae.jl: it dispatches on
 # their types).
 
 """
@@ -20,6 +20,8 @@ progress_info(g::GaussianProcess) = progress_info((d, t, s, l) -> ccall((:ferrol
 progress_info(v::VAE) = progress_info((d, t, s, l) -> ccall((:ferrolab_vae_progress_info, lib), Int32,
     (Ptr{Cvoid}, Ref{UInt64}, Ref{UInt64}, Ref{Int32}, Ref{Float64}), v.handle, d, t, s, l))
 progress_info(v::LstmVAE) = progress_info((d, t, s, l) -> ccall((:ferrolab_lstm_vae_progress_info, lib), Int32,
+    (Ptr{Cvoid}, Ref{UInt64}, Ref{UInt64}, Ref{Int32}, Ref{Float64}), v.handle, d, t, s, l))
+progress_info(v::Rvae) = progress_info((d, t, s, l) -> ccall((:ferrolab_rvae_progress_info, lib), Int32,
     (Ptr{Cvoid}, Ref{UInt64}, Ref{UInt64}, Ref{Int32}, Ref{Float64}), v.handle, d, t, s, l))
 "Progress of a sweep handle (structures; stage 0)."
 sweep_progress_info(h::Ptr{Cvoid}) = progress_info((d, t, s, l) -> ccall((:ferrolab_sweep_progress_info, lib), Int32,

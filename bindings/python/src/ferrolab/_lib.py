@@ -201,6 +201,25 @@ _SIGNATURES = {
     "ferrolab_lstm_vae_free": _FREE,
     "ferrolab_lstm_vae_last_error": _LAST_ERROR,
     "ferrolab_lstm_vae_progress_info": _PROGRESS_INFO,
+    # The rotationally invariant VAE (papers 002/004).
+    "ferrolab_rvae_new": (c_int32, [c_void_p, c_size_t, c_size_t, _P(c_void_p)]),
+    "ferrolab_rvae_set_checkpoint": (c_int32, [c_void_p, c_char_p]),
+    "ferrolab_rvae_train": (c_int32, [c_void_p, _P(c_double), c_size_t, c_size_t, _P(c_size_t)]),
+    "ferrolab_rvae_progress": (c_int32, [c_void_p, _P(c_size_t), _P(c_size_t)]),
+    "ferrolab_rvae_request_cancel": (c_int32, [c_void_p]),
+    "ferrolab_rvae_shape": (
+        c_int32, [c_void_p, _P(c_size_t), _P(c_size_t), _P(c_size_t), _P(c_size_t), _P(c_size_t)]),
+    "ferrolab_rvae_history": (c_int32, [c_void_p, _P(c_double), c_size_t, _P(c_size_t)]),
+    "ferrolab_rvae_encode": (
+        c_int32, [c_void_p, _P(c_double), c_size_t, c_size_t, _P(c_double), _P(c_double), _P(c_double), _P(c_double),
+                  _P(c_double), _P(c_double), c_size_t]),
+    "ferrolab_rvae_decode": (
+        c_int32, [c_void_p, _P(c_double), _P(c_double), _P(c_double), c_size_t, c_size_t, _P(c_double), c_size_t]),
+    "ferrolab_rvae_save": (c_int32, [c_void_p, c_char_p]),
+    "ferrolab_rvae_load": (c_int32, [c_char_p, _P(c_void_p)]),
+    "ferrolab_rvae_free": _FREE,
+    "ferrolab_rvae_last_error": _LAST_ERROR,
+    "ferrolab_rvae_progress_info": _PROGRESS_INFO,
     # Encoder-decoders, the automated-experiment session and the simulated sample.
     "ferrolab_im2spec_new": (c_int32, [c_void_p, c_size_t, c_size_t, c_size_t, _P(c_void_p)]),
     "ferrolab_im2spec_set_checkpoint": (c_int32, [c_void_p, c_char_p]),

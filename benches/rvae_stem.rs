@@ -12,11 +12,10 @@
 //! 000's plain MLP VAE on the same windows: the purity of its latents' mixture, and how much of
 //! each model's latent variance within a variant the region (that is, the rotation) explains.
 
-use ferrolab::analysis::{
-    GaussianMixture, GmmParams, aligned_angle_error, aligned_errors, circular_mean, circular_std,
-};
+use ferrolab::analysis::{aligned_angle_error, aligned_errors, circular_mean, circular_std};
 use ferrolab::config::{Config, Kind, Value};
 use ferrolab::nn::mlp_vae::{MlpVae, VaeSettings};
+use ferrolab::nn::rvae::analysis::{gmm_classes, purity};
 use ferrolab::nn::rvae::{Rvae, RvaeSettings};
 use ferrolab::progress::Progress;
 use ferrolab::stem::{RotatedLatticeSettings, rotated_lattice, windows_at};
@@ -70,27 +69,9 @@ fn parse() -> Args {
     a
 }
 
-/// Share of the samples in the majority truth label of their cluster.
-fn purity(pred: &[usize], truth: &[usize]) -> f64 {
-    let mut counts = std::collections::HashMap::<(usize, usize), usize>::new();
-    for (p, t) in pred.iter().zip(truth) {
-        *counts.entry((*p, *t)).or_default() += 1;
-    }
-    let mut best = std::collections::HashMap::<usize, usize>::new();
-    for ((p, _), c) in counts {
-        let b = best.entry(p).or_default();
-        *b = (*b).max(c);
-    }
-    best.values().sum::<usize>() as f64 / pred.len() as f64
-}
-
 fn gmm_purity(latents: ArrayView2<f64>, k: usize, truth: &[usize]) -> f64 {
-    let params = GmmParams {
-        n_init: 5,
-        ..GmmParams::new(k)
-    };
-    let gmm = GaussianMixture::fit(latents, &params).expect("gmm");
-    purity(&gmm.predict(latents).expect("labels").to_vec(), truth)
+    let classes = gmm_classes(latents, k, 5, 0).expect("gmm");
+    purity(&classes.to_vec(), truth).expect("purity")
 }
 
 /// Mean over latents and variants of the share of a latent's variance within a variant that

@@ -40,7 +40,7 @@ fn main() {
         ..Im2SpecSettings::from_config(&cfg).expect("im2spec settings")
     };
     println!(
-        "seed | test MSE | outside anomalies | baseline | ratio (outside) | noise var | AUC | |r| error-image | s"
+        "seed | test MSE | outside anomalies | baseline | ratio (all) | structure floor / baseline | ratio (outside) | noise var | AUC | |r| error-image | s"
     );
     for seed in seeds {
         let sample = Sample::generate(&SampleSettings {
@@ -51,10 +51,12 @@ fn main() {
         let started = Instant::now();
         let (_, r) = im2spec_study(&sample, &settings, 8, &Progress::new()).expect("study");
         println!(
-            "{seed} | {:.4} | {:.4} | {:.4} | {:.3} | {:.4} | {:.3} | {:.3} | {:.0}",
+            "{seed} | {:.4} | {:.4} | {:.4} | {:.3} | {:.3} | {:.3} | {:.4} | {:.3} | {:.3} | {:.0}",
             r.test_mse,
             r.normal_mse,
             r.baseline_mse,
+            r.test_mse / r.baseline_mse,
+            r.structure_floor_mse / r.baseline_mse,
             r.normal_mse / r.baseline_mse,
             sample.settings.loop_noise.powi(2),
             r.anomaly_auc,

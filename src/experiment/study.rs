@@ -21,6 +21,10 @@ pub struct StudyReport {
     pub normal_mse: f64,
     /// The mean-loop baseline's test MSE (the training loops' mean predicts every location).
     pub baseline_mse: f64,
+    /// The test MSE of the best any structure model can do: the loop the structure determines
+    /// ([`Sample::structure_loop`], which knows the mapping) at every test location, against
+    /// the measured loops. The planted anomalies keep it above the noise variance.
+    pub structure_floor_mse: f64,
     /// ROC-AUC of the per-location MSE for the anomaly mask.
     pub anomaly_auc: f64,
     /// Pearson r of the per-location MSE with the image intensity outside the anomalies.
@@ -87,7 +91,22 @@ pub fn im2spec_study(
         Array1::from(image).view(),
     )
     .map_err(|e| super::error::invalid(format!("image correlation: {e}")))?;
+    let floor: f64 = test
+        .iter()
+        .zip(truth.rows())
+        .map(|(&k, measured)| {
+            let best = sample.structure_loop(data.centres[k]);
+            measured
+                .iter()
+                .zip(&best)
+                .map(|(m, b)| (m - b).powi(2))
+                .sum::<f64>()
+                / best.len() as f64
+        })
+        .sum::<f64>()
+        / test.len() as f64;
     let report = StudyReport {
+        structure_floor_mse: floor,
         test_mse: errors.iter().sum::<f64>() / errors.len() as f64,
         normal_mse: normal.iter().sum::<f64>() / normal.len().max(1) as f64,
         baseline_mse: mean_loop_baseline_mse(train_spectra.view(), truth.view())?,
@@ -125,5 +144,9 @@ mod tests {
         assert!(r.normal_mse >= noise, "below the noise variance: {r:?}");
         assert!(r.anomaly_auc >= 0.9, "AUC {}", r.anomaly_auc);
         assert!(r.test_mse > r.normal_mse, "the anomalies raise the error");
+        // The anomalies alone hold the best structure model well above the noise, and the
+        // trained model comes within 15 % of that floor over all test locations.
+        assert!(r.structure_floor_mse > 10.0 * noise, "{r:?}");
+        assert!(r.test_mse <= 1.15 * r.structure_floor_mse, "{r:?}");
     }
 }

@@ -1,7 +1,8 @@
 //! Real C and C++ programs against the built library: compiled with the header, linked to
-//! `libferrolab.so` (and once to `libferrolab.a`), run, and, when FERROLAB_VALGRIND=1, run again
-//! under valgrind; when FERROLAB_SANITIZE=1, each is also compiled a second time with
-//! AddressSanitizer, LeakSanitizer and UndefinedBehaviorSanitizer and run (`.ci/run` sets both).
+//! `libferrolab.so` (and once to `libferrolab.a`), run, and, when FERROLAB_VALGRIND=1, run
+//! again under valgrind (all but the three training examples); when FERROLAB_SANITIZE=1, each
+//! is also compiled a second time with AddressSanitizer, LeakSanitizer and
+//! UndefinedBehaviorSanitizer and run (`.ci/run` sets both).
 //! Also checks that the library exports exactly the committed symbol list.
 //!
 //! `cargo test` does not build a cdylib, so the library is built here with the same command
@@ -187,6 +188,18 @@ fn client_command(program: &str, binary: &Path) -> Command {
 /// errors fail; the worker pool's idle threads are "possibly lost" by design); when
 /// FERROLAB_SANITIZE=1 also its sanitized build, where any report fails.
 fn run(client: &Client) -> String {
+    run_checked(client, true)
+}
+
+/// Run a training example plain and sanitized but not under valgrind: their epochs take
+/// 14-61 s each there (ae_closed_loop, lstm_vae_spectra, rvae_rotated: 60 % of this test's
+/// valgrind time, benches/README.md), and tests/c/ae.c, lstm_vae.c and rvae.c drive the same
+/// calls under valgrind at tiny sizes.
+fn run_training_example(client: &Client) -> String {
+    run_checked(client, false)
+}
+
+fn run_checked(client: &Client, valgrind: bool) -> String {
     let binary = &client.binary;
     let output = client_command(binary.to_str().unwrap(), binary)
         .output()
@@ -199,7 +212,7 @@ fn run(client: &Client) -> String {
         output.status,
         String::from_utf8_lossy(&output.stderr)
     );
-    if env_flag("FERROLAB_VALGRIND") {
+    if valgrind && env_flag("FERROLAB_VALGRIND") {
         let output = client_command("valgrind", binary)
             .args([
                 "--error-exitcode=99",
@@ -449,7 +462,7 @@ fn c_ae_example_matches_the_rust_api() {
     use engine::experiment::{AeSettings, Sample, Session, loops_at};
     use engine::nn::im2spec::Im2SpecSettings;
     use engine::progress::Progress;
-    let out = run(&compile("examples/c/ae_closed_loop.c", Link::Shared));
+    let out = run_training_example(&compile("examples/c/ae_closed_loop.c", Link::Shared));
     assert!(
         out.contains("reloaded session ranks identically: yes"),
         "{out}"
@@ -555,7 +568,7 @@ fn c_ae_example_matches_the_rust_api() {
 #[test]
 fn c_lstm_vae_example_matches_the_rust_api() {
     use engine::nn::lstm_vae::{LstmVae, LstmVaeSettings};
-    let out = run(&compile("examples/c/lstm_vae_spectra.c", Link::Shared));
+    let out = run_training_example(&compile("examples/c/lstm_vae_spectra.c", Link::Shared));
     assert!(
         out.contains("reloaded model encodes identically: yes"),
         "{out}"
@@ -601,7 +614,7 @@ fn c_lstm_vae_example_matches_the_rust_api() {
 #[test]
 fn c_rvae_example_matches_the_rust_api() {
     use engine::nn::rvae::{Rvae, RvaeSettings};
-    let out = run(&compile("examples/c/rvae_rotated.c", Link::Shared));
+    let out = run_training_example(&compile("examples/c/rvae_rotated.c", Link::Shared));
     assert!(
         out.contains("reloaded model encodes identically: yes"),
         "{out}"

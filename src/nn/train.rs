@@ -201,6 +201,27 @@ impl TrainState {
     }
 }
 
+impl TrainState {
+    /// The state a model's `train` call continues from: the model's own (`slot`) when it was
+    /// trained on data of checksum `crc`, `fresh()` when it has none. On other data the
+    /// model's state stays in `slot` and the call fails with `mismatch`.
+    pub fn continuing(
+        slot: &mut Option<TrainState>,
+        crc: u32,
+        fresh: impl FnOnce() -> TrainState,
+        mismatch: &str,
+    ) -> Result<TrainState, NnError> {
+        match slot.take() {
+            Some(state) if state.data_crc == crc => Ok(state),
+            Some(state) => {
+                *slot = Some(state);
+                Err(invalid(mismatch))
+            }
+            None => Ok(fresh()),
+        }
+    }
+}
+
 /// CRC-32 of the scaled data's bytes (and shape).
 ///
 /// ```
@@ -304,6 +325,26 @@ pub struct Job<'a> {
 }
 
 impl Job<'_> {
+    /// [`Self::run`] on the library's worker pool; when checkpointing, a cancelled run's last
+    /// finished epoch is written with `write_checkpoint` before the cancellation is returned.
+    pub fn run_on_pool(
+        &self,
+        params: &mut [f32],
+        model_state: &mut [f32],
+        state: &mut TrainState,
+        write_checkpoint: &CheckpointWriter<'_>,
+        on_epoch: &mut EpochObserver<'_>,
+    ) -> Result<(), NnError> {
+        let result = crate::parallel::install(|| {
+            self.run(params, model_state, state, write_checkpoint, on_epoch)
+        })
+        .map_err(|e| NnError::Invalid(e.to_string()))?;
+        if self.checkpointing && matches!(result, Err(NnError::Cancelled { .. })) {
+            write_checkpoint(params, model_state, state)?;
+        }
+        result
+    }
+
     /// Train `params` (and the model's non-trainable `model_state`) until `settings.epochs`
     /// epochs are done in total, continuing from `state`. On cancellation all three hold the
     /// last finished epoch. `on_epoch` sees each record as it is made, with the parameters

@@ -202,22 +202,19 @@ impl EncoderDecoder {
             self.adopt_checkpoint(&path)?;
         }
         let crc = train::data_crc(rows.view());
-        let mut state = match self.train_state.take() {
-            Some(st) if st.data_crc == crc => st,
-            Some(st) => {
-                self.train_state = Some(st);
-                return Err(invalid(
-                    "inputs and targets differ from the data of the current run: call warm_start to begin a new run on them",
-                ));
-            }
-            None => {
+        let carried_adam = &mut self.carried_adam;
+        let mut state = TrainState::continuing(
+            &mut self.train_state,
+            crc,
+            || {
                 let mut fresh = TrainState::new(self.params.len(), &self.training, crc);
-                if let Some(adam) = self.carried_adam.take() {
+                if let Some(adam) = carried_adam.take() {
                     fresh.adam = adam;
                 }
                 fresh
-            }
-        };
+            },
+            "inputs and targets differ from the data of the current run: call warm_start to begin a new run on them",
+        )?;
         let job = Job {
             objective: &self.net,
             data: rows.view(),
@@ -236,14 +233,8 @@ impl EncoderDecoder {
                 None => Ok(()),
             }
         };
-        let result = crate::parallel::install(|| {
-            job.run(params, model_state, &mut state, &write, &mut |_, _, _| {})
-        })
-        .map_err(|e| NnError::Invalid(e.to_string()))?;
+        let result = job.run_on_pool(params, model_state, &mut state, &write, &mut |_, _, _| {});
         self.train_state = Some(state);
-        if matches!(result, Err(NnError::Cancelled { .. })) {
-            self.write_checkpoint()?;
-        }
         result
     }
 
@@ -263,13 +254,6 @@ impl EncoderDecoder {
         (self.params, self.state, self.train_state) =
             (theirs.params, theirs.state, theirs.train_state);
         Ok(())
-    }
-
-    fn write_checkpoint(&self) -> Result<(), NnError> {
-        match &self.checkpoint {
-            Some(path) => self.save(path),
-            None => Ok(()),
-        }
     }
 
     /// Inputs and targets side by side in `f32`, checked.

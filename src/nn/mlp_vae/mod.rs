@@ -221,18 +221,13 @@ impl MlpVae {
         };
         let data = scaling.apply(x);
         let crc = train::data_crc(data.view());
-        let state = match self.state.take() {
-            Some(s) if s.data_crc != crc => {
-                self.state = Some(s);
-                return Err(invalid(
-                    "x differs from the data this model was trained on: training continues only on the same data (make a new model for new data)",
-                ));
-            }
-            Some(s) => s,
-            None => TrainState::new(self.params.len(), &self.settings.training(), crc),
-        };
+        let mut state = TrainState::continuing(
+            &mut self.state,
+            crc,
+            || TrainState::new(self.params.len(), &self.settings.training(), crc),
+            "x differs from the data this model was trained on: training continues only on the same data (make a new model for new data)",
+        )?;
         self.scaling = Some(scaling);
-        let mut state = state;
         let engine = self.objective()?;
         let objective: &dyn Objective = match &engine {
             Some(burn) => burn.as_ref(),
@@ -254,15 +249,9 @@ impl MlpVae {
             checkpointing: path.is_some(),
             epochs_total: training.epochs,
         };
-        let result = crate::parallel::install(|| {
-            job.run(params, &mut [], &mut state, &write, &mut |r, _, _| {
-                on_epoch(r)
-            })
-        })
-        .map_err(|e| NnError::Invalid(e.to_string()))?;
-        if matches!(result, Err(NnError::Cancelled { .. })) {
-            write(params, &[], &state)?;
-        }
+        let result = job.run_on_pool(params, &mut [], &mut state, &write, &mut |r, _, _| {
+            on_epoch(r)
+        });
         let history = state.history.clone();
         self.state = Some(state);
         result.map(|()| history)

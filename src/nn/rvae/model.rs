@@ -145,16 +145,12 @@ impl Rvae {
         }
         let training = self.settings.training();
         let crc = train::data_crc(rows.view());
-        let mut state = match self.train_state.take() {
-            Some(st) if st.data_crc == crc => st,
-            Some(st) => {
-                self.train_state = Some(st);
-                return Err(invalid(
-                    "images differ from the images this model was trained on; train a new model",
-                ));
-            }
-            None => TrainState::new(self.params.len(), &training, crc),
-        };
+        let mut state = TrainState::continuing(
+            &mut self.train_state,
+            crc,
+            || TrainState::new(self.params.len(), &training, crc),
+            "images differ from the images this model was trained on; train a new model",
+        )?;
         let job = Job {
             objective: &self.net,
             data: rows.view(),
@@ -170,17 +166,14 @@ impl Rvae {
                 None => Ok(()),
             }
         };
-        let params = &mut self.params;
-        let result = crate::parallel::install(|| {
-            job.run(params, &mut [], &mut state, &write, &mut |_, _, _| {})
-        })
-        .map_err(|e| NnError::Invalid(e.to_string()))?;
+        let result = job.run_on_pool(
+            &mut self.params,
+            &mut [],
+            &mut state,
+            &write,
+            &mut |_, _, _| {},
+        );
         self.train_state = Some(state);
-        if matches!(result, Err(NnError::Cancelled { .. }))
-            && let Some(path) = &self.checkpoint
-        {
-            self.save(path)?;
-        }
         result
     }
 

@@ -48,7 +48,7 @@ pub enum DictionaryInit {
     /// codes = `U S`; atoms beyond min(n, d) start at zero (and are replaced once found
     /// unused). Deterministic. (scikit-learn starts from the unnormalised atoms `S V^T` with
     /// codes U; this start is feasible from the outset and gave the same minimum on the
-    /// reference data, see tests/analysis_decomposition.rs.)
+    /// reference data, see tests/suite/analysis_decomposition.rs.)
     #[default]
     Svd,
     /// Atoms with independent standard normal entries (ferrolab's [`Xoshiro256`] stream of

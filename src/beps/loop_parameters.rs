@@ -4,7 +4,7 @@
 //! (`crate::loops::features`), applied to the fitted loop.
 //!
 //! V+, V-, imprint, R+, R- and the switchable response are BGlib's definitions (checked in
-//! tests/beps.rs against tests/oracles/switching_reference.py). The nucleation biases are the
+//! tests/suite/beps.rs against tests/oracles/switching_reference.py). The nucleation biases are the
 //! exact voltages where the fitted branch has switched 3 % of its height; BGlib's closed form
 //! tries the width below the coercive voltage first and keeps its answer even when it lands
 //! above it, where the branch uses the other width, so it differs from the branch's root

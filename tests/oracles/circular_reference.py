@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """SciPy reference values for ferrolab's circular statistics (src/analysis/circular.rs,
-tests/analysis_circular.rs): angles with a symmetry period P (2 pi for a motif, pi for a wall,
+tests/suite/analysis_circular.rs): angles with a symmetry period P (2 pi for a motif, pi for a wall,
 pi/2 for a lattice variant), results wrapped into [-P/2, P/2).
 
 Samples (built with NumPy and stored in the JSON, so the Rust tests never depend on NumPy's

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """scikit-learn and SciPy reference values for ferrolab's k-means, Gaussian mixtures and
-Gaussian kernel density estimates (src/analysis/{kmeans,gmm,kde}.rs, tests/analysis_clustering.rs).
+Gaussian kernel density estimates (src/analysis/{kmeans,gmm,kde}.rs, tests/suite/analysis_clustering.rs).
 
 Datasets (built with NumPy and stored in the JSON, so the Rust tests never depend on NumPy's
 random streams):

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """scikit-learn reference values for ferrolab's decompositions (src/analysis/: pca.rs, nmf.rs,
-dictionary.rs, lasso.rs), read by tests/analysis_decomposition.rs.
+dictionary.rs, lasso.rs), read by tests/suite/analysis_decomposition.rs.
 
 Builds small seeded datasets with NumPy and stores them (so the Rust tests never depend on
 NumPy's generator) together with scikit-learn's results:

@@ -1,4 +1,4 @@
-"""Reference 9-parameter loop fits from SciPy for tests/beps.rs: the BEPS switching-loop
+"""Reference 9-parameter loop fits from SciPy for tests/suite/beps.rs: the BEPS switching-loop
 function (branch 1 = first half of the points; g = (b_hi - b_lo)/2 (erf(1000 (v - c)) + 1) + b_lo,
 y = (g erf((v - c)/g) + b_lo)/(b_lo + b_hi), f = a0 + a1 y + a4 v) fitted by
 scipy.optimize.least_squares (bounds as ferrolab's: coercive voltages within the voltage range,

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """scikit-learn reference codes for ferrolab's orthogonal matching pursuit
 (src/analysis/omp.rs, and the default transform of src/analysis/dictionary.rs), read by
-tests/analysis_omp.rs.
+tests/suite/analysis_omp.rs.
 
 Each case stores a fixed dictionary (atoms as rows) and data, generated here with NumPy and
 written to the JSON so the Rust test never depends on NumPy's generator, with scikit-learn's

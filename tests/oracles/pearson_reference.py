@@ -1,4 +1,4 @@
-"""Reference Pearson correlations from NumPy (numpy.corrcoef) for tests/analysis.rs.
+"""Reference Pearson correlations from NumPy (numpy.corrcoef) for tests/suite/analysis.rs.
 
 Inputs, n = 50 samples, i = 0..49: a = [sin(0.7 i), cos(1.3 i) + 0.5 sin(0.7 i), i / 49],
 b = [exp(-i / 20), (i mod 7) - 3]. Writes the 3 x 2 matrix r(a_j, b_k), one row per line.

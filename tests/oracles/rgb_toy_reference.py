@@ -1,6 +1,6 @@
 """Reference values of paper 001's toy function f(t,R,G,B) = tanh(20[t - 2(R - 0.5)]) +
 SELU(t - 2(G - 0.5)) + sigmoid(-20[t - (B - 0.5)]) from PyTorch (torch.tanh,
-torch.nn.functional.selu, torch.sigmoid in float64), for tests/analysis.rs. One line per point:
+torch.nn.functional.selu, torch.sigmoid in float64), for tests/suite/analysis.rs. One line per point:
 t R G B f.
 
 Run (with PyTorch, e.g. the venv of benches/torch_venv.sh):

@@ -1,4 +1,4 @@
-"""Reference SHO fits from SciPy for tests/beps.rs: scipy.optimize.least_squares (trust region
+"""Reference SHO fits from SciPy for tests/suite/beps.rs: scipy.optimize.least_squares (trust region
 reflective, tight tolerances) of R(w) = A w0^2 e^{i phi} / (w^2 - w0^2 - i w w0 / Q) on the real
 and imaginary residuals of 12 noisy spectra, each started from its true parameters. ferrolab
 must find the same least-squares minimum from its own initial guess.

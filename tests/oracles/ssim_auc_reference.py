@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Reference values for ferrolab's experiment metrics (src/experiment/metrics.rs), read by
-tests/experiment_metrics.rs:
+tests/suite/experiment_metrics.rs:
 
 - SSIM: `skimage.metrics.structural_similarity(a, b, data_range=R)` with every other argument
   at its default (7 x 7 uniform window, K1 = 0.01, K2 = 0.03, sample covariance), on random

@@ -1,5 +1,5 @@
 """Reference switching parameters of fitted BEPS loops, as BGlib (pycroscopy be_loop.py,
-calc_switching_coef_vec, nuc_threshold 0.03) defines them, for tests/beps.rs.
+calc_switching_coef_vec, nuc_threshold 0.03) defines them, for tests/suite/beps.rs.
 
 BGlib reads a loop starting at its most positive voltage, so its branch 1 (a2, b0, b1) is the
 falling sweep and branch 2 (a3, b2, b3) the rising one; ferrolab starts at the most negative

@@ -11,7 +11,7 @@ use serde_json::Value;
 use std::sync::LazyLock;
 
 static REFERENCE: LazyLock<Value> = LazyLock::new(|| {
-    serde_json::from_str(include_str!("oracles/clustering_reference.json")).unwrap()
+    serde_json::from_str(include_str!("../oracles/clustering_reference.json")).unwrap()
 });
 
 fn matrix(v: &Value) -> Array2<f64> {

@@ -2,9 +2,7 @@
 //! crashes `fuzz/regressions/`) replayed through the fuzz targets' own bodies in the ordinary
 //! build: none may panic. Live fuzzing is a bench (fuzz/README.md).
 
-#[allow(dead_code)]
-#[path = "../fuzz/targets.rs"]
-mod targets;
+use crate::targets;
 
 use std::path::Path;
 

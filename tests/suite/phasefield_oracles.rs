@@ -11,7 +11,7 @@ use ferrolab::phasefield::simulation::Simulation;
 use ferrolab::rng::Xoshiro256;
 
 fn reference(name: &str) -> f64 {
-    let text = include_str!("oracles/zero_d_reference.txt");
+    let text = include_str!("../oracles/zero_d_reference.txt");
     text.lines()
         .find_map(|l| l.strip_prefix(&format!("{name} = ")))
         .unwrap_or_else(|| panic!("{name} missing"))

@@ -1,11 +1,9 @@
 //! Writes `fuzz/seeds/<target>/`: valid files of every format version the loaders accept,
 //! made by the library's own writers, from which the fuzz targets start. Run after a format
 //! changes (and commit the output):
-//! `cargo test --release --features hdf5 --test fuzz_seeds -- --ignored`.
+//! `cargo test --release --features hdf5 --test suite -- --ignored fuzz_seeds::`.
 
-#[allow(dead_code)]
-#[path = "../fuzz/targets.rs"]
-mod targets;
+use crate::targets;
 
 use ferrolab::gp::{GaussianProcess, GpParams, KernelChoice};
 use ferrolab::io::npy::to_npy_bytes;

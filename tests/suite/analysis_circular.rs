@@ -11,7 +11,7 @@ use serde_json::Value;
 use std::sync::LazyLock;
 
 static REFERENCE: LazyLock<Value> = LazyLock::new(|| {
-    serde_json::from_str(include_str!("oracles/circular_reference.json")).unwrap()
+    serde_json::from_str(include_str!("../oracles/circular_reference.json")).unwrap()
 });
 
 fn vector(v: &Value) -> Vec<f64> {

@@ -15,7 +15,7 @@ use ndarray::Array2;
 use serde_json::Value;
 
 fn reference() -> Value {
-    serde_json::from_str(include_str!("oracles/omp_reference.json")).unwrap()
+    serde_json::from_str(include_str!("../oracles/omp_reference.json")).unwrap()
 }
 
 fn matrix(v: &Value) -> Array2<f64> {

@@ -17,7 +17,8 @@ fn close(a: f64, b: f64, rel: f64) -> bool {
 
 #[test]
 fn matches_scikit_learn() {
-    let reference: Value = serde_json::from_str(include_str!("oracles/gp_reference.json")).unwrap();
+    let reference: Value =
+        serde_json::from_str(include_str!("../oracles/gp_reference.json")).unwrap();
     let x = matrix(&reference["x"]);
     let y = matrix(&reference["y"]);
     let xq = matrix(&reference["xq"]);

@@ -12,7 +12,7 @@ use ndarray::Array2;
 use serde_json::Value;
 
 fn reference() -> Value {
-    serde_json::from_str(include_str!("oracles/ssim_auc_reference.json")).unwrap()
+    serde_json::from_str(include_str!("../oracles/ssim_auc_reference.json")).unwrap()
 }
 
 fn reals(v: &Value) -> Vec<f64> {

@@ -20,7 +20,7 @@ use ndarray::{Array2, ArrayView2, array};
 use serde_json::Value;
 
 fn reference() -> Value {
-    serde_json::from_str(include_str!("oracles/decomposition_reference.json")).unwrap()
+    serde_json::from_str(include_str!("../oracles/decomposition_reference.json")).unwrap()
 }
 
 fn matrix(v: &Value) -> Array2<f64> {

@@ -2,9 +2,11 @@
 //! issue 19's targets). A plain timed main, not run in CI:
 //! `cargo bench --bench rvae_stem -- [data=rotated|displacement|walls] [seeds=0-2] [n=N]
 //! [size=S] [epochs=20] [frames=60] [per_frame=100] [cell=13] [substrate=3] [centre=b|cell]
-//! [rvae.KEY=VALUE ...]`. The model keeps the paper's defaults (`rvae.*`) but for the learning
-//! rate, 1e-3 here (the paper's 1e-4 learns little in these budgets); filters and the rest
-//! are set on the command line (benches/README.md lists the runs).
+//! [dump=PATH] [rvae.KEY=VALUE ...]`. The model keeps the paper's defaults (`rvae.*`) but for
+//! the learning rate, 1e-3 here (the paper's 1e-4 learns little in these budgets); the rest is
+//! set on the command line. The runs in benches/README.md (about 1-3 minutes each on 2 shared
+//! cores): 32 filters and 40 epochs throughout; the lattice at n = 17 with
+//! `rvae.translation=0`, the walls at n = 8 with `rvae.translation_scale=1`.
 //!
 //! `data=rotated` (data (a)): an image (384 x 384 by default) of 4 Voronoi regions whose
 //! lattice of an asymmetric motif is rotated by a known angle, two contrast variants; windows
@@ -16,18 +18,22 @@
 //! each model's latent variance within a variant the region (that is, the rotation) explains.
 //!
 //! `data=displacement` (data (b)): `stem::displacement_lattice` at the CI settings (a = 13 px,
-//! stripes of 3-5 cells, chemistry step of 25 px in the middle) on a 512 x 512 image, n = 16
-//! windows on every B-site (drawn position, or `centre=cell` the undisplaced one): the peaks of
+//! stripes of 3-5 cells, chemistry step of 25 px in the middle) on a 512 x 512 image, n = 17
+//! windows (odd, so a quarter turn about the centre pixel maps the pixel grid onto itself) on
+//! every B-site (drawn position, or `centre=cell` the undisplaced one): the peaks of
 //! the latent angle's histogram (mod 2 pi) and their gaps, the separations of the variants'
 //! circular mean angles, the aligned error (2 pi), the purity of a GMM of (cos phi, sin phi,
 //! L1, L2) against the variant (k = 4 on all windows, k = 3 on the film), k-means on the raw
-//! windows (k = 3 on the film: against the variant and the chemistry side), and how the content
+//! windows (k = 3 on the film: against the variant and the chemistry side; also on windows
+//! centred on the undisplaced cells), and how the content
 //! latents separate the substrate (ROC AUC of L1, L2 and of their Fisher discriminant).
 //!
 //! `data=walls`: `stem::wall_stack`, 60 frames of 128 x 128, n = 8; trained on `per_frame`
 //! random windows of each frame, scored on 300 others per frame: on the one-wall windows the
-//! aligned error (period pi) and |Pearson r| of the model's wall shift along the wall's normal
-//! against the signed distance from the centre; on all, paper 002's Fig. 5 analysis (per-frame
+//! aligned error (period pi), |Pearson r| of the model's wall shift along the wall's normal
+//! against the signed distance from the centre, |r| of each offset and content latent against
+//! the size of the distance, and how often the angle's half turn (phi against the aligned fit
+//! plus 0 or pi) tells the side of the wall; on all, paper 002's Fig. 5 analysis (per-frame
 //! KDE, NMF with 2 components) of the angle (as 2 phi), L1, L2 and the pair (L1, L2) in 2-D: the
 //! loading that follows p(t) best, and how much each loading differs between the two bias
 //! branches at the same bias (mean |difference| over same-bias frame pairs / mean loading).
@@ -63,6 +69,8 @@ struct Args {
     substrate: usize,
     /// Lattice: centre the windows on the drawn B-sites (`b`) or their undisplaced cells (`cell`).
     centre: String,
+    /// Walls: write the one-wall windows' latents and truth to `DUMP-SEED.csv`.
+    dump: Option<String>,
     cfg: Config,
 }
 
@@ -78,6 +86,7 @@ fn parse() -> Args {
         cell: 13.0,
         substrate: 3,
         centre: "b".into(),
+        dump: None,
         cfg: Config::new(),
     };
     a.cfg
@@ -99,6 +108,7 @@ fn parse() -> Args {
             "cell" => a.cell = v.parse().expect("cell, px"),
             "substrate" => a.substrate = v.parse().expect("substrate rows"),
             "centre" => a.centre = v.to_owned(),
+            "dump" => a.dump = Some(v.to_owned()),
             "threads" => ferrolab::parallel::set_num_threads(v.parse().expect("threads"))
                 .expect("a thread count"),
             _ => {
@@ -514,6 +524,27 @@ fn displacement(a: &Args, n: usize, size: usize, seed: u64) {
     let raw_variant = purity(&raw, &film_variant).expect("purity");
     let raw_chemistry = purity(&raw, &film_chemistry).expect("purity");
     let raw_all = purity(&kmeans_classes(images.view(), 4, seed), &variant).expect("purity");
+    // The same k-means on windows centred on the undisplaced cells, where the B-site's shift
+    // is all that tells the variants apart and does not move the A-site cage.
+    let cell_windows = windows_at(&lattice.image, h, w, &lattice.b_cells, n).expect("windows");
+    let cell_film: Vec<usize> = (0..cell_windows.len())
+        .filter(|&i| lattice.b_variant[cell_windows.kept[i]] != SUBSTRATE)
+        .collect();
+    let cell_images = window_rows(&cell_windows).select(Axis(0), &cell_film);
+    let cell_raw = kmeans_classes(cell_images.view(), 3, seed);
+    let cell_truth = |f: &dyn Fn(usize) -> usize| -> Vec<usize> {
+        cell_film.iter().map(|&i| f(cell_windows.kept[i])).collect()
+    };
+    let cell_variant = purity(
+        &cell_raw,
+        &cell_truth(&|k| usize::from(lattice.b_variant[k])),
+    )
+    .expect("purity");
+    let cell_chemistry = purity(
+        &cell_raw,
+        &cell_truth(&|k| usize::from(lattice.b_cells[k].1 > x0)),
+    )
+    .expect("purity");
     let l1 = codes.content.column(0).to_vec();
     let l2 = codes.content.column(1).to_vec();
     let lda = fisher_projection(codes.content.view(), &substrate);
@@ -524,7 +555,7 @@ fn displacement(a: &Args, n: usize, size: usize, seed: u64) {
             .join(", ")
     };
     println!(
-        "{seed} | {} / {} | {} ({}) | {} | {:.1}, {:.1} ({:.1}) | {:.1} (s {sign:+}) | {:.3} | {:.3} | {:.3} (chem. {:.3}) | {:.3} | {:.3}, {:.3}, {:.3} | {} | {seconds:.0}",
+        "{seed} | {} / {} | {} ({}) | {} | {:.1}, {:.1} ({:.1}) | {:.1} (s {sign:+}) | {:.3} | {:.3} | {:.3} (chem. {:.3}) | {:.3} | {:.3} (chem. {:.3}) | {:.3}, {:.3}, {:.3} | {} | {seconds:.0}",
         film.len(),
         substrate_phi.len(),
         peaks.len(),
@@ -539,6 +570,8 @@ fn displacement(a: &Args, n: usize, size: usize, seed: u64) {
         raw_variant,
         raw_chemistry,
         raw_all,
+        cell_variant,
+        cell_chemistry,
         auc(&l1, &substrate),
         auc(&l2, &substrate),
         auc(&lda, &substrate),
@@ -643,7 +676,7 @@ fn walls(a: &Args, n: usize, size: usize, seed: u64) {
         .iter()
         .map(|&i| truth[i].angle.expect("one wall"))
         .collect();
-    let (error, sign, _) = aligned_angle_error(&phi, &theta, PI).expect("error");
+    let (error, sign, offset) = aligned_angle_error(&phi, &theta, PI).expect("error");
     // The decoder draws f(R(phi) x + s d): its content sits shifted by -s R(-phi) d in the
     // image's (x, y), grid units of 2 / (n - 1) px; its part along the true wall's normal
     // (-sin theta, cos theta) is the model's wall position, against the centre's signed
@@ -671,6 +704,62 @@ fn walls(a: &Args, n: usize, size: usize, seed: u64) {
     )
     .expect("pearson");
 
+    // A wall turned by half a turn about the centre is the wall on the other side: the model
+    // may keep the side in the angle's half turn and only the size of the distance in an
+    // offset. The side: phi - s theta - c (c the aligned offset, period pi) near 0 or near pi;
+    // its agreement with the sign of the distance (either convention), and |r| of the size
+    // of the distance with each latent.
+    let side: Vec<f64> = phi
+        .iter()
+        .zip(&theta)
+        .map(|(p, t)| {
+            let rest = wrap(p - sign * t - offset, TAU).abs();
+            if rest < PI / 2.0 { 1.0 } else { -1.0 }
+        })
+        .collect();
+    let agree = side
+        .iter()
+        .zip(&distance)
+        .filter(|(s, d)| *s * *d > 0.0)
+        .count() as f64
+        / side.len() as f64;
+    let agree = agree.max(1.0 - agree);
+    let size: Vec<f64> = distance.iter().map(|d| d.abs()).collect();
+    let with_size = |j: usize, m: &Array2<f64>| {
+        let x: Vec<f64> = one.iter().map(|&i| m[[i, j]]).collect();
+        pearson(
+            ndarray::ArrayView1::from(&x),
+            ndarray::ArrayView1::from(&size),
+        )
+        .unwrap_or(f64::NAN)
+        .abs()
+    };
+    let size_r = [
+        with_size(0, &codes.offsets),
+        with_size(1, &codes.offsets),
+        with_size(0, &codes.content),
+        with_size(1, &codes.content),
+    ];
+
+    if let Some(path) = &a.dump {
+        // For a look outside the bench: one row per one-wall window.
+        let mut text = String::from("phi,theta,distance,dx,dy,l1,l2,frame\n");
+        for (k, &i) in one.iter().enumerate() {
+            text += &format!(
+                "{},{},{},{},{},{},{},{}\n",
+                phi[k],
+                theta[k],
+                distance[k],
+                codes.offsets[[i, 0]],
+                codes.offsets[[i, 1]],
+                codes.content[[i, 0]],
+                codes.content[[i, 1]],
+                scored.frames[i]
+            );
+        }
+        std::fs::write(format!("{path}-{seed}.csv"), text).expect("dump");
+    }
+
     let pairs = branch_pairs(&stack.bias, &stack.branch);
     let frames = &scored.frames;
     // The wall's angle has period pi: 2 phi puts it on the full circle the KDE wraps on.
@@ -683,11 +772,16 @@ fn walls(a: &Args, n: usize, size: usize, seed: u64) {
     let joint = joint_kde_loadings(&l1, &l2, frames, 30);
     let p = &stack.plus_fraction;
     println!(
-        "{seed} | {} / {} | {:.1} (s {sign:+}) | {:.3} | {} | {} | {} | {} | {} | {seconds:.0}",
+        "{seed} | {} / {} | {:.1} (s {sign:+}) | {:.3} | {:.3}, {:.3} ({:.3}, {:.3}) | {:.3} | {} | {} | {} | {} | {} | {seconds:.0}",
         training.len(),
         one.len(),
         error.to_degrees(),
         r_offset.abs(),
+        size_r[0],
+        size_r[1],
+        size_r[2],
+        size_r[3],
+        agree,
         loading_scores(&angle_kde.loadings, p, &pairs),
         loading_scores(&l1_kde.loadings, p, &pairs),
         loading_scores(&l2_kde.loadings, p, &pairs),
@@ -714,13 +808,13 @@ fn main() {
             }
         }
         "displacement" => {
-            let (n, size) = (a.n.unwrap_or(16), a.size.unwrap_or(512));
+            let (n, size) = (a.n.unwrap_or(17), a.size.unwrap_or(512));
             println!(
                 "data (b), {size} x {size} image, cell {} px, {} substrate rows, n = {n} centred on {}, {} epochs; rVAE keys: {keys:?}",
                 a.cell, a.substrate, a.centre, a.epochs,
             );
             println!(
-                "seed | windows film / substrate | angle histogram peaks, film (gaps, deg; target 3, 90 +- 6, 90 +- 6, 180) | peaks, all windows | variant mean separations 0-1, 1-2 (0-2), deg (target 90 +- 6) | aligned median error, deg (2 pi, film) | GMM (cos, sin, L1, L2) purity, k = 4, all (target >= 0.9) | same, k = 3, film | k-means raw k = 3 purity, film (target < 0.6) | k-means raw k = 4, all | substrate AUC L1, L2, Fisher(L1, L2) | loss train / test | s"
+                "seed | windows film / substrate | angle histogram peaks, film (gaps, deg; target 3, 90 +- 6, 90 +- 6, 180) | peaks, all windows | variant mean separations 0-1, 1-2 (0-2), deg (target 90 +- 6) | aligned median error, deg (2 pi, film) | GMM (cos, sin, L1, L2) purity, k = 4, all (target >= 0.9) | same, k = 3, film | k-means raw k = 3 purity, film (target < 0.6) | k-means raw k = 4, all | k-means raw k = 3, film, windows on the undisplaced cells | substrate AUC L1, L2, Fisher(L1, L2) | loss train / test | s"
             );
             for seed in a.seeds.clone() {
                 displacement(&a, n, size, seed);
@@ -745,7 +839,7 @@ fn main() {
                 pairs.len()
             );
             println!(
-                "seed | windows trained / scored one-wall | aligned median error, deg (pi; target <= 10) | offset normal to wall vs distance |r| (target >= 0.9) | NMF of per-frame KDE, 2 components: |r| with p(t) of the best (target >= 0.9), branch difference of it, of the other (target < 0.1 for the non-hysteretic) -- angle (2 phi) | L1 | L2 | (L1, L2) 2-D | loss train / test | s"
+                "seed | windows trained / scored one-wall | aligned median error, deg (pi; target <= 10) | offset normal to wall vs distance |r| (target >= 0.9) | |r| of dx, dy (L1, L2) with the size of the distance | side of the wall in the angle's half turn, agreement | NMF of per-frame KDE, 2 components: |r| with p(t) of the best (target >= 0.9), branch difference of it, of the other (target < 0.1 for the non-hysteretic) -- angle (2 phi) | L1 | L2 | (L1, L2) 2-D | loss train / test | s"
             );
             for seed in a.seeds.clone() {
                 walls(&a, n, size, seed);

@@ -546,8 +546,16 @@ fn displacement(a: &Args, n: usize, size: usize, seed: u64) {
     )
     .expect("purity");
     let l1 = codes.content.column(0).to_vec();
-    let l2 = codes.content.column(1).to_vec();
-    let lda = fisher_projection(codes.content.view(), &substrate);
+    // With one content latent (a lever) the second and the discriminant are that one.
+    let l2 = codes
+        .content
+        .column(codes.content.ncols().min(2) - 1)
+        .to_vec();
+    let lda = if codes.content.ncols() >= 2 {
+        fisher_projection(codes.content.slice(ndarray::s![.., 0..2]), &substrate)
+    } else {
+        l1.clone()
+    };
     let fmt = |v: &[f64]| {
         v.iter()
             .map(|g| format!("{g:.1}"))

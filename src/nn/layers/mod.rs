@@ -60,6 +60,7 @@ mod pytorch_parity;
 pub use activation::{Activation, ActivationLayer};
 pub use batch_norm::{BatchNorm, BatchNormConvention};
 pub use broadcast::{RepeatTime, add_broadcast, add_broadcast_backward};
+pub(crate) use conv::InputGradient;
 pub use conv::{Conv, ConvSaved, ConvSpec};
 pub use layer_norm::LayerNorm;
 pub use linear::Linear;

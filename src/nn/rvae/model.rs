@@ -2,7 +2,7 @@
 //! angle, offsets and content, and to decode latents to images.
 
 use super::super::error::{NnError, invalid};
-use super::super::layers::Weights;
+use super::super::layers::{Weights, scratch};
 use super::super::tensor::Tensor;
 use super::super::train::{self, EpochRecord, Job, TrainState};
 use super::architecture::RvaeArchitecture;
@@ -172,7 +172,10 @@ impl Rvae {
         };
         let params = &mut self.params;
         let result = crate::parallel::install(|| {
-            job.run(params, &mut [], &mut state, &write, &mut |_, _, _| {})
+            let result = job.run(params, &mut [], &mut state, &write, &mut |_, _, _| {});
+            // The step's large buffers are kept for the next step only.
+            rayon::broadcast(|_| scratch::release());
+            result
         })
         .map_err(|e| NnError::Invalid(e.to_string()))?;
         self.train_state = Some(state);

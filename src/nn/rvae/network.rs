@@ -22,8 +22,9 @@
 
 use super::super::error::NnError;
 use super::super::layers::init::InitScheme;
+use super::super::layers::scratch;
 use super::super::layers::{
-    Activation, Conv, ConvSaved, ConvSpec, Layer, Linear, RotateTranslate, Weights, add_broadcast,
+    Activation, Conv, ConvSaved, ConvSpec, InputGradient, Layer, Linear, RotateTranslate, Weights,
     add_broadcast_backward, gaussian_kl_log_sd, reparameterise, reparameterise_backward,
     rotation_kl_sd_only,
 };
@@ -33,6 +34,7 @@ use super::super::tensor::Tensor;
 use super::super::train::LossSums;
 use super::architecture::RvaeArchitecture;
 use crate::rng::Xoshiro256;
+use rayon::prelude::*;
 
 /// LeakyReLU slope of the encoder (AtomAI's `convEncoderNet`).
 pub(crate) const SLOPE: f64 = 0.1;
@@ -65,8 +67,7 @@ pub(crate) struct Encoded<T> {
 /// What the encoder's backward pass needs.
 struct EncoderSaved<T: Real> {
     conv1: ConvSaved<T>,
-    /// The first LeakyReLU's output.
-    a1: Tensor<T>,
+    /// Its input is the first LeakyReLU's output.
     conv2: ConvSaved<T>,
     /// The second LeakyReLU's output, flattened `(B, F h w)`: the heads' input.
     a2: Tensor<T>,
@@ -176,29 +177,23 @@ impl Network {
     fn encode_train<T: Real>(
         &self,
         w: Weights<T>,
-        x: &Tensor<T>,
+        x: Tensor<T>,
     ) -> Result<(Encoded<T>, EncoderSaved<T>), NnError> {
-        let (mut a1, conv1) = self.conv1.forward(w, x)?;
-        LEAKY.apply_in_place(&mut a1.data);
-        let (mut a2, conv2) = self.conv2.forward(w, &a1)?;
-        LEAKY.apply_in_place(&mut a2.data);
+        let (a1, conv1) = self.conv1.forward_owned(w, x, LEAKY)?;
+        let (a2, conv2) = self.conv2.forward_owned(w, a1, LEAKY)?;
         let a2 = reshaped(a2, &[self.mu.fan_in]);
-        let (mu, _) = self.mu.forward(w, &a2)?;
-        let (log_sd, _) = self.log_sd.forward(w, &a2)?;
-        let saved = EncoderSaved {
-            conv1,
-            a1,
-            conv2,
-            a2,
-        };
+        let mu = self.mu.infer(w, &a2)?;
+        let log_sd = self.log_sd.infer(w, &a2)?;
+        let saved = EncoderSaved { conv1, conv2, a2 };
         Ok((Encoded { mu, log_sd }, saved))
     }
 
     /// Means and log standard deviations `(B, L)` of images `(B, 1, h, w)`.
     pub fn encode<T: Real>(&self, w: Weights<T>, x: &Tensor<T>) -> Result<Encoded<T>, NnError> {
-        let (enc, saved) = self.encode_train(w, x)?;
+        let (enc, saved) = self.encode_train(w, x.clone())?;
         saved.conv1.recycle();
         saved.conv2.recycle();
+        recycle(saved.a2);
         Ok(enc)
     }
 
@@ -214,12 +209,18 @@ impl Network {
         let mut g = self.mu.backward(w, &saved.a2, dmu, grad);
         let g2 = self.log_sd.backward(w, &saved.a2, dlog_sd, grad);
         g.data.iter_mut().zip(&g2.data).for_each(|(a, b)| *a += *b);
+        recycle(g2);
         LEAKY.backward_in_place(&mut g.data, &saved.a2.data);
+        recycle(saved.a2);
         let [h, wd] = self.arch.image;
         let g = reshaped(g, &[self.arch.filters, h, wd]);
-        let mut g = self.conv2.backward(w, &saved.conv2, &g, grad);
-        LEAKY.backward_in_place(&mut g.data, &saved.a1.data);
-        let _ = self.conv1.backward(w, &saved.conv1, &g, grad);
+        let through = InputGradient::Through(LEAKY);
+        let g1 = self.conv2.backward_with(w, &saved.conv2, &g, grad, through);
+        recycle(g);
+        // The images need no gradient.
+        self.conv1
+            .backward_with(w, &saved.conv1, &g1, grad, InputGradient::Skip);
+        recycle(g1);
         saved.conv1.recycle();
         saved.conv2.recycle();
     }
@@ -259,15 +260,23 @@ impl Network {
     ) -> Result<(Tensor<T>, DecoderSaved<T>), NnError> {
         let rows = z.angle.len();
         let points = self.grid.transform(&z.angle, &z.offsets)?;
-        let (a, _) = self.coord.forward(w, &points)?;
-        let (c, _) = self.latent.forward(w, &z.content)?;
-        let mut h0 = add_broadcast(&a, &reshaped(c, &[1, self.arch.hidden]))?;
-        TANH.apply_in_place(&mut h0.data);
-        let (mut h1, _) = self.hidden[0].forward(w, &h0)?;
-        TANH.apply_in_place(&mut h1.data);
-        let (mut h2, _) = self.hidden[1].forward(w, &h1)?;
-        TANH.apply_in_place(&mut h2.data);
-        let (y, _) = self.out.forward(w, &h2)?;
+        let mut h0 = self.coord.infer(w, &points)?;
+        let c = self.latent.infer(w, &z.content)?;
+        // The content term of each image added to its pixels' rows, then tanh, in place (in
+        // parallel, an image at a time while it is in cache).
+        let h = self.arch.hidden;
+        h0.data
+            .par_chunks_mut(self.arch.pixels() * h)
+            .zip(c.data.par_chunks(h))
+            .for_each(|(image, c)| {
+                for row in image.chunks_exact_mut(h) {
+                    row.iter_mut().zip(c).for_each(|(v, c)| *v += *c);
+                }
+                TANH.apply_in_place(image);
+            });
+        let h1 = self.hidden[0].infer_activated(w, &h0, TANH)?;
+        let h2 = self.hidden[1].infer_activated(w, &h1, TANH)?;
+        let y = self.out.infer(w, &h2)?;
         let y = Tensor {
             shape: vec![rows, self.arch.pixels()],
             data: y.data,
@@ -283,7 +292,9 @@ impl Network {
 
     /// Images `(B, pixels)` drawn at angles `(B)`, offsets `(B, 2)` and content `(B, k)`.
     pub fn decode<T: Real>(&self, w: Weights<T>, z: Split<T>) -> Result<Tensor<T>, NnError> {
-        self.decode_train(w, z).map(|(y, _)| y)
+        let (y, saved) = self.decode_train(w, z)?;
+        saved.h.into_iter().for_each(recycle);
+        Ok(y)
     }
 
     /// The decoder's backward pass from the gradient `dy` of the images `(B, pixels)`: the
@@ -301,15 +312,15 @@ impl Network {
             data: dy.data,
         };
         let [h0, h1, h2] = &saved.h;
-        let mut g = self.out.backward(w, h2, &dy, grad);
-        TANH.backward_in_place(&mut g.data, &h2.data);
-        let mut g = self.hidden[1].backward(w, h1, &g, grad);
-        TANH.backward_in_place(&mut g.data, &h1.data);
-        let mut g = self.hidden[0].backward(w, h0, &g, grad);
-        TANH.backward_in_place(&mut g.data, &h0.data);
+        let g = self.out.backward_through(w, h2, &dy, grad, TANH);
+        let g1 = self.hidden[1].backward_through(w, h1, &g, grad, TANH);
+        recycle(g);
+        let g = self.hidden[0].backward_through(w, h0, &g1, grad, TANH);
+        recycle(g1);
         let dpoints = self.coord.backward(w, &saved.points, &g, grad);
         let (dangle, doffsets) = self.grid.transform_backward(&saved.angle, &dpoints)?;
         let dc = reshaped(add_broadcast_backward(&g, &[rows, 1, h]), &[h]);
+        recycle(g);
         Ok(Split {
             angle: dangle,
             offsets: doffsets,
@@ -387,7 +398,7 @@ impl Network {
         let input = self.input(x)?;
         let rows = input.shape[0];
         self.check_noise(eps, rows)?;
-        let (enc, enc_saved) = self.encode_train(w, &input)?;
+        let (enc, enc_saved) = self.encode_train(w, input)?;
         let (z, sd) = Self::sample(&enc, eps);
         let (y, dec_saved) = self.decode_train(w, self.split(&z))?;
         let mut dy = Tensor::zeros(&y.shape);
@@ -396,7 +407,9 @@ impl Network {
         let (mut dmu, mut dls) = (vec![T::zero(); n], vec![T::zero(); n]);
         let kl = self.kl(&enc, T::of(grad_scale * beta), &mut dmu, &mut dls);
 
+        recycle(y);
         let dz_split = self.decoder_backward(w, &dec_saved, dy, grad)?;
+        dec_saved.h.into_iter().for_each(recycle);
         let (l, c0, k) = (
             self.arch.latents(),
             self.arch.content_start(),
@@ -426,6 +439,12 @@ impl Network {
             l1: 0.0,
         })
     }
+}
+
+/// Gives `t`'s buffer to this thread's scratch pool: the step's large tensors (37 MB each at
+/// n = 48, batch 32) serve the next step instead of being mapped, faulted in and unmapped.
+fn recycle<T: Real>(t: Tensor<T>) {
+    scratch::give(t.data);
 }
 
 /// `sum 0.5 (y - x)^2`, writing `scale (y - x)` into `dy` (when it is not empty).

@@ -325,8 +325,9 @@ pub struct Job<'a> {
 }
 
 impl Job<'_> {
-    /// [`Self::run`] on the library's worker pool; when checkpointing, a cancelled run's last
-    /// finished epoch is written with `write_checkpoint` before the cancellation is returned.
+    /// [`Self::run`] on the library's worker pool, whose threads' scratch buffers are released
+    /// when it ends; when checkpointing, a cancelled run's last finished epoch is written with
+    /// `write_checkpoint` before the cancellation is returned.
     pub fn run_on_pool(
         &self,
         params: &mut [f32],
@@ -336,7 +337,10 @@ impl Job<'_> {
         on_epoch: &mut EpochObserver<'_>,
     ) -> Result<(), NnError> {
         let result = crate::parallel::install(|| {
-            self.run(params, model_state, state, write_checkpoint, on_epoch)
+            let result = self.run(params, model_state, state, write_checkpoint, on_epoch);
+            // The steps' large buffers serve the next step only: give them back at the end.
+            rayon::broadcast(|_| super::layers::scratch::release());
+            result
         })
         .map_err(|e| NnError::Invalid(e.to_string()))?;
         if self.checkpointing && matches!(result, Err(NnError::Cancelled { .. })) {

@@ -18,7 +18,7 @@ use super::init::{InitScheme, glorot_uniform, uniform};
 use super::linear::split_rows;
 use super::scratch;
 use super::shards::{TARGET_ROWS, map_reduce_grad, shards_of};
-use super::{Layer, Weights, check_shape};
+use super::{Activation, Layer, Weights, check_shape};
 use crate::rng::Xoshiro256;
 use rayon::prelude::*;
 use std::ops::Range;
@@ -89,6 +89,23 @@ impl<T: Real> ConvSaved<T> {
     /// Gives the saved input's buffer to this thread's scratch pool (for the next step).
     pub(crate) fn recycle(self) {
         scratch::give(self.x.data);
+    }
+}
+
+impl Conv {
+    /// [`Layer::forward`] followed by `act`, keeping `x` itself rather than a copy (one large
+    /// copy less per step); the activation is applied to each shard's output while it is in
+    /// cache.
+    pub(crate) fn forward_owned<T: Real>(
+        &self,
+        w: Weights<T>,
+        x: Tensor<T>,
+        act: Activation,
+    ) -> Result<(Tensor<T>, ConvSaved<T>), NnError> {
+        let shape = self.output_shape(&x)?;
+        let unfold = Unfold::new(&x.shape[2..], &shape[2..], self.kernel());
+        let y = self.apply(w, &x, &unfold, &shape, act);
+        Ok((y, ConvSaved { x, unfold }))
     }
 }
 
@@ -235,6 +252,7 @@ impl Conv {
         x: &Tensor<T>,
         unfold: &Unfold,
         shape: &[usize],
+        act: Activation,
     ) -> Tensor<T> {
         let (cin, cout) = (self.spec.in_channels, self.spec.out_channels);
         let rows = cin * unfold.taps();
@@ -256,15 +274,34 @@ impl Conv {
                 cin,
                 &mut cols,
             );
-            let mut z = scratch::take(cout * width);
-            gemm(
-                mat_mut(&mut z, cout, width),
-                false,
-                mat(weight, cout, rows),
-                mat(&cols, rows, width),
-            );
-            scatter_samples(&z, cout, unfold.positions, bias, out);
-            scratch::give(z);
+            if r.len() == 1 {
+                // One sample: the product's layout is the output's, so it lands in place (on
+                // the bias). The rVAE's 128-channel 48 x 48 planes are one sample a shard.
+                if let Some(bias) = bias {
+                    for (plane, b) in out.chunks_exact_mut(width).zip(bias) {
+                        plane.fill(*b);
+                    }
+                }
+                gemm(
+                    mat_mut(out, cout, width),
+                    bias.is_some(),
+                    mat(weight, cout, rows),
+                    mat(&cols, rows, width),
+                );
+            } else {
+                let mut z = scratch::take(cout * width);
+                gemm(
+                    mat_mut(&mut z, cout, width),
+                    false,
+                    mat(weight, cout, rows),
+                    mat(&cols, rows, width),
+                );
+                scatter_samples(&z, cout, unfold.positions, bias, out);
+                scratch::give(z);
+            }
+            if act != Activation::Identity {
+                act.apply_in_place(out);
+            }
             scratch::give(cols);
         });
         y
@@ -307,7 +344,7 @@ impl<T: Real> Layer<T> for Conv {
     fn forward(&self, w: Weights<T>, x: &Tensor<T>) -> Result<(Tensor<T>, Self::Saved), NnError> {
         let shape = self.output_shape(x)?;
         let unfold = Unfold::new(&x.shape[2..], &shape[2..], self.kernel());
-        let y = self.apply(w, x, &unfold, &shape);
+        let y = self.apply(w, x, &unfold, &shape, Activation::Identity);
         let saved = ConvSaved {
             x: Tensor {
                 shape: x.shape.clone(),
@@ -325,6 +362,36 @@ impl<T: Real> Layer<T> for Conv {
         dy: &Tensor<T>,
         dparams: &mut [T],
     ) -> Tensor<T> {
+        self.backward_with(
+            w,
+            saved,
+            dy,
+            dparams,
+            InputGradient::Through(Activation::Identity),
+        )
+    }
+
+    /// The forward pass without keeping the input.
+    fn infer(&self, w: Weights<T>, x: &Tensor<T>) -> Result<Tensor<T>, NnError> {
+        let shape = self.output_shape(x)?;
+        let unfold = Unfold::new(&x.shape[2..], &shape[2..], self.kernel());
+        Ok(self.apply(w, x, &unfold, &shape, Activation::Identity))
+    }
+}
+
+impl Conv {
+    /// [`Layer::backward`] with a choice of input gradient: skipped (a network's first
+    /// layer), or through the activation whose output the input is (`x = act(u)`: the
+    /// gradient in `u`, multiplied by the derivative in each shard while it is in cache).
+    /// Skipped, the returned tensor is empty.
+    pub(crate) fn backward_with<T: Real>(
+        &self,
+        w: Weights<T>,
+        saved: &ConvSaved<T>,
+        dy: &Tensor<T>,
+        dparams: &mut [T],
+        input: InputGradient,
+    ) -> Tensor<T> {
         let (x, unfold) = (&saved.x, &saved.unfold);
         let (cin, cout, positions) = (
             self.spec.in_channels,
@@ -335,28 +402,38 @@ impl<T: Real> Layer<T> for Conv {
         let weight = &w.params[self.weight.clone()];
         let (nw, span) = (self.weight.len(), self.span());
         let (in_len, out_len) = (cin * unfold.plane, cout * positions);
+        let wanted = matches!(input, InputGradient::Through(_));
         let mut dx = Tensor {
             shape: x.shape.clone(),
-            data: scratch::zeros(x.data.len()),
+            data: if wanted {
+                scratch::zeros(x.data.len())
+            } else {
+                Vec::new()
+            },
         };
         // Each shard folds into its own rows of dx (a lock per shard, never contended).
         let ranges = conv_shards(x.shape[0], rows, unfold);
-        let parts: Vec<Mutex<&mut [T]>> = split_rows(&mut dx.data, &ranges, in_len)
-            .into_iter()
-            .map(Mutex::new)
-            .collect();
+        let parts: Vec<Mutex<&mut [T]>> = if wanted {
+            split_rows(&mut dx.data, &ranges, in_len)
+                .into_iter()
+                .map(Mutex::new)
+                .collect()
+        } else {
+            Vec::new()
+        };
         map_reduce_grad(ranges, &mut dparams[span], |k, r, g| {
             if r.is_empty() {
                 return;
             }
             let width = r.len() * positions;
-            let mut dz = scratch::take(cout * width);
-            gather_samples(
-                &dy.data[r.start * out_len..r.end * out_len],
-                cout,
-                positions,
-                &mut dz,
-            );
+            // One sample's output gradient is already `(channels, positions)`.
+            let dy_r = &dy.data[r.start * out_len..r.end * out_len];
+            let gathered = (r.len() > 1).then(|| {
+                let mut dz = scratch::take(cout * width);
+                gather_samples(dy_r, cout, positions, &mut dz);
+                dz
+            });
+            let dz = gathered.as_deref().unwrap_or(dy_r);
             let (gw, gb) = g.split_at_mut(nw);
             for (b, row) in gb.iter_mut().zip(dz.chunks_exact(width)) {
                 *b += row.iter().copied().sum::<T>();
@@ -366,31 +443,40 @@ impl<T: Real> Layer<T> for Conv {
             gemm(
                 mat_mut(gw, cout, rows),
                 false,
-                mat(&dz, cout, width),
+                mat(dz, cout, width),
                 mat(&cols, rows, width).transpose(),
             );
-            // The columns are spent: their buffer takes the column gradient W^T dY.
-            gemm(
-                mat_mut(&mut cols, rows, width),
-                false,
-                mat(weight, cout, rows).transpose(),
-                mat(&dz, cout, width),
-            );
-            let mut out = parts[k].lock().unwrap_or_else(PoisonError::into_inner);
-            unfold.fold(&cols, cin, &mut out);
+            if let InputGradient::Through(act) = input {
+                // The columns are spent: their buffer takes the column gradient W^T dY.
+                gemm(
+                    mat_mut(&mut cols, rows, width),
+                    false,
+                    mat(weight, cout, rows).transpose(),
+                    mat(dz, cout, width),
+                );
+                let mut out = parts[k].lock().unwrap_or_else(PoisonError::into_inner);
+                unfold.fold(&cols, cin, &mut out);
+                if act != Activation::Identity {
+                    act.backward_in_place(&mut out, &x.data[r.start * in_len..r.end * in_len]);
+                }
+            }
             scratch::give(cols);
-            scratch::give(dz);
+            if let Some(dz) = gathered {
+                scratch::give(dz);
+            }
         });
         drop(parts);
         dx
     }
+}
 
-    /// The forward pass without keeping the input.
-    fn infer(&self, w: Weights<T>, x: &Tensor<T>) -> Result<Tensor<T>, NnError> {
-        let shape = self.output_shape(x)?;
-        let unfold = Unfold::new(&x.shape[2..], &shape[2..], self.kernel());
-        Ok(self.apply(w, x, &unfold, &shape))
-    }
+/// Which input gradient [`Conv::backward_with`] computes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum InputGradient {
+    /// None (the input is data).
+    Skip,
+    /// Through the activation whose output the input is ([`Activation::Identity`]: plain).
+    Through(Activation),
 }
 
 #[cfg(test)]

@@ -8,11 +8,13 @@ use super::super::real::Real;
 use super::super::tensor::Tensor;
 use super::gemm::{gemm, mat, mat_mut};
 use super::init::{InitScheme, glorot_uniform, uniform};
-use super::shards::{map_reduce_grad, shards};
-use super::{Layer, Weights, check_shape};
+use super::scratch;
+use super::shards::{TARGET_ROWS, map_reduce_grad, shards_of};
+use super::{Activation, Layer, Weights, check_shape};
 use crate::rng::Xoshiro256;
 use rayon::prelude::*;
 use std::ops::Range;
+use std::sync::{Mutex, PoisonError};
 
 /// A dense layer from `fan_in` to `fan_out` features.
 #[derive(Clone, Debug)]
@@ -65,6 +67,12 @@ impl Linear {
         self.bias.is_some()
     }
 
+    /// Where the weight `[fan_out, fan_in]` and the bias sit in the parameter vector (for a
+    /// network that runs the product its own way).
+    pub(crate) fn ranges(&self) -> (Range<usize>, Option<Range<usize>>) {
+        (self.weight.clone(), self.bias.clone())
+    }
+
     /// Initial weights of `scheme`.
     pub fn init<T: Real>(&self, params: &mut [T], scheme: InitScheme, rng: &mut Xoshiro256) {
         match scheme {
@@ -100,28 +108,7 @@ impl<T: Real> Layer<T> for Linear {
     type Saved = Tensor<T>;
 
     fn forward(&self, w: Weights<T>, x: &Tensor<T>) -> Result<(Tensor<T>, Tensor<T>), NnError> {
-        let rank = x.shape.len().max(1);
-        check_shape(&self.name, x, rank, &[Some(self.fan_in)])?;
-        let rows = x.data.len() / self.fan_in;
-        let mut shape = x.shape.clone();
-        *shape.last_mut().expect("rank >= 1") = self.fan_out;
-        let mut y = Tensor::zeros(&shape);
-        let weight = &w.params[self.weight.clone()];
-        let bias = self.bias.as_ref().map(|b| &w.params[b.clone()]);
-        let ranges = shards(rows);
-        let mut outs: Vec<&mut [T]> = split_rows(&mut y.data, &ranges, self.fan_out);
-        outs.par_iter_mut().zip(&ranges).for_each(|(out, r)| {
-            if let Some(bias) = bias {
-                out.chunks_exact_mut(self.fan_out)
-                    .for_each(|row| row.copy_from_slice(bias));
-            }
-            gemm(
-                mat_mut(out, r.len(), self.fan_out),
-                bias.is_some(),
-                mat(&x.data[r.start * self.fan_in..], r.len(), self.fan_in),
-                mat(weight, self.fan_out, self.fan_in).transpose(),
-            );
-        });
+        let y = self.infer(w, x)?;
         Ok((y, x.clone()))
     }
 
@@ -132,10 +119,40 @@ impl<T: Real> Layer<T> for Linear {
         dy: &Tensor<T>,
         dparams: &mut [T],
     ) -> Tensor<T> {
+        self.backward_through(w, x, dy, dparams, Activation::Identity)
+    }
+
+    /// The forward pass without keeping the input (the output from the scratch pool).
+    fn infer(&self, w: Weights<T>, x: &Tensor<T>) -> Result<Tensor<T>, NnError> {
+        self.infer_activated(w, x, Activation::Identity)
+    }
+}
+
+impl Linear {
+    /// [`Layer::backward`] for an input that is an activation's output, `x = act(u)`: the
+    /// gradient in `u`, multiplied by the derivative in each shard while it is in cache.
+    pub(crate) fn backward_through<T: Real>(
+        &self,
+        w: Weights<T>,
+        x: &Tensor<T>,
+        dy: &Tensor<T>,
+        dparams: &mut [T],
+        act: Activation,
+    ) -> Tensor<T> {
         let rows = x.data.len() / self.fan_in;
         let weight = &w.params[self.weight.clone()];
         let (nw, span) = (self.weight.len(), self.span());
-        let dxs = map_reduce_grad(shards(rows), &mut dparams[span], |_, r, g| {
+        let ranges = linear_shards(rows);
+        // Every value is written (one product per shard).
+        let mut dx = Tensor {
+            shape: x.shape.clone(),
+            data: scratch::take(x.data.len()),
+        };
+        let parts: Vec<Mutex<&mut [T]>> = split_rows(&mut dx.data, &ranges, self.fan_in)
+            .into_iter()
+            .map(Mutex::new)
+            .collect();
+        map_reduce_grad(ranges, &mut dparams[span], |k, r, g| {
             let dy_r = mat(&dy.data[r.start * self.fan_out..], r.len(), self.fan_out);
             let x_r = mat(&x.data[r.start * self.fan_in..], r.len(), self.fan_in);
             let (gw, gb) = g.split_at_mut(nw);
@@ -152,21 +169,73 @@ impl<T: Real> Layer<T> for Linear {
                     gb.iter_mut().zip(row).for_each(|(a, b)| *a += *b);
                 }
             }
-            let mut dx = vec![T::zero(); r.len() * self.fan_in];
+            let mut out = parts[k].lock().unwrap_or_else(PoisonError::into_inner);
             gemm(
-                mat_mut(&mut dx, r.len(), self.fan_in),
+                mat_mut(&mut out, r.len(), self.fan_in),
                 false,
                 dy_r,
                 mat(weight, self.fan_out, self.fan_in),
             );
-            dx
+            if act != Activation::Identity {
+                let x_r = &x.data[r.start * self.fan_in..r.end * self.fan_in];
+                act.backward_in_place(&mut out, x_r);
+            }
         });
-        Tensor {
-            shape: x.shape.clone(),
-            data: dxs.concat(),
-        }
+        drop(parts);
+        dx
+    }
+
+    /// `act(x W^T + b)` without keeping the input, the activation applied to each shard
+    /// while it is in cache (the output from the scratch pool).
+    pub(crate) fn infer_activated<T: Real>(
+        &self,
+        w: Weights<T>,
+        x: &Tensor<T>,
+        act: Activation,
+    ) -> Result<Tensor<T>, NnError> {
+        let rank = x.shape.len().max(1);
+        check_shape(&self.name, x, rank, &[Some(self.fan_in)])?;
+        let rows = x.data.len() / self.fan_in;
+        let mut shape = x.shape.clone();
+        *shape.last_mut().expect("rank >= 1") = self.fan_out;
+        // Every value is written: the bias, then the product added, or the product alone.
+        let mut y = Tensor {
+            data: scratch::take(shape.iter().product()),
+            shape,
+        };
+        let weight = &w.params[self.weight.clone()];
+        let bias = self.bias.as_ref().map(|b| &w.params[b.clone()]);
+        let ranges = linear_shards(rows);
+        let mut outs: Vec<&mut [T]> = split_rows(&mut y.data, &ranges, self.fan_out);
+        outs.par_iter_mut().zip(&ranges).for_each(|(out, r)| {
+            if let Some(bias) = bias {
+                out.chunks_exact_mut(self.fan_out)
+                    .for_each(|row| row.copy_from_slice(bias));
+            }
+            gemm(
+                mat_mut(out, r.len(), self.fan_out),
+                bias.is_some(),
+                mat(&x.data[r.start * self.fan_in..], r.len(), self.fan_in),
+                mat(weight, self.fan_out, self.fan_in).transpose(),
+            );
+            if act != Activation::Identity {
+                act.apply_in_place(out);
+            }
+        });
+        Ok(y)
     }
 }
+
+/// At most [`MAX_SHARDS`] shards of at least [`TARGET_ROWS`] rows: a batch keeps its 32-row
+/// shards, while the rVAE decoder's (images x pixels) rows get products of thousands of rows
+/// rather than thousands of 32-row products (each packing the weight again, each with its
+/// own gradient buffer to reduce).
+fn linear_shards(rows: usize) -> Vec<Range<usize>> {
+    shards_of(rows, TARGET_ROWS.max(rows.div_ceil(MAX_SHARDS)))
+}
+
+/// Shards of one large product: enough to balance a few threads.
+const MAX_SHARDS: usize = 32;
 
 /// Disjoint mutable row blocks of `data` for the given row ranges (`width` values per row).
 pub(crate) fn split_rows<'a, T>(

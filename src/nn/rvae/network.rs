@@ -21,9 +21,11 @@
 //! `decoder.latent`, `decoder.hidden.0`, `decoder.hidden.1`, `decoder.out`.
 
 use super::super::error::NnError;
+use super::super::layers::gemm::{gemm, mat, mat_mut};
 use super::super::layers::init::InitScheme;
+use super::super::layers::scratch;
 use super::super::layers::{
-    Activation, Conv, ConvSaved, ConvSpec, Layer, Linear, RotateTranslate, Weights, add_broadcast,
+    Activation, Conv, ConvSaved, ConvSpec, InputGradient, Layer, Linear, RotateTranslate, Weights,
     add_broadcast_backward, gaussian_kl_log_sd, reparameterise, reparameterise_backward,
     rotation_kl_sd_only,
 };
@@ -33,6 +35,10 @@ use super::super::tensor::Tensor;
 use super::super::train::LossSums;
 use super::architecture::RvaeArchitecture;
 use crate::rng::Xoshiro256;
+use faer::MatMut;
+use faer::prelude::ReborrowMut;
+use rayon::prelude::*;
+use std::ops::Range;
 
 /// LeakyReLU slope of the encoder (AtomAI's `convEncoderNet`).
 pub(crate) const SLOPE: f64 = 0.1;
@@ -65,8 +71,7 @@ pub(crate) struct Encoded<T> {
 /// What the encoder's backward pass needs.
 struct EncoderSaved<T: Real> {
     conv1: ConvSaved<T>,
-    /// The first LeakyReLU's output.
-    a1: Tensor<T>,
+    /// Its input is the first LeakyReLU's output.
     conv2: ConvSaved<T>,
     /// The second LeakyReLU's output, flattened `(B, F h w)`: the heads' input.
     a2: Tensor<T>,
@@ -176,29 +181,22 @@ impl Network {
     fn encode_train<T: Real>(
         &self,
         w: Weights<T>,
-        x: &Tensor<T>,
+        x: Tensor<T>,
     ) -> Result<(Encoded<T>, EncoderSaved<T>), NnError> {
-        let (mut a1, conv1) = self.conv1.forward(w, x)?;
-        LEAKY.apply_in_place(&mut a1.data);
-        let (mut a2, conv2) = self.conv2.forward(w, &a1)?;
-        LEAKY.apply_in_place(&mut a2.data);
+        let (a1, conv1) = self.conv1.forward_owned(w, x, LEAKY)?;
+        let (a2, conv2) = self.conv2.forward_owned(w, a1, LEAKY)?;
         let a2 = reshaped(a2, &[self.mu.fan_in]);
-        let (mu, _) = self.mu.forward(w, &a2)?;
-        let (log_sd, _) = self.log_sd.forward(w, &a2)?;
-        let saved = EncoderSaved {
-            conv1,
-            a1,
-            conv2,
-            a2,
-        };
-        Ok((Encoded { mu, log_sd }, saved))
+        let enc = self.heads(w, &a2);
+        let saved = EncoderSaved { conv1, conv2, a2 };
+        Ok((enc, saved))
     }
 
     /// Means and log standard deviations `(B, L)` of images `(B, 1, h, w)`.
     pub fn encode<T: Real>(&self, w: Weights<T>, x: &Tensor<T>) -> Result<Encoded<T>, NnError> {
-        let (enc, saved) = self.encode_train(w, x)?;
+        let (enc, saved) = self.encode_train(w, x.clone())?;
         saved.conv1.recycle();
         saved.conv2.recycle();
+        recycle(saved.a2);
         Ok(enc)
     }
 
@@ -211,17 +209,115 @@ impl Network {
         dlog_sd: &Tensor<T>,
         grad: &mut [T],
     ) {
-        let mut g = self.mu.backward(w, &saved.a2, dmu, grad);
-        let g2 = self.log_sd.backward(w, &saved.a2, dlog_sd, grad);
-        g.data.iter_mut().zip(&g2.data).for_each(|(a, b)| *a += *b);
-        LEAKY.backward_in_place(&mut g.data, &saved.a2.data);
+        let g = self.heads_backward(w, &saved.a2, dmu, dlog_sd, grad);
+        recycle(saved.a2);
         let [h, wd] = self.arch.image;
         let g = reshaped(g, &[self.arch.filters, h, wd]);
-        let mut g = self.conv2.backward(w, &saved.conv2, &g, grad);
-        LEAKY.backward_in_place(&mut g.data, &saved.a1.data);
-        let _ = self.conv1.backward(w, &saved.conv1, &g, grad);
+        let through = InputGradient::Through(LEAKY);
+        let g1 = self.conv2.backward_with(w, &saved.conv2, &g, grad, through);
+        recycle(g);
+        // The images need no gradient.
+        self.conv1
+            .backward_with(w, &saved.conv1, &g1, grad, InputGradient::Skip);
+        recycle(g1);
         saved.conv1.recycle();
         saved.conv2.recycle();
+    }
+
+    /// Both heads on `a2` `(B, K)`: the means and log sds `(B, L)`. The products run over
+    /// column blocks of `a2` in parallel, their partial sums added in block order (a batch
+    /// of 32 rows is one shard of [`Linear`], so one thread).
+    fn heads<T: Real>(&self, w: Weights<T>, a2: &Tensor<T>) -> Encoded<T> {
+        let (rows, k, l) = (a2.shape[0], self.mu.fan_in, self.arch.latents());
+        let (wm, bm) = self.mu.ranges();
+        let (wl, bl) = self.log_sd.ranges();
+        let (wm, wl) = (mat(&w.params[wm], l, k), mat(&w.params[wl], l, k));
+        let x = mat(&a2.data, rows, k);
+        let partials: Vec<Vec<T>> = head_blocks(k)
+            .into_par_iter()
+            .map(|c| {
+                let mut p = vec![T::zero(); 2 * rows * l];
+                let (pm, pl) = p.split_at_mut(rows * l);
+                let xc = x.subcols(c.start, c.len());
+                let (wmc, wlc) = (wm.subcols(c.start, c.len()), wl.subcols(c.start, c.len()));
+                gemm(mat_mut(pm, rows, l), false, xc, wmc.transpose());
+                gemm(mat_mut(pl, rows, l), false, xc, wlc.transpose());
+                p
+            })
+            .collect();
+        let mut out = [bm, bl].map(|b| {
+            let mut t = Tensor::zeros(&[rows, l]);
+            if let Some(b) = b {
+                t.data
+                    .chunks_exact_mut(l)
+                    .for_each(|row| row.copy_from_slice(&w.params[b.clone()]));
+            }
+            t
+        });
+        for p in &partials {
+            for (t, part) in out.iter_mut().zip(p.chunks_exact(rows * l)) {
+                t.data.iter_mut().zip(part).for_each(|(a, b)| *a += *b);
+            }
+        }
+        let [mu, log_sd] = out;
+        Encoded { mu, log_sd }
+    }
+
+    /// The heads' backward pass: their gradients added into `grad` and the gradient in the
+    /// second convolution's output before its LeakyReLU `(B, K)`, by column blocks of `a2`
+    /// in parallel (each block's weight gradient and input gradient are its own columns).
+    fn heads_backward<T: Real>(
+        &self,
+        w: Weights<T>,
+        a2: &Tensor<T>,
+        dmu: &Tensor<T>,
+        dlog_sd: &Tensor<T>,
+        grad: &mut [T],
+    ) -> Tensor<T> {
+        let (rows, k, l) = (a2.shape[0], self.mu.fan_in, self.arch.latents());
+        let ((wm_r, bm), (wl_r, bl)) = (self.mu.ranges(), self.log_sd.ranges());
+        for (b, d) in [(bm, dmu), (bl, dlog_sd)] {
+            let b = b.expect("the heads have biases");
+            for row in d.data.chunks_exact(l) {
+                grad[b.clone()]
+                    .iter_mut()
+                    .zip(row)
+                    .for_each(|(g, v)| *g += *v);
+            }
+        }
+        let (wm, wl) = (
+            mat(&w.params[wm_r.clone()], l, k),
+            mat(&w.params[wl_r.clone()], l, k),
+        );
+        let (dm, dl) = (mat(&dmu.data, rows, l), mat(&dlog_sd.data, rows, l));
+        let x = mat(&a2.data, rows, k);
+        // mu's tensors are declared before log_sd's.
+        let (head, tail) = grad.split_at_mut(wl_r.start);
+        let gm = column_blocks(mat_mut(&mut head[wm_r], l, k), k);
+        let gl = column_blocks(mat_mut(&mut tail[..wl_r.len()], l, k), k);
+        // Every value is written (the first product of each block replaces).
+        let mut g = Tensor {
+            shape: a2.shape.clone(),
+            data: scratch::take(a2.data.len()),
+        };
+        let gx = column_blocks(mat_mut(&mut g.data, rows, k), k);
+        head_blocks(k)
+            .into_par_iter()
+            .zip(gm)
+            .zip(gl)
+            .zip(gx)
+            .for_each(|(((c, gm), gl), mut gx)| {
+                let xc = x.subcols(c.start, c.len());
+                gemm(gm, true, dm.transpose(), xc);
+                gemm(gl, true, dl.transpose(), xc);
+                gemm(gx.rb_mut(), false, dm, wm.subcols(c.start, c.len()));
+                gemm(gx, true, dl, wl.subcols(c.start, c.len()));
+            });
+        g.data
+            .par_chunks_mut(k)
+            .zip(a2.data.par_chunks(k))
+            .for_each(|(g, a)| LEAKY.backward_in_place(g, a));
+        g
     }
 
     /// Angles, offsets and content of latent vectors `z` `(B, L)` (row-major).
@@ -259,15 +355,23 @@ impl Network {
     ) -> Result<(Tensor<T>, DecoderSaved<T>), NnError> {
         let rows = z.angle.len();
         let points = self.grid.transform(&z.angle, &z.offsets)?;
-        let (a, _) = self.coord.forward(w, &points)?;
-        let (c, _) = self.latent.forward(w, &z.content)?;
-        let mut h0 = add_broadcast(&a, &reshaped(c, &[1, self.arch.hidden]))?;
-        TANH.apply_in_place(&mut h0.data);
-        let (mut h1, _) = self.hidden[0].forward(w, &h0)?;
-        TANH.apply_in_place(&mut h1.data);
-        let (mut h2, _) = self.hidden[1].forward(w, &h1)?;
-        TANH.apply_in_place(&mut h2.data);
-        let (y, _) = self.out.forward(w, &h2)?;
+        let mut h0 = self.coord.infer(w, &points)?;
+        let c = self.latent.infer(w, &z.content)?;
+        // The content term of each image added to its pixels' rows, then tanh, in place (in
+        // parallel, an image at a time while it is in cache).
+        let h = self.arch.hidden;
+        h0.data
+            .par_chunks_mut(self.arch.pixels() * h)
+            .zip(c.data.par_chunks(h))
+            .for_each(|(image, c)| {
+                for row in image.chunks_exact_mut(h) {
+                    row.iter_mut().zip(c).for_each(|(v, c)| *v += *c);
+                }
+                TANH.apply_in_place(image);
+            });
+        let h1 = self.hidden[0].infer_activated(w, &h0, TANH)?;
+        let h2 = self.hidden[1].infer_activated(w, &h1, TANH)?;
+        let y = self.out.infer(w, &h2)?;
         let y = Tensor {
             shape: vec![rows, self.arch.pixels()],
             data: y.data,
@@ -283,7 +387,9 @@ impl Network {
 
     /// Images `(B, pixels)` drawn at angles `(B)`, offsets `(B, 2)` and content `(B, k)`.
     pub fn decode<T: Real>(&self, w: Weights<T>, z: Split<T>) -> Result<Tensor<T>, NnError> {
-        self.decode_train(w, z).map(|(y, _)| y)
+        let (y, saved) = self.decode_train(w, z)?;
+        saved.h.into_iter().for_each(recycle);
+        Ok(y)
     }
 
     /// The decoder's backward pass from the gradient `dy` of the images `(B, pixels)`: the
@@ -301,15 +407,15 @@ impl Network {
             data: dy.data,
         };
         let [h0, h1, h2] = &saved.h;
-        let mut g = self.out.backward(w, h2, &dy, grad);
-        TANH.backward_in_place(&mut g.data, &h2.data);
-        let mut g = self.hidden[1].backward(w, h1, &g, grad);
-        TANH.backward_in_place(&mut g.data, &h1.data);
-        let mut g = self.hidden[0].backward(w, h0, &g, grad);
-        TANH.backward_in_place(&mut g.data, &h0.data);
+        let g = self.out.backward_through(w, h2, &dy, grad, TANH);
+        let g1 = self.hidden[1].backward_through(w, h1, &g, grad, TANH);
+        recycle(g);
+        let g = self.hidden[0].backward_through(w, h0, &g1, grad, TANH);
+        recycle(g1);
         let dpoints = self.coord.backward(w, &saved.points, &g, grad);
         let (dangle, doffsets) = self.grid.transform_backward(&saved.angle, &dpoints)?;
         let dc = reshaped(add_broadcast_backward(&g, &[rows, 1, h]), &[h]);
+        recycle(g);
         Ok(Split {
             angle: dangle,
             offsets: doffsets,
@@ -387,7 +493,7 @@ impl Network {
         let input = self.input(x)?;
         let rows = input.shape[0];
         self.check_noise(eps, rows)?;
-        let (enc, enc_saved) = self.encode_train(w, &input)?;
+        let (enc, enc_saved) = self.encode_train(w, input)?;
         let (z, sd) = Self::sample(&enc, eps);
         let (y, dec_saved) = self.decode_train(w, self.split(&z))?;
         let mut dy = Tensor::zeros(&y.shape);
@@ -396,7 +502,9 @@ impl Network {
         let (mut dmu, mut dls) = (vec![T::zero(); n], vec![T::zero(); n]);
         let kl = self.kl(&enc, T::of(grad_scale * beta), &mut dmu, &mut dls);
 
+        recycle(y);
         let dz_split = self.decoder_backward(w, &dec_saved, dy, grad)?;
+        dec_saved.h.into_iter().for_each(recycle);
         let (l, c0, k) = (
             self.arch.latents(),
             self.arch.content_start(),
@@ -426,6 +534,34 @@ impl Network {
             l1: 0.0,
         })
     }
+}
+
+/// Column blocks the heads split their `F h w` inputs into (32 x 9,216 values of `a2` per
+/// block at n = 48, in cache); the count depends on the size only, so the sums do not
+/// depend on the number of threads.
+const HEAD_BLOCKS: usize = 32;
+
+/// The column ranges of `k` features.
+fn head_blocks(k: usize) -> Vec<Range<usize>> {
+    let n = HEAD_BLOCKS.min(k).max(1);
+    (0..n).map(|i| i * k / n..(i + 1) * k / n).collect()
+}
+
+/// `m` `(rows, k)` split into the disjoint column blocks of [`head_blocks`].
+fn column_blocks<T: Real>(mut m: MatMut<'_, T>, k: usize) -> Vec<MatMut<'_, T>> {
+    let mut out = Vec::new();
+    for c in head_blocks(k) {
+        let (block, rest) = m.split_at_col_mut(c.len());
+        out.push(block);
+        m = rest;
+    }
+    out
+}
+
+/// Gives `t`'s buffer to this thread's scratch pool: the step's large tensors (37 MB each at
+/// n = 48, batch 32) serve the next step instead of being mapped, faulted in and unmapped.
+fn recycle<T: Real>(t: Tensor<T>) {
+    scratch::give(t.data);
 }
 
 /// `sum 0.5 (y - x)^2`, writing `scale (y - x)` into `dy` (when it is not empty).

@@ -67,12 +67,6 @@ impl Linear {
         self.bias.is_some()
     }
 
-    /// Where the weight `[fan_out, fan_in]` and the bias sit in the parameter vector (for a
-    /// network that runs the product its own way).
-    pub(crate) fn ranges(&self) -> (Range<usize>, Option<Range<usize>>) {
-        (self.weight.clone(), self.bias.clone())
-    }
-
     /// Initial weights of `scheme`.
     pub fn init<T: Real>(&self, params: &mut [T], scheme: InitScheme, rng: &mut Xoshiro256) {
         match scheme {

@@ -37,7 +37,7 @@ mod batch_norm;
 mod broadcast;
 mod conv;
 pub mod conv_unit;
-pub(crate) mod gemm;
+mod gemm;
 mod im2col;
 pub mod init;
 mod layer_norm;

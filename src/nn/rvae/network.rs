@@ -21,7 +21,6 @@
 //! `decoder.latent`, `decoder.hidden.0`, `decoder.hidden.1`, `decoder.out`.
 
 use super::super::error::NnError;
-use super::super::layers::gemm::{gemm, mat, mat_mut};
 use super::super::layers::init::InitScheme;
 use super::super::layers::scratch;
 use super::super::layers::{
@@ -35,10 +34,7 @@ use super::super::tensor::Tensor;
 use super::super::train::LossSums;
 use super::architecture::RvaeArchitecture;
 use crate::rng::Xoshiro256;
-use faer::MatMut;
-use faer::prelude::ReborrowMut;
 use rayon::prelude::*;
-use std::ops::Range;
 
 /// LeakyReLU slope of the encoder (AtomAI's `convEncoderNet`).
 pub(crate) const SLOPE: f64 = 0.1;
@@ -186,9 +182,10 @@ impl Network {
         let (a1, conv1) = self.conv1.forward_owned(w, x, LEAKY)?;
         let (a2, conv2) = self.conv2.forward_owned(w, a1, LEAKY)?;
         let a2 = reshaped(a2, &[self.mu.fan_in]);
-        let enc = self.heads(w, &a2);
+        let mu = self.mu.infer(w, &a2)?;
+        let log_sd = self.log_sd.infer(w, &a2)?;
         let saved = EncoderSaved { conv1, conv2, a2 };
-        Ok((enc, saved))
+        Ok((Encoded { mu, log_sd }, saved))
     }
 
     /// Means and log standard deviations `(B, L)` of images `(B, 1, h, w)`.
@@ -209,7 +206,11 @@ impl Network {
         dlog_sd: &Tensor<T>,
         grad: &mut [T],
     ) {
-        let g = self.heads_backward(w, &saved.a2, dmu, dlog_sd, grad);
+        let mut g = self.mu.backward(w, &saved.a2, dmu, grad);
+        let g2 = self.log_sd.backward(w, &saved.a2, dlog_sd, grad);
+        g.data.iter_mut().zip(&g2.data).for_each(|(a, b)| *a += *b);
+        recycle(g2);
+        LEAKY.backward_in_place(&mut g.data, &saved.a2.data);
         recycle(saved.a2);
         let [h, wd] = self.arch.image;
         let g = reshaped(g, &[self.arch.filters, h, wd]);
@@ -222,102 +223,6 @@ impl Network {
         recycle(g1);
         saved.conv1.recycle();
         saved.conv2.recycle();
-    }
-
-    /// Both heads on `a2` `(B, K)`: the means and log sds `(B, L)`. The products run over
-    /// column blocks of `a2` in parallel, their partial sums added in block order (a batch
-    /// of 32 rows is one shard of [`Linear`], so one thread).
-    fn heads<T: Real>(&self, w: Weights<T>, a2: &Tensor<T>) -> Encoded<T> {
-        let (rows, k, l) = (a2.shape[0], self.mu.fan_in, self.arch.latents());
-        let (wm, bm) = self.mu.ranges();
-        let (wl, bl) = self.log_sd.ranges();
-        let (wm, wl) = (mat(&w.params[wm], l, k), mat(&w.params[wl], l, k));
-        let x = mat(&a2.data, rows, k);
-        let partials: Vec<Vec<T>> = head_blocks(k)
-            .into_par_iter()
-            .map(|c| {
-                let mut p = vec![T::zero(); 2 * rows * l];
-                let (pm, pl) = p.split_at_mut(rows * l);
-                let xc = x.subcols(c.start, c.len());
-                let (wmc, wlc) = (wm.subcols(c.start, c.len()), wl.subcols(c.start, c.len()));
-                gemm(mat_mut(pm, rows, l), false, xc, wmc.transpose());
-                gemm(mat_mut(pl, rows, l), false, xc, wlc.transpose());
-                p
-            })
-            .collect();
-        let mut out = [bm, bl].map(|b| {
-            let mut t = Tensor::zeros(&[rows, l]);
-            if let Some(b) = b {
-                t.data
-                    .chunks_exact_mut(l)
-                    .for_each(|row| row.copy_from_slice(&w.params[b.clone()]));
-            }
-            t
-        });
-        for p in &partials {
-            for (t, part) in out.iter_mut().zip(p.chunks_exact(rows * l)) {
-                t.data.iter_mut().zip(part).for_each(|(a, b)| *a += *b);
-            }
-        }
-        let [mu, log_sd] = out;
-        Encoded { mu, log_sd }
-    }
-
-    /// The heads' backward pass: their gradients added into `grad` and the gradient in the
-    /// second convolution's output before its LeakyReLU `(B, K)`, by column blocks of `a2`
-    /// in parallel (each block's weight gradient and input gradient are its own columns).
-    fn heads_backward<T: Real>(
-        &self,
-        w: Weights<T>,
-        a2: &Tensor<T>,
-        dmu: &Tensor<T>,
-        dlog_sd: &Tensor<T>,
-        grad: &mut [T],
-    ) -> Tensor<T> {
-        let (rows, k, l) = (a2.shape[0], self.mu.fan_in, self.arch.latents());
-        let ((wm_r, bm), (wl_r, bl)) = (self.mu.ranges(), self.log_sd.ranges());
-        for (b, d) in [(bm, dmu), (bl, dlog_sd)] {
-            let b = b.expect("the heads have biases");
-            for row in d.data.chunks_exact(l) {
-                grad[b.clone()]
-                    .iter_mut()
-                    .zip(row)
-                    .for_each(|(g, v)| *g += *v);
-            }
-        }
-        let (wm, wl) = (
-            mat(&w.params[wm_r.clone()], l, k),
-            mat(&w.params[wl_r.clone()], l, k),
-        );
-        let (dm, dl) = (mat(&dmu.data, rows, l), mat(&dlog_sd.data, rows, l));
-        let x = mat(&a2.data, rows, k);
-        // mu's tensors are declared before log_sd's.
-        let (head, tail) = grad.split_at_mut(wl_r.start);
-        let gm = column_blocks(mat_mut(&mut head[wm_r], l, k), k);
-        let gl = column_blocks(mat_mut(&mut tail[..wl_r.len()], l, k), k);
-        // Every value is written (the first product of each block replaces).
-        let mut g = Tensor {
-            shape: a2.shape.clone(),
-            data: scratch::take(a2.data.len()),
-        };
-        let gx = column_blocks(mat_mut(&mut g.data, rows, k), k);
-        head_blocks(k)
-            .into_par_iter()
-            .zip(gm)
-            .zip(gl)
-            .zip(gx)
-            .for_each(|(((c, gm), gl), mut gx)| {
-                let xc = x.subcols(c.start, c.len());
-                gemm(gm, true, dm.transpose(), xc);
-                gemm(gl, true, dl.transpose(), xc);
-                gemm(gx.rb_mut(), false, dm, wm.subcols(c.start, c.len()));
-                gemm(gx, true, dl, wl.subcols(c.start, c.len()));
-            });
-        g.data
-            .par_chunks_mut(k)
-            .zip(a2.data.par_chunks(k))
-            .for_each(|(g, a)| LEAKY.backward_in_place(g, a));
-        g
     }
 
     /// Angles, offsets and content of latent vectors `z` `(B, L)` (row-major).
@@ -534,28 +439,6 @@ impl Network {
             l1: 0.0,
         })
     }
-}
-
-/// Column blocks the heads split their `F h w` inputs into (32 x 9,216 values of `a2` per
-/// block at n = 48, in cache); the count depends on the size only, so the sums do not
-/// depend on the number of threads.
-const HEAD_BLOCKS: usize = 32;
-
-/// The column ranges of `k` features.
-fn head_blocks(k: usize) -> Vec<Range<usize>> {
-    let n = HEAD_BLOCKS.min(k).max(1);
-    (0..n).map(|i| i * k / n..(i + 1) * k / n).collect()
-}
-
-/// `m` `(rows, k)` split into the disjoint column blocks of [`head_blocks`].
-fn column_blocks<T: Real>(mut m: MatMut<'_, T>, k: usize) -> Vec<MatMut<'_, T>> {
-    let mut out = Vec::new();
-    for c in head_blocks(k) {
-        let (block, rest) = m.split_at_col_mut(c.len());
-        out.push(block);
-        m = rest;
-    }
-    out
 }
 
 /// Gives `t`'s buffer to this thread's scratch pool: the step's large tensors (37 MB each at

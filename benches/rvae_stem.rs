@@ -8,7 +8,7 @@
 //! cores): 32 filters and 40 epochs throughout; the lattice at n = 17 with
 //! `rvae.translation=0`, the walls at n = 8 with `rvae.translation_scale=1`.
 //!
-//! `data=rotated` (data (a)): an image (384 x 384 by default) of 4 Voronoi regions whose
+//! `data=rotated` (data (a)): an image (384 x 384 by default) of 4 (`regions=`) Voronoi regions whose
 //! lattice of an asymmetric motif is rotated by a known angle, two contrast variants; windows
 //! centred on the main atoms,
 //! judged where the whole window lies inside one region (border distance >= n / sqrt 2):
@@ -64,6 +64,8 @@ struct Args {
     /// Walls: frames of the stack and random training windows per frame.
     frames: usize,
     per_frame: usize,
+    /// Data (a): Voronoi regions (each its own angle).
+    regions: usize,
     /// Lattice: cell size, px, and substrate rows.
     cell: f64,
     substrate: usize,
@@ -84,6 +86,7 @@ fn parse() -> Args {
         frames: 60,
         per_frame: 100,
         cell: 13.0,
+        regions: 4,
         substrate: 3,
         centre: "b".into(),
         dump: None,
@@ -106,6 +109,7 @@ fn parse() -> Args {
             "frames" => a.frames = v.parse().expect("frames"),
             "per_frame" => a.per_frame = v.parse().expect("windows per frame"),
             "cell" => a.cell = v.parse().expect("cell, px"),
+            "regions" => a.regions = v.parse().expect("regions"),
             "substrate" => a.substrate = v.parse().expect("substrate rows"),
             "centre" => a.centre = v.to_owned(),
             "dump" => a.dump = Some(v.to_owned()),
@@ -162,6 +166,7 @@ fn rotated(a: &Args, n: usize, size: usize, seed: u64) {
     let lattice = rotated_lattice(&RotatedLatticeSettings {
         height: size,
         width: size,
+        regions: a.regions,
         seed,
         ..Default::default()
     })

@@ -37,6 +37,13 @@ crate::settings! {
         /// angle may take any value. AtomAI: 0.1.
         pub rotation_prior_sd: f64 = 0.1
             => "rvae.rotation_prior_sd", unit "rad", valid Valid::Real(Excluded(0.0), Included(100.0));
+        /// Weight of the quarter-turn consistency term (0: off, the papers' loss): each
+        /// training image is also encoded turned a quarter turn clockwise, and the angles are
+        /// pulled a quarter turn apart and the offsets and content together. For square windows
+        /// of lattices with a four-fold symmetry, whose quarter turns the papers' loss may leave
+        /// in the content (docs/models.md, "rVAE").
+        pub quarter_turn_weight: f64 = 0.0
+            => "rvae.quarter_turn_weight", valid Valid::Real(Included(0.0), Included(1e6));
         /// Epochs in all. Paper 004: 100.
         pub epochs: usize = 100
             => "rvae.epochs", unit "epochs", valid Valid::Int(Included(1), Included(10_000_000));

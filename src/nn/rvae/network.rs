@@ -34,6 +34,7 @@ use super::super::tensor::Tensor;
 use super::super::train::LossSums;
 use super::architecture::RvaeArchitecture;
 use crate::rng::Xoshiro256;
+use num_traits::Float;
 use rayon::prelude::*;
 
 /// LeakyReLU slope of the encoder (AtomAI's `convEncoderNet`).
@@ -385,20 +386,38 @@ impl Network {
     }
 
     /// The loss sums of one mini-batch (as [`Self::loss`]) and the gradient of
-    /// `(reconstruction + beta kl) * grad_scale` added into `grad`.
+    /// `(reconstruction + beta kl + quarter_turn) * grad_scale` added into `grad`, where
+    /// `quarter_turn` is [`quarter_turn_term`] at `quarter_turn_weight` (0: off, AtomAI's
+    /// loss; the sums do not include it).
+    #[allow(clippy::too_many_arguments)]
     pub fn batch_loss_and_gradient<T: Real>(
         &self,
         w: Weights<T>,
         x: &[T],
         eps: &[T],
         beta: f64,
+        quarter_turn_weight: f64,
         grad_scale: f64,
         grad: &mut [T],
     ) -> Result<LossSums, NnError> {
-        let input = self.input(x)?;
+        let mut input = self.input(x)?;
         let rows = input.shape[0];
         self.check_noise(eps, rows)?;
-        let (enc, enc_saved) = self.encode_train(w, input)?;
+        let pairs = quarter_turn_weight > 0.0;
+        if pairs {
+            // The turned images ride in the same encoder batch, after the originals.
+            let turned = turned_rows(x, self.square_side()?);
+            input.data.extend_from_slice(&turned);
+            input.shape[0] = 2 * rows;
+        }
+        let (mut enc, enc_saved) = self.encode_train(w, input)?;
+        let l = self.arch.latents();
+        let turned_mu = pairs.then(|| {
+            enc.log_sd.data.truncate(rows * l);
+            enc.log_sd.shape[0] = rows;
+            enc.mu.shape[0] = rows;
+            enc.mu.data.split_off(rows * l)
+        });
         let (z, sd) = Self::sample(&enc, eps);
         let (y, dec_saved) = self.decode_train(w, self.split(&z))?;
         let mut dy = Tensor::zeros(&y.shape);
@@ -410,11 +429,7 @@ impl Network {
         recycle(y);
         let dz_split = self.decoder_backward(w, &dec_saved, dy, grad)?;
         dec_saved.h.into_iter().for_each(recycle);
-        let (l, c0, k) = (
-            self.arch.latents(),
-            self.arch.content_start(),
-            self.arch.content,
-        );
+        let (c0, k) = (self.arch.content_start(), self.arch.content);
         let mut dz = vec![T::zero(); n];
         for (b, row) in dz.chunks_exact_mut(l).enumerate() {
             row[0] = dz_split.angle[b];
@@ -429,7 +444,21 @@ impl Network {
         dls.iter_mut()
             .zip(&dlog_var)
             .for_each(|(a, b)| *a += two * *b);
-        let shape = [rows, l];
+        if let Some(turned) = turned_mu {
+            let mut dturned = vec![T::zero(); n];
+            quarter_turn_term(
+                &enc.mu.data,
+                &turned,
+                l,
+                T::of(quarter_turn_weight),
+                T::of(grad_scale),
+                &mut dmu,
+                &mut dturned,
+            );
+            dmu.extend(dturned);
+            dls.resize(2 * n, T::zero());
+        }
+        let shape = [dmu.len() / l, l];
         let dmu = Tensor::from_vec(&shape, dmu).expect("B x L");
         let dls = Tensor::from_vec(&shape, dls).expect("B x L");
         self.encoder_backward(w, enc_saved, &dmu, &dls, grad);
@@ -439,6 +468,90 @@ impl Network {
             l1: 0.0,
         })
     }
+}
+
+impl Network {
+    /// The side of the square images the quarter-turn term needs, or the error naming it.
+    fn square_side(&self) -> Result<usize, NnError> {
+        let [h, w] = self.arch.image;
+        if h != w {
+            return Err(NnError::Invalid(format!(
+                "rvae.quarter_turn_weight > 0 needs square images, not {h} x {w}"
+            )));
+        }
+        Ok(h)
+    }
+}
+
+/// A square `n x n` image turned a quarter turn clockwise: `out[r][c] = in[n-1-c][r]`. The
+/// decoder draws its image at angle `phi` turned this way when given `phi + pi/2` (the grid's
+/// points map onto each other), so the encoder of such a pair should give angles a quarter
+/// turn apart and the same offsets and content.
+pub(crate) fn quarter_turn<T: Copy>(image: &[T], n: usize) -> Vec<T> {
+    let mut out = Vec::with_capacity(image.len());
+    for r in 0..n {
+        out.extend((0..n).map(|c| image[(n - 1 - c) * n + r]));
+    }
+    out
+}
+
+/// How many quarter turns the term turns batch row `b` by: 1, 2, 3, 1, ... The trainer
+/// shuffles the rows every epoch, so every image meets every turn; pairing each image with all
+/// its turns is what keeps the content from telling them apart (one turn alone links only
+/// pairs, which a few orientations can satisfy with the half turn still in the content).
+pub(crate) fn turns_of_row(b: usize) -> usize {
+    1 + b % 3
+}
+
+/// Square images `(B, n x n)`, row `b` turned [`turns_of_row`]`(b)` quarter turns clockwise.
+pub(crate) fn turned_rows<T: Copy>(images: &[T], n: usize) -> Vec<T> {
+    let mut out = Vec::with_capacity(images.len());
+    for (b, image) in images.chunks_exact(n * n).enumerate() {
+        let mut turned = image.to_vec();
+        (0..turns_of_row(b)).for_each(|_| turned = quarter_turn(&turned, n));
+        out.extend(turned);
+    }
+    out
+}
+
+/// The quarter-turn consistency term of a batch (an option beyond the papers; docs/models.md,
+/// "rVAE"): `weight sum_b [2 (1 - cos(phi'_b - phi_b - k_b pi/2)) + sum_j>0 (mu'_bj -
+/// mu_bj)^2]` over the latent means `mu` `(B, l)` of the images and `turned` of the same
+/// images turned `k_b` quarter turns clockwise ([`turned_rows`]), angle first. It ties which
+/// quarter turn an image shows to the angle, where the reconstruction alone may leave it in
+/// the content. Adds `scale` times its gradient to `dmu` and `dturned`.
+fn quarter_turn_term<T: Real>(
+    mu: &[T],
+    turned: &[T],
+    l: usize,
+    weight: T,
+    scale: T,
+    dmu: &mut [T],
+    dturned: &mut [T],
+) -> f64 {
+    let (two, quarter) = (T::of(2.0), std::f64::consts::FRAC_PI_2);
+    let mut sum = 0.0;
+    for (row, (((a, b), da), db)) in mu
+        .chunks_exact(l)
+        .zip(turned.chunks_exact(l))
+        .zip(dmu.chunks_exact_mut(l))
+        .zip(dturned.chunks_exact_mut(l))
+        .enumerate()
+    {
+        let miss = b[0] - a[0] - T::of(turns_of_row(row) as f64 * quarter);
+        sum += (weight * two * (T::one() - Float::cos(miss))).to_f64_exact();
+        let g = scale * weight * two * Float::sin(miss);
+        db[0] += g;
+        da[0] -= g;
+        for j in 1..l {
+            let d = b[j] - a[j];
+            sum += (weight * d * d).to_f64_exact();
+            let g = scale * weight * two * d;
+            db[j] += g;
+            da[j] -= g;
+        }
+    }
+    sum
 }
 
 /// Gives `t`'s buffer to this thread's scratch pool: the step's large tensors (37 MB each at
@@ -480,20 +593,42 @@ mod tests {
         (net, p, x, eps)
     }
 
+    /// The quarter-turn term of images `x` at `weight`, recomputed from two plain encodings.
+    fn quarter_turn_sum(net: &Network, params: &[f64], x: &[f64], weight: f64) -> f64 {
+        let w = Weights::params(params);
+        let mu = |images: &[f64]| net.encode(w, &net.input(images).unwrap()).unwrap().mu.data;
+        let (a, b) = (mu(x), mu(&turned_rows(x, 6)));
+        let (mut da, mut db) = (vec![0.0; a.len()], vec![0.0; b.len()]);
+        let l = net.arch.latents();
+        quarter_turn_term(&a, &b, l, weight, 0.0, &mut da, &mut db)
+    }
+
     #[test]
     fn the_whole_loss_gradient_matches_finite_differences() {
-        for translation in [true, false] {
+        for (translation, quarter) in [(true, 0.0), (false, 0.0), (true, 0.8), (false, 1.3)] {
             let (net, p, x, eps) = tiny(translation);
             let beta = 0.7;
             let loss = |params: &[f64]| -> f64 {
                 let s = net.loss(Weights::params(params), &x, &eps).unwrap();
-                (s.reconstruction + beta * s.kl) / 3.0
+                let term = quarter_turn_sum(&net, params, &x, quarter);
+                (s.reconstruction + beta * s.kl + term) / 3.0
             };
             let mut grad = vec![0.0; p.len()];
             let sums = net
-                .batch_loss_and_gradient(Weights::params(&p), &x, &eps, beta, 1.0 / 3.0, &mut grad)
+                .batch_loss_and_gradient(
+                    Weights::params(&p),
+                    &x,
+                    &eps,
+                    beta,
+                    quarter,
+                    1.0 / 3.0,
+                    &mut grad,
+                )
                 .unwrap();
-            assert!((((sums.reconstruction + beta * sums.kl) / 3.0) - loss(&p)).abs() < 1e-12);
+            let term = quarter_turn_sum(&net, &p, &x, quarter);
+            assert_eq!(term > 0.0, quarter > 0.0);
+            let total = (sums.reconstruction + beta * sums.kl + term) / 3.0;
+            assert!((total - loss(&p)).abs() < 1e-12);
             for spec in net.params.tensors() {
                 let r = spec.range();
                 let idx: Vec<usize> = probes(r.len()).iter().map(|i| r.start + i).collect();
@@ -502,7 +637,7 @@ mod tests {
                 let err = relative_error(&analytic, &numeric);
                 assert!(
                     err < 1e-6,
-                    "translation {translation} {}: {err:e}",
+                    "translation {translation}, quarter turn {quarter} {}: {err:e}",
                     spec.name
                 );
             }
@@ -514,7 +649,7 @@ mod tests {
         let (net, p, x, eps) = tiny(true);
         let mut g64 = vec![0.0; p.len()];
         let s64 = net
-            .batch_loss_and_gradient(Weights::params(&p), &x, &eps, 1.0, 1.0 / 3.0, &mut g64)
+            .batch_loss_and_gradient(Weights::params(&p), &x, &eps, 1.0, 0.5, 1.0 / 3.0, &mut g64)
             .unwrap();
         let narrow = |v: &[f64]| v.iter().map(|a| *a as f32).collect::<Vec<f32>>();
         let mut g32 = vec![0.0f32; p.len()];
@@ -524,6 +659,7 @@ mod tests {
                 &narrow(&x),
                 &narrow(&eps),
                 1.0,
+                0.5,
                 1.0 / 3.0,
                 &mut g32,
             )
@@ -559,6 +695,7 @@ mod tests {
                         &x,
                         &eps,
                         1.0,
+                        0.5,
                         1.0 / 70.0,
                         &mut grad,
                     )
@@ -620,6 +757,34 @@ mod tests {
         for r in 0..6 {
             assert!((turned.data[r * 6] - upright.data[r]).abs() < 1e-12);
         }
+    }
+
+    #[test]
+    fn a_quarter_turn_of_the_angle_turns_the_image_clockwise() {
+        // The pairing the quarter-turn term relies on: decoding at phi + pi/2 gives the image
+        // at phi turned clockwise, whatever the weights, offsets and content.
+        let (net, p, _, _) = tiny(true);
+        let w = Weights::params(&p);
+        let at = |angle: f64| {
+            let z = Split {
+                angle: vec![angle],
+                offsets: vec![0.7, -0.4],
+                content: Tensor::from_vec(&[1, 2], vec![0.3, -1.1]).unwrap(),
+            };
+            net.decode(w, z).unwrap().data
+        };
+        let (phi, quarter) = (0.37, std::f64::consts::FRAC_PI_2);
+        let turned = quarter_turn(&at(phi), 6);
+        let drawn = at(phi + quarter);
+        assert!(relative_error(&drawn, &turned) < 1e-12);
+        // And not the other way round (the images are not symmetric).
+        assert!(relative_error(&at(phi - quarter), &turned) > 1e-3);
+        // Four quarter turns are the identity; one moves the top-left pixel to the top right.
+        let image: Vec<f64> = (0..36).map(f64::from).collect();
+        let mut four = image.clone();
+        (0..4).for_each(|_| four = quarter_turn(&four, 6));
+        assert_eq!(four, image);
+        assert_eq!(quarter_turn(&image, 6)[5], image[0]);
     }
 
     #[test]

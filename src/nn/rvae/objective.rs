@@ -1,6 +1,7 @@
 //! The rVAE as the trainer sees it: a training row is one image (row-major pixels), the noise
 //! one standard-normal draw per latent, the loss AtomAI's (reconstruction + KL, weight
-//! `beta` = 1 from the settings' schedule); no state besides the weights.
+//! `beta` = 1 from the settings' schedule) plus, when asked for, the quarter-turn consistency
+//! term; no state besides the weights.
 
 use super::super::error::NnError;
 use super::super::layers::Weights;
@@ -8,17 +9,24 @@ use super::super::layout::ParamLayout;
 use super::super::train::{LossSums, LossWeights, Objective};
 use super::network::Network;
 
-impl Objective for Network {
+/// The network and the weight of its optional training term.
+pub(super) struct RvaeObjective<'a> {
+    pub net: &'a Network,
+    /// `rvae.quarter_turn_weight` (0: AtomAI's loss).
+    pub quarter_turn_weight: f64,
+}
+
+impl Objective for RvaeObjective<'_> {
     fn layout(&self) -> &ParamLayout {
-        &self.params
+        &self.net.params
     }
 
     fn row_len(&self) -> usize {
-        self.arch.pixels()
+        self.net.arch.pixels()
     }
 
     fn noise_dim(&self) -> usize {
-        self.arch.latents()
+        self.net.arch.latents()
     }
 
     fn loss_and_gradient(
@@ -32,11 +40,12 @@ impl Objective for Network {
         grad: &mut [f32],
     ) -> Result<LossSums, NnError> {
         grad.fill(0.0);
-        self.batch_loss_and_gradient(
+        self.net.batch_loss_and_gradient(
             Weights::params(params),
             x,
             noise,
             weights.beta,
+            self.quarter_turn_weight,
             f64::from(grad_scale),
             grad,
         )
@@ -49,6 +58,6 @@ impl Objective for Network {
         x: &[f32],
         noise: &[f32],
     ) -> Result<LossSums, NnError> {
-        Network::loss(self, Weights::params(params), x, noise)
+        self.net.loss(Weights::params(params), x, noise)
     }
 }

@@ -110,7 +110,7 @@ fn check<T: Real>(name: &str, tolerance: f64) {
 
     let mut grad = vec![T::zero(); params.len()];
     let sums = net
-        .batch_loss_and_gradient(w, &x, &eps, 1.0, 1.0 / batch as f64, &mut grad)
+        .batch_loss_and_gradient(w, &x, &eps, 1.0, 0.0, 1.0 / batch as f64, &mut grad)
         .unwrap();
     let b = batch as f64;
     err(

@@ -1,20 +1,28 @@
 //! Time one paper-size loop (20 x 256 cells, 400 points x 50 steps) on the calling thread.
-//! `cargo run --release --example time_loop [direct|spectral]`
+//! `cargo run --release --example time_loop [direct|spectral] [stabilized|paper]`
+use ferrolab::phasefield::landau::LandauPreset;
 use ferrolab::phasefield::params::{PhaseFieldParams, PoissonMethod};
 use ferrolab::phasefield::pv_loop::simulate_loop;
 
 fn main() {
     let mut params = PhaseFieldParams::default();
-    if std::env::args().nth(1).as_deref() == Some("spectral") {
-        params.poisson = PoissonMethod::Spectral;
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "spectral" => params.poisson = PoissonMethod::Spectral,
+            "direct" => params.poisson = PoissonMethod::Direct,
+            "paper" => params.landau = LandauPreset::Paper,
+            "stabilized" => params.landau = LandauPreset::Stabilized,
+            other => panic!("unknown argument {other}"),
+        }
     }
     let start = std::time::Instant::now();
     match simulate_loop(&params) {
         Ok(run) => {
             let f = run.features;
             println!(
-                "{:?}: {:.2} s; Ec {:.3} MV/cm, Pr {:.4}, Ps {:.4} C/m^2, area {:.3} J/m^2",
+                "{:?}, {:?}: {:.2} s; Ec {:.3} MV/cm, Pr {:.4}, Ps {:.4} C/m^2, area {:.3} J/m^2",
                 params.poisson,
+                params.landau,
                 start.elapsed().as_secs_f64(),
                 f.coercive_field_mv_per_cm,
                 f.remanent_polarization,

@@ -43,9 +43,11 @@ crate::settings! {
     pub struct PhaseFieldParams {
         /// The film.
         pub structure: PolycrystalParams;
-        /// Landau coefficients: "paper" (paper 000, unbounded; the runaway guard stops
-        /// escapes), "stabilized" (plus alpha1111 = 5e10) or "sign_flipped" (alpha111 > 0).
-        pub landau: LandauPreset = LandauPreset::Paper => "pf.landau";
+        /// Landau coefficients: "stabilized" (default: paper 000's plus alpha1111 = 5e10, so
+        /// no structure runs away; its eighth-order term is semi-implicit and costs no
+        /// sub-steps), "paper" (exactly paper 000's, unbounded below; the runaway guard stops
+        /// escapes) or "sign_flipped" (alpha111 > 0).
+        pub landau: LandauPreset = LandauPreset::Stabilized => "pf.landau";
         /// Isotropic gradient coefficient G11 (polar-polar bonds only). Assumed: paper 000's
         /// source (its ref. 29) is not available; see physics spec §4.
         pub gradient_coefficient: f64 = 2.0e-10

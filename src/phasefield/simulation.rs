@@ -3,7 +3,9 @@
 //! [`super::pv_loop`].
 //!
 //! `∂p/∂t = −L0 D(p)`, `D = f_L'(p) − (2 G11/Δx²) Σ_polar neighbours (p_b − p_a) − ĉ·E`, so a
-//! step is `p ← p − (Δt*/|α1|) D` with everything evaluated at the old state. Non-polar cells
+//! step is `p ← p − (Δt*/|α1|) D` with everything evaluated at the old state, except the
+//! stiff eighth-order Landau term (α1111 > 0), taken semi-implicitly:
+//! `p ← (p − r D₇(p)) / (1 + r 8 α1111 p⁶)` with `D₇` the rest of `D` and `r = Δt*/|α1|`. Non-polar cells
 //! carry p = 0 throughout: their axis components, bonds and Landau force are all zero, so the
 //! update leaves them at zero without a branch.
 
@@ -140,6 +142,8 @@ impl Simulation {
             }
             + Landau {
                 a11: landau.a11 + max_elastic,
+                // The eighth-order term is semi-implicit (`Column::cell`): no bound.
+                a1111: 0.0,
                 ..landau
             }
             .max_stiffness(STIFFNESS_RANGE)
@@ -294,21 +298,24 @@ impl Simulation {
                 bond_right: &self.bond_right[col..col + n1],
                 bond_left: &self.bond_right[left..left + n1],
             };
-            bad |= column.advance(
-                &mut self.p_next[col..col + n1],
-                &Constants {
-                    landau: [
-                        2.0 * self.landau.a1,
-                        6.0 * self.landau.a111,
-                        8.0 * self.landau.a1111,
-                    ],
-                    gradient: self.gradient,
-                    rate: self.rate,
-                    guard: self.guard,
-                    half_inv_dx,
-                    v,
-                },
-            );
+            let k = Constants {
+                landau: [
+                    2.0 * self.landau.a1,
+                    6.0 * self.landau.a111,
+                    8.0 * self.landau.a1111,
+                ],
+                gradient: self.gradient,
+                rate: self.rate,
+                guard: self.guard,
+                half_inv_dx,
+                v,
+            };
+            let next = &mut self.p_next[col..col + n1];
+            bad |= if self.landau.a1111 == 0.0 {
+                column.advance::<false>(next, &k)
+            } else {
+                column.advance::<true>(next, &k)
+            };
         }
         bad
     }
@@ -405,7 +412,14 @@ impl Column<'_> {
     /// The updated polarization of row i, given the potentials below and above it (ghost
     /// values beyond the electrodes) and the vertical part of its masked Laplacian.
     #[inline(always)]
-    fn cell(&self, i: usize, phi_below: f64, phi_above: f64, vertical: f64, k: &Constants) -> f64 {
+    fn cell<const IMPLICIT: bool>(
+        &self,
+        i: usize,
+        phi_below: f64,
+        phi_above: f64,
+        vertical: f64,
+        k: &Constants,
+    ) -> f64 {
         let pc = self.p[i];
         // E1 = −(φ(i+½) − φ(i−½))/Δx with face potentials the neighbour means, written with
         // ghost potentials beyond the electrodes (−φ below, 2V − φ above).
@@ -416,28 +430,37 @@ impl Column<'_> {
             + vertical;
         let x = pc * pc;
         let [a2, a6, a8] = k.landau;
-        let landau = pc * (a2 + x * (self.quartic[i] + x * (a6 + x * a8)));
+        let landau = pc * (a2 + x * (self.quartic[i] + x * a6));
         let drive =
             landau - k.gradient * lap - (self.c1[i] * e1 + self.c2[i] * e2) + self.elastic[i];
-        pc - k.rate * drive
+        let explicit = pc - k.rate * drive;
+        if IMPLICIT {
+            // The eighth-order term 8 α1111 p⁷ at the new p with its coefficient p⁶ frozen:
+            // stable for any step, so its stiffness does not set the sub-steps.
+            explicit / (1.0 + k.rate * a8 * (x * x * x))
+        } else {
+            explicit
+        }
     }
 
-    /// Euler update of one column into `next`; true if a cell left the guard.
+    /// Euler update of one column into `next` (`IMPLICIT`: with the eighth-order Landau
+    /// term semi-implicit, for α1111 > 0); true if a cell left the guard.
     #[inline(always)]
-    fn advance(&self, next: &mut [f64], k: &Constants) -> bool {
+    fn advance<const IMPLICIT: bool>(&self, next: &mut [f64], k: &Constants) -> bool {
         let n1 = self.p.len();
         let last = n1 - 1;
         let (p, phi, up) = (self.p, self.phi, self.bond_up);
         if n1 == 1 {
-            next[0] = self.cell(0, -phi[0], 2.0 * k.v - phi[0], 0.0, k);
+            next[0] = self.cell::<IMPLICIT>(0, -phi[0], 2.0 * k.v - phi[0], 0.0, k);
         } else {
-            next[0] = self.cell(0, -phi[0], phi[1], up[0] * (p[1] - p[0]), k);
+            next[0] = self.cell::<IMPLICIT>(0, -phi[0], phi[1], up[0] * (p[1] - p[0]), k);
             for i in 1..last {
                 let vertical = up[i] * (p[i + 1] - p[i]) + up[i - 1] * (p[i - 1] - p[i]);
-                next[i] = self.cell(i, phi[i - 1], phi[i + 1], vertical, k);
+                next[i] = self.cell::<IMPLICIT>(i, phi[i - 1], phi[i + 1], vertical, k);
             }
             let vertical = up[last - 1] * (p[last - 1] - p[last]);
-            next[last] = self.cell(last, phi[last - 1], 2.0 * k.v - phi[last], vertical, k);
+            next[last] =
+                self.cell::<IMPLICIT>(last, phi[last - 1], 2.0 * k.v - phi[last], vertical, k);
         }
         next.iter()
             .fold(false, |bad, x| bad | (x.abs() > k.guard) | x.is_nan())
@@ -447,6 +470,7 @@ impl Column<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::phasefield::landau::LandauPreset;
     use crate::phasefield::polycrystal::PolycrystalParams;
 
     fn small(edit: impl FnOnce(&mut PhaseFieldParams)) -> (Polycrystal, PhaseFieldParams) {
@@ -470,6 +494,33 @@ mod tests {
         assert_eq!(Simulation::new(&film, &params).unwrap().substeps(), 1);
         let (film, params) = small(|p| p.gradient_coefficient = 5e-10);
         assert_eq!(Simulation::new(&film, &params).unwrap().substeps(), 2);
+        // The stabilized preset's eighth-order term is semi-implicit: explicit, its stiffness
+        // would raise λ* from 27.4 to 31.1 and need 2 sub-steps.
+        let (film, params) = small(|p| p.landau = LandauPreset::Stabilized);
+        assert_eq!(Simulation::new(&film, &params).unwrap().substeps(), 1);
+    }
+
+    #[test]
+    fn the_semi_implicit_term_relaxes_a_single_cell_to_the_stabilized_minimum() {
+        // One polar cell between the electrodes at V = 0 (no field beyond depolarization,
+        // which a single full-width cell has none of): p relaxes to P0 of the preset.
+        let (_, mut params) = small(|p| p.landau = LandauPreset::Stabilized);
+        params.structure.cells_thickness = 1;
+        params.structure.cells_width = 1;
+        params.structure.polar_fraction = 1.0;
+        let film = Polycrystal::generate(&params.structure).unwrap();
+        assert_eq!(film.classes()[(0, 0)], CellClass::Polar);
+        let mut sim = Simulation::new(&film, &params).unwrap();
+        sim.set_polarization(&Array2::from_elem((1, 1), 0.3))
+            .unwrap();
+        for _ in 0..2000 {
+            sim.step(0.0).unwrap();
+        }
+        let p0 = Landau::preset(LandauPreset::Stabilized)
+            .spontaneous_polarization()
+            .unwrap();
+        let p = sim.polarization()[(0, 0)].abs();
+        assert!((p - p0).abs() < 1e-9, "{p} vs P0 {p0}");
     }
 
     #[test]

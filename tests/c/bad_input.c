@@ -198,8 +198,10 @@ int main(void) {
     EXPECT(ferrolab_config_new(&loop_cfg), FERROLAB_OK, NULL);
     EXPECT(ferrolab_config_set_i64(loop_cfg, "pf.points", 7), FERROLAB_OK, NULL);
     EXPECT(ferrolab_pf_simulate_loop(loop_cfg, v, p, 8, &n_points), FERROLAB_ERR_OUT_OF_RANGE, "pf.points = 7 must be even");
-    /* A field beyond the runaway limit on a single polar grain: an error naming a cell, not NaN. */
+    /* A field beyond the runaway limit on a single polar grain with paper 000's (unbounded)
+       coefficients: an error naming a cell, not NaN. */
     EXPECT(ferrolab_config_set_i64(loop_cfg, "pf.points", 8), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_str(loop_cfg, "pf.landau", "paper"), FERROLAB_OK, NULL);
     EXPECT(ferrolab_config_set_i64(loop_cfg, "pf.cells_width", 4), FERROLAB_OK, NULL);
     EXPECT(ferrolab_config_set_f64(loop_cfg, "pf.grain_diameter_nm", 100.0), FERROLAB_OK, NULL);
     EXPECT(ferrolab_config_set_f64(loop_cfg, "pf.polar_fraction", 1.0), FERROLAB_OK, NULL);

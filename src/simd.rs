@@ -7,8 +7,11 @@ pub trait Kernels {
     /// `Σ a_i b_i` accumulated in four lanes `l = i mod 4`, then `(l0 + l1) + (l2 + l3)`, then
     /// the tail (`len mod 4` terms) in order.
     fn dot(a: &[f64], b: &[f64]) -> f64;
-    /// `y_i −= a_i x` for every i.
-    fn axpy_neg(y: &mut [f64], a: &[f64], x: f64);
+    /// `y −= a_k x_k` for every column k of `a` in turn (k = 0, 1, ...; each entry
+    /// `y_i = ((y_i − a_0i x_0) − a_1i x_1) − ...`), in one pass over `y` (len a multiple of
+    /// 4): `a` holds, per block of four entries of `y`, the four entries of column 0, then of
+    /// column 1, ... (`len(y) · len(x)` values).
+    fn axpy_neg_columns(y: &mut [f64], a: &[f64], x: &[f64]);
     /// Four dot products of the rows of `m` (4 x len, row-major) with `w` (len a multiple of
     /// 4), each in the four-lane order of [`Kernels::dot`].
     fn dot4(m: &[f64], w: &[f64]) -> [f64; 4];
@@ -39,9 +42,14 @@ impl Kernels for Portable {
     }
 
     #[inline(always)]
-    fn axpy_neg(y: &mut [f64], a: &[f64], x: f64) {
-        for (t, l) in y.iter_mut().zip(a) {
-            *t -= l * x;
+    fn axpy_neg_columns(y: &mut [f64], a: &[f64], x: &[f64]) {
+        let m = x.len();
+        for (block, cols) in y.chunks_exact_mut(4).zip(a.chunks_exact(4 * m)) {
+            for (k, xk) in x.iter().enumerate() {
+                for (l, t) in block.iter_mut().enumerate() {
+                    *t -= cols[4 * k + l] * xk;
+                }
+            }
         }
     }
 
@@ -93,21 +101,35 @@ impl Kernels for Avx2 {
     }
 
     #[inline(always)]
-    fn axpy_neg(y: &mut [f64], a: &[f64], x: f64) {
+    fn axpy_neg_columns(y: &mut [f64], a: &[f64], x: &[f64]) {
         use std::arch::x86_64::*;
-        let n = y.len().min(a.len());
-        let chunks = n / 4;
-        // SAFETY: loads and stores stay below 4·chunks <= n; AVX2 per this type's contract.
-        unsafe {
-            let xv = _mm256_set1_pd(x);
-            for c in 0..chunks {
-                let p = y.as_mut_ptr().add(4 * c);
-                let l = _mm256_loadu_pd(a.as_ptr().add(4 * c));
-                _mm256_storeu_pd(p, _mm256_sub_pd(_mm256_loadu_pd(p), _mm256_mul_pd(l, xv)));
+        // Eight columns at a time keep their broadcasts in registers across the whole pass.
+        const CHUNK: usize = 8;
+        let (m, blocks) = (x.len(), y.len() / 4);
+        assert!(
+            a.len() >= 4 * m * blocks,
+            "axpy_neg_columns: a is too short"
+        );
+        for (chunk, xs) in x.chunks(CHUNK).enumerate() {
+            let first = chunk * CHUNK;
+            // SAFETY: block b reads a[4 m b + 4 k .. + 4] for k < m (within a, asserted) and
+            // y[4 b .. 4 b + 4] for b < len(y) / 4; AVX2 per this type's contract.
+            unsafe {
+                let mut xv = [_mm256_setzero_pd(); CHUNK];
+                for (v, xk) in xv.iter_mut().zip(xs) {
+                    *v = _mm256_set1_pd(*xk);
+                }
+                for b in 0..blocks {
+                    let p = y.as_mut_ptr().add(4 * b);
+                    let cols = a.as_ptr().add(4 * (m * b + first));
+                    let mut acc = _mm256_loadu_pd(p);
+                    for (k, v) in xv.iter().enumerate().take(xs.len()) {
+                        let col = _mm256_loadu_pd(cols.add(4 * k));
+                        acc = _mm256_sub_pd(acc, _mm256_mul_pd(col, *v));
+                    }
+                    _mm256_storeu_pd(p, acc);
+                }
             }
-        }
-        for k in 4 * chunks..n {
-            y[k] -= a[k] * x;
         }
     }
 
@@ -173,10 +195,6 @@ mod tests {
                     Portable::dot(&a[..len], &b[..len]).to_bits(),
                     Avx2::dot(&a[..len], &b[..len]).to_bits()
                 );
-                let (mut y1, mut y2) = (b[..len].to_vec(), b[..len].to_vec());
-                Portable::axpy_neg(&mut y1, &a[..len], 0.3);
-                Avx2::axpy_neg(&mut y2, &a[..len], 0.3);
-                assert_eq!(y1, y2);
             }
         }
         #[cfg(target_arch = "x86_64")]
@@ -193,5 +211,39 @@ mod tests {
         }
         let s = Portable::dot(&[1.0, 2.0, 3.0, 4.0, 5.0], &[1.0; 5]);
         assert_eq!(s, 15.0);
+    }
+
+    #[test]
+    fn columns_in_one_pass_equal_column_by_column_updates() {
+        // 12 entries, 11 columns (two register chunks, the second partial).
+        let (len, m) = (12, 11);
+        let column = |k: usize| -> Vec<f64> {
+            (0..len)
+                .map(|i| ((i * 7 + k * 3) as f64 * 0.29).sin())
+                .collect()
+        };
+        let x: Vec<f64> = (0..m).map(|k| (k as f64 * 0.61).cos() * 3.0).collect();
+        let mut expected: Vec<f64> = (0..len).map(|i| i as f64 * 0.5 - 2.0).collect();
+        let start = expected.clone();
+        for (k, xk) in x.iter().enumerate() {
+            for (y, a) in expected.iter_mut().zip(column(k)) {
+                *y -= a * xk;
+            }
+        }
+        let mut blocked = vec![0.0; len * m];
+        for k in 0..m {
+            for (i, v) in column(k).into_iter().enumerate() {
+                blocked[(i / 4) * 4 * m + 4 * k + i % 4] = v;
+            }
+        }
+        let mut y = start.clone();
+        Portable::axpy_neg_columns(&mut y, &blocked, &x);
+        assert_eq!(y, expected);
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            let mut y = start;
+            Avx2::axpy_neg_columns(&mut y, &blocked, &x);
+            assert_eq!(y, expected);
+        }
     }
 }

@@ -28,6 +28,8 @@ pub struct DirectSolver {
 
 #[derive(Clone, Debug)]
 struct Wrap {
+    /// Z in blocks of four cells (the layout of [`Kernels::axpy_neg_columns`]), the cell
+    /// count padded to a multiple of four with zeros.
     z: Vec<f64>,
     s: BandLdl,
 }
@@ -83,7 +85,13 @@ impl DirectSolver {
                 if d == 0 { 1.0 / wrap_eps(k) - vz } else { -vz }
             };
             let s = BandLdl::factor(n1, n1.saturating_sub(1), s_entry)?;
-            Some(Wrap { z, s })
+            let mut blocked = vec![0.0; n.div_ceil(4) * 4 * n1];
+            for i in 0..n1 {
+                for c in 0..n {
+                    blocked[(c / 4) * 4 * n1 + 4 * i + c % 4] = z[i * n + c];
+                }
+            }
+            Some(Wrap { z: blocked, s })
         } else {
             None
         };
@@ -125,9 +133,16 @@ impl DirectSolver {
                 t[i] = phi[i] + phi[last + i];
             }
             wrap.s.solve::<K>(t, scratch);
-            // φ += Z t, one column of Z at a time (long contiguous vectors).
-            for (z, ti) in wrap.z.chunks_exact(phi.len()).zip(t.iter()) {
-                K::axpy_neg(phi, z, -ti);
+            // φ += Z t in one pass over φ (the cells' four-blocks, then the tail).
+            t.iter_mut().for_each(|v| *v = -*v);
+            let whole = phi.len() / 4 * 4;
+            let (head, tail) = phi.split_at_mut(whole);
+            K::axpy_neg_columns(head, &wrap.z, t);
+            if !tail.is_empty() {
+                let mut last = [0.0; 4];
+                last[..tail.len()].copy_from_slice(tail);
+                K::axpy_neg_columns(&mut last, &wrap.z[whole * n1..], t);
+                tail.copy_from_slice(&last[..tail.len()]);
             }
         }
     }

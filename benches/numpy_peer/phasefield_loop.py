@@ -18,6 +18,7 @@ import scipy.sparse.linalg as spla
 
 EPS0 = 8.8541878128e-12
 A1, A11, A111 = -7.79e8, 1.15e10, -2.51e10
+A1111 = {"paper": 0.0, "stabilized": 5.0e10}
 G11, DX = 2.0e-10, 0.5e-9
 EPS_GRAIN, EPS_GB = 30.0, 12.0
 DT, GUARD, V_MAX = 0.06, 0.45, 4.0
@@ -32,7 +33,9 @@ def main():
     ap.add_argument("structure_dir", type=Path)
     ap.add_argument("--points", type=int, default=400)
     ap.add_argument("--hold", type=int, default=50)
+    ap.add_argument("--landau", choices=sorted(A1111), default="stabilized")
     args = ap.parse_args()
+    a8 = A1111[args.landau]
     classes = np.load(args.structure_dir / "classes.npy")  # (n1, n2), row 0 at the bottom
     theta = np.load(args.structure_dir / "orientation_rad.npy")
     n1, n2 = classes.shape
@@ -67,8 +70,10 @@ def main():
     bond_up = (polar[:-1] & polar[1:]).astype(float)           # between row i and i+1
     bond_right = (polar & np.roll(polar, -1, axis=1)).astype(float)
     report = np.where(polar, 0.0, EPS0 * (eps - 1.0))
-    # Spontaneous polarization: smallest positive root of a1 + 2 a11 x + 3 a111 x^2, x = p^2.
-    x0 = min(r.real for r in np.roots([3 * A111, 2 * A11, A1]) if r.real > 0)
+    # Spontaneous polarization: smallest positive root of a1 + 2 a11 x + 3 a111 x^2 + 4 a1111
+    # x^3, x = p^2.
+    roots = np.roots([4 * a8, 3 * A111, 2 * A11, A1] if a8 else [3 * A111, 2 * A11, A1])
+    x0 = min(r.real for r in roots if abs(r.imag) < 1e-12 and r.real > 0)
     p = np.where(polar, np.sqrt(x0) * np.where(c1 >= 0, 1.0, -1.0), 0.0)
     rate = DT / abs(A1)
     grad = 2 * G11 / DX**2
@@ -104,6 +109,9 @@ def main():
             x = p * p
             landau = p * (2 * A1 + x * (4 * A11 + x * 6 * A111))
             p = p - rate * (landau - grad * lap - (c1 * e1 + c2 * e2))
+            if a8:
+                # The eighth-order term at the new p, its coefficient p^6 at the old one.
+                p = p / (1 + rate * 8 * a8 * x**3)
             if np.any(~(np.abs(p) <= GUARD)):
                 raise SystemExit(f"runaway at V = {v}")
         e1, _ = field(solve(p, v), v)

@@ -10,10 +10,15 @@ if [ ! -x "$venv/bin/python" ]; then
   "$venv/bin/pip" install -q --disable-pip-version-check numpy scipy
 fi
 cargo build --release -q
+# The Landau preset of the run (ferrolab's default unless pf.landau is set), for the peer.
+landau=stabilized
+for arg in "$@"; do
+  case "$arg" in pf.landau=*) landau="${arg#pf.landau=}" ;; esac
+done
 out=target/bench-loop
 rm -rf "$out"
 ./target/release/ferrolab simulate --out "$out" "$@" | tee "$out.log"
-"$venv/bin/python" benches/numpy_peer/phasefield_loop.py "$out" | tee -a "$out.log"
+"$venv/bin/python" benches/numpy_peer/phasefield_loop.py "$out" --landau "$landau" | tee -a "$out.log"
 "$venv/bin/python" - "$out" <<'PY'
 import re, sys
 import numpy as np

@@ -12,7 +12,10 @@ fn main() {
             "direct" => params.poisson = PoissonMethod::Direct,
             "paper" => params.landau = LandauPreset::Paper,
             "stabilized" => params.landau = LandauPreset::Stabilized,
-            other => panic!("unknown argument {other}"),
+            other => {
+                eprintln!("unknown argument {other}: give direct|spectral and stabilized|paper");
+                std::process::exit(2);
+            }
         }
     }
     let start = std::time::Instant::now();

@@ -72,14 +72,11 @@ impl Rvae {
             settings.translation_scale,
             settings.rotation_prior_sd,
         )?;
-        if settings.quarter_turn_weight > 0.0 && image[0] != image[1] {
-            return Err(invalid(format!(
-                "rvae.quarter_turn_weight = {} needs square images, not {} x {}",
-                settings.quarter_turn_weight, image[0], image[1]
-            )));
-        }
         check_budget(&arch)?;
         let net = Network::new(&arch)?;
+        if settings.quarter_turn_weight > 0.0 {
+            net.square_side()?;
+        }
         let mut params = vec![0.0f32; net.params.total()];
         net.init(&mut params, &mut Xoshiro256::substream(settings.seed, 2));
         Ok(Self {
@@ -563,7 +560,7 @@ mod tests {
         let (images, _) = motifs(300, 12, std::f64::consts::FRAC_PI_4, 7);
         let mut turned = images.clone();
         for mut row in turned.rows_mut() {
-            let t = super::super::network::quarter_turn(row.as_slice().unwrap(), 12);
+            let t = super::super::network::quarter_turns(row.as_slice().unwrap(), 12, 1);
             row.assign(&ndarray::ArrayView1::from(&t));
         }
         // The median miss in degrees after training at a given weight of the term.

@@ -472,7 +472,7 @@ impl Network {
 
 impl Network {
     /// The side of the square images the quarter-turn term needs, or the error naming it.
-    fn square_side(&self) -> Result<usize, NnError> {
+    pub(super) fn square_side(&self) -> Result<usize, NnError> {
         let [h, w] = self.arch.image;
         if h != w {
             return Err(NnError::Invalid(format!(
@@ -483,16 +483,18 @@ impl Network {
     }
 }
 
-/// A square `n x n` image turned a quarter turn clockwise: `out[r][c] = in[n-1-c][r]`. The
-/// decoder draws its image at angle `phi` turned this way when given `phi + pi/2` (the grid's
-/// points map onto each other), so the encoder of such a pair should give angles a quarter
-/// turn apart and the same offsets and content.
-pub(crate) fn quarter_turn<T: Copy>(image: &[T], n: usize) -> Vec<T> {
-    let mut out = Vec::with_capacity(image.len());
-    for r in 0..n {
-        out.extend((0..n).map(|c| image[(n - 1 - c) * n + r]));
-    }
-    out
+/// A square `n x n` image turned `turns` quarter turns clockwise (`turns = 1`:
+/// `out[r][c] = in[n-1-c][r]`). The decoder draws its image at angle `phi` turned one quarter
+/// clockwise when given `phi + pi/2` (the grid's points map onto each other), so the encoder
+/// of such a pair should give angles a quarter turn apart and the same offsets and content.
+pub(crate) fn quarter_turns<T: Copy>(image: &[T], n: usize, turns: usize) -> Vec<T> {
+    let source = |r: usize, c: usize| match turns % 4 {
+        0 => r * n + c,
+        1 => (n - 1 - c) * n + r,
+        2 => (n - 1 - r) * n + (n - 1 - c),
+        _ => c * n + (n - 1 - r),
+    };
+    (0..n * n).map(|k| image[source(k / n, k % n)]).collect()
 }
 
 /// How many quarter turns the term turns batch row `b` by: 1, 2, 3, 1, ... The trainer
@@ -505,13 +507,11 @@ pub(crate) fn turns_of_row(b: usize) -> usize {
 
 /// Square images `(B, n x n)`, row `b` turned [`turns_of_row`]`(b)` quarter turns clockwise.
 pub(crate) fn turned_rows<T: Copy>(images: &[T], n: usize) -> Vec<T> {
-    let mut out = Vec::with_capacity(images.len());
-    for (b, image) in images.chunks_exact(n * n).enumerate() {
-        let mut turned = image.to_vec();
-        (0..turns_of_row(b)).for_each(|_| turned = quarter_turn(&turned, n));
-        out.extend(turned);
-    }
-    out
+    images
+        .chunks_exact(n * n)
+        .enumerate()
+        .flat_map(|(b, image)| quarter_turns(image, n, turns_of_row(b)))
+        .collect()
 }
 
 /// The quarter-turn consistency term of a batch (an option beyond the papers; docs/models.md,
@@ -774,17 +774,21 @@ mod tests {
             net.decode(w, z).unwrap().data
         };
         let (phi, quarter) = (0.37, std::f64::consts::FRAC_PI_2);
-        let turned = quarter_turn(&at(phi), 6);
+        let turned = quarter_turns(&at(phi), 6, 1);
         let drawn = at(phi + quarter);
         assert!(relative_error(&drawn, &turned) < 1e-12);
         // And not the other way round (the images are not symmetric).
         assert!(relative_error(&at(phi - quarter), &turned) > 1e-3);
-        // Four quarter turns are the identity; one moves the top-left pixel to the top right.
+        // k turns are k single turns; four are the identity; one moves the top-left pixel to
+        // the top right.
         let image: Vec<f64> = (0..36).map(f64::from).collect();
-        let mut four = image.clone();
-        (0..4).for_each(|_| four = quarter_turn(&four, 6));
-        assert_eq!(four, image);
-        assert_eq!(quarter_turn(&image, 6)[5], image[0]);
+        let mut turned = image.clone();
+        for k in 1..=4 {
+            turned = quarter_turns(&turned, 6, 1);
+            assert_eq!(quarter_turns(&image, 6, k), turned, "{k} turns");
+        }
+        assert_eq!(turned, image);
+        assert_eq!(quarter_turns(&image, 6, 1)[5], image[0]);
     }
 
     #[test]

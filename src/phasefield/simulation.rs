@@ -278,6 +278,19 @@ impl Simulation {
     fn update_columns(&mut self, v: f64) -> bool {
         let (n1, n2, n) = (self.n1, self.n2, self.p.len());
         let half_inv_dx = 0.5 / self.op.dx;
+        let k = Constants {
+            landau: [
+                2.0 * self.landau.a1,
+                6.0 * self.landau.a111,
+                8.0 * self.landau.a1111,
+            ],
+            gradient: self.gradient,
+            rate: self.rate,
+            guard: self.guard,
+            half_inv_dx,
+            v,
+        };
+        let implicit = self.landau.a1111 != 0.0;
         let mut bad = false;
         for j in 0..n2 {
             let col = j * n1;
@@ -298,23 +311,11 @@ impl Simulation {
                 bond_right: &self.bond_right[col..col + n1],
                 bond_left: &self.bond_right[left..left + n1],
             };
-            let k = Constants {
-                landau: [
-                    2.0 * self.landau.a1,
-                    6.0 * self.landau.a111,
-                    8.0 * self.landau.a1111,
-                ],
-                gradient: self.gradient,
-                rate: self.rate,
-                guard: self.guard,
-                half_inv_dx,
-                v,
-            };
             let next = &mut self.p_next[col..col + n1];
-            bad |= if self.landau.a1111 == 0.0 {
-                column.advance::<false>(next, &k)
-            } else {
+            bad |= if implicit {
                 column.advance::<true>(next, &k)
+            } else {
+                column.advance::<false>(next, &k)
             };
         }
         bad

@@ -121,49 +121,94 @@ impl BandLdl {
 
     /// Size of the scratch buffer `solve` needs.
     pub fn scratch_len(&self) -> usize {
-        2 * (self.wp + self.n.div_ceil(B) * B)
+        2 * self.padded_len()
+    }
+
+    /// Rows, padded to whole blocks, plus the zero window before the first block: the
+    /// length of each of the two substitution vectors.
+    fn padded_len(&self) -> usize {
+        self.wp + self.blocks() * B
+    }
+
+    /// Blocks of four rows.
+    pub fn blocks(&self) -> usize {
+        self.n.div_ceil(B)
+    }
+
+    /// Rows.
+    pub fn len(&self) -> usize {
+        self.n
+    }
+
+    /// Split `scratch` into the two substitution vectors u and v, with the window before the
+    /// first block zeroed. Row k of either vector is at `k + window()`.
+    #[inline(always)]
+    pub fn substitution_vectors<'s>(
+        &self,
+        scratch: &'s mut [f64],
+    ) -> (&'s mut [f64], &'s mut [f64]) {
+        let (u, v) = scratch[..self.scratch_len()].split_at_mut(self.padded_len());
+        u[..self.wp].fill(0.0);
+        v[..self.wp].fill(0.0);
+        (u, v)
+    }
+
+    /// Offset of row 0 in the substitution vectors.
+    pub fn window(&self) -> usize {
+        self.wp
     }
 
     /// Solve L D Lᵀ x = b in place (`x` holds b on entry).
     #[inline(always)]
     pub fn solve<K: Kernels>(&self, x: &mut [f64], scratch: &mut [f64]) {
+        let (u, v) = self.substitution_vectors(scratch);
+        for b in 0..self.blocks() {
+            self.forward_block::<K>(b, x, u, v);
+        }
+        for b in (0..self.blocks()).rev() {
+            self.backward_block::<K>(b, v, x);
+        }
+    }
+
+    /// Forward substitution of block b (rows 4b..4b+4): L u = b and v = D⁻¹ u, with b read
+    /// from `rhs` (zero beyond its rows). Blocks run in increasing order.
+    #[inline(always)]
+    pub fn forward_block<K: Kernels>(&self, b: usize, rhs: &[f64], u: &mut [f64], v: &mut [f64]) {
         let (n, wp, len) = (self.n, self.wp, self.block_len());
-        let nb = n.div_ceil(B);
-        let (u, v) = scratch.split_at_mut(wp + nb * B);
-        u[..wp].fill(0.0);
-        v[..wp].fill(0.0);
-        let rhs = |k: usize, x: &[f64]| if k < n { x[k] } else { 0.0 };
-        // Forward, L u = b, and v = D⁻¹ u.
-        for b in 0..nb {
-            let block = &self.blocks[b * len..(b + 1) * len];
-            let r = B * b;
-            let older = K::dot4(&block[..B * wp], &u[r..r + wp]);
-            let t = &block[B * wp..B * wp + 6];
-            let u0 = rhs(r, x) - older[0];
-            let u1 = (rhs(r + 1, x) - older[1]) - t[0] * u0;
-            let u2 = ((rhs(r + 2, x) - older[2]) - t[1] * u0) - t[2] * u1;
-            let u3 = (((rhs(r + 3, x) - older[3]) - t[3] * u0) - t[4] * u1) - t[5] * u2;
-            let d = &block[B * wp + 6..B * wp + 10];
-            u[wp + r..wp + r + B].copy_from_slice(&[u0, u1, u2, u3]);
-            v[wp + r..wp + r + B].copy_from_slice(&[u0 * d[0], u1 * d[1], u2 * d[2], u3 * d[3]]);
-        }
-        // Backward, Lᵀ x = v, four rows at a time from the bottom.
-        for b in (0..nb).rev() {
-            let block = &self.blocks[b * len..(b + 1) * len];
-            let r = B * b;
-            let t = &block[B * wp..B * wp + 6];
-            let y = &v[wp + r..wp + r + B];
-            let x3 = y[3];
-            let x2 = y[2] - t[5] * x3;
-            let x1 = (y[1] - t[4] * x3) - t[2] * x2;
-            let x0 = ((y[0] - t[3] * x3) - t[1] * x2) - t[0] * x1;
-            for (s, xs) in [x0, x1, x2, x3].into_iter().enumerate() {
-                if r + s < n {
-                    x[r + s] = xs;
-                }
+        let block = &self.blocks[b * len..(b + 1) * len];
+        let r = B * b;
+        let at = |k: usize| if k < n { rhs[k] } else { 0.0 };
+        let older = K::dot4(&block[..B * wp], &u[r..r + wp]);
+        let t = &block[B * wp..B * wp + 6];
+        let u0 = at(r) - older[0];
+        let u1 = (at(r + 1) - older[1]) - t[0] * u0;
+        let u2 = ((at(r + 2) - older[2]) - t[1] * u0) - t[2] * u1;
+        let u3 = (((at(r + 3) - older[3]) - t[3] * u0) - t[4] * u1) - t[5] * u2;
+        let d = &block[B * wp + 6..B * wp + 10];
+        u[wp + r..wp + r + B].copy_from_slice(&[u0, u1, u2, u3]);
+        v[wp + r..wp + r + B].copy_from_slice(&[u0 * d[0], u1 * d[1], u2 * d[2], u3 * d[3]]);
+    }
+
+    /// Backward substitution of block b: Lᵀ x = v for rows 4b..4b+4, written to `x` (its
+    /// rows only), after which the block's contributions are taken from the older rows of
+    /// v. Blocks run in decreasing order.
+    #[inline(always)]
+    pub fn backward_block<K: Kernels>(&self, b: usize, v: &mut [f64], x: &mut [f64]) {
+        let (n, wp, len) = (self.n, self.wp, self.block_len());
+        let block = &self.blocks[b * len..(b + 1) * len];
+        let r = B * b;
+        let t = &block[B * wp..B * wp + 6];
+        let y = &v[wp + r..wp + r + B];
+        let x3 = y[3];
+        let x2 = y[2] - t[5] * x3;
+        let x1 = (y[1] - t[4] * x3) - t[2] * x2;
+        let x0 = ((y[0] - t[3] * x3) - t[1] * x2) - t[0] * x1;
+        for (s, xs) in [x0, x1, x2, x3].into_iter().enumerate() {
+            if r + s < n {
+                x[r + s] = xs;
             }
-            K::sub4(&mut v[r..r + wp], &block[..B * wp], [x0, x1, x2, x3]);
         }
+        K::sub4(&mut v[r..r + wp], &block[..B * wp], [x0, x1, x2, x3]);
     }
 }
 

@@ -8,15 +8,18 @@
 //! `A⁻¹ b = y + Z S⁻¹ Vᵀ y` with `y = A'⁻¹ b`, `Z = A'⁻¹ V` and `S = D⁻¹ − Vᵀ Z` (SPD).
 //! A banded LDLᵀ factor ([`super::band`]) costs O(n·n1²) once and O(n·n1) per solve; no
 //! sparse-matrix crate exploits this band-plus-wrap structure, hence the hand-written factor.
+//! From three columns on, A' is factored from both ends towards its middle column
+//! ([`super::twisted`]), so each solve runs two independent substitution chains.
 
 use super::band::{BandLdl, FactorError};
 use super::operator::Operator;
+use super::twisted::TwistedLdl;
 use crate::simd::{Kernels, Portable};
 
 /// The factored Poisson operator of one structure.
 #[derive(Clone, Debug)]
 pub struct DirectSolver {
-    band: BandLdl,
+    band: Factor,
     n1: usize,
     n2: usize,
     /// Woodbury data when the wrap couplings lie outside the band (n2 ≥ 3): Z (n x n1,
@@ -24,6 +27,30 @@ pub struct DirectSolver {
     wrap: Option<Wrap>,
     scratch: Vec<f64>,
     small: Vec<f64>,
+}
+
+/// The factor of A': one band below three columns, twisted from there on.
+#[derive(Clone, Debug)]
+enum Factor {
+    Band(BandLdl),
+    Twisted(Box<TwistedLdl>),
+}
+
+impl Factor {
+    fn scratch_len(&self) -> usize {
+        match self {
+            Factor::Band(f) => f.scratch_len(),
+            Factor::Twisted(f) => f.scratch_len(),
+        }
+    }
+
+    #[inline(always)]
+    fn solve<K: Kernels>(&self, x: &mut [f64], scratch: &mut [f64]) {
+        match self {
+            Factor::Band(f) => f.solve::<K>(x, scratch),
+            Factor::Twisted(f) => f.solve::<K>(x, scratch),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -62,7 +89,11 @@ impl DirectSolver {
             }
             a
         };
-        let band = BandLdl::factor(n, n1, entry)?;
+        let band = if n2 >= 3 {
+            Factor::Twisted(Box::new(TwistedLdl::factor(n, n1, n2 / 2 * n1, entry)?))
+        } else {
+            Factor::Band(BandLdl::factor(n, n1, entry)?)
+        };
         let mut scratch = vec![0.0; band.scratch_len()];
         let wrap = if wrap_outside_band {
             // Z = A'⁻¹ V, one solve per row of the film.

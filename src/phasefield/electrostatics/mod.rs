@@ -6,3 +6,4 @@ pub(crate) mod band;
 pub(crate) mod direct;
 pub(crate) mod operator;
 pub(crate) mod spectral;
+pub(crate) mod twisted;

@@ -32,11 +32,19 @@ fn poisson(c: &mut Criterion) {
     let rhs: Vec<f64> = (0..op.len())
         .map(|k| ((k * 7919) % 101) as f64 - 50.0)
         .collect();
-    let mut direct = DirectSolver::new(&op).unwrap();
+    let mut direct = DirectSolver::<f32>::new(&op).unwrap();
     c.bench_function("poisson_direct_20x256", |b| {
         b.iter(|| {
             let mut x = rhs.clone();
             direct.solve(&mut x);
+            black_box(x)
+        })
+    });
+    let mut direct_f64 = DirectSolver::<f64>::new(&op).unwrap();
+    c.bench_function("poisson_direct_f64_20x256", |b| {
+        b.iter(|| {
+            let mut x = rhs.clone();
+            direct_f64.solve(&mut x);
             black_box(x)
         })
     });
@@ -54,15 +62,22 @@ fn poisson(c: &mut Criterion) {
 
 fn step(c: &mut Criterion) {
     let (params, film) = paper_film();
-    for method in [PoissonMethod::Direct, PoissonMethod::Spectral] {
+    // One step with its solve (solve_every = 1), and the default's mean over its cycle.
+    let methods = [
+        (PoissonMethod::Direct, 1),
+        (PoissonMethod::DirectF64, 1),
+        (PoissonMethod::Spectral, 1),
+        (PoissonMethod::Direct, 2),
+    ];
+    for (method, solve_every) in methods {
         let params = PhaseFieldParams {
             poisson: method,
+            solve_every,
             ..params.clone()
         };
         let mut sim = Simulation::new(&film, &params).unwrap();
-        c.bench_function(&format!("step_{method:?}_20x256").to_lowercase(), |b| {
-            b.iter(|| sim.step(black_box(0.5)).unwrap())
-        });
+        let name = format!("step_{method:?}_solve_every_{solve_every}_20x256").to_lowercase();
+        c.bench_function(&name, |b| b.iter(|| sim.step(black_box(0.5)).unwrap()));
     }
 }
 

@@ -1,5 +1,5 @@
 //! Time one paper-size loop (20 x 256 cells, 400 points x 50 steps) on the calling thread.
-//! `cargo run --release --example time_loop [direct|spectral] [stabilized|paper]`
+//! `cargo run --release --example time_loop [direct|direct_f64|spectral] [stabilized|paper]`
 use ferrolab::phasefield::landau::LandauPreset;
 use ferrolab::phasefield::params::{PhaseFieldParams, PoissonMethod};
 use ferrolab::phasefield::pv_loop::simulate_loop;
@@ -10,10 +10,13 @@ fn main() {
         match arg.as_str() {
             "spectral" => params.poisson = PoissonMethod::Spectral,
             "direct" => params.poisson = PoissonMethod::Direct,
+            "direct_f64" => params.poisson = PoissonMethod::DirectF64,
             "paper" => params.landau = LandauPreset::Paper,
             "stabilized" => params.landau = LandauPreset::Stabilized,
             other => {
-                eprintln!("unknown argument {other}: give direct|spectral and stabilized|paper");
+                eprintln!(
+                    "unknown argument {other}: give direct|direct_f64|spectral and stabilized|paper"
+                );
                 std::process::exit(2);
             }
         }

@@ -178,6 +178,8 @@ fn client_command(program: &str, binary: &Path) -> Command {
         "{}-run",
         binary.file_name().unwrap().to_str().unwrap()
     ));
+    // A fresh directory each run: a client that resumes its own files must start clean.
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let mut command = Command::new(program);
     command.current_dir(&dir);

@@ -12,6 +12,9 @@
 //!   elements (level 2);
 //! - `electrostatics` (crate-internal): the finite-volume Poisson operator and its direct and
 //!   spectral solvers;
+//! - `field_extrapolation` (crate-internal): Poisson solves every k-th step, the potential
+//!   extrapolated between them;
+//! - `local_update` (crate-internal): the fused local pass of a time step;
 //! - [`params`]: the simulation parameters and their configuration keys;
 //! - [`simulation`]: the time stepper ([`simulation::Simulation`]: state, one step at a
 //!   given voltage);
@@ -22,7 +25,9 @@ pub mod dataset;
 pub mod elastic;
 pub(crate) mod electrostatics;
 pub mod error;
+mod field_extrapolation;
 pub mod landau;
+mod local_update;
 pub mod params;
 pub mod polycrystal;
 pub mod pv_loop;

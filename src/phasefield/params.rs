@@ -20,10 +20,14 @@ crate::text_option! {
 }
 
 crate::text_option! {
-    /// Which Poisson solver runs every time step (spec §6); both agree to 1e-8 relative.
+    /// Which Poisson solver runs every time step (spec §6); they agree to 1e-6 relative
+    /// (single precision) and 1e-8 (the double-precision ones with each other).
     pub enum PoissonMethod {
-        /// Banded Cholesky + Woodbury, factored once per structure.
+        /// Banded Cholesky + Woodbury, factored once per structure in f64, stored and applied
+        /// in f32.
         Direct = "direct",
+        /// The same factor stored and applied in f64: the reference for "direct".
+        DirectF64 = "direct_f64",
         /// FFT-preconditioned conjugate gradients.
         Spectral = "spectral",
     }
@@ -63,9 +67,15 @@ crate::settings! {
         /// Electrostatics of non-polar cells: "consistent" (permittivity only) or
         /// "paper_literal" (paper 000 read literally: permittivity 2 eps_r - 1).
         pub nonpolar: NonPolarModel = NonPolarModel::Consistent => "pf.nonpolar";
-        /// Poisson solver: "direct" (banded Cholesky, factored once; faster, see
-        /// benches/README.md) or "spectral" (FFT-preconditioned CG).
+        /// Poisson solver: "direct" (banded Cholesky, factored once, applied in single
+        /// precision; fastest, see benches/README.md), "direct_f64" (the same in double
+        /// precision) or "spectral" (FFT-preconditioned CG).
         pub poisson: PoissonMethod = PoissonMethod::Direct => "pf.poisson";
+        /// Poisson solves every this many time steps; between them the polarization's
+        /// potential is extrapolated linearly from the last two solves (the applied part is
+        /// exact). 1 solves every step, as physics spec §5 states.
+        pub solve_every: usize = 2
+            => "pf.solve_every", unit "steps", valid Valid::Int(Included(1), Included(64));
         /// Time step in units of t0 = 1/(|alpha1| L0); sub-stepped automatically when explicit
         /// Euler would be unstable. Paper 000: 0.06.
         pub time_step_t0: f64 = 0.06

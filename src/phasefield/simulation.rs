@@ -14,7 +14,9 @@ use super::electrostatics::direct::DirectSolver;
 use super::electrostatics::operator::{EPSILON_0, Operator};
 use super::electrostatics::spectral::SpectralSolver;
 use super::error::PhaseFieldError;
+use super::field_extrapolation::FieldExtrapolation;
 use super::landau::Landau;
+use super::local_update::{self, Constants, Film};
 use super::params::{NonPolarModel, PhaseFieldParams, PoissonMethod};
 use super::polycrystal::{CellClass, Polycrystal};
 use super::thin_film::ThinFilm;
@@ -25,8 +27,23 @@ use ndarray::Array2;
 const STIFFNESS_RANGE: f64 = 0.32;
 
 enum Solver {
-    Direct(DirectSolver),
+    Direct(Box<DirectSolver<f32>>),
+    DirectF64(Box<DirectSolver<f64>>),
     Spectral(Box<SpectralSolver>),
+}
+
+impl Solver {
+    /// Solve A φ = b in place.
+    fn solve(&mut self, phi: &mut [f64]) -> Result<(), PhaseFieldError> {
+        match self {
+            Solver::Direct(s) => s.solve(phi),
+            Solver::DirectF64(s) => s.solve(phi),
+            Solver::Spectral(s) => s
+                .solve(phi)
+                .map_err(|e| PhaseFieldError::Solver(e.to_string()))?,
+        }
+        Ok(())
+    }
 }
 
 /// A film being simulated: its operator, factorisation and state, allocated once.
@@ -51,6 +68,9 @@ pub struct Simulation {
     /// 1 where the bond to the neighbour above / to the right joins two polar cells.
     bond_up: Vec<f64>,
     bond_right: Vec<f64>,
+    /// Whether a cell is in the bottom / top row, next to an electrode.
+    bottom_row: Vec<bool>,
+    top_row: Vec<bool>,
     /// ε0(ε_r − 1) in non-polar cells (their reported polarization per unit field), 0 in polar.
     report: Vec<f64>,
     /// Level-2 elasticity and its driving force per cell (zeros when off).
@@ -61,6 +81,7 @@ pub struct Simulation {
     p1: Vec<f64>,
     p2: Vec<f64>,
     phi: Vec<f64>,
+    field: FieldExtrapolation,
     steps: u64,
 }
 
@@ -92,9 +113,12 @@ impl Simulation {
         };
         let op = Operator::new(n1, n2, dx, (0..n).map(operator_eps).collect());
         let solver = match params.poisson {
-            PoissonMethod::Direct => Solver::Direct(
+            PoissonMethod::Direct => Solver::Direct(Box::new(
                 DirectSolver::new(&op).map_err(|e| PhaseFieldError::Solver(e.to_string()))?,
-            ),
+            )),
+            PoissonMethod::DirectF64 => Solver::DirectF64(Box::new(
+                DirectSolver::new(&op).map_err(|e| PhaseFieldError::Solver(e.to_string()))?,
+            )),
             PoissonMethod::Spectral => Solver::Spectral(Box::new(SpectralSolver::new(&op, 1e-13))),
         };
 
@@ -160,7 +184,7 @@ impl Simulation {
             )),
             _ => None,
         };
-        Ok(Self {
+        let mut sim = Self {
             n1,
             n2,
             op,
@@ -175,6 +199,8 @@ impl Simulation {
             quartic,
             bond_up,
             bond_right,
+            bottom_row: (0..n).map(|c| c % n1 == 0).collect(),
+            top_row: (0..n).map(|c| c % n1 == n1 - 1).collect(),
             report,
             thin_film,
             elastic_force: vec![0.0; n],
@@ -183,8 +209,17 @@ impl Simulation {
             p1: vec![0.0; n],
             p2: vec![0.0; n],
             phi: vec![0.0; n],
+            field: FieldExtrapolation::new(1, Vec::new()),
             steps: 0,
-        })
+        };
+        if params.solve_every > 1 {
+            let zeros = vec![0.0; n];
+            let mut unit = vec![0.0; n];
+            sim.op.rhs(&zeros, &zeros, 1.0, &mut unit);
+            sim.solver.solve(&mut unit)?;
+            sim.field = FieldExtrapolation::new(params.solve_every, unit);
+        }
+        Ok(sim)
     }
 
     /// Sub-steps per time step chosen for stability (1 at the paper's parameters).
@@ -217,6 +252,7 @@ impl Simulation {
             let polar = self.c1[c] != 0.0 || self.c2[c] != 0.0;
             self.p[c] = if polar { *x } else { 0.0 };
         }
+        self.field.reset();
         Ok(())
     }
 
@@ -229,24 +265,24 @@ impl Simulation {
             *p2 = p * c2;
         }
         self.op.rhs(&self.p1, &self.p2, v, &mut self.phi);
-        match &mut self.solver {
-            Solver::Direct(s) => s.solve(&mut self.phi),
-            Solver::Spectral(s) => s
-                .solve(&mut self.phi)
-                .map_err(|e| PhaseFieldError::Solver(e.to_string()))?,
-        }
-        Ok(())
+        self.solver.solve(&mut self.phi)
     }
 
     /// One time step Δt at voltage `v` (its sub-steps included), then the runaway guard.
     pub fn step(&mut self, v: f64) -> Result<(), PhaseFieldError> {
         for _ in 0..self.substeps {
-            self.solve(v)?;
+            if self.field.due() {
+                self.solve(v)?;
+                self.field.record(&self.phi, v);
+            } else {
+                self.field.extrapolate(v, &mut self.phi);
+            }
             if let Some(film) = &mut self.thin_film {
                 film.driving_force(&self.p, &self.c1, &self.c2, &mut self.elastic_force);
             }
             let bad = self.update(v);
             self.steps += 1;
+            self.field.advance();
             if bad {
                 return Err(self.runaway(v));
             }
@@ -276,8 +312,6 @@ impl Simulation {
 
     #[inline(always)]
     fn update_columns(&mut self, v: f64) -> bool {
-        let (n1, n2, n) = (self.n1, self.n2, self.p.len());
-        let half_inv_dx = 0.5 / self.op.dx;
         let k = Constants {
             landau: [
                 2.0 * self.landau.a1,
@@ -287,38 +321,28 @@ impl Simulation {
             gradient: self.gradient,
             rate: self.rate,
             guard: self.guard,
-            half_inv_dx,
+            half_inv_dx: 0.5 / self.op.dx,
             v,
         };
-        let implicit = self.landau.a1111 != 0.0;
-        let mut bad = false;
-        for j in 0..n2 {
-            let col = j * n1;
-            let left = if j == 0 { n - n1 } else { col - n1 };
-            let right = if j + 1 == n2 { 0 } else { col + n1 };
-            let column = Column {
-                p: &self.p[col..col + n1],
-                p_left: &self.p[left..left + n1],
-                p_right: &self.p[right..right + n1],
-                phi: &self.phi[col..col + n1],
-                phi_left: &self.phi[left..left + n1],
-                phi_right: &self.phi[right..right + n1],
-                c1: &self.c1[col..col + n1],
-                quartic: &self.quartic[col..col + n1],
-                elastic: &self.elastic_force[col..col + n1],
-                c2: &self.c2[col..col + n1],
-                bond_up: &self.bond_up[col..col + n1],
-                bond_right: &self.bond_right[col..col + n1],
-                bond_left: &self.bond_right[left..left + n1],
-            };
-            let next = &mut self.p_next[col..col + n1];
-            bad |= if implicit {
-                column.advance::<true>(next, &k)
-            } else {
-                column.advance::<false>(next, &k)
-            };
+        let film = Film {
+            n1: self.n1,
+            n2: self.n2,
+            p: &self.p,
+            phi: &self.phi,
+            c1: &self.c1,
+            c2: &self.c2,
+            quartic: &self.quartic,
+            elastic: &self.elastic_force,
+            bond_up: &self.bond_up,
+            bond_right: &self.bond_right,
+            bottom: &self.bottom_row,
+            top: &self.top_row,
+        };
+        if self.landau.a1111 != 0.0 {
+            local_update::advance::<true>(&film, &mut self.p_next, &k)
+        } else {
+            local_update::advance::<false>(&film, &mut self.p_next, &k)
         }
-        bad
     }
 
     fn runaway(&self, v: f64) -> PhaseFieldError {
@@ -378,93 +402,6 @@ impl Simulation {
             None => 0.0,
         };
         Ok(dx2 * landau + g11 * bonds + electrostatic + elastic)
-    }
-}
-
-/// Per-step constants of the local update.
-struct Constants {
-    /// 2α1, 6α111, 8α1111 (the quartic term is per cell).
-    landau: [f64; 3],
-    gradient: f64,
-    rate: f64,
-    guard: f64,
-    half_inv_dx: f64,
-    v: f64,
-}
-
-/// One column of the film and its two neighbours.
-struct Column<'a> {
-    p: &'a [f64],
-    p_left: &'a [f64],
-    p_right: &'a [f64],
-    phi: &'a [f64],
-    phi_left: &'a [f64],
-    phi_right: &'a [f64],
-    c1: &'a [f64],
-    c2: &'a [f64],
-    quartic: &'a [f64],
-    elastic: &'a [f64],
-    bond_up: &'a [f64],
-    bond_right: &'a [f64],
-    bond_left: &'a [f64],
-}
-
-impl Column<'_> {
-    /// The updated polarization of row i, given the potentials below and above it (ghost
-    /// values beyond the electrodes) and the vertical part of its masked Laplacian.
-    #[inline(always)]
-    fn cell<const IMPLICIT: bool>(
-        &self,
-        i: usize,
-        phi_below: f64,
-        phi_above: f64,
-        vertical: f64,
-        k: &Constants,
-    ) -> f64 {
-        let pc = self.p[i];
-        // E1 = −(φ(i+½) − φ(i−½))/Δx with face potentials the neighbour means, written with
-        // ghost potentials beyond the electrodes (−φ below, 2V − φ above).
-        let e1 = -(phi_above - phi_below) * k.half_inv_dx;
-        let e2 = -(self.phi_right[i] - self.phi_left[i]) * k.half_inv_dx;
-        let lap = self.bond_right[i] * (self.p_right[i] - pc)
-            + self.bond_left[i] * (self.p_left[i] - pc)
-            + vertical;
-        let x = pc * pc;
-        let [a2, a6, a8] = k.landau;
-        let landau = pc * (a2 + x * (self.quartic[i] + x * a6));
-        let drive =
-            landau - k.gradient * lap - (self.c1[i] * e1 + self.c2[i] * e2) + self.elastic[i];
-        let explicit = pc - k.rate * drive;
-        if IMPLICIT {
-            // The eighth-order term 8 α1111 p⁷ at the new p with its coefficient p⁶ frozen:
-            // stable for any step, so its stiffness does not set the sub-steps.
-            explicit / (1.0 + k.rate * a8 * (x * x * x))
-        } else {
-            explicit
-        }
-    }
-
-    /// Euler update of one column into `next` (`IMPLICIT`: with the eighth-order Landau
-    /// term semi-implicit, for α1111 > 0); true if a cell left the guard.
-    #[inline(always)]
-    fn advance<const IMPLICIT: bool>(&self, next: &mut [f64], k: &Constants) -> bool {
-        let n1 = self.p.len();
-        let last = n1 - 1;
-        let (p, phi, up) = (self.p, self.phi, self.bond_up);
-        if n1 == 1 {
-            next[0] = self.cell::<IMPLICIT>(0, -phi[0], 2.0 * k.v - phi[0], 0.0, k);
-        } else {
-            next[0] = self.cell::<IMPLICIT>(0, -phi[0], phi[1], up[0] * (p[1] - p[0]), k);
-            for i in 1..last {
-                let vertical = up[i] * (p[i + 1] - p[i]) + up[i - 1] * (p[i - 1] - p[i]);
-                next[i] = self.cell::<IMPLICIT>(i, phi[i - 1], phi[i + 1], vertical, k);
-            }
-            let vertical = up[last - 1] * (p[last - 1] - p[last]);
-            next[last] =
-                self.cell::<IMPLICIT>(last, phi[last - 1], 2.0 * k.v - phi[last], vertical, k);
-        }
-        next.iter()
-            .fold(false, |bad, x| bad | (x.abs() > k.guard) | x.is_nan())
     }
 }
 

@@ -10,7 +10,7 @@ int main() {
     cfg.set("design.samples", 40);
     cfg.set("pf.cells_width", 32);
     cfg.set("pf.points", 40);
-    cfg.set("pf.hold_steps", 10);
+    cfg.set("pf.hold_steps", 200);  // loops of ~40 ms, so the cancel lands while stage 0 runs
     EXPECT_ERROR(ferrolab::Design(cfg, "cpp_design", std::string("x.json"), true), FERROLAB_ERR_INVALID_ARGUMENT,
                  "full = 1");
     ferrolab::Design design(cfg, "cpp_design");

@@ -8,7 +8,7 @@
 //! later vector loads read them straight from the store buffer. The unit diagonal of L keeps
 //! divisions off the chain.
 
-use crate::simd::Kernels;
+use crate::simd::{Kernels, Lanes};
 
 /// Why a factorisation failed (the matrix is not positive definite: for the Poisson operator
 /// this is a bug).
@@ -24,22 +24,19 @@ pub struct FactorError {
 /// Rows per block.
 const B: usize = 4;
 
-/// `A = L D Lᵀ` of an n x n band matrix of half-bandwidth w.
+/// `A = L D Lᵀ` of an n x n band matrix of half-bandwidth w, its coefficients stored and its
+/// substitutions computed in `T` (factored in `f64` either way).
 #[derive(Clone, Debug)]
-pub struct BandLdl {
+pub struct BandLdl<T = f64> {
     n: usize,
     /// Bandwidth rounded up to a multiple of four (extra coefficients are zero).
     wp: usize,
     /// Per block of rows 4b..4b+4: the window coefficients M[s][t] = L[4b+s, 4b−wp+t]
     /// (4 x wp), the in-block triangle L10, L20, L21, L30, L31, L32, then 1/D of the 4 rows.
-    blocks: Vec<f64>,
+    blocks: Vec<T>,
 }
 
-impl BandLdl {
-    fn block_len(&self) -> usize {
-        B * self.wp + 10
-    }
-
+impl BandLdl<f64> {
     /// Factor from `entry(k, d) = A[k, k−d]` for d = 0..=w.
     pub fn factor(
         n: usize,
@@ -119,6 +116,21 @@ impl BandLdl {
         Ok(this)
     }
 
+    /// The same factor with its coefficients rounded to `U`.
+    pub fn rounded<U: Lanes>(&self) -> BandLdl<U> {
+        BandLdl {
+            n: self.n,
+            wp: self.wp,
+            blocks: self.blocks.iter().map(|&v| U::of(v)).collect(),
+        }
+    }
+}
+
+impl<T: Lanes> BandLdl<T> {
+    fn block_len(&self) -> usize {
+        B * self.wp + 10
+    }
+
     /// Size of the scratch buffer `solve` needs.
     pub fn scratch_len(&self) -> usize {
         2 * self.padded_len()
@@ -143,13 +155,10 @@ impl BandLdl {
     /// Split `scratch` into the two substitution vectors u and v, with the window before the
     /// first block zeroed. Row k of either vector is at `k + window()`.
     #[inline(always)]
-    pub fn substitution_vectors<'s>(
-        &self,
-        scratch: &'s mut [f64],
-    ) -> (&'s mut [f64], &'s mut [f64]) {
+    pub fn substitution_vectors<'s>(&self, scratch: &'s mut [T]) -> (&'s mut [T], &'s mut [T]) {
         let (u, v) = scratch[..self.scratch_len()].split_at_mut(self.padded_len());
-        u[..self.wp].fill(0.0);
-        v[..self.wp].fill(0.0);
+        u[..self.wp].fill(T::zero());
+        v[..self.wp].fill(T::zero());
         (u, v)
     }
 
@@ -160,7 +169,7 @@ impl BandLdl {
 
     /// Solve L D Lᵀ x = b in place (`x` holds b on entry).
     #[inline(always)]
-    pub fn solve<K: Kernels>(&self, x: &mut [f64], scratch: &mut [f64]) {
+    pub fn solve<K: Kernels<T>>(&self, x: &mut [T], scratch: &mut [T]) {
         let (u, v) = self.substitution_vectors(scratch);
         for b in 0..self.blocks() {
             self.forward_block::<K>(b, x, u, v);
@@ -173,11 +182,11 @@ impl BandLdl {
     /// Forward substitution of block b (rows 4b..4b+4): L u = b and v = D⁻¹ u, with b read
     /// from `rhs` (zero beyond its rows). Blocks run in increasing order.
     #[inline(always)]
-    pub fn forward_block<K: Kernels>(&self, b: usize, rhs: &[f64], u: &mut [f64], v: &mut [f64]) {
+    pub fn forward_block<K: Kernels<T>>(&self, b: usize, rhs: &[T], u: &mut [T], v: &mut [T]) {
         let (n, wp, len) = (self.n, self.wp, self.block_len());
         let block = &self.blocks[b * len..(b + 1) * len];
         let r = B * b;
-        let at = |k: usize| if k < n { rhs[k] } else { 0.0 };
+        let at = |k: usize| if k < n { rhs[k] } else { T::zero() };
         let older = K::dot4(&block[..B * wp], &u[r..r + wp]);
         let t = &block[B * wp..B * wp + 6];
         let u0 = at(r) - older[0];
@@ -193,7 +202,7 @@ impl BandLdl {
     /// rows only), after which the block's contributions are taken from the older rows of
     /// v. Blocks run in decreasing order.
     #[inline(always)]
-    pub fn backward_block<K: Kernels>(&self, b: usize, v: &mut [f64], x: &mut [f64]) {
+    pub fn backward_block<K: Kernels<T>>(&self, b: usize, v: &mut [T], x: &mut [T]) {
         let (n, wp, len) = (self.n, self.wp, self.block_len());
         let block = &self.blocks[b * len..(b + 1) * len];
         let r = B * b;

@@ -14,29 +14,42 @@
 use super::band::{BandLdl, FactorError};
 use super::operator::Operator;
 use super::twisted::TwistedLdl;
-use crate::simd::{Kernels, Portable};
+use crate::simd::{Kernels, Lanes, Portable, WithKernels, dispatch};
 
-/// The factored Poisson operator of one structure.
+/// The factored Poisson operator of one structure, its factor and Woodbury data stored and
+/// applied in `T` (factored in `f64`; `f32` halves the data each solve streams, see
+/// docs/physics-notes.md for its effect on loops).
 #[derive(Clone, Debug)]
-pub struct DirectSolver {
-    band: Factor,
+pub struct DirectSolver<T = f64> {
+    band: Factor<T>,
     n1: usize,
     n2: usize,
     /// Woodbury data when the wrap couplings lie outside the band (n2 ≥ 3): Z (n x n1,
     /// stored column by column) and the factor of S (n1 x n1).
-    wrap: Option<Wrap>,
-    scratch: Vec<f64>,
-    small: Vec<f64>,
+    wrap: Option<Wrap<T>>,
+    /// The right-hand side and then the solution, in `T`.
+    work: Vec<T>,
+    scratch: Vec<T>,
+    small: Vec<T>,
 }
 
 /// The factor of A': one band below three columns, twisted from there on.
 #[derive(Clone, Debug)]
-enum Factor {
-    Band(BandLdl),
-    Twisted(Box<TwistedLdl>),
+enum Factor<T> {
+    Band(BandLdl<T>),
+    Twisted(Box<TwistedLdl<T>>),
 }
 
-impl Factor {
+impl Factor<f64> {
+    fn rounded<U: Lanes>(&self) -> Factor<U> {
+        match self {
+            Factor::Band(f) => Factor::Band(f.rounded()),
+            Factor::Twisted(f) => Factor::Twisted(Box::new(f.rounded())),
+        }
+    }
+}
+
+impl<T: Lanes> Factor<T> {
     fn scratch_len(&self) -> usize {
         match self {
             Factor::Band(f) => f.scratch_len(),
@@ -45,7 +58,7 @@ impl Factor {
     }
 
     #[inline(always)]
-    fn solve<K: Kernels>(&self, x: &mut [f64], scratch: &mut [f64]) {
+    fn solve<K: Kernels<T>>(&self, x: &mut [T], scratch: &mut [T]) {
         match self {
             Factor::Band(f) => f.solve::<K>(x, scratch),
             Factor::Twisted(f) => f.solve::<K>(x, scratch),
@@ -54,15 +67,15 @@ impl Factor {
 }
 
 #[derive(Clone, Debug)]
-struct Wrap {
+struct Wrap<T> {
     /// Z in blocks of four cells (the layout of [`Kernels::axpy_neg_columns`]), the cell
     /// count padded to a multiple of four with zeros.
-    z: Vec<f64>,
-    s: BandLdl,
+    z: Vec<T>,
+    s: BandLdl<T>,
 }
 
-impl DirectSolver {
-    /// Factor the operator (O(n·n1²)).
+impl<T: Lanes> DirectSolver<T> {
+    /// Factor the operator (O(n·n1²)) in `f64` and round the factor to `T`.
     pub fn new(op: &Operator) -> Result<Self, FactorError> {
         let (n1, n2, n) = (op.n1, op.n2, op.len());
         let wrap_outside_band = n2 >= 3;
@@ -122,40 +135,44 @@ impl DirectSolver {
                     blocked[(c / 4) * 4 * n1 + 4 * i + c % 4] = z[i * n + c];
                 }
             }
-            Some(Wrap { z: blocked, s })
+            Some(Wrap {
+                z: blocked.iter().map(|&v| T::of(v)).collect(),
+                s: s.rounded(),
+            })
         } else {
             None
         };
-        let small = vec![0.0; n1 + wrap.as_ref().map_or(0, |w| w.s.scratch_len())];
+        let band = band.rounded();
+        let small = vec![T::zero(); n1 + wrap.as_ref().map_or(0, |w| w.s.scratch_len())];
         Ok(Self {
+            scratch: vec![T::zero(); band.scratch_len()],
             band,
             n1,
             n2,
             wrap,
-            scratch,
+            work: vec![T::zero(); n],
             small,
         })
     }
 
     /// Solve A φ = b; `phi` holds b on entry and φ on exit.
     pub fn solve(&mut self, phi: &mut [f64]) {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2 (checked just above).
-            return unsafe { self.solve_avx2(phi) };
+        let mut work = std::mem::take(&mut self.work);
+        for (w, p) in work.iter_mut().zip(phi.iter()) {
+            *w = T::of(*p);
         }
-        self.solve_with::<Portable>(phi);
-    }
-
-    /// The same code with the AVX2 kernels (bit-identical results, see `crate::simd`).
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    unsafe fn solve_avx2(&mut self, phi: &mut [f64]) {
-        self.solve_with::<crate::simd::Avx2>(phi);
+        dispatch(Solve {
+            solver: self,
+            x: &mut work,
+        });
+        for (p, w) in phi.iter_mut().zip(&work) {
+            *p = w.to_f64_exact();
+        }
+        self.work = work;
     }
 
     #[inline(always)]
-    fn solve_with<K: Kernels>(&mut self, phi: &mut [f64]) {
+    fn solve_with<K: Kernels<T>>(&mut self, phi: &mut [T]) {
         self.band.solve::<K>(phi, &mut self.scratch);
         if let Some(wrap) = &self.wrap {
             let (n1, last) = (self.n1, (self.n2 - 1) * self.n1);
@@ -170,12 +187,26 @@ impl DirectSolver {
             let (head, tail) = phi.split_at_mut(whole);
             K::axpy_neg_columns(head, &wrap.z, t);
             if !tail.is_empty() {
-                let mut last = [0.0; 4];
+                let mut last = [T::zero(); 4];
                 last[..tail.len()].copy_from_slice(tail);
                 K::axpy_neg_columns(&mut last, &wrap.z[whole * n1..], t);
                 tail.copy_from_slice(&last[..tail.len()]);
             }
         }
+    }
+}
+
+/// [`DirectSolver::solve_with`] as code for [`dispatch`].
+struct Solve<'a, T> {
+    solver: &'a mut DirectSolver<T>,
+    x: &'a mut [T],
+}
+
+impl<T: Lanes> WithKernels<T> for Solve<'_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run<K: Kernels<T>>(self) {
+        self.solver.solve_with::<K>(self.x);
     }
 }
 
@@ -192,15 +223,32 @@ mod tests {
         Operator::new(n1, n2, 0.5e-9, eps)
     }
 
+    /// Solutions of one random system per grid shape.
+    fn solutions<T: Lanes>(n1: usize, n2: usize) -> (Operator, Vec<f64>, Vec<f64>) {
+        let op = random_operator(n1, n2, (n1 * 100 + n2) as u64);
+        let mut solver = DirectSolver::<T>::new(&op).unwrap();
+        let mut rng = Xoshiro256::seed_from_u64(1);
+        let b: Vec<f64> = (0..op.len()).map(|_| rng.uniform_in(-1.0, 1.0)).collect();
+        let mut x = b.clone();
+        solver.solve(&mut x);
+        (op, b, x)
+    }
+
+    const SHAPES: [(usize, usize); 8] = [
+        (1, 1),
+        (3, 1),
+        (1, 5),
+        (4, 2),
+        (5, 3),
+        (20, 16),
+        (7, 40),
+        (20, 256),
+    ];
+
     #[test]
     fn solves_reproduce_the_right_hand_side_on_every_grid_shape() {
-        for (n1, n2) in [(1, 1), (3, 1), (1, 5), (4, 2), (5, 3), (20, 16), (7, 40)] {
-            let op = random_operator(n1, n2, (n1 * 100 + n2) as u64);
-            let mut solver = DirectSolver::new(&op).unwrap();
-            let mut rng = Xoshiro256::seed_from_u64(1);
-            let b: Vec<f64> = (0..op.len()).map(|_| rng.uniform_in(-1.0, 1.0)).collect();
-            let mut x = b.clone();
-            solver.solve(&mut x);
+        for (n1, n2) in SHAPES {
+            let (op, b, x) = solutions::<f64>(n1, n2);
             let mut ax = vec![0.0; op.len()];
             op.apply(&x, &mut ax);
             let err = ax
@@ -209,6 +257,20 @@ mod tests {
                 .map(|(a, b)| (a - b).abs())
                 .fold(0.0, f64::max);
             assert!(err < 1e-12, "{n1} x {n2}: residual {err}");
+        }
+    }
+
+    #[test]
+    fn single_precision_solves_agree_with_double_to_single_precision_round_off() {
+        for (n1, n2) in SHAPES {
+            let (_, _, exact) = solutions::<f64>(n1, n2);
+            let (_, _, single) = solutions::<f32>(n1, n2);
+            let scale = exact.iter().fold(0.0, |m: f64, v| m.max(v.abs()));
+            let err = exact
+                .iter()
+                .zip(&single)
+                .fold(0.0, |m: f64, (a, b)| m.max((a - b).abs()));
+            assert!(err < 2e-6 * scale, "{n1} x {n2}: {err} of {scale}");
         }
     }
 
@@ -226,7 +288,7 @@ mod tests {
         let p2: Vec<f64> = (0..op.len()).map(|c| a * (k * x(c).1).cos()).collect();
         let mut phi = vec![0.0; op.len()];
         op.rhs(&p1, &p2, 0.0, &mut phi);
-        DirectSolver::new(&op).unwrap().solve(&mut phi);
+        DirectSolver::<f64>::new(&op).unwrap().solve(&mut phi);
         let exact = |c: usize| {
             let (x1, x2) = x(c);
             a / (k * EPSILON_0 * eps)

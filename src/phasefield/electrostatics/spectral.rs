@@ -205,7 +205,7 @@ mod tests {
             let op = Operator::new(n1, n2, 0.5e-9, eps);
             let b: Vec<f64> = (0..op.len()).map(|_| rng.uniform_in(-1.0, 1.0)).collect();
             let mut direct = b.clone();
-            DirectSolver::new(&op).unwrap().solve(&mut direct);
+            DirectSolver::<f64>::new(&op).unwrap().solve(&mut direct);
             let mut spectral = b.clone();
             let mut solver = SpectralSolver::new(&op, 1e-13);
             solver.solve(&mut spectral).unwrap();

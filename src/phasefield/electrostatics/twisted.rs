@@ -12,34 +12,35 @@
 //! `S = A_M − Σ Kᵀ D⁻¹ K` is a dense w x w matrix.
 
 use super::band::{BandLdl, FactorError};
-use crate::simd::Kernels;
+use crate::simd::{Kernels, Lanes, Portable};
 
-/// The twisted LDLᵀ factor of an n x n band matrix of half-bandwidth w.
+/// The twisted LDLᵀ factor of an n x n band matrix of half-bandwidth w, stored and applied
+/// in `T` (factored in `f64`).
 #[derive(Clone, Debug)]
-pub struct TwistedLdl {
+pub struct TwistedLdl<T = f64> {
     n: usize,
     w: usize,
     /// First row of the middle block.
     mid: usize,
     /// Rows 0..mid in order.
-    top: Side,
+    top: Side<T>,
     /// Rows mid+w..n in reverse order (row n−1 first).
-    bottom: Side,
+    bottom: Side<T>,
     /// Factor of S.
-    middle: BandLdl,
+    middle: BandLdl<T>,
 }
 
 /// One band and its coupling to the middle block.
 #[derive(Clone, Debug)]
-struct Side {
-    band: BandLdl,
+struct Side<T> {
+    band: BandLdl<T>,
     /// Kᵀ row-major: `coupling[i * w + r] = K[r, i]`, r over the band's last w rows.
-    coupling: Vec<f64>,
+    coupling: Vec<T>,
     /// D⁻¹ K row-major: `scaled[r * w + i]`.
-    scaled: Vec<f64>,
+    scaled: Vec<T>,
 }
 
-impl Side {
+impl Side<f64> {
     /// Factor a band and form K from `couplings(i)`, the nonzeros (row, value) of Cᵀ's column
     /// i in the band's order.
     fn factor(band: BandLdl, w: usize, couplings: impl Fn(usize) -> Vec<(usize, f64)>) -> Self {
@@ -55,7 +56,7 @@ impl Side {
             }
             let (u, v) = band.substitution_vectors(&mut scratch);
             for b in 0..band.blocks() {
-                band.forward_block::<crate::simd::Portable>(b, &rhs, u, v);
+                band.forward_block::<Portable>(b, &rhs, u, v);
             }
             let last = band.window() + len - w;
             for r in 0..w {
@@ -70,9 +71,20 @@ impl Side {
         }
     }
 
+    fn rounded<U: Lanes>(&self) -> Side<U> {
+        let round = |values: &[f64]| values.iter().map(|&v| U::of(v)).collect();
+        Side {
+            band: self.band.rounded(),
+            coupling: round(&self.coupling),
+            scaled: round(&self.scaled),
+        }
+    }
+}
+
+impl<T: Lanes> Side<T> {
     /// `g −= Kᵀ v_last`: the middle block's right-hand side after eliminating this band.
     #[inline(always)]
-    fn eliminate<K: Kernels>(&self, g: &mut [f64], v: &[f64]) {
+    fn eliminate<K: Kernels<T>>(&self, g: &mut [T], v: &[T]) {
         let w = g.len();
         let last = &v[self.band.window() + self.band.len() - w..][..w];
         for (i, gi) in g.iter_mut().enumerate() {
@@ -83,7 +95,7 @@ impl Side {
     /// `v_last −= D⁻¹ K x_M`: the middle block's solution moved into the band's right-hand
     /// side before its backward substitution.
     #[inline(always)]
-    fn substitute<K: Kernels>(&self, v: &mut [f64], x_middle: &[f64]) {
+    fn substitute<K: Kernels<T>>(&self, v: &mut [T], x_middle: &[T]) {
         let w = x_middle.len();
         let start = self.band.window() + self.band.len() - w;
         for (r, vr) in v[start..start + w].iter_mut().enumerate() {
@@ -92,7 +104,7 @@ impl Side {
     }
 }
 
-impl TwistedLdl {
+impl TwistedLdl<f64> {
     /// Factor from `entry(k, d) = A[k, k−d]` for d = 0..=w, with the middle block at rows
     /// mid..mid+w. Needs `mid ≥ w` and `n − mid − w ≥ w` (both bands at least w rows).
     pub fn factor(
@@ -139,6 +151,20 @@ impl TwistedLdl {
         })
     }
 
+    /// The same factor with its coefficients rounded to `U`.
+    pub fn rounded<U: Lanes>(&self) -> TwistedLdl<U> {
+        TwistedLdl {
+            n: self.n,
+            w: self.w,
+            mid: self.mid,
+            top: self.top.rounded(),
+            bottom: self.bottom.rounded(),
+            middle: self.middle.rounded(),
+        }
+    }
+}
+
+impl<T: Lanes> TwistedLdl<T> {
     /// Size of the scratch buffer `solve` needs.
     pub fn scratch_len(&self) -> usize {
         self.top.band.scratch_len()
@@ -150,7 +176,7 @@ impl TwistedLdl {
 
     /// Solve A x = b in place (`x` holds b on entry).
     #[inline(always)]
-    pub fn solve<K: Kernels>(&self, x: &mut [f64], scratch: &mut [f64]) {
+    pub fn solve<K: Kernels<T>>(&self, x: &mut [T], scratch: &mut [T]) {
         let (n, w, mid) = (self.n, self.w, self.mid);
         let (top, bottom) = (&self.top.band, &self.bottom.band);
         let (top_scratch, rest) = scratch.split_at_mut(top.scratch_len());
@@ -210,7 +236,7 @@ mod tests {
         }
     }
 
-    fn solve_both<K: Kernels>(n: usize, w: usize, mid: usize) -> (Vec<f64>, Vec<f64>) {
+    fn solve_both<K: Kernels<f64>>(n: usize, w: usize, mid: usize) -> (Vec<f64>, Vec<f64>) {
         let a = band_matrix(w);
         let b: Vec<f64> = (0..n).map(|k| (k as f64).sin()).collect();
         let twisted = TwistedLdl::factor(n, w, mid, &a).unwrap();

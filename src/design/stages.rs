@@ -510,11 +510,14 @@ pub fn verify(
     })
 }
 
-/// The share of the paper's Adam steps a run trains: all of them from the default
-/// `design.samples` (480) up, in proportion below it (a quick 48-loop run trains a tenth), so
-/// small trial runs stay quick and the default main job trains exactly as before.
+/// Datasets from this size up train all of the paper's Adam steps (`design.paper_steps`):
+/// the main job's size before issue 20 raised it.
+const FULL_STEPS_FROM: usize = 480;
+
+/// The share of the paper's Adam steps a run trains: all of them from 480 loops up, in
+/// proportion below (a quick 48-loop run trains a tenth), so small trial runs stay quick.
 pub fn step_share(samples: usize) -> f64 {
-    (samples as f64 / super::keys::DEFAULT_SAMPLES as f64).min(1.0)
+    (samples as f64 / FULL_STEPS_FROM as f64).min(1.0)
 }
 
 /// Epochs that give `share` of the Adam steps of `epochs` epochs on paper 000's 10,000 loops
@@ -541,7 +544,7 @@ mod tests {
         assert_eq!(super::paper_epochs(200, 128, 430, 0.0, 1.0), 3950);
         assert_eq!(super::paper_epochs(200, 128, 10_000, 0.0, 1.0), 200);
         assert_eq!(super::paper_epochs(200, 128, 20_000, 0.0, 1.0), 200);
-        // Below the default design.samples, the steps shrink in proportion.
+        // Below 480 loops, the steps shrink in proportion.
         assert_eq!(super::step_share(480), 1.0);
         assert_eq!(super::step_share(4800), 1.0);
         assert_eq!(super::step_share(48), 0.1);

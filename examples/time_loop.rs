@@ -1,5 +1,6 @@
 //! Time one paper-size loop (20 x 256 cells, 400 points x 50 steps) on the calling thread.
-//! `cargo run --release --example time_loop [direct|direct_f64|spectral] [stabilized|paper]`
+//! `cargo run --release --example time_loop [direct|direct_f64|spectral] [stabilized|paper]
+//! [every=N]` (every=N: a Poisson solve every N steps, `pf.solve_every`).
 use ferrolab::phasefield::landau::LandauPreset;
 use ferrolab::phasefield::params::{PhaseFieldParams, PoissonMethod};
 use ferrolab::phasefield::pv_loop::simulate_loop;
@@ -13,12 +14,16 @@ fn main() {
             "direct_f64" => params.poisson = PoissonMethod::DirectF64,
             "paper" => params.landau = LandauPreset::Paper,
             "stabilized" => params.landau = LandauPreset::Stabilized,
-            other => {
-                eprintln!(
-                    "unknown argument {other}: give direct|direct_f64|spectral and stabilized|paper"
-                );
-                std::process::exit(2);
-            }
+            other => match other.strip_prefix("every=").map(str::parse) {
+                Some(Ok(n)) if n >= 1 => params.solve_every = n,
+                _ => {
+                    eprintln!(
+                        "unknown argument {other}: give direct|direct_f64|spectral, \
+                         stabilized|paper and every=N (N >= 1)"
+                    );
+                    std::process::exit(2);
+                }
+            },
         }
     }
     let start = std::time::Instant::now();

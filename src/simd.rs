@@ -14,8 +14,8 @@ pub trait Kernels<T> {
     fn dot(a: &[T], b: &[T]) -> T;
     /// `y −= a_k x_k` for every column k of `a` in turn (k = 0, 1, ...; each entry
     /// `y_i = ((y_i − a_0i x_0) − a_1i x_1) − ...`), in one pass over `y` (len a multiple of
-    /// 4): `a` holds, per block of four entries of `y`, the four entries of column 0, then of
-    /// column 1, ... (`len(y) · len(x)` values).
+    /// W = [`Lanes::WIDE`]): `a` holds, per block of W entries of `y`, the W entries of
+    /// column 0, then of column 1, ... (`len(y) · len(x)` values).
     fn axpy_neg_columns(y: &mut [T], a: &[T], x: &[T]);
     /// Four dot products of the rows of `m` (4 x len, row-major) with `w` (len a multiple of
     /// 4), each in the four-lane order of [`Kernels::dot`].
@@ -27,19 +27,63 @@ pub trait Kernels<T> {
 
 /// `f32` or `f64`: the element types the kernels exist for.
 pub trait Lanes: Real {
+    /// Values in one 256-bit register (4 `f64`, 8 `f32`): the block width of
+    /// [`Kernels::axpy_neg_columns`]' layout.
+    const WIDE: usize;
     /// Four lanes in one AVX2 register.
     #[cfg(target_arch = "x86_64")]
-    type Quad: Quad<Self>;
+    type Quad: Register<Self>;
+    /// [`Lanes::WIDE`] lanes in one AVX2 register.
+    #[cfg(target_arch = "x86_64")]
+    type Wide: Register<Self>;
+    /// The lane sums `(l0 + l1) + (l2 + l3)` of four registers, in one register.
+    ///
+    /// # Safety
+    /// AVX2 is enabled.
+    #[cfg(target_arch = "x86_64")]
+    unsafe fn lane_sums(a: Self::Quad, b: Self::Quad, c: Self::Quad, d: Self::Quad) -> Self::Quad;
 }
 
 impl Lanes for f64 {
+    const WIDE: usize = 4;
     #[cfg(target_arch = "x86_64")]
     type Quad = std::arch::x86_64::__m256d;
+    #[cfg(target_arch = "x86_64")]
+    type Wide = std::arch::x86_64::__m256d;
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    unsafe fn lane_sums(a: Self::Quad, b: Self::Quad, c: Self::Quad, d: Self::Quad) -> Self::Quad {
+        use std::arch::x86_64::*;
+        // SAFETY: AVX2 per the caller.
+        unsafe {
+            // [a0+a1, b0+b1, a2+a3, b2+b3] and the same for c, d.
+            let ab = _mm256_hadd_pd(a, b);
+            let cd = _mm256_hadd_pd(c, d);
+            let low = _mm256_permute2f128_pd(ab, cd, 0x20);
+            let high = _mm256_permute2f128_pd(ab, cd, 0x31);
+            _mm256_add_pd(low, high)
+        }
+    }
 }
 
 impl Lanes for f32 {
+    const WIDE: usize = 8;
     #[cfg(target_arch = "x86_64")]
     type Quad = std::arch::x86_64::__m128;
+    #[cfg(target_arch = "x86_64")]
+    type Wide = std::arch::x86_64::__m256;
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    unsafe fn lane_sums(a: Self::Quad, b: Self::Quad, c: Self::Quad, d: Self::Quad) -> Self::Quad {
+        use std::arch::x86_64::*;
+        // SAFETY: SSE3 (within AVX2) per the caller.
+        unsafe {
+            // [a0+a1, a2+a3, b0+b1, b2+b3], then the pairs' sums.
+            let ab = _mm_hadd_ps(a, b);
+            let cd = _mm_hadd_ps(c, d);
+            _mm_hadd_ps(ab, cd)
+        }
+    }
 }
 
 /// Code generic over the kernels (a closure with a type parameter), run by [`dispatch`].
@@ -91,11 +135,11 @@ impl<T: Lanes> Kernels<T> for Portable {
 
     #[inline(always)]
     fn axpy_neg_columns(y: &mut [T], a: &[T], x: &[T]) {
-        let m = x.len();
-        for (block, cols) in y.chunks_exact_mut(4).zip(a.chunks_exact(4 * m)) {
+        let (m, w) = (x.len(), T::WIDE);
+        for (block, cols) in y.chunks_exact_mut(w).zip(a.chunks_exact(w * m)) {
             for (k, xk) in x.iter().enumerate() {
                 for (l, t) in block.iter_mut().enumerate() {
-                    *t -= cols[4 * k + l] * *xk;
+                    *t -= cols[w * k + l] * *xk;
                 }
             }
         }
@@ -117,15 +161,15 @@ impl<T: Lanes> Kernels<T> for Portable {
     }
 }
 
-/// Four lanes of `T` in one register, the operations the AVX2 kernels need. Only call from
-/// code compiled with `target_feature = "avx2"`; pointers must be valid for four values.
+/// Lanes of `T` in one register, the operations the AVX2 kernels need. Only call from code
+/// compiled with `target_feature = "avx2"`; pointers must be valid for a register's values.
 #[cfg(target_arch = "x86_64")]
-pub trait Quad<T>: Copy {
+pub trait Register<T>: Copy {
     /// # Safety
-    /// `p` is valid for reading four values.
+    /// `p` is valid for reading a register's values.
     unsafe fn load(p: *const T) -> Self;
     /// # Safety
-    /// `p` is valid for writing four values.
+    /// `p` is valid for writing a register's values.
     unsafe fn store(self, p: *mut T);
     /// # Safety
     /// AVX2 is enabled.
@@ -142,7 +186,7 @@ pub trait Quad<T>: Copy {
 }
 
 #[cfg(target_arch = "x86_64")]
-impl Quad<f64> for std::arch::x86_64::__m256d {
+impl Register<f64> for std::arch::x86_64::__m256d {
     #[inline(always)]
     unsafe fn load(p: *const f64) -> Self {
         unsafe { std::arch::x86_64::_mm256_loadu_pd(p) }
@@ -170,7 +214,7 @@ impl Quad<f64> for std::arch::x86_64::__m256d {
 }
 
 #[cfg(target_arch = "x86_64")]
-impl Quad<f32> for std::arch::x86_64::__m128 {
+impl Register<f32> for std::arch::x86_64::__m128 {
     #[inline(always)]
     unsafe fn load(p: *const f32) -> Self {
         unsafe { std::arch::x86_64::_mm_loadu_ps(p) }
@@ -194,6 +238,34 @@ impl Quad<f32> for std::arch::x86_64::__m128 {
     #[inline(always)]
     unsafe fn mul(self, other: Self) -> Self {
         unsafe { std::arch::x86_64::_mm_mul_ps(self, other) }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+impl Register<f32> for std::arch::x86_64::__m256 {
+    #[inline(always)]
+    unsafe fn load(p: *const f32) -> Self {
+        unsafe { std::arch::x86_64::_mm256_loadu_ps(p) }
+    }
+    #[inline(always)]
+    unsafe fn store(self, p: *mut f32) {
+        unsafe { std::arch::x86_64::_mm256_storeu_ps(p, self) }
+    }
+    #[inline(always)]
+    unsafe fn splat(v: f32) -> Self {
+        unsafe { std::arch::x86_64::_mm256_set1_ps(v) }
+    }
+    #[inline(always)]
+    unsafe fn add(self, other: Self) -> Self {
+        unsafe { std::arch::x86_64::_mm256_add_ps(self, other) }
+    }
+    #[inline(always)]
+    unsafe fn sub(self, other: Self) -> Self {
+        unsafe { std::arch::x86_64::_mm256_sub_ps(self, other) }
+    }
+    #[inline(always)]
+    unsafe fn mul(self, other: Self) -> Self {
+        unsafe { std::arch::x86_64::_mm256_mul_ps(self, other) }
     }
 }
 
@@ -239,26 +311,27 @@ impl<T: Lanes> Kernels<T> for Avx2 {
     fn axpy_neg_columns(y: &mut [T], a: &[T], x: &[T]) {
         // Eight columns at a time keep their broadcasts in registers across the whole pass.
         const CHUNK: usize = 8;
-        let (m, blocks) = (x.len(), y.len() / 4);
+        let w = T::WIDE;
+        let (m, blocks) = (x.len(), y.len() / w);
         assert!(
-            a.len() >= 4 * m * blocks,
+            a.len() >= w * m * blocks,
             "axpy_neg_columns: a is too short"
         );
         for (chunk, xs) in x.chunks(CHUNK).enumerate() {
             let first = chunk * CHUNK;
-            // SAFETY: block b reads a[4 m b + 4 k .. + 4] for k < m (within a, asserted) and
-            // y[4 b .. 4 b + 4] for b < len(y) / 4; AVX2 per this type's contract.
+            // SAFETY: block b reads a[w m b + w k .. + w] for k < m (within a, asserted) and
+            // y[w b .. w b + w] for b < len(y) / w; AVX2 per this type's contract.
             unsafe {
-                let mut xv = [T::Quad::splat(T::zero()); CHUNK];
+                let mut xv = [T::Wide::splat(T::zero()); CHUNK];
                 for (v, xk) in xv.iter_mut().zip(xs) {
-                    *v = T::Quad::splat(*xk);
+                    *v = T::Wide::splat(*xk);
                 }
                 for b in 0..blocks {
-                    let p = y.as_mut_ptr().add(4 * b);
-                    let cols = a.as_ptr().add(4 * (m * b + first));
-                    let mut acc = T::Quad::load(p);
+                    let p = y.as_mut_ptr().add(w * b);
+                    let cols = a.as_ptr().add(w * (m * b + first));
+                    let mut acc = T::Wide::load(p);
                     for (k, v) in xv.iter().enumerate().take(xs.len()) {
-                        let col = T::Quad::load(cols.add(4 * k));
+                        let col = T::Wide::load(cols.add(w * k));
                         acc = acc.sub(col.mul(*v));
                     }
                     acc.store(p);
@@ -283,7 +356,9 @@ impl<T: Lanes> Kernels<T> for Avx2 {
                     *a = a.add(row.mul(v));
                 }
             }
-            acc.map(|a| lane_sum::<T>(a))
+            let mut sums = [T::zero(); 4];
+            T::lane_sums(acc[0], acc[1], acc[2], acc[3]).store(sums.as_mut_ptr());
+            sums
         }
     }
 
@@ -332,9 +407,10 @@ mod tests {
             let four = K::dot4(&m, &w);
             let mut subbed = w.clone();
             K::sub4(&mut subbed, &m, [0.1, -0.2, 0.3, 0.4].map(T::of));
-            // 12 entries, 11 columns (two register chunks, the second partial).
-            let mut columns = m[..12].to_vec();
-            K::axpy_neg_columns(&mut columns, &[&m[..], &m[..52]].concat(), &b[..11]);
+            // 16 entries (whole blocks in both precisions), 11 columns (two register chunks,
+            // the second partial).
+            let mut columns = m[..16].to_vec();
+            K::axpy_neg_columns(&mut columns, &[&m[..], &m[..], &m[..16]].concat(), &b[..11]);
             (dots, four, subbed, columns)
         }
     }

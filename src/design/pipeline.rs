@@ -192,10 +192,10 @@ pub fn run(
                 if m.history.nrows() != m.requested_epochs {
                     format!(
                         " (vae.epochs = {} set to {:.0} % of the paper's Adam steps on 10,000 \
-                         loops: all of them from design.samples = {} up, in proportion below)",
+                         loops: all of them from {} loops up, in proportion below)",
                         m.requested_epochs,
                         100.0 * stages::step_share(settings.samples),
-                        crate::design::keys::DEFAULT_SAMPLES
+                        stages::FULL_STEPS_FROM
                     )
                 } else {
                     String::new()

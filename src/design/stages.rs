@@ -512,7 +512,7 @@ pub fn verify(
 
 /// Datasets from this size up train all of the paper's Adam steps (`design.paper_steps`):
 /// the main job's size before issue 20 raised it.
-const FULL_STEPS_FROM: usize = 480;
+pub const FULL_STEPS_FROM: usize = 480;
 
 /// The share of the paper's Adam steps a run trains: all of them from 480 loops up, in
 /// proportion below (a quick 48-loop run trains a tenth), so small trial runs stay quick.

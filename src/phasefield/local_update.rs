@@ -32,9 +32,12 @@ pub(super) struct Film<'a> {
     pub c1: &'a [f64],
     pub c2: &'a [f64],
     pub quartic: &'a [f64],
-    pub elastic: &'a [f64],
-    pub bond_up: &'a [f64],
-    pub bond_right: &'a [f64],
+    /// The elastic driving force, when elasticity is on.
+    pub elastic: Option<&'a [f64]>,
+    /// 1 where the bond to the neighbour above / to the right joins two polar cells, else 0
+    /// (f32: exact, and half the memory a step streams).
+    pub bond_up: &'a [f32],
+    pub bond_right: &'a [f32],
     /// Whether the cell is in the bottom / top row (next to an electrode).
     pub bottom: &'a [bool],
     pub top: &'a [bool],
@@ -105,15 +108,21 @@ pub(super) fn advance<const IMPLICIT: bool>(film: &Film, next: &mut [f64], k: &C
         bad |= Column::of(film, j).advance::<IMPLICIT>(&mut next[col..col + n1], k);
     }
     if !run.is_empty() {
-        bad |= advance_run::<IMPLICIT>(film, n1..(n2 - 1) * n1, next, k);
+        let cells = n1..(n2 - 1) * n1;
+        bad |= match film.elastic {
+            Some(elastic) => advance_run::<IMPLICIT, true>(film, elastic, cells, next, k),
+            None => advance_run::<IMPLICIT, false>(film, &[], cells, next, k),
+        };
     }
     bad
 }
 
-/// Update the cells `cells` (whole columns, neither the first nor the last) as one run.
+/// Update the cells `cells` (whole columns, neither the first nor the last) as one run
+/// (`ELASTIC`: with the force `elastic`, else none and `elastic` empty).
 #[inline(always)]
-fn advance_run<const IMPLICIT: bool>(
+fn advance_run<const IMPLICIT: bool, const ELASTIC: bool>(
     film: &Film,
+    elastic: &[f64],
     cells: std::ops::Range<usize>,
     next: &mut [f64],
     k: &Constants,
@@ -121,10 +130,11 @@ fn advance_run<const IMPLICIT: bool>(
     let (a, b, n1) = (cells.start, cells.end, film.n1);
     let len = b - a;
     // Every slice below has `len` values, so the loop indexes them without checks.
-    fn window(v: &[f64], start: usize, len: usize) -> &[f64] {
+    fn window<T>(v: &[T], start: usize, len: usize) -> &[T] {
         &v[start..start + len]
     }
-    let shifted = |v, by: isize| window(v, (a as isize + by) as usize, len);
+    let shifted = |v, by: isize| window::<f64>(v, (a as isize + by) as usize, len);
+    let bonds = |v, by: isize| window::<f32>(v, (a as isize + by) as usize, len);
     let p = shifted(film.p, 0);
     let (p_below, p_above) = (shifted(film.p, -1), shifted(film.p, 1));
     let (p_left, p_right) = (
@@ -137,11 +147,15 @@ fn advance_run<const IMPLICIT: bool>(
         shifted(film.phi, -(n1 as isize)),
         shifted(film.phi, n1 as isize),
     );
-    let (up, up_below) = (shifted(film.bond_up, 0), shifted(film.bond_up, -1));
-    let bond_right = shifted(film.bond_right, 0);
-    let bond_left = shifted(film.bond_right, -(n1 as isize));
-    let (c1, c2) = (shifted(film.c1, 0), shifted(film.c2, 0));
-    let (quartic, elastic) = (shifted(film.quartic, 0), shifted(film.elastic, 0));
+    let (up, up_below) = (bonds(film.bond_up, 0), bonds(film.bond_up, -1));
+    let bond_right = bonds(film.bond_right, 0);
+    let bond_left = bonds(film.bond_right, -(n1 as isize));
+    let (c1, c2, quartic) = (
+        shifted(film.c1, 0),
+        shifted(film.c2, 0),
+        shifted(film.quartic, 0),
+    );
+    let elastic = if ELASTIC { shifted(elastic, 0) } else { &[] };
     let (bottom, top) = (&film.bottom[a..b], &film.top[a..b]);
     let next = &mut next[a..b];
     let mut bad = false;
@@ -158,13 +172,14 @@ fn advance_run<const IMPLICIT: bool>(
             },
             phi_left: phi_left[c],
             phi_right: phi_right[c],
-            vertical: up[c] * (p_above[c] - p[c]) + up_below[c] * (p_below[c] - p[c]),
-            bond_left: bond_left[c],
-            bond_right: bond_right[c],
+            vertical: f64::from(up[c]) * (p_above[c] - p[c])
+                + f64::from(up_below[c]) * (p_below[c] - p[c]),
+            bond_left: f64::from(bond_left[c]),
+            bond_right: f64::from(bond_right[c]),
             c1: c1[c],
             c2: c2[c],
             quartic: quartic[c],
-            elastic: elastic[c],
+            elastic: if ELASTIC { elastic[c] } else { 0.0 },
         };
         next[c] = cell.advance::<IMPLICIT>(k);
         bad |= outside(next[c], k.guard);
@@ -209,12 +224,12 @@ impl<'a> Column<'a> {
             phi_left: f.phi[l],
             phi_right: f.phi[r],
             vertical,
-            bond_left: f.bond_right[l],
-            bond_right: f.bond_right[c],
+            bond_left: f64::from(f.bond_right[l]),
+            bond_right: f64::from(f.bond_right[c]),
             c1: f.c1[c],
             c2: f.c2[c],
             quartic: f.quartic[c],
-            elastic: f.elastic[c],
+            elastic: f.elastic.map_or(0.0, |e| e[c]),
         }
     }
 
@@ -225,24 +240,25 @@ impl<'a> Column<'a> {
         let last = n1 - 1;
         let col = self.col;
         let (p, phi) = (&self.film.p[col..col + n1], &self.film.phi[col..col + n1]);
-        let up = &self.film.bond_up[col..col + n1];
+        let bonds = &self.film.bond_up[col..col + n1];
+        let up = |i: usize| f64::from(bonds[i]);
         let ghost_above = |i: usize| 2.0 * k.v - phi[i];
         if n1 == 1 {
             next[0] = self
                 .cell(0, -phi[0], ghost_above(0), 0.0)
                 .advance::<IMPLICIT>(k);
         } else {
-            let vertical = up[0] * (p[1] - p[0]);
+            let vertical = up(0) * (p[1] - p[0]);
             next[0] = self
                 .cell(0, -phi[0], phi[1], vertical)
                 .advance::<IMPLICIT>(k);
             for i in 1..last {
-                let vertical = up[i] * (p[i + 1] - p[i]) + up[i - 1] * (p[i - 1] - p[i]);
+                let vertical = up(i) * (p[i + 1] - p[i]) + up(i - 1) * (p[i - 1] - p[i]);
                 next[i] = self
                     .cell(i, phi[i - 1], phi[i + 1], vertical)
                     .advance::<IMPLICIT>(k);
             }
-            let vertical = up[last - 1] * (p[last - 1] - p[last]);
+            let vertical = up(last - 1) * (p[last - 1] - p[last]);
             next[last] = self
                 .cell(last, phi[last - 1], ghost_above(last), vertical)
                 .advance::<IMPLICIT>(k);
@@ -260,6 +276,7 @@ mod tests {
     struct Random {
         n1: usize,
         values: Vec<Vec<f64>>,
+        bonds: [Vec<f32>; 2],
         bottom: Vec<bool>,
         top: Vec<bool>,
     }
@@ -270,7 +287,7 @@ mod tests {
             let mut rng = Xoshiro256::seed_from_u64(seed);
             let mut field =
                 |lo: f64, hi: f64| -> Vec<f64> { (0..n).map(|_| rng.uniform_in(lo, hi)).collect() };
-            let mut values = vec![
+            let values = vec![
                 field(-0.3, 0.3),
                 field(-2.0, 2.0),
                 field(-1.0, 1.0),
@@ -278,26 +295,25 @@ mod tests {
                 field(1e9, 2e9),
                 field(-1e7, 1e7),
             ];
-            let mut bond = || -> Vec<f64> {
+            let mut bond = || -> Vec<f32> {
                 (0..n)
-                    .map(|_| f64::from(u8::from(rng.uniform() < 0.8)))
+                    .map(|_| f32::from(u8::from(rng.uniform() < 0.8)))
                     .collect()
             };
             let mut up = bond();
             for j in 0..n2 {
                 up[j * n1 + n1 - 1] = 0.0;
             }
-            values.push(up);
-            values.push(bond());
             Self {
                 n1,
                 values,
+                bonds: [up, bond()],
                 bottom: (0..n).map(|c| c % n1 == 0).collect(),
                 top: (0..n).map(|c| c % n1 == n1 - 1).collect(),
             }
         }
 
-        fn film(&self) -> Film<'_> {
+        fn film(&self, elastic: bool) -> Film<'_> {
             let v = &self.values;
             Film {
                 n1: self.n1,
@@ -307,9 +323,9 @@ mod tests {
                 c1: &v[2],
                 c2: &v[3],
                 quartic: &v[4],
-                elastic: &v[5],
-                bond_up: &v[6],
-                bond_right: &v[7],
+                elastic: elastic.then_some(&v[5][..]),
+                bond_up: &self.bonds[0],
+                bond_right: &self.bonds[1],
                 bottom: &self.bottom,
                 top: &self.top,
             }
@@ -329,9 +345,9 @@ mod tests {
 
     #[test]
     fn the_run_gives_every_cell_the_value_of_the_column_by_column_update() {
-        for (n1, n2) in [(20, 16), (5, 3), (2, 7)] {
+        for (n1, n2, elastic) in [(20, 16, true), (20, 16, false), (5, 3, true), (2, 7, false)] {
             let state = Random::new(n1, n2, (n1 * n2) as u64);
-            let film = state.film();
+            let film = state.film(elastic);
             let k = constants();
             let mut by_run = vec![0.0; n1 * n2];
             advance::<true>(&film, &mut by_run, &k);

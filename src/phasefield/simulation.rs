@@ -65,9 +65,9 @@ pub struct Simulation {
     /// 4 (α11 + K_el(θ)) per cell: the quartic Landau coefficient, raised by clamped-film
     /// elasticity when it is on.
     quartic: Vec<f64>,
-    /// 1 where the bond to the neighbour above / to the right joins two polar cells.
-    bond_up: Vec<f64>,
-    bond_right: Vec<f64>,
+    /// 1 where the bond to the neighbour above / to the right joins two polar cells, else 0.
+    bond_up: Vec<f32>,
+    bond_right: Vec<f32>,
     /// Whether a cell is in the bottom / top row, next to an electrode.
     bottom_row: Vec<bool>,
     top_row: Vec<bool>,
@@ -126,8 +126,8 @@ impl Simulation {
         let mut c2 = vec![0.0; n];
         let mut p = vec![0.0; n];
         let mut report = vec![0.0; n];
-        let mut bond_up = vec![0.0; n];
-        let mut bond_right = vec![0.0; n];
+        let mut bond_up = vec![0.0f32; n];
+        let mut bond_right = vec![0.0f32; n];
         let elastic = |t: f64| match params.elastic.elasticity() {
             Elasticity::Clamped(e) => e.quartic_coefficient(t),
             _ => 0.0,
@@ -144,9 +144,9 @@ impl Simulation {
                 max_elastic = max_elastic.max(elastic(t));
                 p[c] = if c1[c] >= 0.0 { p0 } else { -p0 };
                 let right = ((j + 1) % n2) * n1 + i;
-                bond_up[c] = f64::from(u8::from(i + 1 < n1 && polar(c + 1)));
+                bond_up[c] = f32::from(u8::from(i + 1 < n1 && polar(c + 1)));
                 // A single column has no horizontal neighbour but itself.
-                bond_right[c] = f64::from(u8::from(n2 > 1 && polar(right)));
+                bond_right[c] = f32::from(u8::from(n2 > 1 && polar(right)));
             } else {
                 report[c] = EPSILON_0 * (physical_eps(c) - 1.0);
             }
@@ -332,7 +332,7 @@ impl Simulation {
             c1: &self.c1,
             c2: &self.c2,
             quartic: &self.quartic,
-            elastic: &self.elastic_force,
+            elastic: self.thin_film.as_ref().map(|_| &self.elastic_force[..]),
             bond_up: &self.bond_up,
             bond_right: &self.bond_right,
             bottom: &self.bottom_row,
@@ -392,9 +392,10 @@ impl Simulation {
                 landau += cell.f(self.p[c]);
             }
             if c % n1 + 1 < n1 {
-                bonds += self.bond_up[c] * (self.p[c + 1] - self.p[c]).powi(2);
+                bonds += f64::from(self.bond_up[c]) * (self.p[c + 1] - self.p[c]).powi(2);
             }
-            bonds += self.bond_right[c] * (self.p[self.op.right_of(c)] - self.p[c]).powi(2);
+            bonds +=
+                f64::from(self.bond_right[c]) * (self.p[self.op.right_of(c)] - self.p[c]).powi(2);
         }
         let electrostatic = self.op.energy(&self.phi, &self.p1, &self.p2, v);
         let elastic = match &mut self.thin_film {

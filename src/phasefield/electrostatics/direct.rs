@@ -68,8 +68,8 @@ impl<T: Lanes> Factor<T> {
 
 #[derive(Clone, Debug)]
 struct Wrap<T> {
-    /// Z in blocks of four cells (the layout of [`Kernels::axpy_neg_columns`]), the cell
-    /// count padded to a multiple of four with zeros.
+    /// Z in blocks of [`Lanes::WIDE`] cells (the layout of [`Kernels::axpy_neg_columns`]),
+    /// the cell count padded to a whole block with zeros.
     z: Vec<T>,
     s: BandLdl<T>,
 }
@@ -129,10 +129,11 @@ impl<T: Lanes> DirectSolver<T> {
                 if d == 0 { 1.0 / wrap_eps(k) - vz } else { -vz }
             };
             let s = BandLdl::factor(n1, n1.saturating_sub(1), s_entry)?;
-            let mut blocked = vec![0.0; n.div_ceil(4) * 4 * n1];
+            let w = T::WIDE;
+            let mut blocked = vec![0.0; n.div_ceil(w) * w * n1];
             for i in 0..n1 {
                 for c in 0..n {
-                    blocked[(c / 4) * 4 * n1 + 4 * i + c % 4] = z[i * n + c];
+                    blocked[(c / w) * w * n1 + w * i + c % w] = z[i * n + c];
                 }
             }
             Some(Wrap {
@@ -181,15 +182,17 @@ impl<T: Lanes> DirectSolver<T> {
                 t[i] = phi[i] + phi[last + i];
             }
             wrap.s.solve::<K>(t, scratch);
-            // φ += Z t in one pass over φ (the cells' four-blocks, then the tail).
+            // φ += Z t in one pass over φ (the cells' register blocks, then the tail).
             t.iter_mut().for_each(|v| *v = -*v);
-            let whole = phi.len() / 4 * 4;
+            let w = T::WIDE;
+            let whole = phi.len() / w * w;
             let (head, tail) = phi.split_at_mut(whole);
             K::axpy_neg_columns(head, &wrap.z, t);
             if !tail.is_empty() {
-                let mut last = [T::zero(); 4];
+                let mut last = [T::zero(); 8];
+                let last = &mut last[..w];
                 last[..tail.len()].copy_from_slice(tail);
-                K::axpy_neg_columns(&mut last, &wrap.z[whole * n1..], t);
+                K::axpy_neg_columns(last, &wrap.z[whole * n1..], t);
                 tail.copy_from_slice(&last[..tail.len()]);
             }
         }

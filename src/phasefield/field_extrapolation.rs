@@ -39,11 +39,13 @@ impl FieldExtrapolation {
 
     /// Whether the coming step needs a solve: every step until two solves give a slope, then
     /// every `every` steps.
+    #[inline(always)]
     pub fn due(&self) -> bool {
         self.every == 1 || self.solves < 2 || self.since >= self.every
     }
 
     /// Keep the potential `phi` just solved at voltage `v`.
+    #[inline(always)]
     pub fn record(&mut self, phi: &[f64], v: f64) {
         if self.every == 1 {
             return;
@@ -68,6 +70,7 @@ impl FieldExtrapolation {
     }
 
     /// The potential at voltage `v` extrapolated to the coming step.
+    #[inline(always)]
     pub fn extrapolate(&self, v: f64, phi: &mut [f64]) {
         let steps = self.since as f64;
         for (((phi, last), slope), unit) in phi
@@ -81,6 +84,7 @@ impl FieldExtrapolation {
     }
 
     /// A step was taken.
+    #[inline(always)]
     pub fn advance(&mut self) {
         self.since += 1;
     }

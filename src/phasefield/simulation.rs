@@ -257,6 +257,7 @@ impl Simulation {
     }
 
     /// Solve for the potential of the current state at top-electrode voltage `v`.
+    #[inline(always)]
     fn solve(&mut self, v: f64) -> Result<(), PhaseFieldError> {
         let axes = self.c1.iter().zip(&self.c2);
         for (((p1, p2), p), (c1, c2)) in self.p1.iter_mut().zip(&mut self.p2).zip(&self.p).zip(axes)
@@ -270,6 +271,37 @@ impl Simulation {
 
     /// One time step Δt at voltage `v` (its sub-steps included), then the runaway guard.
     pub fn step(&mut self, v: f64) -> Result<(), PhaseFieldError> {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU supports AVX-512F (checked just above).
+            return unsafe { self.step_avx512(v) };
+        }
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2 (checked just above).
+            return unsafe { self.step_avx2(v) };
+        }
+        self.step_with(v)
+    }
+
+    /// The step compiled for AVX2. Its loops are element-wise, without fused multiply-adds
+    /// or reassociation, so every instruction set gives the same bits.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn step_avx2(&mut self, v: f64) -> Result<(), PhaseFieldError> {
+        self.step_with(v)
+    }
+
+    /// The step compiled for AVX-512 (eight lanes, and mask registers for the electrode rows
+    /// of the local pass: half its time against AVX2, benches/README.md).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn step_avx512(&mut self, v: f64) -> Result<(), PhaseFieldError> {
+        self.step_with(v)
+    }
+
+    #[inline(always)]
+    fn step_with(&mut self, v: f64) -> Result<(), PhaseFieldError> {
         for _ in 0..self.substeps {
             if self.field.due() {
                 self.solve(v)?;
@@ -280,7 +312,7 @@ impl Simulation {
             if let Some(film) = &mut self.thin_film {
                 film.driving_force(&self.p, &self.c1, &self.c2, &mut self.elastic_force);
             }
-            let bad = self.update(v);
+            let bad = self.update_columns(v);
             self.steps += 1;
             self.field.advance();
             if bad {
@@ -291,25 +323,9 @@ impl Simulation {
         Ok(())
     }
 
-    /// The fused local pass: field from the potential, masked Laplacian, Landau force and the
-    /// Euler update into `p_next`, one column at a time (contiguous, vectorised inside).
-    /// Returns whether any cell left the guard.
-    fn update(&mut self, v: f64) -> bool {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2 (checked just above).
-            return unsafe { self.update_avx2(v) };
-        }
-        self.update_columns(v)
-    }
-
-    /// The same loop compiled for AVX2 (no FMA: bit-identical to the portable build).
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    unsafe fn update_avx2(&mut self, v: f64) -> bool {
-        self.update_columns(v)
-    }
-
+    /// The fused local pass (`super::local_update`): field from the potential, masked
+    /// Laplacian, Landau force and the Euler update into `p_next`. Returns whether any cell
+    /// left the guard.
     #[inline(always)]
     fn update_columns(&mut self, v: f64) -> bool {
         let k = Constants {
@@ -478,6 +494,32 @@ mod tests {
                     CellClass::GrainBoundary => boundary,
                 };
                 assert_eq!(eps, expected, "{model:?} at ({i}, {j})");
+            }
+        }
+    }
+
+    #[test]
+    fn every_instruction_set_steps_to_the_same_bits() {
+        let (film, params) = small(|_| {});
+        let run = |path: &dyn Fn(&mut Simulation, f64)| -> Vec<u64> {
+            let mut sim = Simulation::new(&film, &params).unwrap();
+            for k in 0..40 {
+                path(&mut sim, 2.0 - 0.1 * k as f64);
+            }
+            sim.p.iter().map(|x| x.to_bits()).collect()
+        };
+        let portable = run(&|sim, v| sim.step_with(v).unwrap());
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU supports AVX2 (checked just above).
+                let avx2 = run(&|sim, v| unsafe { sim.step_avx2(v) }.unwrap());
+                assert_eq!(avx2, portable);
+            }
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU supports AVX-512F (checked just above).
+                let avx512 = run(&|sim, v| unsafe { sim.step_avx512(v) }.unwrap());
+                assert_eq!(avx512, portable);
             }
         }
     }

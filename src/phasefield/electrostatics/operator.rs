@@ -132,6 +132,7 @@ impl Operator {
 
     /// The right-hand side for polarization components `p1`, `p2` (C/m², per cell; zero
     /// outside polar cells) and top-electrode voltage `v`.
+    #[inline(always)]
     pub fn rhs(&self, p1: &[f64], p2: &[f64], v: f64, b: &mut [f64]) {
         let (n1, n2) = (self.n1, self.n2);
         // Face values are neighbour means inside and the cell value at the electrodes, so

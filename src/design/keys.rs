@@ -5,10 +5,10 @@ use crate::config::Valid;
 use crate::config::settings::Validate;
 use std::ops::Bound::{Excluded, Included};
 
-/// Loops simulated by default: sized from the measured 0.36 s per paper-size loop on 2 cores
+/// Loops simulated by default: sized from the measured 0.29 s per paper-size loop on 2 cores
 /// (wall clock, issue 20; benches/README.md) so the whole job, build included, stays within
 /// 10 minutes.
-pub const DEFAULT_SAMPLES: usize = 1100;
+pub const DEFAULT_SAMPLES: usize = 1300;
 
 crate::text_option! {
     /// Where the design's target windows come from (`design.targets`).

@@ -20,7 +20,7 @@ crate::text_option! {
 }
 
 crate::text_option! {
-    /// Which Poisson solver runs every time step (spec §6); they agree to 1e-6 relative
+    /// Which Poisson solver computes the potential (spec §6); they agree to 1e-6 relative
     /// (single precision) and 1e-8 (the double-precision ones with each other).
     pub enum PoissonMethod {
         /// Banded Cholesky + Woodbury, factored once per structure in f64, stored and applied

@@ -1,5 +1,6 @@
 //! The time stepper (physics spec §3.7, §5): explicit Euler on the polarization of polar
-//! cells, with one Poisson solve per step. A whole P-V loop driven by it is
+//! cells, with a Poisson solve every `pf.solve_every` steps (2 by default; the potential in
+//! between extrapolated, `field_extrapolation`). A whole P-V loop driven by it is
 //! [`super::pv_loop`].
 //!
 //! `∂p/∂t = −L0 D(p)`, `D = f_L'(p) − (2 G11/Δx²) Σ_polar neighbours (p_b − p_a) − ĉ·E`, so a

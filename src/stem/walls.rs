@@ -124,7 +124,7 @@ pub struct WindowTruth {
 }
 
 impl WallStackSettings {
-    fn check(&self) -> Result<(), StemError> {
+    pub(super) fn check(&self) -> Result<(), StemError> {
         if self.frames == 0 {
             return Err(invalid("settings.frames = 0", "needs at least one frame"));
         }

@@ -482,7 +482,10 @@ fn atom_masks_follow_the_sites() {
     assert_ne!(s.lattices[0].walls, s.lattices[1].walls);
     // (The lattices hold NaN angles, so compare the rest.)
     let again = atom_frames(&AtomFramesSettings::small()).unwrap();
-    assert_eq!((&s.images, &s.masks, &s.sites), (&again.images, &again.masks, &again.sites));
+    assert_eq!(
+        (&s.images, &s.masks, &s.sites),
+        (&again.images, &again.masks, &again.sites)
+    );
     let e = atom_frames(&AtomFramesSettings {
         mask_radius_px: 7.0,
         ..AtomFramesSettings::small()

@@ -37,15 +37,17 @@ fn first_non_finite(name: &str, values: &[f32]) -> Result<(), StemError> {
 /// that maximises the between-class variance `w1(i) w2(i + 1) (m1(i) - m2(i + 1))^2` (w1, m1:
 /// count and mean of bins 0..=i; w2, m2: of bins i + 1 and above; the first maximum on ties).
 /// Pixels at or below the threshold are the dark class, above it the bright class
-/// (scikit-image: `image > threshold` is the foreground). The usual choice is 256 bins.
+/// (scikit-image: `image > threshold` is the foreground); as the threshold is a bin's centre,
+/// values of that bin above its centre fall in the bright class. The usual choice is 256 bins.
 ///
 /// Errors: no value, a non-finite value, `bins` = 0.
 ///
 /// ```
 /// use ferrolab::stem::otsu_threshold;
-/// let values: Vec<f32> = (0..100).map(|i| if i < 60 { 0.2 } else { 0.8 } + 0.001 * (i % 7) as f32).collect();
+/// let values: Vec<f32> = (0..100).map(|i| if i < 60 { 0.2 } else { 0.8 + 0.001 * (i % 7) as f32 }).collect();
 /// let t = otsu_threshold(&values, 256)?;
-/// assert!(t > 0.2 && t < 0.8);
+/// // The centre of the first bin, [0.2, 0.2 + 0.606 / 256).
+/// assert!((t - (0.2 + 0.606 / 512.0)).abs() < 1e-6);
 /// assert_eq!(values.iter().filter(|&&v| v <= t).count(), 60);
 /// assert_eq!(otsu_threshold(&[3.0; 5], 256)?, 3.0);
 /// # Ok::<(), ferrolab::stem::StemError>(())

@@ -52,6 +52,24 @@ fn otsu_rejects_bad_input() {
     assert!(e.to_string().starts_with("image.len() = 6"));
     let e = otsu_wall_baseline(&[0.0; 4], 2, 2, -1.0).unwrap_err();
     assert!(e.to_string().starts_with("smooth_sigma_px = -1"));
+    // A blur too wide for memory is refused, not attempted.
+    for sigma in [1e300, 1e17] {
+        let e = otsu_wall_baseline(&[0.0; 4], 2, 2, sigma).unwrap_err();
+        assert!(matches!(e, StemError::TooLarge(_)), "{e}");
+        let d = Degradation {
+            blur_sigma_px: sigma,
+            ..Degradation::NONE
+        };
+        let e = degrade(
+            &[0.0; 4],
+            2,
+            2,
+            &d,
+            &mut crate::rng::Xoshiro256::seed_from_u64(0),
+        )
+        .unwrap_err();
+        assert!(matches!(e, StemError::TooLarge(_)), "{e}");
+    }
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! components, atoms from per-class probability maps, matching atoms to the truth, argmax.
 
 use super::error::{StemError, invalid, non_negative};
-use super::segmentation::{DOMAIN, WALL};
+use super::segmentation::{DOMAIN, WALL, check_blur};
 use crate::filter::gaussian_filter;
 use crate::limits::{bytes_of, check, total};
 use ndarray::ArrayView2;
@@ -144,7 +144,7 @@ pub fn otsu_wall_baseline(
     smooth_sigma_px: f64,
 ) -> Result<(Vec<u8>, f32), StemError> {
     let n = image_size("image", image.len(), h, w)?;
-    non_negative("smooth_sigma_px", smooth_sigma_px)?;
+    check_blur("smooth_sigma_px", smooth_sigma_px)?;
     first_non_finite("image", image)?;
     if n == 0 {
         return Err(invalid("image.len() = 0", "needs at least one pixel"));

@@ -98,11 +98,26 @@ impl Degradation {
     }
 
     pub(crate) fn check(&self, name: &str) -> Result<(), StemError> {
-        non_negative(&format!("{name}.blur_sigma_px"), self.blur_sigma_px)?;
+        check_blur(&format!("{name}.blur_sigma_px"), self.blur_sigma_px)?;
         non_negative(&format!("{name}.shot_sd"), self.shot_sd)?;
         non_negative(&format!("{name}.noise_sd"), self.noise_sd)?;
         Ok(())
     }
+}
+
+/// A blur's sigma: finite, not negative, and a kernel (radius 4 sigma + 0.5, truncated) within
+/// the memory budget.
+pub(crate) fn check_blur(name: &str, sigma: f64) -> Result<(), StemError> {
+    non_negative(name, sigma)?;
+    let radius = (4.0 * sigma + 0.5).floor();
+    let taps = if radius < 1e15 {
+        Some(2 * radius as u128 + 1)
+    } else {
+        None
+    };
+    let bytes = taps.and_then(|t| t.checked_mul(std::mem::size_of::<f64>() as u128));
+    check(&format!("{name} = {sigma} (Gaussian kernel)"), bytes)?;
+    Ok(())
 }
 
 impl Default for Degradation {

@@ -158,11 +158,11 @@ impl MaxPool {
                 let mut best = plane[at];
                 for off in rest {
                     let v = plane[start + off];
-                    // Strictly larger, or NaN: ties keep the first, the last NaN wins.
-                    if v > best || v.is_nan() {
-                        best = v;
-                        at = start + off;
-                    }
+                    // Strictly larger, or NaN: ties keep the first, the last NaN wins. Selects
+                    // rather than a branch, which random data would mispredict.
+                    let take = v > best || v.is_nan();
+                    best = if take { v } else { best };
+                    at = if take { start + off } else { at };
                 }
                 out[o] = best;
                 at
@@ -184,8 +184,8 @@ impl MaxPool {
             .zip(x.data.par_chunks(plane_in));
         match argmax {
             Some(argmax) => {
-                argmax.clear();
-                argmax.resize(len, 0);
+                // Zeroed pages from the allocator, touched first by the parallel writes below.
+                *argmax = vec![0u32; len];
                 planes
                     .zip(argmax.par_chunks_mut(plane_out))
                     .for_each(|((out, plane), w)| pool_plane(out, plane, Some(w)));
@@ -376,5 +376,63 @@ mod tests {
                 "{shape:?}: {err}"
             );
         }
+    }
+
+    /// Forward + backward timings of the U-Net's pooling and bilinear upsampling on
+    /// `(16, 64, 128, 128)` f32 on the library's pool (ignored: 270 MB of buffers):
+    /// `cargo test --release --lib nn::layers::max_pool::tests::timings -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn timings_of_pooling_and_bilinear_upsampling() {
+        use super::super::upsample::Upsample;
+        use std::time::Instant;
+        let shape = [16, 64, 128, 128];
+        let mut rng = Xoshiro256::seed_from_u64(1);
+        let x = Tensor::from_vec(
+            &shape,
+            (0..shape.iter().product())
+                .map(|_| rng.normal() as f32)
+                .collect(),
+        )
+        .unwrap();
+        let w = Weights::params(&[]);
+        let time = |what: &str, run: &(dyn Fn() -> (f64, f64) + Sync)| {
+            let mut best = (f64::INFINITY, f64::INFINITY);
+            for _ in 0..5 {
+                let (f, b) = crate::parallel::install(run).unwrap();
+                best = (best.0.min(f), best.1.min(b));
+            }
+            eprintln!(
+                "{what} on {shape:?} f32, {} threads: forward {:.1} ms, backward {:.1} ms \
+                 (best of 5)",
+                crate::parallel::num_threads(),
+                best.0 * 1e3,
+                best.1 * 1e3
+            );
+        };
+        let pool = MaxPool::halving("pool");
+        time("max pool k 2", &|| {
+            let start = Instant::now();
+            let (y, saved) = pool.forward(w, &x).unwrap();
+            let forward = start.elapsed().as_secs_f64();
+            let start = Instant::now();
+            let dx = pool.backward(w, &saved, &y, &mut []);
+            let backward = start.elapsed().as_secs_f64();
+            scratch::give(y.data);
+            scratch::give(dx.data);
+            (forward, backward)
+        });
+        let up = Upsample::bilinear("up", 2);
+        time("bilinear by 2", &|| {
+            let start = Instant::now();
+            let (y, saved) = up.forward(w, &x).unwrap();
+            let forward = start.elapsed().as_secs_f64();
+            let start = Instant::now();
+            let dx = up.backward(w, &saved, &y, &mut []);
+            let backward = start.elapsed().as_secs_f64();
+            scratch::give(y.data);
+            scratch::give(dx.data);
+            (forward, backward)
+        });
     }
 }

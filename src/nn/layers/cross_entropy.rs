@@ -215,7 +215,7 @@ pub fn softmax_channels<T: Real>(logits: &Tensor<T>) -> Result<Tensor<T>, NnErro
                     exponentials(x, pixels, max, p, sum);
                     sum.iter_mut().for_each(|s| *s = T::one() / *s);
                     for row in p.chunks_exact_mut(pixels) {
-                        row.iter_mut().zip(&*sum).for_each(|(v, r)| *v = *v * *r);
+                        row.iter_mut().zip(&*sum).for_each(|(v, r)| *v *= *r);
                     }
                 },
             );

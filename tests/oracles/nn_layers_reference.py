@@ -26,6 +26,12 @@ Conventions pinned here, as ferrolab implements them:
   from torch.distributions.kl_divergence), and the decoder's first layer (coordinates through
   Linear(2, H) plus content latents through Linear(k, H, bias=False) broadcast over pixels,
   tanh).
+- The U-Net's pieces, appended last: F.max_pool2d and F.max_pool1d (kernel = stride = 2, odd
+  extents, inputs rounded to integers so windows hold ties: the first maximum in scan order
+  takes the gradient), F.interpolate(align_corners=False) bilinear by 2 on 3 x 5, linear by 3
+  and trilinear by 2, torch.cat(dim=1) of three tensors, and nn.CrossEntropyLoss
+  (reduction="mean") on (B, K, H, W) logits with (B, H, W) class indices, without and with class
+  weights (the targets and weights are written as float lists, `targets` and `class_weights`).
 
 Generated with torch 2.15.0+cu132 (the PyPI wheel, run on the CPU in float64) and numpy 2.4.6;
 the versions are also written into the JSON. Regenerate, with a Python that has torch and numpy
@@ -34,7 +40,9 @@ the versions are also written into the JSON. Regenerate, with a Python that has 
 Another CPU can change the last bits (below 1e-12 relative) of the computed values of existing
 cases, never the seeded inputs: when adding cases, keep the committed lines of the old ones and
 append the new lines. (Adding the rVAE cases, the same torch and numpy on another CPU changed
-the four convolution cases by at most 1.4e-15 relative; their committed lines were kept.)
+the four convolution cases by at most 1.4e-15 relative; their committed lines were kept. Adding
+the U-Net cases, the regenerated old cases differed by at most 2.5e-16 relative; their committed
+lines were kept.)
 """
 import json
 import sys
@@ -288,6 +296,47 @@ cases.append(run("rvae_first_layer", rvae_first_layer,
                  dict(angle=normal(3, scale=2.0), offsets=normal(3, 2), content=normal(3, K_CONTENT)),
                  p, layer="rvae_first_layer", n=N_PIX, content=K_CONTENT, hidden=H_FIRST,
                  translation_scale=FIRST_SCALE))
+
+# The U-Net's layers (appended after the cases above, so their draws are unchanged).
+# Max pooling, window = stride = 2, on odd extents (the last row/column is dropped) and with
+# ties: values rounded to integers, so windows hold equal maxima and PyTorch's rule
+# (the first maximum in scan order wins) decides where the gradient goes.
+cases.append(run("max_pool2d", lambda x: F.max_pool2d(x, kernel_size=2, stride=2),
+                 dict(x=np.round(normal(2, 2, 5, 7))), layer="max_pool", spatial_dims=2,
+                 kernel=2))
+cases.append(run("max_pool1d", lambda x: F.max_pool1d(x, kernel_size=2, stride=2),
+                 dict(x=np.round(normal(2, 3, 7))), layer="max_pool", spatial_dims=1, kernel=2))
+
+# Linear interpolation with half-pixel centres (align_corners=False): bilinear by 2 on a
+# 3 x 5 plane (the U-Net's), linear by 3 in 1-D (a factor whose 1/3 is inexact), trilinear by
+# 2 in 3-D.
+for name, dims, shape, factor, mode in [("bilinear_2d", 2, (2, 2, 3, 5), 2, "bilinear"),
+                                        ("linear_1d", 1, (2, 2, 4), 3, "linear"),
+                                        ("trilinear_3d", 3, (1, 2, 2, 3, 2), 2, "trilinear")]:
+    cases.append(run(name, lambda x, f=factor, m=mode: F.interpolate(
+                         x, scale_factor=f, mode=m, align_corners=False),
+                     dict(x=normal(*shape)), layer="upsample_linear", spatial_dims=dims,
+                     factor=factor))
+
+# Skip connection: torch.cat along the channels.
+cases.append(run("concat_channels", lambda a, b, c: torch.cat([a, b, c], dim=1),
+                 dict(a=normal(2, 3, 3, 4), b=normal(2, 1, 3, 4), c=normal(2, 2, 3, 4)),
+                 layer="concat_channels"))
+
+# Per-pixel softmax cross-entropy on (B, K, H, W) logits and (B, H, W) class indices, the mean
+# over pixels and the class-weighted mean (the loss is r * CE for a scalar r).
+K_CE = 4
+for name, weighted in [("cross_entropy", False), ("cross_entropy_weighted", True)]:
+    targets = rng.integers(0, K_CE, size=(2, 3, 5))
+    weight = rng.uniform(0.2, 2.0, size=K_CE) if weighted else None
+    loss = nn.CrossEntropyLoss(weight=None if weight is None else torch.tensor(weight),
+                               reduction="mean")
+    extra = dict(targets=flat(targets.astype(np.float64)))
+    if weighted:
+        extra["class_weights"] = flat(weight)
+    cases.append(run(name, lambda x, loss=loss, t=targets: loss(x, torch.tensor(t)),
+                     dict(x=normal(2, K_CE, 3, 5, scale=2.0)), layer="cross_entropy",
+                     classes=K_CE, extra=extra))
 
 # One case per line, so a regenerated fixture diffs case by case.
 header = json.dumps(dict(torch=torch.__version__, numpy=np.__version__))[:-1]

@@ -12,9 +12,9 @@ use super::super::tensor::Tensor as Buffer;
 use super::gradcheck::relative_error;
 use super::*;
 use crate::rng::Xoshiro256;
-use burn::tensor::activation::{leaky_relu, relu, sigmoid};
-use burn::tensor::module::{conv1d, conv2d};
-use burn::tensor::ops::ConvOptions;
+use burn::tensor::activation::{leaky_relu, log_softmax, relu, sigmoid};
+use burn::tensor::module::{conv1d, conv2d, interpolate, max_pool1d, max_pool2d};
+use burn::tensor::ops::{ConvOptions, InterpolateMode, InterpolateOptions, MaxPoolOptions};
 use burn::tensor::{DType, Device, Gradients, Tensor, TensorData};
 
 const TOLERANCE: f64 = 1e-9;
@@ -677,4 +677,205 @@ fn rotation_kl_matches_burn() {
     let grads = (kl_burn * scale).backward();
     agreement.compare("gradient of log_sd", &dls, &grad(&ls_leaf, &grads));
     agreement.report();
+}
+
+#[test]
+fn max_pool_matches_burn_max_pool_ops() {
+    // Random normal inputs (no ties); odd extents, so the dropped remainder is covered.
+    check_layer(
+        "max pool 2-D, k 2",
+        &MaxPool::halving("pool"),
+        &ParamLayout::default(),
+        &[3, 2, 5, 7],
+        |_, x| {
+            let options = MaxPoolOptions::new([2, 2]).with_stride([2, 2]);
+            flatten(max_pool2d(x.reshape([3, 2, 5, 7]), options))
+        },
+    );
+    check_layer(
+        "max pool 2-D, k 3",
+        &MaxPool::new("pool", 2, 3),
+        &ParamLayout::default(),
+        &[2, 3, 7, 6],
+        |_, x| {
+            let options = MaxPoolOptions::new([3, 3]).with_stride([3, 3]);
+            flatten(max_pool2d(x.reshape([2, 3, 7, 6]), options))
+        },
+    );
+    check_layer(
+        "max pool 1-D, k 2",
+        &MaxPool::new("pool", 1, 2),
+        &ParamLayout::default(),
+        &[3, 2, 9],
+        |_, x| {
+            let options = MaxPoolOptions::new([2]).with_stride([2]);
+            flatten(max_pool1d(x.reshape([3, 2, 9]), options))
+        },
+    );
+}
+
+/// The `(n f, n)` matrix of linear interpolation by `f` with half-pixel centres, written from
+/// PyTorch's definition (`align_corners=False`): row `j` weighs `s = (j + 1/2) / f - 1/2`
+/// (clamped below at 0) between `floor(s)` and the next position (clamped to `n - 1`).
+fn interpolation_matrix(n: usize, f: usize) -> Tensor<2> {
+    let mut a = vec![0.0; n * f * n];
+    for j in 0..n * f {
+        let s = ((j as f64 + 0.5) / f as f64 - 0.5).max(0.0);
+        let low = s.floor() as usize;
+        let high = (low + 1).min(n - 1);
+        a[j * n + low] += 1.0 - (s - low as f64);
+        a[j * n + high] += s - low as f64;
+    }
+    flat(&a, false).reshape([n * f, n])
+}
+
+/// `x` `(planes, ..., n)`: the last axis of `rows x n` values multiplied by `a^T` (`a` of
+/// shape `(m, n)`), giving `(rows, m)`.
+fn along_last(x: Tensor<2>, a: Tensor<2>) -> Tensor<2> {
+    x.matmul(a.transpose())
+}
+
+#[test]
+fn linear_upsampling_matches_burn_interpolate_and_interpolation_matrices() {
+    // burn's bilinear interpolate with align_corners = false uses the same half-pixel source
+    // coordinates, clamped at 0.
+    for (shape, f) in [([2, 2, 3, 5], 2), ([2, 3, 4, 3], 3), ([70, 1, 2, 2], 2)] {
+        let [b, c, h, w] = shape;
+        check_layer(
+            &format!("bilinear by {f} on {shape:?} (burn interpolate)"),
+            &Upsample::bilinear("up", f),
+            &ParamLayout::default(),
+            &shape,
+            |_, x| {
+                let options = InterpolateOptions::new(InterpolateMode::Bilinear)
+                    .with_align_corners(false)
+                    .with_scale_factor([f as f32; 2]);
+                flatten(interpolate(x.reshape([b, c, h, w]), options))
+            },
+        );
+        // The same as A_h X A_w^T per plane, with dense interpolation matrices.
+        check_layer(
+            &format!("bilinear by {f} on {shape:?} (matrices)"),
+            &Upsample::bilinear("up", f),
+            &ParamLayout::default(),
+            &shape,
+            |_, x| {
+                let planes = b * c;
+                // Along W: (planes H, W) -> (planes H, f W).
+                let t = along_last(x.reshape([planes * h, w]), interpolation_matrix(w, f));
+                // Along H, on the transposed planes (planes, f W, H).
+                let t = t
+                    .reshape([planes, h, f * w])
+                    .swap_dims(1, 2)
+                    .reshape([planes * f * w, h]);
+                let y = along_last(t, interpolation_matrix(h, f))
+                    .reshape([planes, f * w, f * h])
+                    .swap_dims(1, 2);
+                flatten(y)
+            },
+        );
+    }
+    let (b, c, l, f) = (3, 2, 5, 3);
+    check_layer(
+        "linear by 3 in 1-D (matrices)",
+        &Upsample::linear("up", 1, f),
+        &ParamLayout::default(),
+        &[b, c, l],
+        |_, x| {
+            flatten(along_last(
+                x.reshape([b * c, l]),
+                interpolation_matrix(l, f),
+            ))
+        },
+    );
+}
+
+#[test]
+fn channel_concatenation_matches_burn_cat() {
+    let mut agreement = Agreement::new("concat channels");
+    let mut rng = Xoshiro256::seed_from_u64(12);
+    let (b, h, w) = (3, 4, 5);
+    let channels = [3, 1, 2];
+    let parts: Vec<Buffer<f64>> = channels
+        .iter()
+        .map(|&ch| {
+            Buffer::from_vec(&[b, ch, h, w], normals(&mut rng, b * ch * h * w, 1.0)).unwrap()
+        })
+        .collect();
+    let y = concat_channels(&parts.iter().collect::<Vec<_>>()).unwrap();
+    let r = normals(&mut rng, y.data.len(), 1.0);
+    let grads = split_channels(&Buffer::from_vec(&y.shape, r.clone()).unwrap(), &channels).unwrap();
+
+    let leaves: Vec<Tensor<1>> = parts.iter().map(|p| flat(&p.data, true)).collect();
+    let y_burn = flatten(Tensor::cat(
+        leaves
+            .iter()
+            .zip(&channels)
+            .map(|(leaf, &ch)| leaf.clone().reshape([b, ch, h, w]))
+            .collect(),
+        1,
+    ));
+    agreement.compare("output", &y.data, &read(&y_burn));
+    let burn_grads = (y_burn * flat(&r, false)).sum().backward();
+    for (k, (leaf, ours)) in leaves.iter().zip(&grads).enumerate() {
+        agreement.compare(
+            &format!("gradient of part {k}"),
+            &ours.data,
+            &grad(leaf, &burn_grads),
+        );
+    }
+    agreement.report();
+}
+
+#[test]
+fn cross_entropy_matches_burn_log_softmax() {
+    let mut rng = Xoshiro256::seed_from_u64(13);
+    // (B, K, H, W) with and without class weights, and dense rows (B, K).
+    for (shape, weighted) in [
+        (vec![3, 4, 3, 5], false),
+        (vec![3, 4, 3, 5], true),
+        (vec![70, 3, 2, 2], true),
+        (vec![6, 5], false),
+    ] {
+        let mut agreement = Agreement::new(&format!("cross-entropy {shape:?} weighted={weighted}"));
+        let (b, k) = (shape[0], shape[1]);
+        let pixels: usize = shape[2..].iter().product();
+        let logits = Buffer::from_vec(&shape, normals(&mut rng, b * k * pixels, 2.0)).unwrap();
+        let targets: Vec<usize> = (0..b * pixels)
+            .map(|_| ((rng.uniform() * k as f64) as usize).min(k - 1))
+            .collect();
+        let weights: Vec<f64> = (0..k).map(|_| 0.2 + 1.8 * rng.uniform()).collect();
+        let w = weighted.then_some(&weights[..]);
+        let scale = rng.normal();
+        let mut dlogits = vec![0.0; logits.data.len()];
+        let loss = softmax_cross_entropy(&logits, &targets, w, scale, &mut dlogits).unwrap();
+
+        // burn: -sum(mask * log_softmax) / sum(mask) with mask = w[y] onehot(y) over (B, K, P).
+        let mut mask = vec![0.0; b * k * pixels];
+        let mut total = 0.0;
+        for (i, &t) in targets.iter().enumerate() {
+            let (sample, p) = (i / pixels, i % pixels);
+            let weight = w.map_or(1.0, |w| w[t]);
+            mask[(sample * k + t) * pixels + p] = weight;
+            total += weight;
+        }
+        // The weights over their total in the mask: dividing the burn loss by the total would
+        // take burn's `div_scalar`, whose backward (burn-autodiff 0.22.1) multiplies by
+        // `1.0 / rhs.elem::<f32>()`, a gradient off by 2.4e-8 relative in f64.
+        mask.iter_mut().for_each(|m| *m /= total);
+        let leaf = flat(&logits.data, true);
+        let log_p = log_softmax(leaf.clone().reshape([b, k, pixels]), 1);
+        let loss_burn = (log_p * flat(&mask, false).reshape([b, k, pixels]))
+            .sum()
+            .neg();
+        agreement.compare("loss", &[loss], &read(&loss_burn));
+        let grads = (loss_burn * scale).backward();
+        agreement.compare("gradient of the logits", &dlogits, &grad(&leaf, &grads));
+
+        // Inference probabilities against burn's softmax (exp of the log-softmax).
+        let p = softmax_channels(&logits).unwrap();
+        let p_burn = log_softmax(flat(&logits.data, false).reshape([b, k, pixels]), 1).exp();
+        agreement.compare("probabilities", &p.data, &read(&flatten(p_burn)));
+        agreement.report();
+    }
 }

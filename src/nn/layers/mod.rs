@@ -35,8 +35,10 @@ mod activation;
 mod axis;
 mod batch_norm;
 mod broadcast;
+mod concat;
 mod conv;
 pub mod conv_unit;
+mod cross_entropy;
 mod gemm;
 mod im2col;
 pub mod init;
@@ -44,6 +46,7 @@ mod layer_norm;
 mod linear;
 mod lstm;
 mod lstm_shard;
+mod max_pool;
 mod penalties;
 mod rotate_translate;
 pub(crate) mod scratch;
@@ -60,17 +63,20 @@ mod pytorch_parity;
 pub use activation::{Activation, ActivationLayer};
 pub use batch_norm::{BatchNorm, BatchNormConvention};
 pub use broadcast::{RepeatTime, add_broadcast, add_broadcast_backward};
+pub use concat::{concat_channels, split_channels};
 pub(crate) use conv::InputGradient;
 pub use conv::{Conv, ConvSaved, ConvSpec};
+pub use cross_entropy::{softmax_channels, softmax_cross_entropy};
 pub use layer_norm::LayerNorm;
 pub use linear::Linear;
 pub use lstm::{BiLstm, Lstm, LstmOutput};
+pub use max_pool::{DEFAULT_POOL, MaxPool, MaxPoolSaved};
 pub use penalties::{
     DEFAULT_ROTATION_PRIOR_SD, activity_l1, gaussian_kl, gaussian_kl_log_sd, reparameterise,
     reparameterise_backward, rotation_kl_sd_only,
 };
 pub use rotate_translate::{DEFAULT_TRANSLATION_SCALE, RotateTranslate};
-pub use upsample::{Upsample, UpsampleSaved};
+pub use upsample::{Upsample, UpsampleMode, UpsampleSaved};
 
 use super::error::NnError;
 use super::real::Real;

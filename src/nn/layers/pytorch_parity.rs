@@ -630,6 +630,102 @@ fn rvae_first_decoder_layer_matches_pytorch() {
 }
 
 #[test]
+fn max_pool_matches_pytorch_on_odd_extents_with_ties() {
+    let layout = ParamLayout::default();
+    for name in ["max_pool2d", "max_pool1d"] {
+        let c = case(name);
+        let get = |key: &str| c[key].as_u64().expect(key) as usize;
+        let layer = MaxPool::new("pool", get("spatial_dims"), get("kernel"));
+        layer_case::<f64, _>(name, &layer, &layout, &[]);
+        layer_case::<f32, _>(name, &layer, &layout, &[]);
+    }
+}
+
+#[test]
+fn linear_upsampling_matches_pytorch_interpolate_without_aligned_corners() {
+    let layout = ParamLayout::default();
+    for name in ["bilinear_2d", "linear_1d", "trilinear_3d"] {
+        let c = case(name);
+        let get = |key: &str| c[key].as_u64().expect(key) as usize;
+        let layer = Upsample::linear("up", get("spatial_dims"), get("factor"));
+        layer_case::<f64, _>(name, &layer, &layout, &[]);
+        layer_case::<f32, _>(name, &layer, &layout, &[]);
+    }
+}
+
+fn concat_case<T: Real>() {
+    let case = case("concat_channels");
+    let mut parity = Parity::new::<T>(case);
+    let parts: Vec<Tensor<T>> = ["a", "b", "c"]
+        .iter()
+        .map(|k| tensor(&case["inputs"][*k]))
+        .collect();
+    let y = concat_channels(&parts.iter().collect::<Vec<_>>()).expect("shapes fit");
+    assert_eq!(y.shape, shape(&case["output"]));
+    parity.compare("output", &widen(&y.data), &case["output"]);
+    let channels: Vec<usize> = parts.iter().map(|p| p.shape[1]).collect();
+    let grads = split_channels(&tensor::<T>(&case["r"]), &channels).expect("splits");
+    for (k, g) in ["a", "b", "c"].iter().zip(&grads) {
+        parity.compare(
+            &format!("gradient of {k}"),
+            &widen(&g.data),
+            &case["grad_inputs"][*k],
+        );
+    }
+    parity.report();
+}
+
+#[test]
+fn channel_concatenation_matches_torch_cat() {
+    concat_case::<f64>();
+    concat_case::<f32>();
+}
+
+fn cross_entropy_case<T: Real>(name: &str) {
+    let case = case(name);
+    let mut parity = Parity::new::<T>(case);
+    let logits = tensor::<T>(&case["inputs"]["x"]);
+    assert_eq!(logits.shape[1], case["classes"].as_u64().unwrap() as usize);
+    let targets: Vec<usize> = values(&case["targets"])
+        .iter()
+        .map(|t| *t as usize)
+        .collect();
+    let weights: Option<Vec<T>> = case
+        .get("class_weights")
+        .map(|w| values(w).into_iter().map(T::of).collect());
+    let mut grad = vec![T::zero(); logits.data.len()];
+    // The case's loss is r * CE: r is the scale of the gradient.
+    let loss = softmax_cross_entropy(
+        &logits,
+        &targets,
+        weights.as_deref(),
+        scalar_r::<T>(case),
+        &mut grad,
+    )
+    .expect("valid case");
+    parity.compare("loss", &[loss], &case["output"]);
+    parity.compare(
+        "gradient of the logits",
+        &widen(&grad),
+        &case["grad_inputs"]["x"],
+    );
+    parity.report();
+}
+
+#[test]
+fn cross_entropy_matches_pytorch_with_and_without_class_weights() {
+    assert!(
+        case("cross_entropy_weighted")
+            .get("class_weights")
+            .is_some()
+    );
+    for name in ["cross_entropy", "cross_entropy_weighted"] {
+        cross_entropy_case::<f64>(name);
+        cross_entropy_case::<f32>(name);
+    }
+}
+
+#[test]
 fn every_fixture_case_is_checked() {
     // A case added to the script without a test here would otherwise pass unnoticed.
     let checked = [
@@ -663,6 +759,14 @@ fn every_fixture_case_is_checked() {
         "gaussian_kl_log_sd",
         "rotation_kl_sd_only",
         "rvae_first_layer",
+        "max_pool2d",
+        "max_pool1d",
+        "bilinear_2d",
+        "linear_1d",
+        "trilinear_3d",
+        "concat_channels",
+        "cross_entropy",
+        "cross_entropy_weighted",
     ];
     let names: Vec<&str> = fixture()["cases"]
         .as_array()

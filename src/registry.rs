@@ -18,6 +18,7 @@ const SETTINGS: &[fn() -> Vec<KeySpec>] = &[
     crate::nn::im2spec::Im2SpecSettings::keys,
     crate::nn::im2spec::Spec2ImSettings::keys,
     crate::nn::rvae::RvaeSettings::keys,
+    crate::nn::unet::UnetSettings::keys,
     crate::experiment::AeSettings::keys,
     crate::design::DesignSettings::keys,
     crate::analysis::NmfSettings::keys,

@@ -70,6 +70,7 @@ pub(crate) mod state_file;
 mod synthetic;
 pub mod tensor;
 pub mod train;
+pub mod unet;
 
 pub use error::NnError;
 pub use layout::ParamLayout;

@@ -71,13 +71,44 @@ impl ConvUnit {
         spec: ConvSpec,
         slope: f64,
     ) -> Result<Self, NnError> {
+        let names = [format!("{name}.0"), format!("{name}.2")];
+        Self::named(params, state, names, spatial_dims, spec, slope)
+    }
+
+    /// Unit `position` of a longer `Sequential` of units (AtomAI's `ConvBlock.block`): the
+    /// tensors `PREFIX.{3 position}.*` for the convolution and `PREFIX.{3 position + 2}.*`
+    /// for the normalisation.
+    pub fn in_sequence(
+        params: &mut ParamLayout,
+        state: &mut ParamLayout,
+        prefix: &str,
+        position: usize,
+        spatial_dims: usize,
+        spec: ConvSpec,
+        slope: f64,
+    ) -> Result<Self, NnError> {
+        let names = [
+            format!("{prefix}.{}", 3 * position),
+            format!("{prefix}.{}", 3 * position + 2),
+        ];
+        Self::named(params, state, names, spatial_dims, spec, slope)
+    }
+
+    fn named(
+        params: &mut ParamLayout,
+        state: &mut ParamLayout,
+        [conv, norm]: [String; 2],
+        spatial_dims: usize,
+        spec: ConvSpec,
+        slope: f64,
+    ) -> Result<Self, NnError> {
         Ok(Self {
-            conv: Conv::new(params, &format!("{name}.0"), spatial_dims, spec)?,
+            conv: Conv::new(params, &conv, spatial_dims, spec)?,
             slope,
             norm: BatchNorm::new(
                 params,
                 state,
-                &format!("{name}.2"),
+                &norm,
                 1,
                 spec.out_channels,
                 BatchNormConvention::PyTorch,
@@ -270,5 +301,17 @@ mod tests {
         );
         assert_eq!(params.get("enc.0.0.weight").unwrap().shape, [4, 1, 3, 3]);
         assert_eq!(state.tensors()[0].name, "enc.0.2.running_mean");
+        let (mut params, mut state) = (ParamLayout::default(), ParamLayout::default());
+        ConvUnit::in_sequence(&mut params, &mut state, "c2.block", 1, 2, spec, 0.01).unwrap();
+        let names: Vec<&str> = params.tensors().iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "c2.block.3.weight",
+                "c2.block.3.bias",
+                "c2.block.5.weight",
+                "c2.block.5.bias"
+            ]
+        );
     }
 }

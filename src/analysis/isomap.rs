@@ -366,9 +366,12 @@ impl Isomap {
                 let row_mean = g.iter().sum::<f64>() / n as f64;
                 for (a, &s) in scaled.iter().enumerate() {
                     let mut acc = 0.0;
-                    for j in 0..n {
-                        let centred = g[j] - self.col_means[j] - row_mean + self.grand_mean;
-                        acc += centred * self.eigenvectors[(j, a)];
+                    for ((gj, cm), u) in g
+                        .iter()
+                        .zip(&self.col_means)
+                        .zip(self.eigenvectors.column(a))
+                    {
+                        acc += (gj - cm - row_mean + self.grand_mean) * u;
                     }
                     res.push(acc * s);
                 }

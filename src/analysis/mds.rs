@@ -273,12 +273,16 @@ impl MdsParams {
     /// n_init or max_iter 0; eps negative; the n x n matrices over the memory budget.
     ///
     /// ```
-    /// use ferrolab::analysis::{Dissimilarity, Mds};
+    /// use ferrolab::analysis::{Dissimilarity, Mds, MdsMethod};
     /// use ndarray::array;
     /// let d = array![[0.0, 1.0, 2.0], [1.0, 0.0, 1.0], [2.0, 1.0, 0.0]];
-    /// let fit = Mds::params().n_components(1).dissimilarity(Dissimilarity::Precomputed).fit(d.view())?;
-    /// // Three points on a line: a perfect 1-D embedding exists.
-    /// assert!(fit.stress < 1e-6, "{}", fit.stress);
+    /// let p = Mds::params().n_components(1).dissimilarity(Dissimilarity::Precomputed);
+    /// // Three points on a line: a perfect 1-D embedding exists, which classical scaling finds
+    /// // (a single SMACOF run in 1-D can stop in a local minimum; n_init restarts help).
+    /// let fit = p.clone().method(MdsMethod::Classical).fit(d.view())?;
+    /// assert!(fit.stress < 1e-20, "{}", fit.stress);
+    /// let smacof = p.n_init(8).fit(d.view())?;
+    /// assert!(smacof.n_iter >= 1 && smacof.embedding.dim() == (3, 1));
     /// assert!(Mds::params().dissimilarity(Dissimilarity::Precomputed).fit(array![[0.0, 1.0]].view()).is_err());
     /// # Ok::<(), ferrolab::analysis::AnalysisError>(())
     /// ```

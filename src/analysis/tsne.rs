@@ -58,10 +58,10 @@
 //! let x = Array2::from_shape_fn((30, 4), |(i, j)| {
 //!     (i / 15) as f64 * 10.0 + ((i * 7 + j * 3) % 11) as f64 * 0.1
 //! });
-//! let fit = Tsne::params().perplexity(5.0).method(TsneMethod::Exact).max_iter(300).fit(x.view())?;
+//! let fit = Tsne::params().perplexity(5.0).method(TsneMethod::Exact).fit(x.view())?;
 //! assert_eq!(fit.embedding.dim(), (30, 2));
-//! assert!(fit.kl_divergence >= 0.0);
-//! assert!(trustworthiness(x.view(), fit.embedding.view(), 5)? > 0.9);
+//! assert!(fit.kl_divergence >= 0.0 && fit.n_iter <= 1000);
+//! assert!(trustworthiness(x.view(), fit.embedding.view(), 5)? > 0.95);
 //! # Ok::<(), ferrolab::analysis::AnalysisError>(())
 //! ```
 

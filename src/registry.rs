@@ -26,6 +26,9 @@ const SETTINGS: &[fn() -> Vec<KeySpec>] = &[
     crate::analysis::KMeansSettings::keys,
     crate::analysis::GmmSettings::keys,
     crate::analysis::KdeSettings::keys,
+    crate::analysis::TsneSettings::keys,
+    crate::analysis::MdsSettings::keys,
+    crate::analysis::IsomapSettings::keys,
     crate::experiment::SampleSettings::keys,
 ];
 

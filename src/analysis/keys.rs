@@ -1,11 +1,13 @@
-//! The `nmf.*`, `dictionary.*`, `kmeans.*`, `gmm.*` and `kde.*` configuration keys (the C API
-//! and `ferrolab analyze` read them) and the settings built from them. Defaults are
+//! The `nmf.*`, `dictionary.*`, `kmeans.*`, `gmm.*`, `kde.*`, `tsne.*`, `mds.*` and `isomap.*`
+//! configuration keys (the C API and `ferrolab analyze` read them) and the settings built from
+//! them. Defaults are
 //! scikit-learn's (SciPy's for the KDE). Each method's parameter struct is built from these
 //! settings, so its defaults are the keys'.
 
 use super::{
     AnalysisError, Bandwidth, CovarianceType, DictionaryInit, DictionaryParams,
-    DictionaryTransform, GmmInit, GmmParams, KMeansInit, KMeansParams, NmfInit, NmfParams,
+    DictionaryTransform, GmmInit, GmmParams, KMeansInit, KMeansParams, MdsMethod, NmfInit,
+    NmfParams, TsneInit, TsneMethod,
 };
 use crate::analysis::lasso::LassoSettings;
 use crate::config::settings::Validate;
@@ -176,6 +178,88 @@ crate::settings! {
     }
 }
 
+crate::settings! {
+    /// The `tsne.*` keys (scikit-learn 1.x `TSNE`'s defaults).
+    pub struct TsneSettings {
+        /// Dimension of the embedding (at most 3 for tsne.method = "barnes_hut").
+        pub n_components: usize = 2
+            => "tsne.n_components", unit "dimensions",
+            valid Valid::Int(Included(1), Included(1000));
+        /// Effective number of neighbours of each sample's Gaussian; less than the number of
+        /// samples.
+        pub perplexity: f64 = 30.0
+            => "tsne.perplexity", valid Valid::Real(Excluded(0.0), Included(1e6));
+        /// Factor on the affinities during the first 250 iterations.
+        pub early_exaggeration: f64 = 12.0
+            => "tsne.early_exaggeration", valid Valid::Real(Included(1.0), Included(1e6));
+        /// Gradient-descent step size; 0 means scikit-learn's "auto",
+        /// max(n / early_exaggeration / 4, 50).
+        pub learning_rate: f64 = 0.0
+            => "tsne.learning_rate", valid Valid::Real(Included(0.0), Included(1e9));
+        /// Total iterations, the 250 of early exaggeration included.
+        pub max_iter: usize = 1000
+            => "tsne.max_iter", unit "iterations",
+            valid Valid::Int(Included(250), Included(10_000_000));
+        /// Stop after this many iterations without a lower KL divergence (checked every 50).
+        pub n_iter_without_progress: usize = 300
+            => "tsne.n_iter_without_progress", unit "iterations",
+            valid Valid::Int(Included(0), Included(10_000_000));
+        /// Stop when the norm of the gradient (times the gains) is at most this.
+        pub min_grad_norm: f64 = 1e-7
+            => "tsne.min_grad_norm", valid Valid::Real(Included(0.0), Included(1e6));
+        /// "barnes_hut" (sparse affinities on 3 perplexity neighbours, tree repulsion) or
+        /// "exact" (all pairs, O(n^2) per iteration).
+        pub method: TsneMethod = TsneMethod::BarnesHut => "tsne.method";
+        /// Barnes-Hut opening angle: a cell is summarised when width / distance < angle.
+        pub angle: f64 = 0.5 => "tsne.angle", valid Valid::Real(Included(0.0), Included(1.0));
+        /// Start: "pca" (PCA scores scaled to a first-column standard deviation of 1e-4) or
+        /// "random" (normal, standard deviation 1e-4, seeded by tsne.seed).
+        pub init: TsneInit = TsneInit::Pca => "tsne.init";
+        /// Seed of the random start.
+        pub seed: u64 = 0 => "tsne.seed", valid Valid::Int(Included(0), Included(i64::MAX));
+    }
+}
+
+crate::settings! {
+    /// The `mds.*` keys (scikit-learn 1.9's `MDS` and `ClassicalMDS` defaults).
+    pub struct MdsSettings {
+        /// "smacof" (metric stress majorisation, scikit-learn's MDS) or "classical"
+        /// (Torgerson: eigenvectors of the double-centred squared distances).
+        pub method: MdsMethod = MdsMethod::Smacof => "mds.method";
+        /// Dimension of the embedding.
+        pub n_components: usize = 2
+            => "mds.n_components", unit "dimensions",
+            valid Valid::Int(Included(1), Included(1000));
+        /// SMACOF runs from seeded random starts; the lowest stress is kept (scikit-learn 1.9's
+        /// default 1; it was 4 before).
+        pub n_init: usize = 1
+            => "mds.n_init", unit "runs", valid Valid::Int(Included(1), Included(10_000));
+        /// At most this many Guttman transforms per SMACOF run.
+        pub max_iter: usize = 300
+            => "mds.max_iter", unit "iterations",
+            valid Valid::Int(Included(1), Included(10_000_000));
+        /// Stop when the stress falls by less than this fraction of half the summed squared
+        /// embedding distances (scikit-learn 1.7+'s criterion and default; 1e-3 before).
+        pub eps: f64 = 1e-6 => "mds.eps", valid Valid::Real(Included(0.0), Included(1.0));
+        /// Seed of the SMACOF starts.
+        pub seed: u64 = 0 => "mds.seed", valid Valid::Int(Included(0), Included(i64::MAX));
+    }
+}
+
+crate::settings! {
+    /// The `isomap.*` keys (scikit-learn's `Isomap` defaults).
+    pub struct IsomapSettings {
+        /// Neighbours of each sample in the graph whose shortest paths approximate geodesics.
+        pub n_neighbors: usize = 5
+            => "isomap.n_neighbors", unit "neighbours",
+            valid Valid::Int(Included(1), Included(1_000_000));
+        /// Dimension of the embedding.
+        pub n_components: usize = 2
+            => "isomap.n_components", unit "dimensions",
+            valid Valid::Int(Included(1), Included(1000));
+    }
+}
+
 /// Settings whose fields are independent: each range is its key's.
 macro_rules! independent_fields {
     ($($t:ty),*) => {$(
@@ -193,7 +277,10 @@ independent_fields!(
     DictionarySettings,
     KMeansSettings,
     GmmSettings,
-    KdeSettings
+    KdeSettings,
+    TsneSettings,
+    MdsSettings,
+    IsomapSettings
 );
 
 impl NmfParams {

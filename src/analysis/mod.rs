@@ -3,7 +3,9 @@
 //! pursuit and dictionary learning (issue 9; paper 001's baseline), GMM, k-means and KDE, and
 //! k-nearest-neighbour regression with R^2 (paper 001's information check), and the circular
 //! statistics of angles with a symmetry period that score the rVAE of papers 002/004 (mean,
-//! spread, correlation, histogram and models.md 2.6's aligned angle error).
+//! spread, correlation, histogram and models.md 2.6's aligned angle error), and the manifold
+//! embeddings paper 004 compares the rVAE's latents with (t-SNE with `trustworthiness`, MDS,
+//! Isomap; scikit-learn's definitions, docs/manifold.md).
 //! The decompositions take `n samples x d features` matrices, check them (errors name the
 //! argument), and implement linfa's `Fit` / `Predict`. Paper 001's data are here too: its RGB
 //! toy spectra with their validation sets, and the standard scaling (per step or per channel)
@@ -13,6 +15,7 @@ mod circular;
 mod dense;
 mod dictionary;
 mod gmm;
+mod isomap;
 mod kde;
 mod keys;
 mod kmeans;
@@ -20,6 +23,8 @@ mod knn;
 mod lasso;
 mod linfa_cluster_traits;
 mod linfa_traits;
+mod manifold;
+mod mds;
 mod nmf;
 mod omp;
 mod pca;
@@ -27,6 +32,7 @@ mod pearson;
 mod rgb_toy;
 mod rows;
 mod scaler;
+mod tsne;
 
 pub use circular::{
     aligned_angle_error, aligned_errors, angle_histogram, circular_correlation, circular_mean,
@@ -34,14 +40,16 @@ pub use circular::{
 };
 pub use dictionary::{Dictionary, DictionaryInit, DictionaryParams, DictionaryTransform};
 pub use gmm::{CovarianceType, GaussianMixture, GmmInit, GmmParams};
+pub use isomap::{Isomap, IsomapParams};
 pub use kde::{Bandwidth, GaussianKde};
 pub use keys::{
     BandwidthRule, DictionaryCoding, DictionarySettings, DictionaryStart, GmmSettings, GmmStart,
-    KMeansSettings, KdeSettings, NmfSettings, NmfStart,
+    IsomapSettings, KMeansSettings, KdeSettings, MdsSettings, NmfSettings, NmfStart, TsneSettings,
 };
 pub use kmeans::{KMeans, KMeansInit, KMeansParams};
 pub use knn::{knn_regress, r2_score};
 pub use lasso::{LassoSettings, sparse_encode};
+pub use mds::{Dissimilarity, Mds, MdsEmbedding, MdsMethod, MdsParams};
 pub use nmf::{Nmf, NmfInit, NmfParams};
 pub use omp::{omp_nonzero_rule, orthogonal_mp};
 pub use pca::{Centring, Pca, PcaParams};
@@ -51,6 +59,9 @@ pub use rgb_toy::{
     rgb_toy_image, rgb_toy_value,
 };
 pub use scaler::{ScalerMode, StandardScaler};
+pub use tsne::{
+    LearningRate, Tsne, TsneEmbedding, TsneInit, TsneMethod, TsneParams, trustworthiness,
+};
 
 /// Why an analysis could not run.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]

@@ -13,6 +13,7 @@ mod analysis;
 mod analysis_circular;
 mod analysis_clustering;
 mod analysis_decomposition;
+mod analysis_manifold;
 mod analysis_omp;
 mod beps;
 mod beps_usid;

@@ -117,6 +117,9 @@
 // count, to pick another target or train longer.
 #define FERROLAB_WARN_NO_SELECTION 2
 
+// Values per atom in `ferrolab_unet_find_atoms`: row, column (pixels, sub-pixel) and class.
+#define FERROLAB_UNET_ATOM_FIELDS 3
+
 // Major version of ferrolab.
 #define FERROLAB_VERSION_MAJOR 0
 
@@ -190,6 +193,12 @@ typedef struct ferrolab_spec2im ferrolab_spec2im;
 // `ferrolab_sweep_run`, release with `ferrolab_sweep_free`. Every call takes a const handle:
 // progress and cancellation may be called from other threads while it runs.
 typedef struct ferrolab_sweep ferrolab_sweep;
+
+// Opaque handle of a U-Net: `ferrolab_unet_new` or `ferrolab_unet_load`, released with
+// `ferrolab_unet_free`. Training holds the model exclusively (every call that reads the model
+// waits for it); progress, cancellation and the checkpoint may be used from other threads
+// while it trains.
+typedef struct ferrolab_unet ferrolab_unet;
 
 // Opaque handle of a VAE: `ferrolab_vae_new` or `ferrolab_vae_load`, released with
 // `ferrolab_vae_free`. Training holds the model exclusively (encode, decode and save wait
@@ -1743,6 +1752,83 @@ int32_t ferrolab_lstm_vae_last_error(const ferrolab_lstm_vae *lstm_vae,
                                      size_t cap,
                                      size_t *needed);
 
+// t-SNE of `x` (n x d) into `embedding` (n x k) with the `tsne.*` keys of `cfg` (NULL:
+// scikit-learn's defaults: perplexity 30, early exaggeration 12, learning rate "auto", 1000
+// iterations, Barnes-Hut with angle 0.5, PCA start, seed 0); `k` sets the embedding's
+// dimension (`tsne.n_components` is ignored). `kl_divergence` (NULL: not wanted) receives the
+// final Kullback-Leibler divergence. Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER,
+// _INVALID_ARGUMENT (sizes, k = 0, perplexity not below n), _NON_FINITE, _INVALID_HANDLE
+// (cfg), _OUT_OF_MEMORY, a configuration error naming the key.
+//
+// ```c
+// double y[200 * 2];
+// if (ferrolab_tsne(NULL, x, 200, 10, 2, y, NULL) != FERROLAB_OK) { /* ferrolab_last_error */ }
+// ```
+//
+// # Safety
+// `x` is valid for n*d doubles, `embedding` for n*k; `kl_divergence` is NULL or valid for
+// one double.
+int32_t ferrolab_tsne(const ferrolab_config *cfg,
+                      const double *x,
+                      size_t n,
+                      size_t d,
+                      size_t k,
+                      double *embedding,
+                      double *kl_divergence);
+
+// Multidimensional scaling of `x` (n x d; with `mds.dissimilarity = "precomputed"` an n x n
+// dissimilarity matrix, d = n) into `embedding` (n x k) with the `mds.*` keys of `cfg` (NULL:
+// scikit-learn 1.9's metric SMACOF: 1 start, 300 iterations, eps 1e-6, seed 0;
+// `mds.method = "classical"` for Torgerson's). `stress` (NULL: not wanted) receives the raw
+// stress of the embedding, the sum over pairs of (distance - dissimilarity)^2. Returns
+// FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_ARGUMENT, _NON_FINITE,
+// _INVALID_HANDLE (cfg), _OUT_OF_MEMORY, a configuration error naming the key.
+//
+// # Safety
+// `x` is valid for n*d doubles, `embedding` for n*k; `stress` is NULL or valid for one
+// double.
+int32_t ferrolab_mds(const ferrolab_config *cfg,
+                     const double *x,
+                     size_t n,
+                     size_t d,
+                     size_t k,
+                     double *embedding,
+                     double *stress);
+
+// Isomap of `x` (n x d) into `embedding` (n x k) with the `isomap.*` keys of `cfg` (NULL:
+// scikit-learn's 5 neighbours): the k-nearest-neighbour graph, geodesic distances by shortest
+// paths, classical MDS of them. `reconstruction_error` (NULL: not wanted) receives
+// scikit-learn's `reconstruction_error()`. A neighbour graph in pieces is an error naming
+// `isomap.n_neighbors` (raise it). Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER,
+// _INVALID_ARGUMENT, _NON_FINITE, _INVALID_HANDLE (cfg), _OUT_OF_MEMORY, a configuration error
+// naming the key.
+//
+// # Safety
+// `x` is valid for n*d doubles, `embedding` for n*k; `reconstruction_error` is NULL or valid
+// for one double.
+int32_t ferrolab_isomap(const ferrolab_config *cfg,
+                        const double *x,
+                        size_t n,
+                        size_t d,
+                        size_t k,
+                        double *embedding,
+                        double *reconstruction_error);
+
+// Trustworthiness of an embedding `y` (n x k) of `x` (n x d) with `n_neighbors` neighbours,
+// scikit-learn's `trustworthiness` (Euclidean): 1 when every embedded neighbourhood holds
+// only original neighbours. Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER,
+// _INVALID_ARGUMENT (sizes, n_neighbors not below n / 2), _NON_FINITE.
+//
+// # Safety
+// `x` is valid for n*d doubles, `y` for n*k, `out` for one double.
+int32_t ferrolab_trustworthiness(const double *x,
+                                 const double *y,
+                                 size_t n,
+                                 size_t d,
+                                 size_t k,
+                                 size_t n_neighbors,
+                                 double *out);
+
 // Simulate one P-V loop of the polycrystalline HZO film described by `cfg` (NULL: paper 000's
 // defaults; see `ferrolab_config_key_describe` for the `pf.*` keys) and write its
 // `*n_points` = pf.points samples: `voltage` (top electrode, V) and `polarization`
@@ -2106,6 +2192,170 @@ int32_t ferrolab_set_num_threads(size_t n);
 // # Safety
 // `out` is NULL or valid for writing one `size_t`.
 int32_t ferrolab_num_threads(size_t *out);
+
+// Make an untrained U-Net with the `unet.*` keys of `cfg` (NULL: AtomAI's default network,
+// 16 filters, for 3 classes (paper 002: domain, wall, contaminant); Adam 1e-3, batch 32, 100
+// epochs, a 15 % test split, quarter turns, flips, zoom up to 2 and contrast powers in
+// [1/2, 2] on the fly, seed 0). Ownership: the caller frees `*out` with `ferrolab_unet_free`;
+// `*out` is NULL on error. Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER,
+// _INVALID_HANDLE (cfg), _OUT_OF_MEMORY, a configuration error naming the key.
+//
+// ```c
+// ferrolab_unet *u = NULL;
+// if (ferrolab_unet_new(NULL, &u) != FERROLAB_OK) { /* ferrolab_last_error */ }
+// ```
+//
+// # Safety
+// `out` is NULL or valid for one pointer.
+int32_t ferrolab_unet_new(const ferrolab_config *cfg, ferrolab_unet **out);
+
+// Checkpoint file of later `ferrolab_unet_train` calls (NULL: none): resumed from when it
+// exists (same model, settings and data), rewritten atomically every `unet.checkpoint_every`
+// epochs, at the end and when training is cancelled. Returns FERROLAB_OK, or
+// FERROLAB_ERR_NULL_POINTER, _INVALID_UTF8, _INVALID_HANDLE, _IO (its folder is missing or
+// read-only, or it is a link or not a regular file: checked now).
+//
+// # Safety
+// `path` is NULL or a NUL-terminated string.
+int32_t ferrolab_unet_set_checkpoint(const ferrolab_unet *unet, const char *path);
+
+// Train on `n` crops (n x h x w doubles, sides multiples of 8) and their masks (n x h x w
+// bytes, classes below `unet.classes`) until `unet.epochs` epochs are done in total, on the
+// library's worker pool, blocking; each crop is augmented on the fly. The same seed gives the
+// same weights whatever the thread count. After a cancellation, calling it again with the
+// same data continues exactly where it stopped. `loss_history` receives up to `cap` epochs'
+// mean training cross-entropy (NULL with cap 0: not wanted) and `*epochs_done` the epochs done
+// (also on cancellation). Progress: `ferrolab_unet_progress_info`; cancel:
+// `ferrolab_unet_request_cancel`. Returns FERROLAB_OK, FERROLAB_WARN_TRUNCATED (cap < epochs
+// done), or FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE, _INVALID_ARGUMENT (a side not a
+// multiple of 8, n = 0, a class out of range, other data than the run's, a checkpoint of
+// another model), _NON_FINITE, _CANCELLED, _NUMERICAL, _OUT_OF_MEMORY, _IO / _CORRUPT_FILE
+// (checkpoint), _BUSY (training on another thread).
+//
+// # Safety
+// `images` is valid for n*h*w doubles, `masks` for n*h*w bytes, `loss_history` for cap (or
+// NULL with cap 0), `epochs_done` for one size_t.
+int32_t ferrolab_unet_train(const ferrolab_unet *unet,
+                            const double *images,
+                            const uint8_t *masks,
+                            size_t n,
+                            size_t h,
+                            size_t w,
+                            double *loss_history,
+                            size_t cap,
+                            size_t *epochs_done);
+
+// Write the progress of this handle's training: epochs done and total of the current or last
+// `ferrolab_unet_train`, stage 0, and the latest epoch's mean training cross-entropy (NaN
+// before any). Every output may be NULL. Safe from any thread, also while training runs.
+// Returns FERROLAB_OK, FERROLAB_ERR_NULL_POINTER (NULL handle) or _INVALID_HANDLE.
+//
+// # Safety
+// `done`, `total`, `stage` and `last_loss` are each NULL or valid for one value.
+int32_t ferrolab_unet_progress_info(const ferrolab_unet *unet,
+                                    uint64_t *done,
+                                    uint64_t *total,
+                                    int32_t *stage,
+                                    double *last_loss);
+
+// Ask a running `ferrolab_unet_train` to stop before its next batch; it returns
+// FERROLAB_ERR_CANCELLED with the model at its last finished epoch (and the checkpoint
+// written, when one is set). Safe from any thread. Returns FERROLAB_OK,
+// FERROLAB_ERR_NULL_POINTER or _INVALID_HANDLE.
+int32_t ferrolab_unet_request_cancel(const ferrolab_unet *unet);
+
+// Class probabilities of a whole frame (h x w doubles, any size) into `out` (classes x h x w
+// floats, class-major), in inference mode: run whole or, when larger than `unet.tile`, in
+// overlapping tiles. `classes` must be the model's (`ferrolab_unet_shape`). Returns
+// FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE, _INVALID_ARGUMENT (an empty
+// frame, another class count), _NON_FINITE, _OUT_OF_MEMORY.
+//
+// # Safety
+// `frame` is valid for h*w doubles, `out` for classes*h*w floats.
+int32_t ferrolab_unet_probabilities(const ferrolab_unet *unet,
+                                    const double *frame,
+                                    size_t h,
+                                    size_t w,
+                                    float *out,
+                                    size_t classes);
+
+// The most likely class of every pixel of a whole frame (h x w doubles) into `out` (h x w
+// bytes). Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE,
+// _INVALID_ARGUMENT (an empty frame), _NON_FINITE, _OUT_OF_MEMORY.
+//
+// # Safety
+// `frame` is valid for h*w doubles, `out` for h*w bytes.
+int32_t ferrolab_unet_segment(const ferrolab_unet *unet,
+                              const double *frame,
+                              size_t h,
+                              size_t w,
+                              uint8_t *out);
+
+// The atoms of a whole frame (h x w doubles) for a model trained to mark atom centres (class
+// 0 background, class c > 0 the disks around sites of class c): up to `cap` atoms into
+// `atoms` (cap x FERROLAB_UNET_ATOM_FIELDS: row, column, class) and their number into
+// `*count` (all of them, also when more than `cap`). Per class, the 4-connected regions where
+// its probability exceeds `unet.atom_threshold` with at least `unet.atom_min_pixels` pixels,
+// each at its probability-weighted centre of mass. Returns FERROLAB_OK,
+// FERROLAB_WARN_TRUNCATED (more atoms than cap), or FERROLAB_ERR_NULL_POINTER,
+// _INVALID_HANDLE, _INVALID_ARGUMENT (an empty frame), _NON_FINITE, _OUT_OF_MEMORY.
+//
+// # Safety
+// `frame` is valid for h*w doubles, `atoms` for cap*3 doubles (or NULL with cap 0), `count`
+// for one size_t.
+int32_t ferrolab_unet_find_atoms(const ferrolab_unet *unet,
+                                 const double *frame,
+                                 size_t h,
+                                 size_t w,
+                                 double *atoms,
+                                 size_t cap,
+                                 size_t *count);
+
+// Write the model's classes, filters of its first level, the training crop's height and width
+// (0 before training), its trainable parameter count and the epochs done in its current run.
+// Every output may be NULL. Returns FERROLAB_OK, FERROLAB_ERR_NULL_POINTER (NULL handle) or
+// _INVALID_HANDLE.
+//
+// # Safety
+// Each output is NULL or valid for one size_t.
+int32_t ferrolab_unet_shape(const ferrolab_unet *unet,
+                            size_t *classes,
+                            size_t *filters,
+                            size_t *crop_h,
+                            size_t *crop_w,
+                            size_t *parameter_count,
+                            size_t *epochs_done);
+
+// Save the model (weights, running statistics, settings and, once trained, everything a
+// continued run needs) to `path` in the network file format (safetensors with JSON metadata,
+// kind "unet"), atomically and byte-deterministically. Waits while the model trains. Returns
+// FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_UTF8, _INVALID_HANDLE, _IO.
+//
+// # Safety
+// `path` is NULL or a NUL-terminated string.
+int32_t ferrolab_unet_save(const ferrolab_unet *unet, const char *path);
+
+// Load a model saved by `ferrolab_unet_save` (or a checkpoint), checking format, checksum,
+// shapes, values and settings (as if given as keys) before allocating the weights. Ownership
+// as for `ferrolab_unet_new`. Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER,
+// _INVALID_UTF8, _IO (unreadable, named), _CORRUPT_FILE (damaged, foreign or other-version
+// file), _OUT_OF_MEMORY.
+//
+// # Safety
+// `path` is NULL or a NUL-terminated string; `out` is NULL or valid for one pointer.
+int32_t ferrolab_unet_load(const char *path, ferrolab_unet **out);
+
+// Release a U-Net (a training run on another thread keeps the model until it returns). NULL
+// is a no-op; a freed or foreign handle returns FERROLAB_ERR_INVALID_HANDLE.
+int32_t ferrolab_unet_free(ferrolab_unet *unet);
+
+// Copy the message of the last failed call (or warning) on this U-Net into `buf`,
+// snprintf-style. Returns FERROLAB_OK, FERROLAB_WARN_TRUNCATED, FERROLAB_ERR_NULL_POINTER or
+// _INVALID_HANDLE (this failure does not replace any stored message).
+//
+// # Safety
+// `buf` is NULL or valid for `cap` bytes; `needed` is NULL or valid for one size_t.
+int32_t ferrolab_unet_last_error(const ferrolab_unet *unet, char *buf, size_t cap, size_t *needed);
 
 // Make an untrained VAE for rows of `input_dim` values with the `vae.*` keys of `cfg` (NULL:
 // paper 000: hidden [256], latent 2, BCE, beta 0.1, Adam 1e-3, batch 128, 200 epochs, seed

@@ -26,7 +26,7 @@ impl From<AnalysisError> for FfiError {
 ///
 /// # Safety
 /// `x` is valid for n*d doubles.
-unsafe fn matrix<'a>(
+pub(crate) unsafe fn matrix<'a>(
     x: *const f64,
     n: usize,
     d: usize,
@@ -43,7 +43,7 @@ unsafe fn matrix<'a>(
 ///
 /// # Safety
 /// `out` is valid for values.len() doubles.
-unsafe fn write<D: Dimension>(
+pub(crate) unsafe fn write<D: Dimension>(
     out: *mut f64,
     values: ArrayView<f64, D>,
     arg: &str,

@@ -133,17 +133,24 @@ impl NpyArray {
         Ok(self.data.chunks_exact(size).map(T::from_le).collect())
     }
 
-    /// The elements as f64, from float64 or float32 arrays.
+    /// The elements as f64, from float64 or float32 arrays, or from uint8, int32 and uint32
+    /// arrays (class masks, labels), whose values f64 holds exactly.
     ///
     /// ```
     /// use ferrolab::io::npy::{parse_npy, to_npy_bytes};
     /// let a = parse_npy(&to_npy_bytes(&ndarray::array![1.5f32, 2.0]))?;
     /// assert_eq!(a.to_f64()?, vec![1.5, 2.0]);
+    /// let mask = parse_npy(&to_npy_bytes(&ndarray::array![0u8, 2, 1]))?;
+    /// assert_eq!(mask.to_f64()?, vec![0.0, 2.0, 1.0]);
     /// # Ok::<(), String>(())
     /// ```
     pub fn to_f64(&self) -> Result<Vec<f64>, String> {
+        let widen = |v: Vec<f64>| Ok(v);
         match self.descr.as_str() {
-            "<f4" => Ok(self.to_vec::<f32>()?.into_iter().map(f64::from).collect()),
+            "<f4" => widen(self.to_vec::<f32>()?.into_iter().map(f64::from).collect()),
+            "|u1" => widen(self.to_vec::<u8>()?.into_iter().map(f64::from).collect()),
+            "<i4" => widen(self.to_vec::<i32>()?.into_iter().map(f64::from).collect()),
+            "<u4" => widen(self.to_vec::<u32>()?.into_iter().map(f64::from).collect()),
             _ => self.to_vec::<f64>(),
         }
     }

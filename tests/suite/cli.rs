@@ -1260,3 +1260,201 @@ fn rvae_trains_encodes_and_draws_its_figures_on_tiny_inputs() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn analyze_tsne_mds_and_isomap_write_the_rust_apis_embeddings() {
+    use ferrolab::analysis::{IsomapParams, MdsParams, TsneParams};
+    let dir = std::env::temp_dir().join(format!("ferrolab-cli-manifold-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // A noisy helix: one connected 5-neighbour graph.
+    let x = ndarray::Array2::from_shape_fn((30, 3), |(i, j)| {
+        let t = i as f64 * 0.3;
+        [t.cos(), t.sin(), 0.2 * t][j] + 0.01 * ((i * 7 + j * 3) as f64).sin()
+    });
+    let data = dir.join("x.npy");
+    ferrolab::io::npy::write_npy(&data, &x).unwrap();
+    let out = dir.join("out");
+    let common = [
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let read = || {
+        let npy = ferrolab::io::npy::parse_npy(&std::fs::read(out.join("embedding.npy")).unwrap())
+            .unwrap();
+        assert_eq!(npy.shape, vec![30, 2]);
+        npy.to_f64().unwrap()
+    };
+    let (ok, stdout, err) = ferrolab(
+        &[
+            &[
+                "analyze",
+                "tsne",
+                "--set",
+                "tsne.perplexity=5",
+                "--set",
+                "tsne.max_iter=300",
+            ][..],
+            &common,
+        ]
+        .concat(),
+    );
+    assert!(
+        ok && stdout.contains("KL divergence") && stdout.contains("trustworthiness"),
+        "{stdout}{err}"
+    );
+    let fit = TsneParams::default()
+        .perplexity(5.0)
+        .max_iter(300)
+        .fit(x.view())
+        .unwrap();
+    assert_eq!(read(), fit.embedding.iter().copied().collect::<Vec<_>>());
+    let (ok, stdout, err) = ferrolab(
+        &[
+            &["analyze", "mds", "--set", "mds.method=classical"][..],
+            &common,
+        ]
+        .concat(),
+    );
+    assert!(ok && stdout.contains("stress"), "{stdout}{err}");
+    let fit = MdsParams::default()
+        .method(ferrolab::analysis::MdsMethod::Classical)
+        .fit(x.view())
+        .unwrap();
+    assert_eq!(read(), fit.embedding.iter().copied().collect::<Vec<_>>());
+    let (ok, stdout, err) = ferrolab(&[&["analyze", "isomap"][..], &common].concat());
+    assert!(
+        ok && stdout.contains("reconstruction error"),
+        "{stdout}{err}"
+    );
+    let fit = IsomapParams::default().fit(x.view()).unwrap();
+    assert_eq!(read(), fit.embedding().iter().copied().collect::<Vec<_>>());
+    // Too few neighbours split the graph: an error naming the key.
+    let (ok, _, err) = ferrolab(
+        &[
+            &["analyze", "isomap", "--set", "isomap.n_neighbors=1"][..],
+            &common,
+        ]
+        .concat(),
+    );
+    assert!(!ok && err.contains("n_neighbors"), "{err}");
+}
+
+#[test]
+fn unet_trains_segments_and_finds_atoms_as_the_rust_api() {
+    use ferrolab::nn::unet::Unet;
+    let dir = std::env::temp_dir().join(format!("ferrolab-cli-unet-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let model_dir = dir.join("model");
+    let tiny = [
+        "--crop",
+        "16",
+        "--crops",
+        "16",
+        "--set",
+        "unet.filters=2",
+        "--set",
+        "unet.epochs=1",
+    ];
+    let (ok, stdout, err) = ferrolab(
+        &[
+            &[
+                "unet",
+                "train",
+                "--synthetic",
+                "segmentation",
+                "--out",
+                model_dir.to_str().unwrap(),
+            ][..],
+            &tiny,
+        ]
+        .concat(),
+    );
+    assert!(
+        ok && stdout.contains("final training cross-entropy"),
+        "{stdout}{err}"
+    );
+    let model = model_dir.join("model.safetensors");
+    let history = std::fs::read_to_string(model_dir.join("history.csv")).unwrap();
+    assert_eq!(history.lines().count(), 2, "{history}");
+    let seg = dir.join("seg");
+    let (ok, stdout, err) = ferrolab(&[
+        "unet",
+        "segment",
+        "--model",
+        model.to_str().unwrap(),
+        "--synthetic",
+        "segmentation",
+        "--seed",
+        "1",
+        "--out",
+        seg.to_str().unwrap(),
+    ]);
+    assert!(
+        ok && stdout.contains("IoU") && stdout.contains("Otsu wall baseline"),
+        "{stdout}{err}"
+    );
+    assert!(seg.join("segmented.png").exists());
+    // Frame 0's classes are the Rust API's segmentation of the same frame.
+    let classes =
+        ferrolab::io::npy::parse_npy(&std::fs::read(seg.join("classes.npy")).unwrap()).unwrap();
+    assert_eq!(classes.shape, vec![8, 128, 128]);
+    let frames = ferrolab::stem::segmentation_frames(&ferrolab::stem::SegmentationFramesSettings {
+        seed: 1,
+        degradation: ferrolab::stem::Degradation::low(),
+        ..ferrolab::stem::SegmentationFramesSettings::small()
+    })
+    .unwrap();
+    let frame = ndarray::ArrayView2::from_shape((128, 128), frames.image(0).unwrap()).unwrap();
+    let rust = Unet::load(&model).unwrap().segment(frame).unwrap();
+    let cli: Vec<f64> = classes.to_f64().unwrap()[..128 * 128].to_vec();
+    assert_eq!(cli, rust.iter().map(|&c| f64::from(c)).collect::<Vec<_>>());
+    // Atoms: a model trained on atom marks, run on other frames.
+    let atom_dir = dir.join("atoms_model");
+    let (ok, stdout, err) = ferrolab(
+        &[
+            &[
+                "unet",
+                "train",
+                "--synthetic",
+                "atoms",
+                "--out",
+                atom_dir.to_str().unwrap(),
+            ][..],
+            &tiny,
+        ]
+        .concat(),
+    );
+    assert!(ok, "{stdout}{err}");
+    let found = dir.join("found");
+    let atom_model = atom_dir.join("model.safetensors");
+    let (ok, stdout, err) = ferrolab(&[
+        "unet",
+        "atoms",
+        "--model",
+        atom_model.to_str().unwrap(),
+        "--synthetic",
+        "atoms",
+        "--seed",
+        "1",
+        "--out",
+        found.to_str().unwrap(),
+    ]);
+    assert!(ok && stdout.contains("recall"), "{stdout}{err}");
+    assert!(found.join("atoms.png").exists() && found.join("atoms.npy").exists());
+    // Bad input names the argument.
+    let (ok, _, err) = ferrolab(&["unet", "train", "--synthetic", "atoms", "--crop", "12"]);
+    assert!(!ok && err.contains("--crop 12"), "{err}");
+    let (ok, _, err) = ferrolab(&[
+        "unet",
+        "segment",
+        "--model",
+        model.to_str().unwrap(),
+        "--synthetic",
+        "atoms",
+        "--level",
+        "extreme",
+    ]);
+    assert!(!ok && err.contains("--level extreme"), "{err}");
+}

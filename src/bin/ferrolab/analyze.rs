@@ -6,9 +6,9 @@ use crate::plot::{GridMap, grid_map_png, series_png};
 use crate::settings::config_from;
 use ferrolab::analysis::{
     Bandwidth, Centring, Dictionary, DictionaryParams, DictionaryTransform, GaussianKde,
-    GaussianMixture, GmmParams, KMeans, KMeansParams, Nmf, NmfParams, Pca, PcaParams,
-    RGB_GAMUT_LEVELS, RGB_IMAGE_SIDE, RgbToySpec, ScalerMode, StandardScaler, pearson_matrix,
-    rgb_toy, rgb_toy_gamut, rgb_toy_image,
+    GaussianMixture, GmmParams, IsomapParams, KMeans, KMeansParams, MdsParams, Nmf, NmfParams, Pca,
+    PcaParams, RGB_GAMUT_LEVELS, RGB_IMAGE_SIDE, RgbToySpec, ScalerMode, StandardScaler,
+    TsneParams, pearson_matrix, rgb_toy, rgb_toy_gamut, rgb_toy_image, trustworthiness,
 };
 use ferrolab::beps::{MechanismSpec, mechanism_map, mechanism_spectra, read_fit_loops};
 use ferrolab::io::npy::{to_npy_bytes, write_npy};
@@ -89,6 +89,44 @@ pub enum Command {
         #[arg(long, default_value_t = 100)]
         grid: usize,
         /// Settings as key=value (kde.bandwidth=silverman, ...).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
+    /// t-SNE of --data (scikit-learn's definitions): OUT/embedding.npy (n x k), the final KL
+    /// divergence and the trustworthiness (5 neighbours) printed; keys tsne.* (tsne.method=exact,
+    /// tsne.perplexity, ...).
+    Tsne {
+        #[command(flatten)]
+        io: Io,
+        /// Embedding dimension.
+        #[arg(long, default_value_t = 2)]
+        k: usize,
+        /// Settings as key=value.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
+    /// Multidimensional scaling of --data (metric SMACOF; mds.method=classical for
+    /// Torgerson's; mds.dissimilarity=precomputed reads an n x n matrix): OUT/embedding.npy
+    /// (n x k), the stress printed; keys mds.*.
+    Mds {
+        #[command(flatten)]
+        io: Io,
+        /// Embedding dimension.
+        #[arg(long, default_value_t = 2)]
+        k: usize,
+        /// Settings as key=value.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
+    /// Isomap of --data: OUT/embedding.npy (n x k), the reconstruction error printed; keys
+    /// isomap.* (isomap.n_neighbors).
+    Isomap {
+        #[command(flatten)]
+        io: Io,
+        /// Embedding dimension.
+        #[arg(long, default_value_t = 2)]
+        k: usize,
+        /// Settings as key=value.
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
     },
@@ -202,6 +240,14 @@ fn save_labels(out: &Path, labels: impl Iterator<Item = usize>) -> Result<(), St
     write_npy(&path, &labels).map_err(|e| e.to_string())
 }
 
+/// The trustworthiness of an embedding with 5 neighbours, as text (or why it has none).
+fn trust(x: &Array2<f64>, embedding: &Array2<f64>) -> String {
+    match trustworthiness(x.view(), embedding.view(), 5) {
+        Ok(t) => format!("trustworthiness (5 neighbours) {t:.4}"),
+        Err(e) => format!("no trustworthiness ({e})"),
+    }
+}
+
 fn prepare(io: &Io) -> Result<Array2<f64>, String> {
     let x = read_matrix(&io.data, "--data")?;
     std::fs::create_dir_all(&io.out).map_err(|e| format!("--out {}: {e}", io.out.display()))?;
@@ -280,6 +326,58 @@ pub fn run(command: &Command) -> Result<(), String> {
                 dl.mse(),
                 dl.objective(),
                 dl.n_iter()
+            );
+        }
+        Command::Tsne { io, k, set } => {
+            let cfg = config_from(set)?;
+            let x = prepare(io)?;
+            let params = TsneParams::from_config(&cfg).map_err(|e| e.to_string())?;
+            let fit = params
+                .n_components(*k)
+                .fit(x.view())
+                .map_err(|e| e.to_string())?;
+            save(&io.out, "embedding.npy", &fit.embedding)?;
+            println!(
+                "t-SNE of {} x {} into {k} dimensions: KL divergence {:.6} after {} iterations, {}",
+                x.nrows(),
+                x.ncols(),
+                fit.kl_divergence,
+                fit.n_iter,
+                trust(&x, &fit.embedding)
+            );
+        }
+        Command::Mds { io, k, set } => {
+            let cfg = config_from(set)?;
+            let x = prepare(io)?;
+            let params = MdsParams::from_config(&cfg).map_err(|e| e.to_string())?;
+            let fit = params
+                .n_components(*k)
+                .fit(x.view())
+                .map_err(|e| e.to_string())?;
+            save(&io.out, "embedding.npy", &fit.embedding)?;
+            println!(
+                "MDS of {} x {} into {k} dimensions: stress {:.6e} after {} iterations",
+                x.nrows(),
+                x.ncols(),
+                fit.stress,
+                fit.n_iter
+            );
+        }
+        Command::Isomap { io, k, set } => {
+            let cfg = config_from(set)?;
+            let x = prepare(io)?;
+            let params = IsomapParams::from_config(&cfg).map_err(|e| e.to_string())?;
+            let fit = params
+                .n_components(*k)
+                .fit(x.view())
+                .map_err(|e| e.to_string())?;
+            save(&io.out, "embedding.npy", &fit.embedding())?;
+            println!(
+                "Isomap of {} x {} into {k} dimensions: reconstruction error {:.6e}, {}",
+                x.nrows(),
+                x.ncols(),
+                fit.reconstruction_error(),
+                trust(&x, &fit.embedding().to_owned())
             );
         }
         Command::Pearson { io, other } => {

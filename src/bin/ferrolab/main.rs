@@ -21,6 +21,7 @@ mod simulate;
 mod structure;
 mod sweep;
 mod train;
+mod unet;
 
 #[derive(Parser)]
 #[command(
@@ -36,9 +37,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Linear baselines on NPY matrices (PCA, NMF, dictionary learning, k-means, Gaussian
-    /// mixtures, kernel densities, Pearson) and paper 001's dictionary-learning result on its
-    /// toy spectra.
+    /// Linear baselines and manifold learning on NPY matrices (PCA, NMF, dictionary learning,
+    /// k-means, Gaussian mixtures, kernel densities, Pearson, t-SNE, MDS, Isomap) and paper
+    /// 001's dictionary-learning result on its toy spectra.
     #[command(subcommand)]
     Analyze(analyze::Command),
     /// Band-excitation spectroscopy: SHO fits of a map (NPZ, NPY, USID HDF5), synthetic data.
@@ -81,6 +82,10 @@ enum Command {
     /// analyses as figures (latent maps, per-frame KDE + NMF, decoded latent grid).
     #[command(subcommand)]
     Rvae(rvae::Command),
+    /// Papers 002/004's U-Net: train on labelled frames (NPY or built-in synthetic STEM
+    /// frames), segment whole frames (classes, probabilities, scores), find atoms.
+    #[command(subcommand)]
+    Unet(unet::Command),
     /// The automated experiment: the closed loop against the simulated microscope, per
     /// acquisition rule and seed, with figures.
     #[command(subcommand)]
@@ -104,6 +109,7 @@ fn main() -> ExitCode {
         Command::Im2spec(command) => encdec::run(&command, Direction::ImageToSpectrum),
         Command::Spec2im(command) => encdec::run(&command, Direction::SpectrumToImage),
         Command::Rvae(command) => rvae::run(&command),
+        Command::Unet(command) => unet::run(&command),
         Command::Experiment(command) => experiment::run(&command),
     };
     match result {

@@ -29,6 +29,7 @@ mod nmf;
 mod omp;
 mod pca;
 mod pearson;
+mod rand_index;
 mod rgb_toy;
 mod rows;
 mod scaler;
@@ -54,6 +55,7 @@ pub use nmf::{Nmf, NmfInit, NmfParams};
 pub use omp::{omp_nonzero_rule, orthogonal_mp};
 pub use pca::{Centring, Pca, PcaParams};
 pub use pearson::{pearson, pearson_matrix};
+pub use rand_index::{adjusted_rand_score, rand_score};
 pub use rgb_toy::{
     RGB_GAMUT_LEVELS, RGB_IMAGE_SIDE, RgbToy, RgbToySpec, rgb_toy, rgb_toy_colours, rgb_toy_gamut,
     rgb_toy_image, rgb_toy_value,

@@ -15,6 +15,7 @@ mod analysis_clustering;
 mod analysis_decomposition;
 mod analysis_manifold;
 mod analysis_omp;
+mod analysis_rand_index;
 mod beps;
 mod beps_usid;
 mod cli;

@@ -1776,10 +1776,10 @@ int32_t ferrolab_tsne(const ferrolab_config *cfg,
                       double *embedding,
                       double *kl_divergence);
 
-// Multidimensional scaling of `x` (n x d; with `mds.dissimilarity = "precomputed"` an n x n
-// dissimilarity matrix, d = n) into `embedding` (n x k) with the `mds.*` keys of `cfg` (NULL:
-// scikit-learn 1.9's metric SMACOF: 1 start, 300 iterations, eps 1e-6, seed 0;
-// `mds.method = "classical"` for Torgerson's). `stress` (NULL: not wanted) receives the raw
+// Multidimensional scaling of `x` (n x d, Euclidean dissimilarities) into `embedding` (n x k)
+// with the `mds.*` keys of `cfg` (NULL: scikit-learn 1.9's metric SMACOF: 1 start, 300
+// iterations, eps 1e-6, seed 0; `mds.method = "classical"` for Torgerson's); `k` sets the
+// embedding's dimension (`mds.n_components` is ignored). `stress` (NULL: not wanted) receives the raw
 // stress of the embedding, the sum over pairs of (distance - dissimilarity)^2. Returns
 // FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_ARGUMENT, _NON_FINITE,
 // _INVALID_HANDLE (cfg), _OUT_OF_MEMORY, a configuration error naming the key.
@@ -1797,7 +1797,8 @@ int32_t ferrolab_mds(const ferrolab_config *cfg,
 
 // Isomap of `x` (n x d) into `embedding` (n x k) with the `isomap.*` keys of `cfg` (NULL:
 // scikit-learn's 5 neighbours): the k-nearest-neighbour graph, geodesic distances by shortest
-// paths, classical MDS of them. `reconstruction_error` (NULL: not wanted) receives
+// paths, classical MDS of them; `k` sets the embedding's dimension (`isomap.n_components` is
+// ignored). `reconstruction_error` (NULL: not wanted) receives
 // scikit-learn's `reconstruction_error()`. A neighbour graph in pieces is an error naming
 // `isomap.n_neighbors` (raise it). Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER,
 // _INVALID_ARGUMENT, _NON_FINITE, _INVALID_HANDLE (cfg), _OUT_OF_MEMORY, a configuration error
@@ -2224,8 +2225,8 @@ int32_t ferrolab_unet_set_checkpoint(const ferrolab_unet *unet, const char *path
 // library's worker pool, blocking; each crop is augmented on the fly. The same seed gives the
 // same weights whatever the thread count. After a cancellation, calling it again with the
 // same data continues exactly where it stopped. `loss_history` receives up to `cap` epochs'
-// mean training cross-entropy (NULL with cap 0: not wanted) and `*epochs_done` the epochs done
-// (also on cancellation). Progress: `ferrolab_unet_progress_info`; cancel:
+// mean training cross-entropy of the current run (NULL with cap 0: not wanted) and
+// `*epochs_done` the epochs done, both also when the run is cancelled or fails. Progress: `ferrolab_unet_progress_info`; cancel:
 // `ferrolab_unet_request_cancel`. Returns FERROLAB_OK, FERROLAB_WARN_TRUNCATED (cap < epochs
 // done), or FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE, _INVALID_ARGUMENT (a side not a
 // multiple of 8, n = 0, a class out of range, other data than the run's, a checkpoint of

@@ -60,10 +60,10 @@ pub unsafe extern "C" fn ferrolab_tsne(
     })
 }
 
-/// Multidimensional scaling of `x` (n x d; with `mds.dissimilarity = "precomputed"` an n x n
-/// dissimilarity matrix, d = n) into `embedding` (n x k) with the `mds.*` keys of `cfg` (NULL:
-/// scikit-learn 1.9's metric SMACOF: 1 start, 300 iterations, eps 1e-6, seed 0;
-/// `mds.method = "classical"` for Torgerson's). `stress` (NULL: not wanted) receives the raw
+/// Multidimensional scaling of `x` (n x d, Euclidean dissimilarities) into `embedding` (n x k)
+/// with the `mds.*` keys of `cfg` (NULL: scikit-learn 1.9's metric SMACOF: 1 start, 300
+/// iterations, eps 1e-6, seed 0; `mds.method = "classical"` for Torgerson's); `k` sets the
+/// embedding's dimension (`mds.n_components` is ignored). `stress` (NULL: not wanted) receives the raw
 /// stress of the embedding, the sum over pairs of (distance - dissimilarity)^2. Returns
 /// FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER, _INVALID_ARGUMENT, _NON_FINITE,
 /// _INVALID_HANDLE (cfg), _OUT_OF_MEMORY, a configuration error naming the key.
@@ -96,7 +96,8 @@ pub unsafe extern "C" fn ferrolab_mds(
 
 /// Isomap of `x` (n x d) into `embedding` (n x k) with the `isomap.*` keys of `cfg` (NULL:
 /// scikit-learn's 5 neighbours): the k-nearest-neighbour graph, geodesic distances by shortest
-/// paths, classical MDS of them. `reconstruction_error` (NULL: not wanted) receives
+/// paths, classical MDS of them; `k` sets the embedding's dimension (`isomap.n_components` is
+/// ignored). `reconstruction_error` (NULL: not wanted) receives
 /// scikit-learn's `reconstruction_error()`. A neighbour graph in pieces is an error naming
 /// `isomap.n_neighbors` (raise it). Returns FERROLAB_OK, or FERROLAB_ERR_NULL_POINTER,
 /// _INVALID_ARGUMENT, _NON_FINITE, _INVALID_HANDLE (cfg), _OUT_OF_MEMORY, a configuration error

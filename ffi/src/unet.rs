@@ -133,8 +133,8 @@ pub unsafe extern "C" fn ferrolab_unet_set_checkpoint(
 /// library's worker pool, blocking; each crop is augmented on the fly. The same seed gives the
 /// same weights whatever the thread count. After a cancellation, calling it again with the
 /// same data continues exactly where it stopped. `loss_history` receives up to `cap` epochs'
-/// mean training cross-entropy (NULL with cap 0: not wanted) and `*epochs_done` the epochs done
-/// (also on cancellation). Progress: `ferrolab_unet_progress_info`; cancel:
+/// mean training cross-entropy of the current run (NULL with cap 0: not wanted) and
+/// `*epochs_done` the epochs done, both also when the run is cancelled or fails. Progress: `ferrolab_unet_progress_info`; cancel:
 /// `ferrolab_unet_request_cancel`. Returns FERROLAB_OK, FERROLAB_WARN_TRUNCATED (cap < epochs
 /// done), or FERROLAB_ERR_NULL_POINTER, _INVALID_HANDLE, _INVALID_ARGUMENT (a side not a
 /// multiple of 8, n = 0, a class out of range, other data than the run's, a checkpoint of
@@ -171,7 +171,7 @@ pub unsafe extern "C" fn ferrolab_unet_train(
             )
         };
         check_finite(xs, "images")?;
-        let history_out = if loss_history.is_null() && cap == 0 {
+        let mut history_out = if loss_history.is_null() && cap == 0 {
             None
         } else {
             // SAFETY: caller's contract (checked before the run, not after it).
@@ -195,15 +195,16 @@ pub unsafe extern "C" fn ferrolab_unet_train(
         let result = model.train(images, masks, &progress);
         *done_out = model.epochs_done();
         let losses: Vec<f64> = model.history().iter().map(|r| r.train.total).collect();
-        result?;
-        if let Some(out) = history_out {
+        // The history of the epochs done is written also when the run was cancelled or failed.
+        if let Some(out) = &mut history_out {
             out.iter_mut().zip(&losses).for_each(|(o, v)| *o = *v);
-            if losses.len() > cap {
-                return Err(FfiError::new(
-                    FERROLAB_WARN_TRUNCATED,
-                    format!("cap = {cap} but {} epochs are done", losses.len()),
-                ));
-            }
+        }
+        result?;
+        if history_out.is_some() && losses.len() > cap {
+            return Err(FfiError::new(
+                FERROLAB_WARN_TRUNCATED,
+                format!("cap = {cap} but {} epochs are done", losses.len()),
+            ));
         }
         Ok(())
     })

@@ -140,7 +140,7 @@ impl IsomapParams {
     /// // Two far-apart pairs: with 1 neighbour the graph has 2 components.
     /// let x = array![[0.0], [1.0], [100.0], [101.0]];
     /// let err = Isomap::params().n_neighbors(1).n_components(1).fit(x.view()).unwrap_err();
-    /// assert!(err.to_string().contains("n_neighbors = 1"));
+    /// assert!(err.to_string().contains("isomap.n_neighbors = 1"));
     /// assert!(Isomap::params().n_neighbors(2).n_components(1).fit(x.view()).is_ok());
     /// ```
     pub fn fit(&self, x: ArrayView2<f64>) -> Result<Isomap, AnalysisError> {
@@ -149,7 +149,7 @@ impl IsomapParams {
         let (k, c) = (self.n_neighbors, self.n_components);
         if k == 0 || k >= n {
             return Err(AnalysisError::Invalid(format!(
-                "n_neighbors = {k}: it must be in 1..{n} (fewer than the samples of x)"
+                "isomap.n_neighbors = {k}: it must be in 1..{n} (fewer than the samples of x)"
             )));
         }
         if c == 0 || c > n {
@@ -166,7 +166,7 @@ impl IsomapParams {
         let components = graph.components();
         if components > 1 {
             return Err(AnalysisError::Invalid(format!(
-                "n_neighbors = {k}: the nearest-neighbour graph of x has {components} connected \
+                "isomap.n_neighbors = {k}: the nearest-neighbour graph of x has {components} connected \
                  components, so some geodesic distances are infinite; raise n_neighbors (or \
                  embed the components separately)"
             )));

@@ -177,8 +177,9 @@ def unet():
 
 
 UNET_CASES = {
-    "unet fit, a single crop without its axis": ("Unet.fit", lambda m: ferrolab.Unet().fit(np.zeros((8, 8)), np.zeros((8, 8))),
-                                                 r"Unet.fit: images must have shape \(n, h, w\); got shape \(8, 8\)"),
+    "unet fit, a single crop without its axis": ("Unet.fit",
+        lambda m: ferrolab.Unet().fit(np.zeros((8, 8)), np.zeros((8, 8))),
+        r"Unet.fit: images must have shape \(n, h, w\); got shape \(8, 8\)"),
     "unet fit, masks of another size": ("Unet.fit",
         lambda m: ferrolab.Unet().fit(np.zeros((2, 8, 8)), np.zeros((2, 8, 16), np.uint8)),
         r"Unet.fit: masks must have shape \(n, h, w\) with w = 8 \(from images.shape\[2\]\); got shape \(2, 8, 16\)"),

@@ -62,7 +62,7 @@ end
 """Train on the crops `images` (height x width x n; sides multiples of 8) labelled by `masks`
 (height x width x n; classes below unet.classes) until unet.epochs epochs are done in total.
 Returns the epochs done and this run's mean training cross-entropy per epoch. Throws
-`FerrolabError` (status -12, cancelled) after `unet_cancel` from another task; calling it again
+`FerrolabError` (status -12, cancelled) after `unet_cancel` from another thread; calling it again
 with the same crops continues."""
 function train!(u::Unet, images::AbstractArray{<:Real,3}, masks::AbstractArray{<:Integer,3})
     size(masks) == size(images) ||

@@ -412,6 +412,59 @@ inline std::vector<double> kde(const Matrix &data, const Matrix &points, ConfigR
     return density;
 }
 
+// ---- Manifold learning (stateless): t-SNE, MDS, Isomap, trustworthiness ----
+// x is n x d (one sample per row); `k` sets the embedding's dimension (n x k) and the keys
+// tsne.n_components, mds.n_components and isomap.n_components are not read (as in C).
+
+struct TsneResult {
+    Matrix embedding; // n x k
+    double kl_divergence = 0.0;
+};
+// t-SNE with the tsne.* keys of `cfg` (scikit-learn's defaults; perplexity 30, below n).
+inline TsneResult tsne(const Matrix &x, size_t k = 2, ConfigRef cfg = {}) {
+    x.validate("ferrolab::tsne: x");
+    TsneResult r{Matrix(x.rows, k), 0.0};
+    detail::check(ferrolab_tsne(cfg.get(), x.data.data(), x.rows, x.cols, k, r.embedding.data.data(),
+                                &r.kl_divergence));
+    return r;
+}
+
+struct MdsResult {
+    Matrix embedding;   // n x k
+    double stress = 0.0; // raw stress: sum over pairs of (distance - dissimilarity)^2
+};
+// Metric MDS with the mds.* keys of `cfg` (SMACOF; mds.method = "classical" for Torgerson's).
+inline MdsResult mds(const Matrix &x, size_t k = 2, ConfigRef cfg = {}) {
+    x.validate("ferrolab::mds: x");
+    MdsResult r{Matrix(x.rows, k), 0.0};
+    detail::check(ferrolab_mds(cfg.get(), x.data.data(), x.rows, x.cols, k, r.embedding.data.data(), &r.stress));
+    return r;
+}
+
+struct IsomapResult {
+    Matrix embedding; // n x k (each component's sign is arbitrary)
+    double reconstruction_error = 0.0;
+};
+// Isomap with the isomap.* keys of `cfg` (5 neighbours).
+inline IsomapResult isomap(const Matrix &x, size_t k = 2, ConfigRef cfg = {}) {
+    x.validate("ferrolab::isomap: x");
+    IsomapResult r{Matrix(x.rows, k), 0.0};
+    detail::check(ferrolab_isomap(cfg.get(), x.data.data(), x.rows, x.cols, k, r.embedding.data.data(),
+                                  &r.reconstruction_error));
+    return r;
+}
+
+// Trustworthiness of the embedding y (n x k) of x (n x d), scikit-learn's.
+inline double trustworthiness(const Matrix &x, const Matrix &y, size_t n_neighbors = 5) {
+    x.validate("ferrolab::trustworthiness: x");
+    y.validate("ferrolab::trustworthiness: y");
+    detail::require(x.rows == y.rows, "ferrolab::trustworthiness: x has " + std::to_string(x.rows) + " rows, y " +
+                                          std::to_string(y.rows));
+    double out = 0.0;
+    detail::check(ferrolab_trustworthiness(x.data.data(), y.data.data(), x.rows, x.cols, y.cols, n_neighbors, &out));
+    return out;
+}
+
 struct ShoFit {
     Matrix params;              // n_spectra x 4: amplitude, frequency (Hz), Q, phase (rad)
     Matrix std_errors;          // n_spectra x 4
@@ -1528,6 +1581,126 @@ public:
 private:
     AeSession() = default;
     detail::Owned<ferrolab_ae, ferrolab_ae_free> h_;
+};
+
+// AtomAI's U-Net of papers 002/004 (`ferrolab_unet_*`): per-pixel classes. Training crops are
+// a Matrix of n rows of height * width values (each crop row-major) with their masks, n *
+// height * width class bytes in the same order; a frame is a height x width Matrix of any size.
+class Unet {
+public:
+    // Untrained, with the unet.* keys of `cfg` (none: AtomAI's network for 3 classes).
+    explicit Unet(ConfigRef cfg = {}) { detail::check(ferrolab_unet_new(cfg.get(), h_.out())); }
+    // A model saved by save() (or a checkpoint).
+    static Unet load(const std::string &path) {
+        Unet u{Empty{}};
+        detail::check(ferrolab_unet_load(path.c_str(), u.h_.out()));
+        return u;
+    }
+    // Checkpoint file of later train() calls; std::nullopt for none.
+    void set_checkpoint(const std::optional<std::string> &path) const {
+        detail::check(ferrolab_unet_set_checkpoint(h_.get(), path ? path->c_str() : nullptr));
+    }
+    // Train on crops `images` (n x height*width; sides multiples of 8) and their `masks` (n *
+    // height * width classes below unet.classes) until unet.epochs epochs are done in total;
+    // returns this run's mean training cross-entropy per epoch. Throws
+    // Error(FERROLAB_ERR_CANCELLED) after request_cancel (calling it again continues),
+    // Error(FERROLAB_ERR_BUSY) while another thread trains this model.
+    std::vector<double> train(const Matrix &images, const std::vector<uint8_t> &masks, size_t height,
+                              size_t width) const {
+        const std::string where = "ferrolab::Unet::train: ";
+        detail::require(height > 0 && width > 0 && height % 8 == 0 && width % 8 == 0,
+                        where + "crops of " + std::to_string(height) + " x " + std::to_string(width) +
+                            " pixels: sides must be positive multiples of 8");
+        detail::require_rows(images, images.rows, height * width, where + "images");
+        detail::require(masks.size() == images.data.size(), where + "masks has " + std::to_string(masks.size()) +
+                                                                " values for " + std::to_string(images.data.size()) +
+                                                                " pixels of images");
+        std::vector<double> history(detail::kHistoryCap);
+        size_t epochs = 0;
+        detail::check(ferrolab_unet_train(h_.get(), images.data.data(), masks.data(), images.rows, height, width,
+                                          history.data(), history.size(), &epochs));
+        history.resize(std::min(epochs, history.size()));
+        return history;
+    }
+    void request_cancel() const { detail::check(ferrolab_unet_request_cancel(h_.get())); }
+    Progress progress_info() const {
+        Progress p;
+        detail::check(ferrolab_unet_progress_info(h_.get(), &p.done, &p.total, &p.stage, &p.last_loss));
+        return p;
+    }
+    struct Shape {
+        size_t classes = 0;
+        size_t filters = 0;
+        size_t crop_height = 0; // 0 before training
+        size_t crop_width = 0;
+        size_t parameter_count = 0;
+        size_t epochs_done = 0;
+    };
+    Shape shape() const {
+        Shape s;
+        detail::check(ferrolab_unet_shape(h_.get(), &s.classes, &s.filters, &s.crop_height, &s.crop_width,
+                                          &s.parameter_count, &s.epochs_done));
+        return s;
+    }
+    // Class probabilities of a frame: classes x height x width floats, class-major.
+    struct ClassMaps {
+        size_t classes = 0;
+        size_t height = 0;
+        size_t width = 0;
+        std::vector<float> data;
+        float operator()(size_t c, size_t i, size_t j) const { return data[(c * height + i) * width + j]; }
+    };
+    // Class probabilities of a whole frame (height x width, any size), in inference mode.
+    ClassMaps probabilities(const Matrix &frame) const {
+        check_frame(frame, "ferrolab::Unet::probabilities: frame");
+        const size_t k = shape().classes;
+        ClassMaps p{k, frame.rows, frame.cols, std::vector<float>(k * frame.data.size())};
+        detail::check(ferrolab_unet_probabilities(h_.get(), frame.data.data(), frame.rows, frame.cols, p.data.data(),
+                                                  k));
+        return p;
+    }
+    // The most likely class of every pixel of a whole frame: height * width bytes, row-major.
+    std::vector<uint8_t> segment(const Matrix &frame) const {
+        check_frame(frame, "ferrolab::Unet::segment: frame");
+        std::vector<uint8_t> out(frame.data.size());
+        detail::check(ferrolab_unet_segment(h_.get(), frame.data.data(), frame.rows, frame.cols, out.data()));
+        return out;
+    }
+    // The atoms of a whole frame for a model trained to mark atom centres: n_atoms x
+    // FERROLAB_UNET_ATOM_FIELDS (row, column: pixels, sub-pixel, 0-based; class).
+    Matrix find_atoms(const Matrix &frame) const {
+        check_frame(frame, "ferrolab::Unet::find_atoms: frame");
+        const size_t f = FERROLAB_UNET_ATOM_FIELDS;
+        size_t cap = std::max<size_t>(64, frame.data.size() / 64);
+        for (;;) {
+            Matrix atoms(cap, f);
+            size_t count = 0;
+            int32_t status = ferrolab_unet_find_atoms(h_.get(), frame.data.data(), frame.rows, frame.cols,
+                                                      atoms.data.data(), cap, &count);
+            detail::check(status);
+            if (status != FERROLAB_WARN_TRUNCATED) {
+                return Matrix(count, f, std::vector<double>(atoms.data.begin(), atoms.data.begin() + f * count));
+            }
+            cap = count; // more atoms than the first guess: run again at their number
+        }
+    }
+    void save(const std::string &path) const { detail::check(ferrolab_unet_save(h_.get(), path.c_str())); }
+    std::string last_error() const {
+        return detail::read_string(
+            [&](char *b, size_t c, size_t *n) { return ferrolab_unet_last_error(h_.get(), b, c, n); });
+    }
+    const ferrolab_unet *get() const noexcept { return h_.get(); }
+
+private:
+    struct Empty {};
+    explicit Unet(Empty) {}
+    static void check_frame(const Matrix &frame, const char *what) {
+        frame.validate(what);
+        detail::require(frame.rows > 0 && frame.cols > 0, std::string(what) + " of " + std::to_string(frame.rows) +
+                                                              " x " + std::to_string(frame.cols) +
+                                                              " pixels is empty");
+    }
+    detail::Owned<ferrolab_unet, ferrolab_unet_free> h_;
 };
 
 } // namespace ferrolab

@@ -740,6 +740,13 @@ fn cpp_rvae_matches_the_c_api() {
     assert!(out.contains("rvae: all checks passed"), "{out}");
 }
 
+/// bindings/cpp/ferrolab.hpp: Unet (filters 2, 16 x 16 crops, 3 epochs).
+#[test]
+fn cpp_unet_matches_the_c_api() {
+    let out = run(&compile("tests/cpp/cpp_unet.cpp", Link::Shared));
+    assert!(out.contains("unet: all checks passed"), "{out}");
+}
+
 /// bindings/cpp/ferrolab.hpp: Sweep.
 #[test]
 fn cpp_sweep_runs_and_cancels() {

@@ -227,8 +227,10 @@ fn julia_types(c: &str) -> Vec<String> {
         "int32_t" => &["Int32", "Cint"],
         "int64_t" => &["Int64"],
         "uint64_t" => &["UInt64"],
+        "uint8_t" => &["UInt8"],
         "size_t" => &["Csize_t"],
         "double" => &["Float64", "Cdouble"],
+        "float" => &["Float32", "Cfloat"],
         "void" if stars == 0 => &["Cvoid", "Nothing"],
         "char" => &[],
         _ => return vec![],
@@ -357,6 +359,17 @@ fn the_parser_sees_every_prototype_and_every_type() {
     assert_eq!(pca.params.len(), 8);
     assert_eq!(protos["ferrolab_config_new"].params, ["ferrolab_config **"]);
     assert_eq!(protos["ferrolab_version_string"].ret, "const char *");
+    let train = &protos["ferrolab_unet_train"].params;
+    assert_eq!(
+        (&train[2][..], &train[6][..]),
+        ("const uint8_t *", "double *")
+    );
+    assert_eq!(protos["ferrolab_unet_probabilities"].params[4], "float *");
+    assert_eq!(
+        julia_types("float *"),
+        ["Ptr{Float32}", "Ref{Float32}", "Ptr{Cfloat}", "Ref{Cfloat}"]
+    );
+    assert_eq!(julia_types("const uint8_t *"), ["Ptr{UInt8}", "Ref{UInt8}"]);
     assert!(protos["ferrolab_abi_version"].params.is_empty());
     // Every C type in the header has a Julia spelling in the table.
     for (name, p) in &protos {

@@ -109,5 +109,39 @@ int main() {
                  "40 columns");
     EXPECT_ERROR(ferrolab::loop_parameters(loop.voltage, ferrolab::Matrix(1, 8)), FERROLAB_ERR_INVALID_ARGUMENT,
                  "9 columns");
+
+    // Manifold learning: 24 points on a noisy helix in 3-D, the same numbers as the C API.
+    ferrolab::Matrix helix(24, 3);
+    for (size_t i = 0; i < 24; i++) {
+        double t = 0.3 * double(i);
+        helix(i, 0) = std::cos(t);
+        helix(i, 1) = std::sin(t);
+        helix(i, 2) = 0.2 * t + 0.01 * z[i % 8];
+    }
+    ferrolab::Config tcfg;
+    tcfg.set("tsne.perplexity", 5.0);
+    tcfg.set("tsne.max_iter", 250);
+    ferrolab::TsneResult ts = ferrolab::tsne(helix, 2, tcfg);
+    std::vector<double> emb(48);
+    double value = 0.0;
+    CHECK(ferrolab_tsne(tcfg.get(), helix.data.data(), 24, 3, 2, emb.data(), &value) == FERROLAB_OK);
+    CHECK(ts.embedding.rows == 24 && ts.embedding.cols == 2 && same(ts.embedding.data, emb) &&
+          ts.kl_divergence == value);
+    ferrolab::Config mcfg;
+    mcfg.set("mds.method", "classical");
+    ferrolab::MdsResult md = ferrolab::mds(helix, 1, mcfg);
+    std::vector<double> emb1(24);
+    CHECK(ferrolab_mds(mcfg.get(), helix.data.data(), 24, 3, 1, emb1.data(), &value) == FERROLAB_OK);
+    CHECK(same(md.embedding.data, emb1) && md.stress == value && md.stress > 0.0);
+    ferrolab::IsomapResult iso = ferrolab::isomap(helix);
+    CHECK(ferrolab_isomap(nullptr, helix.data.data(), 24, 3, 2, emb.data(), &value) == FERROLAB_OK);
+    CHECK(same(iso.embedding.data, emb) && iso.reconstruction_error == value);
+    double trust = ferrolab::trustworthiness(helix, iso.embedding, 3);
+    CHECK(ferrolab_trustworthiness(helix.data.data(), emb.data(), 24, 3, 2, 3, &value) == FERROLAB_OK);
+    CHECK(trust == value && trust > 0.5 && trust <= 1.0);
+    CHECK(ferrolab::trustworthiness(helix, helix) == 1.0);
+    EXPECT_ERROR(ferrolab::trustworthiness(helix, ferrolab::Matrix(23, 2)), FERROLAB_ERR_INVALID_ARGUMENT,
+                 "x has 24 rows, y 23");
+    EXPECT_ERROR(ferrolab::tsne(helix), FERROLAB_ERR_INVALID_ARGUMENT, "perplexity");
     return finish("analysis");
 }

@@ -23,6 +23,17 @@ def test_integer_arrays_for_integer_keys():
         Args("f").array("k", np.array([2**63], np.uint64), (None,), dtype=np.int64)
 
 
+def test_byte_arrays_for_masks():
+    out = Args("f").array("m", [[0, 1], [2, 255]], (None, 2), dtype=np.uint8)
+    assert out.dtype == np.uint8 and out.tolist() == [[0, 1], [2, 255]]
+    assert Args("f").array("m", np.array([True, False]), (None,), dtype=np.uint8).tolist() == [1, 0]
+    for values in ([256], [-1], np.array([300], np.int16)):
+        with pytest.raises(ferrolab.OutOfRangeError, match="m holds values beyond uint8"):
+            Args("f").array("m", values, (None,), dtype=np.uint8)
+    with pytest.raises(ferrolab.WrongTypeError, match=r"m must hold integers in \[0, 255\]; got dtype float64"):
+        Args("f").array("m", [0.0, 1.0], (None,), dtype=np.uint8)
+
+
 @pytest.mark.parametrize("value, dtype", [
     (np.ones(3, complex), "complex128"),
     (["1", "2"], "<U1"),

@@ -60,3 +60,14 @@ def test_rvae_example_trains_encodes_and_reloads(tmp_path):
     assert "reloaded model encodes identically: yes" in run.stdout, run.stdout
     assert re.search(r"epoch 20: train loss \d", run.stdout), run.stdout
     assert (tmp_path / "rvae.safetensors").is_file()
+
+
+def test_unet_example_segments_a_held_out_frame_and_reloads(tmp_path):
+    run = subprocess.run([sys.executable, str(EXAMPLES / "unet_segment.py"), str(tmp_path)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "reloaded model segments identically: yes" in run.stdout, run.stdout
+    iou = re.search(r"held-out 40 x 56 frame: IoU of the disks (\d\.\d+)", run.stdout)
+    assert iou and float(iou.group(1)) > 0.6, run.stdout
+    assert re.search(r"atoms found: [1-9]\d* of 10 disks", run.stdout), run.stdout
+    assert (tmp_path / "unet.safetensors").is_file()

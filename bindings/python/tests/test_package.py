@@ -8,7 +8,7 @@ import re
 import subprocess
 import sys
 import textwrap
-from ctypes import POINTER, c_char_p, c_double, c_int32, c_int64, c_size_t, c_uint64, c_void_p
+from ctypes import POINTER, c_char_p, c_double, c_float, c_int32, c_int64, c_size_t, c_uint8, c_uint64, c_void_p
 
 import numpy as np
 import pytest
@@ -18,7 +18,8 @@ from ferrolab import _lib, errors
 
 from conftest import HEADER, ROOT, header_functions
 
-_C_TYPES = {"int32_t": c_int32, "int64_t": c_int64, "uint64_t": c_uint64, "size_t": c_size_t, "double": c_double}
+_C_TYPES = {"int32_t": c_int32, "int64_t": c_int64, "uint64_t": c_uint64, "size_t": c_size_t, "double": c_double,
+            "uint8_t": c_uint8, "float": c_float}
 
 
 def _ctype(c_type):
@@ -58,6 +59,7 @@ def test_the_type_parser_reads_pointers_handles_and_strings():
     assert _ctype("const ferrolab_config *") is c_void_p
     assert _ctype("const char *") is c_char_p
     assert _ctype("size_t") is c_size_t
+    assert _ctype("const uint8_t *") is POINTER(c_uint8) and _ctype("float *") is POINTER(c_float)
     assert header_prototypes()["ferrolab_gp_load"] == (c_int32, [c_char_p, POINTER(c_void_p)])
 
 
@@ -179,5 +181,5 @@ def test_unchecked_arrays_never_reach_c():
     with pytest.raises(ferrolab.InternalError):
         _lib.ptr(np.zeros((3, 3))[:, 0])
     with pytest.raises(ferrolab.InternalError):
-        _lib.ptr(np.zeros(3, np.float32))
+        _lib.ptr(np.zeros(3, np.float16))
     assert ctypes.cast(_lib.ptr(np.zeros(3)), ctypes.c_void_p).value is not None

@@ -76,6 +76,13 @@ CASES = {
     "kde, points of another dimension": ("kde",
         lambda gp, vae: ferrolab.kde(np.zeros((20, 2)), np.zeros((5, 3))),
         r"kde: points must have shape \(m, d\) with d = 2 \(from data.shape\[1\]\); got shape \(5, 3\)"),
+    # Manifold learning.
+    "tsne, 1-D x": ("tsne", lambda gp, vae: ferrolab.tsne(np.zeros(10)), r"tsne: x must have shape \(n, d\)"),
+    "mds, 3-D x": ("mds", lambda gp, vae: ferrolab.mds(np.zeros((4, 3, 2))), r"mds: x must have shape \(n, d\)"),
+    "isomap, 1-D x": ("isomap", lambda gp, vae: ferrolab.isomap(np.zeros(10)), r"isomap: x must have shape \(n, d\)"),
+    "trustworthiness, embedding of other rows": ("trustworthiness",
+        lambda gp, vae: ferrolab.trustworthiness(np.zeros((10, 3)), np.zeros((9, 2))),
+        r"trustworthiness: embedding must have shape \(n, k\) with n = 10 \(from x.shape\[0\]\); got shape \(9, 2\)"),
     # Band excitation.
     "sho fit, im of another shape": ("sho_fit",
         lambda gp, vae: ferrolab.sho_fit(np.linspace(1, 2, 8), np.zeros((3, 8)), np.zeros((2, 8))),
@@ -159,6 +166,44 @@ def test_rvae_wrong_shapes_are_refused_before_c(case, rvae, no_c_calls):
     _, call, message = RVAE_CASES[case]
     with pytest.raises(ValueError, match=message) as err:
         call(rvae)
+    assert isinstance(err.value, ferrolab.ArgumentError)
+    assert err.value.status == ferrolab.errors.ERR_INVALID_ARGUMENT
+
+
+@pytest.fixture
+def unet():
+    x = RNG.uniform(size=(2, 8, 16))
+    return ferrolab.Unet(classes=2, filters=1, epochs=1, test_fraction=0.0).fit(x, x > 0.5)
+
+
+UNET_CASES = {
+    "unet fit, a single crop without its axis": ("Unet.fit",
+        lambda m: ferrolab.Unet().fit(np.zeros((8, 8)), np.zeros((8, 8))),
+        r"Unet.fit: images must have shape \(n, h, w\); got shape \(8, 8\)"),
+    "unet fit, masks of another size": ("Unet.fit",
+        lambda m: ferrolab.Unet().fit(np.zeros((2, 8, 8)), np.zeros((2, 8, 16), np.uint8)),
+        r"Unet.fit: masks must have shape \(n, h, w\) with w = 8 \(from images.shape\[2\]\); got shape \(2, 8, 16\)"),
+    "unet fit, sides not multiples of 8": ("Unet.fit",
+        lambda m: ferrolab.Unet().fit(np.zeros((2, 12, 8)), np.zeros((2, 12, 8), np.uint8)),
+        r"Unet.fit: crops must have sides that are positive multiples of 8; got 12 x 8"),
+    "unet fit, warm start with other crops": ("Unet.fit",
+        lambda m: m.set_params(warm_start=True).fit(np.zeros((2, 16, 16)), np.zeros((2, 16, 16), np.uint8)),
+        r"Unet.fit: images must have shape \(n, h, w\) with w = 16 \(from the model trained so far\)|"
+        r"Unet.fit: images must have shape \(n, h, w\) with h = 8 \(from the model trained so far\)"),
+    "unet predict_proba, a stack": ("Unet.predict_proba", lambda m: m.predict_proba(np.zeros((2, 8, 8))),
+                                    r"Unet.predict_proba: frame must have shape \(h, w\); got shape \(2, 8, 8\)"),
+    "unet predict, 1-D frame": ("Unet.predict", lambda m: m.predict(np.zeros(64)),
+                                r"Unet.predict: frame must have shape \(h, w\); got shape \(64,\)"),
+    "unet find_atoms, 3-D frame": ("Unet.find_atoms", lambda m: m.find_atoms(np.zeros((1, 8, 8))),
+                                   r"Unet.find_atoms: frame must have shape \(h, w\)"),
+}
+
+
+@pytest.mark.parametrize("case", UNET_CASES)
+def test_unet_wrong_shapes_are_refused_before_c(case, unet, no_c_calls):
+    _, call, message = UNET_CASES[case]
+    with pytest.raises(ValueError, match=message) as err:
+        call(unet)
     assert isinstance(err.value, ferrolab.ArgumentError)
     assert err.value.status == ferrolab.errors.ERR_INVALID_ARGUMENT
 
@@ -254,6 +299,7 @@ TYPE_CASES = {
     "vae fit, objects": lambda gp, vae, cfg: ferrolab.Vae().fit(np.array([[object(), 1.0]])),
     "sho fit, complex spectra": lambda gp, vae, cfg: ferrolab.sho_fit([1.0, 2.0], np.ones(2, complex), np.ones(2)),
     "kmeans, text": lambda gp, vae, cfg: ferrolab.kmeans([["1", "2"]], 1),
+    "unet fit, real-valued masks": lambda gp, vae, cfg: ferrolab.Unet().fit(np.zeros((1, 8, 8)), np.zeros((1, 8, 8))),
     "config, list key of floats for integers": lambda gp, vae, cfg: cfg.set("vae.hidden", [4.5]),
 }
 
@@ -287,7 +333,8 @@ def array_checking_wrappers():
 def test_every_array_checking_wrapper_has_a_wrong_shape_case():
     wrappers = array_checking_wrappers()
     assert {"GaussianProcess.fit", "Vae.decode", "sho_fit", "Config.set"} <= wrappers  # the search works
-    tested = {wrapper for wrapper, _, _ in (*CASES.values(), *LSTM_CASES.values(), *RVAE_CASES.values(), *EXPERIMENT_CASES.values())}
+    tested = {wrapper for wrapper, _, _ in (*CASES.values(), *LSTM_CASES.values(), *RVAE_CASES.values(),
+                                            *UNET_CASES.values(), *EXPERIMENT_CASES.values())}
     tested |= {"Config.set"}  # Config.set: TYPE_CASES
     assert wrappers - tested == set()
 
@@ -299,7 +346,8 @@ def test_every_array_checking_wrapper_has_a_wrong_shape_case():
     lambda: ferrolab.pca(np.zeros((0, 3)), 1),
     lambda: ferrolab.Vae().fit(np.zeros((0, 4))),
     lambda: ferrolab.LstmVae().fit(np.zeros((0, 4))),
-], ids=["gp fit", "sho fit", "loop fit", "pca", "vae fit", "lstm vae fit"])
+    lambda: ferrolab.Unet().fit(np.zeros((0, 8, 8)), np.zeros((0, 8, 8), np.uint8)),
+], ids=["gp fit", "sho fit", "loop fit", "pca", "vae fit", "lstm vae fit", "unet fit"])
 def test_empty_arrays_reach_c_which_refuses_them(call):
     # Empty arrays have consistent shapes, so the checks pass them on; C names the empty size.
     with pytest.raises(ferrolab.ArgumentError, match="positive|n_freq|n_steps"):

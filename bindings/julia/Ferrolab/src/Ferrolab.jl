@@ -1,6 +1,6 @@
 # Ferrolab.jl: ferrolab from Julia through `ccall`, one method per C function of
-# include/ferrolab.h plus types (`Config`, `GaussianProcess`, `VAE`, `LstmVAE`, `Rvae`, `Im2Spec`, `Spec2Im`,
-# `AeSession`) that free their handles.
+# include/ferrolab.h plus types (`Config`, `GaussianProcess`, `VAE`, `LstmVAE`, `Rvae`, `Unet`, `Im2Spec`,
+# `Spec2Im`, `AeSession`) that free their handles.
 #
 #   ] dev bindings/julia/Ferrolab            # once; or include("bindings/julia/Ferrolab.jl")
 #   using Ferrolab
@@ -42,9 +42,11 @@ include("design.jl")
 include("vae.jl")
 include("lstm_vae.jl")
 include("rvae.jl")
+include("unet.jl")
 include("im2spec.jl")
 include("ae.jl")
 include("progress.jl")
 include("analysis.jl")
+include("manifold.jl")
 
 end # module

@@ -1,5 +1,5 @@
-# Progress of any handle's long jobs (after config.jl, gp.jl, vae.jl, lstm_vae.jl and rvae.jl: it dispatches on
-# their types).
+# Progress of any handle's long jobs (after config.jl, gp.jl, vae.jl, lstm_vae.jl, rvae.jl and unet.jl: it
+# dispatches on their types).
 
 """
     progress_info(call) -> (done, total, stage, last_loss)
@@ -23,6 +23,8 @@ progress_info(v::LstmVAE) = progress_info((d, t, s, l) -> ccall((:ferrolab_lstm_
     (Ptr{Cvoid}, Ref{UInt64}, Ref{UInt64}, Ref{Int32}, Ref{Float64}), v.handle, d, t, s, l))
 progress_info(v::Rvae) = progress_info((d, t, s, l) -> ccall((:ferrolab_rvae_progress_info, lib), Int32,
     (Ptr{Cvoid}, Ref{UInt64}, Ref{UInt64}, Ref{Int32}, Ref{Float64}), v.handle, d, t, s, l))
+progress_info(u::Unet) = progress_info((d, t, s, l) -> ccall((:ferrolab_unet_progress_info, lib), Int32,
+    (Ptr{Cvoid}, Ref{UInt64}, Ref{UInt64}, Ref{Int32}, Ref{Float64}), u.handle, d, t, s, l))
 "Progress of a sweep handle (structures; stage 0)."
 sweep_progress_info(h::Ptr{Cvoid}) = progress_info((d, t, s, l) -> ccall((:ferrolab_sweep_progress_info, lib), Int32,
     (Ptr{Cvoid}, Ref{UInt64}, Ref{UInt64}, Ref{Int32}, Ref{Float64}), h, d, t, s, l))

@@ -110,4 +110,65 @@ const XQ = [0.25 1.1 2.2;
         @test means[:, glabels[1]] ≈ sum(g[:, 1:20], dims=2)[:] ./ 20 atol = 1e-6
         @test size(covs) == (2, 2, 2) && covs[:, :, 1] ≈ covs[:, :, 1]'
     end
+
+    @testset "manifold learning takes features x samples" begin
+        # Three groups of 10 in 4-D, far apart; an embedding keeps them.
+        x = hcat([[sin(1.3 * i + j) + 8.0 * g for j in 1:4, i in 1:10] for g in 0:2]...)
+        y, kl = Ferrolab.tsne(x, 2, let c = Ferrolab.Config(); Ferrolab.set!(c, "tsne.perplexity", 5.0); c end)
+        @test size(y) == (2, 30) && isfinite(kl)
+        @test Ferrolab.trustworthiness(x, y, 5) > 0.9
+        m, stress = Ferrolab.mds(x)
+        dist(a) = [norm(a[:, i] - a[:, j]) for i in 1:30, j in 1:30]
+        @test stress ≈ sum(abs2, dist(m) - dist(x)) / 2 rtol = 1e-9
+        e, err = Ferrolab.isomap(x, 1, let c = Ferrolab.Config(); Ferrolab.set!(c, "isomap.n_neighbors", 12); c end)
+        @test size(e) == (1, 30) && err >= 0
+        @test Ferrolab.trustworthiness(x, x, 5) ≈ 1.0
+        @test_throws ArgumentError Ferrolab.trustworthiness(x, y[:, 1:29], 5)
+    end
+
+    @testset "U-Net on height x width crops" begin
+        # 8 crops of 16 x 16 with a bright square (class 1) at a place of its own.
+        images = fill(0.1, 16, 16, 8)
+        masks = zeros(UInt8, 16, 16, 8)
+        for k in 1:8
+            r, c = 2 + k, 10 - k ÷ 2
+            images[r:r+3, c:c+4, k] .= 0.9
+            masks[r:r+3, c:c+4, k] .= 1
+        end
+        cfg = Ferrolab.Config()
+        for (key, value) in (("unet.classes", 2), ("unet.filters", 2), ("unet.epochs", 2), ("unet.batch_size", 4),
+                             ("unet.test_fraction", 0.0))
+            Ferrolab.set!(cfg, key, value)
+        end
+        u = Ferrolab.Unet(cfg)
+        epochs, losses = Ferrolab.train!(u, images, masks)
+        @test epochs == 2 && length(losses) == 2 && all(isfinite, losses)
+        s = Ferrolab.unet_shape(u)
+        @test (s.classes, s.filters, s.crop_height, s.crop_width, s.epochs) == (2, 2, 16, 16, 2)
+        @test Ferrolab.progress_info(u)[1:3] == (2, 2, 0)
+        frame = images[:, :, 1][1:13, :]  # 13 x 16: not the crops' size
+        p = Ferrolab.probabilities(u, frame)
+        @test size(p) == (13, 16, 2) && eltype(p) == Float32
+        @test all(abs.(sum(p, dims=3) .- 1) .< 1e-5)
+        c = Ferrolab.segment(u, frame)
+        @test size(c) == (13, 16) && c == UInt8.(p[:, :, 2] .> p[:, :, 1])
+        atoms = Ferrolab.find_atoms(u, frame)
+        @test size(atoms, 1) == 3 && all(1 .<= atoms[1, :] .<= 13) && all(atoms[3, :] .== 1)
+        path = tempname() * ".safetensors"
+        Ferrolab.save(u, path)
+        again = Ferrolab.load_unet(path)
+        @test Ferrolab.probabilities(again, frame) == p
+        Ferrolab.set_checkpoint(u, nothing)
+        Ferrolab.unet_cancel(u)  # allowed before a run
+        @test_throws ArgumentError Ferrolab.train!(u, images[1:12, :, :], masks[1:12, :, :])
+        @test_throws ArgumentError Ferrolab.train!(u, images, masks[:, :, 1:7])
+        err = try
+            Ferrolab.train!(u, images, masks .* UInt8(2))
+            nothing
+        catch e
+            e
+        end
+        @test err isa Ferrolab.FerrolabError && err.status == -3 && occursin("unet.classes", err.message)
+        @test occursin("unet.classes", Ferrolab.unet_last_error(u))
+    end
 end

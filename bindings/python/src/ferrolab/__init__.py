@@ -15,8 +15,9 @@ RuntimeError (see `ferrolab.errors`); `NoSelectionWarning` (the LSTM VAE's train
 with the target count of active channels) is a warning, not an error.
 
 Modules: `config` (Config, keys), `phasefield` (Polycrystal, simulate_loop, loop_features, Sweep,
-Dataset), `gp` (GaussianProcess), `vae` (Vae), `lstm_vae` (LstmVae), `rvae` (Rvae), `analysis` (pca, nmf, dictionary_learning, kmeans,
-gmm, kde, pearson_matrix), `beps` (sho_fit, phase_rotation, piezoresponse, loop_fit,
+Dataset), `gp` (GaussianProcess), `vae` (Vae), `lstm_vae` (LstmVae), `rvae` (Rvae), `unet` (Unet),
+`analysis` (pca, nmf, dictionary_learning, kmeans, gmm, kde, pearson_matrix), `manifold` (tsne,
+mds, isomap, trustworthiness), `beps` (sho_fit, phase_rotation, piezoresponse, loop_fit,
 loop_parameters), `design` (Design), `experiment` (Im2Spec, Spec2Im, AeSession,
 sample_generate), `library` (version, threads, memory budget), `errors`.
 """
@@ -40,7 +41,9 @@ from .library import (abi_version, last_error, library_path, max_alloc_bytes, nu
 from .phasefield import (DATASET_PARAMETERS, LOOP_FEATURES, Dataset, Polycrystal, Sweep, loop_features,
                          read_dataset, run_sweep, simulate_loop)
 from .lstm_vae import LstmEncoding, LstmVae
+from .manifold import IsomapResult, MdsResult, TsneResult, isomap, mds, trustworthiness, tsne
 from .rvae import Rvae, RvaeEncoding
+from .unet import Unet
 from .vae import Vae
 
 __version__ = "0.1.0"
@@ -50,11 +53,11 @@ __all__ = [
     "sample_generate", "ArgumentError", "BusyError", "CancelledError", "Config", "CorruptFileError", "DATASET_PARAMETERS",
     "Dataset", "Design", "DesignResult", "DictionaryResult", "FerrolabError", "FileError", "GaussianProcess",
     "GmmResult", "InternalError", "Key", "KmeansResult", "LOOP_FEATURES", "LOOP_FIT_PARAMETERS", "LOOP_PARAMETERS",
-    "LoopFit", "LstmEncoding", "LstmVae", "NmfResult", "NoSelectionWarning", "NonFiniteError", "NotFittedError", "NumericalError", "OutOfMemoryError",
+    "IsomapResult", "LoopFit", "LstmEncoding", "LstmVae", "MdsResult", "NmfResult", "NoSelectionWarning", "NonFiniteError", "NotFittedError", "NumericalError", "OutOfMemoryError",
     "OutOfRangeError", "PcaResult", "Polycrystal", "Progress", "Rvae", "RvaeEncoding", "SHO_PARAMETERS", "STAGES", "ShoFit", "Sweep",
-    "ThreadPoolError", "UnknownKeyError", "Vae", "WrongTypeError", "abi_version", "describe", "dictionary_learning",
-    "errors", "gmm", "kde", "keys", "kmeans", "last_error", "library_path", "loop_features", "loop_fit",
-    "loop_parameters", "max_alloc_bytes", "nmf", "num_threads", "pca", "pearson_matrix", "phase_rotation",
+    "ThreadPoolError", "TsneResult", "Unet", "UnknownKeyError", "Vae", "WrongTypeError", "abi_version", "describe", "dictionary_learning",
+    "errors", "gmm", "isomap", "kde", "keys", "kmeans", "last_error", "library_path", "loop_features", "loop_fit",
+    "loop_parameters", "max_alloc_bytes", "mds", "nmf", "num_threads", "pca", "pearson_matrix", "phase_rotation",
     "piezoresponse", "read_dataset", "run_design", "run_sweep", "set_max_alloc_bytes", "set_num_threads",
-    "sho_fit", "simulate_loop", "status_str", "version",
+    "sho_fit", "simulate_loop", "status_str", "trustworthiness", "tsne", "version",
 ]

@@ -5,7 +5,7 @@ right one: it would read past the end. Every wrapper therefore passes each array
 `Args.array`, which
 
 - converts it to a C-contiguous array of the element type C reads (float64 for every input of
-  ferrolab.h today), refusing complex, text, dates and objects that are not numbers
+  ferrolab.h but the U-Net's uint8 masks), refusing complex, text, dates and objects that are not numbers
   (`WrongTypeError`), instead of silently dropping an imaginary part or parsing strings;
 - checks its number of dimensions and each extent against the expected shape, whose entries are
   an exact size (int), a named dimension (str) shared by the call's arrays and bound by the first
@@ -23,8 +23,9 @@ from . import errors
 
 # The element types the inputs may have for a float64 or an int64 argument: booleans, integers,
 # reals. Complex ('c'), text ('U', 'S'), datetimes ('M', 'm'), raw bytes ('V') are refused.
-_NUMERIC_KINDS = {np.dtype(np.float64): "biuf", np.dtype(np.int64): "biu"}
-_KIND_NAMES = {np.dtype(np.float64): "real numbers", np.dtype(np.int64): "integers"}
+_NUMERIC_KINDS = {np.dtype(np.float64): "biuf", np.dtype(np.int64): "biu", np.dtype(np.uint8): "biu"}
+_KIND_NAMES = {np.dtype(np.float64): "real numbers", np.dtype(np.int64): "integers",
+               np.dtype(np.uint8): "integers in [0, 255]"}
 
 
 def _fmt(shape):
@@ -71,8 +72,12 @@ class Args:
                 self._wrong_type(name, a, dtype)
         elif a.dtype.kind not in _NUMERIC_KINDS[dtype]:
             self._wrong_type(name, a, dtype)
-        if dtype.kind == "i" and a.dtype.kind == "u" and a.size and a.max() > np.iinfo(dtype).max:
-            self._fail(f"{name} holds values beyond {dtype.name}", errors.OutOfRangeError, errors.ERR_OUT_OF_RANGE)
+        if dtype.kind in "iu" and a.dtype.kind in "iu" and a.size:
+            # Integers that the C type cannot hold would wrap (a class 256 becoming class 0).
+            info = np.iinfo(dtype)
+            if int(a.max()) > info.max or int(a.min()) < info.min:
+                self._fail(f"{name} holds values beyond {dtype.name}", errors.OutOfRangeError,
+                           errors.ERR_OUT_OF_RANGE)
         if shapes:
             self._check_shape(name, a.shape, shapes)
         return np.ascontiguousarray(a, dtype=dtype)

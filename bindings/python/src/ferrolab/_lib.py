@@ -8,7 +8,7 @@ copy wins because `_SIGNATURES` below describes the library the package was buil
 import ctypes
 import os
 import sys
-from ctypes import POINTER, c_char_p, c_double, c_int32, c_int64, c_size_t, c_uint64, c_void_p
+from ctypes import POINTER, c_char_p, c_double, c_float, c_int32, c_int64, c_size_t, c_uint8, c_uint64, c_void_p
 from pathlib import Path
 
 import numpy as np
@@ -150,6 +150,12 @@ _SIGNATURES = {
         c_int32, [c_void_p, _P(c_double), c_size_t, c_size_t, _P(c_double), c_size_t, _P(c_double)]),
     "ferrolab_pearson_matrix": (
         c_int32, [_P(c_double), _P(c_double), c_size_t, c_size_t, c_size_t, _P(c_double)]),
+    # Manifold learning.
+    "ferrolab_tsne": (c_int32, [c_void_p, _P(c_double), c_size_t, c_size_t, c_size_t, _P(c_double), _P(c_double)]),
+    "ferrolab_mds": (c_int32, [c_void_p, _P(c_double), c_size_t, c_size_t, c_size_t, _P(c_double), _P(c_double)]),
+    "ferrolab_isomap": (c_int32, [c_void_p, _P(c_double), c_size_t, c_size_t, c_size_t, _P(c_double), _P(c_double)]),
+    "ferrolab_trustworthiness": (
+        c_int32, [_P(c_double), _P(c_double), c_size_t, c_size_t, c_size_t, c_size_t, _P(c_double)]),
     # Inverse design.
     "ferrolab_design_new": (c_int32, [c_void_p, c_char_p, c_char_p, c_int32, _P(c_void_p)]),
     "ferrolab_design_run": (c_int32, [c_void_p]),
@@ -220,6 +226,24 @@ _SIGNATURES = {
     "ferrolab_rvae_free": _FREE,
     "ferrolab_rvae_last_error": _LAST_ERROR,
     "ferrolab_rvae_progress_info": _PROGRESS_INFO,
+    # AtomAI's U-Net (papers 002/004).
+    "ferrolab_unet_new": (c_int32, [c_void_p, _P(c_void_p)]),
+    "ferrolab_unet_set_checkpoint": (c_int32, [c_void_p, c_char_p]),
+    "ferrolab_unet_train": (
+        c_int32, [c_void_p, _P(c_double), _P(c_uint8), c_size_t, c_size_t, c_size_t, _P(c_double), c_size_t,
+                  _P(c_size_t)]),
+    "ferrolab_unet_progress_info": _PROGRESS_INFO,
+    "ferrolab_unet_request_cancel": (c_int32, [c_void_p]),
+    "ferrolab_unet_probabilities": (c_int32, [c_void_p, _P(c_double), c_size_t, c_size_t, _P(c_float), c_size_t]),
+    "ferrolab_unet_segment": (c_int32, [c_void_p, _P(c_double), c_size_t, c_size_t, _P(c_uint8)]),
+    "ferrolab_unet_find_atoms": (
+        c_int32, [c_void_p, _P(c_double), c_size_t, c_size_t, _P(c_double), c_size_t, _P(c_size_t)]),
+    "ferrolab_unet_shape": (
+        c_int32, [c_void_p, _P(c_size_t), _P(c_size_t), _P(c_size_t), _P(c_size_t), _P(c_size_t), _P(c_size_t)]),
+    "ferrolab_unet_save": (c_int32, [c_void_p, c_char_p]),
+    "ferrolab_unet_load": (c_int32, [c_char_p, _P(c_void_p)]),
+    "ferrolab_unet_free": _FREE,
+    "ferrolab_unet_last_error": _LAST_ERROR,
     # Encoder-decoders, the automated-experiment session and the simulated sample.
     "ferrolab_im2spec_new": (c_int32, [c_void_p, c_size_t, c_size_t, c_size_t, _P(c_void_p)]),
     "ferrolab_im2spec_set_checkpoint": (c_int32, [c_void_p, c_char_p]),
@@ -336,7 +360,7 @@ def encode_path(path):
 
 
 _CTYPES = {np.dtype(np.float64): c_double, np.dtype(np.int32): c_int32, np.dtype(np.int64): c_int64,
-           np.dtype(np.uint64): c_uint64}
+           np.dtype(np.uint64): c_uint64, np.dtype(np.uint8): c_uint8, np.dtype(np.float32): c_float}
 
 
 def ptr(array):

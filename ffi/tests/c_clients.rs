@@ -195,8 +195,8 @@ fn run(client: &Client) -> String {
 
 /// Run a training example plain and sanitized but not under valgrind: their epochs take
 /// 14-61 s each there (ae_closed_loop, lstm_vae_spectra, rvae_rotated: 60 % of this test's
-/// valgrind time, benches/README.md), and tests/c/ae.c, lstm_vae.c and rvae.c drive the same
-/// calls under valgrind at tiny sizes.
+/// valgrind time, benches/README.md), and tests/c/ae.c, lstm_vae.c, rvae.c and unet.c drive the
+/// same calls under valgrind at tiny sizes (unet_segment is run this way too).
 fn run_training_example(client: &Client) -> String {
     run_checked(client, false)
 }

@@ -18,6 +18,7 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("vae", vae),
     ("lstm_vae", lstm_vae),
     ("rvae", rvae),
+    ("unet", unet),
     ("im2spec", im2spec),
     ("ae_manifest", ae_manifest),
     ("gp", gp),
@@ -91,6 +92,14 @@ pub fn lstm_vae(data: &[u8]) {
 /// parameter count against the file's values before allocating, weights, training state).
 pub fn rvae(data: &[u8]) {
     let _ = ferrolab::nn::rvae::Rvae::load(&scratch("rvae.safetensors", data));
+}
+
+/// U-Net files (papers 002/004): the network file format (safetensors, kind `unet`) and the
+/// model read from it (settings through the key checks, the architecture they imply, the
+/// parameter count against the file's values before allocating, weights, running statistics,
+/// the training crop and state).
+pub fn unet(data: &[u8]) {
+    let _ = ferrolab::nn::unet::Unet::load(&scratch("unet.safetensors", data));
 }
 
 /// im2spec / spec2im files (paper 003), either direction: the network file format
@@ -256,12 +265,16 @@ pub fn config(data: &[u8]) {
     let _ = nn::VaeSettings::from_config(&cfg);
     let _ = nn::lstm_vae::LstmVaeSettings::from_config(&cfg);
     let _ = nn::rvae::RvaeSettings::from_config(&cfg);
+    let _ = nn::unet::UnetSettings::from_config(&cfg);
     let _ = design::DesignSettings::from_config(&cfg);
     let _ = analysis::NmfSettings::from_config(&cfg);
     let _ = analysis::DictionarySettings::from_config(&cfg);
     let _ = analysis::KMeansSettings::from_config(&cfg);
     let _ = analysis::GmmSettings::from_config(&cfg);
     let _ = analysis::KdeSettings::from_config(&cfg);
+    let _ = analysis::TsneSettings::from_config(&cfg);
+    let _ = analysis::MdsSettings::from_config(&cfg);
+    let _ = analysis::IsomapSettings::from_config(&cfg);
 }
 
 /// Labels and units a USID ancillary dataset may carry (chosen by a byte of the input).

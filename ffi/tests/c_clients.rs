@@ -195,8 +195,8 @@ fn run(client: &Client) -> String {
 
 /// Run a training example plain and sanitized but not under valgrind: their epochs take
 /// 14-61 s each there (ae_closed_loop, lstm_vae_spectra, rvae_rotated: 60 % of this test's
-/// valgrind time, benches/README.md), and tests/c/ae.c, lstm_vae.c and rvae.c drive the same
-/// calls under valgrind at tiny sizes.
+/// valgrind time, benches/README.md), and tests/c/ae.c, lstm_vae.c, rvae.c and unet.c drive the
+/// same calls under valgrind at tiny sizes (unet_segment is run this way too).
 fn run_training_example(client: &Client) -> String {
     run_checked(client, false)
 }
@@ -439,6 +439,20 @@ fn c_rvae_trains_resumes_cancels_reloads_and_checks_sizes() {
     );
 }
 
+/// tests/c/unet.c: the U-Net from C on 16 x 16 crops (filters 2, 2 classes, 3 epochs): train
+/// with a loss history, resume from a checkpoint to the uninterrupted run's probabilities, cancel
+/// a run on another thread (refusing a second), save, reload and segment identically, a 21 x 30
+/// frame, atoms counted and truncated, sizes checked with the handle's messages.
+#[test]
+fn c_unet_trains_resumes_cancels_reloads_segments_and_checks_sizes() {
+    let out = run(&compile("tests/c/unet.c", Link::Shared));
+    assert!(out.contains("unet: all checks passed"), "{out}");
+    assert!(
+        out.contains("reloaded model segments identically: yes"),
+        "{out}"
+    );
+}
+
 /// tests/c/ae.c: the automated experiment closed from C against the simulated microscope at a
 /// tiny size (16 x 16, window 4, 2 members, 2 epochs), and the im2spec / spec2im round trips.
 #[test]
@@ -665,6 +679,160 @@ fn c_rvae_example_matches_the_rust_api() {
         );
         assert!(out.contains(&row), "C printed:\n{out}\nRust: {row}");
     }
+}
+
+/// examples/c/unet_segment.c: its loss history and the per-class pixel counts and IoU of the
+/// segmented frame are those of the same training through the Rust API; the reloaded model
+/// segments the same.
+#[test]
+fn c_unet_example_matches_the_rust_api() {
+    use engine::nn::unet::{Unet, UnetSettings};
+    let out = run_training_example(&compile("examples/c/unet_segment.c", Link::Shared));
+    assert!(
+        out.contains("reloaded model segments identically: yes"),
+        "{out}"
+    );
+    // The example's pictures: the same noise sequence, lines and order.
+    let mut state = 12345u32;
+    let mut noise = move || {
+        state = state.wrapping_mul(1664525).wrapping_add(1013904223);
+        f64::from(state >> 8) / 16777216.0
+    };
+    let on_line = |r: i64, c: i64, [r0, c0, dr, dc]: [i64; 4]| {
+        let cross = (r - r0) * dc - (c - c0) * dr;
+        cross * cross < dr * dr + dc * dc
+    };
+    let mut draw = |h: usize, w: usize, lines: &[[i64; 4]]| {
+        let mut image = ndarray::Array2::<f64>::zeros((h, w));
+        let mut mask = ndarray::Array2::<u8>::zeros((h, w));
+        for r in 0..h {
+            for c in 0..w {
+                let line = lines.iter().any(|&l| on_line(r as i64, c as i64, l));
+                mask[(r, c)] = u8::from(line);
+                image[(r, c)] = if line { 0.2 } else { 0.8 } + 0.15 * noise();
+            }
+        }
+        (image, mask)
+    };
+    let (n, side, epochs) = (24, 16, 30);
+    let dirs = [[0, 1], [1, 0], [1, 1], [1, -1]];
+    let mut images = ndarray::Array3::<f32>::zeros((n, side, side));
+    let mut masks = ndarray::Array3::<u8>::zeros((n, side, side));
+    for i in 0..n {
+        let [dr, dc] = dirs[i % 4];
+        let line = [3 + (5 * i as i64) % 10, 3 + (7 * i as i64) % 10, dr, dc];
+        let (image, mask) = draw(side, side, &[line]);
+        images
+            .index_axis_mut(ndarray::Axis(0), i)
+            .assign(&image.mapv(|v| v as f32));
+        masks.index_axis_mut(ndarray::Axis(0), i).assign(&mask);
+    }
+    let (frame, truth) = draw(44, 60, &[[10, 0, 0, 1], [0, 40, 1, 0], [0, 5, 1, 1]]);
+    let s = UnetSettings {
+        classes: 2,
+        filters: 4,
+        epochs,
+        batch_size: 8,
+        seed: 1,
+        learning_rate: 1e-2,
+        ..Default::default()
+    };
+    let mut model = Unet::new(&s).unwrap();
+    model
+        .train(
+            images.view(),
+            masks.view(),
+            &engine::progress::Progress::new(),
+        )
+        .unwrap();
+    let losses: Vec<f64> = model.history().iter().map(|r| r.train.total).collect();
+    for e in (0..epochs).step_by(10) {
+        let row = format!("{:5}  {:.6}\n", e + 1, losses[e]);
+        assert!(out.contains(&row), "C printed:\n{out}\nRust: {row}");
+    }
+    let line = format!("epoch {epochs}: training loss {:.6}", losses[epochs - 1]);
+    assert!(out.contains(&line), "C printed:\n{out}\nRust: {line}");
+    let classes = model.segment(frame.mapv(|v| v as f32).view()).unwrap();
+    for k in 0..2u8 {
+        let (mut predicted, mut actual, mut both, mut either) = (0, 0, 0, 0);
+        for (&a, &b) in classes.iter().zip(&truth) {
+            let (a, b) = (a == k, b == k);
+            predicted += usize::from(a);
+            actual += usize::from(b);
+            both += usize::from(a && b);
+            either += usize::from(a || b);
+        }
+        let iou = if either > 0 {
+            both as f64 / either as f64
+        } else {
+            1.0
+        };
+        let row = format!("{k:5}  {predicted:12}  {actual:7}  {iou:.4}");
+        assert!(out.contains(&row), "C printed:\n{out}\nRust: {row}");
+    }
+}
+
+/// tests/c/manifold.c: t-SNE (exact and Barnes-Hut), classical and SMACOF MDS and Isomap of 60
+/// points from C, each line (the KL divergence, stress or reconstruction error, the
+/// trustworthiness and two embedded points) that of the same calls through the Rust API.
+#[test]
+fn c_manifold_matches_the_rust_api() {
+    use engine::analysis::{IsomapParams, MdsParams, TsneParams, trustworthiness};
+    use engine::config::{Config, Value};
+    let out = run(&compile("tests/c/manifold.c", Link::Shared));
+    assert!(out.contains("manifold: all checks passed"), "{out}");
+    let n = 60;
+    let x = ndarray::Array2::from_shape_fn((n, 3), |(i, j)| {
+        let t = i as f64 / (n - 1) as f64;
+        match j {
+            0 => t,
+            1 => t * t,
+            _ => t * t * t + (((7 * i) % 5) as f64 - 2.0) / 40.0,
+        }
+    });
+    let expect = |name: &str, value: f64, y: ndarray::ArrayView2<f64>| {
+        let line = format!(
+            "{name}: {value:.9}, trustworthiness {:.6}, y[0] = ({:.6}, {:.6}), y[59] = ({:.6}, {:.6})",
+            trustworthiness(x.view(), y, 5).unwrap(),
+            y[(0, 0)],
+            y[(0, 1)],
+            y[(n - 1, 0)],
+            y[(n - 1, 1)]
+        );
+        assert!(out.contains(&line), "C printed:\n{out}\nRust: {line}");
+    };
+    let mut cfg = Config::new();
+    cfg.set("tsne.perplexity", Value::F64(10.0)).unwrap();
+    cfg.set("tsne.max_iter", Value::I64(250)).unwrap();
+    for method in ["exact", "barnes_hut"] {
+        cfg.set("tsne.method", Value::Str(method.into())).unwrap();
+        let fit = TsneParams::from_config(&cfg)
+            .unwrap()
+            .n_components(2)
+            .fit(x.view())
+            .unwrap();
+        expect(
+            &format!("tsne {method}"),
+            fit.kl_divergence,
+            fit.embedding.view(),
+        );
+    }
+    for method in ["classical", "smacof"] {
+        cfg.set("mds.method", Value::Str(method.into())).unwrap();
+        let fit = MdsParams::from_config(&cfg)
+            .unwrap()
+            .n_components(2)
+            .fit(x.view())
+            .unwrap();
+        expect(&format!("mds {method}"), fit.stress, fit.embedding.view());
+    }
+    cfg.set("isomap.n_neighbors", Value::I64(8)).unwrap();
+    let fit = IsomapParams::from_config(&cfg)
+        .unwrap()
+        .n_components(2)
+        .fit(x.view())
+        .unwrap();
+    expect("isomap", fit.reconstruction_error(), fit.embedding());
 }
 
 #[test]

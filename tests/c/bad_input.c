@@ -291,6 +291,39 @@ int main(void) {
     double two_v[2] = {-1.0, 1.0};
     EXPECT(ferrolab_loop_parameters(two_v, 2, fit9, SIZE_MAX / 4, lp), FERROLAB_ERR_INVALID_ARGUMENT, NULL);
 
+    /* Manifold learning: NULLs, zero and overflowing sizes, non-finite values, foreign
+     * configurations, arguments out of range. */
+    double mx[12 * 2], my[12 * 2], mval = 0.0;
+    for (int k = 0; k < 12 * 2; k++) mx[k] = (double)((k * 7) % 11) / 11.0;
+    memcpy(my, mx, sizeof my);
+    EXPECT(ferrolab_tsne(NULL, NULL, 12, 2, 2, my, NULL), FERROLAB_ERR_NULL_POINTER, "argument x");
+    EXPECT(ferrolab_tsne(foreign, mx, 12, 2, 2, my, NULL), FERROLAB_ERR_INVALID_HANDLE, "argument cfg");
+    EXPECT(ferrolab_tsne(NULL, mx, 0, 2, 2, my, NULL), FERROLAB_ERR_INVALID_ARGUMENT, "x is 0 x 2");
+    EXPECT(ferrolab_tsne(NULL, mx, SIZE_MAX / 2, 4, 2, my, NULL), FERROLAB_ERR_INVALID_ARGUMENT, "too large");
+    EXPECT(ferrolab_tsne(NULL, mx, 12, 2, 0, my, NULL), FERROLAB_ERR_INVALID_ARGUMENT, "n_components = 0");
+    /* The default perplexity, 30, is not below 12 samples. */
+    EXPECT(ferrolab_tsne(NULL, mx, 12, 2, 2, my, NULL), FERROLAB_ERR_INVALID_ARGUMENT, "perplexity");
+    EXPECT(ferrolab_mds(NULL, mx, 12, 2, 2, NULL, NULL), FERROLAB_ERR_NULL_POINTER, "argument embedding");
+    EXPECT(ferrolab_mds(foreign, mx, 12, 2, 2, my, NULL), FERROLAB_ERR_INVALID_HANDLE, "argument cfg");
+    EXPECT(ferrolab_mds(NULL, mx, 12, 0, 2, my, NULL), FERROLAB_ERR_INVALID_ARGUMENT, "x is 12 x 0");
+    EXPECT(ferrolab_mds(NULL, mx, 12, 2, 13, my, NULL), FERROLAB_ERR_INVALID_ARGUMENT, "n_components = 13");
+    EXPECT(ferrolab_mds(NULL, mx, 12, 2, 2, my, &mval), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_isomap(NULL, NULL, 12, 2, 2, my, NULL), FERROLAB_ERR_NULL_POINTER, "argument x");
+    EXPECT(ferrolab_isomap(foreign, mx, 12, 2, 2, my, NULL), FERROLAB_ERR_INVALID_HANDLE, "argument cfg");
+    EXPECT(ferrolab_isomap(NULL, mx, 12, 2, 0, my, NULL), FERROLAB_ERR_INVALID_ARGUMENT, NULL);
+    EXPECT(ferrolab_isomap(NULL, mx, 12, 2, 2, my, &mval), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_trustworthiness(mx, NULL, 12, 2, 2, 3, &mval), FERROLAB_ERR_NULL_POINTER, "argument y");
+    EXPECT(ferrolab_trustworthiness(mx, my, 12, 2, 2, 3, NULL), FERROLAB_ERR_NULL_POINTER, "argument out");
+    EXPECT(ferrolab_trustworthiness(mx, my, 12, 2, 0, 3, &mval), FERROLAB_ERR_INVALID_ARGUMENT, "y is 12 x 0");
+    EXPECT(ferrolab_trustworthiness(mx, my, 12, 2, 2, 6, &mval), FERROLAB_ERR_INVALID_ARGUMENT, "n_neighbors = 6");
+    mx[3] = NAN;
+    EXPECT(ferrolab_tsne(NULL, mx, 12, 2, 2, my, NULL), FERROLAB_ERR_NON_FINITE, "x[3] = NaN");
+    EXPECT(ferrolab_mds(NULL, mx, 12, 2, 2, my, NULL), FERROLAB_ERR_NON_FINITE, "x[3]");
+    EXPECT(ferrolab_isomap(NULL, mx, 12, 2, 2, my, NULL), FERROLAB_ERR_NON_FINITE, "x[3]");
+    EXPECT(ferrolab_trustworthiness(my, mx, 12, 2, 2, 3, &mval), FERROLAB_ERR_NON_FINITE, "y[3]");
+    mx[3] = 0.0;
+    EXPECT(ferrolab_trustworthiness(mx, my, 12, 2, 2, 3, &mval), FERROLAB_OK, NULL);
+
     /* LSTM VAEs: every call with NULLs, wrong sizes, non-finite values, foreign and freed handles. */
     ferrolab_lstm_vae *lv = NULL;
     ferrolab_config *lcfg = NULL;
@@ -614,6 +647,163 @@ int main(void) {
     EXPECT(ferrolab_rvae_last_error(rv, buf, sizeof buf, NULL), FERROLAB_ERR_INVALID_HANDLE, NULL);
     EXPECT(ferrolab_rvae_encode((const ferrolab_rvae *)(uintptr_t)7, rx, 3, 16, rangle, NULL, roff, NULL, rcontent, NULL, 2),
            FERROLAB_ERR_INVALID_HANDLE, "argument rvae");
+
+    /* U-Nets: every call with NULLs, wrong sizes, non-finite values, bad keys, bad files, foreign
+     * and freed handles. */
+    ferrolab_unet *un = NULL, *uother = NULL;
+    ferrolab_config *ucfg = NULL;
+    EXPECT(ferrolab_config_new(&ucfg), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_i64(ucfg, "unet.filter", 2), FERROLAB_ERR_UNKNOWN_KEY, "unet.filter");
+    EXPECT(ferrolab_config_set_i64(ucfg, "unet.classes", 1), FERROLAB_ERR_OUT_OF_RANGE, "unet.classes");
+    EXPECT(ferrolab_config_set_i64(ucfg, "unet.classes", 256), FERROLAB_ERR_OUT_OF_RANGE, "unet.classes");
+    EXPECT(ferrolab_config_set_f64(ucfg, "unet.zoom", 0.5), FERROLAB_ERR_OUT_OF_RANGE, "unet.zoom");
+    EXPECT(ferrolab_config_set_str(ucfg, "unet.class_weights", "inverse"), FERROLAB_ERR_OUT_OF_RANGE,
+           "unet.class_weights");
+    EXPECT(ferrolab_config_set_f64(ucfg, "unet.filters", 2.0), FERROLAB_ERR_WRONG_TYPE, "unet.filters");
+    EXPECT(ferrolab_config_set_i64(ucfg, "unet.classes", 2), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_i64(ucfg, "unet.filters", 2), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_i64(ucfg, "unet.epochs", 1), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_i64(ucfg, "unet.batch_size", 2), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_f64(ucfg, "unet.test_fraction", 0.0), FERROLAB_OK, NULL);
+    /* Keys checked together when the model is made. */
+    EXPECT(ferrolab_config_set_i64(ucfg, "unet.tile", 20), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_unet_new(ucfg, &un), FERROLAB_ERR_INVALID_ARGUMENT, "unet.tile = 20");
+    EXPECT(ferrolab_config_set_i64(ucfg, "unet.tile", 16), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_set_i64(ucfg, "unet.tile_margin", 8), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_unet_new(ucfg, &un), FERROLAB_ERR_INVALID_ARGUMENT, "unet.tile_margin = 8 with unet.tile = 16");
+    EXPECT(ferrolab_config_reset(ucfg, "unet.tile"), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_reset(ucfg, "unet.tile_margin"), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_unet_new(ucfg, NULL), FERROLAB_ERR_NULL_POINTER, "argument out");
+    EXPECT(ferrolab_unet_new(foreign, &un), FERROLAB_ERR_INVALID_HANDLE, "argument cfg");
+    if (un != NULL) {
+        printf("FAIL *out not NULL after a failed ferrolab_unet_new\n");
+        failures++;
+    }
+    EXPECT(ferrolab_unet_new(ucfg, &un), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_config_free(ucfg), FERROLAB_OK, NULL);
+    /* Two 8 x 8 crops, class 1 where the image is dark. */
+    double ux[2 * 64], uhist[2], uatoms[2 * FERROLAB_UNET_ATOM_FIELDS];
+    float uprob[2 * 64];
+    uint8_t umask[2 * 64], useg[64];
+    for (int k = 0; k < 2 * 64; k++) {
+        ux[k] = (double)((k * 5) % 7) / 7.0;
+        umask[k] = (uint8_t)(ux[k] < 0.3);
+    }
+    size_t uclasses = 0, ufilters = 0, uch = 0, ucw = 0, uparams = 0, uepochs = 0, ucount = 0;
+    EXPECT(ferrolab_unet_set_checkpoint(NULL, "x.ckpt"), FERROLAB_ERR_NULL_POINTER, "argument unet is NULL");
+    EXPECT(ferrolab_unet_set_checkpoint(un, "no_such_dir/x.ckpt"), FERROLAB_ERR_IO, "no_such_dir/x.ckpt");
+    EXPECT(ferrolab_unet_set_checkpoint(un, "\xff.ckpt"), FERROLAB_ERR_INVALID_UTF8, "argument path");
+    EXPECT(ferrolab_unet_set_checkpoint(un, NULL), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_unet_train(NULL, ux, umask, 2, 8, 8, NULL, 0, &uepochs), FERROLAB_ERR_NULL_POINTER, "argument unet");
+    EXPECT(ferrolab_unet_train(un, NULL, umask, 2, 8, 8, NULL, 0, &uepochs), FERROLAB_ERR_NULL_POINTER, "argument images");
+    EXPECT(ferrolab_unet_train(un, ux, NULL, 2, 8, 8, NULL, 0, &uepochs), FERROLAB_ERR_NULL_POINTER, "argument masks");
+    EXPECT(ferrolab_unet_train(un, ux, umask, 2, 8, 8, NULL, 0, NULL), FERROLAB_ERR_NULL_POINTER, "argument epochs_done");
+    EXPECT(ferrolab_unet_train(un, ux, umask, 2, 8, 8, NULL, 2, &uepochs), FERROLAB_ERR_NULL_POINTER, "loss_history");
+    EXPECT(ferrolab_unet_train(un, ux, umask, 0, 8, 8, NULL, 0, &uepochs), FERROLAB_ERR_INVALID_ARGUMENT, "images is 0 x 64");
+    EXPECT(ferrolab_unet_train(un, ux, umask, 2, 0, 8, NULL, 0, &uepochs), FERROLAB_ERR_INVALID_ARGUMENT, "h x w is 0 x 8");
+    EXPECT(ferrolab_unet_train(un, ux, umask, 2, 4, 8, NULL, 0, &uepochs), FERROLAB_ERR_INVALID_ARGUMENT, "multiples of 8");
+    EXPECT(ferrolab_unet_train(un, ux, umask, SIZE_MAX / 2, 8, 8, NULL, 0, &uepochs), FERROLAB_ERR_INVALID_ARGUMENT,
+           "too large");
+    ux[5] = NAN;
+    EXPECT(ferrolab_unet_train(un, ux, umask, 2, 8, 8, NULL, 0, &uepochs), FERROLAB_ERR_NON_FINITE, "images[5] = NaN");
+    ux[5] = 0.5;
+    umask[3] = 2;
+    EXPECT(ferrolab_unet_train(un, ux, umask, 2, 8, 8, NULL, 0, &uepochs), FERROLAB_ERR_INVALID_ARGUMENT,
+           "masks element 3 is class 2 but unet.classes = 2");
+    umask[3] = 0;
+    EXPECT(ferrolab_unet_train(un, ux, umask, 2, 8, 8, uhist, 2, &uepochs), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_unet_progress_info(NULL, NULL, NULL, NULL, NULL), FERROLAB_ERR_NULL_POINTER, "argument unet");
+    EXPECT(ferrolab_unet_request_cancel(NULL), FERROLAB_ERR_NULL_POINTER, "argument unet");
+    EXPECT(ferrolab_unet_shape(NULL, &uclasses, NULL, NULL, NULL, NULL, NULL), FERROLAB_ERR_NULL_POINTER, "argument unet");
+    EXPECT(ferrolab_unet_shape(un, &uclasses, &ufilters, &uch, &ucw, &uparams, &uepochs), FERROLAB_OK, NULL);
+    if (uclasses != 2 || ufilters != 2 || uch != 8 || ucw != 8 || uepochs != 1 || !(uhist[0] > 0)) {
+        printf("FAIL unet shape %zu classes, %zu filters, %zu x %zu, %zu epochs, loss %g\n", uclasses, ufilters, uch,
+               ucw, uepochs, uhist[0]);
+        failures++;
+    }
+    EXPECT(ferrolab_unet_probabilities(un, NULL, 8, 8, uprob, 2), FERROLAB_ERR_NULL_POINTER, "argument frame");
+    EXPECT(ferrolab_unet_probabilities(un, ux, 8, 8, NULL, 2), FERROLAB_ERR_NULL_POINTER, "argument out");
+    EXPECT(ferrolab_unet_probabilities(un, ux, 8, 8, uprob, 3), FERROLAB_ERR_INVALID_ARGUMENT,
+           "classes = 3 but the model has 2");
+    EXPECT(ferrolab_unet_probabilities(un, ux, 0, 8, uprob, 2), FERROLAB_ERR_INVALID_ARGUMENT, "frame is 0 x 8");
+    EXPECT(ferrolab_unet_probabilities(un, ux, SIZE_MAX / 2, 4, uprob, 2), FERROLAB_ERR_INVALID_ARGUMENT, "too large");
+    EXPECT(ferrolab_unet_segment(un, ux, 8, 8, NULL), FERROLAB_ERR_NULL_POINTER, "argument out");
+    EXPECT(ferrolab_unet_segment(un, ux, 8, 0, useg), FERROLAB_ERR_INVALID_ARGUMENT, "frame is 8 x 0");
+    EXPECT(ferrolab_unet_find_atoms(un, ux, 8, 8, uatoms, 2, NULL), FERROLAB_ERR_NULL_POINTER, "argument count");
+    EXPECT(ferrolab_unet_find_atoms(un, ux, 8, 8, NULL, 2, &ucount), FERROLAB_ERR_NULL_POINTER, "argument atoms");
+    EXPECT(ferrolab_unet_find_atoms(un, ux, 8, 8, uatoms, SIZE_MAX / 2, &ucount), FERROLAB_ERR_INVALID_ARGUMENT,
+           "too large");
+    EXPECT(ferrolab_unet_find_atoms(un, NULL, 8, 8, NULL, 0, &ucount), FERROLAB_ERR_NULL_POINTER, "argument frame");
+    ux[9] = INFINITY;
+    EXPECT(ferrolab_unet_probabilities(un, ux, 8, 8, uprob, 2), FERROLAB_ERR_NON_FINITE, "frame[9] = inf");
+    EXPECT(ferrolab_unet_segment(un, ux, 8, 8, useg), FERROLAB_ERR_NON_FINITE, "frame[9]");
+    EXPECT(ferrolab_unet_find_atoms(un, ux, 8, 8, NULL, 0, &ucount), FERROLAB_ERR_NON_FINITE, "frame[9]");
+    ux[9] = 0.0;
+    EXPECT(ferrolab_unet_probabilities(un, ux, 8, 8, uprob, 2), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_unet_segment(un, ux, 5, 7, useg), FERROLAB_OK, NULL);
+    int32_t ustatus = ferrolab_unet_find_atoms(un, ux, 8, 8, NULL, 0, &ucount);
+    EXPECT(ustatus, ucount > 0 ? FERROLAB_WARN_TRUNCATED : FERROLAB_OK, NULL);
+    EXPECT(ferrolab_unet_save(un, NULL), FERROLAB_ERR_NULL_POINTER, "argument path");
+    EXPECT(ferrolab_unet_save(un, "/nonexistent-dir/u.safetensors"), FERROLAB_ERR_IO, "/nonexistent-dir/u.safetensors");
+    EXPECT(ferrolab_unet_load(NULL, &uother), FERROLAB_ERR_NULL_POINTER, "argument path");
+    EXPECT(ferrolab_unet_load("x", NULL), FERROLAB_ERR_NULL_POINTER, "argument out");
+    EXPECT(ferrolab_unet_load("no_such_model.safetensors", &uother), FERROLAB_ERR_IO, "no_such_model.safetensors");
+    junk = fopen("junk.safetensors", "wb");
+    if (junk != NULL) {
+        fputs("not a model at all, not even safetensors", junk);
+        fclose(junk);
+    }
+    EXPECT(ferrolab_unet_load("junk.safetensors", &uother), FERROLAB_ERR_CORRUPT_FILE, "junk.safetensors");
+    remove("junk.safetensors");
+    /* A saved model with one byte flipped fails its checksum; a file of another model is foreign. */
+    EXPECT(ferrolab_unet_save(un, "u.safetensors"), FERROLAB_OK, NULL);
+    FILE *uf = fopen("u.safetensors", "r+b");
+    if (uf != NULL) {
+        fseek(uf, -3, SEEK_END);
+        int byte = fgetc(uf);
+        fseek(uf, -3, SEEK_END);
+        fputc(byte ^ 0x55, uf);
+        fclose(uf);
+    }
+    EXPECT(ferrolab_unet_load("u.safetensors", &uother), FERROLAB_ERR_CORRUPT_FILE, "u.safetensors");
+    remove("u.safetensors");
+    if (uother != NULL) {
+        printf("FAIL *out not NULL after a failed ferrolab_unet_load\n");
+        failures++;
+    }
+    ferrolab_vae *umlp = NULL;
+    EXPECT(ferrolab_vae_new(NULL, 4, &umlp), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_vae_save(umlp, "mlp.safetensors"), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_unet_load("mlp.safetensors", &uother), FERROLAB_ERR_CORRUPT_FILE, "mlp.safetensors");
+    remove("mlp.safetensors");
+    EXPECT(ferrolab_unet_shape((const ferrolab_unet *)(const void *)umlp, &uclasses, NULL, NULL, NULL, NULL, NULL),
+           FERROLAB_ERR_INVALID_HANDLE, "argument unet is not a live ferrolab_unet handle");
+    EXPECT(ferrolab_unet_free((ferrolab_unet *)(void *)umlp), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_vae_free((ferrolab_vae *)(void *)un), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_vae_free(umlp), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_unet_last_error(un, buf, sizeof buf, NULL), FERROLAB_OK, NULL);
+    if (strstr(buf, "ferrolab_unet_save: cannot") == NULL) {
+        printf("FAIL unet message: %s\n", buf);
+        failures++;
+    }
+    EXPECT(ferrolab_unet_last_error(NULL, buf, sizeof buf, NULL), FERROLAB_ERR_NULL_POINTER, NULL);
+    EXPECT(ferrolab_unet_last_error(un, NULL, 8, NULL), FERROLAB_ERR_NULL_POINTER, NULL);
+    /* Freed: every call refuses the handle; a second free too; free(NULL) is a no-op. */
+    EXPECT(ferrolab_unet_free(un), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_unet_free(un), FERROLAB_ERR_INVALID_HANDLE, "not a live ferrolab_unet handle");
+    EXPECT(ferrolab_unet_free(NULL), FERROLAB_OK, NULL);
+    EXPECT(ferrolab_unet_set_checkpoint(un, NULL), FERROLAB_ERR_INVALID_HANDLE, "argument unet");
+    EXPECT(ferrolab_unet_train(un, ux, umask, 2, 8, 8, NULL, 0, &uepochs), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_unet_progress_info(un, NULL, NULL, NULL, NULL), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_unet_request_cancel(un), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_unet_probabilities(un, ux, 8, 8, uprob, 2), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_unet_segment(un, ux, 8, 8, useg), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_unet_find_atoms(un, ux, 8, 8, NULL, 0, &ucount), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_unet_shape(un, &uclasses, NULL, NULL, NULL, NULL, NULL), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_unet_save(un, "never.safetensors"), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_unet_last_error(un, buf, sizeof buf, NULL), FERROLAB_ERR_INVALID_HANDLE, NULL);
+    EXPECT(ferrolab_unet_segment((const ferrolab_unet *)(uintptr_t)7, ux, 8, 8, useg), FERROLAB_ERR_INVALID_HANDLE,
+           "argument unet");
 
     /* im2spec / spec2im: NULLs, sizes of the other direction, non-finite data, handles of the
      * other type, a file of the other direction. */

@@ -11,6 +11,7 @@ use ferrolab::io::npz::npz_bytes;
 use ferrolab::nn::lstm_vae::{BetaStepRule, LstmVae, LstmVaeSettings, StageOptimizer, Variant};
 use ferrolab::nn::mlp_vae::Reconstruction;
 use ferrolab::nn::rvae::{Rvae, RvaeSettings};
+use ferrolab::nn::unet::{ClassWeighting, Unet, UnetSettings};
 use ferrolab::nn::{MlpVae, VaeSettings, synthetic_loops};
 use ferrolab::phasefield::dataset::Dataset;
 use ferrolab::progress::Progress;
@@ -285,6 +286,65 @@ fn rvae_seeds() {
     );
 }
 
+/// U-Net files of the one version the loader reads (papers 002/004), tiny (1 filter, 8 x 8 and
+/// 16 x 8 crops): a fresh model (no training state); a trained one (history with test losses,
+/// Adam's moments, the crop); one of 3 classes with balanced class weights, no rotation, no
+/// test split and its own tiling and atom settings.
+fn unet_seeds() {
+    let dir = seeds("unet");
+    let s = UnetSettings {
+        classes: 2,
+        filters: 1,
+        epochs: 2,
+        batch_size: 4,
+        ..Default::default()
+    };
+    let data = |n: usize, h: usize, w: usize, classes: u8| {
+        let images = Array3::from_shape_fn((n, h, w), |(i, r, c)| {
+            (((i * h + r) * w + c) as f32 * 0.7).sin()
+        });
+        let masks = Array3::from_shape_fn((n, h, w), |(i, r, c)| ((i + r + c) % 5) as u8 % classes);
+        (images, masks)
+    };
+    let fresh = Unet::new(&s).unwrap();
+    write(
+        &dir,
+        "fresh.safetensors",
+        &written("unet-fresh", |p| fresh.save(p).unwrap()),
+    );
+    let mut trained = Unet::new(&s).unwrap();
+    let (images, masks) = data(8, 8, 8, 2);
+    trained
+        .train(images.view(), masks.view(), &Progress::new())
+        .unwrap();
+    write(
+        &dir,
+        "trained.safetensors",
+        &written("unet-trained", |p| trained.save(p).unwrap()),
+    );
+    let other = UnetSettings {
+        classes: 3,
+        class_weights: ClassWeighting::Balanced,
+        rotation: false,
+        test_fraction: 0.0,
+        tile: 32,
+        tile_margin: 4,
+        atom_threshold: 0.3,
+        atom_min_pixels: 2,
+        ..s
+    };
+    let mut three = Unet::new(&other).unwrap();
+    let (images, masks) = data(4, 16, 8, 3);
+    three
+        .train(images.view(), masks.view(), &Progress::new())
+        .unwrap();
+    write(
+        &dir,
+        "three-classes.safetensors",
+        &written("unet-three", |p| three.save(p).unwrap()),
+    );
+}
+
 /// GP files of the one version the loader reads: one and two outputs, each kernel.
 fn gp_seeds() {
     let dir = seeds("gp");
@@ -446,6 +506,20 @@ fn write_rvae_fuzz_seeds() {
     rvae_seeds();
 }
 
+/// Only the U-Net's seeds.
+#[test]
+#[ignore = "writes fuzz/seeds/unet; run by hand after its format changes"]
+fn write_unet_fuzz_seeds() {
+    unet_seeds();
+}
+
+/// Only the configuration seeds (one file per key prefix): rerun when keys are added.
+#[test]
+#[ignore = "writes fuzz/seeds/config; run by hand after keys change"]
+fn write_config_fuzz_seeds() {
+    config_seeds();
+}
+
 #[test]
 #[ignore = "writes fuzz/seeds/; run by hand after a format changes"]
 fn write_fuzz_seeds() {
@@ -456,6 +530,7 @@ fn write_fuzz_seeds() {
     vae_seeds();
     lstm_vae_seeds();
     rvae_seeds();
+    unet_seeds();
     gp_seeds();
     config_seeds();
     im2spec_seeds();

@@ -2314,8 +2314,8 @@ int32_t ferrolab_unet_find_atoms(const ferrolab_unet *unet,
 
 // Write the model's classes, filters of its first level, the training crop's height and width
 // (0 before training), its trainable parameter count and the epochs done in its current run.
-// Every output may be NULL. Returns FERROLAB_OK, FERROLAB_ERR_NULL_POINTER (NULL handle) or
-// _INVALID_HANDLE.
+// Every output may be NULL. Waits while the model trains. Returns FERROLAB_OK,
+// FERROLAB_ERR_NULL_POINTER (NULL handle) or _INVALID_HANDLE.
 //
 // # Safety
 // Each output is NULL or valid for one size_t.

@@ -43,7 +43,7 @@ pub(crate) unsafe fn matrix<'a>(
 ///
 /// # Safety
 /// `out` is valid for values.len() doubles.
-pub(crate) unsafe fn write<D: Dimension>(
+unsafe fn write<D: Dimension>(
     out: *mut f64,
     values: ArrayView<f64, D>,
     arg: &str,

@@ -3,11 +3,32 @@
 //! Matrices are row-major doubles, n samples x d features; embeddings n x k. Each call blocks
 //! on the library's worker pool; results do not depend on the thread count.
 
-use crate::analysis::{matrix, write};
-use crate::arrays::out_arg;
+use crate::analysis::matrix;
+use crate::arrays::{out_arg, shape_len, slice_out};
 use crate::config::{config_or_default, ferrolab_config};
-use crate::status::FfiError;
+use crate::status::{FERROLAB_ERR_INVALID_ARGUMENT, FfiError};
 use engine::analysis::{IsomapParams, MdsParams, TsneParams, trustworthiness};
+
+/// The caller's embedding buffer of `n x k` doubles, checked before anything is computed.
+///
+/// # Safety
+/// `out` is NULL or valid for `n * k` doubles.
+unsafe fn embedding_out<'a>(out: *mut f64, n: usize, k: usize) -> Result<&'a mut [f64], FfiError> {
+    if k == 0 {
+        return Err(FfiError::new(
+            FERROLAB_ERR_INVALID_ARGUMENT,
+            "k = 0 (n_components = 0): the embedding needs at least one dimension",
+        ));
+    }
+    let len = shape_len(n, k, "embedding")?;
+    // SAFETY: caller's contract.
+    unsafe { slice_out(out, len, "embedding") }
+}
+
+/// Copies `values` into `out`.
+fn copy<'v>(out: &mut [f64], values: impl IntoIterator<Item = &'v f64>) {
+    out.iter_mut().zip(values).for_each(|(o, v)| *o = *v);
+}
 
 /// Writes `value` to `out` unless it is NULL.
 ///
@@ -50,13 +71,11 @@ pub unsafe extern "C" fn ferrolab_tsne(
     crate::ffi_boundary!({
         let cfg = config_or_default(cfg)?;
         // SAFETY: caller's contract.
-        let x = unsafe { matrix(x, n, d, "x")? };
+        let (x, out) = unsafe { (matrix(x, n, d, "x")?, embedding_out(embedding, n, k)?) };
         let fit = TsneParams::from_config(&cfg)?.n_components(k).fit(x)?;
+        copy(out, fit.embedding.iter());
         // SAFETY: caller's contract.
-        unsafe {
-            write(embedding, fit.embedding.view(), "embedding")?;
-            optional_out(kl_divergence, fit.kl_divergence, "kl_divergence")
-        }
+        unsafe { optional_out(kl_divergence, fit.kl_divergence, "kl_divergence") }
     })
 }
 
@@ -84,13 +103,11 @@ pub unsafe extern "C" fn ferrolab_mds(
     crate::ffi_boundary!({
         let cfg = config_or_default(cfg)?;
         // SAFETY: caller's contract.
-        let x = unsafe { matrix(x, n, d, "x")? };
+        let (x, out) = unsafe { (matrix(x, n, d, "x")?, embedding_out(embedding, n, k)?) };
         let fit = MdsParams::from_config(&cfg)?.n_components(k).fit(x)?;
+        copy(out, fit.embedding.iter());
         // SAFETY: caller's contract.
-        unsafe {
-            write(embedding, fit.embedding.view(), "embedding")?;
-            optional_out(stress, fit.stress, "stress")
-        }
+        unsafe { optional_out(stress, fit.stress, "stress") }
     })
 }
 
@@ -119,17 +136,12 @@ pub unsafe extern "C" fn ferrolab_isomap(
     crate::ffi_boundary!({
         let cfg = config_or_default(cfg)?;
         // SAFETY: caller's contract.
-        let x = unsafe { matrix(x, n, d, "x")? };
+        let (x, out) = unsafe { (matrix(x, n, d, "x")?, embedding_out(embedding, n, k)?) };
         let fit = IsomapParams::from_config(&cfg)?.n_components(k).fit(x)?;
+        copy(out, fit.embedding().iter());
+        let error = fit.reconstruction_error();
         // SAFETY: caller's contract.
-        unsafe {
-            write(embedding, fit.embedding(), "embedding")?;
-            optional_out(
-                reconstruction_error,
-                fit.reconstruction_error(),
-                "reconstruction_error",
-            )
-        }
+        unsafe { optional_out(reconstruction_error, error, "reconstruction_error") }
     })
 }
 

@@ -65,9 +65,6 @@ fn invalid(message: String) -> FfiError {
 /// `frame` is NULL or valid for `h * w` doubles.
 unsafe fn frame_in(frame: *const f64, h: usize, w: usize) -> Result<Vec<f32>, FfiError> {
     let len = shape_len(h, w, "frame")?;
-    if len == 0 {
-        return Err(invalid(format!("frame of {h} x {w} pixels is empty")));
-    }
     // SAFETY: caller's contract.
     let xs = unsafe { slice_in(frame, len, "frame") }?;
     check_finite(xs, "frame")?;
@@ -177,11 +174,12 @@ pub unsafe extern "C" fn ferrolab_unet_train(
             // SAFETY: caller's contract (checked before the run, not after it).
             Some(unsafe { slice_out(loss_history, cap, "loss_history") }?)
         };
+        // A second run on this handle is refused before the images are copied.
+        let _running = handle.running.enter("U-Net")?;
         engine::limits::check("images as f32", engine::limits::bytes_of::<f32>(&[len]))?;
         let xs: Vec<f32> = xs.iter().map(|&v| v as f32).collect();
         let images = ArrayView3::from_shape((n, h, w), &xs[..]).expect("length checked");
         let masks = ArrayView3::from_shape((n, h, w), ys).expect("length checked");
-        let _running = handle.running.enter("U-Net")?;
         let progress = UNET.progress(unet.addr())?;
         progress.clear_cancel();
         let checkpoint = handle
@@ -366,8 +364,8 @@ pub unsafe extern "C" fn ferrolab_unet_find_atoms(
 
 /// Write the model's classes, filters of its first level, the training crop's height and width
 /// (0 before training), its trainable parameter count and the epochs done in its current run.
-/// Every output may be NULL. Returns FERROLAB_OK, FERROLAB_ERR_NULL_POINTER (NULL handle) or
-/// _INVALID_HANDLE.
+/// Every output may be NULL. Waits while the model trains. Returns FERROLAB_OK,
+/// FERROLAB_ERR_NULL_POINTER (NULL handle) or _INVALID_HANDLE.
 ///
 /// # Safety
 /// Each output is NULL or valid for one size_t.

@@ -8,6 +8,7 @@ use crate::arrays::{out_arg, shape_len, slice_out};
 use crate::config::{config_or_default, ferrolab_config};
 use crate::status::{FERROLAB_ERR_INVALID_ARGUMENT, FfiError};
 use engine::analysis::{IsomapParams, MdsParams, TsneParams, trustworthiness};
+use ndarray::{Array2, ArrayView2};
 
 /// The caller's embedding buffer of `n x k` doubles, checked before anything is computed.
 ///
@@ -25,19 +26,31 @@ unsafe fn embedding_out<'a>(out: *mut f64, n: usize, k: usize) -> Result<&'a mut
     unsafe { slice_out(out, len, "embedding") }
 }
 
-/// Copies `values` into `out`.
-fn copy<'v>(out: &mut [f64], values: impl IntoIterator<Item = &'v f64>) {
-    out.iter_mut().zip(values).for_each(|(o, v)| *o = *v);
-}
-
-/// Writes `value` to `out` unless it is NULL.
+/// What every embedding call does around its fit: check `x` (n x d) and the output (n x k)
+/// before computing, fit, copy the embedding out and write the fit's number to `number` (NULL:
+/// not wanted, named `name` in errors).
 ///
 /// # Safety
-/// `out` is NULL or valid for one double.
-unsafe fn optional_out(out: *mut f64, value: f64, arg: &str) -> Result<(), FfiError> {
-    if !out.is_null() {
+/// `x` is NULL or valid for n*d doubles, `embedding` for n*k; `number` is NULL or valid for
+/// one double.
+#[allow(clippy::too_many_arguments)]
+unsafe fn embed(
+    x: *const f64,
+    n: usize,
+    d: usize,
+    k: usize,
+    embedding: *mut f64,
+    number: *mut f64,
+    name: &str,
+    fit: impl FnOnce(ArrayView2<f64>) -> Result<(Array2<f64>, f64), FfiError>,
+) -> Result<(), FfiError> {
+    // SAFETY: caller's contract.
+    let (x, out) = unsafe { (matrix(x, n, d, "x")?, embedding_out(embedding, n, k)?) };
+    let (y, value) = fit(x)?;
+    out.iter_mut().zip(y.iter()).for_each(|(o, v)| *o = *v);
+    if !number.is_null() {
         // SAFETY: caller's contract.
-        *unsafe { out_arg(out, arg) }? = value;
+        *unsafe { out_arg(number, name) }? = value;
     }
     Ok(())
 }
@@ -70,12 +83,12 @@ pub unsafe extern "C" fn ferrolab_tsne(
 ) -> i32 {
     crate::ffi_boundary!({
         let cfg = config_or_default(cfg)?;
+        let fit = |x: ArrayView2<f64>| {
+            let f = TsneParams::from_config(&cfg)?.n_components(k).fit(x)?;
+            Ok((f.embedding, f.kl_divergence))
+        };
         // SAFETY: caller's contract.
-        let (x, out) = unsafe { (matrix(x, n, d, "x")?, embedding_out(embedding, n, k)?) };
-        let fit = TsneParams::from_config(&cfg)?.n_components(k).fit(x)?;
-        copy(out, fit.embedding.iter());
-        // SAFETY: caller's contract.
-        unsafe { optional_out(kl_divergence, fit.kl_divergence, "kl_divergence") }
+        unsafe { embed(x, n, d, k, embedding, kl_divergence, "kl_divergence", fit) }
     })
 }
 
@@ -102,12 +115,12 @@ pub unsafe extern "C" fn ferrolab_mds(
 ) -> i32 {
     crate::ffi_boundary!({
         let cfg = config_or_default(cfg)?;
+        let fit = |x: ArrayView2<f64>| {
+            let f = MdsParams::from_config(&cfg)?.n_components(k).fit(x)?;
+            Ok((f.embedding, f.stress))
+        };
         // SAFETY: caller's contract.
-        let (x, out) = unsafe { (matrix(x, n, d, "x")?, embedding_out(embedding, n, k)?) };
-        let fit = MdsParams::from_config(&cfg)?.n_components(k).fit(x)?;
-        copy(out, fit.embedding.iter());
-        // SAFETY: caller's contract.
-        unsafe { optional_out(stress, fit.stress, "stress") }
+        unsafe { embed(x, n, d, k, embedding, stress, "stress", fit) }
     })
 }
 
@@ -135,13 +148,13 @@ pub unsafe extern "C" fn ferrolab_isomap(
 ) -> i32 {
     crate::ffi_boundary!({
         let cfg = config_or_default(cfg)?;
+        let fit = |x: ArrayView2<f64>| {
+            let f = IsomapParams::from_config(&cfg)?.n_components(k).fit(x)?;
+            Ok((f.embedding().to_owned(), f.reconstruction_error()))
+        };
+        let name = "reconstruction_error";
         // SAFETY: caller's contract.
-        let (x, out) = unsafe { (matrix(x, n, d, "x")?, embedding_out(embedding, n, k)?) };
-        let fit = IsomapParams::from_config(&cfg)?.n_components(k).fit(x)?;
-        copy(out, fit.embedding().iter());
-        let error = fit.reconstruction_error();
-        // SAFETY: caller's contract.
-        unsafe { optional_out(reconstruction_error, error, "reconstruction_error") }
+        unsafe { embed(x, n, d, k, embedding, reconstruction_error, name, fit) }
     })
 }
 

@@ -69,6 +69,8 @@ pub mod schedule;
 pub(crate) mod state_file;
 mod synthetic;
 pub mod tensor;
+#[cfg(test)]
+mod torch_fixture;
 pub mod train;
 pub mod unet;
 

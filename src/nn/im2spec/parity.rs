@@ -6,9 +6,9 @@
 
 use super::super::layers::Weights;
 use super::super::layers::gradcheck::relative_error;
-use super::super::layout::ParamLayout;
 use super::super::real::Real;
 use super::super::tensor::Tensor;
+use super::super::torch_fixture::{cast, flat, numbers, widen};
 use super::architecture::{Direction, EncoderDecoderArchitecture};
 use super::network::{Network, mse_rows};
 use serde_json::Value;
@@ -19,41 +19,6 @@ fn fixture() -> Value {
         "/tests/oracles/im2spec_reference.json"
     )))
     .expect("the fixture is JSON")
-}
-
-fn numbers(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .expect("an array")
-        .iter()
-        .map(|x| x.as_f64().expect("a number"))
-        .collect()
-}
-
-/// The flat vector of `layout` from the fixture's named tensors (`weights` or `gradients`).
-fn flat(layout: &ParamLayout, named: &Value, with_shape: bool) -> Vec<f64> {
-    let mut out = Vec::with_capacity(layout.total());
-    for t in layout.tensors() {
-        let v = &named[&t.name];
-        assert!(!v.is_null(), "the fixture has no tensor {}", t.name);
-        let values = if with_shape {
-            let shape: Vec<usize> = numbers(&v["shape"]).iter().map(|d| *d as usize).collect();
-            assert_eq!(shape, t.shape, "{}", t.name);
-            numbers(&v["values"])
-        } else {
-            numbers(v)
-        };
-        assert_eq!(values.len(), t.len(), "{}", t.name);
-        out.extend(values);
-    }
-    out
-}
-
-fn cast<T: Real>(v: &[f64]) -> Vec<T> {
-    v.iter().map(|x| T::of(*x)).collect()
-}
-
-fn widen<T: Real>(v: &[T]) -> Vec<f64> {
-    v.iter().map(|x| x.to_f64_exact()).collect()
 }
 
 fn check<T: Real>(direction: Direction, tolerance: f64) {

@@ -7,8 +7,8 @@
 
 use super::super::layers::Weights;
 use super::super::layers::gradcheck::relative_error;
-use super::super::layout::ParamLayout;
 use super::super::real::Real;
+use super::super::torch_fixture::{cast, flat, numbers, widen};
 use super::architecture::RvaeArchitecture;
 use super::network::Network;
 use serde_json::Value;
@@ -19,47 +19,6 @@ fn fixture() -> Value {
         "/tests/oracles/rvae_reference.json"
     )))
     .expect("the fixture is JSON")
-}
-
-fn numbers(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .expect("an array")
-        .iter()
-        .map(|x| x.as_f64().expect("a number"))
-        .collect()
-}
-
-/// The flat vector of `layout` from the fixture's named tensors (`weights` with shapes, or
-/// `gradients` without); every tensor of the layout must be there.
-fn flat(layout: &ParamLayout, named: &Value, with_shape: bool) -> Vec<f64> {
-    let mut out = Vec::with_capacity(layout.total());
-    for t in layout.tensors() {
-        let v = &named[&t.name];
-        assert!(!v.is_null(), "the fixture has no tensor {}", t.name);
-        let values = if with_shape {
-            let shape: Vec<usize> = numbers(&v["shape"]).iter().map(|d| *d as usize).collect();
-            assert_eq!(shape, t.shape, "{}", t.name);
-            numbers(&v["values"])
-        } else {
-            numbers(v)
-        };
-        assert_eq!(values.len(), t.len(), "{}", t.name);
-        out.extend(values);
-    }
-    assert_eq!(
-        named.as_object().expect("named tensors").len(),
-        layout.tensors().len(),
-        "the fixture has tensors the layout lacks"
-    );
-    out
-}
-
-fn cast<T: Real>(v: &[f64]) -> Vec<T> {
-    v.iter().map(|x| T::of(*x)).collect()
-}
-
-fn widen<T: Real>(v: &[T]) -> Vec<f64> {
-    v.iter().map(|x| x.to_f64_exact()).collect()
 }
 
 fn check<T: Real>(name: &str, tolerance: f64) {
@@ -80,6 +39,11 @@ fn check<T: Real>(name: &str, tolerance: f64) {
     .unwrap();
     let net = Network::new(&arch).unwrap();
     let params: Vec<T> = cast(&flat(&net.params, &c["weights"], true));
+    assert_eq!(
+        c["weights"].as_object().expect("named tensors").len(),
+        net.params.tensors().len(),
+        "the fixture has tensors the layout lacks"
+    );
     let w = Weights::params(&params);
     let x: Vec<T> = cast(&numbers(&c["input"]));
     let eps: Vec<T> = cast(&numbers(&c["eps"]));

@@ -9,8 +9,8 @@ use ferrolab::io::npy::{parse_npy, write_npy};
 use ferrolab::nn::unet::{Unet, UnetSettings};
 use ferrolab::progress::Progress;
 use ferrolab::stem::{
-    Atom, AtomFramesSettings, Degradation, SegmentationFramesSettings, atom_frames, class_scores,
-    match_atoms, otsu_wall_baseline, random_windows, segmentation_frames,
+    Atom, AtomFramesSettings, Degradation, SegmentationFramesSettings, argmax_classes, atom_frames,
+    class_scores, match_atoms, otsu_wall_baseline, random_windows, segmentation_frames,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use ndarray::{Array2, Array3, ArrayView2};
@@ -364,14 +364,10 @@ fn segment(model_path: &Path, input: &Input, out: &Path) -> Result<(), String> {
         let p = model
             .probabilities(frames.image(f))
             .map_err(|e| e.to_string())?;
-        for ((r, c), cell) in classes
-            .index_axis_mut(ndarray::Axis(0), f)
-            .indexed_iter_mut()
-        {
-            let column = p.slice(ndarray::s![.., r, c]);
-            let best = (0..k).fold(0, |b, j| if column[j] > column[b] { j } else { b });
-            *cell = best as u8;
-        }
+        let flat = p.as_slice().expect("a fresh array is contiguous");
+        let best = argmax_classes(flat, k, h, w).map_err(|e| e.to_string())?;
+        let mut frame_classes = classes.index_axis_mut(ndarray::Axis(0), f);
+        frame_classes.iter_mut().zip(best).for_each(|(o, c)| *o = c);
         probabilities.index_axis_mut(ndarray::Axis(0), f).assign(&p);
     }
     let save = |name: &str, e: Result<(), ferrolab::io::IoError>| {

@@ -3,9 +3,9 @@
 //! Otsu wall baseline, and paper 004's atom finding (A and B sites) scored by recall and
 //! precision within 1 px. Training frames and held-out frames have different seeds.
 //!
-//!     cargo run --release --example unet_stem -- seg|atoms [crops=N] [unet.KEY=VALUE ...] [LEVEL ...]
+//!     cargo run --release --example unet_stem -- seg|atoms [crops=N] [frames=T] [unet.KEY=VALUE ...] [LEVEL ...]
 //!
-//! Defaults: 512 random 64 x 64 crops, the `unet.*` defaults but 20 epochs and no test split,
+//! Defaults: 512 random 64 x 64 crops of 8 segmentation training frames (`frames=T` draws T), the `unet.*` defaults but 20 epochs and no test split,
 //! every level (low, medium, high, very_high). Prints one line per level with the seconds per
 //! epoch.
 
@@ -54,13 +54,17 @@ fn frame<T: Copy>(values: &[T], h: usize, w: usize, t: usize) -> ArrayView2<'_, 
     ArrayView2::from_shape((h, w), &values[t * h * w..(t + 1) * h * w]).unwrap()
 }
 
-fn segmentation(level: &str, d: Degradation, count: usize, unet: &UnetSettings) {
+fn segmentation(level: &str, d: Degradation, count: usize, frames: usize, unet: &UnetSettings) {
     let settings = |seed| SegmentationFramesSettings {
         degradation: d,
         seed,
         ..SegmentationFramesSettings::small()
     };
-    let train_set = segmentation_frames(&settings(0)).unwrap();
+    let train_set = segmentation_frames(&SegmentationFramesSettings {
+        frames,
+        ..settings(0)
+    })
+    .unwrap();
     let test_set = segmentation_frames(&SegmentationFramesSettings {
         frames: 4,
         ..settings(1)
@@ -168,6 +172,10 @@ fn main() {
         .iter()
         .find_map(|a| a.strip_prefix("crops="))
         .map_or(512, |v| v.parse().unwrap());
+    let frames = rest
+        .iter()
+        .find_map(|a| a.strip_prefix("frames="))
+        .map_or(8, |v| v.parse().unwrap());
     let keys: Vec<&str> = rest
         .iter()
         .copied()
@@ -180,7 +188,7 @@ fn main() {
             continue;
         }
         match task {
-            "seg" => segmentation(level, d, count, &unet),
+            "seg" => segmentation(level, d, count, frames, &unet),
             "atoms" => atoms(level, d, count, &unet),
             other => panic!("unknown task {other}: seg or atoms"),
         }

@@ -10,12 +10,9 @@ use ferrolab::analysis::{
 };
 use ferrolab::io::npy::to_npy_bytes;
 use ferrolab::nn::lstm_vae::{LstmVae, LstmVaeSettings, Variant};
-use ferrolab::progress::Progress;
-use indicatif::{ProgressBar, ProgressStyle};
 use ndarray::{Array2, Axis};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Subcommands of `ferrolab lstm-vae`.
 #[derive(clap::Subcommand)]
@@ -238,25 +235,10 @@ fn train(input: &Input, out: &Path, set: &[String]) -> Result<(), String> {
         settings.priming_epochs,
         settings.stage_epochs
     );
-    let progress = Progress::new();
-    let bar = ProgressBar::new(settings.epochs as u64).with_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} epochs, {elapsed} elapsed, {eta} left")
-            .map_err(|e| e.to_string())?,
-    );
-    let finished = AtomicBool::new(false);
-    let result = std::thread::scope(|s| {
-        s.spawn(|| {
-            while !finished.load(Ordering::Relaxed) {
-                bar.set_position(progress.done());
-                std::thread::sleep(std::time::Duration::from_millis(200));
-            }
-        });
-        let r = vae.train(rows.data.view(), &progress);
-        finished.store(true, Ordering::Relaxed);
-        r
-    });
-    bar.finish_and_clear();
-    result.map_err(|e| e.to_string())?;
+    crate::epoch_bar::with_epoch_bar(settings.epochs, |progress| {
+        vae.train(rows.data.view(), progress)
+    })?
+    .map_err(|e| e.to_string())?;
     let model = out.join("model.safetensors");
     vae.save(&model).map_err(|e| e.to_string())?;
     // The finished model replaces the checkpoint.

@@ -9,11 +9,15 @@ mod beps;
 mod beps_input;
 mod design;
 mod encdec;
+mod epoch_bar;
 mod experiment;
 mod gp;
 mod keys;
 mod launcher;
 mod lstm_vae;
+mod paper002;
+mod paper004;
+mod pipeline;
 mod plot;
 mod rvae;
 mod settings;
@@ -86,6 +90,9 @@ enum Command {
     /// frames), segment whole frames (classes, probabilities, scores), find atoms.
     #[command(subcommand)]
     Unet(unet::Command),
+    /// Papers 002 and 004's chains from raw synthetic STEM frames to their figures.
+    #[command(subcommand)]
+    Pipeline(pipeline::Command),
     /// The automated experiment: the closed loop against the simulated microscope, per
     /// acquisition rule and seed, with figures.
     #[command(subcommand)]
@@ -110,6 +117,7 @@ fn main() -> ExitCode {
         Command::Spec2im(command) => encdec::run(&command, Direction::SpectrumToImage),
         Command::Rvae(command) => rvae::run(&command),
         Command::Unet(command) => unet::run(&command),
+        Command::Pipeline(command) => pipeline::run(&command),
         Command::Experiment(command) => experiment::run(&command),
     };
     match result {

@@ -11,17 +11,14 @@ use ferrolab::nn::rvae::analysis::{
     intensity_histograms, latent_maps, max_contrast, physical_mask,
 };
 use ferrolab::nn::rvae::{Rvae, RvaeEncoding, RvaeSettings};
-use ferrolab::progress::Progress;
 use ferrolab::stem::{
     DisplacementLatticeSettings, RotatedLatticeSettings, WallStackSettings, Windows,
     displacement_lattice, rotated_lattice, stack_grid_windows, stack_windows_at, wall_stack,
 };
-use indicatif::{ProgressBar, ProgressStyle};
 use ndarray::{Array1, Array2, s};
 use std::f64::consts::PI;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Subcommands of `ferrolab rvae`.
 #[derive(clap::Subcommand)]
@@ -140,21 +137,23 @@ enum Synthetic {
 }
 
 /// Frames of `h x w` pixels, row-major, frame after frame.
-struct Stack {
-    frames: usize,
-    h: usize,
-    w: usize,
-    pixels: Vec<f32>,
-    what: String,
+pub struct Stack {
+    pub frames: usize,
+    pub h: usize,
+    pub w: usize,
+    pub pixels: Vec<f32>,
+    /// What the frames are, for messages and titles.
+    pub what: String,
 }
 
 /// Windows and where they come from.
-struct Cut {
-    stack: Stack,
-    windows: Windows,
-    images: Array2<f64>,
+pub struct Cut {
+    pub stack: Stack,
+    pub windows: Windows,
+    /// The windows as rows of `n * n` values.
+    pub images: Array2<f64>,
     /// The grid step, when windows lie on a grid.
-    step: Option<usize>,
+    pub step: Option<usize>,
 }
 
 fn read_stack(input: &Input) -> Result<Stack, String> {
@@ -381,6 +380,7 @@ pub fn run(command: &Command) -> Result<(), String> {
                 physical: (physical[0], physical[1]),
                 components: *components,
                 classes: *classes,
+                seed: input.seed,
             },
         ),
     }
@@ -420,25 +420,10 @@ fn train(input: &Input, window: usize, out: &Path, set: &[String]) -> Result<(),
             ", images divided by their maximum"
         }
     );
-    let progress = Progress::new();
-    let bar = ProgressBar::new(settings.epochs as u64).with_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} epochs, {elapsed} elapsed, {eta} left")
-            .map_err(|e| e.to_string())?,
-    );
-    let finished = AtomicBool::new(false);
-    let result = std::thread::scope(|s| {
-        s.spawn(|| {
-            while !finished.load(Ordering::Relaxed) {
-                bar.set_position(progress.done());
-                std::thread::sleep(std::time::Duration::from_millis(200));
-            }
-        });
-        let r = model.train(cut.images.view(), &progress);
-        finished.store(true, Ordering::Relaxed);
-        r
-    });
-    bar.finish_and_clear();
-    result.map_err(|e| e.to_string())?;
+    crate::epoch_bar::with_epoch_bar(settings.epochs, |progress| {
+        model.train(cut.images.view(), progress)
+    })?
+    .map_err(|e| e.to_string())?;
     let path = out.join("model.safetensors");
     model.save(&path).map_err(|e| e.to_string())?;
     // The finished model replaces the checkpoint.
@@ -531,17 +516,32 @@ fn encode(model: &Path, input: &Input, out: &Path) -> Result<(), String> {
     Ok(())
 }
 
-struct FigureOptions {
-    frame: usize,
-    grid: usize,
-    range: Option<(f64, f64)>,
-    physical: (f64, f64),
-    components: usize,
-    classes: Option<usize>,
+/// The options of `ferrolab rvae figures` (see its arguments).
+pub struct FigureOptions {
+    pub frame: usize,
+    pub grid: usize,
+    pub range: Option<(f64, f64)>,
+    pub physical: (f64, f64),
+    pub components: usize,
+    pub classes: Option<usize>,
+    /// Seed of the Gaussian mixture.
+    pub seed: u64,
 }
 
 fn figures(model_path: &Path, input: &Input, out: &Path, o: &FigureOptions) -> Result<(), String> {
     let (model, cut, enc) = encoded(model_path, input)?;
+    draw_figures(&model, &cut, &enc, out, o)
+}
+
+/// The papers' figures of `model`'s encoding `enc` of the windows `cut`, in `out` (the files
+/// `ferrolab rvae figures` lists).
+pub fn draw_figures(
+    model: &Rvae,
+    cut: &Cut,
+    enc: &RvaeEncoding,
+    out: &Path,
+    o: &FigureOptions,
+) -> Result<(), String> {
     if o.frame >= cut.stack.frames {
         return Err(format!(
             "--frame {}: the input has {} frames",
@@ -555,7 +555,7 @@ fn figures(model_path: &Path, input: &Input, out: &Path, o: &FigureOptions) -> R
     }
     std::fs::create_dir_all(out).map_err(|e| format!("--out {}: {e}", out.display()))?;
     let k = enc.content.ncols();
-    let n = window_of(&model)?;
+    let n = window_of(model)?;
     let mut summary = String::new();
     let mut arrays: Vec<(String, Vec<u8>)> = Vec::new();
     let wrapped: Vec<f64> = enc.angle.iter().map(|a| wrap(*a, 2.0 * PI)).collect();
@@ -612,8 +612,8 @@ fn figures(model_path: &Path, input: &Input, out: &Path, o: &FigureOptions) -> R
 
     // Gaussian-mixture classes (004 Fig. 2h,i).
     if let Some(kc) = o.classes {
-        let features = angle_content_features(&enc);
-        let classes = gmm_classes(features.view(), kc, 3, input.seed)
+        let features = angle_content_features(enc);
+        let classes = gmm_classes(features.view(), kc, 3, o.seed)
             .map_err(|e| format!("--classes {kc}: {e}"))?;
         let mut map = Array2::from_elem((cut.stack.h, cut.stack.w), f64::NAN);
         for i in &in_frame {
@@ -747,7 +747,7 @@ fn figures(model_path: &Path, input: &Input, out: &Path, o: &FigureOptions) -> R
                 .unwrap_or_else(|| span(&enc.content.column(j).to_vec()))
         });
         let d = o.grid;
-        let g = decode_grid(&model, [0, 1], ranges, d).map_err(|e| e.to_string())?;
+        let g = decode_grid(model, [0, 1], ranges, d).map_err(|e| e.to_string())?;
         let contrast = max_contrast(g.images.view(), d).map_err(|e| e.to_string())?;
         let mask = physical_mask(&contrast, o.physical);
         let mut mosaic = Array2::from_elem((d * (n + 1), d * (n + 1)), f64::NAN);

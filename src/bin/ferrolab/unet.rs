@@ -7,15 +7,12 @@ use crate::plot::{MapPanel, map_panels_png};
 use crate::settings::config_from;
 use ferrolab::io::npy::{parse_npy, write_npy};
 use ferrolab::nn::unet::{Unet, UnetSettings};
-use ferrolab::progress::Progress;
 use ferrolab::stem::{
     Atom, AtomFramesSettings, Degradation, SegmentationFramesSettings, argmax_classes, atom_frames,
     class_scores, match_atoms, otsu_wall_baseline, random_windows, segmentation_frames,
 };
-use indicatif::{ProgressBar, ProgressStyle};
 use ndarray::{Array2, Array3, ArrayView2};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Subcommands of `ferrolab unet`.
 #[derive(clap::Subcommand)]
@@ -129,7 +126,8 @@ fn read_npy(path: &Path, what: &str) -> Result<(Vec<usize>, Vec<f64>), String> {
     Ok((npy.shape.clone(), values))
 }
 
-fn degradation(level: &str) -> Result<Degradation, String> {
+/// The degradation level named `level` (`--level`).
+pub fn degradation(level: &str) -> Result<Degradation, String> {
     Degradation::levels()
         .into_iter()
         .find(|(name, _)| *name == level)
@@ -252,20 +250,22 @@ pub fn run(command: &Command) -> Result<(), String> {
 }
 
 /// `count` random `side x side` crops of the frames and of their masks (the same windows).
-fn crops(
-    f: &Frames,
+/// `count` random square crops of side `side` of `t` frames of `h x w` (`images`) and of
+/// their per-pixel classes (`masks`), the same windows in both, evenly from the frames.
+pub fn crops(
+    images: &[f32],
     masks: &[u8],
-    side: usize,
-    count: usize,
-    seed: u64,
+    [t, h, w]: [usize; 3],
+    (side, count, seed): (usize, usize, u64),
+    what: &str,
 ) -> Result<(Array3<f32>, Array3<u8>), String> {
     let text = |e: ferrolab::stem::StemError| e.to_string();
-    let per_frame = count.div_ceil(f.t);
-    let x = random_windows(&f.images, f.t, f.h, f.w, per_frame, side, seed).map_err(text)?;
+    let per_frame = count.div_ceil(t);
+    let x = random_windows(images, t, h, w, per_frame, side, seed).map_err(text)?;
     let as_f32: Vec<f32> = masks.iter().map(|&m| f32::from(m)).collect();
-    let y = random_windows(&as_f32, f.t, f.h, f.w, per_frame, side, seed).map_err(text)?;
+    let y = random_windows(&as_f32, t, h, w, per_frame, side, seed).map_err(text)?;
     if x.is_empty() || x.len() != y.len() {
-        return Err(format!("{}: no crop of {side} px fits", f.what));
+        return Err(format!("{what}: no crop of {side} px fits"));
     }
     let n = x.len().min(count);
     let images =
@@ -294,7 +294,13 @@ fn train(
         .masks
         .as_ref()
         .ok_or("training needs --masks with --data")?;
-    let (x, y) = crops(&frames, masks, crop, count, input.seed)?;
+    let (x, y) = crops(
+        &frames.images,
+        masks,
+        [frames.t, frames.h, frames.w],
+        (crop, count, input.seed),
+        &frames.what,
+    )?;
     std::fs::create_dir_all(out).map_err(|e| format!("--out {}: {e}", out.display()))?;
     let mut model = Unet::new(&settings).map_err(|e| e.to_string())?;
     let checkpoint = out.join("checkpoint.safetensors");
@@ -312,25 +318,10 @@ fn train(
         frames.what,
         settings.epochs
     );
-    let progress = Progress::new();
-    let bar = ProgressBar::new(settings.epochs as u64).with_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} epochs, {elapsed} elapsed, {eta} left")
-            .map_err(|e| e.to_string())?,
-    );
-    let finished = AtomicBool::new(false);
-    let result = std::thread::scope(|s| {
-        s.spawn(|| {
-            while !finished.load(Ordering::Relaxed) {
-                bar.set_position(progress.done());
-                std::thread::sleep(std::time::Duration::from_millis(200));
-            }
-        });
-        let r = model.train(x.view(), y.view(), &progress);
-        finished.store(true, Ordering::Relaxed);
-        r
-    });
-    bar.finish_and_clear();
-    result.map_err(|e| e.to_string())?;
+    crate::epoch_bar::with_epoch_bar(settings.epochs, |progress| {
+        model.train(x.view(), y.view(), progress)
+    })?
+    .map_err(|e| e.to_string())?;
     model
         .save(&out.join("model.safetensors"))
         .map_err(|e| e.to_string())?;

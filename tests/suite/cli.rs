@@ -1458,3 +1458,163 @@ fn unet_trains_segments_and_finds_atoms_as_the_rust_api() {
     ]);
     assert!(!ok && err.contains("--level extreme"), "{err}");
 }
+
+/// The settings that make papers 002/004's chains run in seconds: small networks, few epochs.
+const TINY_CHAIN: [&str; 12] = [
+    "--set",
+    "unet.filters=4",
+    "--set",
+    "unet.epochs=40",
+    "--set",
+    "rvae.epochs=2",
+    "--set",
+    "rvae.filters=4",
+    "--set",
+    "rvae.hidden=16",
+    "--crop",
+    "32",
+];
+
+#[test]
+fn pipeline_paper002_runs_from_raw_frames_to_figures_and_reuses_its_models() {
+    use ferrolab::stem::{Degradation, SegmentationFramesSettings, segmentation_frames};
+    let dir = std::env::temp_dir().join(format!("ferrolab-cli-paper002-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let args = [
+        &[
+            "pipeline",
+            "paper002",
+            "--out",
+            dir.to_str().unwrap(),
+            "--frames",
+            "4",
+            "--labelled",
+            "1",
+            "--size",
+            "64",
+            "--crops",
+            "64",
+            "--windows",
+            "30",
+            "--window",
+            "12",
+        ][..],
+        &TINY_CHAIN,
+    ]
+    .concat();
+    let (ok, first, err) = ferrolab(&args);
+    assert!(ok, "{first}{err}");
+    // The raw frames are the library's generator at the same settings.
+    let truth = segmentation_frames(&SegmentationFramesSettings {
+        frames: 4,
+        height: 64,
+        width: 64,
+        degradation: Degradation::low(),
+        seed: 0,
+        ..SegmentationFramesSettings::default()
+    })
+    .unwrap();
+    let read = |name: &str| {
+        ferrolab::io::npy::parse_npy(&std::fs::read(dir.join(name)).unwrap())
+            .unwrap()
+            .to_f64()
+            .unwrap()
+    };
+    let frames = read("frames.npy");
+    assert_eq!(frames.len(), 4 * 64 * 64);
+    assert!(
+        frames
+            .iter()
+            .zip(&truth.images)
+            .all(|(a, b)| *a == f64::from(*b))
+    );
+    let masks = read("masks.npy");
+    assert!(
+        masks
+            .iter()
+            .zip(&truth.masks)
+            .all(|(a, b)| *a == f64::from(*b))
+    );
+    let classes = read("classes.npy");
+    assert!(classes.len() == 4 * 64 * 64 && classes.iter().all(|c| [0.0, 1.0, 2.0].contains(c)));
+    for file in [
+        "segmentation.png",
+        "segmentation_scores.png",
+        "summary.txt",
+        "rvae/latent_maps.png",
+        "rvae/kde.png",
+        "rvae/kde_nmf.png",
+        "rvae/manifold.png",
+    ] {
+        assert!(dir.join(file).is_file(), "{file} missing: {first}");
+    }
+    let npz =
+        ferrolab::io::npz::read_npz(&std::fs::read(dir.join("rvae/figures.npz")).unwrap()).unwrap();
+    assert_eq!(npz["kde_angle"].shape, vec![100, 4]);
+    assert_eq!(npz["kde_angle_loadings"].shape, vec![4, 2]);
+    let summary = std::fs::read_to_string(dir.join("summary.txt")).unwrap();
+    assert!(summary.contains("held-out frames: IoU domain"), "{summary}");
+    // Started again, the command reuses both finished models and reproduces the numbers.
+    let (ok, second, err) = ferrolab(&args);
+    assert!(ok, "{second}{err}");
+    assert_eq!(second.matches("reusing").count(), 2, "{second}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("summary.txt")).unwrap(),
+        summary
+    );
+    let (ok, _, err) = ferrolab(&["pipeline", "paper002", "--frames", "4", "--labelled", "4"]);
+    assert!(!ok && err.contains("--labelled 4"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn pipeline_paper004_scores_every_representation_against_the_known_variants() {
+    let dir = std::env::temp_dir().join(format!("ferrolab-cli-paper004-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let args = [
+        &[
+            "pipeline",
+            "paper004",
+            "--out",
+            dir.to_str().unwrap(),
+            "--size",
+            "96",
+            "--crops",
+            "64",
+            "--window",
+            "12",
+            "--set",
+            "tsne.perplexity=5",
+        ][..],
+        &TINY_CHAIN,
+    ]
+    .concat();
+    let (ok, stdout, err) = ferrolab(&args);
+    assert!(ok, "{stdout}{err}");
+    let csv = std::fs::read_to_string(dir.join("comparison.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(rows.len(), 7 * 2, "{csv}");
+    for method in [
+        "raw windows",
+        "PCA",
+        "t-SNE",
+        "MDS",
+        "Isomap",
+        "rVAE (angle, content)",
+    ] {
+        assert!(
+            rows.iter().any(|r| r.starts_with(&format!("{method},8,"))),
+            "{csv}"
+        );
+    }
+    for row in &rows {
+        let ari: f64 = row.rsplit(',').next().unwrap().parse().unwrap();
+        assert!((-1.0..=1.0).contains(&ari), "{row}");
+    }
+    for file in ["comparison.png", "embedding_tsne.png", "rvae/classes.png"] {
+        assert!(dir.join(file).is_file(), "{file} missing: {stdout}");
+    }
+    let (ok, _, err) = ferrolab(&["pipeline", "paper004", "--set", "unet.classes=2"]);
+    assert!(!ok && err.contains("unet.classes = 2"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -176,7 +176,7 @@ pub fn run(a: &Args) -> Result<(), String> {
         scores.iou[2],
         baseline.iou[1]
     );
-    let mut per_frame = vec![Vec::with_capacity(t); 3];
+    let mut per_frame = vec![Vec::new(); 3];
     for f in 0..t {
         let r = f * size..(f + 1) * size;
         let sc = class_scores(&s.masks[r.clone()], &predicted[r], 3).map_err(|e| e.to_string())?;

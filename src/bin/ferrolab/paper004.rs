@@ -73,6 +73,16 @@ fn nearest_truth(found: &[Atom], truth: &[(f64, f64)], radius: f64) -> Vec<Optio
         .collect()
 }
 
+/// A label short enough for a bar of the comparison figure.
+fn short_name(method: &str) -> &str {
+    match method {
+        "raw windows" => "raw",
+        "rVAE (angle, content)" => "rVAE",
+        "rVAE content" => "rVAE L",
+        other => other,
+    }
+}
+
 /// Isomap of `x`; when the k-nearest-neighbour graph falls apart (the substrate's windows
 /// can form their own cluster), `n_neighbors` is doubled until it holds together, and the
 /// value used is noted in `summary`.
@@ -257,14 +267,16 @@ pub fn run(a: &Args) -> Result<(), String> {
                 adjusted_rand_score(&truth, classes.as_slice().ok_or("classes")?).map_err(text)?;
             let _ = writeln!(csv, "{name},{k},{ari:.6}");
             let _ = writeln!(summary, "{name}: GMM of {k} components, ARI {ari:.4}");
-            labels.push(format!("{name}, k={k}"));
+            labels.push(format!("{}/{k}", short_name(name)));
             values.push(ari);
         }
     }
     write_text(&a.out.join("comparison.csv"), &csv)?;
     bars_png(
         &a.out.join("comparison.png"),
-        "Adjusted Rand index of Gaussian-mixture classes against the known variants",
+        &format!(
+            "ARI of Gaussian-mixture classes (method/components) against the true variants, {n} windows"
+        ),
         "ARI",
         &labels,
         &values,

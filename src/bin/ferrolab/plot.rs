@@ -447,6 +447,8 @@ pub fn bars_png(
         chart
             .configure_mesh()
             .y_desc(y_desc)
+            // One label per bar (plotters would otherwise skip some).
+            .x_labels(n.max(1))
             .x_label_formatter(&|x| match x {
                 SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
                 _ => String::new(),

@@ -575,10 +575,14 @@ pub fn draw_figures(
     let centres: Vec<(usize, usize)> = in_frame.iter().map(|i| cut.windows.centres[*i]).collect();
     let maps =
         latent_maps((cut.stack.h, cut.stack.w), &centres, &sub).map_err(|e| e.to_string())?;
-    // On a grid, show the grid's cells only.
+    // On a grid, show the grid's cells only; elsewhere (centres at atoms or at random), a
+    // single pixel per window would be invisible, so each value fills a square about the
+    // centres' mean spacing wide.
+    let marker = ((cut.stack.h * cut.stack.w) as f64 / centres.len().max(1) as f64).sqrt();
+    let half = ((marker / 2.0).floor() as usize).saturating_sub(1).min(8);
     let shrink = |m: ndarray::ArrayView2<f64>| match cut.step {
         Some(st) => m.slice(s![n / 2..;st, n / 2..;st]).to_owned(),
-        None => m.to_owned(),
+        None => markers(m, &centres, half),
     };
     let mut panels = vec![
         MapPanel {
@@ -857,6 +861,24 @@ pub fn draw_figures(
         out.display()
     );
     Ok(())
+}
+
+/// `map`'s values at `centres` spread over squares of side `2 half + 1` about them (the first
+/// centre wins where squares overlap); NaN elsewhere.
+fn markers(map: ndarray::ArrayView2<f64>, centres: &[(usize, usize)], half: usize) -> Array2<f64> {
+    let (h, w) = map.dim();
+    let mut out = Array2::from_elem((h, w), f64::NAN);
+    for &(r, c) in centres {
+        let v = map[[r, c]];
+        for rr in r.saturating_sub(half)..(r + half + 1).min(h) {
+            for cc in c.saturating_sub(half)..(c + half + 1).min(w) {
+                if out[[rr, cc]].is_nan() {
+                    out[[rr, cc]] = v;
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The finite range of `values`, widened when it is a point.

@@ -2,7 +2,7 @@
 //! (docs/stem-data.md): raw frames -> U-Net classes -> wall-class sub-images -> rVAE ->
 //! per-frame KDE -> NMF, with the paper's figures.
 
-use crate::pipeline::{output_dir, rvae_stage, unet_stage, write_text};
+use crate::pipeline::{Crops, output_dir, rvae_stage, unet_stage, write_text};
 use crate::plot::{MapPanel, curve_panels_png, map_panels_png};
 use crate::rvae::{Cut, FigureOptions, Stack, draw_figures};
 use crate::settings::config_from;
@@ -39,12 +39,8 @@ pub struct Args {
     /// several frames by hand). The others are held out and scored.
     #[arg(long, default_value_t = 4)]
     labelled: usize,
-    /// Side of the U-Net's training crops, px (a multiple of 8).
-    #[arg(long, default_value_t = 64)]
-    crop: usize,
-    /// U-Net training crops.
-    #[arg(long, default_value_t = 512)]
-    crops: usize,
+    #[command(flatten)]
+    crops: Crops,
     /// Side of the rVAE's sub-images, px (the paper: 8, 24 and more).
     #[arg(long, default_value_t = 24)]
     window: usize,
@@ -73,12 +69,7 @@ pub fn run(a: &Args) -> Result<(), String> {
             a.frames.saturating_sub(1)
         ));
     }
-    if a.crop == 0 || !a.crop.is_multiple_of(8) || a.crop > a.size {
-        return Err(format!(
-            "--crop {}: must be a positive multiple of 8 no larger than --size {}",
-            a.crop, a.size
-        ));
-    }
+    a.crops.check(a.size, "--size")?;
     if a.window < 2 || a.window > a.size {
         return Err(format!(
             "--window {}: needs 2 to --size {} px",
@@ -125,7 +116,7 @@ pub fn run(a: &Args) -> Result<(), String> {
         &pick(&s.images),
         &label_masks,
         [labelled.len(), h, w],
-        (a.crop, a.crops, a.seed),
+        (a.crops.crop, a.crops.crops, a.seed),
         "the labelled frames",
     )?;
     let unet = unet_stage(&a.out, &unet_settings, x.view(), y.view())?;

@@ -4,7 +4,7 @@
 //! of their PCA, t-SNE, MDS and Isomap embeddings beside the rVAE's, each scored by the
 //! adjusted Rand index against the known displacement variants.
 
-use crate::pipeline::{output_dir, rvae_stage, unet_stage, write_text};
+use crate::pipeline::{Crops, output_dir, rvae_stage, unet_stage, write_text};
 use crate::plot::{bars_png, scatter_png};
 use crate::rvae::{Cut, FigureOptions, Stack, draw_figures};
 use crate::settings::config_from;
@@ -36,12 +36,8 @@ pub struct Args {
     /// lattices of 192 x 192.
     #[arg(long, default_value_t = 384)]
     size: usize,
-    /// Side of the U-Net's training crops, px (a multiple of 8).
-    #[arg(long, default_value_t = 64)]
-    crop: usize,
-    /// U-Net training crops.
-    #[arg(long, default_value_t = 512)]
-    crops: usize,
+    #[command(flatten)]
+    crops: Crops,
     /// Side of the windows centred on the B-sites, px (24 px spans ~1.8 cells, as the
     /// paper's 48 px at twice the cell).
     #[arg(long, default_value_t = 24)]
@@ -125,12 +121,7 @@ pub fn run(a: &Args) -> Result<(), String> {
     if a.classes < 2 {
         return Err(format!("--classes {}: needs at least 2", a.classes));
     }
-    if a.crop == 0 || !a.crop.is_multiple_of(8) || a.crop > 192 {
-        return Err(format!(
-            "--crop {}: must be a positive multiple of 8 no larger than the 192 px training lattices",
-            a.crop
-        ));
-    }
+    a.crops.check(192, "the training lattices")?;
     if a.window < 2 || a.window > a.size {
         return Err(format!(
             "--window {}: needs 2 to --size {} px",
@@ -152,7 +143,7 @@ pub fn run(a: &Args) -> Result<(), String> {
         &train.images,
         &train.masks,
         [train.frames, train.height, train.width],
-        (a.crop, a.crops, a.seed),
+        (a.crops.crop, a.crops.crops, a.seed),
         "the training lattices",
     )?;
     let unet = unet_stage(&a.out, &unet_settings, x.view(), y.view())?;

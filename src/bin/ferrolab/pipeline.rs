@@ -29,6 +29,31 @@ pub fn run(command: &Command) -> Result<(), String> {
     }
 }
 
+/// The U-Net's training crops.
+#[derive(clap::Args)]
+pub struct Crops {
+    /// Side of the U-Net's training crops, px (a multiple of 8).
+    #[arg(long, default_value_t = 64)]
+    pub crop: usize,
+    /// U-Net training crops.
+    #[arg(long, default_value_t = 512)]
+    pub crops: usize,
+}
+
+impl Crops {
+    /// An error unless the crop side is a positive multiple of 8 of at most `side` px
+    /// (`what`'s side).
+    pub fn check(&self, side: usize, what: &str) -> Result<(), String> {
+        if self.crop == 0 || !self.crop.is_multiple_of(8) || self.crop > side {
+            return Err(format!(
+                "--crop {}: must be a positive multiple of 8 no larger than {what} ({side} px)",
+                self.crop
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// The U-Net in `out/unet.safetensors` if an earlier run finished it, else one trained on the
 /// crops `x` (images) and `y` (classes), resuming from `out/unet_checkpoint.safetensors`,
 /// then saved there.

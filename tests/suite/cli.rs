@@ -1600,7 +1600,7 @@ fn pipeline_paper004_scores_every_representation_against_the_known_variants() {
         "t-SNE",
         "MDS",
         "Isomap",
-        "rVAE (angle, content)",
+        "rVAE angle+content",
     ] {
         assert!(
             rows.iter().any(|r| r.starts_with(&format!("{method},8,"))),
@@ -1608,6 +1608,7 @@ fn pipeline_paper004_scores_every_representation_against_the_known_variants() {
         );
     }
     for row in &rows {
+        assert_eq!(row.split(',').count(), 3, "{row}");
         let ari: f64 = row.rsplit(',').next().unwrap().parse().unwrap();
         assert!((-1.0..=1.0).contains(&ari), "{row}");
     }

@@ -73,7 +73,7 @@ fn nearest_truth(found: &[Atom], truth: &[(f64, f64)], radius: f64) -> Vec<Optio
 fn short_name(method: &str) -> &str {
     match method {
         "raw windows" => "raw",
-        "rVAE (angle, content)" => "rVAE",
+        "rVAE angle+content" => "rVAE",
         "rVAE content" => "rVAE L",
         other => other,
     }
@@ -243,7 +243,7 @@ pub fn run(a: &Args) -> Result<(), String> {
             "Isomap".into(),
             connected_isomap(isomap, raw.view(), &mut summary)?,
         ),
-        ("rVAE (angle, content)".into(), angle_content_features(&enc)),
+        ("rVAE angle+content".into(), angle_content_features(&enc)),
         ("rVAE content".into(), enc.content.clone()),
     ];
     let counts: Vec<usize> = [a.classes, 4].into_iter().collect();
